@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from i4qew.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The click layer: one module per subcommand, each exposing `command`."""

@@ -1,0 +1,48 @@
+"""Entry point. Subcommands are imported only when invoked, so `i4qew validate`
+never pays for Jinja2, GitPython or python-gitlab at start-up."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from i4qew import __version__
+
+# command name -> module under i4qew.cli exposing `command`
+COMMANDS: dict[str, str] = {
+    "init": "init",
+    "validate": "validate",
+    "render": "render",
+    "plan": "plan",
+    "publish": "publish",
+    "promote": "promote",
+    "bootstrap": "bootstrap",
+    "schema": "schema",
+    "mr-note": "mr_note",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module_name = COMMANDS.get(cmd_name)
+        if module_name is None:
+            return None
+        module = importlib.import_module(f"i4qew.cli.{module_name}")
+        command: click.Command = module.command
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="i4qew")
+def cli() -> None:
+    """i4qew: validate, plan and publish AI workloads for ACM-managed edge clusters."""
+
+
+def main() -> None:
+    # click exits 2 on usage errors, which is the spec's code for them.
+    sys.exit(cli.main(prog_name="i4qew", standalone_mode=True))
