@@ -1,0 +1,1 @@
+"""Reading declaration files safely: discovery, guards, parsing, positions."""

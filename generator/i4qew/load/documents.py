@@ -1,0 +1,72 @@
+"""Documents: a parsed YAML document that knows where it came from.
+
+Rules and schema checks point at values by key path; the document turns that
+into `PATH:LINE:COL` only when a problem is actually reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from i4qew.load.positions import KeyPath, Positions
+from i4qew.problems import Problem, Severity
+
+
+@dataclass(eq=False)
+class SourceFile:
+    path: str
+    text: str
+    _positions: Positions | None = field(default=None, repr=False)
+
+    def locate(self, doc: int, path: KeyPath, *, key: bool = False) -> tuple[int, int]:
+        if self._positions is None:
+            self._positions = Positions(self.text)
+        return self._positions.locate(doc, path, key=key)
+
+
+@dataclass(eq=False, slots=True)
+class Document:
+    source: SourceFile
+    index: int
+    data: Any
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    @property
+    def kind(self) -> str | None:
+        kind = self.data.get("kind") if isinstance(self.data, dict) else None
+        return kind if isinstance(kind, str) else None
+
+    @property
+    def name(self) -> str | None:
+        meta = self.data.get("metadata") if isinstance(self.data, dict) else None
+        name = meta.get("name") if isinstance(meta, dict) else None
+        return name if isinstance(name, str) else None
+
+    def at(self, path: KeyPath, *, key: bool = False) -> tuple[int, int]:
+        return self.source.locate(self.index, path, key=key)
+
+    def problem(
+        self,
+        path: KeyPath,
+        rule: str,
+        message: str,
+        severity: Severity = Severity.ERROR,
+        *,
+        key: bool = False,
+        column_offset: int = 0,
+    ) -> Problem:
+        line, col = self.at(path, key=key)
+        if column_offset:
+            col += column_offset + self._quote_width(line, col)
+        return Problem(self.path, line, col, severity, rule, message)
+
+    def _quote_width(self, line: int, col: int) -> int:
+        """A column inside a quoted scalar starts one character later."""
+        lines = self.source.text.splitlines()
+        if 0 < line <= len(lines) and col - 1 < len(lines[line - 1]):
+            return 1 if lines[line - 1][col - 1] in "\"'" else 0
+        return 0

@@ -1,0 +1,114 @@
+"""Find the repository's YAML files and refuse the ones that are unsafe to read.
+
+Guards run before a byte is parsed: a file that is too large, a symlink or a
+path that resolves outside the repository, or bytes that are not UTF-8 text
+become problems; the run goes on with the other files.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from i4qew.problems import Problem, error
+
+DECLARATION_DIRS = ("workloads", "policies", "models")
+INVENTORY_DIR = "clusters"
+REPOSITORY_FILE = "i4qew.yaml"
+# Declarations are hand-written: 16 MiB is far above any real repo and far below a DoS.
+MAX_DECLARATION_BYTES = 16 * 1024 * 1024
+# `kubectl get managedclusters -o yaml` for 10,000 clusters is ~5 MB.
+MAX_INVENTORY_BYTES = 64 * 1024 * 1024
+YAML_SUFFIXES = (".yaml", ".yml")
+# Files a workload mounts (spec.config.files) live in `files/` folders, which
+# are not declarations even when they are YAML.
+DATA_FOLDER = "files"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceText:
+    """A file's text, with the repo-relative POSIX path used in every message."""
+
+    path: str
+    text: str
+
+
+def inside(root: Path, candidate: Path) -> bool:
+    """True when `candidate`, with every symlink resolved, stays under `root`."""
+    try:
+        candidate.resolve(strict=False).relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _rel(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def discover(root: Path, dirs: tuple[str, ...]) -> tuple[list[Path], list[Problem]]:
+    """YAML files under `dirs` (sorted, recursive); symlinks are refused, not followed."""
+    found: list[Path] = []
+    problems: list[Problem] = []
+    for name in dirs:
+        top = root / name
+        if top.is_symlink():
+            problems.append(error(name, 1, 1, "unsafe-path", "the folder is a symlink; i4qew reads no symlinks"))
+            continue
+        if not top.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+            here = Path(dirpath)
+            for d in list(dirnames):
+                if (here / d).is_symlink():
+                    problems.append(error(_rel(root, here / d), 1, 1, "unsafe-path",
+                                          "symlinked folder refused: declarations must be plain files inside the repository"))
+                    dirnames.remove(d)
+            dirnames[:] = sorted(d for d in dirnames if d != DATA_FOLDER)
+            for f in sorted(filenames):
+                if not f.endswith(YAML_SUFFIXES):
+                    continue
+                p = here / f
+                if p.is_symlink():
+                    problems.append(error(_rel(root, p), 1, 1, "unsafe-path",
+                                          "symlink refused: declarations must be plain files inside the repository"))
+                    continue
+                found.append(p)
+    return found, problems
+
+
+def read_text(root: Path, path: Path, limit: int) -> SourceText | Problem:
+    """The file as text, or the problem that stops it from being read."""
+    rel = _rel(root, path) if inside(root, path) else path.as_posix()
+    if not inside(root, path) and not path.is_absolute():
+        return error(rel, 1, 1, "unsafe-path", "path leaves the repository")
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            return error(rel, 1, 1, "file-too-large",
+                         f"file is {size:,} bytes; the limit is {limit:,} bytes")
+        data = path.read_bytes()
+    except OSError as exc:
+        return error(rel, 1, 1, "unreadable", f"cannot read the file: {exc.strerror or exc}")
+    return decode(rel, data)
+
+
+def decode(rel: str, data: bytes) -> SourceText | Problem:
+    if b"\x00" in data:
+        line, col = _line_col(data, data.index(b"\x00"))
+        return error(rel, line, col, "encoding", "NUL byte: this is not a text file")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _line_col(data, exc.start)
+        return error(rel, line, col, "encoding", f"invalid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
+    return SourceText(rel, text)
+
+
+def _line_col(data: bytes, offset: int) -> tuple[int, int]:
+    line = data.count(b"\n", 0, offset) + 1
+    start = data.rfind(b"\n", 0, offset) + 1
+    return line, offset - start + 1

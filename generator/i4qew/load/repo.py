@@ -1,0 +1,68 @@
+"""Load every declaration of a workload repository into documents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from i4qew.load.documents import Document, SourceFile
+from i4qew.load.files import (
+    DECLARATION_DIRS,
+    MAX_DECLARATION_BYTES,
+    REPOSITORY_FILE,
+    SourceText,
+    discover,
+    read_text,
+)
+from i4qew.load.yamlio import parse
+from i4qew.problems import Problem, error
+
+
+@dataclass
+class Loaded:
+    documents: list[Document] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+def load_file(root: Path, path: Path, limit: int, out: Loaded) -> None:
+    out.files.append(path.relative_to(root).as_posix())
+    got = read_text(root, path, limit)
+    if isinstance(got, Problem):
+        out.problems.append(got)
+        return
+    load_text(got, out)
+
+
+def load_text(src: SourceText, out: Loaded) -> None:
+    parsed = parse(src.path, src.text)
+    if isinstance(parsed, Problem):
+        out.problems.append(parsed)
+        return
+    source = SourceFile(src.path, src.text)
+    for index, data in enumerate(parsed.docs):
+        if data is None:
+            continue  # an empty document (a trailing `---`) is no declaration
+        doc = Document(source, index, data)
+        if not isinstance(data, dict):
+            out.problems.append(doc.problem((), "document-type", "a declaration must be a mapping with apiVersion, kind, metadata and spec"))
+            continue
+        out.documents.append(doc)
+
+
+def load_declarations(root: Path) -> Loaded:
+    """i4qew.yaml plus everything under workloads/, policies/ and models/."""
+    out = Loaded()
+    repo_file = root / REPOSITORY_FILE
+    if repo_file.is_symlink():
+        out.problems.append(error(REPOSITORY_FILE, 1, 1, "unsafe-path", "i4qew.yaml is a symlink; i4qew reads no symlinks"))
+    elif repo_file.is_file():
+        load_file(root, repo_file, MAX_DECLARATION_BYTES, out)
+    else:
+        out.problems.append(error(REPOSITORY_FILE, 1, 1, "repository-missing",
+                                  "no i4qew.yaml at the repository root (run `i4qew init` to create one)"))
+    paths, problems = discover(root, DECLARATION_DIRS)
+    out.problems.extend(problems)
+    for p in paths:
+        load_file(root, p, MAX_DECLARATION_BYTES, out)
+    return out

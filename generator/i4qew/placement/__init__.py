@@ -1,0 +1,1 @@
+"""Placement: effective placements, the cluster inventory, decisions and plans."""

@@ -1,0 +1,168 @@
+"""The effective placement of a workload in an environment.
+
+effective = workload policy ∧ model policy ∧ environment selector
+            ∧ architecture labels ∧ GPU label
+
+Each conjunct is an OR of predicates (a policy's `anyOf`); the conjunction is
+their cross product, with predicates that can never match dropped. The same
+value drives the generated Placement (so ACM keeps enforcing it as clusters
+change) and i4qew's own planning over the inventory (so both agree).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from i4qew.model import (
+    GPU_RESOURCE,
+    OFFLINE_TAINTS,
+    ModelRef,
+    PlacementPolicy,
+    Predicate,
+    Repo,
+    Toleration,
+    Workload,
+)
+from i4qew.quantity import QuantityError, parse_quantity
+from i4qew.selectors import Requirement, Selector, everything
+
+GLOBAL_SET = "global"
+
+
+@dataclass(frozen=True)
+class Conjunct:
+    """One named factor of the effective placement, for explanations."""
+
+    name: str  # e.g. "workload policy 'lrt'", "environment 'dev'"
+    predicates: tuple[Predicate, ...]
+
+
+@dataclass(frozen=True)
+class EffectivePlacement:
+    workload: Workload
+    env: str
+    conjuncts: tuple[Conjunct, ...]
+    predicates: tuple[Predicate, ...]  # ORed; empty = can never select a cluster
+    cluster_sets: tuple[str, ...]  # empty = the sets of policy and model do not meet
+    max_clusters: int | None
+    tolerations: tuple[Toleration, ...]
+    model: ModelRef | None
+    policy: str
+
+
+def _label(key: str, value: str = "true") -> Predicate:
+    return Predicate(Selector((Requirement(key, "In", (value,)),)), everything())
+
+
+def satisfiable(sel: Selector) -> bool:
+    """False when the requirements contradict each other for some key."""
+    by_key: dict[str, list[Requirement]] = {}
+    for r in sel.requirements:
+        by_key.setdefault(r.key, []).append(r)
+    for reqs in by_key.values():
+        allowed: set[str] | None = None
+        must_exist = must_not = False
+        banned: set[str] = set()
+        for r in reqs:
+            if r.operator == "In":
+                allowed = set(r.values) if allowed is None else allowed & set(r.values)
+                must_exist = True
+            elif r.operator == "NotIn":
+                banned |= set(r.values)
+            elif r.operator == "Exists":
+                must_exist = True
+            else:
+                must_not = True
+        if must_exist and must_not:
+            return False
+        if allowed is not None and not (allowed - banned):
+            return False
+    return True
+
+
+def conjoin(*factors: tuple[Predicate, ...]) -> tuple[Predicate, ...]:
+    out: list[Predicate] = []
+    seen: set[Predicate] = set()
+    for combo in itertools.product(*factors):
+        p = Predicate(everything(), everything())
+        for part in combo:
+            p = p.and_(part)
+        if satisfiable(p.labels) and satisfiable(p.claims) and p not in seen:
+            seen.add(p)
+            out.append(p)
+    return tuple(p for p in out if not any(q is not p and _subsumes(q, p) for q in out))
+
+
+def _subsumes(general: Predicate, specific: Predicate) -> bool:
+    """`general` selects every cluster `specific` selects (its requirements are a
+    subset), so `specific` adds nothing to an OR. Ties keep the first."""
+    g_l, s_l = set(general.labels.requirements), set(specific.labels.requirements)
+    g_c, s_c = set(general.claims.requirements), set(specific.claims.requirements)
+    return g_l <= s_l and g_c <= s_c and (g_l, g_c) != (s_l, s_c)
+
+
+def meet_sets(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    """Intersection of cluster-set lists, where `global` holds every cluster."""
+    if GLOBAL_SET in a:
+        return b
+    if GLOBAL_SET in b:
+        return a
+    return tuple(s for s in a if s in b)
+
+
+def needs_gpu(workload_spec: dict[str, object]) -> bool:
+    resources = workload_spec.get("resources") or {}
+    assert isinstance(resources, dict)
+    for part in ("requests", "limits"):
+        value = (resources.get(part) or {}).get(GPU_RESOURCE)
+        try:
+            if value is not None and parse_quantity(value) > 0:
+                return True
+        except QuantityError:
+            return False
+    return False
+
+
+def effective_placement(repo: Repo, workload: Workload, env_name: str) -> EffectivePlacement | None:
+    """None when a reference does not resolve (already reported by the rules)."""
+    env = repo.repository.environment(env_name)
+    policy_name = workload.placement_for(env_name)
+    policy = repo.policies.get(policy_name)
+    if env is None or policy is None:
+        return None
+    spec = workload.spec_for(env_name)
+    conjuncts = [Conjunct(f"workload policy '{policy.name}'", policy.predicates)]
+    sets = policy.cluster_sets or repo.repository.cluster_sets
+    model_ref = workload.model
+    model_policy: PlacementPolicy | None = None
+    if model_ref is not None:
+        model = repo.models.get(model_ref.name)
+        model_policy = repo.policies.get(model.placement) if model else None
+        if model is None or model_policy is None:
+            return None
+        conjuncts.append(Conjunct(f"model '{model.name}' (policy '{model_policy.name}')", model_policy.predicates))
+        sets = meet_sets(sets, model_policy.cluster_sets or repo.repository.cluster_sets)
+    if not env.selector.is_empty():
+        conjuncts.append(Conjunct(f"environment '{env.name}' ({env.selector_text})", (Predicate(env.selector, everything()),)))
+    archs = spec.get("architectures") or ()
+    if archs:
+        conjuncts.append(Conjunct(f"architectures {', '.join(archs)}",
+                                  tuple(_label(repo.repository.arch_label(a)) for a in archs)))
+    if needs_gpu(spec):
+        conjuncts.append(Conjunct("an NVIDIA GPU", (_label(repo.repository.gpu_label),)))
+    tolerations = list(policy.tolerations)
+    if policy.tolerate_offline:
+        known = {t.key for t in tolerations}
+        tolerations.extend(Toleration(k, "Exists", None, None) for k in OFFLINE_TAINTS if k not in known)
+    return EffectivePlacement(
+        workload=workload,
+        env=env_name,
+        conjuncts=tuple(conjuncts),
+        predicates=conjoin(*(c.predicates for c in conjuncts)),
+        cluster_sets=tuple(sets),
+        max_clusters=policy.max_clusters,
+        tolerations=tuple(tolerations),
+        model=model_ref,
+        policy=policy.name,
+    )

@@ -1,0 +1,12 @@
+"""Semantic rules, one module per family; importing a module registers its rules."""
+
+from __future__ import annotations
+
+import importlib
+
+FAMILIES = ("names", "references", "images", "secrets", "resources", "ports", "ingress", "environments")
+
+
+def load_all() -> None:
+    for family in FAMILIES:
+        importlib.import_module(f"i4qew.rules.{family}")

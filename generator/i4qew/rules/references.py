@@ -1,0 +1,80 @@
+"""References: every name a declaration points at must resolve."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from i4qew.model import Repo
+from i4qew.problems import Problem
+from i4qew.rules.registry import rule
+from i4qew.schema_check import did_you_mean
+
+
+def _missing(repo: Repo, kind: str, name: str, known: list[str]) -> str | None:
+    """A message for a dangling reference, or None when it resolves (or its
+    target exists but failed its own checks, which were reported already)."""
+    if name in known or (kind, name) in repo.declared:
+        return None
+    listing = ", ".join(known) if known else "none declared"
+    return f"unknown {kind} {name!r}{did_you_mean(name, known)}; known: {listing}"
+
+
+@rule(
+    "unknown-policy",
+    "placement (of a workload, an environment override or a model) names a declared PlacementPolicy",
+    passing="placement: lrt   # policies/lrt.yaml declares PlacementPolicy lrt",
+    failing="placement: lrtt",
+)
+def check_policies(repo: Repo) -> Iterator[Problem]:
+    known = list(repo.policies)
+    for w in repo.workloads:
+        msg = _missing(repo, "PlacementPolicy", w.spec["placement"], known)
+        if msg:
+            yield w.doc.problem(("spec", "placement"), "unknown-policy", msg)
+        for env, over in w.overrides.items():
+            if "placement" in over:
+                msg = _missing(repo, "PlacementPolicy", over["placement"], known)
+                if msg:
+                    yield w.doc.problem(("spec", "environments", env, "placement"), "unknown-policy", msg)
+    for m in repo.models.values():
+        msg = _missing(repo, "PlacementPolicy", m.placement, known)
+        if msg:
+            yield m.doc.problem(("spec", "placement"), "unknown-policy", msg)
+
+
+@rule(
+    "unknown-model",
+    "model.name names a declared Model and model.version one of its versions",
+    passing='model: {name: lrt-forecaster, version: "2"}',
+    failing='model: {name: lrt-forecaster, version: "3"}   # versions: ["1", "2"]',
+)
+def check_models(repo: Repo) -> Iterator[Problem]:
+    known = list(repo.models)
+    for w in repo.workloads:
+        ref = w.model
+        if ref is None:
+            continue
+        msg = _missing(repo, "Model", ref.name, known)
+        if msg:
+            yield w.doc.problem(("spec", "model", "name"), "unknown-model", msg)
+            continue
+        model = repo.models.get(ref.name)
+        if model is not None and ref.version not in model.versions:
+            yield w.doc.problem(("spec", "model", "version"), "unknown-model",
+                                f"model {ref.name!r} has no version {ref.version!r}; versions: {', '.join(model.versions)}")
+
+
+@rule(
+    "unknown-environment",
+    "spec.environments of a workload only names environments of i4qew.yaml",
+    passing="environments: {production: {replicas: 2}}",
+    failing="environments: {prod: {replicas: 2}}",
+)
+def check_environments(repo: Repo) -> Iterator[Problem]:
+    names = [e.name for e in repo.repository.environments]
+    for w in repo.workloads:
+        for env in w.overrides:
+            if env not in names:
+                yield w.doc.problem(("spec", "environments", env), "unknown-environment",
+                                    f"unknown environment {env!r}{did_you_mean(env, names)}; environments: {', '.join(names)}",
+                                    key=True)

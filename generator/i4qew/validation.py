@@ -1,0 +1,77 @@
+"""The validation pipeline: load → schema → build → rules, every problem collected.
+
+Used by `validate` and as the first stage of `render`, `plan` and `publish`:
+a repository with errors is never compiled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from i4qew.build import build_repo
+from i4qew.load.documents import Document
+from i4qew.load.files import REPOSITORY_FILE
+from i4qew.load.repo import load_declarations
+from i4qew.model import Repo
+from i4qew.problems import Problem, Severity, has_errors, sort_problems
+from i4qew.rules.registry import run_rules
+from i4qew.schema_check import check_document
+
+FOLDER_OF_KIND = {"Workload": "workloads/", "PlacementPolicy": "policies/", "Model": "models/"}
+
+
+@dataclass
+class Validation:
+    repo: Repo | None
+    problems: list[Problem] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.problems)
+
+
+def validate_repo(root: Path) -> Validation:
+    loaded = load_declarations(root)
+    problems = list(loaded.problems)
+    valid: list[Document] = []
+    repo_docs: list[Document] = []
+    declared: set[tuple[str, str]] = set()
+    seen: dict[tuple[str, str], Document] = {}
+    for doc in loaded.documents:
+        doc_problems = check_document(doc)
+        problems.extend(doc_problems)
+        kind, name = doc.kind, doc.name
+        if kind and name:
+            declared.add((kind, name))
+        if kind == "Repository":
+            if doc.path != REPOSITORY_FILE:
+                problems.append(doc.problem(("kind",), "kind-location", "kind Repository belongs in i4qew.yaml at the repository root"))
+                continue
+            if repo_docs:
+                problems.append(doc.problem(("kind",), "duplicate-name", "i4qew.yaml must hold exactly one Repository document"))
+                continue
+            if not doc_problems:
+                repo_docs.append(doc)
+            continue
+        if doc.path == REPOSITORY_FILE and kind is not None:
+            problems.append(doc.problem(("kind",), "kind-location", f"i4qew.yaml holds only the Repository; move this {kind} to {FOLDER_OF_KIND.get(kind, 'its folder')}"))
+            continue
+        folder = FOLDER_OF_KIND.get(kind or "")
+        if folder and not doc.path.startswith(folder):
+            problems.append(doc.problem(("kind",), "kind-location", f"a {kind} belongs under {folder}", Severity.WARNING))
+        if kind and name and kind != "Workload":
+            first = seen.setdefault((kind, name), doc)
+            if first is not doc:
+                problems.append(doc.problem(("metadata", "name"), "duplicate-name",
+                                            f"{kind} '{name}' is already declared at {first.path}:{first.at(('metadata', 'name'))[0]}"))
+                continue
+        if not doc_problems:
+            valid.append(doc)
+    if any(p.path == REPOSITORY_FILE and p.severity is Severity.ERROR for p in problems) and not repo_docs:
+        # Without valid repository settings nothing below can be judged fairly.
+        return Validation(None, sort_problems(problems), loaded.files)
+    repo = build_repo(repo_docs[0] if repo_docs else None, valid, problems, frozenset(declared))
+    problems.extend(run_rules(repo))
+    return Validation(repo, sort_problems(problems), loaded.files)
