@@ -89,7 +89,9 @@ def test_dns1123_subdomain(text: str, expected: str | None) -> None:
         ("key with space", "name part " + _CHARSET_QUALIFIED),
         (
             "Bad_/" + "x" * 64,
-            "prefix part " + _CHARSET_SUBDOMAIN + "; name part must be at most 63 characters (has 64)",
+            "prefix part "
+            + _CHARSET_SUBDOMAIN
+            + "; name part must be at most 63 characters (has 64)",
         ),
     ],
 )
@@ -159,8 +161,11 @@ def test_env_var_name(text: str, expected: str | None) -> None:
             "must contain only lower case alphanumeric characters and '-'; "
             "must contain at least one letter (a-z)",
         ),
-        ("HTTP", "must contain only lower case alphanumeric characters and '-'; "
-         "must contain at least one letter (a-z)"),
+        (
+            "HTTP",
+            "must contain only lower case alphanumeric characters and '-'; "
+            "must contain at least one letter (a-z)",
+        ),
         ("grpc--web", "must not contain consecutive hyphens"),
         ("-http", "must not begin or end with a hyphen"),
         ("http-", "must not begin or end with a hyphen"),
