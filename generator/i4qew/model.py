@@ -151,6 +151,9 @@ class Repo:
     # (kind, name) of every declaration seen, valid or not: a reference to a
     # declaration that failed its own checks is not reported a second time.
     declared: frozenset[tuple[str, str]] = frozenset()
+    # Texts of the files workloads mount (spec.config.files), by repo-relative
+    # path, read at the edge by validation so the compilers stay pure.
+    files: Mapping[str, str] = field(default_factory=dict)
 
     def workload(self, name: str, namespace: str | None = None) -> Workload | None:
         return next((w for w in self.workloads if w.name == name and namespace in (None, w.namespace)), None)

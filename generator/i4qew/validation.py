@@ -6,10 +6,12 @@ a repository with errors is never compiled.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from i4qew.build import build_repo
+from i4qew.load.config_files import read_config_files
 from i4qew.load.documents import Document
 from i4qew.load.files import REPOSITORY_FILE
 from i4qew.load.repo import load_declarations
@@ -73,5 +75,8 @@ def validate_repo(root: Path) -> Validation:
         # Without valid repository settings nothing below can be judged fairly.
         return Validation(None, sort_problems(problems), loaded.files)
     repo = build_repo(repo_docs[0] if repo_docs else None, valid, problems, frozenset(declared))
+    files, file_problems = read_config_files(root, repo)
+    problems.extend(file_problems)
+    repo = dataclasses.replace(repo, files=files)
     problems.extend(run_rules(repo))
     return Validation(repo, sort_problems(problems), loaded.files)

@@ -1,0 +1,67 @@
+"""The one writer of rendered trees: every path is checked to stay inside the destination.
+
+Writing goes to a temporary sibling folder that is renamed into place at the
+end, so an interrupted render (full disk, killed process) never leaves a
+half-written output folder behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+
+
+class UnsafePath(ValueError):
+    pass
+
+
+def check_relative(path: str) -> PurePosixPath:
+    p = PurePosixPath(path)
+    if not path or p.is_absolute() or any(part in ("..", "") for part in path.split("/")) or "\\" in path or "\0" in path:
+        raise UnsafePath(f"refusing to write {path!r}: paths must stay inside the output folder")
+    return p
+
+
+GENERATED_MARKER = "<!-- i4qew:generated -->"
+
+
+def _ours(dest: Path) -> bool:
+    """An existing folder may only be replaced when it is empty or a previous render."""
+    if not any(dest.iterdir()):
+        return True
+    readme = dest / "README.md"
+    try:
+        return readme.is_file() and readme.read_text("utf-8", errors="replace").startswith(GENERATED_MARKER)
+    except OSError:
+        return False
+
+
+def write_tree(tree: Mapping[str, bytes], dest: Path) -> None:
+    """Replace `dest` with exactly the files of `tree` (atomically, by rename)."""
+    rels = [check_relative(p) for p in tree]
+    dest = dest.absolute()
+    if dest.is_symlink():
+        raise UnsafePath(f"refusing to write through the symlink {dest}")
+    if dest.exists() and (not dest.is_dir() or not _ours(dest)):
+        raise UnsafePath(f"refusing to replace {dest}: it is not empty and not an earlier i4qew render")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        for rel, data in zip(rels, tree.values(), strict=True):
+            target = staging.joinpath(*rel.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "wb") as fh:
+                fh.write(data)
+        if dest.exists():
+            old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
+            os.replace(dest, old)
+            os.replace(staging, dest)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, dest)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
