@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gitlab_fake import FakeGitLab, serve
 from i4qew.cli.mr_note import command as mr_note
 from i4qew.gitlab import (
     GitLabError,
@@ -22,6 +21,7 @@ from i4qew.gitlab import (
     target_from_env,
     upsert_mr_note,
 )
+from tests.gitlab_fake import FakeGitLab, serve
 
 TOKEN = "glpat-i4qewSECRET-7f3c9d2e"  # distinctive: any leak is unmistakable
 MARKER = "<!-- i4qew:plan:dev -->"
