@@ -1,0 +1,170 @@
+"""Placement decisions over the inventory, following OCM's scheduler.
+
+Placement (cluster.open-cluster-management.io/v1beta1), in OCM's order:
+ 1. cluster sets: the union of the effective placement's sets (`global` = all,
+    `default` = clusters without the clusterset label); none in common = nothing;
+ 2. predicates: ORed; inside one, the label and claim selectors are ANDed;
+ 3. taints (OCM's TaintToleration filter): a NoSelect taint excludes the
+    cluster unless tolerated; NoSelectIfNew too, unless the cluster is in the
+    base decision; PreferNoSelect never excludes. A toleration with
+    tolerationSeconds tolerates until timeAdded + seconds (evaluated at `now`);
+ 4. numberOfClusters: a deterministic choice, stable across runs — clusters of
+    the base decision first, then clusters without an untolerated PreferNoSelect
+    taint, then by name.
+PlacementRule (placementApi: PlacementRule): no cluster sets, no taints; the
+default clusterConditions keep only clusters whose Available condition is not
+False; clusterReplicas chooses as numberOfClusters does.
+
+Every step is big-int set algebra over the inventory's label index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from i4qew.k8s_names import short_name
+from i4qew.model import Predicate, Repo, Toleration, Workload
+from i4qew.placement.bits import first, members
+from i4qew.placement.effective import EffectivePlacement, effective_placement
+from i4qew.placement.inventory import Cluster, Inventory, Taint
+
+PLACEMENT_RULE = "PlacementRule"
+
+
+def placement_name(workload: str, env: str) -> str:
+    """The generated Placement/PlacementRule name: `<workload>-<env>`, shortened to 63."""
+    return short_name(workload, 63, env)
+
+
+@dataclass(frozen=True)
+class Decision:
+    workload: Workload
+    env: str
+    effective: EffectivePlacement
+    name: str  # the Placement's name; its namespace is the workload's
+    clusters: int  # chosen clusters as a bitset over the inventory
+
+    @property
+    def key(self) -> str:
+        return f"{self.workload.namespace}/{self.workload.name}"
+
+
+def toleration_matches(tol: Toleration, taint: Taint, now: datetime | None) -> bool:
+    if tol.effect and tol.effect != taint.effect:
+        return False
+    if tol.key and tol.key != taint.key:
+        return False
+    if tol.operator == "Exists":
+        pass
+    elif (tol.value or "") != taint.value:
+        return False
+    if tol.toleration_seconds is None:
+        return True
+    # OCM counts from the taint's timeAdded; a taint without one has expired.
+    if taint.time_added is None or now is None:
+        return False
+    return now < taint.time_added + timedelta(seconds=tol.toleration_seconds)
+
+
+def excluded(cluster: Cluster, tolerations: tuple[Toleration, ...], in_base: bool, now: datetime | None) -> bool:
+    for taint in cluster.taints:
+        if taint.effect == "PreferNoSelect" or (taint.effect == "NoSelectIfNew" and in_base):
+            continue
+        if not any(toleration_matches(t, taint, now) for t in tolerations):
+            return True
+    return False
+
+
+def prefers_not(cluster: Cluster, tolerations: tuple[Toleration, ...], now: datetime | None) -> bool:
+    return any(t.effect == "PreferNoSelect" and not any(toleration_matches(x, t, now) for x in tolerations)
+               for t in cluster.taints)
+
+
+class Planner:
+    """Decisions of one repository over one inventory, with shared caches."""
+
+    def __init__(self, repo: Repo, inventory: Inventory, *, now: datetime | None = None) -> None:
+        self.repo = repo
+        self.inv = inventory
+        self.now = now if now is not None else inventory.as_of
+        self.rule_mode = repo.repository.placement_api == PLACEMENT_RULE
+        self._predicates: dict[Predicate, int] = {}
+        self._sets: dict[tuple[str, ...], int] = {}
+
+    def predicate(self, p: Predicate) -> int:
+        bits = self._predicates.get(p)
+        if bits is None:
+            bits = self.inv.labels.selector(p.labels)
+            if bits and not p.claims.is_empty():
+                bits &= self.inv.claims.selector(p.claims)
+            self._predicates[p] = bits
+        return bits
+
+    def predicates(self, preds: tuple[Predicate, ...]) -> int:
+        bits = 0
+        for p in preds:
+            bits |= self.predicate(p)
+        return bits
+
+    def sets(self, names: tuple[str, ...]) -> int:
+        if self.rule_mode:
+            return self.inv.all
+        bits = self._sets.get(names)
+        if bits is None:
+            bits = 0
+            for n in names:
+                bits |= self.inv.set_members(n)
+            self._sets[names] = bits
+        return bits
+
+    def tolerated(self, candidates: int, tolerations: tuple[Toleration, ...], base: int) -> int:
+        """`candidates` without the clusters whose taints exclude them."""
+        if self.rule_mode:
+            return candidates & ~self.inv.unavailable
+        tainted = candidates & self.inv.tainted
+        if not tainted:
+            return candidates
+        clusters = self.inv.clusters
+        for i in members(tainted):
+            if excluded(clusters[i], tolerations, bool(base >> i & 1), self.now):
+                candidates &= ~(1 << i)
+        return candidates
+
+    def choose(self, eligible: int, count: int | None, tolerations: tuple[Toleration, ...], base: int) -> int:
+        if count is None or eligible.bit_count() <= count:
+            return eligible
+        avoided = 0
+        if not self.rule_mode:
+            for i in members(eligible & self.inv.tainted):
+                if prefers_not(self.inv.clusters[i], tolerations, self.now):
+                    avoided |= 1 << i
+        chosen = 0
+        for tier in (eligible & base & ~avoided, eligible & base & avoided,
+                     eligible & ~base & ~avoided, eligible & ~base & avoided):
+            chosen |= first(tier, count - chosen.bit_count())
+        return chosen
+
+    def evaluate(self, ep: EffectivePlacement, base: int = 0) -> int:
+        eligible = self.sets(ep.cluster_sets) & self.predicates(ep.predicates)
+        eligible = self.tolerated(eligible, ep.tolerations, base)
+        return self.choose(eligible, ep.max_clusters, ep.tolerations, base)
+
+    def decide(self, workload: Workload, env: str, base: int = 0) -> Decision | None:
+        ep = effective_placement(self.repo, workload, env)
+        if ep is None:
+            return None
+        return Decision(workload, env, ep, placement_name(workload.name, env), self.evaluate(ep, base))
+
+    def decisions(self, env: str, base: Mapping[str, int] | None = None) -> list[Decision]:
+        """One decision per workload enabled in `env`; `base` maps Decision.key to its
+        base decision (a bitset over this inventory)."""
+        out: list[Decision] = []
+        for w in self.repo.workloads:
+            if not w.enabled_in(env):
+                continue
+            d = self.decide(w, env, (base or {}).get(f"{w.namespace}/{w.name}", 0))
+            if d is not None:
+                out.append(d)
+        return out

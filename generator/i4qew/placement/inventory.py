@@ -1,0 +1,142 @@
+"""The cluster inventory: ACM ManagedCluster objects as planning sees them.
+
+Clusters are kept sorted by name, so a cluster's id (its position) orders sets
+by name and every listing derived from a bitset is sorted for free. Reading the
+files (YAML, JSON, `kind: List`) lives in `inventory_load.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from fractions import Fraction
+from functools import cached_property
+from pathlib import Path
+
+from i4qew.load.documents import SourceFile
+from i4qew.placement.bits import LabelIndex, from_ids, members
+from i4qew.problems import Problem
+from i4qew.selectors import Selector
+
+CLUSTERSET_LABEL = "cluster.open-cluster-management.io/clusterset"
+DEFAULT_SET = "default"
+GLOBAL_SET = "global"
+AVAILABLE_CONDITION = "ManagedClusterConditionAvailable"
+
+
+@dataclass(frozen=True, slots=True)
+class Taint:
+    key: str
+    value: str
+    effect: str  # NoSelect | PreferNoSelect | NoSelectIfNew
+    time_added: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a cluster was declared: file, YAML document, `items` position (-1: none)."""
+
+    path: str
+    doc: int
+    item: int
+
+
+@dataclass(frozen=True)
+class Cluster:
+    name: str
+    labels: Mapping[str, str]
+    claims: Mapping[str, str]
+    allocatable: Mapping[str, Fraction]
+    taints: tuple[Taint, ...]
+    cluster_set: str
+    # status.conditions ManagedClusterConditionAvailable: True/False, None when absent.
+    available: bool | None = None
+    origin: Origin = field(default=Origin("", 0, -1), compare=False)
+
+
+@dataclass(frozen=True)
+class Inventory:
+    clusters: tuple[Cluster, ...]  # sorted by name; position = cluster id
+    # ManagedClusterSets found in the inventory whose membership is a label selector
+    # (selectorType: LabelSelector); every other set is the exclusive clusterset label.
+    set_selectors: Mapping[str, Selector] = field(default_factory=dict)
+    sources: Mapping[str, SourceFile] = field(default_factory=dict, compare=False, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.clusters)
+
+    @cached_property
+    def ids(self) -> dict[str, int]:
+        return {c.name: i for i, c in enumerate(self.clusters)}
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.clusters)
+
+    @cached_property
+    def labels(self) -> LabelIndex:
+        return LabelIndex([c.labels for c in self.clusters])
+
+    @cached_property
+    def claims(self) -> LabelIndex:
+        return LabelIndex([c.claims for c in self.clusters])
+
+    @property
+    def all(self) -> int:
+        return (1 << len(self.clusters)) - 1
+
+    @cached_property
+    def tainted(self) -> int:
+        return from_ids((i for i, c in enumerate(self.clusters) if c.taints), len(self.clusters))
+
+    @cached_property
+    def unavailable(self) -> int:
+        return from_ids((i for i, c in enumerate(self.clusters) if c.available is False), len(self.clusters))
+
+    @cached_property
+    def as_of(self) -> datetime | None:
+        """The newest taint time: the inventory was taken no earlier than that."""
+        times = [t.time_added for c in self.clusters for t in c.taints if t.time_added is not None]
+        return max(times) if times else None
+
+    def set_members(self, name: str) -> int:
+        """Clusters of a ManagedClusterSet: `global` holds all, `default` the unlabelled."""
+        if name == GLOBAL_SET:
+            return self.all
+        sel = self.set_selectors.get(name)
+        if sel is not None:
+            return self.labels.selector(sel)
+        bits = self.labels.with_value(CLUSTERSET_LABEL, name)
+        if name == DEFAULT_SET:
+            bits |= self.all & ~self.labels.with_key(CLUSTERSET_LABEL)
+        return bits
+
+    def cluster_names(self, bits: int) -> list[str]:
+        names = self.names
+        return [names[i] for i in members(bits)]
+
+    def bits_of(self, names: Iterable[str]) -> int:
+        """The set of the named clusters that are in this inventory (others are ignored)."""
+        ids = self.ids
+        return from_ids((ids[n] for n in names if n in ids), len(self.clusters))
+
+    def locate(self, cluster: Cluster) -> tuple[str, int, int]:
+        """PATH, LINE, COL of a cluster's declaration, for problems about it."""
+        from i4qew.placement.inventory_parse import locate
+
+        source = self.sources.get(cluster.origin.path)
+        if source is None:
+            return cluster.origin.path or "clusters", 1, 1
+        line, col = locate(source, cluster.origin, ("metadata", "name"), cluster.name)
+        return source.path, line, col
+
+
+def load_inventory(root: Path, override: Path | None = None) -> tuple[Inventory | None, list[Problem]]:
+    """Every ManagedCluster under `root`/clusters/ (or in the one `override` file).
+
+    None when there is no inventory; problems (with positions) for malformed entries.
+    """
+    from i4qew.placement.inventory_load import load
+
+    return load(root, override)

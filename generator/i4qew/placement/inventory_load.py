@@ -1,0 +1,149 @@
+"""Read the inventory: every YAML/JSON file under clusters/, or one --inventory file.
+
+Accepted shapes, per file: single ManagedCluster objects, multi-document YAML,
+and `kind: List` (or ManagedClusterList) exactly as `kubectl get managedclusters
+-o yaml` / `-o json` print it. ManagedClusterSet objects may sit beside them.
+A malformed entry is a problem and is skipped; the other clusters still count.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from i4qew.load.documents import SourceFile
+from i4qew.load.files import (
+    INVENTORY_DIR,
+    MAX_INVENTORY_BYTES,
+    SourceText,
+    decode,
+    inside,
+    read_text,
+)
+from i4qew.load.yamlio import parse
+from i4qew.placement.inventory import Cluster, Inventory, Origin
+from i4qew.placement.inventory_parse import Entries, parse_cluster, parse_cluster_set
+from i4qew.problems import Problem, Severity, error
+
+SUFFIXES = (".yaml", ".yml", ".json")
+LIST_KINDS = ("List", "ManagedClusterList")
+
+
+def _discover(root: Path, out: list[Problem]) -> list[Path]:
+    top = root / INVENTORY_DIR
+    if top.is_symlink():
+        out.append(error(INVENTORY_DIR, 1, 1, "unsafe-path", "the folder is a symlink; i4qew reads no symlinks"))
+        return []
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+        here = Path(dirpath)
+        for d in list(dirnames):
+            if (here / d).is_symlink():
+                out.append(error((here / d).relative_to(root).as_posix(), 1, 1, "unsafe-path",
+                                 "symlinked folder refused: the inventory must be plain files inside the repository"))
+                dirnames.remove(d)
+        dirnames.sort()
+        for f in sorted(filenames):
+            p = here / f
+            if not f.endswith(SUFFIXES):
+                continue
+            if p.is_symlink():
+                out.append(error(p.relative_to(root).as_posix(), 1, 1, "unsafe-path",
+                                 "symlink refused: the inventory must be plain files inside the repository"))
+                continue
+            found.append(p)
+    return found
+
+
+def _read_override(root: Path, path: Path) -> SourceText | Problem:
+    if inside(root, path) and not path.is_absolute():
+        return read_text(root, root / path, MAX_INVENTORY_BYTES)
+    shown = path.as_posix()
+    try:
+        size = path.stat().st_size
+        if size > MAX_INVENTORY_BYTES:
+            return error(shown, 1, 1, "file-too-large", f"file is {size:,} bytes; the limit is {MAX_INVENTORY_BYTES:,} bytes")
+        data = path.read_bytes()
+    except OSError as exc:
+        return error(shown, 1, 1, "unreadable", f"cannot read the inventory: {exc.strerror or exc}")
+    return decode(shown, data)
+
+
+def _documents(src: SourceText, out: list[Problem]) -> list[Any] | None:
+    if src.path.endswith(".json"):
+        try:
+            return [json.loads(src.text)]
+        except json.JSONDecodeError as exc:
+            out.append(error(src.path, exc.lineno, exc.colno, "json-syntax", exc.msg))
+            return None
+        except RecursionError:
+            out.append(error(src.path, 1, 1, "json-syntax", "nesting too deep"))
+            return None
+    parsed = parse(src.path, src.text)
+    if isinstance(parsed, Problem):
+        out.append(parsed)
+        return None
+    return parsed.docs
+
+
+def _collect(src: SourceText, docs: list[Any], entries: Entries) -> None:
+    source = entries.add_source(SourceFile(src.path, src.text))
+    for d, data in enumerate(docs):
+        if data is None:
+            continue
+        if not isinstance(data, dict):
+            entries.problem(source, Origin(src.path, d, -1), (), "inventory-entry",
+                            "expected a ManagedCluster object or a kind: List of them")
+            continue
+        kind = data.get("kind")
+        if kind in LIST_KINDS or (kind is None and isinstance(data.get("items"), list)):
+            items = data.get("items") or []
+            if not isinstance(items, list):
+                entries.problem(source, Origin(src.path, d, -1), ("items",), "inventory-entry", "items must be a list")
+                continue
+            for i, item in enumerate(items):
+                _entry(source, Origin(src.path, d, i), item, entries)
+        else:
+            _entry(source, Origin(src.path, d, -1), data, entries)
+
+
+def _entry(source: SourceFile, origin: Origin, data: Any, entries: Entries) -> None:
+    kind = data.get("kind") if isinstance(data, dict) else None
+    if kind == "ManagedClusterSet":
+        parse_cluster_set(source, origin, data, entries)
+    elif kind == "ManagedCluster" or (kind is None and isinstance(data, dict) and "metadata" in data):
+        parse_cluster(source, origin, data, entries)
+    elif not isinstance(data, dict):
+        entries.problem(source, origin, (), "inventory-entry", "expected a ManagedCluster object")
+    else:
+        entries.problem(source, origin, ("kind",), "inventory-entry",
+                        f"kind {kind!r} is not part of a cluster inventory (ManagedCluster, ManagedClusterSet); ignored",
+                        Severity.WARNING)
+
+
+def load(root: Path, override: Path | None) -> tuple[Inventory | None, list[Problem]]:
+    """The inventory, or None when there is none (no clusters/ folder, no files)."""
+    problems: list[Problem] = []
+    if override is not None:
+        got = _read_override(root, override)
+        texts = [got]
+    else:
+        if not (root / INVENTORY_DIR).exists():
+            return None, []
+        paths = _discover(root, problems)
+        texts = [read_text(root, p, MAX_INVENTORY_BYTES) for p in paths]
+        if not texts:
+            return None, problems
+    entries = Entries(problems)
+    for got in texts:
+        if isinstance(got, Problem):
+            problems.append(got)
+            continue
+        docs = _documents(got, problems)
+        if docs is not None:
+            _collect(got, docs, entries)
+    clusters: list[Cluster] = sorted(entries.clusters.values(), key=lambda c: c.name)
+    inv = Inventory(tuple(clusters), dict(sorted(entries.sets.items())), entries.sources)
+    return inv, problems

@@ -1,0 +1,162 @@
+"""The placement snapshot and the model index written on an environment branch.
+
+    placement/decisions.json   the decision of every placement over the inventory
+    models/index.json          which model versions each placement needs (read by
+                               the i4Q model distribution service)
+
+Schemas: docs/placement-snapshot.md and docs/model-index.md. Identical cluster
+lists are stored once, under a digest of their content, so 2,000 workloads over
+10,000 clusters stay a few MB and the file does not churn when one list changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from i4qew.model import Repo
+from i4qew.placement.decide import Decision, Planner, placement_name
+from i4qew.placement.effective import effective_placement
+from i4qew.placement.inventory import Inventory
+from i4qew.placement.jsonout import NameList, dumps
+
+API_VERSION = "edge.i4q.eu/v1alpha1"
+DECISIONS_PATH = "placement/decisions.json"
+MODEL_INDEX_PATH = "models/index.json"
+
+
+def digest(names: list[str]) -> str:
+    return hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
+
+
+class NameTable:
+    """Bitset -> (digest, names), each distinct set expanded once."""
+
+    def __init__(self, inventory: Inventory) -> None:
+        self.inv = inventory
+        self.by_bits: dict[int, tuple[str, list[str]]] = {}
+
+    def get(self, bits: int) -> tuple[str, list[str]]:
+        got = self.by_bits.get(bits)
+        if got is None:
+            names = self.inv.cluster_names(bits)
+            got = self.by_bits[bits] = (digest(names), names)
+        return got
+
+    def table(self) -> dict[str, NameList]:
+        return {d: NameList(names) for d, names in sorted(self.by_bits.values())}
+
+
+def predicate_texts(decision_predicates: Iterable[Any]) -> list[dict[str, str]]:
+    out = []
+    for p in decision_predicates:
+        entry = {"labels": p.labels.to_text()}
+        if not p.claims.is_empty():
+            entry["claims"] = p.claims.to_text()
+        out.append(entry)
+    return out
+
+
+def decisions_for(repo: Repo, env: str, inventory: Inventory | None,
+                  base: Mapping[str, Iterable[str]] | None = None, now: datetime | None = None) -> list[Decision]:
+    if inventory is None:
+        return []
+    planner = Planner(repo, inventory, now=now)
+    base_bits = {k: inventory.bits_of(v) for k, v in (base or {}).items()}
+    return planner.decisions(env, base_bits)
+
+
+def placement_files(repo: Repo, env: str, inventory: Inventory | None, *,
+                    base: Mapping[str, Iterable[str]] | None = None,
+                    now: datetime | None = None) -> dict[str, bytes]:
+    """{path: bytes} for the environment branch. `base` ("namespace/workload" ->
+    cluster names, e.g. `read_decisions` of the branch's previous snapshot) keeps
+    numberOfClusters choices and NoSelectIfNew clusters stable."""
+    decided = {d.key: d for d in decisions_for(repo, env, inventory, base, now)}
+    names = NameTable(inventory) if inventory is not None else None
+    placements: list[dict[str, Any]] = []
+    chosen: dict[str, list[str]] = {}
+    for w in repo.workloads:
+        if not w.enabled_in(env):
+            continue
+        ep = effective_placement(repo, w, env)
+        if ep is None:
+            continue
+        key = f"{w.namespace}/{w.name}"
+        entry: dict[str, Any] = {
+            "workload": w.name,
+            "namespace": w.namespace,
+            "placement": placement_name(w.name, env),
+            "policy": ep.policy,
+            "predicates": predicate_texts(ep.predicates),
+            "clusterSets": list(ep.cluster_sets),
+            "numberOfClusters": ep.max_clusters,
+            "clusters": None,
+            "decision": None,
+        }
+        d = decided.get(key)
+        if d is not None and names is not None:
+            entry["decision"], chosen[key] = names.get(d.clusters)
+            entry["clusters"] = d.clusters.bit_count()
+        placements.append(entry)
+    snapshot = {
+        "apiVersion": API_VERSION,
+        "kind": "PlacementSnapshot",
+        "environment": env,
+        "placementApi": repo.repository.placement_api,
+        "inventory": None if inventory is None else {"clusters": len(inventory)},
+        "placements": placements,
+        "decisions": names.table() if names is not None else {},
+    }
+    return {
+        DECISIONS_PATH: dumps(snapshot).encode(),
+        MODEL_INDEX_PATH: dumps(model_index(repo, env, inventory, chosen)).encode(),
+    }
+
+
+def model_index(repo: Repo, env: str, inventory: Inventory | None,
+                chosen: Mapping[str, list[str]]) -> dict[str, Any]:
+    needs: dict[tuple[str, str], list[dict[str, str]]] = {}
+    clusters: dict[tuple[str, str], set[str]] = {}
+    for w in repo.workloads:
+        ref = w.model
+        if ref is None or not w.enabled_in(env) or ref.name not in repo.models:
+            continue
+        key = f"{w.namespace}/{w.name}"
+        needs.setdefault((ref.name, ref.version), []).append({
+            "namespace": w.namespace,
+            "placement": placement_name(w.name, env),
+            "workload": w.name,
+            "mountPath": ref.mount_path,
+        })
+        clusters.setdefault((ref.name, ref.version), set()).update(chosen.get(key, ()))
+    models = []
+    for (name, version), users in sorted(needs.items()):
+        model = repo.models[name]
+        models.append({
+            "name": name,
+            "version": version,
+            "policy": model.placement,
+            "storage": dict(model.storage),
+            "placements": sorted(users, key=lambda u: (u["namespace"], u["placement"])),
+            "clusters": NameList(sorted(clusters[(name, version)])) if inventory is not None else None,
+        })
+    return {"apiVersion": API_VERSION, "kind": "ModelIndex", "environment": env, "models": models}
+
+
+def read_decisions(data: bytes) -> dict[str, list[str]]:
+    """"namespace/workload" -> chosen clusters, from a decisions.json written above
+    (the base for the next snapshot); {} when it cannot be read."""
+    try:
+        doc = json.loads(data)
+        table = doc["decisions"]
+        out: dict[str, list[str]] = {}
+        for p in doc["placements"]:
+            if p.get("decision") in table:
+                out[f"{p['namespace']}/{p['workload']}"] = list(table[p["decision"]])
+        return out
+    except (ValueError, KeyError, TypeError):
+        return {}
