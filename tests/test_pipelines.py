@@ -21,6 +21,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -163,7 +164,10 @@ def scratch(tmp_path: Path, wheel: Path) -> Iterator[Scratch]:
         encoding="utf-8",
     )
     remote = tmp_path / "remote"
-    git(tmp_path, "init", "-q", "--bare", str(remote / f"{PROJECT}.git"), env=env)
+    bare = remote / f"{PROJECT}.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare), env=env)
+    # like GitLab, accept `git push -o ci.skip` (git daemon refuses push options otherwise)
+    git(bare, "config", "receive.advertisePushOptions", "true", env=env)
     port = free_port()
     daemon = subprocess.Popen(
         ["git", "daemon", "--export-all", "--enable=receive-pack", "--reuseaddr",
@@ -224,7 +228,7 @@ def log(run: subprocess.CompletedProcess[str]) -> str:
     return f"exit {run.returncode}\n--- stdout\n{run.stdout[-20000:]}\n--- stderr\n{run.stderr[-5000:]}"
 
 
-def codequality(scratch: Scratch) -> list[dict[str, object]]:
+def codequality(scratch: Scratch) -> list[dict[str, Any]]:
     report = scratch.repo / "gl-code-quality-report.json"
     assert report.is_file(), "the validate job wrote no gl-code-quality-report.json"
     issues = json.loads(report.read_text(encoding="utf-8"))
@@ -278,7 +282,7 @@ def test_a_bad_workload_fails_the_merge_request_pipeline(scratch: Scratch) -> No
     assert "workloads/broken.yaml:8:" in run.stdout  # the problem line, in the job log
     issues = codequality(scratch)
     assert any(
-        issue["location"]["path"] == "workloads/broken.yaml" and "replicaz" in issue["description"]  # type: ignore[index]
+        issue["location"]["path"] == "workloads/broken.yaml" and "replicaz" in issue["description"]
         for issue in issues
     ), issues
     assert scratch.remote_branches() == {"main"}
