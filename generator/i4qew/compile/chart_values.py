@@ -1,0 +1,230 @@
+"""The values.yaml of a workload's chart: everything workload-specific, in Kubernetes shape.
+
+The chart's templates are fixed; they only read these values. Every key the
+templates read is always present (empty when unused), so values.yaml shows the
+whole interface of the chart; "unused" is `{}`, `[]`, `""` or 0, never `null`,
+which Helm drops from values.
+
+Defaults decided here (documented in docs and the module docstring of chart.py):
+
+- securityContext: the Pod Security Standard "restricted" profile — runAsNonRoot,
+  no privilege escalation, every capability dropped, RuntimeDefault seccomp.
+  readOnlyRootFilesystem stays false by default: typical AI images write to /tmp,
+  ~/.cache (Hugging Face, torch hub, matplotlib, numba) and fail on a read-only
+  root. A workload can set it (the chart then mounts an emptyDir at /tmp) and can
+  override every other field through `spec.securityContext`.
+- rollout: maxUnavailable 0 / maxSurge 1 (a new pod is ready before an old one
+  goes), except for GPU workloads: a surge pod would wait forever for the GPU the
+  old pod holds on a one-GPU edge node, so they default to maxUnavailable 1 / maxSurge 0.
+- an `nvidia.com/gpu` request without a limit gets the limit (Kubernetes requires
+  extended resources in limits), and GPU pods tolerate the common `nvidia.com/gpu`
+  NoSchedule taint.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import PurePosixPath
+from typing import Any, Final
+
+from i4qew.model import GPU_RESOURCE, Repo, Workload
+from i4qew.placement.effective import needs_gpu
+
+# Labels the chart sets itself; a workload's labels cannot replace them.
+RESERVED_LABELS: Final = frozenset({
+    "app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
+    "app.kubernetes.io/managed-by", "app.kubernetes.io/part-of", "app.kubernetes.io/component",
+})
+COMPONENT_LABEL: Final = "app.kubernetes.io/component"
+DEFAULT_COMPONENT: Final = "workload"
+DEFAULT_SUBPATH: Final = "{name}/{version}"
+
+# Fields of spec.securityContext that belong to the pod, the container, or both.
+POD_ONLY: Final = ("fsGroup",)
+BOTH: Final = ("runAsNonRoot", "runAsUser", "runAsGroup", "seccompProfile")
+RESTRICTED_POD: Final[dict[str, Any]] = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+RESTRICTED_CONTAINER: Final[dict[str, Any]] = {
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "privileged": False,
+    "readOnlyRootFilesystem": False,
+    "runAsNonRoot": True,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+
+def _sorted(value: Any) -> Any:
+    """User-given maps with their keys sorted, at every depth: reordering keys in a
+    declaration must not change the chart."""
+    if isinstance(value, dict):
+        return {k: _sorted(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
+
+
+def _quantity(value: Any) -> str:
+    """A resource quantity as a string: `1` and `"1"` render alike."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    return format(Decimal(repr(value)).normalize(), "f")
+
+
+def _resources(spec: dict[str, Any]) -> dict[str, Any]:
+    given = spec.get("resources") or {}
+    out = {part: {k: _quantity(v) for k, v in sorted((given.get(part) or {}).items())}
+           for part in ("requests", "limits") if given.get(part)}
+    gpu = out.get("requests", {}).get(GPU_RESOURCE)
+    if gpu is not None and GPU_RESOURCE not in out.get("limits", {}):
+        out["limits"] = dict(sorted({**out.get("limits", {}), GPU_RESOURCE: gpu}.items()))
+    return out
+
+
+def _security(spec: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    given = spec.get("securityContext") or {}
+    pod = dict(RESTRICTED_POD)
+    container = dict(RESTRICTED_CONTAINER)
+    for k, v in given.items():
+        if k in POD_ONLY or k in BOTH:
+            pod[k] = _sorted(v)
+        if k not in POD_ONLY:
+            container[k] = _sorted(v)
+    if container.get("privileged") and "allowPrivilegeEscalation" not in given:
+        container["allowPrivilegeEscalation"] = True  # the API rejects privileged without it
+    return dict(sorted(pod.items())), dict(sorted(container.items()))
+
+
+def _ports(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for p in spec.get("ports") or ():
+        port: dict[str, Any] = {"name": p["name"]} if p.get("name") else {}
+        port["containerPort"] = p["containerPort"]
+        port["protocol"] = p.get("protocol", "TCP")
+        out.append(port)
+    return out
+
+
+def _service(spec: dict[str, Any], ports: list[dict[str, Any]]) -> dict[str, Any]:
+    svc = spec.get("service")
+    if not svc:
+        return {}
+    first = ports[0] if ports else {}
+    target = svc.get("targetPort", first.get("name") or first.get("containerPort") or svc["port"])
+    container = next((p for p in ports if target in (p.get("name"), p["containerPort"])), {})
+    out: dict[str, Any] = {
+        "type": svc.get("type", "ClusterIP"),
+        "port": svc["port"],
+        "targetPort": target,
+        "portName": container.get("name") or (target if isinstance(target, str) else "http"),
+        "protocol": container.get("protocol", "TCP"),
+        "nodePort": svc.get("nodePort", 0),
+        "annotations": dict(sorted((svc.get("annotations") or {}).items())),
+    }
+    return out
+
+
+def _ingress(spec: dict[str, Any]) -> dict[str, Any]:
+    ing = spec.get("ingress")
+    if not ing:
+        return {}
+    return {
+        "className": ing.get("className", ""),
+        "host": ing.get("host", ""),
+        "path": ing["path"],
+        "pathType": ing.get("pathType", "Prefix"),
+        "servicePort": ing.get("servicePort", (spec.get("service") or {}).get("port", 80)),
+        "tlsSecretName": ing.get("tlsSecretName", ""),
+        "annotations": dict(sorted((ing.get("annotations") or {}).items())),
+    }
+
+
+def _config(repo: Repo, spec: dict[str, Any]) -> dict[str, Any]:
+    cfg = spec.get("config")
+    if not cfg:
+        return {}
+    data = dict(cfg.get("data") or {})
+    for name, ref in (cfg.get("files") or {}).items():
+        data[name] = repo.files[str(PurePosixPath(ref))]
+    return {"mountPath": cfg["mountPath"], "data": dict(sorted(data.items()))}
+
+
+def _model(repo: Repo, spec: dict[str, Any]) -> dict[str, Any]:
+    ref = spec.get("model")
+    if not ref:
+        return {}
+    storage = repo.models[ref["name"]].storage
+    template = storage.get("subPathTemplate", DEFAULT_SUBPATH)
+    volume: dict[str, Any]
+    if "persistentVolumeClaim" in storage:
+        pvc = storage["persistentVolumeClaim"]
+        volume = {"persistentVolumeClaim": {"claimName": pvc["claimName"], "readOnly": pvc.get("readOnly", True)}}
+    else:
+        # Directory: the model distribution service creates it; never an empty stand-in.
+        volume = {"hostPath": {"path": storage["hostPath"], "type": "Directory"}}
+    return {
+        "name": ref["name"],
+        "version": ref["version"],
+        "mountPath": ref.get("mountPath") or f"/models/{ref['name']}",
+        "subPath": template.replace("{name}", ref["name"]).replace("{version}", ref["version"]),
+        "volume": volume,
+    }
+
+
+def _env(spec: dict[str, Any], model: dict[str, Any]) -> list[dict[str, Any]]:
+    user = [{"name": e["name"], **_sorted({k: v for k, v in e.items() if k != "name"})}
+            for e in spec.get("env") or ()]
+    names = {e["name"] for e in user}
+    generated = [{"name": n, "value": v} for n, v in (
+        ("MODEL_NAME", model.get("name")), ("MODEL_VERSION", model.get("version")),
+        ("MODEL_PATH", model.get("mountPath")),
+    ) if model and n not in names]
+    return generated + user
+
+
+def _pull_secrets(spec: dict[str, Any]) -> list[dict[str, str]]:
+    names: list[str] = []
+    for s in spec.get("imagePullSecrets") or ():
+        name = s if isinstance(s, str) else s["name"]
+        if name not in names:
+            names.append(name)
+    return [{"name": n} for n in names]
+
+
+def chart_values(repo: Repo, workload: Workload, env: str) -> dict[str, Any]:
+    """The values of `workload`'s chart in `env`, in the fixed order values.yaml shows them."""
+    spec = workload.spec_for(env)
+    meta = workload.doc.data.get("metadata") or {}
+    labels = meta.get("labels") or {}
+    gpu = needs_gpu(spec)
+    ports = _ports(spec)
+    model = _model(repo, spec)
+    pod_sc, container_sc = _security(spec)
+    rollout = {"maxUnavailable": 1, "maxSurge": 0} if gpu else {"maxUnavailable": 0, "maxSurge": 1}
+    rollout.update(spec.get("rollout") or {})
+    probes = spec.get("probes") or {}
+    return {
+        "name": workload.name,
+        "component": labels.get(COMPONENT_LABEL, DEFAULT_COMPONENT),
+        "labels": {k: v for k, v in sorted(labels.items()) if k not in RESERVED_LABELS},
+        "annotations": dict(sorted((meta.get("annotations") or {}).items())),
+        "image": spec["image"],
+        "imagePullSecrets": _pull_secrets(spec),
+        "replicas": spec.get("replicas", 1),
+        "command": list(spec.get("command") or ()),
+        "args": list(spec.get("args") or ()),
+        "ports": ports,
+        "service": _service(spec, ports),
+        "ingress": _ingress(spec),
+        "env": _env(spec, model),
+        "config": _config(repo, spec),
+        "model": model,
+        "resources": _resources(spec),
+        "architectures": list(spec.get("architectures") or ()),
+        "tolerations": [{"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}] if gpu else [],
+        "probes": {k: _sorted(probes.get(k) or {}) for k in ("liveness", "readiness", "startup")},
+        "podSecurityContext": pod_sc,
+        "securityContext": container_sc,
+        "rollout": {"maxUnavailable": rollout["maxUnavailable"], "maxSurge": rollout["maxSurge"]},
+    }
