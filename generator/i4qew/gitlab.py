@@ -71,26 +71,27 @@ def redact(text: str, token: str) -> str:
 
 def _explain(target: GitLabTarget, action: str, exc: Exception) -> GitLabError:
     """A human sentence for a failed call: what to check, not a traceback."""
-    code = getattr(exc, "response_code", None)
+    found = getattr(exc, "response_code", None)
+    code = found if isinstance(found, int) else None  # None: no HTTP answer at all
     detail = str(getattr(exc, "error_message", "") or exc)
-    if isinstance(code, int) and code == 401:
+    if code == 401:
         text = (
             f"GitLab refused the token (401) while {action}: check that I4QEW_GITLAB_TOKEN "
             "holds a valid, unexpired access token with the `api` scope"
         )
-    elif isinstance(code, int) and code == 403:
+    elif code == 403:
         text = (
             f"GitLab denied access (403) while {action}: the token needs the `api` scope "
             "and the Reporter role (MR notes) or Developer role (merge requests)"
         )
-    elif isinstance(code, int) and code == 404:
+    elif code == 404:
         text = (
             f"GitLab found nothing (404) while {action}: check CI_PROJECT_ID and the MR, "
             f"and that the token's user is a member of project {target.project}"
         )
-    elif isinstance(code, int) and code >= 500:
+    elif code is not None and code >= 500:
         text = f"GitLab failed ({code}, server error) while {action}: try again later"
-    elif isinstance(code, int):
+    elif code is not None:
         text = f"GitLab answered {code} while {action}: {detail}"
     elif isinstance(exc, requests.Timeout):
         text = f"GitLab at {target.url} did not answer in {TIMEOUT_SECONDS:.0f}s while {action}"

@@ -38,6 +38,7 @@ def _truncated(text: str, job_url: str) -> str:
 @click.option(
     "--marker",
     "key",
+    metavar="KEY",
     default="plan",
     show_default=True,
     help="Key of the hidden marker `<!-- i4qew:KEY -->` that identifies the note, "
