@@ -12,8 +12,8 @@ Placement (cluster.open-cluster-management.io/v1beta1), in OCM's order:
     the base decision first, then clusters without an untolerated PreferNoSelect
     taint, then by name.
 PlacementRule (placementApi: PlacementRule): no cluster sets, no taints; the
-default clusterConditions keep only clusters whose Available condition is not
-False; clusterReplicas chooses as numberOfClusters does.
+default clusterConditions keep only clusters whose Available condition is True
+(clusters that report no conditions count as available); clusterReplicas chooses as numberOfClusters does.
 
 Every step is big-int set algebra over the inventory's label index.
 """
@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 
 from i4qew.k8s_names import short_name
 from i4qew.model import Predicate, Repo, Toleration, Workload
-from i4qew.placement.bits import first, members
+from i4qew.placement.bits import first, from_ids, members
 from i4qew.placement.effective import EffectivePlacement, effective_placement
 from i4qew.placement.inventory import Cluster, Inventory, Taint
 
@@ -92,6 +92,7 @@ class Planner:
         self.rule_mode = repo.repository.placement_api == PLACEMENT_RULE
         self._predicates: dict[Predicate, int] = {}
         self._sets: dict[tuple[str, ...], int] = {}
+        self._taints: dict[tuple[Toleration, ...], tuple[int, int, int]] = {}
 
     def predicate(self, p: Predicate) -> int:
         bits = self._predicates.get(p)
@@ -119,27 +120,42 @@ class Planner:
             self._sets[names] = bits
         return bits
 
+    def _taint_sets(self, tolerations: tuple[Toleration, ...]) -> tuple[int, int, int]:
+        """Over the whole inventory, for one list of tolerations: the clusters a taint
+        excludes, those excluded only when new (NoSelectIfNew), those avoided
+        (PreferNoSelect). Placements mostly share their tolerations (the offline
+        ones), so this runs a handful of times, not once per workload."""
+        cached = self._taints.get(tolerations)
+        if cached is None:
+            always: list[int] = []
+            if_new: list[int] = []
+            avoided: list[int] = []
+            clusters, now, size = self.inv.clusters, self.now, len(self.inv)
+            for i in members(self.inv.tainted):
+                c = clusters[i]
+                if excluded(c, tolerations, True, now):
+                    always.append(i)
+                elif excluded(c, tolerations, False, now):
+                    if_new.append(i)
+                if prefers_not(c, tolerations, now):
+                    avoided.append(i)
+            cached = (from_ids(always, size), from_ids(if_new, size), from_ids(avoided, size))
+            self._taints[tolerations] = cached
+        return cached
+
     def tolerated(self, candidates: int, tolerations: tuple[Toleration, ...], base: int) -> int:
         """`candidates` without the clusters whose taints exclude them."""
         if self.rule_mode:
             return candidates & ~self.inv.unavailable
-        tainted = candidates & self.inv.tainted
-        if not tainted:
+        if not candidates & self.inv.tainted:
             return candidates
-        clusters = self.inv.clusters
-        for i in members(tainted):
-            if excluded(clusters[i], tolerations, bool(base >> i & 1), self.now):
-                candidates &= ~(1 << i)
-        return candidates
+        always, if_new, _ = self._taint_sets(tolerations)
+        return candidates & ~always & ~(if_new & ~base)
 
     def choose(self, eligible: int, count: int | None, tolerations: tuple[Toleration, ...], base: int) -> int:
         if count is None or eligible.bit_count() <= count:
             return eligible
-        avoided = 0
-        if not self.rule_mode:
-            for i in members(eligible & self.inv.tainted):
-                if prefers_not(self.inv.clusters[i], tolerations, self.now):
-                    avoided |= 1 << i
+        avoided = 0 if self.rule_mode else self._taint_sets(tolerations)[2]
         chosen = 0
         for tier in (eligible & base & ~avoided, eligible & base & avoided,
                      eligible & ~base & ~avoided, eligible & ~base & avoided):

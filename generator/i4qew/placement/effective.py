@@ -11,6 +11,7 @@ change) and i4qew's own planning over the inventory (so both agree).
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 
@@ -51,6 +52,7 @@ class EffectivePlacement:
     policy: str
 
 
+@functools.lru_cache(maxsize=1024)
 def _label(key: str, value: str = "true") -> Predicate:
     return Predicate(Selector((Requirement(key, "In", (value,)),)), everything())
 
@@ -81,6 +83,7 @@ def satisfiable(sel: Selector) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=8192)  # workloads share their factors; the product is costly
 def conjoin(*factors: tuple[Predicate, ...]) -> tuple[Predicate, ...]:
     out: list[Predicate] = []
     seen: set[Predicate] = set()
@@ -127,11 +130,12 @@ def needs_gpu(workload_spec: dict[str, object]) -> bool:
 def effective_placement(repo: Repo, workload: Workload, env_name: str) -> EffectivePlacement | None:
     """None when a reference does not resolve (already reported by the rules)."""
     env = repo.repository.environment(env_name)
-    policy_name = workload.placement_for(env_name)
+    # Read-only view of spec_for(env): planning 2,000 workloads must not deep-copy each spec.
+    spec = {**workload.spec, **{k: v for k, v in workload.overrides.get(env_name, {}).items() if k != "enabled"}}
+    policy_name = str(spec["placement"])
     policy = repo.policies.get(policy_name)
     if env is None or policy is None:
         return None
-    spec = workload.spec_for(env_name)
     conjuncts = [Conjunct(f"workload policy '{policy.name}'", policy.predicates)]
     sets = policy.cluster_sets or repo.repository.cluster_sets
     model_ref = workload.model
