@@ -1,0 +1,32 @@
+"""`i4qew bootstrap`: print the one-time hub manifests that make ACM follow a branch."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from i4qew.cli.common import repo_option, write_text
+from i4qew.cli.render import load_repo, print_problems
+from i4qew.problems import ExitCode, UserError
+
+
+@click.command("bootstrap")
+@repo_option
+@click.option("--env", "env", required=True, help="The environment whose branch the hub should follow.")
+def command(repo_dir: Path, env: str) -> None:
+    """Print (multi-document YAML, for `kubectl apply -f -`) the channel Namespace, the Git
+    Channel and a hub-local Subscription that applies the hub/ folder of ENV's branch.
+
+    Apply it once, as an ACM subscription admin; from then on every change arrives
+    through Git. See docs/acm-quickstart.md."""
+    from i4qew.compile.bootstrap import bootstrap_manifests
+
+    repo = load_repo(repo_dir, env)
+    try:
+        text = bootstrap_manifests(repo, env)
+    except UserError as exc:
+        print_problems(exc.problems)
+        sys.exit(ExitCode.PROBLEMS)
+    write_text(None, text.decode("utf-8"))

@@ -1,0 +1,99 @@
+"""`i4qew render`: compile an environment's branch content into a directory."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from i4qew.cli.common import fail, repo_option
+from i4qew.model import Repo
+from i4qew.problems import ExitCode, Problem, UserError, has_errors
+
+# What a render reads: a change here since the last commit makes the commit a lie.
+DECLARATIONS = ("i4qew.yaml", "workloads", "policies", "models", "clusters")
+
+
+def print_problems(problems: Sequence[Problem]) -> None:
+    for p in problems:
+        click.echo(p.format())
+
+
+def exit_on_errors(problems: Sequence[Problem]) -> None:
+    """Print every problem; exit 1 when one of them is an error."""
+    print_problems(problems)
+    if has_errors(problems):
+        sys.exit(ExitCode.PROBLEMS)
+
+
+def load_repo(repo_dir: Path, env: str) -> Repo:
+    """The validated repository, with `env` known to it; exits 1 (problems printed) otherwise."""
+    from i4qew.compile.hub import repository_problems
+    from i4qew.validation import validate_repo
+
+    result = validate_repo(repo_dir)
+    exit_on_errors(result.problems)
+    assert result.repo is not None
+    exit_on_errors(repository_problems(result.repo, env))
+    return result.repo
+
+
+def source_commit(repo_dir: Path) -> str | None:
+    """HEAD of the repository's git work tree (`<sha>-dirty` when the declarations
+    differ from it); None outside git. Decided here, at the edge, so the compilers
+    never run git."""
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", "-C", str(repo_dir), *args], capture_output=True, text=True,
+                                  check=False, timeout=60)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    head = git("rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    if not head:
+        return None
+    dirty = git("status", "--porcelain", "--untracked-files=all", "--", *DECLARATIONS)
+    return f"{head}-dirty" if dirty else head
+
+
+@click.command("render")
+@repo_option
+@click.option("--env", "env", required=True, help="The environment to render (a name from i4qew.yaml).")
+@click.option("-o", "--output", "output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: out/ENV). Replaced as a whole; it must be empty, absent or "
+                   "an earlier render.")
+@click.option("--inventory", "inventory", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A ManagedCluster inventory file to plan over instead of clusters/.")
+@click.option("--source-commit", "commit", default=None,
+              help="The source commit the README states (default: git HEAD of the repository, "
+                   "'<sha>-dirty' with uncommitted declarations; none outside git).")
+def command(repo_dir: Path, env: str, output: Path | None, inventory: Path | None, commit: str | None) -> None:
+    """Compile environment ENV (charts, hub resources, placement snapshot, README) into a folder.
+
+    Validates first: any error is printed and nothing is written (exit 1)."""
+    from i4qew.compile.render import render_tree
+    from i4qew.emit import UnsafePath, write_tree
+    from i4qew.placement.inventory import load_inventory
+
+    repo = load_repo(repo_dir, env)
+    inv, inv_problems = load_inventory(repo_dir, inventory)
+    exit_on_errors(inv_problems)
+    try:
+        tree = render_tree(repo, env, inventory=inv,
+                           source_commit=commit if commit is not None else source_commit(repo_dir))
+    except UserError as exc:
+        print_problems(exc.problems)
+        if exc.text:
+            fail(exc.text, ExitCode.PROBLEMS)
+        sys.exit(ExitCode.PROBLEMS)
+    dest = output if output is not None else Path("out") / env
+    try:
+        write_tree(tree, dest)
+    except (UnsafePath, OSError) as exc:
+        fail(str(exc), ExitCode.PROBLEMS)
+        return
+    click.echo(f"rendered {env}: {len(tree)} files in {dest}")

@@ -1,0 +1,122 @@
+"""The one-time hub manifests that make an ACM hub follow an environment branch.
+
+An ACM admin applies them once: the channel Namespace, the Git Channel
+(identical to hub/channel.yaml, which later takes it over), an Application for
+the console, and a hub-local Subscription that applies the branch's `hub/`
+folder. From then on every change reaches the hub through Git.
+
+The hub-local subscription applies objects into many namespaces (the workload
+namespaces, their Placements and bindings) and cluster-scoped Namespaces. ACM
+allows that only for subscriptions created by a *subscription admin*: a subject
+of the ClusterRoleBinding named exactly `open-cluster-management:subscription-admin`
+(a differently named binding to the same ClusterRole does not count). Otherwise
+ACM puts every namespaced object into the subscription's own namespace. The
+output therefore holds no RBAC object of its own (re-applying that binding would
+replace its subjects); its header says how to add the applying user to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from i4qew.compile.hub import (
+    RECONCILE,
+    SUBSCRIPTION_API,
+    channel,
+    namespace,
+    repository_problems,
+    yaml_docs,
+)
+from i4qew.compile.hub_names import (
+    APP_LABEL,
+    GIT_BRANCH,
+    GIT_PATH,
+    HUB_PATH,
+    RECONCILE_OPTION,
+    channel_name,
+    hub_application_name,
+    hub_labels,
+    hub_subscription_name,
+)
+from i4qew.model import Repo
+from i4qew.problems import UserError
+
+SUBSCRIPTION_ADMIN: Final = "open-cluster-management:subscription-admin"
+
+
+def hub_subscription(repo: Repo, env: str) -> dict[str, Any]:
+    r = repo.repository
+    environment = r.environment(env)
+    assert environment is not None
+    return {
+        "apiVersion": SUBSCRIPTION_API,
+        "kind": "Subscription",
+        "metadata": {
+            "name": hub_subscription_name(repo, env),
+            "namespace": r.channel_namespace,
+            "labels": hub_labels(repo, env),
+            "annotations": {GIT_BRANCH: environment.branch, GIT_PATH: HUB_PATH, RECONCILE_OPTION: RECONCILE},
+        },
+        "spec": {
+            "channel": f"{r.channel_namespace}/{channel_name(repo, env)}",
+            "placement": {"local": True},
+        },
+    }
+
+
+def hub_application(repo: Repo, env: str) -> dict[str, Any]:
+    name = hub_application_name(repo, env)
+    return {
+        "apiVersion": "app.k8s.io/v1beta1",
+        "kind": "Application",
+        "metadata": {"name": name, "namespace": repo.repository.channel_namespace,
+                     "labels": hub_labels(repo, env)},
+        "spec": {
+            "componentKinds": [{"group": "apps.open-cluster-management.io", "kind": "Subscription"}],
+            "descriptor": {},
+            "selector": {"matchExpressions": [{"key": APP_LABEL, "operator": "In", "values": [name]}]},
+        },
+    }
+
+
+def _header(repo: Repo, env: str) -> str:
+    r = repo.repository
+    environment = r.environment(env)
+    assert environment is not None
+    admin = SUBSCRIPTION_ADMIN
+    lines = [
+        f"i4qew bootstrap, environment '{env}': from now on the ACM hub follows branch",
+        f"'{environment.branch}' of {r.git_url} (its hub/ folder).",
+        "",
+        "Apply once on the hub, as a subscription admin:",
+        f"  i4qew bootstrap --env {env} | kubectl apply -f -",
+        "",
+        f"A subscription admin is a subject of the ClusterRoleBinding named exactly {admin}",
+        "(ACM ignores other bindings to that ClusterRole). To add USER (this creates the binding if needed):",
+        f"  oc adm policy add-cluster-role-to-user {admin} USER \\",
+        f"    --rolebinding-name={admin}",
+    ]
+    if r.git_secret_ref:
+        lines += [
+            "",
+            f"The repository is private: first create the Secret {r.git_secret_ref} the Channel reads:",
+            f"  kubectl create namespace {r.channel_namespace}",
+            f"  kubectl -n {r.channel_namespace} create secret generic {r.git_secret_ref} \\",
+            "    --from-literal=user=USER --from-literal=accessToken=TOKEN",
+        ]
+    lines += ["", "See docs/acm-quickstart.md."]
+    return "".join(f"# {line}\n" if line else "#\n" for line in lines)
+
+
+def bootstrap_manifests(repo: Repo, env: str) -> bytes:
+    """Multi-document YAML for `kubectl apply -f -`; raises UserError like compile_hub."""
+    problems = repository_problems(repo, env)
+    if problems:
+        raise UserError(problems)
+    docs = [
+        namespace(repo.repository.channel_namespace),
+        channel(repo, env),
+        hub_application(repo, env),
+        hub_subscription(repo, env),
+    ]
+    return _header(repo, env).encode("utf-8") + yaml_docs(docs)

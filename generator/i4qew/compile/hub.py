@@ -1,0 +1,219 @@
+"""ACM hub resources of one environment (`hub/` on the environment branch).
+
+Layout (the hub-local subscription of `i4qew bootstrap` applies the whole folder;
+ACM sorts Namespaces before everything else itself, so file order is free):
+
+    hub/namespaces.yaml                      the channel namespace and every workload namespace
+    hub/channel.yaml                         the Git Channel `<repo>-<env>`
+    hub/apps/<ns>/application.yaml           Application `<repo>-<env>` grouping the subscriptions
+    hub/apps/<ns>/clustersetbindings.yaml    a ManagedClusterSetBinding per cluster set used
+    hub/apps/<ns>/<workload>.yaml            Subscription + Placement (or PlacementRule)
+
+Per-environment objects carry the environment in their name. Namespaces and
+ManagedClusterSetBindings cannot (a binding's name is its cluster set's), so
+dev and production ship byte-identical copies of them: environment-neutral
+labels, `reconcile-option: merge` (a second hub-local subscription merges into
+the first one's object instead of backing off or taking it over) and
+`do-not-delete` (an environment that stops using a namespace must not delete it
+from under the other environment's subscriptions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+from i4qew.compile import Tree
+from i4qew.compile.chart_yaml import dump
+from i4qew.compile.hub_names import (
+    APP_LABEL,
+    DO_NOT_DELETE,
+    GIT_BRANCH,
+    GIT_PATH,
+    RECONCILE_OPTION,
+    app_label,
+    application_name,
+    channel_name,
+    chart_name,
+    env_labels,
+    placement_name,
+    release_name,
+    shared_labels,
+    subscription_name,
+)
+from i4qew.compile.hub_placement import placement, placement_rule, rule_problems
+from i4qew.model import Repo, Workload
+from i4qew.placement.effective import EffectivePlacement, effective_placement
+from i4qew.problems import Problem, UserError, error, sort_problems
+
+SUBSCRIPTION_API: Final = "apps.open-cluster-management.io/v1"
+BINDING_API: Final = "cluster.open-cluster-management.io/v1beta2"
+APPLICATION_API: Final = "app.k8s.io/v1beta1"
+# Git is the source of truth: `replace` updates each object to exactly what the
+# branch holds, so a field deleted in Git is deleted on the hub too (`merge` never
+# removes a field). For a Helm chart the option only concerns the HelmRelease ACM
+# creates; Helm itself upgrades the chart's objects.
+RECONCILE: Final = "replace"
+SHARED_RECONCILE: Final = "merge"
+
+
+def yaml_docs(docs: Iterable[Mapping[str, Any]]) -> bytes:
+    return b"".join(b"---\n" + dump(d) for d in docs)
+
+
+def namespace(name: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "name": name,
+            "labels": shared_labels(),
+            "annotations": {DO_NOT_DELETE: "true", RECONCILE_OPTION: SHARED_RECONCILE},
+        },
+    }
+
+
+def channel(repo: Repo, env: str) -> dict[str, Any]:
+    r = repo.repository
+    spec: dict[str, Any] = {"type": "Git", "pathname": r.git_url}
+    if r.git_secret_ref:
+        spec["secretRef"] = {"name": r.git_secret_ref}
+    if r.git_insecure:
+        spec["insecureSkipVerify"] = True
+    return {
+        "apiVersion": SUBSCRIPTION_API,
+        "kind": "Channel",
+        "metadata": {"name": channel_name(repo, env), "namespace": r.channel_namespace,
+                     "labels": env_labels(repo, env)},
+        "spec": spec,
+    }
+
+
+def subscription(repo: Repo, env: str, w: Workload) -> dict[str, Any]:
+    environment = repo.repository.environment(env)
+    assert environment is not None
+    kind = "PlacementRule" if repo.repository.placement_api == "PlacementRule" else "Placement"
+    chart = chart_name(w)
+    return {
+        "apiVersion": SUBSCRIPTION_API,
+        "kind": "Subscription",
+        "metadata": {
+            "name": subscription_name(w, env),
+            "namespace": w.namespace,
+            "labels": env_labels(repo, env, w),
+            "annotations": {
+                GIT_BRANCH: environment.branch,
+                GIT_PATH: f"charts/{w.name}",
+                RECONCILE_OPTION: RECONCILE,
+            },
+        },
+        "spec": {
+            "channel": f"{repo.repository.channel_namespace}/{channel_name(repo, env)}",
+            # The chart's name: ACM's Git subscriber keeps only the charts it names.
+            "name": chart,
+            "packageOverrides": [{"packageName": chart, "packageAlias": release_name(w)}],
+            "placement": {"placementRef": {"kind": kind, "name": placement_name(w.name, env)}},
+        },
+    }
+
+
+def binding(ns: str, cluster_set: str) -> dict[str, Any]:
+    return {
+        "apiVersion": BINDING_API,
+        "kind": "ManagedClusterSetBinding",
+        # OCM requires the binding's name to be the cluster set's.
+        "metadata": {
+            "name": cluster_set,
+            "namespace": ns,
+            "labels": shared_labels(),
+            "annotations": {DO_NOT_DELETE: "true", RECONCILE_OPTION: SHARED_RECONCILE},
+        },
+        "spec": {"clusterSet": cluster_set},
+    }
+
+
+def application(repo: Repo, env: str, ns: str, subscriptions: list[str]) -> dict[str, Any]:
+    return {
+        "apiVersion": APPLICATION_API,
+        "kind": "Application",
+        "metadata": {
+            "name": application_name(repo, env),
+            "namespace": ns,
+            "labels": env_labels(repo, env),
+            # What the ACM console reads to list the application's subscriptions.
+            "annotations": {
+                "apps.open-cluster-management.io/deployables": "",
+                "apps.open-cluster-management.io/subscriptions": ",".join(f"{ns}/{s}" for s in subscriptions),
+            },
+        },
+        "spec": {
+            "componentKinds": [{"group": "apps.open-cluster-management.io", "kind": "Subscription"}],
+            "descriptor": {},
+            "selector": {"matchExpressions": [{"key": APP_LABEL, "operator": "In", "values": [app_label(repo, env)]}]},
+        },
+    }
+
+
+def _placements(repo: Repo, env: str) -> list[EffectivePlacement]:
+    """Effective placements of the workloads enabled in `env`, by namespace then name."""
+    out = []
+    for w in sorted(repo.workloads, key=lambda w: (w.namespace, w.name)):
+        if not w.enabled_in(env):
+            continue
+        ep = effective_placement(repo, w, env)
+        if ep is not None:  # an unresolved reference: validation reported it
+            out.append(ep)
+    return out
+
+
+def repository_problems(repo: Repo, env: str) -> list[Problem]:
+    """`env` unknown, or a delivery mode not supported."""
+    r = repo.repository
+    if r.environment(env) is None:
+        names = ", ".join(e.name for e in r.environments)
+        return [_repository_problem(repo, ("spec", "environments"), "unknown-environment",
+                                    f"no environment '{env}' in i4qew.yaml (environments: {names})")]
+    if r.delivery != "subscription":
+        return [_repository_problem(repo, ("spec", "delivery"), "delivery-unsupported",
+                                    f"delivery: {r.delivery} is not supported yet; use delivery: subscription")]
+    return []
+
+
+def hub_problems(repo: Repo, env: str) -> list[Problem]:
+    """Problems compiling `env` for the hub would hit; empty when compile_hub succeeds."""
+    problems = repository_problems(repo, env)
+    if problems or repo.repository.placement_api != "PlacementRule":
+        return problems
+    return sort_problems(p for ep in _placements(repo, env) for p in rule_problems(repo, ep))
+
+
+def _repository_problem(repo: Repo, path: tuple[str | int, ...], rule: str, message: str) -> Problem:
+    doc = repo.repository.doc
+    return doc.problem(path, rule, message) if doc is not None else error("i4qew.yaml", 1, 1, rule, message)
+
+
+def compile_hub(repo: Repo, env: str) -> Tree:
+    """The hub/ folder of environment `env`; raises UserError with every problem first."""
+    problems = hub_problems(repo, env)
+    if problems:
+        raise UserError(problems)
+    rule_mode = repo.repository.placement_api == "PlacementRule"
+    by_ns: dict[str, list[EffectivePlacement]] = {}
+    for ep in _placements(repo, env):
+        by_ns.setdefault(ep.workload.namespace, []).append(ep)
+    ns_names = sorted({repo.repository.channel_namespace, *by_ns})
+    tree: Tree = {
+        "hub/namespaces.yaml": yaml_docs(namespace(n) for n in ns_names),
+        "hub/channel.yaml": yaml_docs([channel(repo, env)]),
+    }
+    for ns, eps in by_ns.items():
+        base = f"hub/apps/{ns}/"
+        subs = [subscription_name(ep.workload, env) for ep in eps]
+        tree[base + "application.yaml"] = yaml_docs([application(repo, env, ns, subs)])
+        sets = sorted({s for ep in eps for s in ep.cluster_sets})
+        if sets and not rule_mode:  # PlacementRule knows no cluster sets
+            tree[base + "clustersetbindings.yaml"] = yaml_docs(binding(ns, s) for s in sets)
+        for ep in eps:
+            where = placement_rule(repo, ep) if rule_mode else placement(repo, ep)
+            tree[f"{base}{ep.workload.name}.yaml"] = yaml_docs([subscription(repo, env, ep.workload), where])
+    return dict(sorted(tree.items()))

@@ -1,0 +1,38 @@
+"""The whole content of an environment branch, as one deterministic tree.
+
+    README.md            compile/readme.py
+    charts/<workload>/   compile/chart.py
+    hub/                 compile/hub.py
+    placement/, models/  placement/snapshot.py (decisions over the inventory)
+
+Pure: the caller validated the repository and loaded the inventory; nothing
+here reads the disk, the clock or git.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from i4qew.compile import Tree, merge
+from i4qew.model import Repo
+from i4qew.placement.inventory import Inventory
+
+
+def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_commit: str | None,
+                base: Mapping[str, Iterable[str]] | None = None) -> Tree:
+    """Raises UserError (with problems) when `env` cannot be compiled for the hub.
+
+    `base` ("namespace/workload" -> cluster names of the branch's previous
+    snapshot) keeps numberOfClusters choices stable; publish passes it."""
+    from i4qew.compile.chart import compile_charts
+    from i4qew.compile.hub import compile_hub
+    from i4qew.compile.readme import render_readme
+    from i4qew.placement.snapshot import DECISIONS_PATH, placement_files, read_decisions
+
+    hub = compile_hub(repo, env)  # first: it raises the problems a user can fix
+    placement = placement_files(repo, env, inventory, base=base)
+    counts = None
+    if inventory is not None:
+        counts = {key: len(names) for key, names in read_decisions(placement[DECISIONS_PATH]).items()}
+    readme = {"README.md": render_readme(repo, env, source_commit=source_commit, cluster_counts=counts)}
+    return merge(readme, compile_charts(repo, env), hub, placement)
