@@ -49,6 +49,31 @@ class Document:
     def at(self, path: KeyPath, *, key: bool = False) -> tuple[int, int]:
         return self.source.locate(self.index, path, key=key)
 
+    def at_inside(self, path: KeyPath, value: str, offset: int) -> tuple[int, int]:
+        """Position of character `offset` of the string `value` stored at `path`:
+        exact for one-line plain or quoted scalars and `|` block scalars, else the
+        value's own position. Each guess is checked against the text."""
+        line, col = self.at(path)
+        lines = self.source.text.splitlines()
+        if not 0 < line <= len(lines) or offset <= 0:
+            return line, col
+        row = lines[line - 1]
+        probe = value[offset: offset + 12]
+        if "\n" not in value:
+            skip = 1 if row[col - 1: col] in ("'", '"') else 0
+            if row.startswith(probe, col - 1 + skip + offset):
+                return line, col + skip + offset
+            return line, col
+        if row[col - 1: col] == "|":
+            start = value.rfind("\n", 0, offset) + 1
+            target = line + 1 + value.count("\n", 0, offset)
+            if target <= len(lines):
+                text_row = lines[target - 1]
+                indent = len(text_row) - len(text_row.lstrip(" "))
+                if text_row.startswith(probe, indent + offset - start):
+                    return target, indent + offset - start + 1
+        return line, col
+
     def problem(
         self,
         path: KeyPath,

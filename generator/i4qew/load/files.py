@@ -8,6 +8,8 @@ become problems; the run goes on with the other files.
 from __future__ import annotations
 
 import os
+import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +26,18 @@ YAML_SUFFIXES = (".yaml", ".yml")
 # Files a workload mounts (spec.config.files) live in `files/` folders, which
 # are not declarations even when they are YAML.
 DATA_FOLDER = "files"
+
+
+# YAML 1.2 allows only printable characters (c-printable): tab, LF and CR are
+# the only C0 controls; DEL and the C1 block (but NEL) are out too.
+_CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+# UTF-32 first: its little-endian BOM starts with UTF-16's.
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +58,13 @@ def inside(root: Path, candidate: Path) -> bool:
 
 
 def _rel(root: Path, path: Path) -> str:
-    return path.relative_to(root).as_posix()
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
 
 
 def discover(root: Path, dirs: tuple[str, ...]) -> tuple[list[Path], list[Problem]]:
@@ -71,8 +91,9 @@ def discover(root: Path, dirs: tuple[str, ...]) -> tuple[list[Path], list[Proble
                     continue
                 p = here / f
                 if p.is_symlink():
+                    where = "" if inside(root, p) else " (this one points outside the repository)"
                     problems.append(error(_rel(root, p), 1, 1, "unsafe-path",
-                                          "symlink refused: declarations must be plain files inside the repository"))
+                                          f"symlink refused: declarations must be plain files inside the repository{where}"))
                     continue
                 found.append(p)
     return found, problems
@@ -84,17 +105,31 @@ def read_text(root: Path, path: Path, limit: int) -> SourceText | Problem:
     if not inside(root, path) and not path.is_absolute():
         return error(rel, 1, 1, "unsafe-path", "path leaves the repository")
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            # a FIFO would block the read forever; a device could be endless
+            return error(rel, 1, 1, "unreadable", "not a regular file")
+        size = st.st_size
         if size > limit:
             return error(rel, 1, 1, "file-too-large",
                          f"file is {size:,} bytes; the limit is {limit:,} bytes")
         data = path.read_bytes()
     except OSError as exc:
         return error(rel, 1, 1, "unreadable", f"cannot read the file: {exc.strerror or exc}")
-    return decode(rel, data)
+    got = decode(rel, data)
+    if isinstance(got, SourceText):
+        bad = _CONTROL.search(got.text)
+        if bad:
+            line, col = _text_line_col(got.text, bad.start())
+            return error(rel, line, col, "encoding",
+                         f"control character U+{ord(bad.group()):04X} is not allowed in YAML; remove it or write it as an escape in a double-quoted string")
+    return got
 
 
 def decode(rel: str, data: bytes) -> SourceText | Problem:
+    for bom, name in _WIDE_BOMS:
+        if data.startswith(bom):
+            return error(rel, 1, 1, "encoding", f"the file is {name}; save it as UTF-8")
     if b"\x00" in data:
         line, col = _line_col(data, data.index(b"\x00"))
         return error(rel, line, col, "encoding", "NUL byte: this is not a text file")
@@ -106,6 +141,11 @@ def decode(rel: str, data: bytes) -> SourceText | Problem:
         line, col = _line_col(data, exc.start)
         return error(rel, line, col, "encoding", f"invalid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
     return SourceText(rel, text)
+
+
+def _text_line_col(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 def _line_col(data: bytes, offset: int) -> tuple[int, int]:

@@ -7,13 +7,16 @@ per file, and only when a problem in that file needs a position.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-KeyPath = Sequence[str | int]
+KeyPath = Sequence[Any]
+
+_MARKER = re.compile(r"(---|\.\.\.)(?:[ \t]|$)")
 
 
 def _loader() -> YAML:
@@ -22,14 +25,56 @@ def _loader() -> YAML:
     return yaml
 
 
-def ruamel_problem_mark(text: str) -> tuple[int, int] | None:
+def duplicate_key_marks(text: str) -> tuple[tuple[int, int], int | None] | None:
+    """((line, column) of a duplicate key, line of its first occurrence or None)."""
     try:
         list(_loader().load_all(text))
-    except Exception as exc:  # ruamel raises many types; we only want its mark
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        if mark is not None:
-            return mark.line + 1, mark.column + 1
+    except Exception as exc:  # ruamel raises many types; only a duplicate-key error is wanted
+        if type(exc).__name__ != "DuplicateKeyError":
+            return None
+        mark = exc.problem_mark  # type: ignore[attr-defined]
+        context = getattr(exc, "context_mark", None)
+        line, col = mark.line + 1, mark.column + 1
+        return (line, col), _first_occurrence(text, line, col, context.line + 1 if context else 1)
     return None
+
+
+def _first_occurrence(text: str, line: int, col: int, mapping_line: int) -> int | None:
+    """Where a block or flow mapping first set the key that is repeated at (line, col)."""
+    lines = text.splitlines()
+    row = lines[line - 1] if 0 < line <= len(lines) else ""
+    m = re.match(r"""("[^"]*"|'[^']*'|[^:,{}\s][^:,{}]*?)\s*:""", row[col - 1:])
+    if not m:
+        return None
+    key = m.group(1)
+    # flow mapping on the same line: an earlier `key:` on that line
+    if re.search(r"[{,]\s*" + re.escape(key) + r"\s*:", row[: col - 1]):
+        return line
+    same_key = re.compile(re.escape(key) + r"\s*:(?:\s|$)")
+    for n in range(line - 1, max(mapping_line, 1) - 1, -1):
+        candidate = lines[n - 1]
+        if not candidate[: col - 1].strip(" -") and same_key.match(candidate, col - 1):
+            return n
+    return None
+
+
+def document_starts(text: str) -> list[int]:
+    """1-based first line of each document, numbered as the parsers number them:
+    content before the first marker is a document, every `---` starts one, and
+    content after a `...` end marker starts one without a marker."""
+    starts: list[int] = []
+    open_doc = False
+    for n, line in enumerate(text.splitlines(), 1):
+        m = _MARKER.match(line)
+        if m and m.group(1) == "---":
+            starts.append(n)
+            open_doc = True
+        elif m:
+            open_doc = False
+        elif not open_doc and line.strip() and not line.lstrip().startswith("#") and not line.startswith("%"):
+            starts.append(n)
+            open_doc = True
+    return starts
 
 
 class Positions:
@@ -38,6 +83,7 @@ class Positions:
     def __init__(self, text: str) -> None:
         self._text = text
         self._docs: list[Any] | None = None
+        self._starts: list[int] | None = None
 
     def _load(self) -> list[Any]:
         if self._docs is None:
@@ -57,7 +103,7 @@ class Positions:
         best = _own(node) or self._doc_start(doc)
         for i, part in enumerate(path):
             last = i == len(path) - 1
-            if isinstance(node, CommentedMap) and part in node:
+            if isinstance(node, CommentedMap) and _hashable(part) and part in node:
                 kl, kc, vl, vc = node.lc.data[part]
                 best = (kl + 1, kc + 1) if (key and last) else (vl + 1, vc + 1)
                 if isinstance(node[part], (CommentedMap, CommentedSeq)) and not (key and last):
@@ -72,14 +118,17 @@ class Positions:
         return best
 
     def _doc_start(self, doc: int) -> tuple[int, int]:
-        seen = 0
-        lines = self._text.splitlines()
-        for n, line in enumerate(lines, 1):
-            if line.startswith("---"):
-                if seen == doc and n > 1:
-                    return n, 1
-                seen += 1
-        return 1, 1
+        if self._starts is None:
+            self._starts = document_starts(self._text)
+        return (self._starts[doc], 1) if 0 <= doc < len(self._starts) else (1, 1)
+
+
+def _hashable(part: Any) -> bool:
+    try:
+        hash(part)
+    except TypeError:
+        return False
+    return True
 
 
 def _own(node: Any) -> tuple[int, int] | None:

@@ -14,7 +14,7 @@ from i4qew.load.files import (
     discover,
     read_text,
 )
-from i4qew.load.yamlio import parse
+from i4qew.load.yamlio import parse, unusable_values
 from i4qew.problems import Problem, error
 
 
@@ -47,7 +47,11 @@ def load_text(src: SourceText, out: Loaded) -> None:
         if not isinstance(data, dict):
             out.problems.append(doc.problem((), "document-type", "a declaration must be a mapping with apiVersion, kind, metadata and spec"))
             continue
-        out.documents.append(doc)
+        unusable = unusable_values(data)
+        for path, at_key, message in unusable:
+            out.problems.append(doc.problem(path, "yaml-type", message, key=at_key))
+        if not unusable:
+            out.documents.append(doc)
 
 
 def load_declarations(root: Path) -> Loaded:

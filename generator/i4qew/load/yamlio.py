@@ -10,6 +10,7 @@ is the integer 777; an unquoted `1e3` is a number (quote versions and labels).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +28,13 @@ _LIMITS = yaml_rs.AliasLimits(
     max_replay_stack_depth=MAX_DEPTH,
 )
 _POS = re.compile(r"line (\d+),? column (\d+)")
-_DOC_MARKER = re.compile(r"^(?:---|\.\.\.)(?:[ \t]|$)", re.MULTILINE)
+# A line that is a document marker; markers cannot occur inside quoted or
+# indented content, so a line scan is exact enough to decide "several documents".
+_MARKER_LINE = re.compile(r"^(?:---|\.\.\.)(?:[ \t]|$)", re.MULTILINE)
+# Appended to count documents: yaml-rs returns a bare value for one document and
+# a list for several, which a single document holding a list cannot be told from.
+_SENTINEL = "\n---\n__i4qew_end_of_stream__\n"
+_LONG_NUMBER = re.compile(r"[0-9]{4000,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,35 +48,38 @@ class Parsed:
 
 def parse(path: str, text: str) -> Parsed | Problem:
     try:
-        result = yaml_rs.loads(text, parse_datetime=False, alias_limits=_LIMITS)
+        result = _loads(text)
     except yaml_rs.YAMLDecodeError as exc:
         return _parse_problem(path, text, str(exc))
     except RecursionError:
         return error(path, 1, 1, "yaml-syntax", f"nesting deeper than {MAX_DEPTH} levels")
-    if _depth_exceeds(result, MAX_DEPTH):
+    except ValueError:
+        # defensive: a literal Python cannot turn into a number
+        m = _LONG_NUMBER.search(text)
+        line, col = _offset_position(text, m.start()) if m else (1, 1)
+        return error(path, line, col, "yaml-syntax", "number literal too long; quote it if it is text")
+    docs = _documents(text, result)
+    if any(_depth_exceeds(d, MAX_DEPTH) for d in docs):
         return error(path, 1, 1, "yaml-syntax", f"nesting deeper than {MAX_DEPTH} levels")
-    return Parsed(path, text, _documents(text, result))
+    return Parsed(path, text, docs)
+
+
+def _loads(text: str) -> Any:
+    return yaml_rs.loads(text, parse_datetime=False, alias_limits=_LIMITS)
 
 
 def _documents(text: str, result: Any) -> list[Any]:
-    """yaml-rs returns a bare value for one document and a list for several:
-    tell a multi-document stream from a single top-level sequence."""
-    if not isinstance(result, list) or not _DOC_MARKER.search(text):
+    """The file's documents in order; a single top-level list stays one document."""
+    if not isinstance(result, list):
         return [result]
-    markers = len(re.findall(r"^---(?:[ \t]|$)", text, re.MULTILINE))
-    before_first = text.split("\n---", 1)[0] if not text.startswith("---") else ""
-    expected = markers + (1 if _has_content(before_first) else 0)
-    if expected >= 2 and len(result) == expected:
-        return result
-    return [result] if expected <= 1 else result
-
-
-def _has_content(chunk: str) -> bool:
-    for line in chunk.splitlines():
-        s = line.strip()
-        if s and not s.startswith("#") and not s.startswith("%"):
-            return True
-    return False
+    if not _MARKER_LINE.search(text):
+        return [result]  # no marker: one document that happens to be a list
+    # Parse again with one extra document to learn how many there were. Only
+    # the count is taken from this parse: the sentinel's added newline could
+    # change a final block scalar's value.
+    counted = _loads(text + _SENTINEL)
+    n = len(counted) - 1 if isinstance(counted, list) else 0
+    return [result] if n <= 1 else list(result)
 
 
 def _depth_exceeds(value: Any, limit: int) -> bool:
@@ -85,38 +95,100 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
     return False
 
 
+# Kubernetes integers are int64; a longer literal is a typo and would also
+# hit Python's 4,300-digit limit when printed.
+_INT64 = 2**63
+
+
+def unusable_values(value: Any, limit: int = 20) -> list[tuple[tuple[Any, ...], bool, str]]:
+    """(path, at the key?, message) for what YAML allows but a declaration cannot hold:
+    keys that are not strings (`1: x`, `true: x`, `? [a, b]`), integers beyond
+    64 bits, `.nan` and `.inf`. JSON Schema and every later stage assume neither occurs."""
+    found: list[tuple[tuple[Any, ...], bool, str]] = []
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(value, ())]
+    while stack and len(found) < limit:
+        v, path = stack.pop()
+        if isinstance(v, dict):
+            for k, x in v.items():
+                if isinstance(k, str):
+                    stack.append((x, (*path, k)))
+                elif isinstance(k, (list, tuple, dict)):
+                    found.append(((*path, k), True, "a mapping key must be a plain string, not a collection"))
+                else:
+                    shown = "null" if k is None else str(k).lower() if isinstance(k, bool) else _short(k)
+                    found.append(((*path, k), True, f'mapping key {shown} is not a string; quote it: "{shown}"'))
+        elif isinstance(v, list):
+            stack.extend((x, (*path, i)) for i, x in enumerate(v))
+        elif isinstance(v, int) and not isinstance(v, bool) and not -_INT64 <= v < _INT64:
+            found.append((path, False, "integer out of the 64-bit range; quote it if it is text"))
+        elif isinstance(v, float) and not math.isfinite(v):
+            found.append((path, False, f"{v} is not a finite number; quote it if it is text"))
+    return sorted(found, key=lambda f: [str(p)[:40] for p in f[0]])
+
+
+def _short(k: Any) -> str:
+    if isinstance(k, int) and not -_INT64 <= k < _INT64:
+        return "<a very long number>"
+    return str(k)
+
+
 def _parse_problem(path: str, text: str, message: str) -> Problem:
     first = message.strip().splitlines()[0] if message.strip() else "invalid YAML"
     if "alias" in first and ("limit" in first or "exceeded" in first):
         return error(path, 1, 1, "yaml-alias-limit",
                      f"aliases expand to more than {MAX_ALIAS_EVENTS:,} nodes (alias bomb?); refused")
-    if "recursion" in first.lower() or "depth" in first.lower():
-        return error(path, 1, 1, "yaml-syntax", f"nesting deeper than {MAX_DEPTH} levels")
     line, col = 1, 1
     m = _POS.search(message)
     if m:
         line, col = int(m.group(1)), int(m.group(2))
     detail = _detail(message) or first
+    if "recursion" in detail.lower() or "depth" in first.lower():
+        return error(path, line, col, "yaml-syntax", f"nesting deeper than {MAX_DEPTH} levels")
     if "duplicate" in first:
-        line, col = _ruamel_error_position(text) or (line, col)
-        return error(path, line, col, "duplicate-key", first.replace("duplicate mapping key", "duplicate key"))
+        return _duplicate_problem(path, text, first, (line, col))
     lines = text.splitlines()
-    if 0 < line <= len(lines) and "\t" in lines[line - 1][: max(col, 1) + 1]:
-        return error(path, line, col, "yaml-syntax", "tab character in indentation: YAML indents with spaces only")
+    if 0 < line <= len(lines):
+        tab = _tab_message(lines[line - 1], col)
+        if tab:
+            return error(path, line, lines[line - 1].index("\t") + 1 if "\t" in lines[line - 1] else col, "yaml-syntax", tab)
+    if line > len(lines) and lines:
+        # "unexpected end of stream": point at the last line, not past it
+        line, col = len(lines), max(1, len(lines[-1]))
     return error(path, line, col, "yaml-syntax", detail)
+
+
+def _tab_message(row: str, col: int) -> str | None:
+    if "\t" not in row[: max(col, 1) + 1]:
+        return None
+    indent = row[: len(row) - len(row.lstrip(" \t"))]
+    if "\t" in indent:
+        return "tab character in indentation: YAML indents with spaces only"
+    return "tab character where YAML needs a space (after ':' or '-'); use spaces"
 
 
 def _detail(message: str) -> str:
     """yaml-rs prints a caret diagram; the last line is the human reason."""
     rows = [r.strip() for r in message.strip().splitlines() if r.strip()]
-    text_rows = [r for r in rows if not r.startswith("|") and not re.match(r"^\d+\s*\|", r)]
+    text_rows = [r for r in rows if not r.startswith("|") and not re.match(r"^\d+\s*\|", r) and r != "^"]
     if len(text_rows) > 1:
         return text_rows[-1]
     head = rows[0] if rows else "invalid YAML"
     return re.sub(r"^YAML parse error at line \d+, column \d+:?\s*", "", head) or "invalid YAML"
 
 
-def _ruamel_error_position(text: str) -> tuple[int, int] | None:
-    from i4qew.load.positions import ruamel_problem_mark
+def _duplicate_problem(path: str, text: str, first: str, fallback: tuple[int, int]) -> Problem:
+    """The duplicate key's own line and column, and where the key was first set."""
+    from i4qew.load.positions import duplicate_key_marks
 
-    return ruamel_problem_mark(text)
+    key = first.split(":", 1)[1].strip() if ":" in first else ""
+    marks = duplicate_key_marks(text)
+    if marks is None:
+        return error(path, fallback[0], fallback[1], "duplicate-key", f"duplicate key {key}")
+    (line, col), original = marks
+    where = f" (first set at line {original})" if original else ""
+    return error(path, line, col, "duplicate-key", f"duplicate key {key}{where}; a key may appear once per mapping")
+
+
+def _offset_position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1

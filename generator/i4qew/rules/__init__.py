@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import importlib
 
-FAMILIES = ("names", "references", "images", "secrets", "resources", "ports", "ingress", "environments")
+FAMILIES = (
+    "builtin", "names", "references", "images", "secrets", "resources", "ports", "ingress",
+    "environments", "mounts",
+)
 
 
 def load_all() -> None:

@@ -1,1 +1,126 @@
-"""(being written)"""
+"""Ingress: well-formed paths and hosts, a Service to route to, no two workloads on one route."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+
+from i4qew import k8s_names
+from i4qew.model import Repo, Workload
+from i4qew.problems import Problem
+from i4qew.rules.registry import rule
+from i4qew.rules.walk import KeyPath, effective, shorten, variants
+
+
+def path_problem(path: str) -> str | None:
+    """Why an Ingress path is refused (networking.k8s.io/v1 rules for Prefix and Exact), or None."""
+    if not path.startswith("/"):
+        return "must start with '/'"
+    if any(ch.isspace() for ch in path):
+        return "must not contain whitespace"
+    if "//" in path:
+        return "must not contain '//'"
+    for bad in ("/./", "/../"):
+        if bad in path:
+            return f"must not contain '{bad}'"
+    if path.endswith(("/..", "/.")):
+        return "must not end with '/.' or '/..'"
+    return None
+
+
+def host_problem(host: str) -> str | None:
+    """Why an Ingress host is refused, or None. A leading `*.` (one wildcard label) is allowed."""
+    if "://" in host or "/" in host:
+        return "must be a host name only, without scheme or path"
+    if ":" in host and not host.startswith("["):
+        return "must not include a port"
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return "must be a DNS name, not an IP address"
+    except ValueError:
+        pass
+    name = host[2:] if host.startswith("*.") else host
+    msg = k8s_names.dns1123_subdomain(name)
+    if msg:
+        return msg + (" (a wildcard is allowed only as a whole first label: *.example.com)" if "*" in name else "")
+    return None
+
+
+def _normal(path: str) -> str:
+    return path.rstrip("/") or "/"
+
+
+@rule(
+    "ingress-path",
+    "ingress.path starts with '/' and has no whitespace, '//', '/./' or '/../'",
+    passing="ingress: {path: /api/ui}",
+    failing="ingress: {path: api/ui}",
+)
+def check_paths(repo: Repo) -> Iterator[Problem]:
+    for w in repo.workloads:
+        for path, ingress in variants(w, "ingress"):
+            msg = path_problem(ingress["path"])
+            if msg:
+                yield w.doc.problem((*path, "path"), "ingress-path", f"ingress.path {shorten(ingress['path'])!r} {msg}")
+
+
+@rule(
+    "ingress-host",
+    "ingress.host is a DNS-1123 subdomain (a leading '*.' allowed), not an IP, without scheme or port",
+    passing="ingress: {path: /, host: ui.plant-bologna.example.com}",
+    failing="ingress: {path: /, host: https://UI.example.com:8443}",
+)
+def check_hosts(repo: Repo) -> Iterator[Problem]:
+    for w in repo.workloads:
+        for path, ingress in variants(w, "ingress"):
+            host = ingress.get("host")
+            if isinstance(host, str):
+                msg = host_problem(host)
+                if msg:
+                    yield w.doc.problem((*path, "host"), "ingress-host", f"ingress.host {shorten(host)!r} {msg}")
+
+
+@rule(
+    "ingress-service",
+    "a workload with an ingress has a service to route to",
+    passing="service: {port: 80, targetPort: http}\ningress: {path: /api/ui}",
+    failing="ingress: {path: /api/ui}   # no service",
+)
+def check_service(repo: Repo) -> Iterator[Problem]:
+    for w in repo.workloads:
+        if w.spec.get("service"):
+            continue
+        for path, _ in variants(w, "ingress"):
+            yield w.doc.problem(path, "ingress-service",
+                                "an ingress routes to the workload's Service, but spec.service is not set; "
+                                "add service: {port: ..., targetPort: ...}")
+
+
+@rule(
+    "ingress-conflict",
+    "no two workloads claim the same ingress host and path in one environment",
+    passing="sktime: {path: /api/ui}; inspection-ui: {path: /inspection}",
+    failing="sktime: {path: /api/ui}; dashboard: {path: /api/ui/}",
+)
+def check_conflicts(repo: Repo) -> Iterator[Problem]:
+    # Traefik and ingress-nginx merge every Ingress of a cluster into one routing
+    # table: the same host and path in two namespaces still collide.
+    found: dict[tuple[int, KeyPath, str, str], tuple[Workload, Workload, KeyPath, list[str]]] = {}
+    ordered = sorted(repo.workloads, key=lambda w: (w.doc.path, w.doc.index))
+    for env in repo.repository.environments:
+        claimed: dict[tuple[str, str], tuple[Workload, KeyPath]] = {}
+        for i, w in enumerate(ordered):
+            for name, path, ingress in effective(repo, w, "ingress"):
+                if name != env.name:
+                    continue
+                route = (ingress.get("host") or "*", _normal(ingress["path"]))
+                other, other_path = claimed.setdefault(route, (w, path))
+                if other is not w:
+                    key = (i, path, *route)
+                    found.setdefault(key, (w, other, other_path, []))[3].append(env.name)
+    for (_, path, host, route_path), (w, other, other_path, envs) in found.items():
+        line = other.doc.at((*other_path, "path"))[0]
+        where = "any host" if host == "*" else f"host {host}"
+        yield w.doc.problem((*path, "path"), "ingress-conflict",
+                            f"{where}, path {route_path} is already routed to workload {other.name} "
+                            f"({other.doc.path}:{line}) in environment {', '.join(envs)}")

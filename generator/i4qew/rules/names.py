@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from i4qew import k8s_names
 from i4qew.load.documents import Document
 from i4qew.model import Repo
 from i4qew.problems import Problem
 from i4qew.rules.registry import rule
+from i4qew.rules.walk import KeyPath, shorten, variants
 
 # Generated objects are named `<workload>-<env>`; the chart's Service is named
 # after the workload and a Service name must be a DNS-1035 label.
@@ -75,3 +77,65 @@ def check_duplicates(repo: Repo) -> Iterator[Problem]:
             yield w.doc.problem(("metadata", "name"), "duplicate-workload",
                                 f"workload {w.name!r} is already declared {where} at {seen.path}:{line}; "
                                 "workload names are unique because each owns charts/<name>/")
+
+
+def _referenced_names(repo: Repo) -> Iterator[tuple[Document, KeyPath, str, str]]:
+    """(document, key path, what, name) of every Kubernetes object a declaration names."""
+    doc = repo.repository.doc
+    if doc is not None:
+        spec = doc.data["spec"]
+        if "secretRef" in spec["git"]:
+            yield doc, ("spec", "git", "secretRef"), "Secret", spec["git"]["secretRef"]
+        for i, s in enumerate(spec.get("clusterSets") or []):
+            yield doc, ("spec", "clusterSets", i), "ManagedClusterSet", s
+        if "channelNamespace" in spec:
+            yield doc, ("spec", "channelNamespace"), "namespace", spec["channelNamespace"]
+        defaults = spec.get("defaults") or {}
+        if "namespace" in defaults:
+            yield doc, ("spec", "defaults", "namespace"), "namespace", defaults["namespace"]
+        yield from _pull_secrets(doc, ("spec", "defaults"), defaults)
+    for w in repo.workloads:
+        for path, value in variants(w, "imagePullSecrets"):
+            yield from _pull_secrets(w.doc, path[:-1], {"imagePullSecrets": value})
+        for path, items in variants(w, "env"):
+            for i, item in enumerate(items):
+                for ref in ("secretKeyRef", "configMapKeyRef"):
+                    target = (item.get("valueFrom") or {}).get(ref)
+                    if target:
+                        what = "Secret" if ref == "secretKeyRef" else "ConfigMap"
+                        yield w.doc, (*path, i, "valueFrom", ref, "name"), what, target["name"]
+        for path, ingress in variants(w, "ingress"):
+            if "className" in ingress:
+                yield w.doc, (*path, "className"), "IngressClass", ingress["className"]
+            if "tlsSecretName" in ingress:
+                yield w.doc, (*path, "tlsSecretName"), "Secret", ingress["tlsSecretName"]
+    for p in repo.policies.values():
+        for i, s in enumerate(p.doc.data["spec"].get("clusterSets") or []):
+            yield p.doc, ("spec", "clusterSets", i), "ManagedClusterSet", s
+    for m in repo.models.values():
+        pvc = m.storage.get("persistentVolumeClaim")
+        if pvc:
+            yield m.doc, ("spec", "storage", "persistentVolumeClaim", "claimName"), "PersistentVolumeClaim", pvc["claimName"]
+
+
+def _pull_secrets(doc: Document, base: KeyPath, spec: dict[str, Any]) -> Iterator[tuple[Document, KeyPath, str, str]]:
+    for i, s in enumerate(spec.get("imagePullSecrets") or []):
+        if isinstance(s, str):
+            yield doc, (*base, "imagePullSecrets", i), "Secret", s
+        else:
+            yield doc, (*base, "imagePullSecrets", i, "name"), "Secret", s["name"]
+
+
+@rule(
+    "reference-name",
+    "names of the Secrets, ConfigMaps, PVCs, IngressClasses, namespaces and cluster sets a declaration points "
+    "at are valid Kubernetes names",
+    passing="imagePullSecrets: [i4qregistry]",
+    failing="imagePullSecrets: [I4Q_Registry]",
+)
+def check_reference_names(repo: Repo) -> Iterator[Problem]:
+    for doc, path, what, name in _referenced_names(repo):
+        check = k8s_names.dns1123_label if what == "namespace" else k8s_names.dns1123_subdomain
+        msg = check(name)
+        if msg:
+            yield doc.problem(path, "reference-name", f"{what} name {shorten(name)!r} {msg}")

@@ -1,1 +1,193 @@
-"""(being written)"""
+"""Ports, the Service and probes that point at them, replicas and env var names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from i4qew import k8s_names
+from i4qew.model import Repo, Workload
+from i4qew.problems import Problem
+from i4qew.rules.registry import rule
+from i4qew.rules.walk import KeyPath, shorten, variants
+from i4qew.schema_check import did_you_mean
+
+NODE_PORTS = (30000, 32767)  # the kube-apiserver's default --service-node-port-range
+PROBES = ("liveness", "readiness", "startup")
+
+
+def _ports(w: Workload) -> list[dict[str, Any]]:
+    return list(w.spec.get("ports") or [])
+
+
+def _port_names(w: Workload) -> list[str]:
+    return [p["name"] for p in _ports(w) if isinstance(p.get("name"), str)]
+
+
+def _in_range(n: int) -> bool:
+    return 1 <= n <= 65535
+
+
+def _probe_ports(w: Workload) -> Iterator[tuple[KeyPath, Any]]:
+    for probe in PROBES:
+        spec = (w.spec.get("probes") or {}).get(probe) or {}
+        for handler in ("httpGet", "tcpSocket", "grpc"):
+            if handler in spec:
+                yield ("spec", "probes", probe, handler, "port"), spec[handler]["port"]
+
+
+@rule(
+    "port-name",
+    "port names are IANA service names: at most 15 characters, lower-case letters, digits and '-', "
+    "at least one letter",
+    passing="ports: [{name: http, containerPort: 8080}]",
+    failing="ports: [{name: HTTP_API, containerPort: 8080}]",
+)
+def check_port_names(repo: Repo) -> Iterator[Problem]:
+    for w in repo.workloads:
+        for i, p in enumerate(_ports(w)):
+            name = p.get("name")
+            if isinstance(name, str):
+                msg = k8s_names.port_name(name)
+                if msg:
+                    yield w.doc.problem(("spec", "ports", i, "name"), "port-name", f"port name {shorten(name)!r} {msg}")
+
+
+@rule(
+    "port-number",
+    "containerPort, service.port, a numeric targetPort and probe ports are 1-65535; a nodePort is 30000-32767 "
+    "and needs service.type NodePort or LoadBalancer",
+    passing="service: {port: 80, targetPort: http}",
+    failing="service: {port: 0, targetPort: 70000}",
+)
+def check_port_numbers(repo: Repo) -> Iterator[Problem]:
+    for w in repo.workloads:
+        for i, p in enumerate(_ports(w)):
+            if not _in_range(p["containerPort"]):
+                yield w.doc.problem(("spec", "ports", i, "containerPort"), "port-number",
+                                    f"containerPort {p['containerPort']} is not a port number (1-65535)")
+        svc = w.spec.get("service") or {}
+        for field in ("port", "targetPort"):
+            value = svc.get(field)
+            if isinstance(value, int) and not _in_range(value):
+                yield w.doc.problem(("spec", "service", field), "port-number",
+                                    f"service.{field} {value} is not a port number (1-65535)")
+        node_port = svc.get("nodePort")
+        if isinstance(node_port, int):
+            low, high = NODE_PORTS
+            if svc.get("type", "ClusterIP") == "ClusterIP":
+                yield w.doc.problem(("spec", "service", "nodePort"), "port-number",
+                                    "service.nodePort needs service.type NodePort or LoadBalancer")
+            elif not low <= node_port <= high:
+                yield w.doc.problem(("spec", "service", "nodePort"), "port-number",
+                                    f"service.nodePort {node_port} is outside the node port range {low}-{high}")
+        for path, value in _probe_ports(w):
+            if isinstance(value, int) and not _in_range(value):
+                yield w.doc.problem(path, "port-number", f"probe port {value} is not a port number (1-65535)")
+        for path, ingress in variants(w, "ingress"):
+            value = ingress.get("servicePort")
+            if isinstance(value, int) and not _in_range(value):
+                yield w.doc.problem((*path, "servicePort"), "port-number",
+                                    f"ingress.servicePort {value} is not a port number (1-65535)")
+
+
+@rule(
+    "duplicate-port",
+    "port names are unique, and so is each containerPort per protocol",
+    passing="ports: [{name: http, containerPort: 8080}, {name: metrics, containerPort: 9100}]",
+    failing="ports: [{name: http, containerPort: 8080}, {name: http, containerPort: 9100}]",
+)
+def check_duplicate_ports(repo: Repo) -> Iterator[Problem]:
+    for w in repo.workloads:
+        names: dict[str, int] = {}
+        numbers: dict[tuple[int, str], int] = {}
+        for i, p in enumerate(_ports(w)):
+            name = p.get("name")
+            if isinstance(name, str):
+                if name in names:
+                    yield w.doc.problem(("spec", "ports", i, "name"), "duplicate-port",
+                                        f"port name {name!r} is already used by ports[{names[name]}]")
+                names.setdefault(name, i)
+            key = (p["containerPort"], p.get("protocol", "TCP"))
+            if key in numbers:
+                yield w.doc.problem(("spec", "ports", i, "containerPort"), "duplicate-port",
+                                    f"containerPort {key[0]}/{key[1]} is already declared by ports[{numbers[key]}]")
+            numbers.setdefault(key, i)
+
+
+@rule(
+    "port-reference",
+    "a port given by name (service.targetPort, probe ports, ingress.servicePort) names a port of spec.ports; "
+    "a numeric ingress.servicePort is service.port",
+    passing="ports: [{name: http, containerPort: 8080}]\nservice: {port: 80, targetPort: http}",
+    failing="ports: [{name: http, containerPort: 8080}]\nservice: {port: 80, targetPort: web}",
+)
+def check_port_references(repo: Repo) -> Iterator[Problem]:
+    for w in repo.workloads:
+        names = _port_names(w)
+        listing = ", ".join(names) if names else "spec.ports has no named port"
+        refs: list[tuple[KeyPath, Any, str]] = []
+        svc = w.spec.get("service") or {}
+        if "targetPort" in svc:
+            refs.append((("spec", "service", "targetPort"), svc["targetPort"], "service.targetPort"))
+        refs.extend((path, value, "probe port") for path, value in _probe_ports(w))
+        for path, value, what in refs:
+            if isinstance(value, str) and value not in names:
+                yield w.doc.problem(path, "port-reference",
+                                    f"{what} {shorten(value)!r} names no port{did_you_mean(value, names)}; ports: {listing}")
+        for path, ingress in variants(w, "ingress"):
+            value = ingress.get("servicePort")
+            if value is None or not svc:
+                continue
+            if isinstance(value, int) and value != svc["port"]:
+                yield w.doc.problem((*path, "servicePort"), "port-reference",
+                                    f"ingress.servicePort {value} is not the Service's port {svc['port']}")
+            elif isinstance(value, str) and value != _service_port_name(w):
+                yield w.doc.problem((*path, "servicePort"), "port-reference",
+                                    f"ingress.servicePort {shorten(value)!r} is not the Service's port name "
+                                    f"{_service_port_name(w)!r}; give the number {svc['port']} instead")
+
+
+def _service_port_name(w: Workload) -> str:
+    """The name the chart gives the Service's single port (see compile/chart_values.py)."""
+    ports = _ports(w)
+    svc = w.spec["service"]
+    first = ports[0] if ports else {}
+    target = svc.get("targetPort", first.get("name") or first.get("containerPort") or svc["port"])
+    container = next((p for p in ports if target in (p.get("name"), p["containerPort"])), {})
+    name = container.get("name") or (target if isinstance(target, str) else "http")
+    return str(name)
+
+
+@rule(
+    "replicas",
+    "replicas is 0 or more (0 keeps the workload declared but stopped), in the spec and every environment",
+    passing="replicas: 2",
+    failing="replicas: -1",
+)
+def check_replicas(repo: Repo) -> Iterator[Problem]:
+    for w in repo.workloads:
+        for path, value in variants(w, "replicas"):
+            if value < 0:
+                yield w.doc.problem(path, "replicas", f"replicas must be 0 or more, not {value}")
+
+
+@rule(
+    "env-name",
+    "env var names are valid (letters, digits, '_', '-', '.', not starting with a digit) and unique in each list",
+    passing="env: [{name: LOG_LEVEL, value: info}]",
+    failing="env: [{name: 1ST_RUN, value: 'yes'}, {name: LOG_LEVEL, value: info}, {name: LOG_LEVEL, value: debug}]",
+)
+def check_env_names(repo: Repo) -> Iterator[Problem]:
+    for w in repo.workloads:
+        for path, items in variants(w, "env"):
+            seen: dict[str, int] = {}
+            for i, item in enumerate(items):
+                name = item["name"]
+                msg = k8s_names.env_var_name(name)
+                if msg:
+                    yield w.doc.problem((*path, i, "name"), "env-name", f"env var name {shorten(name)!r} {msg}")
+                elif name in seen:
+                    yield w.doc.problem((*path, i, "name"), "env-name",
+                                        f"env var {name} is already set by env[{seen[name]}]; the later one would win silently")
+                seen.setdefault(name, i)

@@ -1,9 +1,13 @@
-"""The registry of semantic rules.
+"""The registry of rules: every id a problem line can carry.
 
-A rule is a function from the repository model to problems, registered with an
-id, a one-line summary and a passing and a failing example (shown by
-`docs/rules.md` and exercised by tests/cases/negative). Adding a rule is one
-function and one decorator line in a module of `i4qew.rules`.
+A semantic rule is a function from the repository model to problems,
+registered with an id, a one-line summary and a passing and a failing example
+(shown by `docs/rules.md` and exercised by tests/cases/negative). Adding a rule
+is one function and one decorator line in a module of `i4qew.rules`.
+
+The checks that run before the model exists (loading, JSON Schema, building)
+report under ids of their own; `describe` registers those without a function
+so that the documentation and the corpus cover every id a user can see.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from i4qew.model import Repo
-from i4qew.problems import Problem
+from i4qew.problems import Problem, Severity
 
 Check = Callable[[Repo], Iterable[Problem]]
 
@@ -23,27 +27,48 @@ class Rule:
     summary: str
     passing: str
     failing: str
-    check: Check
+    check: Check | None
+    family: str  # the rules module, or the stage (load, schema, build) that reports it
 
 
 REGISTRY: dict[str, Rule] = {}
 
 
+def _add(entry: Rule) -> None:
+    if entry.id in REGISTRY:
+        raise RuntimeError(f"rule {entry.id} registered twice")
+    REGISTRY[entry.id] = entry
+
+
 def rule(rule_id: str, summary: str, *, passing: str, failing: str) -> Callable[[Check], Check]:
     def register(check: Check) -> Check:
-        if rule_id in REGISTRY:
-            raise RuntimeError(f"rule {rule_id} registered twice")
-        REGISTRY[rule_id] = Rule(rule_id, summary, passing.strip(), failing.strip(), check)
+        family = check.__module__.rsplit(".", 1)[-1]
+        _add(Rule(rule_id, summary, passing.strip(), failing.strip(), check, family))
         return check
 
     return register
 
 
-def run_rules(repo: Repo) -> list[Problem]:
+def describe(rule_id: str, summary: str, *, stage: str, passing: str, failing: str) -> None:
+    """Register an id reported by the loader, the schema check or the model build."""
+    _add(Rule(rule_id, summary, passing.strip(), failing.strip(), None, stage))
+
+
+def all_rules() -> dict[str, Rule]:
     from i4qew.rules import load_all
 
     load_all()
+    return REGISTRY
+
+
+def run_rules(repo: Repo) -> list[Problem]:
     problems: list[Problem] = []
-    for r in REGISTRY.values():
-        problems.extend(r.check(repo))
+    for r in all_rules().values():
+        if r.check is None:
+            continue
+        try:
+            problems.extend(r.check(repo))
+        except Exception as exc:  # a bug in one rule must not hide the others' findings
+            problems.append(Problem("i4qew.yaml", 1, 1, Severity.ERROR, "internal-error",
+                                    f"rule {r.id} failed ({type(exc).__name__}: {exc}); please report this as a bug"))
     return problems

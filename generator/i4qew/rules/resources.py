@@ -1,1 +1,137 @@
-"""(being written)"""
+"""Resources: names Kubernetes knows, quantities that parse, requests within limits,
+whole devices for GPUs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from fractions import Fraction
+from typing import Any
+
+from i4qew.model import Repo, Workload
+from i4qew.problems import Problem
+from i4qew.quantity import QuantityError, parse_quantity
+from i4qew.rules.registry import rule
+from i4qew.rules.walk import KeyPath, variants
+from i4qew.schema_check import did_you_mean
+
+STANDARD = ("cpu", "memory", "ephemeral-storage")
+_HUGEPAGES = re.compile(r"hugepages-[0-9]+(?:Ki|Mi|Gi|Ti|Pi|Ei|[kMGTPE])?")
+SUGGESTIONS = (*STANDARD, "nvidia.com/gpu")
+SECTIONS = ("requests", "limits")
+
+
+def is_extended(name: str) -> bool:
+    """A device plugin's resource (nvidia.com/gpu): whole units, never overcommitted."""
+    if "/" not in name:
+        return False
+    domain = name.split("/", 1)[0]
+    return not (domain == "kubernetes.io" or domain.endswith(".kubernetes.io"))
+
+
+def _quantities(w: Workload) -> Iterator[tuple[KeyPath, str, str, Any]]:
+    """(key path of the value, section, resource name, raw value) wherever resources are written."""
+    for path, res in variants(w, "resources"):
+        for section in SECTIONS:
+            for name, value in sorted((res.get(section) or {}).items()):
+                yield (*path, section, name), section, name, value
+
+
+def _parsed(res: dict[str, Any], section: str) -> dict[str, Fraction]:
+    out: dict[str, Fraction] = {}
+    for name, value in (res.get(section) or {}).items():
+        try:
+            out[name] = parse_quantity(value)
+        except QuantityError:
+            continue  # reported by resource-quantity
+    return out
+
+
+@rule(
+    "resource-name",
+    "resource names are cpu, memory, ephemeral-storage, hugepages-<size> or a vendor resource such as nvidia.com/gpu",
+    passing="limits: {memory: 1Gi, nvidia.com/gpu: 1}",
+    failing="limits: {memory: 1Gi, gpu: 1}   # did you mean 'nvidia.com/gpu'?",
+)
+def check_names(repo: Repo) -> Iterator[Problem]:
+    for w in repo.workloads:
+        for path, section, name, _ in _quantities(w):
+            if "/" in name or name in STANDARD or _HUGEPAGES.fullmatch(name):
+                continue
+            hint = " (did you mean 'nvidia.com/gpu'?)" if "gpu" in name.lower() else did_you_mean(name, SUGGESTIONS)
+            yield w.doc.problem(path, "resource-name",
+                                f"unknown resource {name!r} in {section}{hint}; a vendor resource needs its domain, "
+                                "e.g. nvidia.com/gpu", key=True)
+
+
+@rule(
+    "resource-quantity",
+    "requests and limits are Kubernetes quantities (250m, 1.5, 512Mi); cpu and memory are greater than 0 and "
+    "memory is whole bytes",
+    passing="requests: {cpu: 250m, memory: 512Mi}",
+    failing="requests: {cpu: 250 m, memory: 512m}   # a space; 512m is 0.512 bytes",
+)
+def check_quantities(repo: Repo) -> Iterator[Problem]:
+    for w in repo.workloads:
+        for path, section, name, value in _quantities(w):
+            try:
+                q = parse_quantity(value)
+            except QuantityError as exc:
+                yield w.doc.problem(path, "resource-quantity", f"{section}.{name}: {value!r} is not a quantity: {exc.reason}")
+                continue
+            if name in ("cpu", "memory") and q <= 0:
+                yield w.doc.problem(path, "resource-quantity", f"{section}.{name} must be greater than 0; "
+                                    "leave it out to not request any")
+            elif name == "memory" and q.denominator != 1:
+                hint = f"; did you mean {value[:-1]}Mi?" if isinstance(value, str) and value.endswith("m") else ""
+                yield w.doc.problem(path, "resource-quantity",
+                                    f"{section}.memory {value!r} is a fraction of a byte ('m' means milli){hint}")
+
+
+@rule(
+    "resource-limits",
+    "a request is at most its limit, for every resource given in both",
+    passing="requests: {cpu: 250m}\nlimits: {cpu: '1'}",
+    failing="requests: {cpu: '2'}\nlimits: {cpu: '1'}",
+)
+def check_limits(repo: Repo) -> Iterator[Problem]:
+    for w in repo.workloads:
+        for path, res in variants(w, "resources"):
+            requests, limits = _parsed(res, "requests"), _parsed(res, "limits")
+            for name in sorted(requests.keys() & limits.keys()):
+                if requests[name] > limits[name] and not is_extended(name):
+                    yield w.doc.problem((*path, "requests", name), "resource-limits",
+                                        f"requests.{name} {res['requests'][name]!r} exceeds limits.{name} "
+                                        f"{res['limits'][name]!r}; Kubernetes rejects the pod")
+
+
+@rule(
+    "extended-resource",
+    "nvidia.com/gpu and other vendor resources are whole numbers, set in limits, and equal in requests "
+    "when given there too",
+    passing="requests: {nvidia.com/gpu: 1}\nlimits: {nvidia.com/gpu: 1}",
+    failing="requests: {nvidia.com/gpu: 0.5}   # and no limit",
+)
+def check_extended(repo: Repo) -> Iterator[Problem]:
+    for w in repo.workloads:
+        for path, res in variants(w, "resources"):
+            requests, limits = _parsed(res, "requests"), _parsed(res, "limits")
+            whole_ok: set[tuple[str, str]] = set()
+            for section, values in (("requests", requests), ("limits", limits)):
+                for name, q in sorted(values.items()):
+                    if not is_extended(name):
+                        continue
+                    if q.denominator != 1:
+                        yield w.doc.problem((*path, section, name), "extended-resource",
+                                            f"{section}.{name} must be a whole number of devices, not {res[section][name]!r}")
+                    else:
+                        whole_ok.add((section, name))
+            for name in sorted(n for n in requests if is_extended(n)):
+                if name not in limits:
+                    yield w.doc.problem((*path, "requests", name), "extended-resource",
+                                        f"requests.{name} needs limits.{name} too: vendor resources are never "
+                                        "overcommitted (set the limit; the request defaults to it)")
+                elif requests[name] != limits[name] and ("requests", name) in whole_ok and ("limits", name) in whole_ok:
+                    yield w.doc.problem((*path, "requests", name), "extended-resource",
+                                        f"requests.{name} must equal limits.{name} "
+                                        f"({res['requests'][name]!r} vs {res['limits'][name]!r})")
