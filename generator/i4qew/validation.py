@@ -79,4 +79,8 @@ def validate_repo(root: Path) -> Validation:
     problems.extend(file_problems)
     repo = dataclasses.replace(repo, files=files)
     problems.extend(run_rules(repo))
+    # Placement checks need the inventory under clusters/ (none there: no checks).
+    from i4qew.placement.checks import inventory_problems
+
+    problems.extend(inventory_problems(root, repo))
     return Validation(repo, sort_problems(problems), loaded.files)

@@ -45,10 +45,7 @@ class Decision:
     effective: EffectivePlacement
     name: str  # the Placement's name; its namespace is the workload's
     clusters: int  # chosen clusters as a bitset over the inventory
-
-    @property
-    def key(self) -> str:
-        return f"{self.workload.namespace}/{self.workload.name}"
+    key: str  # "namespace/workload": the workload's identity across revisions
 
 
 def toleration_matches(tol: Toleration, taint: Taint, now: datetime | None) -> bool:
@@ -93,6 +90,7 @@ class Planner:
         self._predicates: dict[Predicate, int] = {}
         self._sets: dict[tuple[str, ...], int] = {}
         self._taints: dict[tuple[Toleration, ...], tuple[int, int, int]] = {}
+        self._decisions: dict[str, list[Decision]] = {}
 
     def predicate(self, p: Predicate) -> int:
         bits = self._predicates.get(p)
@@ -171,11 +169,14 @@ class Planner:
         ep = effective_placement(self.repo, workload, env)
         if ep is None:
             return None
-        return Decision(workload, env, ep, placement_name(workload.name, env), self.evaluate(ep, base))
+        return Decision(workload, env, ep, placement_name(workload.name, env), self.evaluate(ep, base),
+                        f"{workload.namespace}/{workload.name}")
 
     def decisions(self, env: str, base: Mapping[str, int] | None = None) -> list[Decision]:
         """One decision per workload enabled in `env`; `base` maps Decision.key to its
         base decision (a bitset over this inventory)."""
+        if not base and env in self._decisions:
+            return self._decisions[env]
         out: list[Decision] = []
         for w in self.repo.workloads:
             if not w.enabled_in(env):
@@ -183,4 +184,20 @@ class Planner:
             d = self.decide(w, env, (base or {}).get(f"{w.namespace}/{w.name}", 0))
             if d is not None:
                 out.append(d)
+        if not base:
+            self._decisions[env] = out
         return out
+
+
+_last: list[Planner] = []
+
+
+def planner_for(repo: Repo, inventory: Inventory, now: datetime | None = None) -> Planner:
+    """A planner shared by the checks and the command that run on the same repo and
+    inventory in one process (validation, then plan), so decisions are made once."""
+    for p in _last:
+        if p.repo is repo and p.inv is inventory and p.now == (now if now is not None else inventory.as_of):
+            return p
+    planner = Planner(repo, inventory, now=now)
+    _last[:] = [planner]
+    return planner

@@ -8,6 +8,7 @@ A malformed entry is a problem and is skipped; the other clusters still count.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -136,6 +137,11 @@ def load(root: Path, override: Path | None) -> tuple[Inventory | None, list[Prob
         texts = [read_text(root, p, MAX_INVENTORY_BYTES) for p in paths]
         if not texts:
             return None, problems
+    key = _content_key(texts)
+    if _cache and _cache[0][0] == key:
+        inv, cached_problems = _cache[0][1]
+        return inv, [*problems, *cached_problems]
+    before = len(problems)
     entries = Entries(problems)
     for got in texts:
         if isinstance(got, Problem):
@@ -146,4 +152,20 @@ def load(root: Path, override: Path | None) -> tuple[Inventory | None, list[Prob
             _collect(got, docs, entries)
     clusters: list[Cluster] = sorted(entries.clusters.values(), key=lambda c: c.name)
     inv = Inventory(tuple(clusters), dict(sorted(entries.sets.items())), entries.sources)
+    _cache[:] = [(key, (inv, problems[before:]))]
     return inv, problems
+
+
+# The last inventory read, by content: `validate` (inside `plan`) and `plan` itself,
+# or the head and the base revision of `plan --base`, read a multi-MB inventory once.
+_cache: list[tuple[str, tuple[Inventory, list[Problem]]]] = []
+
+
+def _content_key(texts: list[SourceText | Problem]) -> str:
+    h = hashlib.sha256()
+    for t in texts:
+        if isinstance(t, SourceText):
+            h.update(t.path.encode() + b"\0" + t.text.encode() + b"\0")
+        else:
+            h.update(t.format().encode() + b"\0")
+    return h.hexdigest()

@@ -1,0 +1,149 @@
+"""Capacity: per cluster, the requests × replicas of everything placed there
+against the cluster's allocatable (all environments together: that is what
+runs on it).
+
+Loads are summed in integer milli-units (requests rounded up, allocatable
+down), so 100 % is exact. Placements that chose the same clusters are summed
+once and then spread over their members, so the cost follows the number of
+distinct decisions, not workloads × clusters.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+from typing import Any
+
+from i4qew.model import Repo, Workload
+from i4qew.placement.bits import from_ids, members
+from i4qew.placement.decide import Decision
+from i4qew.placement.inventory import Inventory
+from i4qew.problems import Problem, Severity
+from i4qew.quantity import QuantityError, parse_quantity
+
+TOP = 3  # contributors named in a capacity message
+
+
+def spec_view(w: Workload, env: str) -> dict[str, Any]:
+    """Read-only `spec_for(env)` without the deep copy."""
+    return {**w.spec, **{k: v for k, v in w.overrides.get(env, {}).items() if k != "enabled"}}
+
+
+def requests_milli(w: Workload, env: str) -> dict[str, int]:
+    """Per resource, requests × replicas in milli-units. A resource with only a limit
+    requests its limit (as Kubernetes defaults it)."""
+    spec = spec_view(w, env)
+    resources = spec.get("resources") or {}
+    requests = resources.get("requests") or {}
+    limits = resources.get("limits") or {}
+    replicas = spec.get("replicas", 1)
+    if not isinstance(replicas, int) or replicas <= 0:
+        return {}
+    out: dict[str, int] = {}
+    for res in {*requests, *limits}:
+        raw = requests.get(res, limits.get(res))
+        try:
+            value = parse_quantity(raw) if isinstance(raw, (str, int, float)) else Fraction(0)
+        except QuantityError:
+            continue  # the rules report it
+        if value > 0:
+            out[res] = math.ceil(value * 1000) * replicas
+    return out
+
+
+_BINARY = (("Ei", 2**60), ("Pi", 2**50), ("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10))
+
+
+def show(res: str, milli: int) -> str:
+    """A quantity for messages: cpu in cores or millicores, bytes in binary units."""
+    if res == "cpu":
+        return str(milli // 1000) if milli % 1000 == 0 else f"{milli}m"
+    whole, rest = divmod(milli, 1000)
+    if res in ("memory", "ephemeral-storage") or res.startswith("hugepages-"):
+        for unit, size in _BINARY:
+            if whole >= size:
+                value = whole / size
+                return f"{value:.0f}{unit}" if whole % size == 0 else f"{value:.2f}{unit}"
+        return str(whole)
+    return str(whole) if not rest else str(milli / 1000)
+
+
+def _allocatable(alloc: Mapping[str, Fraction], res: str) -> int | None:
+    value = alloc.get(res)
+    if value is None:
+        # An extended resource (vendor/name) the cluster does not report is absent;
+        # an unreported core resource is unknown.
+        return 0 if "/" in res else None
+    return math.floor(value * 1000)
+
+
+def capacity_problems(repo: Repo, inv: Inventory, decisions: Sequence[Decision]) -> list[Problem]:
+    n = len(inv)
+    requests = {id(d): requests_milli(d.workload, d.env) for d in decisions}
+    by_bits: dict[int, dict[str, int]] = {}
+    for d in decisions:
+        vec = by_bits.setdefault(d.clusters, {})
+        for res, v in requests[id(d)].items():
+            vec[res] = vec.get(res, 0) + v
+    loads: dict[str, list[int]] = {}
+    for bits, vec in by_bits.items():
+        if not bits or not vec:
+            continue
+        ids = members(bits)
+        for res, v in vec.items():
+            load = loads.get(res)
+            if load is None:
+                load = loads[res] = [0] * n
+            for i in ids:
+                load[i] += v
+    warn = repo.repository.capacity_warn_percent
+    flagged: list[tuple[int, str, int, int]] = []
+    for res in sorted(loads):
+        load = loads[res]
+        for i, c in enumerate(inv.clusters):
+            if not load[i] or not c.allocatable:
+                continue
+            alloc = _allocatable(c.allocatable, res)
+            if alloc is None:
+                continue
+            # Whole devices (vendor/name: GPUs) are meant to be used up: only overcommit counts.
+            limit = alloc * (100 if "/" in res else warn)
+            if load[i] * 100 > limit:
+                flagged.append((i, res, load[i], alloc))
+    if not flagged:
+        return []
+    hot = from_ids({i for i, *_ in flagged}, n)
+    # Contributors by distinct decision: a cluster's users are the union of the
+    # groups (placements that chose the same clusters) it belongs to, and each
+    # group's heaviest users per resource are sorted once.
+    groups: dict[int, list[Decision]] = {}
+    for d in decisions:
+        if d.clusters & hot:
+            groups.setdefault(d.clusters, []).append(d)
+    ranked: dict[tuple[int, str], list[tuple[int, str, str, Decision]]] = {}
+    for bits, users in groups.items():
+        for res in loads:
+            ranked[(bits, res)] = sorted((-requests[id(d)][res], d.key, d.env, d) for d in users
+                                         if requests[id(d)].get(res))
+    in_groups: dict[int, list[int]] = {}
+    for bits in groups:
+        for i in members(bits & hot):
+            in_groups.setdefault(i, []).append(bits)
+    out: list[Problem] = []
+    for i, res, load_i, alloc in flagged:
+        c = inv.clusters[i]
+        path, line, col = inv.locate(c)
+        over = load_i > alloc
+        pct = f"{load_i * 100 / alloc:.0f} %" if alloc else "no allocatable"
+        lists = [ranked[(bits, res)] for bits in in_groups.get(i, [])]
+        count = sum(len(x) for x in lists)
+        top = heapq.nsmallest(TOP, itertools.chain.from_iterable(x[:TOP] for x in lists))
+        named = [f"{d.workload.name} ({d.env}, {show(res, -v)})" for v, _, _, d in top]
+        more = f" and {count - TOP} more" if count > TOP else ""
+        message = (f"cluster '{c.name}': {res} requests {show(res, load_i)} of {show(res, alloc)} allocatable "
+                   f"({pct}{'' if over else f'; warning above {warn} %'}) from {', '.join(named)}{more}")
+        out.append(Problem(path, line, col, Severity.ERROR if over else Severity.WARNING, "capacity", message))
+    return out

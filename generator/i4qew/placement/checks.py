@@ -1,0 +1,162 @@
+"""Checks that need the cluster inventory, reported as problems.
+
+| rule | severity | finding |
+|---|---|---|
+| placement-empty | error | an effective placement selects no cluster; the message evaluates the conjuncts one by one and names the one that emptied it |
+| model-not-distributed | error | a workload lands on clusters its model's own policy does not reach (the model policy's cluster sets, taints or maxClusters differ) |
+| cluster-arch-label | warning | clusters without any architecture label: workloads that declare `architectures` never select them |
+| capacity | error / warning | on a cluster, the requests × replicas of everything placed there exceed allocatable (error) or `spec.capacity.warnAbovePercent` of it (warning, default 85) |
+| environment-overlap | error | one workload of two environments lands on the same cluster |
+| environment-collision | error | two environments' selectors select the same cluster (SPEC §3) |
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+from pathlib import Path
+
+from i4qew.model import OFFLINE_TAINTS, PlacementPolicy, Repo, Toleration, Workload
+from i4qew.placement.capacity import capacity_problems
+from i4qew.placement.decide import Decision, Planner, planner_for
+from i4qew.placement.effective import EffectivePlacement
+from i4qew.placement.inventory import Inventory, load_inventory
+from i4qew.problems import Problem, warning
+
+PLACEMENT_RULES = frozenset({
+    "placement-empty", "model-not-distributed", "cluster-arch-label", "capacity",
+    "environment-overlap", "environment-collision", "inventory-entry",
+})
+SHOWN = 5  # cluster names quoted in a message before "…"
+
+
+def some(names: list[str], total: int | None = None) -> str:
+    total = len(names) if total is None else total
+    head = ", ".join(names[:SHOWN])
+    return head + (f", … ({total - SHOWN} more)" if total > SHOWN else "")
+
+
+def _placement_path(w: Workload, env: str) -> tuple[str | int, ...]:
+    if "placement" in w.overrides.get(env, {}):
+        return ("spec", "environments", env, "placement")
+    return ("spec", "placement")
+
+
+def explain_empty(planner: Planner, ep: EffectivePlacement) -> str:
+    """Evaluate the conjuncts cumulatively: which one emptied the placement."""
+    steps: list[str] = []
+    bits = planner.inv.all
+    for i, c in enumerate(ep.conjuncts):
+        bits &= planner.predicates(c.predicates)
+        n = bits.bit_count()
+        steps.append(f"{c.name} selects {n} cluster{'s' if n != 1 else ''}" if i == 0 else f"with {c.name}: {n}")
+        if not bits:
+            return "; ".join(steps)
+    if not ep.cluster_sets:
+        return "; ".join([*steps, "the cluster sets of the workload policy and the model policy have none in common"])
+    if not planner.rule_mode:
+        bits &= planner.sets(ep.cluster_sets)
+        steps.append(f"in cluster set{'s' if len(ep.cluster_sets) > 1 else ''} {', '.join(ep.cluster_sets)}: {bits.bit_count()}")
+        if not bits:
+            return "; ".join(steps)
+    bits = planner.tolerated(bits, ep.tolerations, 0)
+    steps.append(f"{'available' if planner.rule_mode else 'not excluded by a taint'}: {bits.bit_count()}")
+    return "; ".join(steps)
+
+
+def _model_policy_placement(repo: Repo, policy: PlacementPolicy, ep: EffectivePlacement) -> EffectivePlacement:
+    tolerations = list(policy.tolerations)
+    if policy.tolerate_offline:
+        known = {t.key for t in tolerations}
+        tolerations.extend(Toleration(k, "Exists", None, None) for k in OFFLINE_TAINTS if k not in known)
+    return EffectivePlacement(
+        workload=ep.workload, env=ep.env, conjuncts=(), predicates=policy.predicates,
+        cluster_sets=policy.cluster_sets or repo.repository.cluster_sets, max_clusters=policy.max_clusters,
+        tolerations=tuple(tolerations), model=None, policy=policy.name,
+    )
+
+
+def _decision_problems(repo: Repo, planner: Planner, d: Decision) -> list[Problem]:
+    w, ep = d.workload, d.effective
+    out: list[Problem] = []
+    if not d.clusters:
+        why = "the inventory holds no clusters" if not len(planner.inv) else explain_empty(planner, ep)
+        out.append(w.doc.problem(_placement_path(w, d.env), "placement-empty",
+                                 f"workload '{w.name}' would run on no cluster in '{d.env}': {why}"))
+        return out
+    model = repo.models.get(ep.model.name) if ep.model else None
+    policy = repo.policies.get(model.placement) if model else None
+    if model is not None and policy is not None:
+        reach = planner.evaluate(_model_policy_placement(repo, policy, ep))
+        missing = d.clusters & ~reach
+        if missing:
+            names = planner.inv.cluster_names(missing)
+            out.append(w.doc.problem(("spec", "model", "name"), "model-not-distributed",
+                                     f"model '{model.name}' (policy '{policy.name}') is not distributed to {len(names)} "
+                                     f"of the {d.clusters.bit_count()} clusters '{w.name}' runs on in '{d.env}': "
+                                     f"{some(names)} (the model policy's cluster sets, tolerations or maxClusters leave them out)"))
+    return out
+
+
+def _arch_problems(repo: Repo, inv: Inventory) -> list[Problem]:
+    if not any(w.architectures for w in repo.workloads):
+        return []
+    prefix = repo.repository.arch_prefix
+    bare = [c for c in inv.clusters if not any(k.startswith(prefix) for k in c.labels)]
+    if not bare:
+        return []
+    path, line, col = inv.locate(bare[0])
+    return [warning(path, line, col, "cluster-arch-label",
+                    f"{len(bare)} cluster{'s carry' if len(bare) != 1 else ' carries'} no {prefix}<arch> label "
+                    f"({some([c.name for c in bare])}): workloads that declare spec.architectures never select "
+                    f"{'them' if len(bare) != 1 else 'it'}; label each cluster with the CPU architectures of its nodes")]
+
+
+def _environment_problems(repo: Repo, planner: Planner, by_env: dict[str, list[Decision]]) -> list[Problem]:
+    out: list[Problem] = []
+    envs = repo.repository.environments
+    doc = repo.repository.doc
+    for a, b in itertools.combinations(envs, 2):
+        both = planner.inv.labels.selector(a.selector) & planner.inv.labels.selector(b.selector)
+        if both and doc is not None:
+            names = planner.inv.cluster_names(both)
+            path = ("spec", "environments", b.index, "selector") if b.selector_text else ("spec", "environments", b.index)
+            out.append(doc.problem(path, "environment-collision",
+                                   f"environments '{a.name}' and '{b.name}' both select {len(names)} cluster"
+                                   f"{'s' if len(names) != 1 else ''} of the inventory ({some(names)}): give each "
+                                   "environment a selector that no cluster of another environment matches"))
+    for (ea, da), (eb, db) in itertools.combinations(by_env.items(), 2):
+        other = {d.key: d for d in db}
+        for d in da:
+            twin = other.get(d.key)
+            shared = d.clusters & twin.clusters if twin else 0
+            if shared:
+                names = planner.inv.cluster_names(shared)
+                out.append(d.workload.doc.problem(("metadata", "name"), "environment-overlap",
+                                                  f"workload '{d.workload.name}' of '{ea}' and of '{eb}' would both run on "
+                                                  f"{len(names)} cluster{'s' if len(names) != 1 else ''}: {some(names)}"))
+    return out
+
+
+def placement_problems(repo: Repo, inventory: Inventory, *, now: datetime | None = None) -> list[Problem]:
+    """Every inventory-dependent problem of the repository, all environments."""
+    planner = planner_for(repo, inventory, now)
+    by_env = {e.name: planner.decisions(e.name) for e in repo.repository.environments}
+    out: list[Problem] = []
+    for decisions in by_env.values():
+        for d in decisions:
+            out.extend(_decision_problems(repo, planner, d))
+    out.extend(_arch_problems(repo, inventory))
+    out.extend(_environment_problems(repo, planner, by_env))
+    out.extend(capacity_problems(repo, inventory, [d for ds in by_env.values() for d in ds]))
+    return out
+
+
+
+def inventory_problems(root: Path, repo: Repo) -> list[Problem]:
+    """The hook of `validate_repo`: when clusters/ holds an inventory, its own problems
+    and every placement check over it."""
+    inventory, problems = load_inventory(root)
+    if inventory is not None:
+        problems = [*problems, *placement_problems(repo, inventory)]
+    return problems
