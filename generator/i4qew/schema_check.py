@@ -8,6 +8,7 @@ problem lines with "did you mean" hints for unknown fields and enum values.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator, Sequence
 from functools import cache
 from typing import Any
@@ -16,6 +17,7 @@ import jsonschema_rs
 
 from i4qew.load.documents import Document
 from i4qew.problems import Problem
+from i4qew.rules.walk import dotted, shorten
 from i4qew.schemas import API_VERSION, KINDS, load_schema
 
 
@@ -61,30 +63,62 @@ def check_document(doc: Document) -> list[Problem]:
 
 def _translate(doc: Document, schema: dict[str, Any], err: Any, path: list[str | int]) -> Iterator[Problem]:
     kind = type(err.kind).__name__
-    where = ".".join(str(p) for p in path) or "document"
+    where = dotted(path) or "document"
+    value = err.instance
     if kind == "AdditionalProperties":
         allowed = sorted(_at(schema, list(err.schema_path)[:-1]).get("properties", {}))
         for name in err.kind.unexpected:
-            yield doc.problem([*path, name], "unknown-field",
-                              f"unknown field '{name}' in {where}{did_you_mean(name, allowed)}", key=True)
+            hint = did_you_mean(name, allowed)
+            if name == "<<":
+                hint = " (merge keys are YAML 1.1; i4qew reads YAML 1.2: repeat the fields or use an alias for the whole value)"
+            yield doc.problem([*path, name], "unknown-field", f"unknown field '{shorten(name)}' in {where}{hint}", key=True)
     elif kind == "Required":
         missing = str(err.kind.property)
         yield doc.problem(path, "missing-field", f"{where}: missing required field '{missing}'", key=bool(path))
     elif kind == "Type":
-        value = err.instance
-        expected = _types(err.kind.types)
-        hint = ""
-        if "string" in expected and isinstance(value, (int, float, bool)):
-            hint = f'; quote it: "{_yaml_scalar(value)}"'
-        yield doc.problem(path, "schema", f"{where}: expected {expected}, got {_type_name(value)}{hint}")
+        yield doc.problem(path, "schema", f"{where}: expected {_types(err.kind.types)}, got {_type_name(value)}"
+                                          f"{_quote_hint(_types(err.kind.types), value)}")
     elif kind in ("Enum", "Constant"):
         options = [str(o) for o in (err.kind.options if kind == "Enum" else [err.kind.expected_value])]
-        hint = did_you_mean(str(err.instance), options)
-        yield doc.problem(path, "schema", f"{where}: {err.instance!r} is not one of {', '.join(options)}{hint}")
-    elif kind == "Required" or kind == "AnyOf":
-        yield doc.problem(path, "schema", f"{where}: {_anyof_message(err)}")
+        hint = did_you_mean(str(value), options)
+        shown = repr(shorten(value)) if isinstance(value, str) else _type_name(value)
+        yield doc.problem(path, "schema", f"{where}: {shown} is not one of {', '.join(options)}{hint}")
+    elif kind == "AnyOf":
+        alternatives = _at(schema, list(err.schema_path)).get("anyOf") or []
+        forms = [_form(a) for a in alternatives if isinstance(a, dict)]
+        expected = " or ".join(dict.fromkeys(f for f in forms if f)) or "another form"
+        yield doc.problem(path, "schema", f"{where}: expected {expected}, got {_type_name(value)}"
+                                          f"{_quote_hint(expected, value)}")
+    elif kind in ("MinItems", "MinLength"):
+        yield doc.problem(path, "schema", f"{where}: must not be empty")
+    elif kind in ("MinProperties", "MaxProperties") and path[-1:] == ["valueFrom"]:
+        yield doc.problem(path, "schema", f"{where}: give exactly one of secretKeyRef and configMapKeyRef")
+    elif kind == "MinProperties":
+        yield doc.problem(path, "schema", f"{where}: must not be empty")
+    elif kind == "PropertyNames":
+        bad = [k for k in value if isinstance(k, str)] if isinstance(value, dict) else []
+        pattern = _at(schema, list(err.schema_path)).get("pattern", "")
+        for name in bad:
+            if not pattern or not re.search(pattern, name):
+                yield doc.problem([*path, name], "schema", f"{where}: {shorten(name)!r} is not a valid name here "
+                                                           "(letters, digits, '-', '_', '.', with an optional domain/ prefix)", key=True)
     else:
-        yield doc.problem(path, "schema", f"{where}: {err.message}")
+        yield doc.problem(path, "schema", f"{where}: {shorten(str(err.message), 120)}")
+
+
+def _form(alternative: dict[str, Any]) -> str:
+    t = alternative.get("type")
+    if t == "object" and alternative.get("required"):
+        return f"a mapping with {', '.join(alternative['required'])}"
+    return _types([t]) if isinstance(t, str) else ""
+
+
+def _quote_hint(expected: str, value: Any) -> str:
+    if "string" in expected and isinstance(value, (int, float, bool)):
+        return f'; quote it: "{_yaml_scalar(value)}"'
+    if "integer" in expected and isinstance(value, str) and value.strip().isdigit():
+        return f"; write the number without quotes: {value.strip()}"
+    return ""
 
 
 def _at(schema: dict[str, Any], schema_path: list[str | int]) -> dict[str, Any]:
@@ -94,9 +128,13 @@ def _at(schema: dict[str, Any], schema_path: list[str | int]) -> dict[str, Any]:
     return node if isinstance(node, dict) else {}
 
 
+_USER_TYPES = {"object": "mapping", "array": "list", "number": "number", "integer": "integer",
+               "string": "string", "boolean": "boolean", "null": "null"}
+
+
 def _types(types: Any) -> str:
     names = [str(t).lower().replace("pytype.", "").replace("jsontype.", "") for t in (types or [])]
-    return " or ".join(names) or "another type"
+    return " or ".join(_USER_TYPES.get(n, n) for n in names) or "another type"
 
 
 def _type_name(value: Any) -> str:
@@ -119,8 +157,3 @@ def _yaml_scalar(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def _anyof_message(err: Any) -> str:
-    value = err.instance
-    return f"value of type {_type_name(value)} does not match any allowed form"

@@ -78,9 +78,22 @@ def validate_repo(root: Path) -> Validation:
     files, file_problems = read_config_files(root, repo)
     problems.extend(file_problems)
     repo = dataclasses.replace(repo, files=files)
-    problems.extend(run_rules(repo))
+    problems.extend(_without_cascades(run_rules(repo), loaded.problems))
     # Placement checks need the inventory under clusters/ (none there: no checks).
     from i4qew.placement.checks import inventory_problems
 
     problems.extend(inventory_problems(root, repo))
     return Validation(repo, sort_problems(problems), loaded.files)
+
+
+# A reference rule, and the folder whose unreadable files may hold its target.
+_REFERENCE_FOLDERS = {"unknown-policy": "policies/", "unknown-model": "models/"}
+
+
+def _without_cascades(problems: list[Problem], load_problems: list[Problem]) -> list[Problem]:
+    """Drop "unknown policy/model" when a file that could declare it failed to
+    load: the load problem is the one to fix, and the reference is judged again
+    once the file reads."""
+    broken = {folder for folder in _REFERENCE_FOLDERS.values()
+              if any(p.path.startswith(folder) and p.severity is Severity.ERROR for p in load_problems)}
+    return [p for p in problems if _REFERENCE_FOLDERS.get(p.rule) not in broken]

@@ -64,16 +64,24 @@ def document_starts(text: str) -> list[int]:
     content after a `...` end marker starts one without a marker."""
     starts: list[int] = []
     open_doc = False
+    bare_marker = False  # the last start is a `---` line with nothing after it
     for n, line in enumerate(text.splitlines(), 1):
         m = _MARKER.match(line)
+        content = bool(line.strip()) and not line.lstrip().startswith("#")
         if m and m.group(1) == "---":
             starts.append(n)
             open_doc = True
+            rest = line[3:].strip()
+            bare_marker = not rest or rest.startswith("#")
         elif m:
-            open_doc = False
-        elif not open_doc and line.strip() and not line.lstrip().startswith("#") and not line.startswith("%"):
+            open_doc = bare_marker = False
+        elif not open_doc and content and not line.startswith("%"):
             starts.append(n)
             open_doc = True
+        elif bare_marker and content:
+            # point at the document's first line of content, not at its marker
+            starts[-1] = n
+            bare_marker = False
     return starts
 
 

@@ -122,7 +122,8 @@ def unusable_values(value: Any, limit: int = 20) -> list[tuple[tuple[Any, ...], 
         elif isinstance(v, int) and not isinstance(v, bool) and not -_INT64 <= v < _INT64:
             found.append((path, False, "integer out of the 64-bit range; quote it if it is text"))
         elif isinstance(v, float) and not math.isfinite(v):
-            found.append((path, False, f"{v} is not a finite number; quote it if it is text"))
+            shown = ".nan" if v != v else (".inf" if v > 0 else "-.inf")
+            found.append((path, False, f"{shown} is not a finite number; quote it if it is text"))
     return sorted(found, key=lambda f: [str(p)[:40] for p in f[0]])
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from i4qew.model import Repo, Workload
@@ -40,7 +40,7 @@ def shorten(text: str, limit: int = 60) -> str:
     return one if len(one) <= limit else one[: limit - 1] + "…"
 
 
-def dotted(path: KeyPath) -> str:
+def dotted(path: Sequence[str | int]) -> str:
     """spec.env[0].value: a key path as a user reads it."""
     out = ""
     for part in path:
