@@ -73,7 +73,9 @@ def scalar(value: Any) -> str:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"cannot write the non-finite number {value!r}")
-        return repr(value)
+        text = repr(value)
+        # YAML 1.1 readers take `1e+16` for a string: give the mantissa a dot.
+        return text.replace("e", ".0e") if "e" in text and "." not in text else text
     if isinstance(value, str):
         return quote(value)
     raise TypeError(f"cannot write a {type(value).__name__} as YAML")
