@@ -1,0 +1,212 @@
+"""Landing one generated commit on a branch: the loop every publish and promotion runs.
+
+Each attempt reads the branch where it really is (the remote's head, not the
+local branch, which a killed run may have left ahead), lets the caller decide
+against that head (drift, late pipeline, unchanged tree), builds the commit on
+top of it, moves the local branch only once the commit exists, and pushes as a
+fast-forward. A push rejected because the branch moved starts the next attempt
+after a jittered pause; nothing is ever force-pushed to an environment branch.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from i4qew.gitops.branch import BranchState, read_state
+from i4qew.gitops.git import Git
+from i4qew.gitops.identity import Identity
+from i4qew.gitops.objects import BuiltTree, listing, write_missing
+from i4qew.gitops.remote import Pushed, Remote
+from i4qew.gitops.source import Source
+from i4qew.gitops.trailers import Changes, changes_between
+from i4qew.problems import Problem, UserError
+
+
+class RetriesExhausted(Exception):
+    """The branch kept moving under us (exit 3)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # published | promoted | committed | unchanged | late | dry-run | proposed
+    branch: str
+    commit: str | None
+    lines: tuple[str, ...]
+    problems: tuple[Problem, ...] = ()  # warnings of the validation, reported with the outcome
+
+
+@dataclass(frozen=True)
+class Proposal:
+    tree: BuiltTree
+    message: str
+    changes: Changes
+
+
+Decide = Callable[[BranchState], "Proposal | Outcome"]
+# Called after the commit exists and the local branch moved, right before the
+# push: tests use it to race other publishers and to simulate a killed run.
+BeforePush = Callable[[int, str], None]
+
+
+@dataclass
+class Landing:
+    source: Source
+    remote: Remote | None  # None: --no-push, only the local branch moves
+    identity: Identity
+    tracking: str | None = None  # remote name whose tracking refs seed a missing local branch
+    dry_run: bool = False
+    attempts: int = 5
+    backoff: float = 0.25
+    before_push: BeforePush | None = None
+    written: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+    _listings: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def listing(self, tree_oid: str) -> dict[str, str]:
+        """path -> oid of a committed tree, read once per run."""
+        if tree_oid not in self._listings:
+            self._listings[tree_oid] = listing(self.git, tree_oid)
+        return self._listings[tree_oid]
+
+    def head_file(self, state: BranchState, path: str) -> bytes | None:
+        """A file of the branch head, None when absent."""
+        oid = self.listing(state.head.tree).get(path) if state.head else None
+        return self.git.run("cat-file", "blob", oid).stdout if oid else None
+
+    @property
+    def git(self) -> Git:
+        return self.source.git
+
+    def _local(self, branch: str) -> str | None:
+        for ref in (f"refs/heads/{branch}", f"refs/remotes/{self.tracking}/{branch}" if self.tracking else ""):
+            if ref:
+                got = self.git.run("rev-parse", "--verify", "-q", f"{ref}^{{commit}}", check=False)
+                if got.returncode == 0:
+                    return got.stdout.decode().strip()
+        return None
+
+    def state(self, branch: str) -> BranchState:
+        if self.remote is None:
+            return read_state(self.git, branch, self._local(branch))
+        head = self.remote.head(branch)
+        if head is not None and not self.remote.fetch(head):
+            raise UserError(f"the remote advertises {branch} at {head[:12]} but does not serve it")
+        return read_state(self.git, branch, head)
+
+    def relation(self, ours: str, theirs: str) -> str:
+        """same | newer | older | diverged: where `ours` stands against `theirs` in source history."""
+        if ours == theirs:
+            return "same"
+        if self.remote is not None:
+            self.remote.fetch(theirs)
+            if self.source.shallow:
+                self.remote.unshallow(ours)
+        if not self.git.has_object(theirs):
+            # not in our complete history, and not on the remote: not an ancestor
+            return "diverged"
+        if self.git.is_ancestor(theirs, ours):
+            return "newer"
+        if self.git.is_ancestor(ours, theirs):
+            return "older"
+        return "diverged"
+
+    def changes(self, state: BranchState, tree: BuiltTree) -> Changes:
+        old = self.listing(state.head.tree) if state.head else {}
+        return changes_between(old, tree.ids)
+
+    def _commit(self, state: BranchState, proposal: Proposal) -> str:
+        known = set(self.written)
+        if state.head is not None:
+            known.update(self.listing(state.head.tree).values())
+        write_missing(self.git, proposal.tree, known)
+        self.written.update(proposal.tree.ids.values())
+        self.written.add(proposal.tree.oid)
+        parents = ["-p", state.head.sha] if state.head else []
+        made = self.git.run("commit-tree", proposal.tree.oid, *parents, "-F", "-",
+                            input=proposal.message.encode(), env=self.identity.env())
+        return made.stdout.decode().strip()
+
+    def _checked_out(self, branch: str) -> str | None:
+        where = self.git.out("for-each-ref", "--format=%(worktreepath)", f"refs/heads/{branch}")
+        return where or None
+
+    def _move_local(self, branch: str, new: str, expected: str | None) -> bool:
+        """Point the local branch at `new`; with --no-push only if it still is at `expected`."""
+        where = self._checked_out(branch)
+        if where:
+            if self.remote is None:
+                raise UserError(f"{branch} is checked out in {where}: publishing would change files under "
+                                "your feet; check out another branch first")
+            self.notes.append(f"the local branch {branch} is checked out in {where} and was left as it is")
+            return True
+        args = ["update-ref", "-m", "i4qew", f"refs/heads/{branch}", new]
+        if self.remote is None:
+            current = self.git.run("rev-parse", "--verify", "-q", f"refs/heads/{branch}", check=False)
+            local = current.stdout.decode().strip() or None
+            if local is not None and local != expected:
+                return False
+            args.append(local or "0" * len(new))
+        return self.git.run(*args, check=False).returncode == 0
+
+    def land(self, branch: str, decide: Decide, verb: str = "published") -> Outcome:
+        for attempt in range(1, self.attempts + 1):
+            state = self.state(branch)
+            decision = decide(state)
+            if isinstance(decision, Outcome):
+                return decision
+            if self.dry_run:
+                return Outcome("dry-run", branch, None, (f"dry run: would commit onto {branch}:", "",
+                                                         *decision.message.rstrip("\n").split("\n")))
+            sha = self._commit(state, decision)
+            base = state.head.sha if state.head else None
+            if not self._move_local(branch, sha, base):
+                self._pause(attempt)
+                continue
+            if self.remote is None:
+                return Outcome("committed", branch, sha, (
+                    f"committed {branch} {sha[:12]} locally ({decision.changes.summary()}); not pushed",))
+            if self.before_push:
+                self.before_push(attempt, sha)
+            if self.remote.push(sha, branch) is Pushed.OK:
+                return Outcome(verb, branch, sha, (
+                    f"{verb} {branch} {sha[:12]} to {self.remote.display} ({decision.changes.summary()})",))
+            if attempt < self.attempts:
+                self.notes.append(f"{branch} moved on {self.remote.display} during attempt {attempt}; retrying")
+                self._pause(attempt)
+        where = self.remote.display if self.remote else "the local repository"
+        raise RetriesExhausted(
+            f"{branch} kept moving on {where}: gave up after {self.attempts} attempts; run it again")
+
+    def propose(self, branch: str, decide: Decide, proposal_branch: str) -> tuple[Outcome, Proposal | None]:
+        """The commit `land` would make on `branch`, pushed to `proposal_branch` instead
+        (a merge request's source). Re-running for the same proposal reuses its commit."""
+        if self.remote is None:
+            raise UserError("a merge request needs a remote to push the proposal branch to")
+        state = self.state(branch)
+        decision = decide(state)
+        if isinstance(decision, Outcome):
+            return decision, None
+        if self.dry_run:
+            return Outcome("dry-run", proposal_branch, None, (
+                f"dry run: would push {proposal_branch} and propose it for {branch}:", "",
+                *decision.message.rstrip("\n").split("\n"))), decision
+        existing = self.remote.head(proposal_branch)
+        if existing is not None and self.remote.fetch(existing):
+            info = self.git.out("show", "-s", "--format=%T %P", existing).split()
+            if info[:1] == [decision.tree.oid] and info[1:] == ([state.head.sha] if state.head else []):
+                return Outcome("proposed", proposal_branch, existing, (
+                    f"{proposal_branch} already proposes this commit ({existing[:12]})",)), decision
+        sha = self._commit(state, decision)
+        # the proposal branch is i4qew's own and throwaway: replaced only if it is
+        # still where we saw it; environment branches are never replaced
+        if self.remote.push(sha, proposal_branch, replace=existing or "") is not Pushed.OK:
+            raise RetriesExhausted(f"{proposal_branch} changed on {self.remote.display} while we replaced it; "
+                                   "run it again")
+        return Outcome("proposed", proposal_branch, sha, (
+            f"pushed {proposal_branch} {sha[:12]} to {self.remote.display} ({decision.changes.summary()})",)), decision
+
+    def _pause(self, attempt: int) -> None:
+        time.sleep(self.backoff * (2 ** (attempt - 1)) * random.uniform(0.5, 1.5))

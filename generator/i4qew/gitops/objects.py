@@ -1,0 +1,128 @@
+"""Git objects from a rendered tree, without a worktree or an index.
+
+The ids of every blob and tree are computed here, in memory (they are plain
+hashes of well-defined bytes), so "is the tree unchanged?" and a dry run cost
+no git process and write nothing. Only objects the repository lacks are then
+written: all blobs through one `git fast-import` (a pack, not one process or
+file per blob), all trees through one `git mktree --batch`, children first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from i4qew.gitops.git import Git
+
+FILE_MODE = "100644"
+TREE_MODE = "40000"
+
+
+@dataclass(frozen=True)
+class TreeObject:
+    path: str  # "" for the root
+    oid: str
+    entries: tuple[tuple[str, str, str, str], ...]  # (mode, type, oid, name), git's order
+
+
+@dataclass(frozen=True)
+class BuiltTree:
+    oid: str
+    blobs: Mapping[str, bytes]  # oid -> content
+    trees: tuple[TreeObject, ...]  # children before their parents
+    ids: Mapping[str, str]  # path (file or folder) -> oid
+
+    def subtrees(self, folder: str) -> dict[str, str]:
+        """name -> oid of the entries directly under `folder` (e.g. the charts)."""
+        prefix = folder.rstrip("/") + "/"
+        return {p[len(prefix):]: oid for p, oid in self.ids.items()
+                if p.startswith(prefix) and "/" not in p[len(prefix):]}
+
+
+def _hash(kind: bytes, data: bytes, algo: str) -> tuple[str, bytes]:
+    h = hashlib.new(algo)
+    h.update(b"%s %d\0" % (kind, len(data)))
+    h.update(data)
+    return h.hexdigest(), h.digest()
+
+
+def build_tree(files: Mapping[str, bytes], algo: str = "sha1") -> BuiltTree:
+    """Hash `files` ({posix path: bytes}) into git blobs and trees."""
+    root: dict[str, object] = {}
+    for path, data in files.items():
+        node = root
+        *folders, name = path.split("/")
+        for folder in folders:
+            child = node.setdefault(folder, {})
+            if not isinstance(child, dict):
+                raise ValueError(f"{path}: {folder} is both a file and a folder")
+            node = child
+        if name in node:
+            raise ValueError(f"{path}: written twice")
+        node[name] = data
+    blobs: dict[str, bytes] = {}
+    trees: list[TreeObject] = []
+    ids: dict[str, str] = {}
+
+    def visit(node: dict[str, object], path: str) -> tuple[str, bytes]:
+        entries: list[tuple[bytes, tuple[str, str, str, str], bytes]] = []
+        for name, value in node.items():
+            child_path = f"{path}/{name}" if path else name
+            if isinstance(value, dict):
+                oid, raw = visit(value, child_path)
+                entry = (TREE_MODE, "tree", oid, name)
+                key = name.encode() + b"/"  # git sorts a folder as if its name ended in "/"
+            else:
+                assert isinstance(value, bytes)
+                oid, raw = _hash(b"blob", value, algo)
+                blobs[oid] = value
+                entry = (FILE_MODE, "blob", oid, name)
+                key = name.encode()
+            ids[child_path] = oid
+            entries.append((key, entry, raw))
+        entries.sort(key=lambda e: e[0])
+        body = b"".join(b"%s %s\0%s" % (e[0].encode(), e[3].encode(), raw) for _, e, raw in entries)
+        oid, digest = _hash(b"tree", body, algo)
+        trees.append(TreeObject(path, oid, tuple(e for _, e, _ in entries)))
+        return oid, digest
+
+    oid, _ = visit(root, "")
+    return BuiltTree(oid, blobs, tuple(trees), ids)
+
+
+def write_missing(git: Git, tree: BuiltTree, known: Iterable[str] = ()) -> int:
+    """Write the blobs and trees of `tree` that are not in `known`; how many objects were written."""
+    have = set(known)
+    blobs = [(oid, data) for oid, data in tree.blobs.items() if oid not in have]
+    if blobs:
+        stream = bytearray()
+        for _, data in blobs:
+            stream += b"blob\ndata %d\n" % len(data)
+            stream += data
+            stream += b"\n"
+        git.run("fast-import", "--quiet", input=bytes(stream))
+    trees = [t for t in tree.trees if t.oid not in have]
+    if trees and not any(t.entries for t in trees):
+        git.run("mktree", input=b"")  # the empty tree: batch mode cannot express it
+    elif trees:
+        batch = bytearray()
+        for t in trees:
+            for mode, kind, oid, name in t.entries:
+                batch += f"{mode} {kind} {oid}\t{name}".encode() + b"\0"
+            batch += b"\0"  # an empty record ends one tree
+        got = git.out("mktree", "-z", "--batch", input=bytes(batch)).split()
+        if got != [t.oid for t in trees if t.entries]:
+            raise RuntimeError("git computed other tree ids than i4qew: refusing to commit")
+    return len(blobs) + len(trees)
+
+
+def listing(git: Git, tree_oid: str) -> dict[str, str]:
+    """path -> oid of every file and folder in a committed tree (one git process)."""
+    out = git.run("ls-tree", "-r", "-t", "-z", "--full-tree", tree_oid).stdout
+    ids: dict[str, str] = {}
+    for record in out.split(b"\0"):
+        if record:
+            meta, _, path = record.partition(b"\t")
+            ids[path.decode("utf-8", "surrogateescape")] = meta.split()[2].decode()
+    return ids

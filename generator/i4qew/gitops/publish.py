@@ -1,0 +1,177 @@
+"""`publish`: the checked-out commit, rendered, as one commit on the environment branch.
+
+Per attempt, against the branch head as the remote has it:
+  drift            hand-made changes on the branch -> refuse (or --overwrite-drift)
+  late pipeline    the branch already holds a newer source commit -> no commit
+  unchanged        the head records the same input fingerprint, or the rendered
+                   tree equals the head's tree -> no commit
+  otherwise        one commit on top of the head (an orphan when the branch is new)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from i4qew import __version__
+from i4qew.gitops import trailers as T
+from i4qew.gitops.branch import BranchState
+from i4qew.gitops.identity import resolve_identity
+from i4qew.gitops.land import BeforePush, Landing, Outcome, Proposal
+from i4qew.gitops.objects import BuiltTree, build_tree
+from i4qew.gitops.remote import open_remote
+from i4qew.gitops.rendering import DECISIONS_PATH, Rendered, RenderFn, RenderRequest, render_source
+from i4qew.gitops.settings import environment, settings_at
+from i4qew.gitops.source import Source, dirty_inputs, fingerprint, input_ids, open_source
+from i4qew.problems import UserError
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    root: Path
+    env: str
+    remote: str = "origin"
+    push: bool = True
+    dry_run: bool = False
+    overwrite_drift: bool = False
+    rerender: bool = False  # ignore the recorded input fingerprint
+    inventory: Path | None = None
+    author: str | None = None
+    attempts: int = 5
+    backoff: float = 0.25
+
+
+def make_landing(source: Source, remote: str, push: bool, dry_run: bool, author: str | None,
+                 attempts: int, backoff: float, environ: Mapping[str, str]) -> Landing:
+    from i4qew.gitops.credentials import is_url
+
+    return Landing(
+        source=source,
+        remote=open_remote(source.git, remote, environ) if push else None,
+        identity=resolve_identity(author, environ),
+        tracking=None if is_url(remote) else remote,
+        dry_run=dry_run, attempts=attempts, backoff=backoff,
+    )
+
+
+def previous_decisions(data: bytes | None) -> dict[str, list[str]] | None:
+    if data is None:
+        return None
+    from i4qew.placement.snapshot import read_decisions
+
+    return read_decisions(data) or None
+
+
+def refuse_drift(state: BranchState, verb: str) -> UserError:
+    lines = state.drift_report()
+    lines.append(f"refusing to {verb} over changes i4qew did not make: move them into the workload "
+                 "repository, or pass --overwrite-drift to replace them (an ordinary commit, history kept)")
+    return UserError("\n".join(lines))
+
+
+def late_outcome(branch: str, base_source: str, ours: str) -> Outcome:
+    return Outcome("late", branch, None, (
+        f"{branch} already holds source commit {base_source[:12]}, which descends from {ours[:12]}: "
+        "nothing to do (a late pipeline; the branch never moves back in source history)",))
+
+
+def overwrite_note(state: BranchState) -> str:
+    if not state.drifted:
+        return ""
+    return "Overwrites changes not made by i4qew:\n" + "\n".join(state.drift_report()[1:])
+
+
+@dataclass
+class _Publisher:
+    req: PublishRequest
+    source: Source
+    landing: Landing
+    branch: str
+    render: RenderFn
+    rendered: Rendered | None = None
+    renders: dict[bytes | None, tuple[Rendered, BuiltTree]] = field(default_factory=dict)
+    fingerprints: dict[tuple[str, ...], str] = field(default_factory=dict)
+
+    def fingerprint(self, extra: tuple[str, ...]) -> str:
+        if extra not in self.fingerprints:
+            ids = input_ids(self.source, self.source.head, extra)
+            self.fingerprints[extra] = fingerprint(ids, self.req.env, self.req.inventory)
+        return self.fingerprints[extra]
+
+    def render_on(self, state: BranchState) -> tuple[Rendered, BuiltTree]:
+        """The render on top of `state` (it depends on the head only through its previous
+        placement decisions, so a retry on a new head usually reuses it)."""
+        decisions = self.landing.head_file(state, DECISIONS_PATH)
+        if decisions not in self.renders:
+            rendered = self.render(RenderRequest(self.source.root, self.req.env, self.source.head,
+                                                 self.req.inventory, previous_decisions(decisions)))
+            dirty = dirty_inputs(self.source, rendered.config_paths, self.req.inventory is None)
+            if dirty:
+                raise UserError(f"uncommitted changes to {', '.join(dirty[:10])}"
+                                f"{' and more' if len(dirty) > 10 else ''}: publish renders the checked-out "
+                                f"commit {self.source.head[:12]}; commit or stash them first")
+            self.renders[decisions] = (rendered, build_tree(rendered.files, self.source.algo))
+        self.rendered = self.renders[decisions][0]
+        return self.renders[decisions]
+
+    def decide(self, state: BranchState) -> Proposal | Outcome:
+        ours, base = self.source.head, state.base
+        if state.drifted and not self.req.overwrite_drift:
+            raise refuse_drift(state, "publish")
+        if base is not None and base.source:
+            relation = self.landing.relation(ours, base.source)
+            if relation == "older":
+                return late_outcome(self.branch, base.source, ours)
+            if relation == "diverged":
+                self.landing.notes.append(f"{self.branch} was built from {base.source[:12]}, which is not in the "
+                                          f"history of {ours[:12]}; publishing over it")
+        if base is not None and not state.drifted and not self.req.rerender:
+            extra = base.trailers.get(T.INPUT_PATH.lower(), ())
+            if base.trailer(T.ENVIRONMENT) == self.req.env and base.trailer(T.INPUTS) == self.fingerprint(extra):
+                return Outcome("unchanged", self.branch, state.head.sha if state.head else None, (
+                    f"{self.branch} is up to date: its inputs are those of {ours[:12]}; nothing to commit",))
+        rendered, tree = self.render_on(state)
+        if state.head is not None and tree.oid == state.head.tree:
+            return Outcome("unchanged", self.branch, state.head.sha, (
+                f"{self.branch} already holds exactly this render of {ours[:12]}; nothing to commit",))
+        changes = self.landing.changes(state, tree)
+        trailers = [(T.SOURCE_COMMIT, ours), (T.VERSION, __version__), (T.ENVIRONMENT, self.req.env),
+                    (T.INPUTS, self.fingerprint(rendered.extra_inputs)),
+                    *[(T.INPUT_PATH, p) for p in rendered.extra_inputs], (T.TREE, tree.oid)]
+        message = T.compose(f"i4qew: publish {self.req.env} from {ours[:12]}",
+                            [changes.body(), overwrite_note(state)], trailers)
+        return Proposal(tree, message, changes)
+
+
+def publish(
+    req: PublishRequest,
+    *,
+    environ: Mapping[str, str] | None = None,
+    render: RenderFn = render_source,
+    before_push: BeforePush | None = None,
+) -> Outcome:
+    """Publish `req.root`'s checked-out commit to the branch of `req.env`.
+
+    Raises UserError (refused: problems, drift, dirty inputs), RemoteError (the
+    remote failed), RetriesExhausted (the branch kept moving).
+    """
+    environ = os.environ if environ is None else environ
+    source = open_source(req.root, environ)
+    ids = input_ids(source, source.head)
+    settings = settings_at(source, ids.get("i4qew.yaml"))
+    if settings is None:
+        render(RenderRequest(source.root, req.env, source.head, req.inventory))  # reports what is wrong
+        raise UserError("i4qew.yaml at the checked-out commit is missing or invalid")
+    env = environment(settings, req.env)
+    if env.promotes_from:
+        raise UserError(f"{env.name} is promoted from {env.promotes_from}, not published: "
+                        f"run i4qew promote --from {env.promotes_from} --to {env.name}")
+    landing = make_landing(source, req.remote, req.push, req.dry_run, req.author, req.attempts, req.backoff,
+                           environ)
+    landing.before_push = before_push
+    publisher = _Publisher(req, source, landing, env.branch, render)
+    outcome = landing.land(env.branch, publisher.decide)
+    warnings = publisher.rendered.warnings if publisher.rendered else ()
+    return Outcome(outcome.status, outcome.branch, outcome.commit, (*landing.notes, *outcome.lines), warnings)

@@ -1,0 +1,161 @@
+"""The git remote that holds the environment branches: read its heads, fetch, push.
+
+Nothing here writes a local ref: heads are read with `ls-remote` and objects
+fetched by id, so a dry run and a failed run leave the clone as it was. Every
+failure to reach the remote, or a refused login, becomes a `RemoteError` whose
+text is one line without credentials (exit 4).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+
+from i4qew.gitops.credentials import access_for, is_url
+from i4qew.gitops.git import REMOTE_TIMEOUT_SECONDS, Git, GitFailed
+
+_AUTH = re.compile(
+    r"Authentication failed|could not read (Username|Password)|terminal prompts disabled|"
+    r"HTTP Basic: Access denied|returned error: 40[13]|\b40[13]\b|Permission denied|access denied|"
+    r"not authorized|Invalid username or password",
+    re.IGNORECASE,
+)
+_MISSING_OBJECT = re.compile(r"not our ref|no such remote ref|couldn't find remote ref|upload-pack: not", re.I)
+_NO_PUSH_OPTIONS = "does not support push options"
+_MOVED_REASONS = ("non-fast-forward", "fetch first", "stale info", "already exists")
+# two pushes landing at the same instant: the loser cannot take the ref's lock
+_LOCKED = ("cannot lock ref", "failed to lock", "failed to update ref", "unable to lock")
+
+
+class RemoteError(Exception):
+    """The remote could not be reached or refused us: one printable line (exit 4)."""
+
+
+class MissingRemote(Exception):
+    """`--remote NAME` names no configured remote (a usage error)."""
+
+
+class Pushed(Enum):
+    OK = "ok"
+    MOVED = "moved"  # rejected because the branch is no longer where we built on
+
+
+@dataclass
+class Remote:
+    git: Git  # carries the auth environment and the secrets to redact
+    fetch_url: str
+    push_url: str
+    display: str
+    push_options: bool = True  # until the remote says it has none
+    attempts_log: list[str] = field(default_factory=list)
+
+    def _failure(self, action: str, exc: GitFailed) -> RemoteError:
+        detail = _last_line(exc.stderr)
+        if _AUTH.search(exc.stderr):
+            return RemoteError(
+                f"the git remote {self.display} refused authentication while {action}: "
+                "check that I4QEW_PUSH_TOKEN holds a token with write access to the repository"
+            )
+        return RemoteError(f"cannot reach the git remote {self.display} while {action}: {detail}")
+
+    def head(self, branch: str) -> str | None:
+        """The commit `branch` points at on the remote, None when it does not exist."""
+        ref = f"refs/heads/{branch}"
+        try:
+            out = self.git.run("ls-remote", "--", self.fetch_url, ref, timeout=REMOTE_TIMEOUT_SECONDS).stdout
+        except GitFailed as exc:
+            raise self._failure(f"reading {branch}", exc) from None
+        for line in out.decode("utf-8", "replace").splitlines():
+            oid, _, name = line.partition("\t")
+            if name == ref:
+                return oid
+        return None
+
+    def fetch(self, oid: str) -> bool:
+        """Make commit `oid` (and its history) present locally; False when the remote lacks it."""
+        if self.git.has_object(oid):
+            return True
+        try:
+            self.git.run("fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", self.fetch_url, oid,
+                         timeout=REMOTE_TIMEOUT_SECONDS)
+        except GitFailed as exc:
+            if _MISSING_OBJECT.search(exc.stderr):
+                return False
+            raise self._failure(f"fetching {oid[:12]}", exc) from None
+        return self.git.has_object(oid)
+
+    def unshallow(self, oid: str) -> None:
+        """Fetch the whole history behind `oid` into a shallow clone."""
+        try:
+            self.git.run("fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--unshallow", "--",
+                         self.fetch_url, oid, timeout=REMOTE_TIMEOUT_SECONDS)
+        except GitFailed as exc:
+            if not _MISSING_OBJECT.search(exc.stderr):
+                raise self._failure("fetching the source history", exc) from None
+
+    def push(self, oid: str, branch: str, *, replace: str | None = None) -> Pushed:
+        """Push `oid` to `branch` as a fast-forward (never forced).
+
+        `replace` is only for i4qew's own throwaway proposal branches: it replaces
+        that branch if, and only if, it still points at `replace`.
+        """
+        while True:
+            args = ["push", "--porcelain", "--no-verify"]
+            if self.push_options:
+                args.append("--push-option=ci.skip")  # pushes of generated branches start no pipeline
+            if replace is not None:
+                args.append(f"--force-with-lease=refs/heads/{branch}:{replace}")
+            args += ["--", self.push_url, f"{oid}:refs/heads/{branch}"]
+            proc = self.git.run(*args, check=False, timeout=REMOTE_TIMEOUT_SECONDS)
+            stderr = self.git.redact(proc.stderr.decode("utf-8", "replace"))
+            if proc.returncode != 0 and self.push_options and _NO_PUSH_OPTIONS in stderr:
+                self.push_options = False  # e.g. a plain git daemon: push without the option
+                continue
+            return self._push_result(proc.returncode, proc.stdout.decode("utf-8", "replace"), stderr, branch)
+
+    def _push_result(self, code: int, stdout: str, stderr: str, branch: str) -> Pushed:
+        for line in stdout.splitlines():
+            flag, _, rest = line.partition("\t")
+            if not rest.endswith(f":refs/heads/{branch}") and f":refs/heads/{branch}\t" not in rest:
+                continue
+            if flag != "!":
+                return Pushed.OK
+            summary = rest.partition("\t")[2]
+            if "[rejected]" in summary and any(reason in summary for reason in _MOVED_REASONS):
+                return Pushed.MOVED
+            if "[remote rejected]" in summary and any(r in summary or r in stderr for r in _LOCKED):
+                return Pushed.MOVED
+            reason = self.git.redact(summary.strip() or _last_line(stderr))
+            remote_says = [ln[len("remote: "):].strip() for ln in stderr.splitlines() if ln.startswith("remote: ")]
+            extra = f" ({'; '.join(s for s in remote_says if s)})" if any(remote_says) else ""
+            raise RemoteError(f"the git remote {self.display} refused the push to {branch}: {reason}{extra}")
+        if code == 0:
+            return Pushed.OK
+        raise self._failure(f"pushing {branch}", GitFailed("push", code, stderr))
+
+
+def _last_line(stderr: str) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    return (fatal or lines or ["no message from git"])[-1]
+
+
+def open_remote(git: Git, remote: str, environ: Mapping[str, str]) -> Remote:
+    """`remote` is a configured remote's name or a URL (or a path to a repository)."""
+    if is_url(remote):
+        fetch_url = push_url = remote
+    else:
+        got = git.run("remote", "get-url", "--", remote, check=False)
+        if got.returncode != 0:
+            raise MissingRemote(f"no git remote named {remote!r}: give the name of a configured remote or a URL")
+        fetch_url = got.stdout.decode("utf-8", "replace").strip()
+        push_url = git.out("remote", "get-url", "--push", "--", remote)
+    fetch_access, push_access = access_for(fetch_url, environ), access_for(push_url, environ)
+    env = {**fetch_access.env}
+    if push_access.env and push_access.env != fetch_access.env:
+        env.update(access_for(push_url, {**environ, **fetch_access.env}).env)
+    secrets = (*fetch_access.secrets, *push_access.secrets)
+    display = remote if not is_url(remote) else fetch_access.display
+    return Remote(git.with_access(env, secrets), fetch_access.url, push_access.url, display)

@@ -1,0 +1,50 @@
+"""Repository settings (environments, branches) read straight from a commit.
+
+Publish needs the environment's branch before it knows whether anything must be
+rendered, and promote needs them for the commit it promotes; reading only
+i4qew.yaml keeps an unchanged publish from loading thousands of declarations.
+Anything wrong with the file is left to the full validation to report.
+"""
+
+from __future__ import annotations
+
+from i4qew.build import build_repository
+from i4qew.gitops.source import Source, read_blob
+from i4qew.load.documents import Document, SourceFile
+from i4qew.load.files import MAX_DECLARATION_BYTES, REPOSITORY_FILE, decode
+from i4qew.load.yamlio import parse
+from i4qew.model import Environment, Repository
+from i4qew.problems import Problem, UserError, has_errors
+from i4qew.schema_check import check_document
+
+
+def settings_at(source: Source, blob: str | None) -> Repository | None:
+    """The Repository declared by the i4qew.yaml blob `blob`; None when it is missing or invalid."""
+    if blob is None or blob == "missing":
+        return None
+    data = read_blob(source, blob)
+    if len(data) > MAX_DECLARATION_BYTES:
+        return None
+    text = decode(REPOSITORY_FILE, data)
+    if isinstance(text, Problem):
+        return None
+    parsed = parse(REPOSITORY_FILE, text.text)
+    if isinstance(parsed, Problem):
+        return None
+    docs = [d for d in parsed.docs if d is not None]
+    if len(docs) != 1 or not isinstance(docs[0], dict) or docs[0].get("kind") != "Repository":
+        return None
+    doc = Document(SourceFile(REPOSITORY_FILE, text.text), parsed.docs.index(docs[0]), docs[0])
+    problems = check_document(doc)
+    if has_errors(problems):
+        return None
+    repository = build_repository(doc, problems)
+    return None if has_errors(problems) else repository
+
+
+def environment(settings: Repository, name: str) -> Environment:
+    env = settings.environment(name)
+    if env is None:
+        declared = ", ".join(e.name for e in settings.environments) or "none"
+        raise UserError(f"unknown environment {name!r}: i4qew.yaml declares {declared}")
+    return env
