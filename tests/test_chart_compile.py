@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 import yaml
 
 from i4qew.compile.chart import app_version, compile_charts
+from i4qew.compile.chart_values import chart_values
 from tests.test_chart_support import example_repo, valid_repo
 from tests.tools import ROOT
 
@@ -95,3 +97,17 @@ def test_version_follows_the_content(tmp_path: Path) -> None:
     assert chart_yaml(same[0], "configured")["version"] == chart_yaml(same[1], "configured")["version"]
     assert chart_yaml(same[0], "configured")["version"] != chart_yaml(other, "configured")["version"]
     assert chart_yaml(same[0], "gpu-pvc") == chart_yaml(other, "gpu-pvc")
+
+
+def test_security_context_overrides() -> None:
+    repo = valid_repo(ROOT)
+    sktime = repo.workload("sktime")
+    assert sktime is not None
+    privileged = dataclasses.replace(sktime, spec={**sktime.spec, "securityContext": {
+        "privileged": True, "runAsNonRoot": False, "capabilities": {"add": ["SYS_ADMIN"]}}})
+    values = chart_values(repo, privileged, "dev")
+    # The API refuses privileged: true with allowPrivilegeEscalation: false.
+    assert values["securityContext"] == {
+        "allowPrivilegeEscalation": True, "capabilities": {"add": ["SYS_ADMIN"]}, "privileged": True,
+        "readOnlyRootFilesystem": False, "runAsNonRoot": False, "seccompProfile": {"type": "RuntimeDefault"}}
+    assert values["podSecurityContext"] == {"runAsNonRoot": False, "seccompProfile": {"type": "RuntimeDefault"}}

@@ -125,10 +125,7 @@ def test_architecture_node_affinity(render: Render) -> None:
 
 def test_gpu_limits_tolerations_and_rollout(render: Render) -> None:
     objs = render("gpu-pvc")
-    assert container(objs)["resources"] == {
-        "requests": {"cpu": "2", "memory": "4Gi", "nvidia.com/gpu": "2"},
-        "limits": {"nvidia.com/gpu": "2"},
-    }
+    assert container(objs)["resources"] == {"requests": {"cpu": "2", "memory": "4Gi"}, "limits": {"nvidia.com/gpu": "2"}}
     assert pod(objs)["tolerations"] == [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
     # One GPU per edge node: a surge pod could never start, so replace in place.
     assert objs["Deployment"]["spec"]["strategy"] == {

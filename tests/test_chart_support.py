@@ -33,7 +33,7 @@ spec:
 """
 
 EXTRA_WORKLOADS = """\
-# GPU with a request only, a PVC model, port-named and startup probes, a read-only root.
+# Two GPUs, a PVC model, port-named and startup probes, a read-only root.
 apiVersion: edge.i4q.eu/v1alpha1
 kind: Workload
 metadata:
@@ -46,7 +46,8 @@ spec:
     - {name: http, containerPort: 8000}
   service: {port: 8000, targetPort: http}
   resources:
-    requests: {cpu: 2, memory: 4Gi, nvidia.com/gpu: 2}
+    requests: {cpu: 2, memory: 4Gi}
+    limits: {nvidia.com/gpu: 2}
   architectures: [amd64]
   model: {name: yolo-defects, version: "2024.2", mountPath: /models/yolo}
   placement: vision-gpu
@@ -145,7 +146,8 @@ def example_repo(dest: Path, config_text: str = CONFIG_FILE, workloads: str = EX
     """A repository with this repo's settings, policies and models plus the extra workloads."""
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "i4qew.yaml", dest / "i4qew.yaml")
-    for folder in ("policies", "models", "clusters"):
+    # No cluster inventory: what the charts look like does not depend on it.
+    for folder in ("policies", "models"):
         shutil.copytree(ROOT / folder, dest / folder)
     (dest / "models" / "extra.yaml").write_text(EXTRA_MODELS)
     (dest / "workloads" / "files").mkdir(parents=True)

@@ -42,7 +42,9 @@ Decisions:
 - Model: the Model's storage (hostPath of type Directory, or a PVC, read-only)
   mounted read-only at the workload's mountPath with subPath `<model>/<version>`
   (the Model's `subPathTemplate`), and MODEL_NAME, MODEL_VERSION, MODEL_PATH in the
-  environment (a variable the workload sets itself wins).
+  environment (a variable the workload sets itself wins). A hostPath model needs a
+  namespace whose Pod Security admission allows hostPath volumes (the "restricted"
+  and "baseline" levels do not), and files readable by the non-root user.
 - The pod uses the chart's ServiceAccount, which carries the imagePullSecrets;
   no service account token is mounted, and service links are off.
 - securityContext and rollout defaults: see chart_values.py.

@@ -16,9 +16,8 @@ Defaults decided here (documented in docs and the module docstring of chart.py):
 - rollout: maxUnavailable 0 / maxSurge 1 (a new pod is ready before an old one
   goes), except for GPU workloads: a surge pod would wait forever for the GPU the
   old pod holds on a one-GPU edge node, so they default to maxUnavailable 1 / maxSurge 0.
-- an `nvidia.com/gpu` request without a limit gets the limit (Kubernetes requires
-  extended resources in limits), and GPU pods tolerate the common `nvidia.com/gpu`
-  NoSchedule taint.
+- GPU pods tolerate the common `nvidia.com/gpu` NoSchedule taint (the limit itself is
+  the workload's; validation insists on it).
 """
 
 from __future__ import annotations
@@ -74,12 +73,8 @@ def _quantity(value: Any) -> str:
 
 def _resources(spec: dict[str, Any]) -> dict[str, Any]:
     given = spec.get("resources") or {}
-    out = {part: {k: _quantity(v) for k, v in sorted((given.get(part) or {}).items())}
-           for part in ("requests", "limits") if given.get(part)}
-    gpu = out.get("requests", {}).get(GPU_RESOURCE)
-    if gpu is not None and GPU_RESOURCE not in out.get("limits", {}):
-        out["limits"] = dict(sorted({**out.get("limits", {}), GPU_RESOURCE: gpu}.items()))
-    return out
+    return {part: {k: _quantity(v) for k, v in sorted((given.get(part) or {}).items())}
+            for part in ("requests", "limits") if given.get(part)}
 
 
 def _security(spec: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

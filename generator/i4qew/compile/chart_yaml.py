@@ -20,10 +20,11 @@ when an environment branch holds thousands of charts.
 
 from __future__ import annotations
 
-import json
+import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
+from json.encoder import encode_basestring
 from typing import Any, Final
 
 _PLAIN_KEY: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")
@@ -31,17 +32,18 @@ _PLAIN_KEY: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")
 _RESERVED_WORDS: Final = frozenset(
     {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
 )
-# Not escaped by json.dumps, yet unsafe raw in a YAML 1.1 double-quoted scalar.
+# Not escaped by json's encoder, yet unsafe raw in a YAML 1.1 double-quoted scalar.
 _EXTRA_ESCAPES: Final = {c: f"\\u{c:04x}" for c in (*range(0x7F, 0xA0), 0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF)}
-# Everything json.dumps leaves raw that must not appear in a literal block.
+# Everything json's encoder leaves raw that must not appear in a literal block.
 _LITERAL_UNSAFE: Final = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 
 
 def quote(text: str) -> str:
     """`text` as a double-quoted YAML scalar that every YAML reader reads back exactly."""
-    return json.dumps(text, ensure_ascii=False).translate(_EXTRA_ESCAPES)
+    return encode_basestring(text).translate(_EXTRA_ESCAPES)
 
 
+@functools.lru_cache(maxsize=4096)
 def key(text: str) -> str:
     if _PLAIN_KEY.fullmatch(text) and text.lower() not in _RESERVED_WORDS:
         return text
@@ -50,7 +52,7 @@ def key(text: str) -> str:
 
 def _literal(text: str) -> list[str] | None:
     """The header and lines of a literal block for `text`, or None if it cannot be one."""
-    if "\n" not in text or _LITERAL_UNSAFE.search(text) or text[0] in " \t\n":
+    if _LITERAL_UNSAFE.search(text) or text[0] in " \t\n":
         return None
     body = text.rstrip("\n")
     trailing = len(text) - len(body)
@@ -62,6 +64,8 @@ def _literal(text: str) -> list[str] | None:
 
 
 def scalar(value: Any) -> str:
+    if isinstance(value, str):
+        return quote(value)
     if value is None:
         return "null"
     if value is True:
@@ -76,29 +80,38 @@ def scalar(value: Any) -> str:
         text = repr(value)
         # YAML 1.1 readers take `1e+16` for a string: give the mantissa a dot.
         return text.replace("e", ".0e") if "e" in text and "." not in text else text
-    if isinstance(value, str):
-        return quote(value)
     raise TypeError(f"cannot write a {type(value).__name__} as YAML")
+
+
+def _is_map(value: Any) -> bool:
+    return type(value) is dict or isinstance(value, Mapping)
+
+
+def _is_seq(value: Any) -> bool:
+    return type(value) is list or (isinstance(value, Sequence) and not isinstance(value, (str, bytes)))
 
 
 def _value_lines(prefix: str, value: Any, indent: int, out: list[str]) -> None:
     """Append `prefix` followed by `value`; nested blocks are indented to `indent`."""
-    if isinstance(value, Mapping):
+    if type(value) is str:  # the common case first
+        if "\n" in value and (block := _literal(value)) is not None:
+            pad = " " * indent
+            out.append(f"{prefix} {block[0]}")
+            out.extend(pad + line if line else "" for line in block[1:])
+        else:
+            out.append(f"{prefix} {quote(value)}")
+    elif _is_map(value):
         if not value:
             out.append(prefix + " {}")
             return
         out.append(prefix)
         _mapping(value, indent, out)
-    elif isinstance(value, Sequence) and not isinstance(value, str):
+    elif _is_seq(value):
         if not value:
             out.append(prefix + " []")
             return
         out.append(prefix)
         _sequence(value, indent, out)
-    elif isinstance(value, str) and (block := _literal(value)) is not None:
-        pad = " " * indent
-        out.append(f"{prefix} {block[0]}")
-        out.extend(pad + line if line else "" for line in block[1:])
     else:
         out.append(f"{prefix} {scalar(value)}")
 
@@ -112,11 +125,11 @@ def _mapping(data: Mapping[str, Any], indent: int, out: list[str]) -> None:
 def _sequence(items: Sequence[Any], indent: int, out: list[str]) -> None:
     pad = " " * indent
     for item in items:
-        if isinstance(item, (Mapping, list, tuple)) and item:
+        if item and (_is_map(item) or _is_seq(item)):
             # Write the nested block two columns in, then pull its first line up
             # onto the dash: `- name: x` / `  value: y`.
             start = len(out)
-            if isinstance(item, Mapping):
+            if _is_map(item):
                 _mapping(item, indent + 2, out)
             else:
                 _sequence(item, indent + 2, out)
