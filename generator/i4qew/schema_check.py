@@ -41,24 +41,42 @@ def check_document(doc: Document) -> list[Problem]:
     api = data.get("apiVersion")
     if api != API_VERSION:
         problems.append(doc.problem(("apiVersion",), "api-version",
-                                    f"apiVersion must be {API_VERSION}, not {api!r}" if api is not None
+                                    f"apiVersion must be {API_VERSION}, not {shorten(repr(api))}" if api is not None
                                     else f"missing apiVersion: {API_VERSION}"))
     kind = data.get("kind")
     if kind not in KINDS:
         hint = did_you_mean(str(kind), KINDS) if isinstance(kind, str) else ""
         problems.append(doc.problem(("kind",), "unknown-kind",
-                                    f"unknown kind {kind!r}{hint}; expected one of {', '.join(KINDS)}"))
+                                    f"unknown kind {shorten(repr(kind))}{hint}; expected one of {', '.join(KINDS)}"))
         return problems
     validator = _validator(kind)
     if validator.is_valid(data):
         return problems
     schema = load_schema(kind)
+    merges = _merge_keys(data)
+    for path in merges:
+        problems.append(doc.problem(path, "unknown-field",
+                                    "merge keys (<<) are YAML 1.1 and i4qew reads YAML 1.2: write the fields out",
+                                    key=True))
     for err in validator.iter_errors(data):
         path = list(err.instance_path)
-        if path == ["apiVersion"]:
-            continue  # already reported above in plain words
+        if path == ["apiVersion"] or "<<" in path:
+            continue  # reported above in plain words
         problems.extend(_translate(doc, schema, err, path))
     return problems
+
+
+def _merge_keys(data: Any) -> list[tuple[str | int, ...]]:
+    found: list[tuple[str | int, ...]] = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        v, path = stack.pop()
+        if isinstance(v, dict):
+            found.extend((*path, k) for k in v if k == "<<")
+            stack.extend((x, (*path, k)) for k, x in v.items() if k != "<<")
+        elif isinstance(v, list):
+            stack.extend((x, (*path, i)) for i, x in enumerate(v))
+    return sorted(found, key=str)
 
 
 def _translate(doc: Document, schema: dict[str, Any], err: Any, path: list[str | int]) -> Iterator[Problem]:
@@ -68,27 +86,29 @@ def _translate(doc: Document, schema: dict[str, Any], err: Any, path: list[str |
     if kind == "AdditionalProperties":
         allowed = sorted(_at(schema, list(err.schema_path)[:-1]).get("properties", {}))
         for name in err.kind.unexpected:
-            hint = did_you_mean(name, allowed)
             if name == "<<":
-                hint = " (merge keys are YAML 1.1; i4qew reads YAML 1.2: repeat the fields or use an alias for the whole value)"
+                continue
+            hint = did_you_mean(name, allowed)
             yield doc.problem([*path, name], "unknown-field", f"unknown field '{shorten(name)}' in {where}{hint}", key=True)
     elif kind == "Required":
         missing = str(err.kind.property)
         yield doc.problem(path, "missing-field", f"{where}: missing required field '{missing}'", key=bool(path))
     elif kind == "Type":
         yield doc.problem(path, "schema", f"{where}: expected {_types(err.kind.types)}, got {_type_name(value)}"
-                                          f"{_quote_hint(_types(err.kind.types), value)}")
+                                          f"{_quote_hint(doc, path, _types(err.kind.types), value)}")
     elif kind in ("Enum", "Constant"):
         options = [str(o) for o in (err.kind.options if kind == "Enum" else [err.kind.expected_value])]
         hint = did_you_mean(str(value), options)
+        if str(value) in _SYNONYMS and _SYNONYMS[str(value)] in options:
+            hint = f" (did you mean '{_SYNONYMS[str(value)]}'? Kubernetes names architectures as Go does)"
         shown = repr(shorten(value)) if isinstance(value, str) else _type_name(value)
         yield doc.problem(path, "schema", f"{where}: {shown} is not one of {', '.join(options)}{hint}")
     elif kind == "AnyOf":
-        alternatives = _at(schema, list(err.schema_path)).get("anyOf") or []
+        alternatives = _at(schema, list(err.schema_path)[:-1]).get("anyOf") or []
         forms = [_form(a) for a in alternatives if isinstance(a, dict)]
         expected = " or ".join(dict.fromkeys(f for f in forms if f)) or "another form"
         yield doc.problem(path, "schema", f"{where}: expected {expected}, got {_type_name(value)}"
-                                          f"{_quote_hint(expected, value)}")
+                                          f"{_quote_hint(doc, path, expected, value)}")
     elif kind in ("MinItems", "MinLength"):
         yield doc.problem(path, "schema", f"{where}: must not be empty")
     elif kind in ("MinProperties", "MaxProperties") and path[-1:] == ["valueFrom"]:
@@ -96,8 +116,8 @@ def _translate(doc: Document, schema: dict[str, Any], err: Any, path: list[str |
     elif kind == "MinProperties":
         yield doc.problem(path, "schema", f"{where}: must not be empty")
     elif kind == "PropertyNames":
-        bad = [k for k in value if isinstance(k, str)] if isinstance(value, dict) else []
-        pattern = _at(schema, list(err.schema_path)).get("pattern", "")
+        bad = [k for k in value if isinstance(k, str) and k != "<<"] if isinstance(value, dict) else []
+        pattern = _at(schema, list(err.schema_path)[:-1]).get("pattern", "")
         for name in bad:
             if not pattern or not re.search(pattern, name):
                 yield doc.problem([*path, name], "schema", f"{where}: {shorten(name)!r} is not a valid name here "
@@ -113,9 +133,12 @@ def _form(alternative: dict[str, Any]) -> str:
     return _types([t]) if isinstance(t, str) else ""
 
 
-def _quote_hint(expected: str, value: Any) -> str:
+def _quote_hint(doc: Document, path: list[str | int], expected: str, value: Any) -> str:
+    if isinstance(value, bool) and expected != "string":
+        return ""  # `cpu: true` is a mistake, not text to quote
     if "string" in expected and isinstance(value, (int, float, bool)):
-        return f'; quote it: "{_yaml_scalar(value)}"'
+        # quote what the user wrote: `version: 1.10` means "1.10", not the number's "1.1"
+        return f'; quote it: "{doc.raw_scalar(path) or _yaml_scalar(value)}"'
     if "integer" in expected and isinstance(value, str) and value.strip().isdigit():
         return f"; write the number without quotes: {value.strip()}"
     return ""
@@ -128,6 +151,9 @@ def _at(schema: dict[str, Any], schema_path: list[str | int]) -> dict[str, Any]:
     return node if isinstance(node, dict) else {}
 
 
+# What `uname -m` prints, and the Go/Kubernetes name (kubernetes.io/arch) meant.
+_SYNONYMS = {"x86_64": "amd64", "x86-64": "amd64", "aarch64": "arm64", "armv7": "arm", "armv7l": "arm",
+             "armhf": "arm"}
 _USER_TYPES = {"object": "mapping", "array": "list", "number": "number", "integer": "integer",
                "string": "string", "boolean": "boolean", "null": "null"}
 

@@ -39,6 +39,9 @@ def read_config_files(root: Path, repo: Repo) -> tuple[dict[str, str], list[Prob
             if _symlink_on_the_way(root, rel) or not inside(root, target):
                 problems.append(w.doc.problem(path, "config-file", f"{ref!r} is or passes through a symlink; i4qew reads no symlinks"))
                 continue
+            if target.is_dir():
+                problems.append(w.doc.problem(path, "config-file", f"{ref!r} is a folder; name one file per config entry"))
+                continue
             if not target.is_file():
                 problems.append(w.doc.problem(path, "config-file", f"{ref!r} does not exist in the repository"))
                 continue

@@ -6,11 +6,16 @@ into `PATH:LINE:COL` only when a problem is actually reported.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from i4qew.load.positions import KeyPath, Positions
 from i4qew.problems import Problem, Severity
+
+
+# A plain scalar up to a flow indicator or a comment.
+_PLAIN_SCALAR = re.compile(r"""[^\s'"\[\]{},#&*!|>%@`][^,\[\]{}#]*""")
 
 
 @dataclass(eq=False)
@@ -55,7 +60,7 @@ class Document:
         value's own position. Each guess is checked against the text."""
         line, col = self.at(path)
         lines = self.source.text.splitlines()
-        if not 0 < line <= len(lines) or offset <= 0:
+        if not 0 < line <= len(lines):
             return line, col
         row = lines[line - 1]
         probe = value[offset: offset + 12]
@@ -67,12 +72,21 @@ class Document:
         if row[col - 1: col] == "|":
             start = value.rfind("\n", 0, offset) + 1
             target = line + 1 + value.count("\n", 0, offset)
-            if target <= len(lines):
-                text_row = lines[target - 1]
-                indent = len(text_row) - len(text_row.lstrip(" "))
-                if text_row.startswith(probe, indent + offset - start):
-                    return target, indent + offset - start + 1
+            # the block's indentation is that of its first line with content
+            first = next((r for r in lines[line:] if r.strip()), "")
+            indent = len(first) - len(first.lstrip(" "))
+            if target <= len(lines) and lines[target - 1].startswith(probe, indent + offset - start):
+                return target, indent + offset - start + 1
         return line, col
+
+    def raw_scalar(self, path: KeyPath) -> str | None:
+        """The text of the plain (unquoted) scalar at `path` as written, or None."""
+        line, col = self.at(path)
+        lines = self.source.text.splitlines()
+        if not 0 < line <= len(lines):
+            return None
+        m = _PLAIN_SCALAR.match(lines[line - 1], col - 1)
+        return m.group(0).rstrip() if m else None
 
     def problem(
         self,

@@ -145,6 +145,9 @@ def _parse_problem(path: str, text: str, message: str) -> Problem:
     detail = _detail(message) or first
     if "recursion" in detail.lower() or "depth" in first.lower():
         return error(path, line, col, "yaml-syntax", f"nesting deeper than {MAX_DEPTH} levels")
+    if "unknown anchor" in detail:
+        return error(path, line, col, "yaml-syntax",
+                     "alias to an unknown anchor: define &name earlier in the same document (anchors do not cross '---')")
     if "duplicate" in first:
         return _duplicate_problem(path, text, first, (line, col))
     lines = text.splitlines()

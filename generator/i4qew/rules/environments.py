@@ -41,9 +41,9 @@ def branch_problem(name: str) -> str | None:
         return "must not end with '.'"
     for part in name.split("/"):
         if part.startswith("."):
-            return "no part may start with '.'"
+            return "must not have a part that starts with '.'"
         if part.endswith(".lock"):
-            return "no part may end with '.lock'"
+            return "must not have a part that ends with '.lock'"
     return None
 
 

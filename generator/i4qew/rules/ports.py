@@ -139,7 +139,7 @@ def check_port_references(repo: Repo) -> Iterator[Problem]:
             value = ingress.get("servicePort")
             if value is None or not svc:
                 continue
-            if isinstance(value, int) and value != svc["port"]:
+            if isinstance(value, int) and _in_range(value) and value != svc["port"]:
                 yield w.doc.problem((*path, "servicePort"), "port-reference",
                                     f"ingress.servicePort {value} is not the Service's port {svc['port']}")
             elif isinstance(value, str) and value != _service_port_name(w):

@@ -80,8 +80,9 @@ def check_quantities(repo: Repo) -> Iterator[Problem]:
                 yield w.doc.problem(path, "resource-quantity", f"{section}.{name}: {value!r} is not a quantity: {exc.reason}")
                 continue
             if name in ("cpu", "memory") and q <= 0:
-                yield w.doc.problem(path, "resource-quantity", f"{section}.{name} must be greater than 0; "
-                                    "leave it out to not request any")
+                instead = "to request none" if section == "requests" else "for no limit"
+                yield w.doc.problem(path, "resource-quantity",
+                                    f"{section}.{name} must be greater than 0; leave it out {instead}")
             elif name == "memory" and q.denominator != 1:
                 hint = f"; did you mean {value[:-1]}Mi?" if isinstance(value, str) and value.endswith("m") else ""
                 yield w.doc.problem(path, "resource-quantity",

@@ -51,6 +51,8 @@ _REFERENCE = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_]*\)|\$\{[A-Za-z_][A-Za-z0-9_]
 _WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 
 ENV_ADVICE = "put it in a Secret and use valueFrom.secretKeyRef"
+GIT_ADVICE = ("remove the credentials from the URL and name the hub Secret that holds them in "
+              "spec.git.secretRef; rotate this one")
 DATA_ADVICE = ("put it in a Secret and pass it with env valueFrom.secretKeyRef; "
                "never commit credentials, and rotate this one")
 
@@ -129,8 +131,9 @@ def check_secrets(repo: Repo) -> Iterator[Problem]:
             found = find_credential(text)
             if found:
                 line, col = doc.at_inside(path, text, found[1])
+                advice = GIT_ADVICE if path == ("spec", "git", "url") else DATA_ADVICE
                 yield Problem(doc.path, line, col, Severity.ERROR, "plaintext-secret",
-                              f"{_where(path)} looks like {found[0]}; {DATA_ADVICE}")
+                              f"{_where(path)} looks like {found[0]}; {advice}")
     for rel, text in sorted(repo.files.items()):
         found = find_credential(text)
         if found:
