@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -18,15 +19,32 @@ from i4qew.report.text import render as render_text
 @click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True,
               help="codequality: GitLab Code Quality JSON; junit: JUnit XML for the MR test report.")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None,
-              help="Write the report to FILE (the text report still goes to stdout).")
+              help="Write the report to FILE; with a format other than text, the text report still goes to stdout.")
 def command(repo_dir: Path, fmt: str, output: str | None) -> None:
-    """Check every declaration of the repository; exit 1 when any error is found."""
+    """Check every declaration of the repository; exit 1 when any error is found.
+
+    Problems print as PATH:LINE:COL: severity [rule-id] message, sorted by file
+    and line (docs/rules.md lists every rule). Exit codes: 0 no error (warnings
+    allowed), 1 errors found, 2 usage error.
+    """
+    if not repo_dir.is_dir():
+        raise click.BadParameter(f"{str(repo_dir)!r} is not a folder", param_hint="--repo")
     from i4qew.validation import validate_repo
 
-    result = validate_repo(repo_dir)
+    try:
+        result = validate_repo(repo_dir)
+    except Exception as exc:  # a bug must still end in one line, never a traceback
+        if os.environ.get("I4QEW_DEBUG"):
+            raise
+        click.echo(f"i4qew: internal error while validating ({type(exc).__name__}); "
+                   "please report it (set I4QEW_DEBUG=1 for details)", err=True)
+        sys.exit(ExitCode.PROBLEMS)
     report = REPORTERS[fmt](result.problems, result.files)
     if output:
-        write_text(output, report)
+        try:
+            write_text(output, report)
+        except OSError as exc:
+            raise click.BadParameter(f"cannot write {output!r}: {exc.strerror or exc}", param_hint="--output") from None
         if fmt != "text":
             write_text(None, render_text(result.problems, result.files))
     else:

@@ -11,7 +11,7 @@ from i4qew.problems import Problem
 def render(problems: Sequence[Problem], files: Sequence[str]) -> str:
     doc = {
         "version": 1,
-        "files": list(files),
+        "files": sorted(files),
         "problems": [
             {"path": p.path, "line": p.line, "column": p.column, "severity": p.severity.value,
              "rule": p.rule, "message": p.message}
