@@ -34,13 +34,16 @@ _RESERVED_WORDS: Final = frozenset(
 )
 # Not escaped by json's encoder, yet unsafe raw in a YAML 1.1 double-quoted scalar.
 _EXTRA_ESCAPES: Final = {c: f"\\u{c:04x}" for c in (*range(0x7F, 0xA0), 0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF)}
+_NEEDS_EXTRA_ESCAPE: Final = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 # Everything json's encoder leaves raw that must not appear in a literal block.
 _LITERAL_UNSAFE: Final = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 
 
 def quote(text: str) -> str:
     """`text` as a double-quoted YAML scalar that every YAML reader reads back exactly."""
-    return encode_basestring(text).translate(_EXTRA_ESCAPES)
+    quoted: str = encode_basestring(text)
+    # translate() is slow per character; most strings need none of it.
+    return quoted.translate(_EXTRA_ESCAPES) if _NEEDS_EXTRA_ESCAPE.search(quoted) else quoted
 
 
 @functools.lru_cache(maxsize=4096)
