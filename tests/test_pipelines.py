@@ -243,10 +243,13 @@ def codequality(scratch: Scratch) -> list[dict[str, Any]]:
 def test_merge_request_pipeline_validates_and_plans(scratch: Scratch) -> None:
     scratch.gitlab.add_mr("feature", "main")
     scratch.git("checkout", "-q", "-b", "feature")
+    # a new image tag: a change the plan reports, harmless to placement and capacity
     workload = next(p for p in sorted((scratch.repo / "workloads").glob("*.yaml")))
     text = workload.read_text(encoding="utf-8")
-    workload.write_text(re.sub(r"replicas: 1\b", "replicas: 3", text, count=1), encoding="utf-8")
-    scratch.git("commit", "-q", "-am", "More replicas")
+    changed = re.sub(r"^(\s+image: [^\s@]+:[\w.-]+)$", r"\1-rc1", text, count=1, flags=re.M)
+    assert changed != text, f"no tagged image in {workload}"
+    workload.write_text(changed, encoding="utf-8")
+    scratch.git("commit", "-q", "-am", "A release candidate")
 
     run = scratch.merge_request("feature", 1)
     assert run.returncode == 0, log(run)
