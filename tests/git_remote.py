@@ -185,3 +185,108 @@ def http_git(root: Path, user: str, password: str) -> Iterator[HttpGit]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+# ---- workload repositories -------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_INPUTS = ("i4qew.yaml", "workloads", "policies", "models", "clusters")
+
+
+def workload_repo(dest: Path, origin: str) -> Path:
+    """A clone-like repo holding a copy of this project's example declarations, pushed to `origin`."""
+    import shutil
+
+    dest.mkdir(parents=True)
+    for name in EXAMPLE_INPUTS:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name)
+        else:
+            shutil.copy2(src, dest / name)
+    git(dest, "init", "-q", "-b", "main")
+    git(dest, "add", "--", *EXAMPLE_INPUTS)
+    git(dest, "commit", "-q", "-m", "example workloads")
+    git(dest, "remote", "add", "origin", origin)
+    git(dest, "push", "-q", "origin", "main")
+    return dest
+
+
+def clone(url: str, dest: Path, *, branch: str = "main") -> Path:
+    git(dest.parent, "clone", "-q", "--branch", branch, url, str(dest))
+    return dest
+
+
+def edit(repo: Path, path: str, old: str, new: str, message: str, *, push: bool = True) -> str:
+    """Replace `old` by `new` in one file, commit (and push main); the new commit id."""
+    target = repo / path
+    text = target.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    target.write_text(text.replace(old, new))
+    git(repo, "add", "--", path)
+    git(repo, "commit", "-q", "-m", message)
+    if push:
+        git(repo, "push", "-q", "origin", "HEAD:main")
+    return git(repo, "rev-parse", "HEAD")
+
+
+def trailers(bare: Path, rev: str) -> dict[str, str]:
+    out = git(bare, "log", "-1", "--format=%(trailers:only,unfold)", rev)
+    return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in out.splitlines()) if v}
+
+
+def head(repo: Path, ref: str) -> str | None:
+    got = git(repo, "rev-parse", "--verify", "-q", ref, check=False)
+    return got or None
+
+
+# ---- a remote with one workload repository on it ------------------------------
+
+SECRET_VARIABLES = ("I4QEW_PUSH_TOKEN", "I4QEW_GITLAB_TOKEN", "CI_JOB_TOKEN", "GITLAB_TOKEN", "GIT_AUTHOR_NAME",
+                    "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GITLAB_USER_NAME",
+                    "GITLAB_USER_EMAIL", "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")
+
+
+def clean_environ(**extra: str) -> dict[str, str]:
+    """The test process's environment without ambient tokens or identities."""
+    env = {k: v for k, v in os.environ.items() if k not in SECRET_VARIABLES}
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Site:
+    tmp: Path
+    daemon: GitDaemon
+    bare: Path
+    url: str
+    work: Path  # a clone with the example declarations, on main
+
+    def clone(self, name: str) -> Path:
+        return clone(self.url, self.tmp / name)
+
+    def cli(self, *args: str, repo: Path | None = None, env: dict[str, str] | None = None,
+            ) -> subprocess.CompletedProcess[str]:
+        import sys
+
+        return subprocess.run([sys.executable, "-m", "i4qew", *args], cwd=repo or self.work,
+                              env=clean_environ(**(env or {})), capture_output=True, text=True,
+                              check=False, timeout=300)
+
+    def branch(self, name: str) -> str | None:
+        return head(self.bare, f"refs/heads/{name}")
+
+    def files(self, rev: str) -> list[str]:
+        return git(self.bare, "ls-tree", "-r", "--name-only", rev).splitlines()
+
+    def show(self, rev: str, path: str) -> str:
+        return git(self.bare, "show", f"{rev}:{path}")
+
+
+@contextmanager
+def site(tmp: Path) -> Iterator[Site]:
+    with git_daemon(tmp / "srv") as daemon:
+        bare = daemon.bare("workloads.git")
+        url = daemon.url("workloads.git")
+        work = workload_repo(tmp / "work", url)
+        yield Site(tmp, daemon, bare, url, work)

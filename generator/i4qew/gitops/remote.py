@@ -54,10 +54,10 @@ class Remote:
     def _failure(self, action: str, exc: GitFailed) -> RemoteError:
         detail = _last_line(exc.stderr)
         if _AUTH.search(exc.stderr):
-            return RemoteError(
-                f"the git remote {self.display} refused authentication while {action}: "
-                "check that I4QEW_PUSH_TOKEN holds a token with write access to the repository"
-            )
+            advice = ("check that I4QEW_PUSH_TOKEN holds a valid token with write access to the repository"
+                      if self.git.secrets else
+                      "no credentials were given: set I4QEW_PUSH_TOKEN to a token with write access")
+            return RemoteError(f"the git remote {self.display} refused authentication while {action}: {advice}")
         return RemoteError(f"cannot reach the git remote {self.display} while {action}: {detail}")
 
     def head(self, branch: str) -> str | None:
@@ -137,9 +137,12 @@ class Remote:
 
 
 def _last_line(stderr: str) -> str:
+    """git's last error, with the lines that continue it (e.g. the errno after "unable to connect")."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
-    return (fatal or lines or ["no message from git"])[-1]
+    starts = [i for i, line in enumerate(lines) if line.startswith(("fatal:", "error:"))]
+    if not starts:
+        return lines[-1] if lines else "no message from git"
+    return " ".join(lines[starts[-1]:starts[-1] + 3])
 
 
 def open_remote(git: Git, remote: str, environ: Mapping[str, str]) -> Remote:
@@ -157,5 +160,5 @@ def open_remote(git: Git, remote: str, environ: Mapping[str, str]) -> Remote:
     if push_access.env and push_access.env != fetch_access.env:
         env.update(access_for(push_url, {**environ, **fetch_access.env}).env)
     secrets = (*fetch_access.secrets, *push_access.secrets)
-    display = remote if not is_url(remote) else fetch_access.display
+    display = fetch_access.display if is_url(remote) else f"{remote} ({fetch_access.display})"
     return Remote(git.with_access(env, secrets), fetch_access.url, push_access.url, display)
