@@ -32,6 +32,21 @@ def spec_view(w: Workload, env: str) -> dict[str, Any]:
     return {**w.spec, **{k: v for k, v in w.overrides.get(env, {}).items() if k != "enabled"}}
 
 
+_parsed: dict[object, Fraction] = {}
+
+
+def _quantity(raw: object) -> Fraction:
+    """parse_quantity, memoized: 2,000 workloads repeat a few dozen quantities."""
+    value = _parsed.get(raw)
+    if value is None:
+        try:
+            value = parse_quantity(raw) if isinstance(raw, (str, int, float)) and not isinstance(raw, bool) else Fraction(0)
+        except QuantityError:
+            value = Fraction(0)  # the rules report it
+        _parsed[raw] = value
+    return value
+
+
 def requests_milli(w: Workload, env: str) -> dict[str, int]:
     """Per resource, requests × replicas in milli-units. A resource with only a limit
     requests its limit (as Kubernetes defaults it)."""
@@ -44,11 +59,7 @@ def requests_milli(w: Workload, env: str) -> dict[str, int]:
         return {}
     out: dict[str, int] = {}
     for res in {*requests, *limits}:
-        raw = requests.get(res, limits.get(res))
-        try:
-            value = parse_quantity(raw) if isinstance(raw, (str, int, float)) else Fraction(0)
-        except QuantityError:
-            continue  # the rules report it
+        value = _quantity(requests.get(res, limits.get(res)))
         if value > 0:
             out[res] = math.ceil(value * 1000) * replicas
     return out

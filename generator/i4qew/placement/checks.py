@@ -17,9 +17,10 @@ from datetime import datetime
 from pathlib import Path
 
 from i4qew.model import OFFLINE_TAINTS, PlacementPolicy, Repo, Toleration, Workload
+from i4qew.placement.bits import members
 from i4qew.placement.capacity import capacity_problems
 from i4qew.placement.decide import Decision, Planner, planner_for
-from i4qew.placement.effective import EffectivePlacement
+from i4qew.placement.effective import Conjunct, EffectivePlacement
 from i4qew.placement.inventory import Inventory, load_inventory
 from i4qew.problems import Problem, warning
 
@@ -70,7 +71,7 @@ def _model_policy_placement(repo: Repo, policy: PlacementPolicy, ep: EffectivePl
         known = {t.key for t in tolerations}
         tolerations.extend(Toleration(k, "Exists", None, None) for k in OFFLINE_TAINTS if k not in known)
     return EffectivePlacement(
-        workload=ep.workload, env=ep.env, conjuncts=(), predicates=policy.predicates,
+        workload=ep.workload, env=ep.env, conjuncts=(Conjunct(f"model policy '{policy.name}'", policy.predicates),),
         cluster_sets=policy.cluster_sets or repo.repository.cluster_sets, max_clusters=policy.max_clusters,
         tolerations=tuple(tolerations), model=None, policy=policy.name,
     )
@@ -102,9 +103,14 @@ def _arch_problems(repo: Repo, inv: Inventory) -> list[Problem]:
     if not any(w.architectures for w in repo.workloads):
         return []
     prefix = repo.repository.arch_prefix
-    bare = [c for c in inv.clusters if not any(k.startswith(prefix) for k in c.labels)]
-    if not bare:
+    keys: set[str] = set().union(*inv.clusters_labels()) if len(inv) else set()
+    labelled = 0
+    for key in keys:
+        if key.startswith(prefix):
+            labelled |= inv.labels.with_key(key)
+    if not inv.all & ~labelled:
         return []
+    bare = [inv.clusters[i] for i in members(inv.all & ~labelled)]
     path, line, col = inv.locate(bare[0])
     return [warning(path, line, col, "cluster-arch-label",
                     f"{len(bare)} cluster{'s carry' if len(bare) != 1 else ' carries'} no {prefix}<arch> label "

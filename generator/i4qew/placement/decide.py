@@ -88,20 +88,30 @@ class Planner:
         self.now = now if now is not None else inventory.as_of
         self.rule_mode = repo.repository.placement_api == PLACEMENT_RULE
         self._predicates: dict[Predicate, int] = {}
+        self._by_id: dict[int, int] = {}
+        self._keep: list[Predicate] = []  # keeps the ids in _by_id from being reused
         self._sets: dict[tuple[str, ...], int] = {}
         self._taints: dict[tuple[Toleration, ...], tuple[int, int, int]] = {}
         self._decisions: dict[str, list[Decision]] = {}
+        self._effective: dict[tuple[int, str], EffectivePlacement | None] = {}
 
     def predicate(self, p: Predicate) -> int:
-        bits = self._predicates.get(p)
+        # Keyed by identity first: hashing a Predicate walks its selectors, and the
+        # same objects (a policy's predicates) come back for every workload using it.
+        bits = self._by_id.get(id(p))
         if bits is None:
-            bits = self.inv.labels.selector(p.labels)
-            if bits and not p.claims.is_empty():
-                bits &= self.inv.claims.selector(p.claims)
-            self._predicates[p] = bits
+            bits = self._predicates.get(p)
+            if bits is None:
+                bits = self.inv.labels.selector(p.labels)
+                if bits and not p.claims.is_empty():
+                    bits &= self.inv.claims.selector(p.claims)
+                self._predicates[p] = bits
+            self._by_id[id(p)] = bits
+            self._keep.append(p)
         return bits
 
     def predicates(self, preds: tuple[Predicate, ...]) -> int:
+        """The clusters any of `preds` selects."""
         bits = 0
         for p in preds:
             bits |= self.predicate(p)
@@ -161,12 +171,24 @@ class Planner:
         return chosen
 
     def evaluate(self, ep: EffectivePlacement, base: int = 0) -> int:
-        eligible = self.sets(ep.cluster_sets) & self.predicates(ep.predicates)
+        # AND over the conjuncts of the OR of their predicates: the same clusters as
+        # the OR of ep.predicates (AND distributes over OR), without multiplying out.
+        eligible = self.sets(ep.cluster_sets)
+        for c in ep.conjuncts:
+            eligible &= self.predicates(c.predicates)
+            if not eligible:
+                return 0
         eligible = self.tolerated(eligible, ep.tolerations, base)
         return self.choose(eligible, ep.max_clusters, ep.tolerations, base)
 
+    def effective(self, workload: Workload, env: str) -> EffectivePlacement | None:
+        key = (id(workload), env)
+        if key not in self._effective:
+            self._effective[key] = effective_placement(self.repo, workload, env)
+        return self._effective[key]
+
     def decide(self, workload: Workload, env: str, base: int = 0) -> Decision | None:
-        ep = effective_placement(self.repo, workload, env)
+        ep = self.effective(workload, env)
         if ep is None:
             return None
         return Decision(workload, env, ep, placement_name(workload.name, env), self.evaluate(ep, base),

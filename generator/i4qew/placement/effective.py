@@ -29,6 +29,7 @@ from i4qew.quantity import QuantityError, parse_quantity
 from i4qew.selectors import Requirement, Selector, everything
 
 GLOBAL_SET = "global"
+_OFFLINE_TOLERATIONS = tuple(Toleration(k, "Exists", None, None) for k in OFFLINE_TAINTS)
 
 
 @dataclass(frozen=True)
@@ -39,17 +40,42 @@ class Conjunct:
     predicates: tuple[Predicate, ...]
 
 
+class _Multiplied:
+    """The default of EffectivePlacement.predicates: the conjuncts multiplied out on
+    first read. Planning evaluates the conjuncts directly (AND of ORs) and never
+    needs the product; the compilers read it as an ordinary field."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}"
+
+    def __get__(self, obj: EffectivePlacement | None, owner: type | None = None) -> tuple[Predicate, ...]:
+        if obj is None:
+            return _UNSET
+        value: tuple[Predicate, ...] | None = obj.__dict__.get(self.slot)
+        if value is None:
+            value = obj.__dict__[self.slot] = conjoin(*(c.predicates for c in obj.conjuncts))
+        return value
+
+    def __set__(self, obj: EffectivePlacement, value: tuple[Predicate, ...]) -> None:
+        if value is not _UNSET:
+            obj.__dict__[self.slot] = value
+
+
+_UNSET: tuple[Predicate, ...] = tuple([Predicate(everything(), everything())])  # a distinct object
+
+
 @dataclass(frozen=True)
 class EffectivePlacement:
     workload: Workload
     env: str
     conjuncts: tuple[Conjunct, ...]
-    predicates: tuple[Predicate, ...]  # ORed; empty = can never select a cluster
     cluster_sets: tuple[str, ...]  # empty = the sets of policy and model do not meet
     max_clusters: int | None
     tolerations: tuple[Toleration, ...]
     model: ModelRef | None
     policy: str
+    # ORed; empty = can never select a cluster. Defaults to the conjuncts multiplied out.
+    predicates: tuple[Predicate, ...] = _Multiplied()  # type: ignore[assignment]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -88,13 +114,17 @@ def conjoin(*factors: tuple[Predicate, ...]) -> tuple[Predicate, ...]:
     out: list[Predicate] = []
     seen: set[Predicate] = set()
     for combo in itertools.product(*factors):
-        p = Predicate(everything(), everything())
-        for part in combo:
-            p = p.and_(part)
+        # One Selector per side (its constructor sorts once) rather than a fold of and_.
+        p = Predicate(Selector(tuple(r for part in combo for r in part.labels.requirements)),
+                      Selector(tuple(r for part in combo for r in part.claims.requirements)))
         if satisfiable(p.labels) and satisfiable(p.claims) and p not in seen:
             seen.add(p)
             out.append(p)
-    return tuple(p for p in out if not any(q is not p and _subsumes(q, p) for q in out))
+    if len(out) < 2:
+        return tuple(out)
+    reqs = [(frozenset(p.labels.requirements), frozenset(p.claims.requirements)) for p in out]
+    return tuple(p for p, (lab, cla) in zip(out, reqs, strict=True)
+                 if not any(ol <= lab and oc <= cla and (ol, oc) != (lab, cla) for ol, oc in reqs))
 
 
 def _subsumes(general: Predicate, specific: Predicate) -> bool:
@@ -158,12 +188,11 @@ def effective_placement(repo: Repo, workload: Workload, env_name: str) -> Effect
     tolerations = list(policy.tolerations)
     if policy.tolerate_offline:
         known = {t.key for t in tolerations}
-        tolerations.extend(Toleration(k, "Exists", None, None) for k in OFFLINE_TAINTS if k not in known)
+        tolerations.extend(t for t in _OFFLINE_TOLERATIONS if t.key not in known)
     return EffectivePlacement(
         workload=workload,
         env=env_name,
         conjuncts=tuple(conjuncts),
-        predicates=conjoin(*(c.predicates for c in conjuncts)),
         cluster_sets=tuple(sets),
         max_clusters=policy.max_clusters,
         tolerations=tuple(tolerations),

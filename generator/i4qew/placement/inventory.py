@@ -70,6 +70,9 @@ class Inventory:
     def ids(self) -> dict[str, int]:
         return {c.name: i for i, c in enumerate(self.clusters)}
 
+    def clusters_labels(self) -> list[Mapping[str, str]]:
+        return [c.labels for c in self.clusters]
+
     @cached_property
     def names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.clusters)

@@ -102,55 +102,35 @@ def _str_map(raw: Any) -> dict[str, str] | None:
         return {}
     if not isinstance(raw, dict):
         return None
-    for k, v in raw.items():
-        if not isinstance(k, str) or not isinstance(v, str):
-            return None
-    return raw
+    if all(type(v) is str for v in raw.values()) and all(type(k) is str for k in raw):
+        return raw
+    return None
 
 
 def parse_cluster(source: SourceFile, origin: Origin, data: dict[str, Any], entries: Entries) -> None:
+    # Runs 10,000 times per `plan`: the common, well-formed case takes the short paths.
     meta = data.get("metadata")
     name = meta.get("name") if isinstance(meta, dict) else None
     if not isinstance(name, str) or not name:
         entries.problem(source, origin, ("metadata",), "inventory-entry", "a ManagedCluster needs metadata.name")
         return
-    bad = False
+    assert isinstance(meta, dict)
 
     def report(keypath: Sequence[str | int], message: str) -> None:
-        nonlocal bad
-        bad = True
         entries.problem(source, origin, keypath, "inventory-entry", f"cluster '{name}': {message}", name=name)
 
-    assert isinstance(meta, dict)
     labels = _str_map(meta.get("labels"))
     if labels is None:
         report(("metadata", "labels"), "labels must map strings to strings (quote values such as 'true')")
         labels = {}
-    spec = _mapping(data.get("spec"))
-    status = _mapping(data.get("status"))
-    taints = _taints(spec.get("taints"), report)
-    claims: dict[str, str] = {}
-    raw_claims = status.get("clusterClaims") or []
-    if not isinstance(raw_claims, list):
-        report(("status", "clusterClaims"), "clusterClaims must be a list of {name, value}")
-        raw_claims = []
-    for i, claim in enumerate(raw_claims):
-        if isinstance(claim, dict) and isinstance(claim.get("name"), str) and isinstance(claim.get("value", ""), str):
-            claims[claim["name"]] = claim.get("value", "")
-        else:
-            report(("status", "clusterClaims", i), "a cluster claim needs a string name and value")
-    allocatable: dict[str, Fraction] = {}
-    for part in ("capacity", "allocatable"):  # allocatable wins where both are given
-        raw = status.get(part) or {}
-        if not isinstance(raw, dict):
-            report(("status", part), f"{part} must map resource names to quantities")
-            continue
-        for res, q in raw.items():
-            value = entries.quantity(q)
-            if value is None:
-                report(("status", part, res), f"{part} {res}: {q!r} is not a resource quantity")
-            else:
-                allocatable[str(res)] = value
+    spec = data.get("spec")
+    status = data.get("status")
+    if not isinstance(status, dict):
+        status = {}
+    raw_taints = spec.get("taints") if isinstance(spec, dict) else None
+    taints = _taints(raw_taints, report) if raw_taints else ()
+    claims = _claims(status.get("clusterClaims"), report)
+    allocatable = _resources(status, entries, report)
     available: bool | None = None
     for cond in status.get("conditions") or ():
         if isinstance(cond, dict) and cond.get("type") == AVAILABLE_CONDITION:
@@ -159,17 +139,50 @@ def parse_cluster(source: SourceFile, origin: Origin, data: dict[str, Any], entr
         first = entries.clusters[name].origin
         report(("metadata", "name"), f"declared twice (first in {first.path}); the first one counts")
         return
-    del bad
-    entries.clusters[name] = Cluster(
-        name=name,
-        labels=labels,
-        claims=claims,
-        allocatable=allocatable,
-        taints=taints,
-        cluster_set=labels.get(CLUSTERSET_LABEL, DEFAULT_SET),
-        available=available,
-        origin=origin,
-    )
+    entries.clusters[name] = Cluster(name, labels, claims, allocatable, taints,
+                                     labels.get(CLUSTERSET_LABEL, DEFAULT_SET), available, origin)
+
+
+def _claims(raw: Any, report: Any) -> dict[str, str]:
+    if not raw:
+        return {}
+    if not isinstance(raw, list):
+        report(("status", "clusterClaims"), "clusterClaims must be a list of {name, value}")
+        return {}
+    try:
+        claims = {c["name"]: c.get("value", "") for c in raw}
+        if all(type(k) is str and type(v) is str for k, v in claims.items()):
+            return claims
+    except (TypeError, KeyError, AttributeError):
+        pass
+    claims = {}
+    for i, claim in enumerate(raw):
+        if isinstance(claim, dict) and isinstance(claim.get("name"), str) and isinstance(claim.get("value", ""), str):
+            claims[claim["name"]] = claim.get("value", "")
+        else:
+            report(("status", "clusterClaims", i), "a cluster claim needs a string name and value")
+    return claims
+
+
+def _resources(status: dict[str, Any], entries: Entries, report: Any) -> dict[str, Fraction]:
+    """status.allocatable, completed from status.capacity for resources it lacks."""
+    out: dict[str, Fraction] = {}
+    for part in ("allocatable", "capacity"):
+        raw = status.get(part)
+        if not raw:
+            continue
+        if not isinstance(raw, dict):
+            report(("status", part), f"{part} must map resource names to quantities")
+            continue
+        for res, q in raw.items():
+            if res in out:
+                continue
+            value = entries.quantity(q)
+            if value is None:
+                report(("status", part, res), f"{part} {res}: {q!r} is not a resource quantity")
+            else:
+                out[str(res)] = value
+    return out
 
 
 def _taints(raw: Any, report: Any) -> tuple[Taint, ...]:

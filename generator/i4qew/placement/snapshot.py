@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from i4qew.model import Repo
-from i4qew.placement.decide import Decision, Planner, placement_name
+from i4qew.placement.decide import Decision, placement_name, planner_for
 from i4qew.placement.effective import effective_placement
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.jsonout import NameList, dumps
@@ -60,29 +60,24 @@ def predicate_texts(decision_predicates: Iterable[Any]) -> list[dict[str, str]]:
     return out
 
 
-def decisions_for(repo: Repo, env: str, inventory: Inventory | None,
-                  base: Mapping[str, Iterable[str]] | None = None, now: datetime | None = None) -> list[Decision]:
-    if inventory is None:
-        return []
-    planner = Planner(repo, inventory, now=now)
-    base_bits = {k: inventory.bits_of(v) for k, v in (base or {}).items()}
-    return planner.decisions(env, base_bits)
-
-
 def placement_files(repo: Repo, env: str, inventory: Inventory | None, *,
                     base: Mapping[str, Iterable[str]] | None = None,
                     now: datetime | None = None) -> dict[str, bytes]:
     """{path: bytes} for the environment branch. `base` ("namespace/workload" ->
     cluster names, e.g. `read_decisions` of the branch's previous snapshot) keeps
     numberOfClusters choices and NoSelectIfNew clusters stable."""
-    decided = {d.key: d for d in decisions_for(repo, env, inventory, base, now)}
+    planner = planner_for(repo, inventory, now) if inventory is not None else None
+    decided: dict[str, Decision] = {}
+    if planner is not None and inventory is not None:
+        base_bits = {k: inventory.bits_of(v) for k, v in (base or {}).items()}
+        decided = {d.key: d for d in planner.decisions(env, base_bits)}
     names = NameTable(inventory) if inventory is not None else None
     placements: list[dict[str, Any]] = []
     chosen: dict[str, list[str]] = {}
     for w in repo.workloads:
         if not w.enabled_in(env):
             continue
-        ep = effective_placement(repo, w, env)
+        ep = planner.effective(w, env) if planner is not None else effective_placement(repo, w, env)
         if ep is None:
             continue
         key = f"{w.namespace}/{w.name}"

@@ -1,0 +1,142 @@
+"""`i4qew plan`: placement decisions per workload, and what a change does to them."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import tarfile
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from i4qew.cli.common import fail, repo_option, write_text
+from i4qew.problems import ExitCode, Problem, Severity, has_errors, sort_problems
+
+
+def _checkout(repo_dir: Path, rev: str, dest: Path) -> Path:
+    """The workload repository as of `rev`, extracted under `dest` (git archive)."""
+    def git(*args: str) -> bytes:
+        try:
+            done = subprocess.run(["git", "-C", str(repo_dir), *args], capture_output=True, check=False)
+        except OSError as exc:
+            fail(f"--base needs git: {exc.strerror or exc}", ExitCode.EXTERNAL)
+        if done.returncode != 0:
+            message = done.stderr.decode(errors="replace").strip().splitlines()
+            fail(f"--base {rev}: {message[-1] if message else 'git failed'}", ExitCode.USAGE)
+        return done.stdout
+
+    prefix = git("rev-parse", "--show-prefix").decode().strip()
+    commit = git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").decode().strip()
+    data = git("archive", "--format=tar", commit, *([prefix] if prefix else []))
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        tar.extractall(dest, filter="data")
+    return dest / prefix
+
+
+def _now(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not an RFC 3339 time", param_hint="--now") from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+@click.command("plan")
+@click.option("--env", "env", required=True, help="The environment to plan (a name in i4qew.yaml).")
+@repo_option
+@click.option("--inventory", "inventory_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="ManagedClusters (YAML or JSON, kubectl -o yaml/json) instead of clusters/.")
+@click.option("--base", "base_rev", default=None,
+              help="A git revision of the same repository to compare with (e.g. origin/main).")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None, help="Write to FILE.")
+@click.option("--group-by", "group_by", default="site", show_default=True,
+              help="Cluster label whose values group clusters in summaries.")
+@click.option("--max-list", "max_list", type=int, default=20, show_default=True,
+              help="Text format: cluster names listed per workload (0: all).")
+@click.option("--now", "now_text", default=None,
+              help="Evaluate tolerationSeconds at this RFC 3339 time (default: the newest taint time of the inventory).")
+def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str | None, fmt: str,
+            output: str | None, group_by: str, max_list: int, now_text: str | None) -> None:
+    """Which clusters each workload of ENV lands on; with --base, the clusters gained and lost.
+
+    The decisions follow OCM's Placement semantics over the inventory (clusters/ or
+    --inventory). Exit 1 when validation finds an error (the plan is still shown when
+    the repository could be read)."""
+    from i4qew.placement.checks import PLACEMENT_RULES, placement_problems
+    from i4qew.placement.inventory import load_inventory
+    from i4qew.placement.inventory_load import prefetch
+    from i4qew.placement.plan import build_plan
+    from i4qew.placement.plan_format import render_json, render_markdown, render_text
+    from i4qew.validation import validate_repo
+
+    now = _now(now_text)
+    prefetch(repo_dir, inventory_file)  # parsed on the other core while validation runs
+    if inventory_file is not None:
+        prefetch(repo_dir)  # validation's own look at clusters/
+    result = validate_repo(repo_dir)
+    problems = result.problems
+    repo = result.repo
+    if repo is not None and repo.repository.environment(env) is None:
+        known = ", ".join(e.name for e in repo.repository.environments)
+        raise click.BadParameter(f"no environment {env!r} in i4qew.yaml (known: {known})", param_hint="--env")
+    inventory, inv_problems = load_inventory(repo_dir, inventory_file)
+    if inventory_file is not None or now is not None:
+        # validate_repo judged clusters/ at the default time; judge what this plan uses.
+        problems = [p for p in problems if p.rule not in PLACEMENT_RULES and not p.path.startswith("clusters/")]
+        problems += inv_problems
+        if repo is not None and inventory is not None:
+            problems += placement_problems(repo, inventory, now=now)
+        problems = sort_problems(problems)
+    if repo is None or any(p.severity is Severity.ERROR and p.rule not in PLACEMENT_RULES for p in problems):
+        _report_only(problems, fmt, output, env)
+        return
+
+    base_repo = base_inventory = None
+    with tempfile.TemporaryDirectory(prefix="i4qew-base-") as tmp:
+        if base_rev is not None:
+            base_root = _checkout(repo_dir, base_rev, Path(tmp))
+            base_repo = validate_repo(base_root).repo
+            if base_repo is None:
+                fail(f"--base {base_rev}: the repository at that revision cannot be read (run i4qew validate there)",
+                     ExitCode.PROBLEMS)
+            if inventory_file is None:
+                base_inventory, _ = load_inventory(base_root)
+        plan = build_plan(repo, env, inventory, base_repo=base_repo, base_inventory=base_inventory,
+                          base_label=base_rev, now=now)
+    if fmt == "markdown":
+        text = render_markdown(plan, problems, group_by)
+    elif fmt == "json":
+        text = render_json(plan, problems, group_by)
+    else:
+        text = render_text(plan, problems, group_by, max_list)
+    write_text(output, text)
+    if output and problems:
+        sys.stderr.write("".join(p.format() + "\n" for p in problems))
+    sys.exit(ExitCode.PROBLEMS if has_errors(problems) else ExitCode.OK)
+
+
+def _report_only(problems: list[Problem], fmt: str, output: str | None, env: str) -> None:
+    """Validation failed before planning: the problems, in the requested format."""
+    if fmt == "markdown":
+        from i4qew.placement.plan_format import MARKER
+
+        shown = [p.format() for p in problems[:50]] + ([f"… {len(problems) - 50} more"] if len(problems) > 50 else [])
+        write_text(output, "\n".join([MARKER.format(env=env), f"### i4qew plan: `{env}`", "",
+                                      "No plan: the repository does not validate.", "", "```", *shown, "```"]) + "\n")
+    elif fmt == "json":
+        import json
+
+        body = json.dumps({"problems": [{"path": p.path, "line": p.line, "column": p.column,
+                                         "severity": p.severity.value, "rule": p.rule, "message": p.message}
+                                        for p in problems]}, indent=2, sort_keys=True) + "\n"
+        write_text(output, body)
+    elif output:
+        write_text(output, "".join(p.format() + "\n" for p in problems))
+    sys.stderr.write("".join(p.format() + "\n" for p in problems))
+    sys.exit(ExitCode.PROBLEMS)

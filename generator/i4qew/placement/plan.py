@@ -1,0 +1,137 @@
+"""`plan`: decisions per workload over the inventory and, against a base revision,
+what changes. Pure: the command reads the revisions; this compares them.
+
+A workload is identified across revisions by "namespace/name". Against the base:
+  added      enabled in the environment now, not at the base
+  removed    the reverse
+  changed    its deployed spec (incl. the config files it mounts) or its
+             placement (effective predicates, cluster sets, numberOfClusters,
+             tolerations, or the chosen clusters) differs
+  unchanged  neither
+The blast radius is every cluster whose set of workloads changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from i4qew.model import Predicate, Repo, Workload
+from i4qew.placement.capacity import spec_view
+from i4qew.placement.decide import Planner, placement_name, planner_for
+from i4qew.placement.effective import EffectivePlacement, effective_placement
+from i4qew.placement.inventory import Inventory
+
+
+@dataclass(frozen=True)
+class WorkloadPlan:
+    key: str
+    name: str
+    namespace: str
+    placement: str
+    policy: str
+    predicates: tuple[Predicate, ...]
+    status: str  # planned (no base) | added | removed | changed | unchanged
+    clusters: int  # chosen clusters now (bitset over the inventory; 0 when removed)
+    spec_changed: bool = False
+    placement_changed: bool = False
+    gained: int = 0
+    lost: int = 0
+    lost_gone: tuple[str, ...] = ()  # lost clusters that left the inventory
+
+
+@dataclass(frozen=True)
+class Plan:
+    env: str
+    inventory: Inventory | None
+    workloads: tuple[WorkloadPlan, ...]
+    base: str | None = None  # the base revision as given
+    blast: int = 0
+    blast_gone: tuple[str, ...] = ()
+
+    def count(self, status: str) -> int:
+        return sum(1 for w in self.workloads if w.status == status)
+
+
+def _placements(repo: Repo, env: str, planner: Planner | None) -> dict[str, tuple[Workload, EffectivePlacement]]:
+    out: dict[str, tuple[Workload, EffectivePlacement]] = {}
+    for w in repo.workloads:
+        if w.enabled_in(env):
+            ep = planner.effective(w, env) if planner is not None else effective_placement(repo, w, env)
+            if ep is not None:
+                out[f"{w.namespace}/{w.name}"] = (w, ep)
+    return out
+
+
+def _deployed(repo: Repo, w: Workload, env: str) -> tuple[dict[str, Any], dict[str, str | None]]:
+    spec = spec_view(w, env)
+    files = ((spec.get("config") or {}).get("files") or {}).values()
+    return spec, {path: repo.files.get(path) for path in sorted(files) if isinstance(path, str)}
+
+
+def _same_placement(a: EffectivePlacement, b: EffectivePlacement) -> bool:
+    return (a.predicates, a.cluster_sets, a.max_clusters, frozenset(a.tolerations)) == \
+        (b.predicates, b.cluster_sets, b.max_clusters, frozenset(b.tolerations))
+
+
+def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
+               base_repo: Repo | None = None, base_inventory: Inventory | None = None,
+               base_label: str | None = None, now: datetime | None = None) -> Plan:
+    planner = planner_for(repo, inventory, now) if inventory is not None else None
+    head = _placements(repo, env, planner)
+    if base_repo is None:
+        decided = {d.key: d for d in planner.decisions(env)} if planner else {}
+        return Plan(env, inventory, tuple(
+            WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep.predicates,
+                         "planned", decided[k].clusters if k in decided else 0)
+            for k, (w, ep) in head.items()))
+
+    base_inv = base_inventory if base_inventory is not None else inventory
+    base_planner = Planner(base_repo, base_inv, now=now) if base_inv is not None else None
+    base = _placements(base_repo, env, base_planner)
+    base_decided = {d.key: d for d in base_planner.decisions(env)} if base_planner else {}
+    # Base decisions as bitsets over the head inventory, plus the names it no longer has.
+    in_head: dict[str, int] = {}
+    gone: dict[str, tuple[str, ...]] = {}
+    for k, d in base_decided.items():
+        if inventory is None:
+            continue
+        if base_inv is inventory:
+            in_head[k] = d.clusters
+        else:
+            names = base_inv.cluster_names(d.clusters) if base_inv is not None else []
+            in_head[k] = inventory.bits_of(names)
+            gone[k] = tuple(n for n in names if n not in inventory.ids)
+    decided = {d.key: d for d in planner.decisions(env, in_head)} if planner else {}
+
+    plans: list[WorkloadPlan] = []
+    for k in sorted({*head, *base}, key=lambda k: (k.split("/", 1)[1], k)):
+        now_bits = decided[k].clusters if k in decided else 0
+        was_bits = in_head.get(k, 0)
+        if k not in base:
+            w, ep = head[k]
+            plans.append(WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy,
+                                      ep.predicates, "added", now_bits, gained=now_bits))
+            continue
+        bw, bep = base[k]
+        if k not in head:
+            plans.append(WorkloadPlan(k, bw.name, bw.namespace, placement_name(bw.name, env), bep.policy,
+                                      bep.predicates, "removed", 0, lost=was_bits, lost_gone=gone.get(k, ())))
+            continue
+        w, ep = head[k]
+        gained, lost = now_bits & ~was_bits, was_bits & ~now_bits
+        spec_changed = _deployed(repo, w, env) != _deployed(base_repo, bw, env)
+        placement_changed = bool(gained or lost or gone.get(k)) or not _same_placement(ep, bep)
+        plans.append(WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep.predicates,
+                                  "changed" if spec_changed or placement_changed else "unchanged", now_bits,
+                                  spec_changed, placement_changed, gained, lost, gone.get(k, ())))
+    blast = 0
+    blast_gone: set[str] = set()
+    for p in plans:
+        if p.status in ("added", "removed") or p.spec_changed:
+            blast |= p.clusters | p.lost
+        else:
+            blast |= p.gained | p.lost
+        blast_gone.update(p.lost_gone)
+    return Plan(env, inventory, tuple(plans), base_label, blast, tuple(sorted(blast_gone)))

@@ -1,0 +1,207 @@
+"""The three renderings of a plan: text (terminal), markdown (the MR note), json.
+
+Readable at 10,000 clusters: clusters are counted per group (the value of one
+label, `site` by default; `--group-by`), lists are capped, and in markdown long
+ones fold into <details>. The json schema is docs/plan-json.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from i4qew.placement.inventory import Inventory
+from i4qew.placement.jsonout import NameList, dumps
+from i4qew.placement.plan import Plan, WorkloadPlan
+from i4qew.placement.snapshot import NameTable, predicate_texts
+from i4qew.problems import Problem, Severity
+
+NO_GROUP = "(none)"
+MARKER = "<!-- i4qew:plan:{env} -->"
+SIGNS = {"added": "+", "removed": "-", "changed": "~", "unchanged": " ", "planned": " "}
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def groups(inv: Inventory, bits: int, label: str) -> list[tuple[str, int]]:
+    """(label value, clusters) for the clusters in `bits`, largest first."""
+    out: list[tuple[str, int]] = []
+    rest = bits
+    for value in inv.labels.values(label):
+        n = (bits & inv.labels.with_value(label, value)).bit_count()
+        if n:
+            out.append((value, n))
+    rest &= ~inv.labels.with_key(label)
+    if rest:
+        out.append((NO_GROUP, rest.bit_count()))
+    return sorted(out, key=lambda g: (-g[1], g[0]))
+
+
+def group_text(gs: list[tuple[str, int]], limit: int = 5) -> str:
+    text = ", ".join(f"{v} {n}" for v, n in gs[:limit])
+    return text + (f", … +{len(gs) - limit} more" if len(gs) > limit else "")
+
+
+def grouped_names(inv: Inventory, bits: int, label: str) -> list[tuple[str, list[str]]]:
+    by: dict[str, list[str]] = {}
+    for c in (inv.clusters[i] for i in _ids(bits)):
+        by.setdefault(c.labels.get(label, NO_GROUP), []).append(c.name)
+    return sorted(by.items(), key=lambda g: (-len(g[1]), g[0]))
+
+
+def _ids(bits: int) -> list[int]:
+    from i4qew.placement.bits import members
+
+    return members(bits)
+
+
+def _change(p: WorkloadPlan) -> str:
+    if p.status in ("planned", "unchanged"):
+        return p.status if p.status == "unchanged" else ""
+    parts = [p.status]
+    if p.status == "changed":
+        parts.append(", ".join(x for x, on in (("spec", p.spec_changed), ("placement", p.placement_changed)) if on))
+    lost = p.lost.bit_count() + len(p.lost_gone)
+    if p.gained or lost:
+        parts.append(f"+{p.gained.bit_count()} −{lost}")
+    return ": ".join(parts[:2]) + (f" ({parts[2]})" if len(parts) > 2 else "")
+
+
+def _headline(plan: Plan, problems: list[Problem]) -> str:
+    inv = plan.inventory
+    head = f"{len(plan.workloads) - plan.count('removed')} workloads"
+    head += f" over {len(inv)} clusters" if inv is not None else " (no cluster inventory: decisions unknown)"
+    if plan.base is not None:
+        head += (f"; against {plan.base}: {plan.count('added')} added, {plan.count('removed')} removed, "
+                 f"{plan.count('changed')} changed, {plan.count('unchanged')} unchanged; "
+                 f"blast radius {plan.blast.bit_count() + len(plan.blast_gone)} clusters")
+    errors = sum(1 for p in problems if p.severity is Severity.ERROR)
+    if problems:
+        head += f"; {errors} errors, {len(problems) - errors} warnings"
+    return head
+
+
+def render_text(plan: Plan, problems: list[Problem], group_by: str = "site", max_list: int = 20) -> str:
+    inv = plan.inventory
+    lines = [f"plan for '{plan.env}': {_headline(plan, problems)}"]
+    for p in plan.workloads:
+        line = f"{SIGNS[p.status]} {p.name} ({p.namespace}) placement {p.placement}"
+        if inv is not None and p.status != "removed":
+            line += f": {plural(p.clusters.bit_count(), 'cluster')}"
+            gs = groups(inv, p.clusters, group_by)
+            if gs:
+                line += f" [{group_by}: {group_text(gs)}]"
+        change = _change(p)
+        lines.append(line + (f" — {change}" if change and change != "unchanged" else ""))
+        if inv is None:
+            lines.extend(f"      {pr['labels']}" + (f" | claims {pr['claims']}" if "claims" in pr else "")
+                         for pr in predicate_texts(p.predicates))
+            continue
+        entries = ([f"+ {n}" for n in inv.cluster_names(p.gained)] + [f"- {n}" for n in inv.cluster_names(p.lost)]
+                   + [f"- {n} (left the inventory)" for n in p.lost_gone])
+        if plan.base is None:
+            entries = inv.cluster_names(p.clusters)
+        shown = entries if max_list <= 0 else entries[:max_list]
+        lines.extend(f"      {e}" for e in shown)
+        if len(shown) < len(entries):
+            lines.append(f"      … {len(entries) - len(shown)} more")
+    if problems:
+        lines.append("")
+        lines.extend(p.format() for p in problems)
+    return "\n".join(lines) + "\n"
+
+
+def _md_names(inv: Inventory, bits: int, label: str, cap: int = 200) -> str:
+    parts, shown = [], 0
+    for value, names in grouped_names(inv, bits, label):
+        if shown >= cap:
+            parts.append(f"… and {bits.bit_count() - shown} more clusters")
+            break
+        take = names[: cap - shown]
+        shown += len(take)
+        more = f", … +{len(names) - len(take)}" if len(take) < len(names) else ""
+        parts.append(f"**{value}** ({len(names)}): " + ", ".join(f"`{n}`" for n in take) + more)
+    return "<br>".join(parts)
+
+
+def render_markdown(plan: Plan, problems: list[Problem], group_by: str = "site") -> str:
+    inv = plan.inventory
+    out = [MARKER.format(env=plan.env), f"### i4qew plan: `{plan.env}`", "", _headline(plan, problems) + ".", ""]
+    rows = [p for p in plan.workloads if plan.base is None or p.status != "unchanged"]
+    quiet = [p for p in plan.workloads if plan.base is not None and p.status == "unchanged"]
+
+    def table(items: list[WorkloadPlan]) -> list[str]:
+        change = plan.base is not None
+        t = [f"| workload | namespace | clusters | {group_by} |" + (" change |" if change else ""),
+             "|---|---|---:|---|" + ("---|" if change else "")]
+        for p in items:
+            n = "" if inv is None or p.status == "removed" else str(p.clusters.bit_count())
+            gs = group_text(groups(inv, p.clusters, group_by)) if inv is not None and p.clusters else ""
+            t.append(f"| {p.name} | {p.namespace} | {n} | {gs} |" + (f" {_change(p)} |" if change else ""))
+        return t
+
+    if rows:
+        big = len(rows) > 50
+        out += (["<details><summary>workloads</summary>", ""] if big else []) + table(rows) + (["", "</details>"] if big else [])
+    if quiet:
+        out += ["", f"<details><summary>{len(quiet)} unchanged workloads</summary>", "", *table(quiet), "", "</details>"]
+    if inv is not None and plan.base is not None:
+        changes = [p for p in plan.workloads if p.gained or p.lost or p.lost_gone]
+        if changes:
+            out += ["", "#### Clusters gained and lost", ""]
+        for p in changes[:100]:
+            lost = p.lost.bit_count() + len(p.lost_gone)
+            out += [f"<details><summary>{p.name} ({p.namespace}): +{p.gained.bit_count()} −{lost}</summary>", ""]
+            if p.gained:
+                out += [f"gained: {_md_names(inv, p.gained, group_by)}", ""]
+            if p.lost:
+                out += [f"lost: {_md_names(inv, p.lost, group_by)}", ""]
+            if p.lost_gone:
+                out += ["left the inventory: " + ", ".join(f"`{n}`" for n in p.lost_gone[:50]), ""]
+            out.append("</details>")
+        if len(changes) > 100:
+            out.append(f"… and {len(changes) - 100} more workloads with cluster changes (`i4qew plan --format json`).")
+    if problems:
+        out += ["", f"#### Problems ({len(problems)})", "", "```"]
+        out += [p.format() for p in problems[:50]]
+        out += ([f"… {len(problems) - 50} more"] if len(problems) > 50 else []) + ["```"]
+    return "\n".join(out) + "\n"
+
+
+def render_json(plan: Plan, problems: list[Problem], group_by: str = "site") -> str:
+    inv = plan.inventory
+    table = NameTable(inv) if inv is not None else None
+    workloads: list[dict[str, Any]] = []
+    for p in plan.workloads:
+        entry: dict[str, Any] = {
+            "workload": p.name, "namespace": p.namespace, "placement": p.placement, "policy": p.policy,
+            "predicates": predicate_texts(p.predicates), "status": p.status,
+            "specChanged": p.spec_changed, "placementChanged": p.placement_changed,
+            "clusters": None, "groups": None, "decision": None, "gained": None, "lost": None,
+        }
+        if inv is not None and table is not None:
+            entry["clusters"] = p.clusters.bit_count()
+            entry["groups"] = dict(groups(inv, p.clusters, group_by))
+            entry["decision"] = table.get(p.clusters)[0] if p.status != "removed" else None
+            if plan.base is not None:
+                entry["gained"] = NameList(inv.cluster_names(p.gained))
+                entry["lost"] = NameList(sorted([*inv.cluster_names(p.lost), *p.lost_gone]))
+        workloads.append(entry)
+    doc = {
+        "apiVersion": "edge.i4q.eu/v1alpha1", "kind": "Plan", "environment": plan.env, "groupBy": group_by,
+        "inventory": None if inv is None else {"clusters": len(inv)},
+        "base": plan.base,
+        "summary": {
+            "workloads": len(plan.workloads) - plan.count("removed"),
+            **({s: plan.count(s) for s in ("added", "removed", "changed", "unchanged")} if plan.base is not None else {}),
+            "blastRadius": (plan.blast.bit_count() + len(plan.blast_gone)) if plan.base is not None and inv else None,
+        },
+        "workloads": workloads,
+        "decisions": table.table() if table is not None else {},
+        "blastRadius": (NameList(sorted([*inv.cluster_names(plan.blast), *plan.blast_gone]))
+                        if plan.base is not None and inv is not None else None),
+        "problems": [{"path": p.path, "line": p.line, "column": p.column, "severity": p.severity.value,
+                      "rule": p.rule, "message": p.message} for p in problems],
+    }
+    return dumps(doc)
