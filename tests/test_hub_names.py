@@ -87,3 +87,14 @@ def test_shared_objects_are_identical_in_every_environment() -> None:
             assert "edge.i4q.eu/environment" not in d["metadata"]["labels"]
     for path in set(dev) - set(shared):
         assert dev[path] != prod[path]
+
+
+def test_a_workload_named_like_a_hub_file_does_not_replace_it(tmp_path: Path) -> None:
+    repo = copy_repo(tmp_path)
+    text = (repo / "workloads" / "object-detection.yaml").read_text()
+    (repo / "workloads" / "object-detection.yaml").write_text(text.replace("  name: inspection-ui\n",
+                                                                           "  name: application\n"))
+    tree = compile_hub(load(repo), "dev")
+    kinds = {p: [d["kind"] for d in yaml.safe_load_all(data)] for p, data in tree.items()}
+    assert kinds["hub/apps/i4q-vision/application.yaml"] == ["Application"]
+    assert kinds["hub/apps/i4q-vision/workloads/application.yaml"] == ["Subscription", "Placement"]

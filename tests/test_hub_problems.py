@@ -65,12 +65,12 @@ def test_claims_become_a_claim_selector_or_a_problem(tmp_path: Path) -> None:
     claims = ('  selector: "env=lrt, !decommissioned"\n',
               '  selector: "env=lrt, !decommissioned"\n  claims: "product.open-cluster-management.io=K3s"\n')
     repo = edited(tmp_path / "p", {"policies/lrt.yaml": claims})
-    (_, placement) = docs_of(repo, "dev", "hub/apps/i4q-lrt/sktime.yaml")
+    (_, placement) = docs_of(repo, "dev", "hub/apps/i4q-lrt/workloads/sktime.yaml")
     for p in placement["spec"]["predicates"]:
         assert p["requiredClusterSelector"]["claimSelector"] == {"matchExpressions": [
             {"key": "product.open-cluster-management.io", "operator": "In", "values": ["K3s"]}]}
     assert crd_errors(placement) == []
-    (_, inspection) = docs_of(repo, "dev", "hub/apps/i4q-vision/inspection-ui.yaml")
+    (_, inspection) = docs_of(repo, "dev", "hub/apps/i4q-vision/workloads/inspection-ui.yaml")
     assert "claimSelector" not in inspection["spec"]["predicates"][0]["requiredClusterSelector"]
     rule = edited(tmp_path / "r", {"policies/lrt.yaml": claims, **RULE_API})
     assert any("cluster claims" in p.message for p in hub_problems(rule, "dev"))
@@ -78,7 +78,7 @@ def test_claims_become_a_claim_selector_or_a_problem(tmp_path: Path) -> None:
 
 def test_cluster_sets_are_bound_in_every_namespace_that_uses_them(tmp_path: Path) -> None:
     repo = edited(tmp_path / "p", {"policies/lrt.yaml": ("spec:\n", "spec:\n  clusterSets: [factories]\n")})
-    (_, placement) = docs_of(repo, "production", "hub/apps/i4q-lrt/sktime.yaml")
+    (_, placement) = docs_of(repo, "production", "hub/apps/i4q-lrt/workloads/sktime.yaml")
     assert placement["spec"]["clusterSets"] == ["factories"]
     bindings = docs_of(repo, "production", "hub/apps/i4q-lrt/clustersetbindings.yaml")
     assert [(b["metadata"]["name"], b["metadata"]["namespace"], b["spec"]["clusterSet"]) for b in bindings] == [
@@ -92,7 +92,7 @@ def test_cluster_sets_are_bound_in_every_namespace_that_uses_them(tmp_path: Path
 
 def test_max_clusters_limits_the_count(tmp_path: Path) -> None:
     limit = {"policies/vision.yaml": ("  selector: \"site in", "  maxClusters: 2\n  selector: \"site in")}
-    (_, placement) = docs_of(edited(tmp_path / "p", limit), "dev", "hub/apps/i4q-vision/inspection-ui.yaml")
+    (_, placement) = docs_of(edited(tmp_path / "p", limit), "dev", "hub/apps/i4q-vision/workloads/inspection-ui.yaml")
     assert placement["spec"]["numberOfClusters"] == 2
     rule_repo = edited(tmp_path / "r", {**limit, **RULE_API})
     assert [p.path for p in hub_problems(rule_repo, "dev")] == ["workloads/sktime.yaml", "workloads/vibration.yaml"]

@@ -7,7 +7,7 @@ ACM sorts Namespaces before everything else itself, so file order is free):
     hub/channel.yaml                         the Git Channel `<repo>-<env>`
     hub/apps/<ns>/application.yaml           Application `<repo>-<env>` grouping the subscriptions
     hub/apps/<ns>/clustersetbindings.yaml    a ManagedClusterSetBinding per cluster set used
-    hub/apps/<ns>/<workload>.yaml            Subscription + Placement (or PlacementRule)
+    hub/apps/<ns>/workloads/<workload>.yaml  Subscription + Placement (or PlacementRule)
 
 Per-environment objects carry the environment in their name. Namespaces and
 ManagedClusterSetBindings cannot (a binding's name is its cluster set's), so
@@ -215,5 +215,6 @@ def compile_hub(repo: Repo, env: str) -> Tree:
             tree[base + "clustersetbindings.yaml"] = yaml_docs(binding(ns, s) for s in sets)
         for ep in eps:
             where = placement_rule(repo, ep) if rule_mode else placement(repo, ep)
-            tree[f"{base}{ep.workload.name}.yaml"] = yaml_docs([subscription(repo, env, ep.workload), where])
+            # In their own folder: a workload named `application` must not replace the Application.
+            tree[f"{base}workloads/{ep.workload.name}.yaml"] = yaml_docs([subscription(repo, env, ep.workload), where])
     return dict(sorted(tree.items()))
