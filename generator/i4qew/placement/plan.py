@@ -67,7 +67,9 @@ def _placements(repo: Repo, env: str, planner: Planner | None) -> dict[str, tupl
 def _deployed(repo: Repo, w: Workload, env: str) -> tuple[dict[str, Any], dict[str, str | None]]:
     spec = spec_view(w, env)
     files = ((spec.get("config") or {}).get("files") or {}).values()
-    return spec, {path: repo.files.get(path) for path in sorted(files) if isinstance(path, str)}
+    # Where it runs is the placement's part of the change, not the spec's.
+    deployed = {k: v for k, v in spec.items() if k != "placement"}
+    return deployed, {path: repo.files.get(path) for path in sorted(files) if isinstance(path, str)}
 
 
 def _same_placement(a: EffectivePlacement, b: EffectivePlacement) -> bool:

@@ -57,15 +57,16 @@ def _ids(bits: int) -> list[int]:
 
 
 def _change(p: WorkloadPlan) -> str:
-    if p.status in ("planned", "unchanged"):
-        return p.status if p.status == "unchanged" else ""
-    parts = [p.status]
+    """e.g. "added (+2 −0)", "changed: spec, placement (+1 −3)"; "" without a base."""
+    if p.status == "planned":
+        return ""
+    text = p.status
     if p.status == "changed":
-        parts.append(", ".join(x for x, on in (("spec", p.spec_changed), ("placement", p.placement_changed)) if on))
+        text += ": " + ", ".join(x for x, on in (("spec", p.spec_changed), ("placement", p.placement_changed)) if on)
     lost = p.lost.bit_count() + len(p.lost_gone)
     if p.gained or lost:
-        parts.append(f"+{p.gained.bit_count()} −{lost}")
-    return ": ".join(parts[:2]) + (f" ({parts[2]})" if len(parts) > 2 else "")
+        text += f" (+{p.gained.bit_count()} −{lost})"
+    return text
 
 
 def _headline(plan: Plan, problems: list[Problem]) -> str:
