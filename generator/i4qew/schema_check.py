@@ -54,12 +54,12 @@ def check_document(doc: Document) -> list[Problem]:
         return problems
     schema = load_schema(kind)
     merges = _merge_keys(data)
-    for path in merges:
-        problems.append(doc.problem(path, "unknown-field",
+    for merge in merges:
+        problems.append(doc.problem(merge, "unknown-field",
                                     "merge keys (<<) are YAML 1.1 and i4qew reads YAML 1.2: write the fields out",
                                     key=True))
     for err in validator.iter_errors(data):
-        path = list(err.instance_path)
+        path: list[str | int] = list(err.instance_path)
         if path == ["apiVersion"] or "<<" in path:
             continue  # reported above in plain words
         problems.extend(_translate(doc, schema, err, path))

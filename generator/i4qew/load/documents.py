@@ -13,7 +13,6 @@ from typing import Any
 from i4qew.load.positions import KeyPath, Positions
 from i4qew.problems import Problem, Severity
 
-
 # A plain scalar up to a flow indicator or a comment.
 _PLAIN_SCALAR = re.compile(r"""[^\s'"\[\]{},#&*!|>%@`][^,\[\]{}#]*""")
 
@@ -63,7 +62,7 @@ class Document:
         if not 0 < line <= len(lines):
             return line, col
         row = lines[line - 1]
-        probe = value[offset: offset + 12]
+        probe = value[offset: offset + 12].split("\n", 1)[0]
         if "\n" not in value:
             skip = 1 if row[col - 1: col] in ("'", '"') else 0
             if row.startswith(probe, col - 1 + skip + offset):

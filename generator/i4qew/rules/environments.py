@@ -25,8 +25,6 @@ def branch_problem(name: str) -> str | None:
         return "must not start with '-'"
     if name == "HEAD":
         return "must not be HEAD"
-    if name == "@":
-        return "must not be '@'"
     bad = [ch for ch in name if ord(ch) < 0x20 or ord(ch) == 0x7F or ch in " ~^:?*[\\"]
     if bad:
         shown = "a control character" if ord(bad[0]) < 0x20 or ord(bad[0]) == 0x7F else repr(bad[0])
