@@ -182,3 +182,27 @@ def test_merge_request_failures_exit_4_without_the_token(s: Site) -> None:
     assert "bad-token-999" not in done.stdout + done.stderr and "Traceback" not in done.stderr
     usage = s.cli("promote", "--from", "dev", "--to", "production", "--merge-request", "--no-push")
     assert usage.returncode == 2
+
+
+def test_a_merged_promotion_merge_request_is_no_drift(s: Site) -> None:
+    publish_dev(s.work)
+    assert run(s.work).status == "promoted"
+    edit(s.work, "workloads/sktime.yaml", "sktime:1.2.0", "sktime:1.3.0", "sktime 1.3.0")
+    publish_dev(s.work)
+    fake = FakeGitLab(token="api-token-123456")
+    with serve(fake):
+        environ = clean_environ(CI_SERVER_URL=fake.url, CI_PROJECT_ID="42", I4QEW_GITLAB_TOKEN=fake.token)
+        proposed = run(s.work, merge_request=True, environ=environ)
+    # GitLab merges the MR with a merge commit (its default merge method)
+    merger = s.clone("merger")
+    git(merger, "fetch", "-q", "origin", f"{proposed.branch}:{proposed.branch}")
+    git(merger, "checkout", "-q", "-b", "production", "origin/production")
+    git(merger, "merge", "-q", "--no-ff", "-m", f"Merge branch '{proposed.branch}' into 'production'",
+        proposed.branch)
+    git(merger, "push", "-q", "origin", "production")
+    merged = s.branch("production")
+    assert run(s.work).status == "unchanged"
+    edit(s.work, "workloads/sktime.yaml", "sktime:1.3.0", "sktime:1.4.0", "sktime 1.4.0")
+    publish_dev(s.work)
+    assert run(s.work).status == "promoted"
+    assert git(s.bare, "rev-parse", "production~1") == merged

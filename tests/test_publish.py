@@ -108,7 +108,7 @@ def test_a_changed_image_makes_one_commit_touching_only_that_workload(s: Site) -
     edit(s.work, "workloads/sktime.yaml", "sktime:1.2.0", "sktime:1.3.0", "sktime 1.3.0")
     outcome = run(s.work)
     assert outcome.status == "published"
-    after = s.branch("acm-dev")
+    after = s.branch("acm-dev") or ""
     assert git(s.bare, "rev-parse", f"{after}~1") == before
     assert git(s.bare, "rev-list", "--count", f"{before}..{after}") == "1"
     paths = changed_paths(s.bare, after)
@@ -237,7 +237,7 @@ def test_drift_is_refused_naming_commits_and_files_then_overwritten(s: Site) -> 
     assert "Traceback" not in done.stderr
     outcome = run(s.work, overwrite_drift=True)
     assert outcome.status == "published"
-    after = s.branch("acm-dev")
+    after = s.branch("acm-dev") or ""
     assert git(s.bare, "rev-parse", f"{after}~1") == drifted  # history kept
     assert "replicas: 5" not in s.show(after, "charts/sktime/values.yaml")
     assert "Overwrites changes not made by i4qew" in git(s.bare, "log", "-1", "--format=%b", after)
@@ -316,7 +316,7 @@ def test_a_run_killed_before_its_push_is_recovered_by_the_next(s: Site) -> None:
     assert stranded != remote_before and s.branch("acm-dev") == remote_before
     outcome = run(s.work)
     assert outcome.status == "published"
-    after = s.branch("acm-dev")
+    after = s.branch("acm-dev") or ""
     assert git(s.bare, "rev-parse", f"{after}~1") == remote_before
     assert git(s.work, "rev-parse", "refs/heads/acm-dev") == after
 
@@ -362,3 +362,41 @@ def test_publishing_a_promoted_environment_is_refused(s: Site) -> None:
     assert "i4qew promote --from dev --to production" in done.stderr
     unknown = s.cli("publish", "--env", "staging")
     assert unknown.returncode == 1 and "unknown environment 'staging'" in unknown.stderr
+
+
+def test_a_late_pipeline_is_recognised_when_branches_live_in_another_repository(s: Site) -> None:
+    s.daemon.bare("gitops.git")
+    elsewhere = s.daemon.url("gitops.git")
+    old = s.clone("old")
+    newer = edit(s.work, "workloads/sktime.yaml", "sktime:1.2.0", "sktime:1.3.0", "sktime 1.3.0")
+    assert run(s.work, remote=elsewhere).status == "published"
+    # the old clone lacks `newer`, and the gitops repository does not hold source commits:
+    # it is found on origin
+    assert run(old, remote=elsewhere).status == "late"
+    assert trailers(s.daemon.base / "gitops.git", "acm-dev")["Source-Commit"] == newer
+
+
+def test_the_cli_exits_3_when_retries_run_out(s: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    import i4qew.gitops.publish as gitops_publish
+    from i4qew.cli.main import cli
+
+    rival = s.clone("rival")
+    git(rival, "checkout", "-q", "--detach")
+    steps = [edit(rival, "workloads/sktime.yaml", f"sktime:1.2.{n}", f"sktime:1.2.{n + 1}", f"step {n}")
+             for n in range(5)]
+    run(s.work)
+    git(s.work, "pull", "-q", "--ff-only", "origin", "main")
+    edit(s.work, "workloads/vibration.yaml", "vibration-anomaly:3.1.0", "vibration-anomaly:3.2.0", "newest")
+
+    def move(attempt: int, sha: str) -> None:
+        git(rival, "checkout", "-q", steps[attempt - 1])
+        run(rival)
+
+    monkeypatch.setattr(gitops_publish, "publish", lambda request: publish(
+        PublishRequest(**{**request.__dict__, "backoff": 0.01}), environ=clean_environ(), before_push=move))
+    monkeypatch.chdir(s.work)
+    result = CliRunner().invoke(cli, ["publish", "--env", "dev"])
+    assert result.exit_code == 3, result.output
+    assert "kept moving" in result.output and "Traceback" not in result.output

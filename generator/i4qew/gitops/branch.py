@@ -44,10 +44,10 @@ class BranchState:
         return lines
 
 
-def read_commits(git: Git, head: str) -> list[BranchCommit]:
+def read_commits(git: Git, head: str, count: int = MAX_SCANNED) -> list[BranchCommit]:
     # --date-order: a GitLab merge commit is followed by the newer of its parents,
     # the promotion, rather than by the whole first-parent line
-    out = git.run("log", "--date-order", f"--max-count={MAX_SCANNED}", f"--format={_FORMAT}", head, "--").stdout
+    out = git.run("log", "--date-order", f"--max-count={count}", f"--format={_FORMAT}", head, "--").stdout
     commits = []
     for record in out.decode("utf-8", "replace").split("\x00"):
         record = record.strip("\n")
@@ -61,10 +61,16 @@ def read_commits(git: Git, head: str) -> list[BranchCommit]:
 def read_state(git: Git, branch: str, head: str | None) -> BranchState:
     if head is None:
         return BranchState(branch, None, None)
-    commits = read_commits(git, head)
-    base_index = next((i for i, c in enumerate(commits) if c.genuine), None)
+    commits = read_commits(git, head, 1)
+    if not commits[0].genuine:  # rare: read further back
+        commits = read_commits(git, head)
+    tip = commits[0]
+    genuine = [i for i, c in enumerate(commits) if c.genuine]
+    # Prefer a genuine commit with the head's very tree (the promotion behind a
+    # merge commit, whichever parent the log lists first), else the nearest one.
+    base_index = next((i for i in genuine if commits[i].tree == tip.tree), genuine[0] if genuine else None)
     base = commits[base_index] if base_index is not None else None
-    foreign = tuple(commits[:base_index] if base_index is not None else commits)
+    foreign = tuple(c for c in (commits[:base_index] if base_index is not None else commits) if not c.genuine)
     state = BranchState(branch, commits[0], base, foreign)
     if not state.drifted or state.head is None:
         return state

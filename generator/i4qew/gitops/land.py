@@ -57,6 +57,8 @@ class Landing:
     remote: Remote | None  # None: --no-push, only the local branch moves
     identity: Identity
     tracking: str | None = None  # remote name whose tracking refs seed a missing local branch
+    # where the source history lives when the branches are pushed elsewhere (`origin`)
+    source_remote: Remote | None = None
     dry_run: bool = False
     attempts: int = 5
     backoff: float = 0.25
@@ -64,6 +66,7 @@ class Landing:
     written: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
     _listings: dict[str, dict[str, str]] = field(default_factory=dict)
+    _unshallowed: bool = False
 
     def listing(self, tree_oid: str) -> dict[str, str]:
         """path -> oid of a committed tree, read once per run."""
@@ -100,10 +103,14 @@ class Landing:
         """same | newer | older | diverged: where `ours` stands against `theirs` in source history."""
         if ours == theirs:
             return "same"
-        if self.remote is not None:
-            self.remote.fetch(theirs)
-            if self.source.shallow:
-                self.remote.unshallow(ours)
+        for remote in (self.remote, self.source_remote):
+            if remote is not None and not self.git.has_object(theirs):
+                remote.fetch(theirs)
+        if self.source.shallow and not self._unshallowed:
+            for remote in (self.source_remote or self.remote,):
+                if remote is not None:
+                    remote.unshallow(ours)
+                    self._unshallowed = True
         if not self.git.has_object(theirs):
             # not in our complete history, and not on the remote: not an ancestor
             return "diverged"
@@ -170,7 +177,7 @@ class Landing:
                     f"committed {branch} {sha[:12]} locally ({decision.changes.summary()}); not pushed",))
             if self.before_push:
                 self.before_push(attempt, sha)
-            if self.remote.push(sha, branch) is Pushed.OK:
+            if self.remote.push(sha, branch, built_on=base) is Pushed.OK:
                 return Outcome(verb, branch, sha, (
                     f"{verb} {branch} {sha[:12]} to {self.remote.display} ({decision.changes.summary()})",))
             if attempt < self.attempts:
@@ -202,7 +209,7 @@ class Landing:
         sha = self._commit(state, decision)
         # the proposal branch is i4qew's own and throwaway: replaced only if it is
         # still where we saw it; environment branches are never replaced
-        if self.remote.push(sha, proposal_branch, replace=existing or "") is not Pushed.OK:
+        if self.remote.push(sha, proposal_branch, built_on=existing, replace=True) is not Pushed.OK:
             raise RetriesExhausted(f"{proposal_branch} changed on {self.remote.display} while we replaced it; "
                                    "run it again")
         return Outcome("proposed", proposal_branch, sha, (

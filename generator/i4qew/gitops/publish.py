@@ -47,11 +47,15 @@ def make_landing(source: Source, remote: str, push: bool, dry_run: bool, author:
                  attempts: int, backoff: float, environ: Mapping[str, str]) -> Landing:
     from i4qew.gitops.credentials import is_url
 
+    branches = open_remote(source.git, remote, environ) if push else None
+    source_remote = None
+    if branches is not None and remote != "origin":
+        # environment branches in another repository: the source history is on origin
+        has_origin = source.git.run("remote", "get-url", "origin", check=False).returncode == 0
+        source_remote = open_remote(source.git, "origin", environ) if has_origin else None
     return Landing(
-        source=source,
-        remote=open_remote(source.git, remote, environ) if push else None,
-        identity=resolve_identity(author, environ),
-        tracking=None if is_url(remote) else remote,
+        source=source, remote=branches, identity=resolve_identity(author, environ),
+        tracking=None if is_url(remote) else remote, source_remote=source_remote,
         dry_run=dry_run, attempts=attempts, backoff=backoff,
     )
 

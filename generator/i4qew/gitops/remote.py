@@ -95,27 +95,43 @@ class Remote:
             if not _MISSING_OBJECT.search(exc.stderr):
                 raise self._failure("fetching the source history", exc) from None
 
-    def push(self, oid: str, branch: str, *, replace: str | None = None) -> Pushed:
-        """Push `oid` to `branch` as a fast-forward (never forced).
+    def push(self, oid: str, branch: str, *, built_on: str | None, replace: bool = False) -> Pushed:
+        """Push `oid`, built on `built_on` (None: a new branch), to `branch` as a fast-forward.
 
         `replace` is only for i4qew's own throwaway proposal branches: it replaces
-        that branch if, and only if, it still points at `replace`.
+        that branch if, and only if, it still points at `built_on`.
         """
         while True:
             args = ["push", "--porcelain", "--no-verify"]
             if self.push_options:
                 args.append("--push-option=ci.skip")  # pushes of generated branches start no pipeline
-            if replace is not None:
-                args.append(f"--force-with-lease=refs/heads/{branch}:{replace}")
+            if replace:
+                args.append(f"--force-with-lease=refs/heads/{branch}:{built_on or ''}")
             args += ["--", self.push_url, f"{oid}:refs/heads/{branch}"]
             proc = self.git.run(*args, check=False, timeout=REMOTE_TIMEOUT_SECONDS)
             stderr = self.git.redact(proc.stderr.decode("utf-8", "replace"))
             if proc.returncode != 0 and self.push_options and _NO_PUSH_OPTIONS in stderr:
                 self.push_options = False  # e.g. a plain git daemon: push without the option
                 continue
-            return self._push_result(proc.returncode, proc.stdout.decode("utf-8", "replace"), stderr, branch)
+            got = self._push_result(proc.returncode, proc.stdout.decode("utf-8", "replace"), stderr, branch)
+            if got is not None:
+                return got
+            # git died before reporting (e.g. "unable to write flush packet" after a
+            # rejection): the remote's head tells what happened
+            failure = self._failure(f"pushing {branch}", GitFailed("push", proc.returncode, stderr))
+            if _AUTH.search(stderr):
+                raise failure
+            try:
+                now = self.head(branch)
+            except RemoteError:
+                raise failure from None
+            if now == oid:
+                return Pushed.OK
+            if now != built_on:
+                return Pushed.MOVED
+            raise failure
 
-    def _push_result(self, code: int, stdout: str, stderr: str, branch: str) -> Pushed:
+    def _push_result(self, code: int, stdout: str, stderr: str, branch: str) -> Pushed | None:
         for line in stdout.splitlines():
             flag, _, rest = line.partition("\t")
             if not rest.endswith(f":refs/heads/{branch}") and f":refs/heads/{branch}\t" not in rest:
@@ -131,9 +147,7 @@ class Remote:
             remote_says = [ln[len("remote: "):].strip() for ln in stderr.splitlines() if ln.startswith("remote: ")]
             extra = f" ({'; '.join(s for s in remote_says if s)})" if any(remote_says) else ""
             raise RemoteError(f"the git remote {self.display} refused the push to {branch}: {reason}{extra}")
-        if code == 0:
-            return Pushed.OK
-        raise self._failure(f"pushing {branch}", GitFailed("push", code, stderr))
+        return Pushed.OK if code == 0 else None
 
 
 def _last_line(stderr: str) -> str:
