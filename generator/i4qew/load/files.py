@@ -99,11 +99,19 @@ def discover(root: Path, dirs: tuple[str, ...]) -> tuple[list[Path], list[Proble
     return found, problems
 
 
-def read_text(root: Path, path: Path, limit: int) -> SourceText | Problem:
-    """The file as text, or the problem that stops it from being read."""
-    rel = _rel(root, path) if inside(root, path) else path.as_posix()
-    if not inside(root, path) and not path.is_absolute():
-        return error(rel, 1, 1, "unsafe-path", "path leaves the repository")
+def read_text(root: Path, path: Path, limit: int, *, discovered: bool = False) -> SourceText | Problem:
+    """The file as text, or the problem that stops it from being read.
+
+    `discovered`: the path came from `discover`, which walked down from the root
+    refusing every symlink, so it cannot leave the repository; resolving it
+    again would cost more than parsing it."""
+    if discovered:
+        rel = path.relative_to(root).as_posix()
+    else:
+        is_inside = inside(root, path)
+        rel = _rel(root, path) if is_inside else path.as_posix()
+        if not is_inside and not path.is_absolute():
+            return error(rel, 1, 1, "unsafe-path", "path leaves the repository")
     try:
         st = path.stat()
         if not stat.S_ISREG(st.st_mode):

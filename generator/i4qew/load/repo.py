@@ -14,7 +14,7 @@ from i4qew.load.files import (
     discover,
     read_text,
 )
-from i4qew.load.yamlio import parse, unusable_values
+from i4qew.load.yamlio import parse
 from i4qew.problems import Problem, error
 
 
@@ -27,7 +27,7 @@ class Loaded:
 
 def load_file(root: Path, path: Path, limit: int, out: Loaded) -> None:
     out.files.append(path.relative_to(root).as_posix())
-    got = read_text(root, path, limit)
+    got = read_text(root, path, limit, discovered=True)
     if isinstance(got, Problem):
         out.problems.append(got)
         return
@@ -47,7 +47,7 @@ def load_text(src: SourceText, out: Loaded) -> None:
         if not isinstance(data, dict):
             out.problems.append(doc.problem((), "document-type", "a declaration must be a mapping with apiVersion, kind, metadata and spec"))
             continue
-        unusable = unusable_values(data)
+        unusable = parsed.issues[index]
         for path, at_key, message in unusable:
             out.problems.append(doc.problem(path, "yaml-type", message, key=at_key))
         if not unusable:

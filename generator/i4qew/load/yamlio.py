@@ -44,6 +44,8 @@ class Parsed:
     path: str
     text: str
     docs: list[Any]
+    # per document: (key path, at the key?, message) of values it cannot hold (see inspect)
+    issues: list[list[Issue]]
 
 
 def parse(path: str, text: str) -> Parsed | Problem:
@@ -59,9 +61,11 @@ def parse(path: str, text: str) -> Parsed | Problem:
         line, col = _offset_position(text, m.start()) if m else (1, 1)
         return error(path, line, col, "yaml-syntax", "number literal too long; quote it if it is text")
     docs = _documents(text, result)
-    if any(_depth_exceeds(d, MAX_DEPTH) for d in docs):
+    try:
+        issues = [inspect(d) for d in docs]
+    except _TooDeep:
         return error(path, 1, 1, "yaml-syntax", f"nesting deeper than {MAX_DEPTH} levels")
-    return Parsed(path, text, docs)
+    return Parsed(path, text, docs, issues)
 
 
 def _loads(text: str) -> Any:
@@ -82,49 +86,60 @@ def _documents(text: str, result: Any) -> list[Any]:
     return [result] if n <= 1 else list(result)
 
 
-def _depth_exceeds(value: Any, limit: int) -> bool:
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        v, d = stack.pop()
-        if d > limit:
-            return True
-        if isinstance(v, dict):
-            stack.extend((x, d + 1) for x in v.values())
-        elif isinstance(v, list):
-            stack.extend((x, d + 1) for x in v)
-    return False
-
-
 # Kubernetes integers are int64; a longer literal is a typo and would also
 # hit Python's 4,300-digit limit when printed.
 _INT64 = 2**63
 
 
-def unusable_values(value: Any, limit: int = 20) -> list[tuple[tuple[Any, ...], bool, str]]:
-    """(path, at the key?, message) for what YAML allows but a declaration cannot hold:
-    keys that are not strings (`1: x`, `true: x`, `? [a, b]`), integers beyond
-    64 bits, `.nan` and `.inf`. JSON Schema and every later stage assume neither occurs."""
-    found: list[tuple[tuple[Any, ...], bool, str]] = []
-    stack: list[tuple[Any, tuple[Any, ...]]] = [(value, ())]
-    while stack and len(found) < limit:
-        v, path = stack.pop()
-        if isinstance(v, dict):
+Issue = tuple[tuple[Any, ...], bool, str]
+
+
+class _TooDeep(Exception):
+    pass
+
+
+def inspect(value: Any, limit: int = 20) -> list[Issue]:
+    """(key path, at the key?, message) for what YAML allows but a declaration cannot
+    hold: keys that are not strings (`1: x`, `true: x`, `? [a, b]`), integers beyond
+    64 bits, `.nan` and `.inf`; JSON Schema and every later stage assume none occurs.
+    Raises _TooDeep past MAX_DEPTH levels. One pass over every node of every file:
+    the path is kept in one list and copied only for a finding."""
+    found: list[Issue] = []
+    path: list[Any] = []
+
+    def walk(v: Any, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            raise _TooDeep
+        t = type(v)
+        if t is dict:
             for k, x in v.items():
-                if isinstance(k, str):
-                    stack.append((x, (*path, k)))
-                elif isinstance(k, (list, tuple, dict)):
-                    found.append(((*path, k), True, "a mapping key must be a plain string, not a collection"))
-                else:
-                    shown = "null" if k is None else str(k).lower() if isinstance(k, bool) else _short(k)
-                    found.append(((*path, k), True, f'mapping key {shown} is not a string; quote it: "{shown}"'))
-        elif isinstance(v, list):
-            stack.extend((x, (*path, i)) for i, x in enumerate(v))
-        elif isinstance(v, int) and not isinstance(v, bool) and not -_INT64 <= v < _INT64:
-            found.append((path, False, "integer out of the 64-bit range; quote it if it is text"))
-        elif isinstance(v, float) and not math.isfinite(v):
+                if type(k) is not str:
+                    found.append(_key_issue((*path, k), k))
+                elif type(x) is not str:
+                    path.append(k)
+                    walk(x, depth + 1)
+                    path.pop()
+        elif t is list:
+            for i, x in enumerate(v):
+                if type(x) is not str:
+                    path.append(i)
+                    walk(x, depth + 1)
+                    path.pop()
+        elif t is int and not -_INT64 <= v < _INT64:
+            found.append((tuple(path), False, "integer out of the 64-bit range; quote it if it is text"))
+        elif t is float and not math.isfinite(v):
             shown = ".nan" if v != v else (".inf" if v > 0 else "-.inf")
-            found.append((path, False, f"{shown} is not a finite number; quote it if it is text"))
-    return sorted(found, key=lambda f: [str(p)[:40] for p in f[0]])
+            found.append((tuple(path), False, f"{shown} is not a finite number; quote it if it is text"))
+
+    walk(value, 0)
+    return found[:limit]
+
+
+def _key_issue(path: tuple[Any, ...], k: Any) -> Issue:
+    if isinstance(k, (list, tuple, dict)):
+        return path, True, "a mapping key must be a plain string, not a collection"
+    shown = "null" if k is None else str(k).lower() if isinstance(k, bool) else _short(k)
+    return path, True, f'mapping key {shown} is not a string; quote it: "{shown}"'
 
 
 def _short(k: Any) -> str:

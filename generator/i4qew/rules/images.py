@@ -6,6 +6,7 @@ containerd and CRI-O parse): `[registry[:port]/]path[:tag][@sha256:<64 hex>]`.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ _DOMAIN = re.compile(rf"{_DOMAIN_PART}(?:\.{_DOMAIN_PART})*(?::[0-9]+)?|\[[0-9a-
 _PATH_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[_.]|__|-+)[a-z0-9]+)*")
 _TAG = re.compile(r"[\w][\w.-]{0,127}")
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+_SPACE = re.compile(r"\s")
 MAX_NAME = 255
 
 
@@ -30,11 +32,12 @@ class ImageRef:
     digest: str | None
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_image(ref: str) -> ImageRef | str:
     """The parts of an image reference, or why it is not one."""
     if not ref:
         return "is empty"
-    if any(ch.isspace() for ch in ref):
+    if _SPACE.search(ref):
         return "contains whitespace"
     if "://" in ref:
         return "has a URL scheme; write registry/repository:tag without http(s)://"
