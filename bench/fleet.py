@@ -1,7 +1,7 @@
 """Synthetic fleet generator: a complete, valid i4qew workload repository.
 
     python bench/fleet.py OUT_DIR --workloads 2000 --policies 200 --models 50 \\
-        --clusters 10000 --seed 1 [--single-file] [--inventory-json] [--force]
+        --clusters 10000 --seed 1 [--single-file] [--inventory-json] [--no-inventory] [--force]
 
 Writes i4qew.yaml (environments dev -> acm-dev and production -> production,
 selected by the `stage` cluster label), policies/, models/, workloads/ and
@@ -66,6 +66,7 @@ class FleetParams:
     seed: int
     single_file: bool = False
     inventory_json: bool = False
+    inventory: bool = True  # False: no clusters/ (the placements are still built over it)
 
 
 def _documents(folder: str, docs: list[dict[str, object]], single_file: bool, tree: dict[str, bytes],
@@ -111,7 +112,8 @@ def generate(p: FleetParams) -> dict[str, bytes]:
     paths = {i: f"{d['metadata']['namespace']}/{d['metadata']['name']}.yaml" for i, d in enumerate(docs)}
     _documents("workloads", docs, p.single_file, tree, paths)
     listing = managed_cluster_list(clusters)
-    tree["clusters/managedclusters.yaml"] = fleet_yaml.dump(listing).encode()
+    if p.inventory:
+        tree["clusters/managedclusters.yaml"] = fleet_yaml.dump(listing).encode()
     if p.inventory_json:
         tree["inventory.json"] = (json.dumps(listing, indent=4) + "\n").encode()
     return dict(sorted(tree.items()))
@@ -165,10 +167,12 @@ def parse_args(argv: list[str] | None) -> tuple[FleetParams, Path, bool]:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--single-file", action="store_true", help="one multi-document file per kind")
     ap.add_argument("--inventory-json", action="store_true", help="also write inventory.json (kubectl -o json)")
+    ap.add_argument("--no-inventory", action="store_true", help="write no clusters/ folder")
     ap.add_argument("--force", action="store_true", help="write into a non-empty folder")
     a = ap.parse_args(argv)
-    return (FleetParams(a.workloads, a.policies, a.models, a.clusters, a.seed, a.single_file, a.inventory_json),
-            a.out, a.force)
+    params = FleetParams(a.workloads, a.policies, a.models, a.clusters, a.seed, a.single_file,
+                         a.inventory_json, not a.no_inventory)
+    return params, a.out, a.force
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,99 @@
+"""Issue 3: rendering 2,000 workloads vs loading the same inputs and writing the same bytes.
+
+    python bench/bench_render.py [--workloads 2000 --policies 200 --models 50 --clusters 10000]
+
+Both sides run in this process, side by side, best of --repeat:
+
+* render   = what `i4qew render --env ENV -o DIR` does: validate the repository,
+             load the inventory, `render_tree`, `write_tree` (the path-guarded writer);
+* baseline = load the same inputs (i4qew's loaders: every declaration file and the
+             inventory read and parsed) and write the same output bytes with plain
+             `open().write()` calls into a fresh folder.
+
+Target: render / baseline <= 2.5. The whole-process `i4qew render` time is printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import benchlib
+from benchlib import figure, note, title
+
+TARGET_RATIO = 2.5
+
+
+def render_in_process(root: Path, env: str, dest: Path) -> dict[str, bytes]:
+    from i4qew.compile.render import render_tree
+    from i4qew.emit import write_tree
+    from i4qew.placement.inventory import load_inventory
+    from i4qew.validation import validate_repo
+
+    result = validate_repo(root)
+    if not result.ok or result.repo is None:
+        raise SystemExit(f"bench_render: the fleet does not validate: {result.problems[:3]}")
+    inventory, _ = load_inventory(root)
+    tree = render_tree(result.repo, env, inventory=inventory, source_commit="0" * 40)
+    write_tree(tree, dest)
+    return dict(tree)
+
+
+def baseline(root: Path, tree: dict[str, bytes], dest: Path) -> Any:
+    from i4qew.load.repo import load_declarations
+    from i4qew.placement.inventory import load_inventory
+
+    loaded = (load_declarations(root), load_inventory(root))
+    for rel, data in tree.items():
+        path = dest / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(data)
+    return loaded
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    benchlib.add_fleet_args(ap)
+    ap.add_argument("--env", default="dev")
+    args = ap.parse_args(argv)
+    title(f"render --env {args.env}: {args.workloads} workloads, {args.clusters} clusters")
+    try:
+        from i4qew.compile.render import render_tree  # noqa: F401
+    except ImportError as exc:
+        return benchlib.missing(f"i4qew.compile.render.render_tree ({exc})")
+    root = benchlib.fleet(benchlib.params_from(args))
+    work = Path(tempfile.mkdtemp(prefix="i4qew-bench-render-"))
+    try:
+        counter = iter(range(1_000_000))
+
+        def fresh() -> Path:
+            return work / f"out-{next(counter)}"
+
+        t_render, tree = benchlib.best(args.repeat, lambda: render_in_process(root, args.env, fresh()))
+        t_base, _ = benchlib.best(args.repeat, lambda: baseline(root, tree, fresh()))
+        size = sum(len(b) for b in tree.values())
+        note(f"output: {len(tree)} files, {size / 1e6:.1f} MB")
+        figure("render (validate + inventory + render_tree + write_tree)", t_render)
+        figure("baseline (load inputs + plain file writes of the same bytes)", t_base)
+        ratio = t_render / t_base
+        figure("ratio render / baseline", ratio, unit="x", target=f"<= {TARGET_RATIO}x", met=ratio <= TARGET_RATIO)
+        if benchlib.has_command("render"):
+            r = benchlib.best_run([*benchlib.i4qew(), "render", "-C", str(root), "--env", args.env,
+                                   "-o", str(fresh()), "--source-commit", "0" * 40], args.repeat)
+            figure("i4qew render, whole process", r.seconds)
+            if r.code != 0:
+                benchlib.show_failure(r)
+        else:
+            note("the `i4qew render` command does not exist yet: no whole-process figure")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
