@@ -193,6 +193,10 @@ def test_a_merged_promotion_merge_request_is_no_drift(s: Site) -> None:
     with serve(fake):
         environ = clean_environ(CI_SERVER_URL=fake.url, CI_PROJECT_ID="42", I4QEW_GITLAB_TOKEN=fake.token)
         proposed = run(s.work, merge_request=True, environ=environ)
+    # the description holds the plan of the promoted commit against what production runs
+    description = fake.mrs[0]["description"]
+    assert "1 changed, 3 unchanged" in description and "| sktime | i4q-lrt |" in description
+    assert "changed: spec" in description
     # GitLab merges the MR with a merge commit (its default merge method)
     merger = s.clone("merger")
     git(merger, "fetch", "-q", "origin", f"{proposed.branch}:{proposed.branch}")
