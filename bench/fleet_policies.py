@@ -161,8 +161,8 @@ def workload_policy(rng: random.Random, i: int, region: str, sites: list[str], p
     if form == 0:
         base = Alt((("site", "In", picked), *tier_req, NOT_DECOMMISSIONED))
     elif form == 1 and len(sites) >= 2:
-        dropped = rng.choice(sites)
-        base = Alt((("region", "In", (region,)), ("site", "NotIn", (dropped,)), ("tier", "NotIn", (FAR,))))
+        dropped = tuple(sorted(rng.sample(sites, min(2, len(sites) - 1))))
+        base = Alt((("region", "In", (region,)), ("site", "NotIn", dropped), ("tier", "NotIn", (FAR,))))
     elif form == 2:
         base, style = Alt((("region", "In", (region,)), *tier_req, ("site", "In", picked), NOT_DECOMMISSIONED)), "structured"
     elif form == 3 and len(picked) >= 2:
@@ -176,7 +176,7 @@ def workload_policy(rng: random.Random, i: int, region: str, sites: list[str], p
         base = Alt((("env", "In", (pilot,)), ("region", "In", (region,)), NOT_DECOMMISSIONED))
     elif form == 6:
         gpu_or_role: Req = ((GPU_LABEL, "Exists", ()) if i % 2 else ("role", "In", (ROLES[FAR][0], ROLES[NEAR][0])))
-        base, style = Alt((("site", "In", picked), gpu_or_role)), "mixed"
+        base, style = Alt((gpu_or_role, ("site", "In", picked))), "mixed"
     else:
         base = Alt((("site", "In", picked), *tier_req))
     return Policy(
