@@ -15,8 +15,10 @@ from i4qew.gitops.credentials import access_for, redact, strip_userinfo
 from i4qew.gitops.git import Git, environment
 from i4qew.gitops.identity import BadIdentity, resolve_identity
 from i4qew.gitops.objects import build_tree, write_missing
+from i4qew.gitops.promote import PromoteRequest, promote
 from i4qew.gitops.publish import PublishRequest, publish
 from i4qew.gitops.trailers import changes_between
+from i4qew.problems import UserError
 from tests.git_remote import Site, clean_environ, git, site, trailers
 
 TRICKY = {
@@ -184,3 +186,48 @@ def test_git_runs_without_prompts_or_a_foreign_index(tmp_path: Path) -> None:
     env = environment({**os.environ, "GIT_INDEX_FILE": "/nonexistent/index"})
     assert env["GIT_TERMINAL_PROMPT"] == "0" and "GIT_INDEX_FILE" not in env
     assert subprocess.run(["git", "--version"], env=env, check=True, capture_output=True).returncode == 0
+
+
+def test_a_workload_repository_in_a_subfolder(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.git_remote import EXAMPLE_INPUTS, ROOT, git_daemon
+
+    with git_daemon(tmp_path / "srv") as daemon:
+        daemon.bare("mono.git")
+        mono = tmp_path / "mono"
+        for name in EXAMPLE_INPUTS:
+            src, dst = ROOT / name, mono / "deploy" / name
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            (shutil.copytree if src.is_dir() else shutil.copy2)(src, dst)
+        (mono / "app.py").write_text("print('app')\n")
+        git(mono, "init", "-q", "-b", "main")
+        git(mono, "add", "-A")
+        git(mono, "commit", "-q", "-m", "monorepo")
+        git(mono, "remote", "add", "origin", daemon.url("mono.git"))
+        git(mono, "push", "-q", "origin", "main")
+        request = PublishRequest(root=mono / "deploy", env="dev")
+        assert publish(request, environ=clean_environ()).status == "published"
+        bare = daemon.base / "mono.git"
+        files = git(bare, "ls-tree", "-r", "--name-only", "acm-dev").splitlines()
+        assert "charts/sktime/values.yaml" in files and not any(f.startswith("deploy/") or f == "app.py" for f in files)
+        assert publish(request, environ=clean_environ()).status == "unchanged"
+        sktime = mono / "deploy" / "workloads" / "sktime.yaml"
+        sktime.write_text(sktime.read_text().replace("sktime:1.2.0", "sktime:1.3.0"))
+        # publish renders the commit: an uncommitted edit alone changes nothing...
+        unchanged = publish(request, environ=clean_environ())
+        assert unchanged.status == "unchanged"
+        assert any("uncommitted changes to workloads/sktime.yaml are not published" in x for x in unchanged.lines)
+        git(mono, "commit", "-q", "-am", "bump")
+        # ...and is refused when it would end up in the render of a commit that lacks it
+        vibration = mono / "deploy" / "workloads" / "vibration.yaml"
+        vibration.write_text(vibration.read_text().replace("3.1.0", "3.2.0"))
+        with pytest.raises(UserError, match=r"uncommitted changes to workloads/vibration\.yaml"):
+            publish(request, environ=clean_environ())
+        git(mono, "checkout", "--", "deploy/workloads/vibration.yaml")
+        assert publish(request, environ=clean_environ()).status == "published"
+        # promotion reads the subfolder out of the source commit
+        outcome = promote(PromoteRequest(root=mono / "deploy", source_env="dev", target_env="production"),
+                          environ=clean_environ())
+        assert outcome.status == "promoted"
+        assert "sktime:1.3.0" in git(bare, "show", "production:charts/sktime/values.yaml")

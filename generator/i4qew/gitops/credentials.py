@@ -81,7 +81,8 @@ def access_for(url: str, environ: Mapping[str, str]) -> Access:
     else:
         return Access(clean, display)
     header_value = base64.b64encode(f"{user}:{secret}".encode()).decode("ascii")
-    start = int(environ.get("GIT_CONFIG_COUNT", "0") or "0")
+    count = environ.get("GIT_CONFIG_COUNT", "0").strip()
+    start = int(count) if count.isdigit() else 0
     env = {
         "GIT_CONFIG_COUNT": str(start + 1),
         f"GIT_CONFIG_KEY_{start}": f"http.{parts.scheme}://{netloc}/.extraHeader",
