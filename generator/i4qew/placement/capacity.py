@@ -32,18 +32,20 @@ def spec_view(w: Workload, env: str) -> dict[str, Any]:
     return {**w.spec, **{k: v for k, v in w.overrides.get(env, {}).items() if k != "enabled"}}
 
 
-_parsed: dict[object, Fraction] = {}
+_request_milli: dict[object, int] = {}
+_alloc_milli: dict[Fraction, int] = {}
 
 
-def _quantity(raw: object) -> Fraction:
-    """parse_quantity, memoized: 2,000 workloads repeat a few dozen quantities."""
-    value = _parsed.get(raw)
+def _milli_up(raw: object) -> int:
+    """A request in milli-units, rounded up; memoized (2,000 workloads repeat a few
+    dozen quantities). Unparseable values count 0: the rules report them."""
+    value = _request_milli.get(raw)
     if value is None:
         try:
-            value = parse_quantity(raw) if isinstance(raw, (str, int, float)) and not isinstance(raw, bool) else Fraction(0)
+            q = parse_quantity(raw) if isinstance(raw, (str, int, float)) and not isinstance(raw, bool) else Fraction(0)
         except QuantityError:
-            value = Fraction(0)  # the rules report it
-        _parsed[raw] = value
+            q = Fraction(0)
+        value = _request_milli[raw] = math.ceil(q * 1000)
     return value
 
 
@@ -59,9 +61,9 @@ def requests_milli(w: Workload, env: str) -> dict[str, int]:
         return {}
     out: dict[str, int] = {}
     for res in {*requests, *limits}:
-        value = _quantity(requests.get(res, limits.get(res)))
+        value = _milli_up(requests.get(res, limits.get(res)))
         if value > 0:
-            out[res] = math.ceil(value * 1000) * replicas
+            out[res] = value * replicas
     return out
 
 
@@ -88,7 +90,10 @@ def _allocatable(alloc: Mapping[str, Fraction], res: str) -> int | None:
         # An extended resource (vendor/name) the cluster does not report is absent;
         # an unreported core resource is unknown.
         return 0 if "/" in res else None
-    return math.floor(value * 1000)
+    milli = _alloc_milli.get(value)
+    if milli is None:
+        milli = _alloc_milli[value] = math.floor(value * 1000)
+    return milli
 
 
 def capacity_problems(repo: Repo, inv: Inventory, decisions: Sequence[Decision]) -> list[Problem]:

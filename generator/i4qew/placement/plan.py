@@ -31,7 +31,7 @@ class WorkloadPlan:
     namespace: str
     placement: str
     policy: str
-    predicates: tuple[Predicate, ...]
+    effective: EffectivePlacement
     status: str  # planned (no base) | added | removed | changed | unchanged
     clusters: int  # chosen clusters now (bitset over the inventory; 0 when removed)
     spec_changed: bool = False
@@ -39,6 +39,11 @@ class WorkloadPlan:
     gained: int = 0
     lost: int = 0
     lost_gone: tuple[str, ...] = ()  # lost clusters that left the inventory
+
+    @property
+    def predicates(self) -> tuple[Predicate, ...]:
+        """Multiplied out on demand: only the json format and plans without inventory show them."""
+        return self.effective.predicates
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,7 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
     if base_repo is None:
         decided = {d.key: d for d in planner.decisions(env)} if planner else {}
         return Plan(env, inventory, tuple(
-            WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep.predicates,
+            WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep,
                          "planned", decided[k].clusters if k in decided else 0)
             for k, (w, ep) in head.items()))
 
@@ -114,18 +119,18 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
         if k not in base:
             w, ep = head[k]
             plans.append(WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy,
-                                      ep.predicates, "added", now_bits, gained=now_bits))
+                                      ep, "added", now_bits, gained=now_bits))
             continue
         bw, bep = base[k]
         if k not in head:
             plans.append(WorkloadPlan(k, bw.name, bw.namespace, placement_name(bw.name, env), bep.policy,
-                                      bep.predicates, "removed", 0, lost=was_bits, lost_gone=gone.get(k, ())))
+                                      bep, "removed", 0, lost=was_bits, lost_gone=gone.get(k, ())))
             continue
         w, ep = head[k]
         gained, lost = now_bits & ~was_bits, was_bits & ~now_bits
         spec_changed = _deployed(repo, w, env) != _deployed(base_repo, bw, env)
         placement_changed = bool(gained or lost or gone.get(k)) or not _same_placement(ep, bep)
-        plans.append(WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep.predicates,
+        plans.append(WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep,
                                   "changed" if spec_changed or placement_changed else "unchanged", now_bits,
                                   spec_changed, placement_changed, gained, lost, gone.get(k, ())))
     blast = 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from i4qew.placement.bits import first, members
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.jsonout import NameList, dumps
 from i4qew.placement.plan import Plan, WorkloadPlan
@@ -26,16 +27,23 @@ def plural(n: int, word: str) -> str:
 
 def groups(inv: Inventory, bits: int, label: str) -> list[tuple[str, int]]:
     """(label value, clusters) for the clusters in `bits`, largest first."""
-    out: list[tuple[str, int]] = []
-    rest = bits
-    for value in inv.labels.values(label):
-        n = (bits & inv.labels.with_value(label, value)).bit_count()
-        if n:
-            out.append((value, n))
-    rest &= ~inv.labels.with_key(label)
-    if rest:
-        out.append((NO_GROUP, rest.bit_count()))
-    return sorted(out, key=lambda g: (-g[1], g[0]))
+    counts: dict[str, int] = {}
+    values = inv.labels.values(label)
+    if bits.bit_count() < 2 * len(values):
+        # Few clusters for many values: read their labels rather than one set
+        # operation per value (a set operation costs about two label reads).
+        for i in members(bits):
+            value = inv.clusters[i].labels.get(label, NO_GROUP)
+            counts[value] = counts.get(value, 0) + 1
+    else:
+        for value in values:
+            n = (bits & inv.labels.with_value(label, value)).bit_count()
+            if n:
+                counts[value] = n
+        rest = (bits & ~inv.labels.with_key(label)).bit_count()
+        if rest:
+            counts[NO_GROUP] = rest
+    return sorted(counts.items(), key=lambda g: (-g[1], g[0]))
 
 
 def group_text(gs: list[tuple[str, int]], limit: int = 5) -> str:
@@ -45,15 +53,9 @@ def group_text(gs: list[tuple[str, int]], limit: int = 5) -> str:
 
 def grouped_names(inv: Inventory, bits: int, label: str) -> list[tuple[str, list[str]]]:
     by: dict[str, list[str]] = {}
-    for c in (inv.clusters[i] for i in _ids(bits)):
+    for c in (inv.clusters[i] for i in members(bits)):
         by.setdefault(c.labels.get(label, NO_GROUP), []).append(c.name)
     return sorted(by.items(), key=lambda g: (-len(g[1]), g[0]))
-
-
-def _ids(bits: int) -> list[int]:
-    from i4qew.placement.bits import members
-
-    return members(bits)
 
 
 def _change(p: WorkloadPlan) -> str:
@@ -99,14 +101,20 @@ def render_text(plan: Plan, problems: list[Problem], group_by: str = "site", max
             lines.extend(f"      {pr['labels']}" + (f" | claims {pr['claims']}" if "claims" in pr else "")
                          for pr in predicate_texts(p.predicates))
             continue
-        entries = ([f"+ {n}" for n in inv.cluster_names(p.gained)] + [f"- {n}" for n in inv.cluster_names(p.lost)]
-                   + [f"- {n} (left the inventory)" for n in p.lost_gone])
+        # Only the names shown are looked up: 2,000 workloads × thousands of clusters otherwise.
+        limit = max_list if max_list > 0 else len(inv) + len(p.lost_gone)
         if plan.base is None:
-            entries = inv.cluster_names(p.clusters)
-        shown = entries if max_list <= 0 else entries[:max_list]
-        lines.extend(f"      {e}" for e in shown)
-        if len(shown) < len(entries):
-            lines.append(f"      … {len(entries) - len(shown)} more")
+            total = p.clusters.bit_count()
+            entries = inv.cluster_names(first(p.clusters, limit))
+        else:
+            total = p.gained.bit_count() + p.lost.bit_count() + len(p.lost_gone)
+            gained = inv.cluster_names(first(p.gained, limit))
+            lost = inv.cluster_names(first(p.lost, limit - len(gained)))
+            entries = ([f"+ {n}" for n in gained] + [f"- {n}" for n in lost]
+                       + [f"- {n} (left the inventory)" for n in p.lost_gone])[:limit]
+        lines.extend(f"      {e}" for e in entries)
+        if len(entries) < total:
+            lines.append(f"      … {total - len(entries)} more")
     if problems:
         lines.append("")
         lines.extend(p.format() for p in problems)
