@@ -106,11 +106,11 @@ class Landing:
         for remote in (self.remote, self.source_remote):
             if remote is not None and not self.git.has_object(theirs):
                 remote.fetch(theirs)
-        if self.source.shallow and not self._unshallowed:
-            for remote in (self.source_remote or self.remote,):
-                if remote is not None:
-                    remote.unshallow(ours)
-                    self._unshallowed = True
+        history = self.source_remote or self.remote
+        if self.source.shallow and not self._unshallowed and history is not None:
+            # ancestry answers from a shallow clone are wrong: fetch the whole history once
+            history.unshallow(ours)
+            self._unshallowed = True
         if not self.git.has_object(theirs):
             # not in our complete history, and not on the remote: not an ancestor
             return "diverged"
@@ -147,7 +147,9 @@ class Landing:
             if self.remote is None:
                 raise UserError(f"{branch} is checked out in {where}: publishing would change files under "
                                 "your feet; check out another branch first")
-            self.notes.append(f"the local branch {branch} is checked out in {where} and was left as it is")
+            note = f"the local branch {branch} is checked out in {where} and was left as it is"
+            if note not in self.notes:
+                self.notes.append(note)
             return True
         args = ["update-ref", "-m", "i4qew", f"refs/heads/{branch}", new]
         if self.remote is None:
