@@ -141,5 +141,21 @@ def test_without_inventory_the_predicates_are_shown(tmp_path: Path) -> None:
     root = write_repo(tmp_path / "repo", policies=POLICIES, workloads=[workload("w", "px")])
     code, out = plan(root)
     assert code == 0
-    assert out.splitlines() == ["plan for 'dev': 1 workloads (no cluster inventory: decisions unknown)",
+    assert out.splitlines() == ["plan for 'dev': 1 workload (no cluster inventory: decisions unknown)",
                                 "  w (apps) placement w-dev", "      site=x"]
+
+
+def test_markdown_stays_short_at_scale(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    fleet = [cluster(f"c{i:04d}", {"site": f"s{i % 7}"}) for i in range(450)]
+    write_repo(root, clusters=fleet, policies=[policy("all", selector="")], workloads=[workload("w", "all")])
+    git(root, "init", "-q")
+    commit(root, "base")
+    write_repo(root, clusters=fleet, policies=[policy("all", selector="")],
+               workloads=[workload("w", "all"), workload("v", "all")])
+    commit(root, "head")
+    code, md = plan(root, "--base", "HEAD~1", "--format", "markdown")
+    assert code == 0
+    assert "| v | apps | 450 | s0 65, s1 65, s2 64, s3 64, s4 64, … +2 more | added (+450 −0) |" in md
+    gained = next(line for line in md.splitlines() if line.startswith("gained: "))
+    assert gained.count("`c") == 200 and gained.endswith("… and 250 more clusters")

@@ -73,15 +73,15 @@ def _change(p: WorkloadPlan) -> str:
 
 def _headline(plan: Plan, problems: list[Problem]) -> str:
     inv = plan.inventory
-    head = f"{len(plan.workloads) - plan.count('removed')} workloads"
-    head += f" over {len(inv)} clusters" if inv is not None else " (no cluster inventory: decisions unknown)"
+    head = plural(len(plan.workloads) - plan.count("removed"), "workload")
+    head += f" over {plural(len(inv), 'cluster')}" if inv is not None else " (no cluster inventory: decisions unknown)"
     if plan.base is not None:
         head += (f"; against {plan.base}: {plan.count('added')} added, {plan.count('removed')} removed, "
                  f"{plan.count('changed')} changed, {plan.count('unchanged')} unchanged; "
-                 f"blast radius {plan.blast.bit_count() + len(plan.blast_gone)} clusters")
+                 f"blast radius {plural(plan.blast.bit_count() + len(plan.blast_gone), 'cluster')}")
     errors = sum(1 for p in problems if p.severity is Severity.ERROR)
     if problems:
-        head += f"; {errors} errors, {len(problems) - errors} warnings"
+        head += f"; {plural(errors, 'error')}, {plural(len(problems) - errors, 'warning')}"
     return head
 
 
