@@ -68,6 +68,11 @@ class Landing:
     _listings: dict[str, dict[str, str]] = field(default_factory=dict)
     _unshallowed: bool = False
 
+    def note(self, text: str) -> None:
+        """Something the user should know, said once even when attempts repeat it."""
+        if text not in self.notes:
+            self.notes.append(text)
+
     def listing(self, tree_oid: str) -> dict[str, str]:
         """path -> oid of a committed tree, read once per run."""
         if tree_oid not in self._listings:
@@ -147,9 +152,7 @@ class Landing:
             if self.remote is None:
                 raise UserError(f"{branch} is checked out in {where}: publishing would change files under "
                                 "your feet; check out another branch first")
-            note = f"the local branch {branch} is checked out in {where} and was left as it is"
-            if note not in self.notes:
-                self.notes.append(note)
+            self.note(f"the local branch {branch} is checked out in {where} and was left as it is")
             return True
         args = ["update-ref", "-m", "i4qew", f"refs/heads/{branch}", new]
         if self.remote is None:
@@ -183,7 +186,7 @@ class Landing:
                 return Outcome(verb, branch, sha, (
                     f"{verb} {branch} {sha[:12]} to {self.remote.display} ({decision.changes.summary()})",))
             if attempt < self.attempts:
-                self.notes.append(f"{branch} moved on {self.remote.display} during attempt {attempt}; retrying")
+                self.note(f"{branch} moved on {self.remote.display} during attempt {attempt}; retrying")
                 self._pause(attempt)
         where = self.remote.display if self.remote else "the local repository"
         raise RetriesExhausted(

@@ -129,14 +129,14 @@ class _Publisher:
             if relation == "older":
                 return late_outcome(self.branch, base.source, ours)
             if relation == "diverged":
-                self.landing.notes.append(f"{self.branch} was built from {base.source[:12]}, which is not in the "
+                self.landing.note(f"{self.branch} was built from {base.source[:12]}, which is not in the "
                                           f"history of {ours[:12]}; publishing over it")
         if base is not None and not state.drifted and not self.req.rerender:
             extra = base.trailers.get(T.INPUT_PATH.lower(), ())
             if base.trailer(T.ENVIRONMENT) == self.req.env and base.trailer(T.INPUTS) == self.fingerprint(extra):
                 dirty = dirty_inputs(self.source, extra, self.req.inventory is None)
                 if dirty:
-                    self.landing.notes.append(f"uncommitted changes to {', '.join(dirty[:5])} are not published: "
+                    self.landing.note(f"uncommitted changes to {', '.join(dirty[:5])} are not published: "
                                               "publish renders the checked-out commit")
                 return Outcome("unchanged", self.branch, state.head.sha if state.head else None, (
                     f"{self.branch} is up to date: its inputs are those of {ours[:12]}; nothing to commit",))
