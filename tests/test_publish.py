@@ -385,7 +385,7 @@ def test_the_cli_exits_3_when_retries_run_out(s: Site, monkeypatch: pytest.Monke
     rival = s.clone("rival")
     git(rival, "checkout", "-q", "--detach")
     steps = [edit(rival, "workloads/sktime.yaml", f"sktime:1.2.{n}", f"sktime:1.2.{n + 1}", f"step {n}")
-             for n in range(5)]
+             for n in range(2)]
     run(s.work)
     git(s.work, "pull", "-q", "--ff-only", "origin", "main")
     edit(s.work, "workloads/vibration.yaml", "vibration-anomaly:3.1.0", "vibration-anomaly:3.2.0", "newest")
@@ -395,7 +395,8 @@ def test_the_cli_exits_3_when_retries_run_out(s: Site, monkeypatch: pytest.Monke
         run(rival)
 
     monkeypatch.setattr(gitops_publish, "publish", lambda request: publish(
-        PublishRequest(**{**request.__dict__, "backoff": 0.01}), environ=clean_environ(), before_push=move))
+        PublishRequest(**{**request.__dict__, "backoff": 0.01, "attempts": 2}), environ=clean_environ(),
+        before_push=move))
     monkeypatch.chdir(s.work)
     result = CliRunner().invoke(cli, ["publish", "--env", "dev"])
     assert result.exit_code == 3, result.output
