@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
 from i4qew.gitops.credentials import access_for, is_url
@@ -49,7 +49,6 @@ class Remote:
     push_url: str
     display: str
     push_options: bool = True  # until the remote says it has none
-    attempts_log: list[str] = field(default_factory=list)
 
     def _failure(self, action: str, exc: GitFailed) -> RemoteError:
         detail = _last_line(exc.stderr)
