@@ -21,7 +21,7 @@ def write_text(target: str | None, text: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    Path(target).write_text(text, encoding="utf-8")  # type: ignore[arg-type]
+    Path(target).write_text(text, encoding="utf-8")
 
 
 def fail(message: str, code: int) -> None:
