@@ -76,11 +76,13 @@ class Run:
     code: int
     stdout: str
     stderr: str
-    max_rss_mb: float  # peak resident memory of this one process
+    # ru_maxrss from wait4: the process and its waited-for children; it includes the RSS
+    # the bench process had when it forked the child, so keep the bench process lean.
+    max_rss_mb: float
 
 
 def run(argv: Sequence[str], cwd: Path | None = None) -> Run:
-    """Run one process to completion; wall time and its own peak RSS (wait4, not RUSAGE_CHILDREN,
+    """Run one process to completion: wall time and its ru_maxrss (wait4, not RUSAGE_CHILDREN,
     so earlier children do not leak into the figure)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
@@ -105,27 +107,39 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
-def _memory_kb(pid: int) -> tuple[int, int]:
-    """(Pss, Rss) of one process in KiB; (0, 0) once it is gone."""
-    pss = rss = 0
-    try:
+def _memory_kb(pid: int) -> tuple[int, int, int]:
+    """(Pss, Rss, VmHWM) of one process in KiB; zeros once it is gone."""
+    pss = rss = hwm = 0
+    with contextlib.suppress(OSError, ValueError, IndexError):
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
             if line.startswith("Pss:"):
                 pss = int(line.split()[1])
             elif line.startswith("Rss:"):
                 rss = int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return pss, rss
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                hwm = int(line.split()[1])
+    return pss, rss, hwm
 
 
-def peak_tree_memory(argv: Sequence[str], cwd: Path | None = None, interval: float = 0.01) -> tuple[Run, float, float]:
-    """Run once while sampling the whole process tree (the command may fork helpers):
-    the run, the peak summed PSS and the peak summed RSS in MiB. PSS shares copy-on-write
-    pages fairly between a parent and its forks; RSS counts them twice."""
+@dataclass(frozen=True)
+class Memory:
+    """Peaks of a process tree, MiB. `largest` is the biggest single process's own high-water
+    mark (VmHWM: unlike ru_maxrss it does not inherit the RSS the bench process had when it
+    forked); `pss` and `rss` are the tree's sampled sums (RSS counts pages a fork shares twice)."""
+
+    largest: float
+    pss: float
+    rss: float
+    processes: int
+
+
+def peak_tree_memory(argv: Sequence[str], cwd: Path | None = None, interval: float = 0.005) -> tuple[Run, Memory]:
+    """Run once while sampling the whole process tree (the command may fork helpers)."""
     import threading
 
     peak = [0, 0]
+    hwm: dict[int, int] = {}
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(list(argv), stdout=out, stderr=err, cwd=cwd)
@@ -133,9 +147,11 @@ def peak_tree_memory(argv: Sequence[str], cwd: Path | None = None, interval: flo
 
         def sample() -> None:
             while not done.is_set():
-                totals = [_memory_kb(p) for p in _descendants(proc.pid)]
-                peak[0] = max(peak[0], sum(t[0] for t in totals))
-                peak[1] = max(peak[1], sum(t[1] for t in totals))
+                totals = {p: _memory_kb(p) for p in _descendants(proc.pid)}
+                peak[0] = max(peak[0], sum(t[0] for t in totals.values()))
+                peak[1] = max(peak[1], sum(t[1] for t in totals.values()))
+                for p, t in totals.items():
+                    hwm[p] = max(hwm.get(p, 0), t[2])
                 done.wait(interval)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -149,7 +165,7 @@ def peak_tree_memory(argv: Sequence[str], cwd: Path | None = None, interval: flo
         err.seek(0)
         r = Run(seconds, proc.returncode, out.read().decode(errors="replace"),
                 err.read().decode(errors="replace"), usage.ru_maxrss / 1024)
-    return r, peak[0] / 1024, peak[1] / 1024
+    return r, Memory(max(hwm.values(), default=0) / 1024, peak[0] / 1024, peak[1] / 1024, len(hwm))
 
 
 def best_run(argv: Sequence[str], repeat: int, cwd: Path | None = None) -> Run:
