@@ -97,15 +97,21 @@ class Remote:
     def push(self, oid: str, branch: str, *, built_on: str | None, replace: bool = False) -> Pushed:
         """Push `oid`, built on `built_on` (None: a new branch), to `branch` as a fast-forward.
 
-        `replace` is only for i4qew's own throwaway proposal branches: it replaces
-        that branch if, and only if, it still points at `built_on`.
+        The push lands only while `branch` still points at `built_on` (a lease: the
+        server compares and swaps). Without it, a branch someone rewound to an older
+        commit meanwhile would be fast-forwarded to our commit, bringing back the
+        commits they removed. For an environment branch `oid` descends from
+        `built_on`, so what lands is always a fast-forward, never a force.
+        `replace` is only for i4qew's own throwaway proposal branches, whose `oid`
+        need not descend from `built_on`: it replaces that branch under the same lease.
         """
+        if not replace and built_on is not None and not self.git.is_ancestor(built_on, oid):
+            raise RuntimeError(f"refusing to push {oid[:12]} to {branch}: it does not descend from {built_on[:12]}")
         while True:
             args = ["push", "--porcelain", "--no-verify"]
             if self.push_options:
                 args.append("--push-option=ci.skip")  # pushes of generated branches start no pipeline
-            if replace:
-                args.append(f"--force-with-lease=refs/heads/{branch}:{built_on or ''}")
+            args.append(f"--force-with-lease=refs/heads/{branch}:{built_on or ''}")
             args += ["--", self.push_url, f"{oid}:refs/heads/{branch}"]
             proc = self.git.run(*args, check=False, timeout=REMOTE_TIMEOUT_SECONDS)
             stderr = self.git.redact(proc.stderr.decode("utf-8", "replace"))
