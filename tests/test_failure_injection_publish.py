@@ -18,11 +18,12 @@ from i4qew.gitops.git import GitFailed
 from i4qew.gitops.land import Outcome
 from i4qew.gitops.publish import PublishRequest, publish
 from i4qew.problems import UserError
-from tests.git_remote import Site, clean_environ, edit, git, site, trailers, workload_repo
+from tests.git_remote import Site, clean_environ, edit, git, site, workload_repo
 from tests.test_failure_injection_support import (
     CuttingProxy,
     assert_forward_only,
     assert_intact,
+    assert_new_state,
     faulty_http_git,
     is_ancestor,
     kill_before_push,
@@ -48,20 +49,6 @@ def run(repo: Path, **kw: object) -> Outcome:
     environ = kw.pop("environ", None) or clean_environ()
     return publish(PublishRequest(root=repo, env="dev", backoff=0.01, **kw),  # type: ignore[arg-type]
                    environ=environ, before_push=hook)  # type: ignore[arg-type]
-
-
-def assert_new_state(bare: Path, work: Path, old: str | None, tmp: Path) -> str:
-    """The branch moved from `old` by exactly one linear commit holding the render of HEAD."""
-    source = git(work, "rev-parse", "HEAD")
-    new = git(bare, "rev-parse", "refs/heads/acm-dev")
-    assert new != old
-    assert git(bare, "rev-list", "--parents", "-n", "1", new).split()[1:] == ([old] if old else [])
-    assert git(bare, "rev-list", "--merges", new) == ""
-    assert trailers(bare, new)["Source-Commit"] == source
-    assert tree_of(bare, new) == render_tree_id(work, source, "dev", tmp)
-    assert_forward_only(bare, "acm-dev")
-    assert_intact(bare)
-    return new
 
 
 def test_a_publish_killed_between_commit_and_push_is_recovered_by_the_next(s: Site) -> None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from tests.git_remote import HttpGit, _CgiHandler, clean_environ, git, http_git
+from tests.git_remote import HttpGit, _CgiHandler, clean_environ, git, http_git, trailers
 
 PAUSE_VARIABLE = "I4QEW_TEST_PAUSE_BEFORE_PUSH"  # see i4qew.gitops.testhooks
 
@@ -125,6 +125,22 @@ def assert_intact(bare: Path) -> None:
     done = subprocess.run(["git", "fsck", "--no-dangling", "--no-progress"], cwd=bare, capture_output=True,
                           text=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+def assert_new_state(bare: Path, work: Path, old: str | None, tmp: Path, *, branch: str = "acm-dev",
+                     env: str = "dev", source: str | None = None) -> str:
+    """`branch` moved from `old` by exactly one linear commit holding the render of `source`
+    (default: `work`'s HEAD) for `env`; every update of it was a fast-forward."""
+    source = source or git(work, "rev-parse", "HEAD")
+    new = git(bare, "rev-parse", f"refs/heads/{branch}")
+    assert new != old
+    assert git(bare, "rev-list", "--parents", "-n", "1", new).split()[1:] == ([old] if old else [])
+    assert git(bare, "rev-list", "--merges", new) == ""
+    assert trailers(bare, new)["Source-Commit"] == source
+    assert tree_of(bare, new) == render_tree_id(work, source, env, tmp)
+    assert_forward_only(bare, branch)
+    assert_intact(bare)
+    return new
 
 
 # ---- git http-backend that fails on cue -----------------------------------------

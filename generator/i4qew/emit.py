@@ -58,7 +58,11 @@ def write_tree(tree: Mapping[str, bytes], dest: Path) -> None:
         if dest.exists():
             old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
             os.replace(dest, old)
-            os.replace(staging, dest)
+            try:
+                os.replace(staging, dest)
+            except BaseException:
+                os.replace(old, dest)  # put the previous render back rather than leave no folder
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(staging, dest)

@@ -93,7 +93,11 @@ def command(repo_dir: Path, env: str, output: Path | None, inventory: Path | Non
     dest = output if output is not None else Path("out") / env
     try:
         write_tree(tree, dest)
-    except (UnsafePath, OSError) as exc:
+    except UnsafePath as exc:
         fail(str(exc), ExitCode.PROBLEMS)
+        return
+    except OSError as exc:  # a full disk, a read-only folder: write_tree changed nothing
+        fail(f"cannot write the render to {dest}: {exc.strerror or exc}; {dest} was left as it was",
+             ExitCode.PROBLEMS)
         return
     click.echo(f"rendered {env}: {len(tree)} files in {dest}")

@@ -27,8 +27,18 @@ class GitFailed(Exception):
         self.command = command
         self.code = code
         self.stderr = stderr
-        lines = [line for line in stderr.splitlines() if line.strip()]
-        super().__init__(f"git {command} failed ({code}): {lines[-1] if lines else 'no message'}")
+        super().__init__(f"git {command} failed ({code}): {headline(stderr)}")
+
+
+def headline(stderr: str) -> str:
+    """The line of git's stderr that says what went wrong: its last `fatal:` (else
+    `error:`) line, not the advice or "dumping crash report" lines that follow it."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for prefix in ("fatal:", "error:"):
+        found = [line for line in lines if line.startswith(prefix)]
+        if found:
+            return found[-1]
+    return lines[-1] if lines else "no message"
 
 
 def base_environment(environ: Mapping[str, str]) -> dict[str, str]:

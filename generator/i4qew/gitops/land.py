@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from i4qew.gitops.branch import BranchState, read_state
-from i4qew.gitops.git import Git, GitFailed
+from i4qew.gitops.git import Git, GitFailed, headline
 from i4qew.gitops.identity import Identity
 from i4qew.gitops.objects import BuiltTree, listing, write_missing
 from i4qew.gitops.remote import Pushed, Remote
@@ -165,17 +165,14 @@ class Landing:
         if moved.returncode == 0:
             return True
         stderr = self.git.redact(moved.stderr.decode("utf-8", "replace"))
-        lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-        reason = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[-1] if lines else "")
         if self.remote is not None:
             # e.g. a stale refs/heads/<branch>.lock left by a killed git: the local
             # branch is a convenience, the remote's is the one that counts
-            self.note(f"the local branch {branch} could not be moved ({reason or 'no message from git'}); "
-                      "pushing anyway")
+            self.note(f"the local branch {branch} could not be moved ({headline(stderr)}); pushing anyway")
             return True
         if "but expected" in stderr:  # it moved since we read it: try again
             return False
-        raise GitFailed("update-ref", moved.returncode, reason)
+        raise GitFailed("update-ref", moved.returncode, stderr)
 
     def land(self, branch: str, decide: Decide, verb: str = "published") -> Outcome:
         for attempt in range(1, self.attempts + 1):
