@@ -134,9 +134,15 @@ def variant_repo(dest: Path, *, api: str = "PlacementRule", tolerate_offline: bo
     return dest
 
 
+# validate reports what the hub compiler cannot express (placement-api,
+# delivery-unsupported) too; these tests exercise the compiler's own reporting.
+HUB_RULES = {"placement-api", "delivery-unsupported"}
+
+
 def load(root: Path) -> Repo:
     result = validate_repo(root)
-    assert result.ok, [p.format() for p in result.problems]
+    others = [p.format() for p in result.problems if p.rule not in HUB_RULES and p.severity.value == "error"]
+    assert not others, others
     assert result.repo is not None
     return result.repo
 

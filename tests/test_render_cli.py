@@ -77,7 +77,10 @@ def test_placement_rule_problems_exit_1(repo: Path, tmp_path: Path) -> None:
     result = run("render", "-C", repo, "--env", "dev", "-o", tmp_path / "out")
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert [line.split(":")[0] for line in lines] == ["workloads/sktime.yaml", "workloads/vibration.yaml"]
+    # validation reports it for every environment, before anything is compiled
+    assert [(line.split(":")[0], line.split(" goes in ")[1].split(":")[0]) for line in lines] == [
+        ("workloads/sktime.yaml", "dev"), ("workloads/sktime.yaml", "production"),
+        ("workloads/vibration.yaml", "dev"), ("workloads/vibration.yaml", "production")]
     assert all("error [placement-api]" in line for line in lines)
     assert not (tmp_path / "out").exists()
 
