@@ -11,11 +11,14 @@ Both sides run in this process, side by side, best of --repeat:
              `open().write()` calls into a fresh folder.
 
 Target: render / baseline <= 2.5. The whole-process `i4qew render` time is printed too.
+Outputs go to --out-dir (default: /dev/shm when it exists, a tmpfs): on a disk shared
+with other jobs, write-back stalls of 18,000 files swing either side by seconds.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -27,6 +30,17 @@ import benchlib
 from benchlib import figure, note, title
 
 TARGET_RATIO = 2.5
+# Stages of the render side, timed in one extra run (see benchlib.timed_stages).
+STAGES = (
+    ("i4qew.validation", "validate_repo", "validate_repo"),
+    ("i4qew.placement.inventory", "load_inventory", "load_inventory"),
+    ("i4qew.compile.render", "render_tree", "render_tree"),
+    ("i4qew.compile.hub", "compile_hub", "  hub resources"),
+    ("i4qew.placement.snapshot", "placement_files", "  placement snapshot + model index"),
+    ("i4qew.compile.chart", "compile_charts", "  charts"),
+    ("i4qew.compile.readme", "render_readme", "  README"),
+    ("i4qew.emit", "write_tree", "write_tree"),
+)
 
 
 def render_in_process(root: Path, env: str, dest: Path) -> dict[str, bytes]:
@@ -61,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     benchlib.add_fleet_args(ap)
     ap.add_argument("--env", default="dev")
+    shm = Path("/dev/shm")
+    ap.add_argument("--out-dir", type=Path, default=shm if shm.is_dir() and os.access(shm, os.W_OK) else None,
+                    help="where the outputs are written (default: /dev/shm if available, else the temp dir)")
     args = ap.parse_args(argv)
     title(f"render --env {args.env}: {args.workloads} workloads, {args.clusters} clusters")
     try:
@@ -68,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError as exc:
         return benchlib.missing(f"i4qew.compile.render.render_tree ({exc})")
     root = benchlib.fleet(benchlib.params_from(args))
-    work = Path(tempfile.mkdtemp(prefix="i4qew-bench-render-"))
+    work = Path(tempfile.mkdtemp(prefix="i4qew-bench-render-", dir=args.out_dir))
+    note(f"outputs written under {work}")
     try:
         dest = work / "out"
         t_render = t_base = float("inf")
@@ -90,6 +108,14 @@ def main(argv: list[str] | None = None) -> int:
         figure("baseline (load inputs + plain file writes of the same bytes)", t_base)
         ratio = t_render / t_base
         figure("ratio render / baseline", ratio, unit="x", target=f"<= {TARGET_RATIO}x", met=ratio <= TARGET_RATIO)
+        totals: dict[str, float] = {}
+        with benchlib.timed_stages(STAGES, totals):
+            render_in_process(root, args.env, dest)
+        shutil.rmtree(dest)
+        note("render stages (one more run):")
+        for _, _, label in STAGES:
+            if label in totals:
+                figure(f"  {label}", totals[label])
         if benchlib.has_command("render"):
             r = benchlib.run([*benchlib.i4qew(), "render", "-C", str(root), "--env", args.env,
                               "-o", str(dest), "--source-commit", "0" * 40])

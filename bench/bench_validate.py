@@ -11,13 +11,9 @@ Prints, best of --repeat runs: the interpreter's own start-up, `i4qew --version`
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import benchlib
 from benchlib import figure, note, title
@@ -36,34 +32,6 @@ STAGES = (
 )
 
 
-@contextmanager
-def timed_stages(totals: dict[str, float]) -> Iterator[None]:
-    saved: list[tuple[Any, str, Any]] = []
-    for module_name, attr, label in STAGES:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        original = getattr(module, attr, None)
-        if original is None:
-            continue
-
-        def wrapper(*a: Any, _f: Callable[..., Any] = original, _l: str = label, **k: Any) -> Any:
-            t0 = time.perf_counter()
-            try:
-                return _f(*a, **k)
-            finally:
-                totals[_l] = totals.get(_l, 0.0) + time.perf_counter() - t0
-
-        saved.append((module, attr, original))
-        setattr(module, attr, wrapper)
-    try:
-        yield
-    finally:
-        for module, attr, original in saved:
-            setattr(module, attr, original)
-
-
 def stages(root: Path, repeat: int) -> None:
     from i4qew.validation import validate_repo
 
@@ -72,7 +40,7 @@ def stages(root: Path, repeat: int) -> None:
     best_total = float("inf")
     for _ in range(max(1, repeat)):
         totals: dict[str, float] = {}
-        with timed_stages(totals):
+        with benchlib.timed_stages(STAGES, totals):
             t0 = time.perf_counter()
             validate_repo(root)
             total = time.perf_counter() - t0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
+import importlib
 import importlib.util
 import os
 import shutil
@@ -17,10 +18,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from fleet import FleetParams, generate, write
 
@@ -182,6 +183,38 @@ def best(repeat: int, fn: Callable[[], T]) -> tuple[float, T]:
         result = fn()
         times.append(time.perf_counter() - t0)
     return min(times), result
+
+
+@contextlib.contextmanager
+def timed_stages(stages: Sequence[tuple[str, str, str]], totals: dict[str, float]) -> Iterator[None]:
+    """Within the block, calls of each `module.function` add their wall time to totals[label].
+
+    Wraps the module attribute, so it times calls made through that name (a `from m import f`
+    executed inside a function body, or a call through the module). Missing names are skipped."""
+    saved: list[tuple[Any, str, Any]] = []
+    for module_name, attr, label in stages:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        original = getattr(module, attr, None)
+        if original is None:
+            continue
+
+        def wrapper(*a: Any, _f: Callable[..., Any] = original, _l: str = label, **k: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return _f(*a, **k)
+            finally:
+                totals[_l] = totals.get(_l, 0.0) + time.perf_counter() - t0
+
+        saved.append((module, attr, original))
+        setattr(module, attr, wrapper)
+    try:
+        yield
+    finally:
+        for module, attr, original in saved:
+            setattr(module, attr, original)
 
 
 def i4qew() -> list[str]:
