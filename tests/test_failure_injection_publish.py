@@ -9,6 +9,8 @@ fast-forward (the remote's reflog).
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from i4qew.gitops.git import GitFailed
 from i4qew.gitops.land import Outcome
 from i4qew.gitops.publish import PublishRequest, publish
 from i4qew.problems import UserError
-from tests.git_remote import Site, clean_environ, edit, git, site, workload_repo
+from tests.git_remote import Site, clean_environ, edit, git, make_bare, site, workload_repo
 from tests.test_failure_injection_support import (
     CuttingProxy,
     assert_forward_only,
@@ -131,6 +133,32 @@ def test_an_http_remote_failing_mid_push(tmp_path: Path, mode: str, die: bool, c
         faults.down = False
         again = run(work, environ=clean_environ(**env))
         assert again.status == ("unchanged" if mode == "lost-reply" else "published")
+        assert_new_state(bare, work, old, tmp_path)
+
+
+@pytest.mark.parametrize("server_then", ["cut", "lost-reply"])
+def test_a_publish_killed_during_its_push(tmp_path: Path, server_then: str) -> None:
+    """SIGKILL while the remote holds our pack; the remote then drops it, or applies it."""
+    env = {"I4QEW_PUSH_TOKEN": TOKEN}
+    with faulty_http_git(tmp_path / "srv", "oauth2", TOKEN) as (server, faults):
+        bare = server.bare("workloads.git")
+        work = workload_repo(tmp_path / "work", str(make_bare(tmp_path / "seed.git")))
+        git(work, "remote", "set-url", "origin", server.url("workloads.git"))
+        run(work, environ=clean_environ(**env))
+        old = git(bare, "rev-parse", "acm-dev")
+        edit(work, *BUMP, push=False)
+        faults.mode, faults.after_hold = "hold", server_then
+        proc = start_cli(work, ["publish", "--env", "dev"], env)
+        assert faults.held.wait(60), "the push never arrived"
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=60)
+        faults.release.set()  # the server goes on with what it holds, its client gone
+        assert faults.done.wait(60)
+        now = git(bare, "rev-parse", "acm-dev")
+        assert now == old if server_then == "cut" else git(bare, "rev-parse", f"{now}^") == old  # old or new
+        assert_intact(bare)
+        again = run(work, environ=clean_environ(**env))
+        assert again.status == ("published" if server_then == "cut" else "unchanged"), again.lines
         assert_new_state(bare, work, old, tmp_path)
 
 

@@ -158,6 +158,7 @@ class Faults:
     down: bool = False
     held: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = field(default_factory=threading.Event)  # the fault is over
     faults_made: int = 0
 
 
@@ -204,6 +205,7 @@ def _handler_for(faults: Faults) -> type[_CgiHandler]:
             self._hang_up()
             if faults.die:
                 faults.down = True
+            faults.done.set()
             return None
 
         def finish(self) -> None:
