@@ -9,5 +9,6 @@
     source.py    the source commit's inputs and their fingerprint
     remote.py    ls-remote / fetch / push and their failures (exit 4)
     credentials.py  tokens only through the environment; redaction
+    testhooks.py  TEST-ONLY: I4QEW_TEST_PAUSE_BEFORE_PUSH pauses a run between commit and push
 See docs/gitops.md.
 """
