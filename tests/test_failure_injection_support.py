@@ -322,11 +322,12 @@ def assert_not_in_files(roots: Iterable[Path], forms: Iterable[str]) -> int:
     return count
 
 
-def assert_not_in_repo(repo: Path, forms: Iterable[str]) -> None:
-    """Not in any object (decompressed: commit messages, trees, blobs) nor the git config."""
+def assert_not_in_repo(repo: Path, forms: Iterable[str], env: dict[str, str] | None = None) -> None:
+    """Not in any object (decompressed: commit messages, trees, blobs) nor the git config
+    (all of it, as `git config --list --show-origin` sees it with `env`'s HOME)."""
     objects = subprocess.run(["git", "cat-file", "--batch-all-objects", "--batch"], cwd=repo,
                              capture_output=True, check=True).stdout
-    config = git(repo, "config", "--list", "--show-origin")
+    config = git(repo, "config", "--list", "--show-origin", env=env)
     for form in forms:
         assert form.encode() not in objects, f"{form!r} found in an object of {repo}"
         assert form not in config, f"{form!r} found in the git config of {repo}"

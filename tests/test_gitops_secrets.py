@@ -12,6 +12,7 @@ the test's folder (HOME with a `store` credential helper and TMPDIR included).
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import subprocess
@@ -73,7 +74,8 @@ class World:
         for what, text in self.outputs:
             assert_not_in_text(text, forms, what)
         for repo in (self.work, self.bare):
-            assert_not_in_repo(repo, forms)
+            assert_not_in_repo(repo, forms, self.env)
+        assert "credential.helper=store" in git(self.work, "config", "--list", env=self.env)
         assert assert_not_in_files([self.tmp], forms) > 100
 
 
@@ -112,7 +114,6 @@ def test_failing_publishes_leak_no_token(w: World) -> None:
         line = w.finish(what, proc, 4)
         assert ("cannot reach" if what == "unreachable remote" else "refused authentication") in line, line
     # the wrong secrets did reach the server, as Basic auth headers: the checks below can fail
-    import base64
     sent = {base64.b64encode(f"{u}:{p}".encode()).decode()
             for u, p in (("oauth2", WRONG), ("gitlab-ci-token", JOB), (URL_USER, PASSWORD))}
     assert sent <= {h.removeprefix("Basic ") for h in w.server.auth_headers}
@@ -165,6 +166,13 @@ def test_failing_promotions_leak_no_token(w: World) -> None:
     killed = kill_before_push(w.work, ["promote", "--from", "dev", "--to", "production"], w.tmp / "gate",
                               {**w.env, "I4QEW_PUSH_TOKEN": PUSH})
     w.outputs.append(("promotion killed before its push", killed.stdout + killed.stderr))
+    w.faults.mode, w.faults.after_hold = "hold", "cut"
+    proc = w.start(["promote", "--from", "dev", "--to", "production"], I4QEW_PUSH_TOKEN=PUSH)
+    assert w.faults.held.wait(60), "the push never arrived"
+    os.killpg(proc.pid, signal.SIGKILL)
+    w.faults.release.set()
+    w.finish("promotion killed during its push", proc, -signal.SIGKILL)
+    assert w.faults.done.wait(60) and git(w.bare, "for-each-ref", "refs/heads/production") == ""
     out = w.finish("promote", w.start(["promote", "--from", "dev", "--to", "production"], I4QEW_GITLAB_TOKEN=PUSH), 0)
     assert "promoted production" in out
     w.check()
