@@ -87,6 +87,7 @@ def test_a_git_daemon_dying_inside_the_pack_exits_4_and_the_next_run_lands(s: Si
     assert done.returncode == 4, done.stdout + done.stderr
     line = one_error_line(done.stderr)
     assert "cannot reach the git remote origin" in line and "while pushing acm-dev" in line, line
+    assert line.endswith("whether acm-dev was updated is unknown: run it again (a push lands whole or not at all)")
     assert s.branch("acm-dev") == old  # the old state: no half ref, no half pack
     assert_intact(s.bare)
     proxy.revive()
@@ -126,6 +127,7 @@ def test_an_http_remote_failing_mid_push(tmp_path: Path, mode: str, die: bool, c
         if code == 4:
             line = one_error_line(err)
             assert "cannot reach the git remote origin" in line and "while pushing acm-dev" in line, line
+            assert ("whether acm-dev was updated is unknown" in line) == die, line
             assert TOKEN not in out + err
         else:
             assert f"published acm-dev {now[:12]}" in out

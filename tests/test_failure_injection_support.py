@@ -285,8 +285,9 @@ class CuttingProxy:
         upstream.close()
 
     def kill(self) -> None:
-        with suppress(OSError):
-            self._listener.close()
+        with suppress(OSError):  # shutdown first: a bare close leaves the blocked accept() listening
+            self._listener.shutdown(socket.SHUT_RDWR)
+        self._listener.close()
 
     def revive(self) -> None:
         self._listener = socket.create_server(("127.0.0.1", self.port))

@@ -128,8 +128,9 @@ class Remote:
                 raise failure
             try:
                 now = self.head(branch)
-            except RemoteError:
-                raise failure from None
+            except RemoteError:  # gone before it could tell: the push may or may not have landed
+                raise RemoteError(f"{failure}; whether {branch} was updated is unknown: run it again "
+                                  "(a push lands whole or not at all)") from None
             if now == oid:
                 return Pushed.OK
             if now != built_on:
