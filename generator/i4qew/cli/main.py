@@ -4,11 +4,13 @@ never pays for Jinja2, GitPython or python-gitlab at start-up."""
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
 
 from i4qew import __version__
+from i4qew.problems import ExitCode
 
 # command name -> module under i4qew.cli exposing `command`
 COMMANDS: dict[str, str] = {
@@ -45,4 +47,13 @@ def cli() -> None:
 
 def main() -> None:
     # click exits 2 on usage errors, which is the spec's code for them.
-    sys.exit(cli.main(prog_name="i4qew", standalone_mode=True))
+    try:
+        sys.exit(cli.main(prog_name="i4qew", standalone_mode=True))
+    except Exception as exc:
+        # A bug must still end in one line, never a traceback: its text could quote
+        # a user's value or a token, so only the exception's type is named.
+        if os.environ.get("I4QEW_DEBUG"):
+            raise
+        click.echo(f"i4qew: internal error ({type(exc).__name__}); please report it "
+                   "(set I4QEW_DEBUG=1 for details)", err=True)
+        sys.exit(ExitCode.PROBLEMS)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from i4qew.load.files import decode, inside
+from i4qew.load.files import decode, has_unsafe_char, inside
 from i4qew.model import Repo
 from i4qew.problems import Problem
+from i4qew.rules.walk import shorten
 
 MAX_CONFIG_BYTES = 512 * 1024  # a ConfigMap holds at most 1 MiB in total
 
@@ -24,6 +25,28 @@ def _symlink_on_the_way(root: Path, rel: PurePosixPath) -> bool:
     return False
 
 
+def _read(root: Path, rel: PurePosixPath, ref: str) -> str:
+    """The file's text; raises _Refused with the rest of the sentence saying why not."""
+    target = root / rel
+    if _symlink_on_the_way(root, rel) or not inside(root, target):
+        raise _Refused(" is or passes through a symlink; i4qew reads no symlinks")
+    if target.is_dir():
+        raise _Refused(" is a folder; name one file per config entry")
+    if not target.is_file():
+        raise _Refused(" does not exist in the repository")
+    size = target.stat().st_size
+    if size > MAX_CONFIG_BYTES:
+        raise _Refused(f" is {size:,} bytes; a ConfigMap file may be at most {MAX_CONFIG_BYTES:,}")
+    got = decode(ref, target.read_bytes())
+    if isinstance(got, Problem):
+        raise _Refused(f": {got.message}")
+    return got.text
+
+
+class _Refused(Exception):
+    pass
+
+
 def read_config_files(root: Path, repo: Repo) -> tuple[dict[str, str], list[Problem]]:
     files: dict[str, str] = {}
     problems: list[Problem] = []
@@ -31,27 +54,21 @@ def read_config_files(root: Path, repo: Repo) -> tuple[dict[str, str], list[Prob
         config = w.spec.get("config") or {}
         for name, ref in sorted((config.get("files") or {}).items()):
             path = ("spec", "config", "files", name)
+            shown = repr(shorten(ref, 200))
             rel = PurePosixPath(ref)
             if rel.is_absolute() or ".." in rel.parts or "\\" in ref or not ref:
-                problems.append(w.doc.problem(path, "config-file", f"{ref!r} must be a relative path inside the repository, without '..'"))
+                problems.append(w.doc.problem(path, "config-file", f"{shown} must be a relative path inside the repository, without '..'"))
                 continue
-            target = root / rel
-            if _symlink_on_the_way(root, rel) or not inside(root, target):
-                problems.append(w.doc.problem(path, "config-file", f"{ref!r} is or passes through a symlink; i4qew reads no symlinks"))
+            if has_unsafe_char(ref):
+                problems.append(w.doc.problem(path, "config-file", f"{shown} holds a control, line-break or bidi character; rename the file"))
                 continue
-            if target.is_dir():
-                problems.append(w.doc.problem(path, "config-file", f"{ref!r} is a folder; name one file per config entry"))
-                continue
-            if not target.is_file():
-                problems.append(w.doc.problem(path, "config-file", f"{ref!r} does not exist in the repository"))
-                continue
-            size = target.stat().st_size
-            if size > MAX_CONFIG_BYTES:
-                problems.append(w.doc.problem(path, "config-file", f"{ref!r} is {size:,} bytes; a ConfigMap file may be at most {MAX_CONFIG_BYTES:,}"))
-                continue
-            got = decode(ref, target.read_bytes())
-            if isinstance(got, Problem):
-                problems.append(w.doc.problem(path, "config-file", f"{ref!r}: {got.message}"))
-                continue
-            files[str(rel)] = got.text
+            try:
+                files[str(rel)] = _read(root, rel, ref)
+            except _Refused as why:
+                problems.append(w.doc.problem(path, "config-file", f"{shown}{why}"))
+            except (OSError, ValueError) as exc:
+                # a name too long for the file system, a NUL byte, no permission:
+                # the user's to fix, never a crash (strerror: no path echoed)
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a usable path"
+                problems.append(w.doc.problem(path, "config-file", f"{shown} cannot be read: {reason}"))
     return files, problems

@@ -40,6 +40,36 @@ _WIDE_BOMS = (
 )
 
 
+# Characters a file or folder name must not carry into a problem line or a generated
+# file: line breaks would forge report lines (and comment lines of values.yaml), bidi
+# controls reorder what a reviewer reads, and a lone surrogate is a byte that is not
+# UTF-8 (how Python hands over such a name).
+_UNSAFE_NAME = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\udc80-\udcff]")
+
+
+def _escape(m: re.Match[str]) -> str:
+    o = ord(m.group())
+    return f"\\x{o - 0xDC00:02x}" if 0xDC80 <= o <= 0xDCFF else f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}"
+
+
+def has_unsafe_char(name: str) -> bool:
+    return _UNSAFE_NAME.search(name) is not None
+
+
+def printable(path: str) -> str:
+    """`path` with every character that is unsafe in a one-line report escaped."""
+    return _UNSAFE_NAME.sub(_escape, path)
+
+
+def unsafe_name(root: Path, path: Path, what: str) -> Problem | None:
+    """The problem of a file or folder whose name cannot be shown or written safely."""
+    rel = _rel(root, path)
+    if not _UNSAFE_NAME.search(rel):
+        return None
+    return error(printable(rel), 1, 1, "unsafe-path",
+                 f"the {what} name is not UTF-8 or holds a control, line-break or bidi character; rename it")
+
+
 @dataclass(frozen=True, slots=True)
 class SourceText:
     """A file's text, with the repo-relative POSIX path used in every message."""
@@ -81,7 +111,10 @@ def discover(root: Path, dirs: tuple[str, ...]) -> tuple[list[Path], list[Proble
         for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
             here = Path(dirpath)
             for d in list(dirnames):
-                if (here / d).is_symlink():
+                if (bad := unsafe_name(root, here / d, "folder")) is not None:
+                    problems.append(bad)
+                    dirnames.remove(d)
+                elif (here / d).is_symlink():
                     problems.append(error(_rel(root, here / d), 1, 1, "unsafe-path",
                                           "symlinked folder refused: declarations must be plain files inside the repository"))
                     dirnames.remove(d)
@@ -90,6 +123,9 @@ def discover(root: Path, dirs: tuple[str, ...]) -> tuple[list[Path], list[Proble
                 if not f.endswith(YAML_SUFFIXES):
                     continue
                 p = here / f
+                if (bad := unsafe_name(root, p, "file")) is not None:
+                    problems.append(bad)
+                    continue
                 if p.is_symlink():
                     where = "" if inside(root, p) else " (this one points outside the repository)"
                     problems.append(error(_rel(root, p), 1, 1, "unsafe-path",

@@ -23,6 +23,10 @@ from i4qew.problems import Problem, error
 # a billion-laughs file trips it after microseconds instead of gigabytes.
 MAX_ALIAS_EVENTS = 100_000
 MAX_DEPTH = 64
+# The node budget counts nodes, not their size: a 100 KB file whose long string is
+# replayed a thousand times would be 100 MB of values.yaml. Without aliases a file's
+# strings are at most as long as its text, so any excess over that is alias growth.
+MAX_ALIAS_GROWTH = 1024 * 1024
 _LIMITS = yaml_rs.AliasLimits(
     max_total_replayed_events=MAX_ALIAS_EVENTS,
     max_replay_stack_depth=MAX_DEPTH,
@@ -61,10 +65,19 @@ def parse(path: str, text: str) -> Parsed | Problem:
         line, col = _offset_position(text, m.start()) if m else (1, 1)
         return error(path, line, col, "yaml-syntax", "number literal too long; quote it if it is text")
     docs = _documents(text, result)
+    issues: list[list[Issue]] = []
+    remaining = len(text) + MAX_ALIAS_GROWTH
     try:
-        issues = [inspect(d) for d in docs]
+        for d in docs:
+            found, used = _inspect(d, 20, remaining)
+            issues.append(found)
+            remaining -= used
     except _TooDeep:
         return error(path, 1, 1, "yaml-syntax", f"nesting deeper than {MAX_DEPTH} levels")
+    except _TooBig:
+        return error(path, 1, 1, "yaml-alias-limit",
+                     f"aliases add more than {MAX_ALIAS_GROWTH // 1024 // 1024} MiB of text to the file "
+                     "(a long string repeated by aliases?); refused")
     return Parsed(path, text, docs, issues)
 
 
@@ -102,12 +115,25 @@ def inspect(value: Any, limit: int = 20) -> list[Issue]:
     """(key path, at the key?, message) for what YAML allows but a declaration cannot
     hold: keys that are not strings (`1: x`, `true: x`, `? [a, b]`), integers beyond
     64 bits, `.nan` and `.inf`; JSON Schema and every later stage assume none occurs.
-    Raises _TooDeep past MAX_DEPTH levels. One pass over every node of every file:
-    the path is kept in one list and copied only for a finding."""
+    Raises _TooDeep past MAX_DEPTH levels."""
+    return _inspect(value, limit, None)[0]
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _inspect(value: Any, limit: int, budget: int | None) -> tuple[list[Issue], int]:
+    """`inspect`, and the characters of all strings (keys and values, each alias
+    counted where it is replayed); raises _TooBig when they exceed `budget`. One pass
+    over every node of every file: the path is kept in one list and copied only for
+    a finding."""
     found: list[Issue] = []
     path: list[Any] = []
+    size = 0
 
     def walk(v: Any, depth: int) -> None:
+        nonlocal size
         if depth > MAX_DEPTH:
             raise _TooDeep
         t = type(v)
@@ -115,13 +141,19 @@ def inspect(value: Any, limit: int = 20) -> list[Issue]:
             for k, x in v.items():
                 if type(k) is not str:
                     found.append(_key_issue((*path, k), k))
-                elif type(x) is not str:
+                    continue
+                size += len(k)
+                if type(x) is str:
+                    size += len(x)
+                else:
                     path.append(k)
                     walk(x, depth + 1)
                     path.pop()
         elif t is list:
             for i, x in enumerate(v):
-                if type(x) is not str:
+                if type(x) is str:
+                    size += len(x)
+                else:
                     path.append(i)
                     walk(x, depth + 1)
                     path.pop()
@@ -130,9 +162,16 @@ def inspect(value: Any, limit: int = 20) -> list[Issue]:
         elif t is float and not math.isfinite(v):
             shown = ".nan" if v != v else (".inf" if v > 0 else "-.inf")
             found.append((tuple(path), False, f"{shown} is not a finite number; quote it if it is text"))
+        if budget is not None and size > budget:
+            raise _TooBig
 
-    walk(value, 0)
-    return found[:limit]
+    if type(value) is str:
+        size = len(value)
+    else:
+        walk(value, 0)
+    if budget is not None and size > budget:
+        raise _TooBig
+    return found[:limit], size
 
 
 def _key_issue(path: tuple[Any, ...], k: Any) -> Issue:

@@ -26,6 +26,7 @@ from i4qew.load.files import (
     decode,
     inside,
     read_text,
+    unsafe_name,
 )
 from i4qew.load.yamlio import parse
 from i4qew.placement.inventory import Cluster, Inventory, Origin
@@ -47,7 +48,10 @@ def _discover(root: Path, out: list[Problem]) -> list[Path]:
     for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
         here = Path(dirpath)
         for d in list(dirnames):
-            if (here / d).is_symlink():
+            if (bad := unsafe_name(root, here / d, "folder")) is not None:
+                out.append(bad)
+                dirnames.remove(d)
+            elif (here / d).is_symlink():
                 out.append(error((here / d).relative_to(root).as_posix(), 1, 1, "unsafe-path",
                                  "symlinked folder refused: the inventory must be plain files inside the repository"))
                 dirnames.remove(d)
@@ -55,6 +59,9 @@ def _discover(root: Path, out: list[Problem]) -> list[Path]:
         for f in sorted(filenames):
             p = here / f
             if not f.endswith(SUFFIXES):
+                continue
+            if (bad := unsafe_name(root, p, "file")) is not None:
+                out.append(bad)
                 continue
             if p.is_symlink():
                 out.append(error(p.relative_to(root).as_posix(), 1, 1, "unsafe-path",

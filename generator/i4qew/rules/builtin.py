@@ -8,7 +8,8 @@ from i4qew.rules.registry import describe
 describe("repository-missing", "the repository root holds an i4qew.yaml", stage="load",
          passing="i4qew.yaml at the root of the repository",
          failing="no i4qew.yaml (run `i4qew init` to create one)")
-describe("unsafe-path", "declarations are plain files inside the repository: symlinks are refused, not followed",
+describe("unsafe-path", "declarations are plain files inside the repository: symlinks are refused, not followed; "
+         "file and folder names are UTF-8 without control, line-break or bidi characters",
          stage="load",
          passing="workloads/app.yaml   # a regular file",
          failing="workloads/app.yaml -> ../../etc/app.yaml   # a symlink")
@@ -25,7 +26,8 @@ describe("encoding", "files are UTF-8 text: no NUL bytes, no invalid UTF-8, no U
 describe("yaml-syntax", "files parse as YAML 1.2 (tabs never indent; nesting at most 64 levels)", stage="load",
          passing="spec:\n  replicas: 2",
          failing="spec:\n\treplicas: 2   # a tab indents")
-describe("yaml-alias-limit", "aliases expand to at most 100,000 nodes: alias bombs are refused before they expand",
+describe("yaml-alias-limit", "aliases expand to at most 100,000 nodes and add at most 1 MiB of text to a file: "
+         "alias bombs are refused before they reach a check or a chart",
          stage="load",
          passing="defaults: &d {cpu: 100m}\nrequests: *d",
          failing='a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'

@@ -1,0 +1,127 @@
+"""Regression tests for the bugs the hostile corpus found (one test per fix, named for it).
+
+Each input here once crashed i4qew, leaked a value, or produced output Kubernetes would
+refuse; docs/hostile-input.md lists them with their commits.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from i4qew.problems import Problem
+from i4qew.validation import validate_repo
+from tests.hostile.repo import as_yaml, kitchen_sink, workload, write_repo
+from tests.hostile.runner import LINE, run_i4qew
+
+
+def problems(root: Path) -> list[Problem]:
+    return validate_repo(root).problems
+
+
+def lines(root: Path) -> list[str]:
+    return [p.format() for p in problems(root)]
+
+
+# --- config.files references the file system cannot take -----------------------------------------
+
+@pytest.mark.parametrize(("ref", "says"), [
+    ("x" * 300, "cannot be read: File name too long"),
+    ("workloads/files/" + "y" * 5000, "cannot be read: File name too long"),
+    ("workloads/files/a\0b", "holds a control, line-break or bidi character"),
+    ("workloads/files/app.conf\n", "holds a control, line-break or bidi character"),
+])
+def test_config_file_reference_the_file_system_refuses(tmp_path: Path, ref: str, says: str) -> None:
+    doc = kitchen_sink()
+    doc["spec"]["config"]["files"]["app.conf"] = ref
+    found = lines(write_repo(tmp_path, {"workloads/sink.yaml": as_yaml(doc)}))
+    assert len(found) == 1 and "error [config-file]" in found[0] and says in found[0], found
+    assert len(found[0]) < 400  # the reference is shortened, not echoed whole
+
+
+# --- file and folder names that would forge report lines or break the writer ------------------------
+
+MINIMAL = as_yaml(workload("app"))
+
+
+def test_a_newline_in_a_file_name_cannot_forge_problem_lines(tmp_path: Path) -> None:
+    forged = "x\napp.yaml:1:1: error [forged] hi\n#.yaml"
+    root = write_repo(tmp_path / "repo", {f"workloads/{forged}": MINIMAL})
+    done = run_i4qew("validate", "-C", str(root))
+    assert done.returncode == 1
+    out = done.stdout.splitlines()
+    assert not any(line.startswith("app.yaml") for line in out)
+    assert out[0] == ("workloads/x\\x0aapp.yaml:1:1: error [forged] hi\\x0a#.yaml:1:1: error [unsafe-path] "
+                      "the file name is not UTF-8 or holds a control, line-break or bidi character; rename it")
+
+
+def test_a_newline_in_a_file_name_never_reaches_values_yaml(tmp_path: Path) -> None:
+    root = write_repo(tmp_path / "repo", {"workloads/x\nreplicas: 1000\n#.yaml": MINIMAL})
+    done = run_i4qew("render", "-C", str(root), "--env", "dev", "-o", str(tmp_path / "out"))
+    assert done.returncode == 1 and "[unsafe-path]" in done.stdout
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("name", "shown"), [
+    (b"workloads/\xff\xfe.yaml", "workloads/\\xff\\xfe.yaml"),
+    (b"workloads/\xe2\x80\xaeevil.yaml", "workloads/\\u202eevil.yaml"),  # RIGHT-TO-LEFT OVERRIDE
+    (b"workloads/d\x1b[31m/app.yaml", "workloads/d\\x1b[31m"),  # a terminal escape in a folder name
+    (b"clusters/\xff.yaml", "clusters/\\xff.yaml"),
+])
+def test_unsafe_names_are_refused_and_shown_escaped(tmp_path: Path, name: bytes, shown: str) -> None:
+    root = write_repo(tmp_path / "repo", {"workloads/app.yaml": MINIMAL})
+    target = os.fsencode(root) + b"/" + name
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    with open(target, "wb") as f:
+        f.write(MINIMAL.encode())
+    for command in (["validate"], ["render", "--env", "dev", "-o", str(tmp_path / "out")]):
+        done = run_i4qew(*command, "-C", str(root))
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert f"{shown}:1:1: error [unsafe-path] " in done.stdout
+        assert "Traceback" not in done.stdout + done.stderr and not done.stderr
+        assert all(LINE.match(line) for line in done.stdout.splitlines()[:-1] if command == ["validate"])
+
+
+# --- aliases that multiply text instead of nodes ---------------------------------------------------
+
+def _amplified(copies: int, size: int = 100_000) -> str:
+    text = "x" * size
+    refs = ", ".join(["*a"] * copies)
+    return (f"apiVersion: edge.i4q.eu/v1alpha1\nkind: Workload\nmetadata: {{name: app, namespace: plant}}\n"
+            f"spec:\n  image: registry.example.com/plant/app:1.0.0\n  placement: edge\n"
+            f'  args: [&a "{text}", {refs}]\n')
+
+
+def test_a_long_string_repeated_by_aliases_is_refused(tmp_path: Path) -> None:
+    # 100 KB of file, 100 MB of values.yaml before the fix (and minutes of validation)
+    root = write_repo(tmp_path, {"workloads/app.yaml": _amplified(1000)})
+    assert lines(root) == ["workloads/app.yaml:1:1: error [yaml-alias-limit] aliases add more than 1 MiB of text "
+                           "to the file (a long string repeated by aliases?); refused"]
+
+
+def test_aliases_that_add_less_than_the_budget_are_fine(tmp_path: Path) -> None:
+    root = write_repo(tmp_path, {"workloads/app.yaml": _amplified(9)})
+    assert lines(root) == []
+
+
+# --- a bug in any command ends in one line -------------------------------------------------------
+
+def test_an_internal_error_in_render_is_one_line_without_its_text(tmp_path: Path) -> None:
+    """The guard in cli.main: the exception's text may quote a value or a token."""
+    root = write_repo(tmp_path / "repo", {"workloads/app.yaml": MINIMAL})
+    code = ("import sys, i4qew.compile.render as r\n"
+            "def boom(*a, **k): raise RuntimeError('glpat-SECRETSECRETSECRET12')\n"
+            "r.render_tree = boom\n"
+            "from i4qew.cli.main import main\n"
+            f"sys.argv = ['i4qew', 'render', '-C', {str(root)!r}, '--env', 'dev', '-o', {str(tmp_path / 'o')!r}]\n"
+            "main()\n")
+    env = {k: v for k, v in os.environ.items() if k != "I4QEW_DEBUG"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env, check=False)
+    assert done.returncode == 1
+    assert done.stderr == ("i4qew: internal error (RuntimeError); please report it "
+                           "(set I4QEW_DEBUG=1 for details)\n")
+    assert "glpat" not in done.stdout + done.stderr
