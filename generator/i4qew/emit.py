@@ -11,18 +11,22 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 
 class UnsafePath(ValueError):
     pass
 
 
-def check_relative(path: str) -> PurePosixPath:
-    p = PurePosixPath(path)
-    if not path or p.is_absolute() or any(part in ("..", "") for part in path.split("/")) or "\\" in path or "\0" in path:
+def check_relative(path: str) -> str:
+    """`path` when it is a relative POSIX path that stays inside the output folder.
+
+    Plain string checks: this runs once per generated file (18,000 at 2,000
+    workloads), where PurePosixPath parsing cost more than the write itself."""
+    if (not path or path[0] == "/" or "\\" in path or "\0" in path
+            or any(part in ("..", "", ".") for part in path.split("/"))):
         raise UnsafePath(f"refusing to write {path!r}: paths must stay inside the output folder")
-    return p
+    return path
 
 
 GENERATED_MARKER = "<!-- i4qew:generated -->"
@@ -50,10 +54,14 @@ def write_tree(tree: Mapping[str, bytes], dest: Path) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
     try:
+        root = str(staging)
+        made: set[str] = {""}
         for rel, data in zip(rels, tree.values(), strict=True):
-            target = staging.joinpath(*rel.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "wb") as fh:
+            folder = rel.rpartition("/")[0]
+            if folder not in made:
+                os.makedirs(f"{root}/{folder}", exist_ok=True)
+                made.add(folder)
+            with open(f"{root}/{rel}", "wb") as fh:
                 fh.write(data)
         if dest.exists():
             old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
