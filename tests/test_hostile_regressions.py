@@ -125,3 +125,32 @@ def test_an_internal_error_in_render_is_one_line_without_its_text(tmp_path: Path
     assert done.stderr == ("i4qew: internal error (RuntimeError); please report it "
                            "(set I4QEW_DEBUG=1 for details)\n")
     assert "glpat" not in done.stdout + done.stderr
+
+
+# --- objects the API server would refuse ------------------------------------------------------------
+
+def test_a_configmap_over_one_mebibyte_is_refused(tmp_path: Path) -> None:
+    doc = kitchen_sink()
+    doc["spec"]["config"] = {"mountPath": "/etc/app", "data": {"inline.txt": "x" * 600_000},
+                             "files": {"a.bin": "workloads/files/a.txt"}}
+    root = write_repo(tmp_path, {"workloads/sink.yaml": as_yaml(doc), "workloads/files/a.txt": "y" * 500_000})
+    assert [line for line in lines(root) if "[object-size]" in line] == [
+        "workloads/sink.yaml:95:3: error [object-size] the ConfigMap would hold 1,100,015 bytes (config.data and "
+        "config.files); Kubernetes allows at most 1,048,576: mount large files from the model volume or an image instead"]
+    # 10 + 600,000 + 5 + 500,000 bytes of keys and values; 548,561 fit
+    doc["spec"]["config"]["data"]["inline.txt"] = "x" * 548_561
+    assert lines(write_repo(tmp_path, {"workloads/sink.yaml": as_yaml(doc)})) == []
+
+
+@pytest.mark.parametrize(("spec", "says"), [
+    ({"rollout": {"maxSurge": "1"}}, "rollout.maxSurge '1' must be a whole number or a percentage like 25%"),
+    ({"rollout": {"maxSurge": "{{ fail \"boom\" }}"}}, "must be a whole number or a percentage"),
+    ({"env": [{"name": "A", "valueFrom": {"configMapKeyRef": {"name": "c", "key": "{{ .Release.Name }}"}}}]},
+     "ConfigMap key '{{ .Release.Name }}' must consist of letters"),
+    ({"ingress": {"path": "/a", "annotations": {"x" * 64: "v"}}, "service": {"port": 80}},
+     "name part must be at most 63 characters (has 64)"),
+])
+def test_values_kubernetes_refuses_are_problems(tmp_path: Path, spec: dict[str, object], says: str) -> None:
+    doc = workload("app", {"image": "registry.example.com/plant/app:1.0.0", "placement": "edge", **spec})
+    found = lines(write_repo(tmp_path, {"workloads/app.yaml": as_yaml(doc)}))
+    assert len(found) == 1 and says in found[0], found

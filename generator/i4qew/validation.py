@@ -73,7 +73,7 @@ def validate_repo(root: Path) -> Validation:
             valid.append(doc)
     if any(p.path == REPOSITORY_FILE and p.severity is Severity.ERROR for p in problems) and not repo_docs:
         # Without valid repository settings nothing below can be judged fairly.
-        return Validation(None, sort_problems(problems), loaded.files)
+        return Validation(None, sort_problems(_masked(problems)), loaded.files)
     repo = build_repo(repo_docs[0] if repo_docs else None, valid, problems, frozenset(declared))
     files, file_problems = read_config_files(root, repo)
     problems.extend(file_problems)
@@ -83,7 +83,20 @@ def validate_repo(root: Path) -> Validation:
     from i4qew.placement.checks import inventory_problems
 
     problems.extend(inventory_problems(root, repo))
-    return Validation(repo, sort_problems(problems), loaded.files)
+    return Validation(repo, sort_problems(_masked(problems)), loaded.files)
+
+
+def _masked(problems: list[Problem]) -> list[Problem]:
+    """Problems whose messages quote no credential: a rule that echoes a name or a path
+    (a Secret name, an image, a file reference) may be echoing a pasted token, and
+    plaintext-secret reports it without printing it."""
+    from i4qew.rules.secrets import mask_credentials
+
+    out = []
+    for p in problems:
+        masked = mask_credentials(p.message)
+        out.append(p if masked == p.message else dataclasses.replace(p, message=masked))
+    return out
 
 
 # A reference rule, and the folder whose unreadable files may hold its target.

@@ -133,7 +133,7 @@ def kitchen_sink(name: str = "sink", variant: int = 0) -> dict[str, Any]:
                     "path": "/app", "host": "dev.example.com", "className": "traefik", "servicePort": "http",
                     "tlsSecretName": "dev-tls", "annotations": {"example.com/note": "dev"},
                 },
-                "rollout": {"maxUnavailable": "0", "maxSurge": "1"},
+                "rollout": {"maxUnavailable": "0%", "maxSurge": "50%"},
                 "placement": "edge",
             },
         },

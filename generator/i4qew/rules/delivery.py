@@ -3,11 +3,13 @@ learns about it before a publish does."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from i4qew.model import Repo
 from i4qew.problems import Problem
 from i4qew.rules.registry import describe, rule
+from i4qew.rules.walk import shorten
 
 
 @rule(
@@ -38,6 +40,28 @@ def check_delivery(repo: Repo) -> Iterator[Problem]:
     envs = repo.repository.environments
     if envs:
         yield from (p for p in repository_problems(repo, envs[0].name) if p.rule == "delivery-unsupported")
+
+
+# What ACM's Git channel can clone: http(s)/ssh/git URLs or scp-like `git@host:path`.
+_GIT_URL = re.compile(r"(?:(?:https?|ssh|git)://[^\s/?#]+(?:/[^\s]*)?|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+)")
+
+
+@rule(
+    "git-url",
+    "spec.git.url is a URL ACM can clone (https://, http://, ssh://, git:// or git@host:path), one line "
+    "without spaces or control characters",
+    passing="git: {url: https://gitlab.example.com/plant/edge.git}",
+    failing="git: {url: gitlab.example.com/plant/edge}",
+)
+def check_git_url(repo: Repo) -> Iterator[Problem]:
+    doc = repo.repository.doc
+    if doc is None:
+        return
+    url = doc.data["spec"]["git"]["url"]
+    if not _GIT_URL.fullmatch(url) or any(not ch.isprintable() for ch in url):
+        yield doc.problem(("spec", "git", "url"), "git-url",
+                          f"git url {shorten(url)!r} is not a URL ACM can clone: use https://host/group/project.git "
+                          "(or ssh://, git@host:group/project.git), without spaces or line breaks")
 
 
 # Ids reported by the placement checks over the inventory (placement/checks.py),

@@ -9,6 +9,7 @@ from i4qew import k8s_names
 from i4qew.load.documents import Document
 from i4qew.model import Repo
 from i4qew.problems import Problem
+from i4qew.rules.mounts import configmap_key_problem
 from i4qew.rules.registry import rule
 from i4qew.rules.walk import KeyPath, shorten, variants
 
@@ -25,9 +26,28 @@ def _documents(repo: Repo) -> Iterator[Document]:
     yield from (m.doc for m in repo.models.values())
 
 
+def _annotations(doc: Document) -> Iterator[tuple[KeyPath, dict[str, Any]]]:
+    """Every map of annotations a declaration writes onto a Kubernetes object."""
+    meta = doc.data["metadata"]
+    if meta.get("annotations"):
+        yield ("metadata", "annotations"), meta["annotations"]
+    if doc.kind != "Workload":
+        return
+    spec = doc.data["spec"]
+    if (spec.get("service") or {}).get("annotations"):
+        yield ("spec", "service", "annotations"), spec["service"]["annotations"]
+    places = [(("spec", "ingress"), spec.get("ingress"))] + [
+        (("spec", "environments", env, "ingress"), (over or {}).get("ingress"))
+        for env, over in sorted((spec.get("environments") or {}).items())]
+    for path, ingress in places:
+        if isinstance(ingress, dict) and ingress.get("annotations"):
+            yield (*path, "annotations"), ingress["annotations"]
+
+
 @rule(
     "name-format",
-    "metadata.name and metadata.namespace are DNS-1123 labels; metadata.labels are valid Kubernetes labels",
+    "metadata.name and metadata.namespace are DNS-1123 labels; metadata.labels are valid Kubernetes labels; "
+    "annotation keys (metadata, service, ingress) are qualified names like example.com/key",
     passing="metadata: {name: sktime, namespace: i4q-lrt}",
     failing="metadata: {name: SKTime_v2, namespace: i4q.lrt}",
 )
@@ -48,10 +68,16 @@ def check_names(repo: Repo) -> Iterator[Problem]:
         for key, value in (meta.get("labels") or {}).items():
             msg = k8s_names.label_key(key)
             if msg:
-                yield doc.problem(("metadata", "labels", key), "name-format", f"label key {key!r} {msg}", key=True)
+                yield doc.problem(("metadata", "labels", key), "name-format", f"label key {shorten(key)!r} {msg}", key=True)
             msg = k8s_names.label_value(value)
             if msg:
-                yield doc.problem(("metadata", "labels", key), "name-format", f"label value {value!r} {msg}")
+                yield doc.problem(("metadata", "labels", key), "name-format", f"label value {shorten(value)!r} {msg}")
+        for path, entries in _annotations(doc):
+            for key in entries:
+                # the API lower-cases annotation keys before it checks them
+                msg = k8s_names.label_key(key.lower())
+                if msg:
+                    yield doc.problem((*path, key), "name-format", f"annotation key {shorten(key)!r} {msg}", key=True)
     for w in repo.workloads:
         if len(w.name) > MAX_WORKLOAD_NAME:
             yield w.doc.problem(("metadata", "name"), "name-format",
@@ -104,6 +130,7 @@ def _referenced_names(repo: Repo) -> Iterator[tuple[Document, KeyPath, str, str]
                     if target:
                         what = "Secret" if ref == "secretKeyRef" else "ConfigMap"
                         yield w.doc, (*path, i, "valueFrom", ref, "name"), what, target["name"]
+                        yield w.doc, (*path, i, "valueFrom", ref, "key"), f"{what} key", target["key"]
         for path, ingress in variants(w, "ingress"):
             if "className" in ingress:
                 yield w.doc, (*path, "className"), "IngressClass", ingress["className"]
@@ -129,12 +156,18 @@ def _pull_secrets(doc: Document, base: KeyPath, spec: dict[str, Any]) -> Iterato
 @rule(
     "reference-name",
     "names of the Secrets, ConfigMaps, PVCs, IngressClasses, namespaces and cluster sets a declaration points "
-    "at are valid Kubernetes names",
+    "at are valid Kubernetes names, and the Secret and ConfigMap keys env reads are valid keys",
     passing="imagePullSecrets: [i4qregistry]",
     failing="imagePullSecrets: [I4Q_Registry]",
 )
 def check_reference_names(repo: Repo) -> Iterator[Problem]:
     for doc, path, what, name in _referenced_names(repo):
+        if what.endswith(" key"):
+            # a key inside a Secret or ConfigMap is a file name there (IsConfigMapKey)
+            msg = configmap_key_problem(name)
+            if msg:
+                yield doc.problem(path, "reference-name", f"{what} {shorten(name)!r} {msg}")
+            continue
         check = k8s_names.dns1123_label if what == "namespace" else k8s_names.dns1123_subdomain
         msg = check(name)
         if msg:

@@ -82,14 +82,71 @@ def find_credential(text: str) -> tuple[str, int] | None:
     return CREDENTIAL_PATTERNS[int(m.lastgroup[1:])][0], m.start()
 
 
-def _strings(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+# What a message may quote that hides a credential the patterns above miss: a
+# `user:password@` in front of a host without a scheme (an image reference).
+_USERINFO = re.compile(r"(?<![\w@])[^\s/:@'\"]+:[^\s/@'\"]+@(?=[A-Za-z0-9.-]+[/:])")
+_KEY_END = re.compile(r"-----END [A-Z0-9 ]*-----")
+_VALUE_END = re.compile("['\"…]|$")
+REDACTED = "[redacted]"
+
+
+def mask_credentials(text: str) -> str:
+    """`text` with every credential-looking part replaced by [redacted]: problem
+    messages quote user values (names, paths, references) and end up in CI logs.
+    A private key is masked up to its END line, or to the end of the quoted value."""
+    if _ANY_CREDENTIAL.search(text) is None and _USERINFO.search(text) is None:
+        return text
+    out: list[str] = []
+    pos = 0
+    for m in _ANY_CREDENTIAL.finditer(text):
+        if m.start() < pos:
+            continue
+        end = m.end()
+        if m.lastgroup == "p0":  # a private key: its body follows the BEGIN line
+            tail = _KEY_END.search(text, end)
+            stop = _VALUE_END.search(text, end)
+            end = tail.end() if tail and (stop is None or tail.start() < stop.start() or stop.group() == "") else (
+                stop.start() if stop else len(text))
+        out.append(text[pos:m.start()])
+        out.append(REDACTED)
+        pos = end
+    out.append(text[pos:])
+    return _USERINFO.sub(REDACTED + "@", "".join(out))
+
+
+def _image_userinfo(image: str) -> bool:
+    """`user:password@registry/repo:tag` or `token@registry/repo`: credentials in front
+    of the registry (a digest's `@` comes after the repository's `/`)."""
+    head, at, rest = image.partition("@")
+    return bool(at) and "/" not in head and "/" in rest
+
+
+def _url_userinfo(url: str) -> bool:
+    """An http(s) URL with a user part: `https://TOKEN@host/...` sends it as a credential
+    (ssh's `git@host` is a login name, not a secret)."""
+    return re.match(r"(?i)https?://[^/?#]*@", url) is not None
+
+
+_IMAGE_FIELDS = {("spec", "image")}
+
+
+def _is_image(path: tuple[str | int, ...]) -> bool:
+    return path in _IMAGE_FIELDS or (len(path) == 4 and path[:2] == ("spec", "environments") and path[3] == "image")
+
+
+def _strings(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str, bool]]:
+    """(path, text, is it the key at path?) of every string, mapping keys included:
+    a token pasted as an annotation or a config file name is as leaked as a value."""
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, path)]
     while stack:
         v, p = stack.pop()
         if isinstance(v, str):
-            yield p, v
+            yield p, v, False
         elif isinstance(v, dict):
-            stack.extend((x, (*p, k)) for k, x in v.items())
+            for k, x in v.items():
+                if isinstance(k, str):
+                    yield (*p, k), k, True
+                stack.append((x, (*p, k)))
         elif isinstance(v, list):
             stack.extend((x, (*p, i)) for i, x in enumerate(v))
 
@@ -128,15 +185,25 @@ def check_secrets(repo: Repo) -> Iterator[Problem]:
                     named.add((*prefix, i, "value"))
                     yield doc.problem((*prefix, i, "value"), "plaintext-secret",
                                       f"env {item['name']} holds a credential in plain text; {ENV_ADVICE}")
-        for path, text in _strings(doc.data, ()):
-            if path in named:
+        for path, text, is_key in _strings(doc.data, ()):
+            if path in named and not is_key:
                 continue
+            advice = GIT_ADVICE if path == ("spec", "git", "url") else DATA_ADVICE
             found = find_credential(text)
-            if found:
-                line, col = doc.at_inside(path, text, found[1])
-                advice = GIT_ADVICE if path == ("spec", "git", "url") else DATA_ADVICE
-                yield Problem(doc.path, line, col, Severity.ERROR, "plaintext-secret",
-                              f"{_where(path)} looks like {found[0]}; {advice}")
+            if found is not None:
+                looks = f"looks like {found[0]}"
+            elif is_key:
+                continue
+            elif (path == ("spec", "git", "url") and _url_userinfo(text)) or (_is_image(path) and _image_userinfo(text)):
+                looks, found = "carries credentials in front of the host ('user:password@' or 'token@')", ("", 0)
+            else:
+                continue
+            if is_key:
+                yield doc.problem(path, "plaintext-secret", f"a key of {dotted(path[:-1]) or 'the document'} {looks}; "
+                                  f"{advice}", key=True)
+                continue
+            line, col = doc.at_inside(path, text, found[1])
+            yield Problem(doc.path, line, col, Severity.ERROR, "plaintext-secret", f"{_where(path)} {looks}; {advice}")
     for rel, text in sorted(repo.files.items()):
         found = find_credential(text)
         if found:

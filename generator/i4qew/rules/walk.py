@@ -35,8 +35,11 @@ def effective(repo: Repo, w: Workload, field: str) -> Iterator[tuple[str, KeyPat
 
 
 def shorten(text: str, limit: int = 60) -> str:
-    """A user value quoted in a message, cut so one line stays one line."""
-    one = text.replace("\n", "\\n")
+    """A user value quoted in a message, cut so one line stays one line; credentials
+    are masked first, so a cut never leaves half a token behind."""
+    from i4qew.rules.secrets import mask_credentials  # here: secrets imports this module
+
+    one = mask_credentials(text).replace("\n", "\\n")
     return one if len(one) <= limit else one[: limit - 1] + "…"
 
 

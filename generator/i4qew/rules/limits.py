@@ -1,0 +1,131 @@
+"""Limits the Kubernetes API enforces on what a chart renders, checked before the chart
+is written: the API server refuses the object on the cluster, where nobody sees why.
+
+- RollingUpdate parameters: a whole number (0 or more) or a percentage string `25%`
+  (the API refuses the string "1"), maxUnavailable at most 100 %, never both zero.
+- Annotations: at most 256 KiB of keys and values per object.
+- ConfigMap: at most 1 MiB of keys and values (inline data and mounted files together).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import PurePosixPath
+from typing import Any
+
+from i4qew.load.documents import Document
+from i4qew.model import Repo
+from i4qew.placement.effective import needs_gpu
+from i4qew.problems import Problem
+from i4qew.rules.registry import rule
+from i4qew.rules.walk import KeyPath, shorten, variants
+
+_PERCENT = re.compile(r"[0-9]+%")
+# k8s.io/apimachinery TotalAnnotationSizeLimitB and the ConfigMap's MaxSecretSize.
+MAX_ANNOTATIONS = 256 * 1024
+MAX_CONFIGMAP = 1024 * 1024
+ROLLOUT_FIELDS = ("maxUnavailable", "maxSurge")
+
+
+def _rollout_value(field: str, value: Any) -> str | None:
+    """Why a rollout value is refused, or None."""
+    if isinstance(value, bool):
+        return "must be a whole number or a percentage like 25%"
+    if isinstance(value, int):
+        return None if value >= 0 else "must be 0 or more"
+    if not isinstance(value, str) or not _PERCENT.fullmatch(value):
+        hint = f"; write the number {value} without quotes" if isinstance(value, str) and value.isdigit() else ""
+        return f"must be a whole number or a percentage like 25%{hint}"
+    if field == "maxUnavailable" and int(value[:-1]) > 100:
+        return "must be at most 100%"
+    return None
+
+
+def _is_zero(value: Any) -> bool:
+    return bool(value == 0 or value == "0%")
+
+
+@rule(
+    "rollout",
+    "rollout.maxUnavailable and maxSurge are whole numbers (0 or more) or percentages like 25% "
+    "(maxUnavailable at most 100%), and not both 0",
+    passing="rollout: {maxUnavailable: 0, maxSurge: 25%}",
+    failing='rollout: {maxUnavailable: "1", maxSurge: 0%}',
+)
+def check_rollout(repo: Repo) -> Iterator[Problem]:
+    places: list[tuple[Document, KeyPath, Mapping[str, Any]]] = []
+    doc = repo.repository.doc
+    if doc is not None:
+        defaults = doc.data["spec"].get("defaults") or {}
+        if "rollout" in defaults:
+            places.append((doc, ("spec", "defaults", "rollout"), defaults["rollout"]))
+    for w in repo.workloads:
+        places.extend((w.doc, path, value) for path, value in variants(w, "rollout"))
+    bad: set[int] = set()
+    for d, path, rollout in places:
+        for field in ROLLOUT_FIELDS:
+            if field in rollout and (msg := _rollout_value(field, rollout[field])) is not None:
+                bad.add(id(rollout))
+                yield d.problem((*path, field), "rollout", f"rollout.{field} {shorten(str(rollout[field]))!r} {msg}")
+    for w in repo.workloads:
+        for env in repo.repository.environments:
+            if not w.enabled_in(env.name):
+                continue
+            spec = w.spec_for(env.name)
+            given = spec.get("rollout") or {}
+            if id(given) in bad:
+                continue
+            # the chart's defaults (compile/chart_values.py): a GPU pod gives its GPU up first
+            effective = ({"maxUnavailable": 1, "maxSurge": 0} if needs_gpu(spec) else
+                         {"maxUnavailable": 0, "maxSurge": 1}) | dict(given)
+            if all(_is_zero(effective[f]) for f in ROLLOUT_FIELDS):
+                over = w.overrides.get(env.name, {})
+                where: KeyPath = ("spec", "environments", env.name, "rollout") if "rollout" in over else (
+                    ("spec", "rollout") if "rollout" in w.doc.data["spec"] else ("metadata", "name"))
+                yield w.doc.problem(where, "rollout",
+                                    f"in {env.name}, maxUnavailable and maxSurge are both 0, so no pod could ever be "
+                                    "replaced; allow one of them (a GPU workload defaults to maxUnavailable 1, maxSurge 0)")
+
+
+def _size(entries: Mapping[str, Any]) -> int:
+    return sum(len(k.encode()) + len(str(v).encode()) for k, v in entries.items())
+
+
+def _annotation_places(repo: Repo) -> Iterator[tuple[Document, KeyPath, Mapping[str, Any]]]:
+    for w in repo.workloads:
+        annotations = w.doc.data["metadata"].get("annotations")
+        if annotations:
+            yield w.doc, ("metadata", "annotations"), annotations
+        service = w.doc.data["spec"].get("service") or {}
+        if service.get("annotations"):
+            yield w.doc, ("spec", "service", "annotations"), service["annotations"]
+        for path, ingress in variants(w, "ingress"):
+            if ingress.get("annotations"):
+                yield w.doc, (*path, "annotations"), ingress["annotations"]
+
+
+@rule(
+    "object-size",
+    "what one Kubernetes object carries fits the API's limits: at most 256 KiB of annotations, "
+    "at most 1 MiB of ConfigMap data (config.data and config.files together)",
+    passing="config: {mountPath: /etc/app, files: {model.json: workloads/files/model.json}}   # 40 KiB",
+    failing="config: {mountPath: /etc/app, files: {a.bin: ..., b.bin: ...}}   # 2 x 512 KiB + data",
+)
+def check_object_size(repo: Repo) -> Iterator[Problem]:
+    for d, path, entries in _annotation_places(repo):
+        size = _size(entries)
+        if size > MAX_ANNOTATIONS:
+            yield d.problem(path, "object-size", f"the annotations are {size:,} bytes; Kubernetes allows at most "
+                                                 f"{MAX_ANNOTATIONS:,} per object")
+    for w in repo.workloads:
+        config = w.doc.data["spec"].get("config") or {}
+        data = dict(config.get("data") or {})
+        for name, ref in (config.get("files") or {}).items():
+            data[name] = repo.files.get(str(PurePosixPath(ref)), "")  # unread: config-file said why
+        size = _size(data)
+        if size > MAX_CONFIGMAP:
+            yield w.doc.problem(("spec", "config"), "object-size",
+                                f"the ConfigMap would hold {size:,} bytes (config.data and config.files); "
+                                f"Kubernetes allows at most {MAX_CONFIGMAP:,}: mount large files from the model "
+                                "volume or an image instead", key=True)
