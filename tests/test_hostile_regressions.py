@@ -145,6 +145,7 @@ def test_a_configmap_over_one_mebibyte_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("spec", "says"), [
     ({"rollout": {"maxSurge": "1"}}, "rollout.maxSurge '1' must be a whole number or a percentage like 25%"),
     ({"rollout": {"maxSurge": "{{ fail \"boom\" }}"}}, "must be a whole number or a percentage"),
+    ({"rollout": {"maxSurge": 2**31}}, "rollout.maxSurge '2147483648' must be at most 2147483647"),
     ({"env": [{"name": "A", "valueFrom": {"configMapKeyRef": {"name": "c", "key": "{{ .Release.Name }}"}}}]},
      "ConfigMap key '{{ .Release.Name }}' must consist of letters"),
     ({"ingress": {"path": "/a", "annotations": {"x" * 64: "v"}}, "service": {"port": 80}},

@@ -26,6 +26,7 @@ _PERCENT = re.compile(r"[0-9]+%")
 MAX_ANNOTATIONS = 256 * 1024
 MAX_CONFIGMAP = 1024 * 1024
 ROLLOUT_FIELDS = ("maxUnavailable", "maxSurge")
+INT32_MAX = 2**31 - 1  # an IntOrString holds an int32
 
 
 def _rollout_value(field: str, value: Any) -> str | None:
@@ -33,7 +34,7 @@ def _rollout_value(field: str, value: Any) -> str | None:
     if isinstance(value, bool):
         return "must be a whole number or a percentage like 25%"
     if isinstance(value, int):
-        return None if value >= 0 else "must be 0 or more"
+        return None if 0 <= value <= INT32_MAX else ("must be 0 or more" if value < 0 else f"must be at most {INT32_MAX}")
     if not isinstance(value, str) or not _PERCENT.fullmatch(value):
         hint = f"; write the number {value} without quotes" if isinstance(value, str) and value.isdigit() else ""
         return f"must be a whole number or a percentage like 25%{hint}"
