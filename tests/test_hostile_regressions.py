@@ -155,3 +155,22 @@ def test_values_kubernetes_refuses_are_problems(tmp_path: Path, spec: dict[str, 
     doc = workload("app", {"image": "registry.example.com/plant/app:1.0.0", "placement": "edge", **spec})
     found = lines(write_repo(tmp_path, {"workloads/app.yaml": as_yaml(doc)}))
     assert len(found) == 1 and says in found[0], found
+
+
+# --- confusable names ---------------------------------------------------------------------------
+
+def test_a_cyrillic_letter_is_named_where_it_hides(tmp_path: Path) -> None:
+    doc = workload("\u0430pp", {"image": "registry.example.com/plant/app:1.0.0", "placement": "\u0435dge"})
+    assert lines(write_repo(tmp_path, {"workloads/app.yaml": as_yaml(doc)})) == [
+        "workloads/app.yaml:6:11: error [name-format] name '\u0430pp' must consist of lower case alphanumeric "
+        "characters or '-', and must start and end with an alphanumeric character "
+        "(character 1 is U+0430 CYRILLIC SMALL LETTER A, not ASCII)",
+        "workloads/app.yaml:11:16: error [unknown-policy] unknown PlacementPolicy '\u0435dge' "
+        "(character 1 is U+0435 CYRILLIC SMALL LETTER IE, not ASCII) (did you mean 'edge'?); known: edge",
+    ]
+
+
+def test_a_one_megabyte_reference_is_shortened_in_its_message(tmp_path: Path) -> None:
+    doc = workload("app", {"image": "registry.example.com/plant/app:1.0.0", "placement": "p" * 1_000_000})
+    (line,) = lines(write_repo(tmp_path, {"workloads/app.yaml": as_yaml(doc)}))
+    assert "[unknown-policy]" in line and len(line) < 200

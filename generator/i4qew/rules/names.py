@@ -11,7 +11,7 @@ from i4qew.model import Repo
 from i4qew.problems import Problem
 from i4qew.rules.mounts import configmap_key_problem
 from i4qew.rules.registry import rule
-from i4qew.rules.walk import KeyPath, shorten, variants
+from i4qew.rules.walk import KeyPath, lookalike, shorten, variants
 
 # Generated objects are named `<workload>-<env>`; the chart's Service is named
 # after the workload and a Service name must be a DNS-1035 label.
@@ -56,12 +56,13 @@ def check_names(repo: Repo) -> Iterator[Problem]:
         meta = doc.data["metadata"]
         msg = k8s_names.dns1123_label(meta["name"])
         if msg:
-            yield doc.problem(("metadata", "name"), "name-format", f"name {meta['name']!r} {msg}")
+            name = meta["name"]
+            yield doc.problem(("metadata", "name"), "name-format", f"name {shorten(name)!r} {msg}{lookalike(name)}")
         ns = meta.get("namespace")
         if isinstance(ns, str):
             msg = k8s_names.dns1123_label(ns)
             if msg:
-                yield doc.problem(("metadata", "namespace"), "name-format", f"namespace {ns!r} {msg}")
+                yield doc.problem(("metadata", "namespace"), "name-format", f"namespace {shorten(ns)!r} {msg}{lookalike(ns)}")
             elif ns.startswith(("kube-", "open-cluster-management")) or ns in ("default", "kube-system"):
                 yield doc.problem(("metadata", "namespace"), "name-format",
                                   f"namespace {ns!r} is reserved for the platform; use an application namespace")
@@ -171,4 +172,4 @@ def check_reference_names(repo: Repo) -> Iterator[Problem]:
         check = k8s_names.dns1123_label if what == "namespace" else k8s_names.dns1123_subdomain
         msg = check(name)
         if msg:
-            yield doc.problem(path, "reference-name", f"{what} name {shorten(name)!r} {msg}")
+            yield doc.problem(path, "reference-name", f"{what} name {shorten(name)!r} {msg}{lookalike(name)}")

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from i4qew.model import Repo
 from i4qew.problems import Problem
 from i4qew.rules.registry import rule
+from i4qew.rules.walk import lookalike, shorten
 from i4qew.schema_check import did_you_mean
 
 
@@ -16,7 +17,7 @@ def _missing(repo: Repo, kind: str, name: str, known: list[str]) -> str | None:
     if name in known or (kind, name) in repo.declared:
         return None
     listing = ", ".join(known) if known else "none declared"
-    return f"unknown {kind} {name!r}{did_you_mean(name, known)}; known: {listing}"
+    return f"unknown {kind} {shorten(name)!r}{lookalike(name)}{did_you_mean(name, known)}; known: {shorten(listing, 200)}"
 
 
 @rule(
@@ -61,7 +62,8 @@ def check_models(repo: Repo) -> Iterator[Problem]:
         model = repo.models.get(ref.name)
         if model is not None and ref.version not in model.versions:
             yield w.doc.problem(("spec", "model", "version"), "unknown-model",
-                                f"model {ref.name!r} has no version {ref.version!r}; versions: {', '.join(model.versions)}")
+                                f"model {ref.name!r} has no version {shorten(ref.version)!r}{lookalike(ref.version)}; "
+                                f"versions: {shorten(', '.join(model.versions), 200)}")
 
 
 @rule(
@@ -76,5 +78,6 @@ def check_environments(repo: Repo) -> Iterator[Problem]:
         for env in w.overrides:
             if env not in names:
                 yield w.doc.problem(("spec", "environments", env), "unknown-environment",
-                                    f"unknown environment {env!r}{did_you_mean(env, names)}; environments: {', '.join(names)}",
+                                    f"unknown environment {shorten(env)!r}{lookalike(env)}{did_you_mean(env, names)}; "
+                                    f"environments: {', '.join(names)}",
                                     key=True)

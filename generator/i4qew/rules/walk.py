@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -41,6 +42,15 @@ def shorten(text: str, limit: int = 60) -> str:
 
     one = mask_credentials(text).replace("\n", "\\n")
     return one if len(one) <= limit else one[: limit - 1] + "…"
+
+
+def lookalike(text: str) -> str:
+    """A note naming the first non-ASCII character of a name, or "": a Cyrillic 'а'
+    reads exactly like a Latin 'a' in a message ("unknown 'еdge' (did you mean 'edge'?)")."""
+    for i, ch in enumerate(text):
+        if ord(ch) > 0x7F:
+            return f" (character {i + 1} is U+{ord(ch):04X} {unicodedata.name(ch, 'without a name')}, not ASCII)"
+    return ""
 
 
 def dotted(path: Sequence[str | int]) -> str:
