@@ -146,6 +146,9 @@ def test_a_configmap_over_one_mebibyte_is_refused(tmp_path: Path) -> None:
     ({"rollout": {"maxSurge": "1"}}, "rollout.maxSurge '1' must be a whole number or a percentage like 25%"),
     ({"rollout": {"maxSurge": "{{ fail \"boom\" }}"}}, "must be a whole number or a percentage"),
     ({"rollout": {"maxSurge": 2**31}}, "rollout.maxSurge '2147483648' must be at most 2147483647"),
+    ({"rollout": {"maxUnavailable": "9" * 5000 + "%"}}, "must be a whole number or a percentage"),
+    ({"resources": {"requests": {"cpu": "1" * 5000}}}, "is not a quantity: has more than 64 digits"),
+    ({"image": "registry.example.com/plant/app:\uff11.0"}, "[image-reference]"),
     ({"env": [{"name": "A", "valueFrom": {"configMapKeyRef": {"name": "c", "key": "{{ .Release.Name }}"}}}]},
      "ConfigMap key '{{ .Release.Name }}' must consist of letters"),
     ({"ingress": {"path": "/a", "annotations": {"x" * 64: "v"}}, "service": {"port": 80}},
@@ -174,3 +177,10 @@ def test_a_one_megabyte_reference_is_shortened_in_its_message(tmp_path: Path) ->
     doc = workload("app", {"image": "registry.example.com/plant/app:1.0.0", "placement": "p" * 1_000_000})
     (line,) = lines(write_repo(tmp_path, {"workloads/app.yaml": as_yaml(doc)}))
     assert "[unknown-policy]" in line and len(line) < 200
+
+
+def test_messages_shorten_long_port_names(tmp_path: Path) -> None:
+    doc = kitchen_sink()
+    doc["spec"]["ports"][0]["name"] = "x" * 1_000_000
+    found = lines(write_repo(tmp_path, {"workloads/sink.yaml": as_yaml(doc)}))
+    assert found and all(len(line) < 1000 for line in found), max(map(len, found))

@@ -29,6 +29,7 @@ __all__ = [
     "parse_quantity",
 ]
 
+MAX_DIGITS: Final = 64
 _NUMBER_RE: Final = re.compile(r"([+-]?)([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(.*)", re.DOTALL)
 _EXPONENT_RE: Final = re.compile(r"[eE]([+-]?[0-9]+)")
 # Bounds the work a hostile "1e999999999" can cause; real quantities stay within 10^±18.
@@ -80,7 +81,7 @@ def _multiplier(text: str, suffix: str) -> Fraction:
     if match is None:
         raise QuantityError(
             text,
-            f"unknown suffix {suffix!r} (expected one of Ki Mi Gi Ti Pi Ei, "
+            f"unknown suffix {suffix if len(suffix) <= 20 else suffix[:19] + '…'!r} (expected one of Ki Mi Gi Ti Pi Ei, "
             "n u m k M G T P E, or an exponent such as e3)",
         )
     exponent = int(match.group(1))
@@ -122,6 +123,10 @@ def _parse_text(text: str) -> Fraction:
     if match is None:
         raise QuantityError(text, "must start with a number (e.g. 100m, 1.5Gi, 2)")
     sign, number, suffix = match.groups()
+    if len(number) > MAX_DIGITS:
+        # far beyond any quantity Kubernetes can hold, and Python refuses to turn
+        # 4,300 digits into an int
+        raise QuantityError(text[:MAX_DIGITS] + "…", f"has more than {MAX_DIGITS} digits")
     magnitude = Fraction(number) * _multiplier(text, suffix)
     return -magnitude if sign == "-" else magnitude
 

@@ -99,7 +99,7 @@ def kitchen_sink(name: str = "sink", variant: int = 0) -> dict[str, Any]:
         ],
         "resources": {"requests": {"cpu": "100m"}, "limits": {"memory": "1Gi"}},
         "ingress": {
-            "path": "/app", "host": "app.example.com", "className": "traefik", "servicePort": "http",
+            "path": "/app", "host": f"{name}.example.com", "className": "traefik", "servicePort": "http",
             "tlsSecretName": "app-tls", "annotations": {"example.com/note": "ingress"},
         },
         "rollout": {"maxUnavailable": "25%", "maxSurge": "25%"},
@@ -130,7 +130,7 @@ def kitchen_sink(name: str = "sink", variant: int = 0) -> dict[str, Any]:
                 ],
                 "resources": {"requests": {"cpu": "200m"}, "limits": {"memory": "2Gi"}},
                 "ingress": {
-                    "path": "/app", "host": "dev.example.com", "className": "traefik", "servicePort": "http",
+                    "path": "/app", "host": f"{name}.dev.example.com", "className": "traefik", "servicePort": "http",
                     "tlsSecretName": "dev-tls", "annotations": {"example.com/note": "dev"},
                 },
                 "rollout": {"maxUnavailable": "0%", "maxSurge": "50%"},

@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,11 +30,37 @@ MAX_LINE = 1000
 def run_i4qew(*args: str, env: Mapping[str, str] | None = None, timeout: float = TIMEOUT,
               cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """`i4qew ARGS` in a fresh interpreter; TimeoutExpired fails the test that waits."""
+    return run_i4qew_with([sys.executable, "-m", "i4qew"], *args, env=env, timeout=timeout, cwd=cwd)
+
+
+def run_i4qew_with(command: list[str], *args: str, env: Mapping[str, str] | None = None, timeout: float = TIMEOUT,
+                   cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("I4QEW_", "CI_", "GITLAB_"))}
     base["PYTHONPATH"] = os.pathsep.join([str(ROOT / "generator"), base.get("PYTHONPATH", "")])
     base["PYTHONUTF8"] = "1"
-    return subprocess.run([sys.executable, "-m", "i4qew", *args], capture_output=True, text=True,
-                          encoding="utf-8", timeout=timeout, env={**base, **(env or {})}, cwd=cwd, check=False)
+    return subprocess.run([*command, *args], capture_output=True, text=True, encoding="utf-8",
+                          timeout=timeout, env={**base, **(env or {})}, cwd=cwd, check=False)
+
+
+# Linux carries a parent's peak memory into a child it forks and execs, so a child of
+# pytest (100+ MB) would report pytest's peak: a small interpreter forks i4qew instead.
+_MEASURE = """
+import resource, subprocess, sys
+done = subprocess.run(sys.argv[3:], timeout=float(sys.argv[2]))
+with open(sys.argv[1], "w") as f:
+    f.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+sys.exit(done.returncode)
+"""
+
+
+def run_measured(*args: str, timeout: float = TIMEOUT) -> tuple[subprocess.CompletedProcess[str], int]:
+    """`run_i4qew`, and i4qew's peak resident memory in KiB: a guard that read a
+    100 MB file into memory would show it here."""
+    with tempfile.TemporaryDirectory() as tmp:
+        peak = Path(tmp) / "peak"
+        done = run_i4qew_with([sys.executable, "-c", _MEASURE, str(peak), str(timeout), sys.executable, "-m", "i4qew"],
+                              *args, timeout=timeout + 10)
+        return done, int(peak.read_text())
 
 
 def problem_lines(done: subprocess.CompletedProcess[str], command: str) -> list[str]:

@@ -85,6 +85,37 @@ def document_starts(text: str) -> list[int]:
     return starts
 
 
+# ruamel's pure-Python scanner reads ~3 MB/s: a 1 MB string costs a third of a second
+# per file. Letters and digits are never YAML syntax, so a long run of them is cut to
+# a short one before the positional parse and the columns after it are shifted back.
+_LONG_RUN = re.compile(r"[A-Za-z0-9]{256,}")
+_KEEP = 16
+
+
+def _shrunk(text: str) -> tuple[str, dict[int, list[tuple[int, int]]]]:
+    """`text` with long letter/digit runs cut, and per 0-based line the (column in the
+    cut line after which, characters removed) of each cut."""
+    cuts: dict[int, list[tuple[int, int]]] = {}
+    out: list[str] = []
+    pos = removed_on_line = 0
+    line = 0
+    for m in _LONG_RUN.finditer(text):
+        between = text[pos:m.start()]
+        newlines = between.count("\n")
+        if newlines:
+            line += newlines
+            removed_on_line = 0
+        out.append(between)
+        out.append(m.group()[:_KEEP])
+        removed = len(m.group()) - _KEEP
+        start_col = m.start() - (text.rfind("\n", 0, m.start()) + 1) - removed_on_line
+        cuts.setdefault(line, []).append((start_col + _KEEP, removed))
+        removed_on_line += removed
+        pos = m.end()
+    out.append(text[pos:])
+    return "".join(out), cuts
+
+
 class Positions:
     """Positions inside one file's text; parsed on first use."""
 
@@ -92,14 +123,20 @@ class Positions:
         self._text = text
         self._docs: list[Any] | None = None
         self._starts: list[int] | None = None
+        self._cuts: dict[int, list[tuple[int, int]]] = {}
 
     def _load(self) -> list[Any]:
         if self._docs is None:
+            text, self._cuts = _shrunk(self._text) if _LONG_RUN.search(self._text) else (self._text, {})
             try:
-                self._docs = list(_loader().load_all(self._text))
+                self._docs = list(_loader().load_all(text))
             except Exception:  # positions are best effort: the problem itself is already known
                 self._docs = []
         return self._docs
+
+    def _original(self, line: int, col: int) -> tuple[int, int]:
+        """A 1-based position in the cut text as a position in the file."""
+        return line, col + sum(removed for after, removed in self._cuts.get(line - 1, ()) if col - 1 >= after)
 
     def locate(self, doc: int, path: KeyPath, *, key: bool = False) -> tuple[int, int]:
         """1-based (line, column) of the value at `path` in document `doc`; with
@@ -123,7 +160,7 @@ class Positions:
                 node = node[part]
             else:
                 break
-        return best
+        return self._original(*best) if self._cuts else best
 
     def _doc_start(self, doc: int) -> tuple[int, int]:
         if self._starts is None:

@@ -19,7 +19,7 @@ from i4qew.rules.walk import KeyPath, effective, shorten, variants
 _DOMAIN_PART = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
 _DOMAIN = re.compile(rf"{_DOMAIN_PART}(?:\.{_DOMAIN_PART})*(?::[0-9]+)?|\[[0-9a-fA-F:.]+\](?::[0-9]+)?")
 _PATH_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[_.]|__|-+)[a-z0-9]+)*")
-_TAG = re.compile(r"[\w][\w.-]{0,127}")
+_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")  # ASCII: Python's \w also takes "１"
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _SPACE = re.compile(r"\s")
 MAX_NAME = 255

@@ -21,7 +21,7 @@ from i4qew.problems import Problem
 from i4qew.rules.registry import rule
 from i4qew.rules.walk import KeyPath, shorten, variants
 
-_PERCENT = re.compile(r"[0-9]+%")
+_PERCENT = re.compile(r"[0-9]{1,9}%")  # bounded: int() of 5,000 digits raises
 # k8s.io/apimachinery TotalAnnotationSizeLimitB and the ConfigMap's MaxSecretSize.
 MAX_ANNOTATIONS = 256 * 1024
 MAX_CONFIGMAP = 1024 * 1024
@@ -36,7 +36,7 @@ def _rollout_value(field: str, value: Any) -> str | None:
     if isinstance(value, int):
         return None if 0 <= value <= INT32_MAX else ("must be 0 or more" if value < 0 else f"must be at most {INT32_MAX}")
     if not isinstance(value, str) or not _PERCENT.fullmatch(value):
-        hint = f"; write the number {value} without quotes" if isinstance(value, str) and value.isdigit() else ""
+        hint = f"; write the number {value} without quotes" if isinstance(value, str) and value.isascii() and value.isdigit() else ""
         return f"must be a whole number or a percentage like 25%{hint}"
     if field == "maxUnavailable" and int(value[:-1]) > 100:
         return "must be at most 100%"

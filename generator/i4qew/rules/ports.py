@@ -125,7 +125,7 @@ def check_duplicate_ports(repo: Repo) -> Iterator[Problem]:
 def check_port_references(repo: Repo) -> Iterator[Problem]:
     for w in repo.workloads:
         names = _port_names(w)
-        listing = ", ".join(names) if names else "spec.ports has no named port"
+        listing = shorten(", ".join(names), 200) if names else "spec.ports has no named port"
         refs: list[tuple[KeyPath, Any, str]] = []
         svc = w.spec.get("service") or {}
         if "targetPort" in svc:
@@ -145,7 +145,7 @@ def check_port_references(repo: Repo) -> Iterator[Problem]:
             elif isinstance(value, str) and value != _service_port_name(w):
                 yield w.doc.problem((*path, "servicePort"), "port-reference",
                                     f"ingress.servicePort {shorten(value)!r} is not the Service's port name "
-                                    f"{_service_port_name(w)!r}; give the number {svc['port']} instead")
+                                    f"{shorten(_service_port_name(w))!r}; give the number {svc['port']} instead")
 
 
 def _service_port_name(w: Workload) -> str:

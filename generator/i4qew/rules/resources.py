@@ -13,7 +13,7 @@ from i4qew.model import Repo, Workload
 from i4qew.problems import Problem
 from i4qew.quantity import QuantityError, parse_quantity
 from i4qew.rules.registry import rule
-from i4qew.rules.walk import KeyPath, variants
+from i4qew.rules.walk import KeyPath, shorten, variants
 from i4qew.schema_check import did_you_mean
 
 STANDARD = ("cpu", "memory", "ephemeral-storage")
@@ -86,7 +86,8 @@ def check_quantities(repo: Repo) -> Iterator[Problem]:
         for path, section, name, value in _quantities(w):
             q = quantity(value)
             if isinstance(q, str):
-                yield w.doc.problem(path, "resource-quantity", f"{section}.{name}: {value!r} is not a quantity: {q}")
+                shown = repr(shorten(value)) if isinstance(value, str) else repr(value)
+                yield w.doc.problem(path, "resource-quantity", f"{section}.{name}: {shown} is not a quantity: {q}")
                 continue
             if name in ("cpu", "memory") and q <= 0:
                 instead = "to request none" if section == "requests" else "for no limit"

@@ -40,13 +40,17 @@ def shorten(text: str, limit: int = 60) -> str:
     are masked first, so a cut never leaves half a token behind."""
     from i4qew.rules.secrets import mask_credentials  # here: secrets imports this module
 
-    one = mask_credentials(text).replace("\n", "\\n")
+    # masked in a window well past the cut: a credential that starts before the cut is
+    # whole enough there for its pattern to match
+    one = mask_credentials(text[: limit + 4096]).replace("\n", "\\n")
     return one if len(one) <= limit else one[: limit - 1] + "…"
 
 
 def lookalike(text: str) -> str:
     """A note naming the first non-ASCII character of a name, or "": a Cyrillic 'а'
     reads exactly like a Latin 'a' in a message ("unknown 'еdge' (did you mean 'edge'?)")."""
+    if text.isascii():
+        return ""
     for i, ch in enumerate(text):
         if ord(ch) > 0x7F:
             return f" (character {i + 1} is U+{ord(ch):04X} {unicodedata.name(ch, 'without a name')}, not ASCII)"
