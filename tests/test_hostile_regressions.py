@@ -184,3 +184,31 @@ def test_messages_shorten_long_port_names(tmp_path: Path) -> None:
     doc["spec"]["ports"][0]["name"] = "x" * 1_000_000
     found = lines(write_repo(tmp_path, {"workloads/sink.yaml": as_yaml(doc)}))
     assert found and all(len(line) < 1000 for line in found), max(map(len, found))
+
+
+# --- positions stay exact when long runs are cut before the positional parse ------------------------
+
+def test_positions_after_long_strings_are_exact() -> None:
+    from i4qew.load.positions import Positions
+
+    x = "a" * 1000
+    text = f'k: {{a: "{x}", b: "{x}c", d: 1}}\nz:\n  - {x}\n  - y: {x}\n'
+    rows = text.splitlines()
+    where = {path: Positions(text).locate(0, path) for path in [("k", "a"), ("k", "b"), ("k", "d"), ("z", 0), ("z", 1, "y")]}
+    assert where == {("k", "a"): (1, 8), ("k", "b"): (1, 8 + 1002 + 5), ("k", "d"): (1, 8 + 1002 + 5 + 1003 + 5),
+                     ("z", 0): (3, 5), ("z", 1, "y"): (4, 8)}
+    assert rows[0][where[("k", "d")][1] - 1] == "1"
+
+
+def test_an_empty_value_is_reported_on_its_own_line(tmp_path: Path) -> None:
+    """`t:` with nothing after it is null; ruamel puts it at the next token (the next
+    key, a line below) and the hint once quoted that key's text."""
+    text = wl_block("  labels:\n    t:\n    u: x\n")
+    assert lines(write_repo(tmp_path, {"workloads/app.yaml": text})) == [
+        "workloads/app.yaml:7:5: error [schema] metadata.labels.t: expected string, got null; "
+        "give a value in quotes or leave the field out"]
+
+
+def wl_block(meta: str) -> str:
+    return ("apiVersion: edge.i4q.eu/v1alpha1\nkind: Workload\nmetadata:\n  name: app\n  namespace: plant\n"
+            f"{meta}spec:\n  image: registry.example.com/plant/app:1.0.0\n  placement: edge\n")

@@ -139,6 +139,12 @@ def _quote_hint(doc: Document, path: list[str | int], expected: str, value: Any)
     if "string" in expected and isinstance(value, (int, float, bool)):
         # quote what the user wrote: `version: 1.10` means "1.10", not the number's "1.1"
         return f'; quote it: "{doc.raw_scalar(path) or _yaml_scalar(value)}"'
+    if "string" in expected and value is None:
+        # `value: ~`, `value: null` or nothing at all: YAML's null, never the text
+        raw = doc.raw_scalar(path)
+        if raw in ("~", "null", "Null", "NULL"):
+            return f'; quote it: "{raw}"'
+        return "; give a value in quotes or leave the field out"
     if "integer" in expected and isinstance(value, str) and value.strip().isdigit():
         return f"; write the number without quotes: {value.strip()}"
     return ""

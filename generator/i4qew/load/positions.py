@@ -150,7 +150,10 @@ class Positions:
             last = i == len(path) - 1
             if isinstance(node, CommentedMap) and _hashable(part) and part in node:
                 kl, kc, vl, vc = node.lc.data[part]
-                best = (kl + 1, kc + 1) if (key and last) else (vl + 1, vc + 1)
+                # an empty value (`t:` then a newline) is null, and ruamel places it at
+                # the next token, on a later line: point at its key instead
+                empty = node[part] is None and vl > kl
+                best = (kl + 1, kc + 1) if ((key and last) or empty) else (vl + 1, vc + 1)
                 if isinstance(node[part], (CommentedMap, CommentedSeq)) and not (key and last):
                     best = _own(node[part]) or best
                 node = node[part]
