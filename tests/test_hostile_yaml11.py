@@ -17,7 +17,13 @@ import yaml
 
 from tests.hostile.corpus import wl
 from tests.hostile.repo import MODEL, POLICY, write_repo
-from tests.hostile.runner import helm_lint, helm_template, problem_lines, run_i4qew, validate_and_render
+from tests.hostile.runner import (
+    helm_lint,
+    helm_template,
+    problem_lines,
+    run_i4qew,
+    validate_and_render,
+)
 
 # Decision table (docs/hostile-input.md): how i4qew reads each unquoted scalar.
 STRINGS = ["on", "off", "yes", "no", "y", "n", "NO", "Yes", "ON", "2026-01-01", "1:30", "12:30:00"]
