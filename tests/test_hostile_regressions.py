@@ -212,3 +212,12 @@ def test_an_empty_value_is_reported_on_its_own_line(tmp_path: Path) -> None:
 def wl_block(meta: str) -> str:
     return ("apiVersion: edge.i4q.eu/v1alpha1\nkind: Workload\nmetadata:\n  name: app\n  namespace: plant\n"
             f"{meta}spec:\n  image: registry.example.com/plant/app:1.0.0\n  placement: edge\n")
+
+
+def test_line_separators_do_not_shift_line_numbers(tmp_path: Path) -> None:
+    """U+2028/U+2029/NEL are ordinary characters in YAML 1.2 (and in editors);
+    str.splitlines() broke lines there, and every later problem moved down."""
+    text = "# note: a\u2028b\u2029c\x85d\n---\n- not a mapping\n"
+    assert lines(write_repo(tmp_path, {"workloads/app.yaml": text})) == [
+        "workloads/app.yaml:3:1: error [document-type] a declaration must be a mapping with apiVersion, kind, "
+        "metadata and spec"]

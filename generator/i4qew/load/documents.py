@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from i4qew.load.positions import KeyPath, Positions
+from i4qew.load.positions import KeyPath, Positions, yaml_lines
 from i4qew.problems import Problem, Severity
 
 # A plain scalar up to a flow indicator or a comment.
@@ -58,7 +58,7 @@ class Document:
         exact for one-line plain or quoted scalars and `|` block scalars, else the
         value's own position. Each guess is checked against the text."""
         line, col = self.at(path)
-        lines = self.source.text.splitlines()
+        lines = yaml_lines(self.source.text)
         if not 0 < line <= len(lines):
             return line, col
         row = lines[line - 1]
@@ -81,7 +81,7 @@ class Document:
     def raw_scalar(self, path: KeyPath) -> str | None:
         """The text of the plain (unquoted) scalar at `path` as written, or None."""
         line, col = self.at(path)
-        lines = self.source.text.splitlines()
+        lines = yaml_lines(self.source.text)
         if not 0 < line <= len(lines):
             return None
         m = _PLAIN_SCALAR.match(lines[line - 1], col - 1)
@@ -104,7 +104,7 @@ class Document:
 
     def _quote_width(self, line: int, col: int) -> int:
         """A column inside a quoted scalar starts one character later."""
-        lines = self.source.text.splitlines()
+        lines = yaml_lines(self.source.text)
         if 0 < line <= len(lines) and col - 1 < len(lines[line - 1]):
             return 1 if lines[line - 1][col - 1] in "\"'" else 0
         return 0

@@ -17,6 +17,26 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 KeyPath = Sequence[Any]
 
 _MARKER = re.compile(r"(---|\.\.\.)(?:[ \t]|$)")
+# YAML 1.2 breaks lines at \n, \r\n and \r only; Python's splitlines() and ruamel (YAML
+# 1.1) also break at NEL, LS and PS, which moved every later problem down a line.
+_BREAK = re.compile(r"\r\n|\r|\n")
+_NOT_A_BREAK = str.maketrans({"\x85": "_", "\u2028": "_", "\u2029": "_"})
+
+
+def yaml_lines(text: str) -> list[str]:
+    """The lines of `text` as YAML 1.2 and editors count them (like str.splitlines)."""
+    if not text:
+        return []
+    rows = _BREAK.split(text)
+    if rows[-1] == "":
+        rows.pop()
+    return rows
+
+
+def _for_ruamel(text: str) -> str:
+    """`text` with the characters ruamel would take for line breaks made ordinary ones,
+    column for column."""
+    return text.translate(_NOT_A_BREAK) if ("\x85" in text or "\u2028" in text or "\u2029" in text) else text
 
 
 def _loader() -> YAML:
@@ -28,7 +48,7 @@ def _loader() -> YAML:
 def duplicate_key_marks(text: str) -> tuple[tuple[int, int], int | None] | None:
     """((line, column) of a duplicate key, line of its first occurrence or None)."""
     try:
-        list(_loader().load_all(text))
+        list(_loader().load_all(_for_ruamel(text)))
     except Exception as exc:  # ruamel raises many types; only a duplicate-key error is wanted
         if type(exc).__name__ != "DuplicateKeyError":
             return None
@@ -41,7 +61,7 @@ def duplicate_key_marks(text: str) -> tuple[tuple[int, int], int | None] | None:
 
 def _first_occurrence(text: str, line: int, col: int, mapping_line: int) -> int | None:
     """Where a block or flow mapping first set the key that is repeated at (line, col)."""
-    lines = text.splitlines()
+    lines = yaml_lines(text)
     row = lines[line - 1] if 0 < line <= len(lines) else ""
     m = re.match(r"""("[^"]*"|'[^']*'|[^:,{}\s][^:,{}]*?)\s*:""", row[col - 1:])
     if not m:
@@ -65,7 +85,7 @@ def document_starts(text: str) -> list[int]:
     starts: list[int] = []
     open_doc = False
     bare_marker = False  # the last start is a `---` line with nothing after it
-    for n, line in enumerate(text.splitlines(), 1):
+    for n, line in enumerate(yaml_lines(text), 1):
         m = _MARKER.match(line)
         content = bool(line.strip()) and not line.lstrip().startswith("#")
         if m and m.group(1) == "---":
@@ -128,6 +148,7 @@ class Positions:
     def _load(self) -> list[Any]:
         if self._docs is None:
             text, self._cuts = _shrunk(self._text) if _LONG_RUN.search(self._text) else (self._text, {})
+            text = _for_ruamel(text)
             try:
                 self._docs = list(_loader().load_all(text))
             except Exception:  # positions are best effort: the problem itself is already known

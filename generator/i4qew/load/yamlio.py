@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml_rs
 
+from i4qew.load.positions import yaml_lines
 from i4qew.problems import Problem, error
 
 # A declaration never needs more than this many nodes replayed through aliases;
@@ -204,7 +205,7 @@ def _parse_problem(path: str, text: str, message: str) -> Problem:
                      "alias to an unknown anchor: define &name earlier in the same document (anchors do not cross '---')")
     if "duplicate" in first:
         return _duplicate_problem(path, text, first, (line, col))
-    lines = text.splitlines()
+    lines = yaml_lines(text)
     if 0 < line <= len(lines):
         tab = _tab_message(lines[line - 1], col)
         if tab:
