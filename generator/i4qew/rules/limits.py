@@ -5,6 +5,9 @@ is written: the API server refuses the object on the cluster, where nobody sees 
   (the API refuses the string "1"), maxUnavailable at most 100 %, never both zero.
 - Annotations: at most 256 KiB of keys and values per object.
 - ConfigMap: at most 1 MiB of keys and values (inline data and mounted files together).
+- Probes: exactly one handler each (httpGet, tcpSocket, exec or grpc).
+- securityContext: a seccomp localhostProfile exactly with type Localhost, as a relative
+  path without '..'; no privileged container that forbids privilege escalation.
 """
 
 from __future__ import annotations
@@ -130,3 +133,64 @@ def check_object_size(repo: Repo) -> Iterator[Problem]:
                                 f"the ConfigMap would hold {size:,} bytes (config.data and config.files); "
                                 f"Kubernetes allows at most {MAX_CONFIGMAP:,}: mount large files from the model "
                                 "volume or an image instead", key=True)
+
+
+PROBES = ("liveness", "readiness", "startup")
+HANDLERS = ("httpGet", "tcpSocket", "exec", "grpc")
+
+
+@rule(
+    "probe-handler",
+    "each probe has exactly one handler: httpGet, tcpSocket, exec or grpc",
+    passing="probes: {readiness: {httpGet: {path: /ready, port: http}, periodSeconds: 5}}",
+    failing="probes: {readiness: {periodSeconds: 5}, liveness: {httpGet: {port: http}, exec: {command: [check]}}}",
+)
+def check_probe_handlers(repo: Repo) -> Iterator[Problem]:
+    for w in repo.workloads:
+        probes = w.doc.data["spec"].get("probes") or {}
+        for name in PROBES:
+            if name not in probes:
+                continue
+            given = [h for h in HANDLERS if h in (probes[name] or {})]
+            if len(given) != 1:
+                what = "none" if not given else " and ".join(given)
+                yield w.doc.problem(("spec", "probes", name), "probe-handler",
+                                    f"the {name} probe has {what}; Kubernetes needs exactly one handler "
+                                    f"(httpGet, tcpSocket, exec or grpc)", key=True)
+
+
+def _security_problems(sc: Mapping[str, Any]) -> Iterator[tuple[tuple[str, ...], str]]:
+    """(key path inside securityContext, why) of what the API refuses."""
+    seccomp = sc.get("seccompProfile") or {}
+    profile = seccomp.get("localhostProfile")
+    if seccomp.get("type") == "Localhost" and profile is None:
+        yield ("seccompProfile",), "type Localhost needs localhostProfile (a profile file under the kubelet's seccomp folder)"
+    elif seccomp and seccomp.get("type") != "Localhost" and profile is not None:
+        yield ("seccompProfile", "localhostProfile"), f"localhostProfile is only allowed with type Localhost, not {seccomp.get('type')}"
+    if isinstance(profile, str) and (profile.startswith("/") or ".." in PurePosixPath(profile).parts or not profile):
+        yield ("seccompProfile", "localhostProfile"), f"localhostProfile {shorten(profile)!r} must be a relative path without '..'"
+    if sc.get("privileged") is True and sc.get("allowPrivilegeEscalation") is False:
+        yield ("allowPrivilegeEscalation",), "a privileged container always allows privilege escalation; drop one of the two"
+
+
+@rule(
+    "security-context",
+    "securityContext is one the API accepts: seccomp localhostProfile only with type Localhost (and then "
+    "required, relative, without '..'); privileged never with allowPrivilegeEscalation: false",
+    passing="securityContext: {seccompProfile: {type: Localhost, localhostProfile: profiles/app.json}}",
+    failing="securityContext: {seccompProfile: {type: RuntimeDefault, localhostProfile: app.json}}",
+)
+def check_security_context(repo: Repo) -> Iterator[Problem]:
+    places: list[tuple[Document, KeyPath, Mapping[str, Any]]] = []
+    doc = repo.repository.doc
+    if doc is not None:
+        defaults = doc.data["spec"].get("defaults") or {}
+        if defaults.get("securityContext"):
+            places.append((doc, ("spec", "defaults", "securityContext"), defaults["securityContext"]))
+    for w in repo.workloads:
+        own = w.doc.data["spec"].get("securityContext")
+        if own:
+            places.append((w.doc, ("spec", "securityContext"), own))
+    for d, path, sc in places:
+        for where, why in _security_problems(sc):
+            yield d.problem((*path, *where), "security-context", why)
