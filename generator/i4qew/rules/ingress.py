@@ -20,7 +20,7 @@ def path_problem(path: str) -> str | None:
         return "must not contain whitespace"
     if "//" in path:
         return "must not contain '//'"
-    for bad in ("/./", "/../"):
+    for bad in ("/./", "/../", "%2f", "%2F"):  # an encoded '/' too: the API refuses it in Prefix and Exact paths
         if bad in path:
             return f"must not contain '{bad}'"
     if path.endswith(("/..", "/.")):
@@ -52,7 +52,7 @@ def _normal(path: str) -> str:
 
 @rule(
     "ingress-path",
-    "ingress.path starts with '/' and has no whitespace, '//', '/./' or '/../'",
+    "ingress.path starts with '/' and has no whitespace, '//', '/./', '/../' or '%2f'",
     passing="ingress: {path: /api/ui}",
     failing="ingress: {path: api/ui}",
 )

@@ -15,6 +15,7 @@ from i4qew.rules.registry import rule
 from i4qew.rules.walk import shorten
 
 _CONFIGMAP_KEY = re.compile(r"[-._a-zA-Z0-9]+")
+READ_ONLY_ROOT_TMP = "/tmp"  # compile/chart_templates: an emptyDir there when readOnlyRootFilesystem
 MAX_CONFIGMAP_KEY = 253
 
 
@@ -90,7 +91,8 @@ def check_storage(repo: Repo) -> Iterator[Problem]:
 
 @rule(
     "mount-path",
-    "model.mountPath and config.mountPath are absolute paths without '..', and not the same directory",
+    "model.mountPath and config.mountPath are absolute paths without '..', not the same directory, and not /tmp "
+    "under a read-only root file system",
     passing="model: {name: lrt-forecaster, version: '2', mountPath: /models/lrt}\nconfig: {mountPath: /etc/lrt}",
     failing="model: {name: lrt-forecaster, version: '2', mountPath: models/lrt}",
 )
@@ -107,6 +109,12 @@ def check_mount_paths(repo: Repo) -> Iterator[Problem]:
                 yield w.doc.problem(("spec", field, "mountPath"), "mount-path", f"{field}.mountPath {shorten(mount)!r} {msg}")
                 continue
             normal = str(PurePosixPath(mount))
+            if normal == READ_ONLY_ROOT_TMP and (w.spec.get("securityContext") or {}).get("readOnlyRootFilesystem"):
+                # the chart mounts a writable emptyDir at /tmp under a read-only root
+                yield w.doc.problem(("spec", field, "mountPath"), "mount-path",
+                                    f"{field}.mountPath {mount!r} is where the chart mounts the writable /tmp of a "
+                                    "read-only root file system; mount it elsewhere")
+                continue
             if normal in paths:
                 yield w.doc.problem(("spec", field, "mountPath"), "mount-path",
                                     f"{field}.mountPath {mount!r} is also the model's mountPath; one volume would hide the other")
