@@ -20,7 +20,8 @@ from tests.test_hub_crds import CRDS, crd_errors
 
 def subdomain(n: int) -> str:
     """A DNS-1123 subdomain of exactly `n` characters, labels of at most 63."""
-    parts, left = [], n
+    parts: list[str] = []
+    left = n
     while left > 0:
         size = min(63, left if left <= 63 else left - 2)  # never leave a lone trailing dot
         parts.append(chr(ord("a") + len(parts) % 26) * size)

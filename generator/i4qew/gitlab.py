@@ -41,7 +41,12 @@ def target_from_env(env: Mapping[str, str]) -> GitLabTarget:
     """The GitLab project of the running pipeline, from GitLab's predefined variables."""
     url = env.get("I4QEW_GITLAB_URL") or env.get("CI_SERVER_URL") or ""
     project = env.get("CI_PROJECT_ID") or env.get("CI_PROJECT_PATH") or ""
-    token = next((env[name] for name in TOKEN_VARIABLES if env.get(name)), "")
+    # a token read from a file often keeps its newline; inside, a line break or control
+    # character would make the HTTP client fail on the header (and quote the token)
+    token = next((env[name] for name in TOKEN_VARIABLES if env.get(name)), "").strip()
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in token):
+        raise GitLabError("I4QEW_GITLAB_TOKEN holds a line break or another control character; "
+                          "set it to the access token alone")
     missing = [
         name
         for name, value in (

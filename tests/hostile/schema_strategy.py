@@ -130,9 +130,14 @@ def _object(node: Mapping[str, Any], pattern: str, wild: bool) -> st.SearchStrat
     return base
 
 
+_PROBES: dict[str, dict[str, Any]] = {
+    "httpGet": {"httpGet": {"path": "/healthz", "port": "http"}}, "tcpSocket": {"tcpSocket": {"port": 8080}},
+    "exec": {"exec": {"command": ["check"]}}, "grpc": {"grpc": {"port": 8080}},
+}
+
+
 def _probe(handler: str) -> dict[str, Any]:
-    return {"httpGet": {"httpGet": {"path": "/healthz", "port": "http"}}, "tcpSocket": {"tcpSocket": {"port": 8080}},
-            "exec": {"exec": {"command": ["check"]}}, "grpc": {"grpc": {"port": 8080}}}[handler]
+    return dict(_PROBES[handler])
 
 
 # A Service, its port, an Ingress and probes that agree with each other: fields that are

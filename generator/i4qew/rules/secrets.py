@@ -94,8 +94,9 @@ def find_credential(text: str) -> tuple[str, int] | None:
 
 
 # What a message may quote that hides a credential the patterns above miss: a
-# `user:password@` in front of a host without a scheme (an image reference).
-_USERINFO = re.compile(r"(?<![\w@])[^\s/:@'\"]+:[^\s/@'\"]+@(?=[A-Za-z0-9.-]+[/:])")
+# `user:password@` or `token@` in front of a host without a scheme (an image reference);
+# not a digest (`app@sha256:...`) nor the path before one (`registry/app@`), nor ssh's git@.
+_USERINFO = re.compile(r"(?<![\w@/.:-])(?!git@)[^\s/:@'\"]+(?::[^\s/@'\"]+)?@(?!sha\d+:)(?=[A-Za-z0-9.-]+[/:])")
 _KEY_END = re.compile(r"-----END [A-Z0-9 ]*-----")
 _VALUE_END = re.compile("['\"…]|$")
 REDACTED = "[redacted]"
@@ -198,11 +199,16 @@ def check_secrets(repo: Repo) -> Iterator[Problem]:
                     named.add((*prefix, i, "value"))
                     yield doc.problem((*prefix, i, "value"), "plaintext-secret",
                                       f"env {item['name']} holds a credential in plain text; {ENV_ADVICE}")
-        for path, text, is_key in _strings(doc.data, ()):
+        strings = list(_strings(doc.data, ()))
+        # One scan of the document's strings joined: a match inside any one string
+        # is a match in the join, so a document without one (nearly all of them)
+        # skips the per-string scans. A match across a separator only costs them.
+        scan = _ANY_CREDENTIAL.search("\x00".join(text for _, text, _ in strings)) is not None
+        for path, text, is_key in strings:
             if path in named and not is_key:
                 continue
             advice = GIT_ADVICE if path == ("spec", "git", "url") else DATA_ADVICE
-            found = find_credential(text)
+            found = find_credential(text) if scan else None
             if found is not None:
                 looks = f"looks like {found[0]}"
             elif is_key:
