@@ -27,6 +27,8 @@ def _validator(kind: str) -> Any:
 
 
 def did_you_mean(word: str, choices: Sequence[str]) -> str:
+    if len(word) > 200:
+        return ""  # no name is that long, and difflib is quadratic-ish in it (1 MB: a second)
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     if not close:
         lowered = {c.lower(): c for c in choices}

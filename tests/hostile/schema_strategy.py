@@ -124,7 +124,9 @@ def _object(node: Mapping[str, Any], pattern: str, wild: bool) -> st.SearchStrat
         base = picks.flatmap(lambda chosen: st.fixed_dictionaries({**fixed, **{k: optional[k] for k in chosen}}))
     extra = node.get("additionalProperties")
     if isinstance(extra, dict):
-        keys = _hint(f"{pattern}.<key>") or (KEY if wild else st.sampled_from(["a", "b", "example.com/k"]))
+        keys = _hint(f"{pattern}.<key>")
+        if keys is None:
+            keys = KEY if wild else st.sampled_from(["a", "b", "example.com/k"])
         more = st.dictionaries(keys, from_schema(extra, f"{pattern}.*", wild=wild), max_size=2)
         return st.builds(lambda a, b: {**b, **a}, base, more)
     return base

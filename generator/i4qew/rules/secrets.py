@@ -203,7 +203,7 @@ def check_secrets(repo: Repo) -> Iterator[Problem]:
         # One scan of the document's strings joined: a match inside any one string
         # is a match in the join, so a document without one (nearly all of them)
         # skips the per-string scans. A match across a separator only costs them.
-        scan = _ANY_CREDENTIAL.search("\x00".join(text for _, text, _ in strings)) is not None
+        scan = find_credential("\x00".join(text for _, text, _ in strings)) is not None
         for path, text, is_key in strings:
             if path in named and not is_key:
                 continue
