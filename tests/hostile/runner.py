@@ -96,6 +96,7 @@ def validate_and_render(root: Path, out: Path) -> tuple[list[str] | None, list[s
         return None, None
     found = problem_lines(v, "validate")
     rendered = problem_lines(r, "render")
+    assert rendered == found, "render and validate disagree on the problems"
     assert not out.exists(), "a refused render wrote output"
     return found, rendered
 
