@@ -97,8 +97,16 @@ def _rel(root: Path, path: Path) -> str:
             return path.as_posix()
 
 
-def discover(root: Path, dirs: tuple[str, ...]) -> tuple[list[Path], list[Problem]]:
-    """YAML files under `dirs` (sorted, recursive); symlinks are refused, not followed."""
+def discover(
+    root: Path,
+    dirs: tuple[str, ...],
+    *,
+    suffixes: tuple[str, ...] = YAML_SUFFIXES,
+    what: str = "declarations",
+    skip: str | None = DATA_FOLDER,
+) -> tuple[list[Path], list[Problem]]:
+    """Files ending in `suffixes` under `dirs` (sorted, recursive), `skip` folders
+    left out; symlinks are refused, not followed. `what` names the files in messages."""
     found: list[Path] = []
     problems: list[Problem] = []
     for name in dirs:
@@ -116,11 +124,11 @@ def discover(root: Path, dirs: tuple[str, ...]) -> tuple[list[Path], list[Proble
                     dirnames.remove(d)
                 elif (here / d).is_symlink():
                     problems.append(error(_rel(root, here / d), 1, 1, "unsafe-path",
-                                          "symlinked folder refused: declarations must be plain files inside the repository"))
+                                          f"symlinked folder refused: {what} must be plain files inside the repository"))
                     dirnames.remove(d)
-            dirnames[:] = sorted(d for d in dirnames if d != DATA_FOLDER)
+            dirnames[:] = sorted(d for d in dirnames if d != skip)
             for f in sorted(filenames):
-                if not f.endswith(YAML_SUFFIXES):
+                if not f.endswith(suffixes):
                     continue
                 p = here / f
                 if (bad := unsafe_name(root, p, "file")) is not None:
@@ -129,7 +137,7 @@ def discover(root: Path, dirs: tuple[str, ...]) -> tuple[list[Path], list[Proble
                 if p.is_symlink():
                     where = "" if inside(root, p) else " (this one points outside the repository)"
                     problems.append(error(_rel(root, p), 1, 1, "unsafe-path",
-                                          f"symlink refused: declarations must be plain files inside the repository{where}"))
+                                          f"symlink refused: {what} must be plain files inside the repository{where}"))
                     continue
                 found.append(p)
     return found, problems

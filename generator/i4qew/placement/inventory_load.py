@@ -12,7 +12,6 @@ import concurrent.futures
 import hashlib
 import json
 import multiprocessing
-import os
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +23,9 @@ from i4qew.load.files import (
     MAX_INVENTORY_BYTES,
     SourceText,
     decode,
+    discover,
     inside,
     read_text,
-    unsafe_name,
 )
 from i4qew.load.yamlio import parse
 from i4qew.placement.inventory import Cluster, Inventory, Origin
@@ -40,34 +39,8 @@ _ALIAS_LIMITS = yaml_rs.AliasLimits(max_total_replayed_events=100_000, max_repla
 
 
 def _discover(root: Path, out: list[Problem]) -> list[Path]:
-    top = root / INVENTORY_DIR
-    if top.is_symlink():
-        out.append(error(INVENTORY_DIR, 1, 1, "unsafe-path", "the folder is a symlink; i4qew reads no symlinks"))
-        return []
-    found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
-        here = Path(dirpath)
-        for d in list(dirnames):
-            if (bad := unsafe_name(root, here / d, "folder")) is not None:
-                out.append(bad)
-                dirnames.remove(d)
-            elif (here / d).is_symlink():
-                out.append(error((here / d).relative_to(root).as_posix(), 1, 1, "unsafe-path",
-                                 "symlinked folder refused: the inventory must be plain files inside the repository"))
-                dirnames.remove(d)
-        dirnames.sort()
-        for f in sorted(filenames):
-            p = here / f
-            if not f.endswith(SUFFIXES):
-                continue
-            if (bad := unsafe_name(root, p, "file")) is not None:
-                out.append(bad)
-                continue
-            if p.is_symlink():
-                out.append(error(p.relative_to(root).as_posix(), 1, 1, "unsafe-path",
-                                 "symlink refused: the inventory must be plain files inside the repository"))
-                continue
-            found.append(p)
+    found, problems = discover(root, (INVENTORY_DIR,), suffixes=SUFFIXES, what="the inventory", skip=None)
+    out.extend(problems)
     return found
 
 
