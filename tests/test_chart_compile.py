@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from i4qew.compile.chart import app_version, compile_charts
-from i4qew.compile.chart_values import chart_values, spec_in
+from i4qew.compile.chart_values import chart_values
 from tests.test_chart_support import example_repo, valid_repo
 from tests.tools import ROOT
 
@@ -113,10 +113,3 @@ def test_security_context_overrides() -> None:
     assert values["podSecurityContext"] == {"runAsNonRoot": False, "seccompProfile": {"type": "RuntimeDefault"}}
 
 
-def test_chart_spec_is_the_deployed_spec(tmp_path: Path) -> None:
-    """The chart reads the environment's spec without copying it; it must be the
-    same spec placement and the hub resources use."""
-    for repo in (valid_repo(ROOT), example_repo(tmp_path)):
-        for workload in repo.workloads:
-            for env in ("dev", "production"):
-                assert spec_in(workload, env) == workload.spec_for(env)

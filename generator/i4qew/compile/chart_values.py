@@ -187,16 +187,9 @@ def _pull_secrets(spec: dict[str, Any]) -> list[dict[str, str]]:
     return [{"name": n} for n in names]
 
 
-def spec_in(workload: Workload, env: str) -> dict[str, Any]:
-    """`Workload.spec_for(env)` without its deep copy (a third of the chart's cost):
-    overrides replace whole top-level fields, and nothing here mutates the spec."""
-    overrides = workload.overrides.get(env, {})
-    return {**workload.spec, **{k: v for k, v in overrides.items() if k != "enabled"}}
-
-
 def chart_values(repo: Repo, workload: Workload, env: str) -> dict[str, Any]:
     """The values of `workload`'s chart in `env`, in the fixed order values.yaml shows them."""
-    spec = spec_in(workload, env)
+    spec = workload.spec_for(env)
     meta = workload.doc.data.get("metadata") or {}
     labels = meta.get("labels") or {}
     gpu = needs_gpu(spec)

@@ -160,8 +160,7 @@ def needs_gpu(workload_spec: dict[str, object]) -> bool:
 def effective_placement(repo: Repo, workload: Workload, env_name: str) -> EffectivePlacement | None:
     """None when a reference does not resolve (already reported by the rules)."""
     env = repo.repository.environment(env_name)
-    # Read-only view of spec_for(env): planning 2,000 workloads must not deep-copy each spec.
-    spec = {**workload.spec, **{k: v for k, v in workload.overrides.get(env_name, {}).items() if k != "enabled"}}
+    spec = workload.spec_for(env_name)
     policy_name = str(spec["placement"])
     policy = repo.policies.get(policy_name)
     if env is None or policy is None:
