@@ -36,9 +36,9 @@ STAGES = (
     ("i4qew.validation", "validate_repo", "validate_repo"),
     ("i4qew.placement.inventory", "load_inventory", "load_inventory"),
     ("i4qew.compile.render", "render_tree", "render_tree"),
-    ("i4qew.compile.hub", "compile_hub", "  hub resources"),
+    ("i4qew.compile.hub.subscription", "compile_hub", "  hub resources"),
     ("i4qew.placement.snapshot", "placement_files", "  placement snapshot + model index"),
-    ("i4qew.compile.chart", "compile_charts", "  charts"),
+    ("i4qew.compile.chart.charts", "compile_charts", "  charts"),
     ("i4qew.compile.readme", "render_readme", "  README"),
     ("i4qew.emit", "write_tree", "write_tree"),
 )

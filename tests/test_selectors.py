@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from i4qew.selectors import (
+from i4qew.k8s.selectors import (
     NOTHING,
     Requirement,
     Selector,

@@ -10,15 +10,15 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from i4qew.build import build_repo
-from i4qew.load.config_files import read_config_files
 from i4qew.load.documents import Document
 from i4qew.load.files import REPOSITORY_FILE
 from i4qew.load.repo import load_declarations
-from i4qew.model import Repo
+from i4qew.model.build import build_repo
+from i4qew.model.config_files import read_config_files
+from i4qew.model.repo import Repo
 from i4qew.problems import Problem, Severity, has_errors, sort_problems
 from i4qew.rules.registry import run_rules
-from i4qew.schema_check import check_document
+from i4qew.schema.check import check_document
 
 FOLDER_OF_KIND = {"Workload": "workloads/", "PlacementPolicy": "policies/", "Model": "models/"}
 

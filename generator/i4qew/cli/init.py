@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from i4qew import __version__
-from i4qew.k8s_names import dns1123_label
+from i4qew.k8s.names import dns1123_label
 from i4qew.problems import ExitCode
 
 # scaffold file (package data) -> path in the new repository

@@ -32,7 +32,7 @@ from i4qew.gitops.rendering import DECISIONS_PATH, Rendered, RenderFn, RenderReq
 from i4qew.gitops.settings import environment, settings_at
 from i4qew.gitops.source import Source, fingerprint, input_ids, materialise, open_source
 from i4qew.gitops.testhooks import pause_before_push
-from i4qew.model import Environment
+from i4qew.model.repo import Environment
 from i4qew.problems import UserError
 
 # (proposal branch, target branch, title, description) -> the merge request's URL

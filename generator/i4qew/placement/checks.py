@@ -16,7 +16,7 @@ import itertools
 from datetime import datetime
 from pathlib import Path
 
-from i4qew.model import OFFLINE_TAINTS, PlacementPolicy, Repo, Toleration, Workload
+from i4qew.model.repo import OFFLINE_TAINTS, PlacementPolicy, Repo, Toleration, Workload
 from i4qew.placement.bits import members
 from i4qew.placement.capacity import capacity_problems
 from i4qew.placement.decide import Decision, Planner, planner_for

@@ -14,10 +14,10 @@ from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
 
+from i4qew.k8s.selectors import Selector
 from i4qew.load.documents import SourceFile
 from i4qew.placement.bits import LabelIndex, from_ids, members
 from i4qew.problems import Problem
-from i4qew.selectors import Selector
 
 CLUSTERSET_LABEL = "cluster.open-cluster-management.io/clusterset"
 DEFAULT_SET = "default"

@@ -15,6 +15,8 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
+from i4qew.k8s.quantity import QuantityError, parse_quantity
+from i4qew.k8s.selectors import Selector, SelectorError, label_selector_as_selector
 from i4qew.load.documents import SourceFile
 from i4qew.placement.inventory import (
     AVAILABLE_CONDITION,
@@ -25,8 +27,6 @@ from i4qew.placement.inventory import (
     Taint,
 )
 from i4qew.problems import Problem, Severity
-from i4qew.quantity import QuantityError, parse_quantity
-from i4qew.selectors import Selector, SelectorError, label_selector_as_selector
 
 EFFECTS = ("NoSelect", "PreferNoSelect", "NoSelectIfNew")
 # Files up to this size get exact positions from the positional parser.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from i4qew.model import Repo
+from i4qew.model.repo import Repo
 from i4qew.problems import Problem
 from i4qew.rules.registry import describe, rule
 from i4qew.rules.walk import shorten
@@ -20,7 +20,7 @@ from i4qew.rules.walk import shorten
     failing="placementApi: PlacementRule\narchitectures: [amd64, arm64]   # an OR across two labels",
 )
 def check_placement_api(repo: Repo) -> Iterator[Problem]:
-    from i4qew.compile.hub import hub_problems
+    from i4qew.compile.hub.subscription import hub_problems
 
     for env in repo.repository.environments:
         for p in hub_problems(repo, env.name):
@@ -35,7 +35,7 @@ def check_placement_api(repo: Repo) -> Iterator[Problem]:
     failing="delivery: argocd   # planned",
 )
 def check_delivery(repo: Repo) -> Iterator[Problem]:
-    from i4qew.compile.hub import repository_problems
+    from i4qew.compile.hub.subscription import repository_problems
 
     envs = repo.repository.environments
     if envs:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from i4qew.model import Repo
+from i4qew.model.repo import Repo
 from i4qew.problems import Problem, Severity
 from i4qew.rules.registry import rule
 from i4qew.rules.walk import KeyPath, effective, shorten, variants

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from i4qew import k8s_names
+from i4qew.k8s import names as k8s_names
 from i4qew.load.documents import Document
-from i4qew.model import Repo
+from i4qew.model.repo import Repo
 from i4qew.problems import Problem
 from i4qew.rules.mounts import configmap_key_problem
 from i4qew.rules.registry import rule

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from i4qew.model import Repo
+from i4qew.model.repo import Repo
 from i4qew.problems import Problem, Severity
 
 Check = Callable[[Repo], Iterable[Problem]]

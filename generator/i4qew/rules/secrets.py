@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from i4qew.load.documents import Document
-from i4qew.model import Repo
+from i4qew.model.repo import Repo
 from i4qew.problems import Problem, Severity
 from i4qew.rules.registry import rule
 from i4qew.rules.walk import dotted

@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from i4qew.model import Repo, Workload
+from i4qew.model.repo import Repo, Workload
 
 KeyPath = tuple[str | int, ...]
 

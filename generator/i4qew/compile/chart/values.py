@@ -26,7 +26,7 @@ from decimal import Decimal
 from pathlib import PurePosixPath
 from typing import Any, Final
 
-from i4qew.model import GPU_RESOURCE, Repo, Workload
+from i4qew.model.repo import GPU_RESOURCE, Repo, Workload
 from i4qew.placement.effective import needs_gpu
 
 # Labels the chart sets itself; a workload's labels cannot replace them.

@@ -18,7 +18,7 @@ import jsonschema_rs
 from i4qew.load.documents import Document
 from i4qew.problems import Problem
 from i4qew.rules.walk import dotted, shorten
-from i4qew.schemas import API_VERSION, KINDS, load_schema
+from i4qew.schema.kinds import API_VERSION, KINDS, load_schema
 
 
 @cache

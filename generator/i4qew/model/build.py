@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from i4qew.k8s.selectors import Selector, SelectorError, everything, from_structured, parse_selector
 from i4qew.load.documents import Document
-from i4qew.model import (
+from i4qew.model.repo import (
     DEFAULT_ARCH_PREFIX,
     DEFAULT_CHANNEL_NAMESPACE,
     DEFAULT_GPU_LABEL,
@@ -24,7 +25,6 @@ from i4qew.model import (
     Workload,
 )
 from i4qew.problems import Problem
-from i4qew.selectors import Selector, SelectorError, everything, from_structured, parse_selector
 
 DEFAULT_ENVIRONMENTS: tuple[dict[str, Any], ...] = (
     {"name": "dev", "branch": "acm-dev"},

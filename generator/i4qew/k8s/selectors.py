@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, NamedTuple, NotRequired, TypedDict
 
-from i4qew.k8s_names import label_key, label_value
+from i4qew.k8s.names import label_key, label_value
 
 __all__ = [
     "DOES_NOT_EXIST",

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from i4qew.compile.hub_names import env_labels, placement_name
-from i4qew.model import Predicate, Repo, Toleration
+from i4qew.compile.hub.names import env_labels, placement_name
+from i4qew.k8s.selectors import DOES_NOT_EXIST, EXISTS, IN, Requirement, Selector
+from i4qew.model.repo import Predicate, Repo, Toleration
 from i4qew.placement.effective import GLOBAL_SET, EffectivePlacement
 from i4qew.problems import Problem
-from i4qew.selectors import DOES_NOT_EXIST, EXISTS, IN, Requirement, Selector
 
 PLACEMENT_API: Final = "cluster.open-cluster-management.io/v1beta1"
 PLACEMENT_RULE_API: Final = "apps.open-cluster-management.io/v1"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 
 from i4qew.load.files import decode, has_unsafe_char, inside
-from i4qew.model import Repo
+from i4qew.model.repo import Repo
 from i4qew.problems import Problem
 from i4qew.rules.walk import shorten
 

@@ -24,8 +24,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from i4qew.compile import Tree
-from i4qew.compile.chart_yaml import dump
-from i4qew.compile.hub_names import (
+from i4qew.compile.hub.names import (
     APP_LABEL,
     DO_NOT_DELETE,
     GIT_BRANCH,
@@ -41,8 +40,9 @@ from i4qew.compile.hub_names import (
     shared_labels,
     subscription_name,
 )
-from i4qew.compile.hub_placement import placement, placement_rule, rule_problems
-from i4qew.model import Repo, Workload
+from i4qew.compile.hub.placement import placement, placement_rule, rule_problems
+from i4qew.compile.yaml_writer import dump
+from i4qew.model.repo import Repo, Workload
 from i4qew.placement.effective import EffectivePlacement, effective_placement
 from i4qew.problems import Problem, UserError, error, sort_problems
 
