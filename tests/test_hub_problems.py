@@ -11,10 +11,11 @@ import pytest
 import yaml
 
 from i4qew.compile.hub.placement import placement, placement_rule
-from i4qew.compile.hub.subscription import compile_hub, hub_problems
-from i4qew.k8s.selectors import from_structured
+from i4qew.compile.hub.subscription import compile_hub
+from i4qew.k8s.selector_structured import from_structured
 from i4qew.model.repo import Repo
 from i4qew.placement.effective import EffectivePlacement, effective_placement
+from i4qew.placement.expressible import hub_problems
 from i4qew.problems import UserError
 from tests.test_hub_crds import copy_repo, crd_errors, load
 from tests.test_hub_placement import inventory

@@ -15,9 +15,10 @@ from i4qew.compile.hub.names import (
     hub_subscription_name,
     subscription_name,
 )
-from i4qew.emit import GENERATED_MARKER
 from i4qew.model.repo import Repo
 
+# The README's first line: how `emit.write_tree` and publish recognise a tree i4qew wrote.
+GENERATED_MARKER = "<!-- i4qew:generated -->"
 UNCOMMITTED = "uncommitted"
 
 

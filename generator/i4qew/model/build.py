@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from i4qew.k8s.selectors import Selector, SelectorError, everything, from_structured, parse_selector
+from i4qew.k8s.selector_structured import from_structured
+from i4qew.k8s.selector_text import parse_selector
+from i4qew.k8s.selectors import Selector, SelectorError, everything
 from i4qew.load.documents import Document
 from i4qew.model.repo import (
     DEFAULT_ARCH_PREFIX,

@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 from i4qew.load.files import decode, has_unsafe_char, inside
 from i4qew.model.repo import Repo
 from i4qew.problems import Problem
-from i4qew.rules.walk import shorten
+from i4qew.text import shorten
 
 MAX_CONFIG_BYTES = 512 * 1024  # a ConfigMap holds at most 1 MiB in total
 

@@ -22,7 +22,8 @@ from i4qew.model.repo import Repo
 from i4qew.placement.effective import needs_gpu
 from i4qew.problems import Problem
 from i4qew.rules.registry import rule
-from i4qew.rules.walk import KeyPath, shorten, variants
+from i4qew.rules.walk import KeyPath, variants
+from i4qew.text import shorten
 
 _PERCENT = re.compile(r"[0-9]{1,9}%")  # bounded: int() of 5,000 digits raises
 # k8s.io/apimachinery TotalAnnotationSizeLimitB and the ConfigMap's MaxSecretSize.

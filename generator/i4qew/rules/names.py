@@ -11,7 +11,8 @@ from i4qew.model.repo import Repo
 from i4qew.problems import Problem
 from i4qew.rules.mounts import configmap_key_problem
 from i4qew.rules.registry import rule
-from i4qew.rules.walk import KeyPath, lookalike, shorten, variants
+from i4qew.rules.walk import KeyPath, variants
+from i4qew.text import lookalike, shorten
 
 # Generated objects are named `<workload>-<env>`; the chart's Service is named
 # after the workload and a Service name must be a DNS-1035 label.

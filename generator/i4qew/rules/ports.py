@@ -9,8 +9,8 @@ from i4qew.k8s import names as k8s_names
 from i4qew.model.repo import Repo, Workload
 from i4qew.problems import Problem
 from i4qew.rules.registry import rule
-from i4qew.rules.walk import KeyPath, shorten, variants
-from i4qew.schema.check import did_you_mean
+from i4qew.rules.walk import KeyPath, variants
+from i4qew.text import did_you_mean, shorten
 
 NODE_PORTS = (30000, 32767)  # the kube-apiserver's default --service-node-port-range
 PROBES = ("liveness", "readiness", "startup")

@@ -35,10 +35,10 @@ from i4qew.compile.hub.subscription import (
     SUBSCRIPTION_API,
     channel,
     namespace,
-    repository_problems,
     yaml_docs,
 )
 from i4qew.model.repo import Repo
+from i4qew.placement.expressible import repository_problems
 from i4qew.problems import UserError
 
 SUBSCRIPTION_ADMIN: Final = "open-cluster-management:subscription-admin"
