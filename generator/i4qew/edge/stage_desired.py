@@ -144,7 +144,7 @@ def _http_entry(
     digest = _str(data, "sha256", where).removeprefix("sha256:")
     if not HEX64_RE.fullmatch(digest):
         raise ValueError(f"{where}.sha256 must be 64 lowercase hex digits")
-    name = data.get("file", unquote(PurePosixPath(parts.path).name))
+    name = data.get("file", unquote(parts.path.rsplit("/", 1)[-1]))
     if not isinstance(name, str) or not FILE_RE.fullmatch(name) or name.startswith(".") or name == "..":
         raise ValueError(f"{where}.file must be a plain file name (set it when the URL does not end in one)")
     return Entry(model, version, "http", source, f"sha256:{digest}", size, name, None, False, ca_file)
@@ -169,4 +169,4 @@ def _opt_path(data: dict[str, Any], key: str, where: str) -> str | None:
 def _no_unknown(data: dict[str, Any], allowed: set[str], where: str) -> None:
     unknown = sorted(set(data) - allowed)
     if unknown:
-        raise ValueError(f"unknown field {where}{unknown[0]} (allowed: {', '.join(sorted(allowed))})")
+        raise ValueError(f"{where}{unknown[0]}: unknown field (allowed: {', '.join(sorted(allowed))})")

@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.edge.servers import KubeApi, ModelServer, Pki, Registry, TokenService, make_pki
+from tests.integration.edge.servers import (
+    KubeApi,
+    ModelServer,
+    Pki,
+    Registry,
+    TokenService,
+    make_pki,
+)
 
 TOKEN_USER, TOKEN_PASSWORD = "puller", "s3cret-pull-password"
 BASIC_USER, BASIC_PASSWORD = "basic-user", "b4sic-pa55word"

@@ -49,13 +49,14 @@ class Pki:
 
 
 def make_pki(d: Path) -> Pki:
+    import ipaddress
+
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
-    import ipaddress
 
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
 
     def name(cn: str) -> x509.Name:
         return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
@@ -143,7 +144,7 @@ class Server:
 class Quiet(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     @property
@@ -162,7 +163,7 @@ class Route:
 
 
 class ModelHandler(Quiet):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         owner: ModelServer = self.owner
         route = owner.routes.get(self.path.split("?")[0])
         owner.record(self.path, self.headers.get("Range"))
@@ -217,7 +218,7 @@ class ModelServer(Server):
 
 
 class TokenHandler(Quiet):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         owner: TokenService = self.owner
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
         auth = self.headers.get("Authorization", "")
@@ -245,10 +246,10 @@ class TokenService(Server):
 
 
 class TamperHandler(Quiet):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._forward("GET")
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self._forward("HEAD")
 
     def _forward(self, method: str) -> None:
@@ -281,7 +282,7 @@ class TamperProxy(Server):
 
 
 class KubeHandler(Quiet):
-    def do_PATCH(self) -> None:  # noqa: N802
+    def do_PATCH(self) -> None:
         owner: KubeApi = self.owner
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         owner.patches.append({"path": self.path, "content_type": self.headers.get("Content-Type"),
