@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from tests.integration.edge.servers import (
     TokenService,
     make_pki,
 )
+from tests.tools import tmpfs
 
 TOKEN_USER, TOKEN_PASSWORD = "puller", "s3cret-pull-password"
 BASIC_USER, BASIC_PASSWORD = "basic-user", "b4sic-pa55word"
@@ -88,15 +87,5 @@ def docker_config(path: Path, registry: str, user: str, password: str) -> Path:
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 1 MiB tmpfs: a real full disk (ENOSPC), mounted for this test only."""
-    if os.geteuid() != 0:
-        pytest.skip("a size-limited tmpfs needs root to mount (CI runs as root)")
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0755", "tmpfs", str(disk)],
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    try:
+    with tmpfs(tmp_path / "disk", "1m") as disk:
         yield disk
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=False)

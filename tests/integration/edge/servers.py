@@ -151,6 +151,14 @@ class Quiet(BaseHTTPRequestHandler):
     def owner(self) -> Any:
         return self.server.owner  # type: ignore[attr-defined]
 
+    def reply(self, status: int, body: bytes = b"", content_type: str = "application/json") -> None:
+        self.send_response(status)
+        if body:
+            self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
 
 @dataclass
 class Route:
@@ -168,16 +176,12 @@ class ModelHandler(Quiet):
         route = owner.routes.get(self.path.split("?")[0])
         owner.record(self.path, self.headers.get("Range"))
         if route is None:
-            self.send_response(404)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self.reply(404)
             return
         if route.hold is not None:
             route.hold.wait(120)
         if route.status != 200:
-            self.send_response(route.status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self.reply(route.status)
             return
         body, start = route.body, 0
         rng = self.headers.get("Range", "")
@@ -225,17 +229,10 @@ class TokenHandler(Quiet):
         owner.calls.append({"auth": bool(auth), "service": query.get("service", [""])[0],
                             "scope": query.get("scope", [])})
         if auth != "Basic " + base64.b64encode(f"{owner.user}:{owner.password}".encode()).decode():
-            self.send_response(401)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self.reply(401)
             return
-        body = json.dumps({"token": sign_token(owner.pki, query.get("service", [""])[0],
-                                               query.get("scope", []))}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.reply(200, json.dumps({"token": sign_token(owner.pki, query.get("service", [""])[0],
+                                                        query.get("scope", []))}).encode())
 
 
 class TokenService(Server):
@@ -287,12 +284,7 @@ class KubeHandler(Quiet):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         owner.patches.append({"path": self.path, "content_type": self.headers.get("Content-Type"),
                               "auth": self.headers.get("Authorization"), "body": json.loads(body)})
-        out = b"{}"
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
+        self.reply(200, b"{}")
 
 
 class KubeApi(Server):

@@ -54,6 +54,16 @@ def oras_model(registry: Registry, tmp_path_factory: pytest.TempPathFactory) -> 
     return f"oci://{registry.host}/models/detector@{digest}"
 
 
+def tar(files: dict[str, bytes], gz: bool = True) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz" if gz else "w") as t:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
 def oci(source: str, version: str = "1", **extra: object) -> dict[str, object]:
     return {"model": "detector", "version": version, "source": source, "plainHTTP": True, **extra}
 
@@ -87,14 +97,9 @@ def test_unknown_manifest_digest_is_a_clear_failure(tmp_path: Path, registry: Re
 
 
 def test_modelpack_layers_raw_and_tar(tmp_path: Path, registry: Registry) -> None:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        info = tarfile.TarInfo("tokenizer/vocab.txt")
-        info.size = 5
-        tar.addfile(info, io.BytesIO(b"a\nb\nc"))
     digest = registry.push_artifact("models/llm", "v1", [
         (WEIGHTS, "application/vnd.cncf.model.weight.v1.raw", {"org.cncf.model.filepath": "weights/model.safetensors"}),
-        (buf.getvalue(), "application/vnd.cncf.model.weight.config.v1.tar+gzip", {"org.cncf.model.filepath": "tokenizer"}),
+        (tar({"tokenizer/vocab.txt": b"a\nb\nc"}), "application/vnd.cncf.model.weight.config.v1.tar+gzip", {"org.cncf.model.filepath": "tokenizer"}),
         (b"no name", "application/vnd.oci.image.layer.v1.tar", {}),
     ])
     root = tmp_path / "root"
@@ -138,8 +143,8 @@ def _member(name: str, kind: bytes = tarfile.REGTYPE, link: str = "") -> tarfile
 ])
 def test_tar_members_that_must_not_become_files(tmp_path: Path, registry: Registry, member: tarfile.TarInfo, message: str) -> None:
     buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        tar.addfile(member, io.BytesIO(b"") if member.isreg() else None)
+    with tarfile.open(fileobj=buf, mode="w:gz") as t:
+        t.addfile(member, io.BytesIO(b"") if member.isreg() else None)
     tag = "m" + hashlib.sha256(member.name.encode() + member.type).hexdigest()[:8]
     digest = registry.push_artifact("models/bad", tag, [
         (buf.getvalue(), "application/vnd.oci.image.layer.v1.tar+gzip", {"org.opencontainers.image.title": "d"})])
@@ -242,14 +247,10 @@ def test_basic_auth(tmp_path: Path, basic_registry: Registry) -> None:
 
 def test_gzip_is_detected_by_content_not_trusted_from_names(tmp_path: Path, registry: Registry) -> None:
     """An ORAS directory layer that is a plain (uncompressed) tar still unpacks."""
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        info = tarfile.TarInfo("d/a.txt")
-        info.size = 1
-        tar.addfile(info, io.BytesIO(b"a"))
-    assert not buf.getvalue().startswith(gzip.compress(b"")[:2])
+    plain = tar({"d/a.txt": b"a"}, gz=False)
+    assert not plain.startswith(gzip.compress(b"")[:2])
     digest = registry.push_artifact("models/plain", "v1", [
-        (buf.getvalue(), "application/vnd.oci.image.layer.v1.tar", {"org.opencontainers.image.title": "d",
+        (plain, "application/vnd.oci.image.layer.v1.tar", {"org.opencontainers.image.title": "d",
                                                                     "io.deis.oras.content.unpack": "true"})])
     root = tmp_path / "root"
     done = stage(desired(root, [oci(f"oci://{registry.host}/models/plain@{digest}")]), tmp_path)
