@@ -102,11 +102,11 @@ def collect(layout: Layout, need: Needs) -> list[str]:
             model_dir.rmdir()
     for work in sorted((layout.state / "tmp").iterdir()):
         model, _, rest = work.name.partition("@")
-        version = rest.partition("@")[0]
-        lock = layout.state / "locks" / f"{model}@{version}.lock"
-        if version in need.keep.get(model, set()) and (model, version) in need.pins:
-            continue  # a resumable download (or one in progress)
-        if not is_locked(lock):
+        version, _, digest = rest.partition("@")
+        wanted = {d[7:23] for d in need.pins.get((model, version), {}).values()}
+        if digest in wanted:
+            continue  # a resumable download (or one in progress) of a pin some owner desires
+        if not is_locked(layout.state / "locks" / f"{model}@{version}.lock"):
             remove(work)
     for junk in (layout.state / "trash").iterdir():
         remove(junk)

@@ -85,6 +85,15 @@ def one_pass(desired: stage_desired.Desired, opts: Options, ttl: float, sink: Si
     return all(s.state != "Failed" for s in statuses)
 
 
+def guarded_pass(desired: stage_desired.Desired, opts: Options, ttl: float, sink: Sink | None) -> bool:
+    """One pass; a model root that cannot be used (not a directory, full, read-only) is a failed pass."""
+    try:
+        return one_pass(desired, opts, ttl, sink)
+    except OSError as e:
+        log("error", f"model root {desired.root} unusable: {e.strerror or e} ({e.__class__.__name__})")
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     args = arguments(sys.argv[1:] if argv is None else argv)
     os.umask(0o022)
@@ -102,10 +111,10 @@ def main(argv: list[str] | None = None) -> int:
         print(e, file=sys.stderr)
         return 2
     if args.once:
-        return 0 if one_pass(desired, opts, args.owner_ttl, sink) else 1
+        return 0 if guarded_pass(desired, opts, args.owner_ttl, sink) else 1
     failures = 0
     while True:
-        ok = one_pass(desired, opts, args.owner_ttl, sink)
+        ok = guarded_pass(desired, opts, args.owner_ttl, sink)
         failures = 0 if ok else failures + 1
         delay = args.interval if ok else backoff(failures, opts)
         log("info", f"next pass in {delay:.0f}s (or when the desired state changes)")

@@ -191,3 +191,25 @@ def test_an_unreachable_api_server_does_not_stop_staging(tmp_path: Path, models:
         assert (root / ".i4qew" / "status" / "dev.models.json").is_file()
     finally:
         down.close()
+
+
+def test_an_unusable_root_is_one_error_line_not_a_traceback(tmp_path: Path, models: ModelServer) -> None:
+    (tmp_path / "file").write_text("x")
+    done = stage(desired(tmp_path / "file" / "root", [version(models, "1")]), tmp_path)
+    assert done.returncode == 1
+    assert done.stderr == (f"i4qew-stager: error: node edge-1: model root {tmp_path}/file/root unusable: "
+                           "Not a directory (NotADirectoryError)\n")
+
+
+def test_abandoned_work_of_an_old_pin_is_removed_and_current_work_kept(tmp_path: Path, models: ModelServer) -> None:
+    root = tmp_path / "root"
+    entry = version(models, "1")
+    stale = root / ".i4qew" / "tmp" / f"detector@1@{'0' * 16}"
+    current = root / ".i4qew" / "tmp" / f"detector@2@{hashlib.sha256(BODIES['2']).hexdigest()[:16]}"
+    for d in (stale, current):
+        d.mkdir(parents=True)
+    models.routes["/detector/2/model.bin"] = Route(BODIES["2"], status=503)
+    done = stage(desired(root, [entry, version(models, "2")]), tmp_path, "--attempts", "1")
+    assert done.returncode == 1
+    assert not stale.exists()
+    assert current.is_dir()  # version 2 is still desired: its partial download stays for resuming
