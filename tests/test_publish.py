@@ -361,7 +361,7 @@ def test_publishing_a_promoted_environment_is_refused(s: Site) -> None:
     assert done.returncode == 1
     assert "i4qew promote --from dev --to production" in done.stderr
     unknown = s.cli("publish", "--env", "staging")
-    assert unknown.returncode == 1 and "unknown environment 'staging'" in unknown.stderr
+    assert unknown.returncode == 2 and "no environment 'staging' in i4qew.yaml" in unknown.stderr
 
 
 def test_a_late_pipeline_is_recognised_when_branches_live_in_another_repository(s: Site) -> None:
