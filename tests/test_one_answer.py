@@ -78,3 +78,25 @@ def test_an_unknown_base_revision_says_why(repo: Path) -> None:
     done = i4qew(repo, "plan", "--env", "dev", "--base", "0123abc")
     assert done.stderr == ("i4qew: error: --base 0123abc: unknown revision: no commit '0123abc' in this "
                            "repository; a typo, or a commit not fetched yet (git fetch)?\n")
+
+
+def test_a_yaml_error_in_the_inventory_is_reported_once(repo: Path, tmp_path: Path) -> None:
+    """Not once plus a placement-empty per workload and environment over what was left."""
+    work = tmp_path / "work"
+    git(tmp_path, "clone", "-q", str(repo), str(work))
+    inventory = work / "clusters" / "managedclusters.yaml"
+    lines = inventory.read_text().splitlines(keepends=True)
+    lines[2] = lines[2].rstrip("\n") + " : [\n"
+    inventory.write_text("".join(lines))
+    (work / "clusters" / "more.yaml").write_text("apiVersion: v1\nkind: List\nitems: []\n")
+    expected = "clusters/managedclusters.yaml:3:"
+    done = i4qew(work, "validate")
+    assert done.returncode == 1
+    assert [line for line in done.stdout.splitlines() if "error [" in line] == [
+        line for line in done.stdout.splitlines() if line.startswith(expected)], done.stdout
+    assert len([line for line in done.stdout.splitlines() if "error [" in line]) == 1, done.stdout
+    assert "1 error," in done.stdout
+    plan = i4qew(work, "plan", "--env", "dev")
+    assert plan.returncode == 1 and len(plan.stderr.splitlines()) == 1 and plan.stderr.startswith(expected)
+    other = i4qew(work, "plan", "--env", "dev", "--inventory", str(inventory))
+    assert other.returncode == 1 and len(other.stderr.splitlines()) == 1, other.stderr

@@ -125,7 +125,7 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
         # validate_repo judged clusters/ at the default time; judge what this plan uses.
         problems = [p for p in problems if p.rule not in PLACEMENT_RULES and not p.path.startswith("clusters/")]
         problems += inv_problems
-        if repo is not None and inventory is not None:
+        if repo is not None and inventory is not None and not has_errors(inv_problems):
             problems += placement_problems(repo, inventory, now=now)
         problems = sort_problems(problems)
     if repo is None or any(p.severity is Severity.ERROR and p.rule not in PLACEMENT_RULES for p in problems):
