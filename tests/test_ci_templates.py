@@ -17,6 +17,9 @@ from typing import Any
 import pytest
 import yaml
 
+from i4qew import __version__
+from i4qew.cli.init import SOURCE, install_spec
+
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "ci/templates/i4qew.yml"
 PIPELINE = ROOT / ".gitlab-ci.yml"
@@ -143,7 +146,8 @@ def test_every_input_is_declared_typed_and_used() -> None:
         if spec.get("type") == "boolean":
             assert isinstance(spec["default"], bool), name
     assert inputs["image"]["default"] == "python:3.11-slim"
-    assert inputs["install"]["default"] == "i4qew"
+    # the release the template belongs to, where i4qew init points too (nothing on a package index)
+    assert inputs["install"]["default"] == install_spec() == f"i4qew @ git+{SOURCE}.git@v{__version__}"
     assert inputs["first_environment"]["default"] == "dev"
     assert inputs["post_mr_notes"]["default"] is True
 

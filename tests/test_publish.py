@@ -295,6 +295,9 @@ def test_dry_run_writes_nothing(s: Site) -> None:
     done = s.cli("publish", "--env", "dev", "--dry-run")
     assert done.returncode == 0, done.stderr
     assert "would commit onto acm-dev" in done.stdout and "Source-Commit:" in done.stdout
+    # the commit message is quoted as a block, not prefixed line by line
+    assert "i4qew: i4qew:" not in done.stdout
+    assert "\n    i4qew: publish dev from " in done.stdout and "\n    Source-Commit: " in done.stdout
     assert git(s.work, "for-each-ref") == refs_before
     assert s.branch("acm-dev") is None
 

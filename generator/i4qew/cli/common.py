@@ -35,6 +35,9 @@ def find_root(start: Path) -> Path:
 
 
 def _discover(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    """Without --repo, the repository around the current folder; --repo names it exactly."""
+    if param.name is None or ctx.get_parameter_source(param.name) is not click.core.ParameterSource.DEFAULT:
+        return value
     found = find_root(value)
     if found != value:
         click.echo(f"i4qew: the repository is {found} (the nearest folder holding {REPOSITORY_FILE}); "
@@ -46,7 +49,8 @@ repo_option = click.option(
     "--repo", "-C", "repo_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=".", show_default=True, callback=_discover,
-    help="The workload repository: the folder holding i4qew.yaml, or a folder below it.",
+    help="The workload repository (the folder holding i4qew.yaml). Without it, the nearest folder holding "
+         "i4qew.yaml at or above the current one, up to the top of the git work tree.",
 )
 
 
