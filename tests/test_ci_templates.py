@@ -157,14 +157,15 @@ def test_jobs_report_to_the_merge_request_widget() -> None:
     assert validate["artifacts"]["when"] == "always"
     reports = validate["artifacts"]["reports"]
     assert reports == {"codequality": "gl-code-quality-report.json", "junit": "i4qew-junit.xml"}
-    script = "\n".join(validate["script"])
-    assert "--format codequality -o gl-code-quality-report.json" in script
-    assert "--format junit -o i4qew-junit.xml" in script
-    assert "yamllint" in script
+    # one validation writes the log and both reports (it applies the repo's .yamllint itself)
+    assert validate["script"] == [
+        "i4qew validate --report codequality=gl-code-quality-report.json --report junit=i4qew-junit.xml"]
     plan = jobs()["i4qew:plan"]
     assert plan["artifacts"]["paths"] == ["plan.md"]
     assert "$CI_MERGE_REQUEST_DIFF_BASE_SHA" in "\n".join(plan["script"])
     assert "i4qew mr-note plan.md" in "\n".join(plan["script"])
+    # a repository that does not validate: validate is the red job, plan a warning
+    assert plan["allow_failure"] == {"exit_codes": [1, 4]}
 
 
 def test_publish_and_promote_are_serialised_per_environment() -> None:
@@ -202,6 +203,8 @@ def test_this_repo_includes_the_plugin_locally() -> None:
     assert include["inputs"]["install"] == "."
     assert set(include["inputs"]) <= set(spec_inputs())
     assert "bash .ci/test" in pipeline["test"]["script"]
+    assert "bash .ci/newcomer" in pipeline["newcomer"]["script"]
+    assert pipeline["newcomer"]["image"].endswith("-bookworm")  # Debian 12's python3
 
 
 @pytest.mark.skipif(not shutil.which("gitlab-ci-local"), reason="gitlab-ci-local is not installed")
@@ -236,6 +239,8 @@ def test_gitlab_ci_local_reads_this_repos_pipeline(tmp_path: Path) -> None:
     when = {job["name"]: job["when"] for job in yaml.safe_load(listing)}
     assert when == {
         "test": "on_success",
+        "newcomer": "on_success",
+        "release": "never",  # tag pipelines only
         "i4qew:validate": "on_success",
         "i4qew:plan": "never",
         "i4qew:publish": "on_success",
