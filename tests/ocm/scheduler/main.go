@@ -1,6 +1,7 @@
 // ocm-scheduler: OCM's own placement scheduler as a test oracle.
 //
 //	ocm-scheduler --now 2025-01-01T00:00:00Z [--mode isolated|sequential] FILE|DIR...
+//	ocm-scheduler --version
 //
 // Reads ManagedClusters, ManagedClusterSets, ManagedClusterSetBindings,
 // Placements, existing PlacementDecisions and AddOnPlacementScores (YAML or
@@ -11,11 +12,12 @@
 //
 // Modes:
 //
-//	isolated    each Placement is scheduled on a hub whose only PlacementDecisions
-//	            are the given ones (a fresh hub when none are given): what the hub
-//	            chooses for a Placement that is scheduled first
+//	isolated    each Placement is scheduled on a hub where no other placement has
+//	            decisions: only its own given PlacementDecisions exist (Steady,
+//	            NoSelectIfNew), none on a fresh hub
 //	sequential  the Placements are scheduled one after the other, in the order read,
-//	            on one hub: each sees the decisions of those before it (Balance)
+//	            on one hub holding every given PlacementDecision: each sees the
+//	            decisions of all others, those made before it included (Balance)
 package main
 
 import (
@@ -79,12 +81,28 @@ func labelsFor(placement string) labels.Selector {
 	return labels.SelectorFromSet(labels.Set{clusterv1beta1.PlacementLabel: placement})
 }
 
+// ownDecisions are the PlacementDecisions of Placement p among the given ones.
+func ownDecisions(all []*clusterv1beta1.PlacementDecision, p *clusterv1beta1.Placement) []*clusterv1beta1.PlacementDecision {
+	var own []*clusterv1beta1.PlacementDecision
+	for _, pd := range all {
+		if pd.Namespace == p.Namespace && pd.Labels[clusterv1beta1.PlacementLabel] == p.Name {
+			own = append(own, pd)
+		}
+	}
+	return own
+}
+
 func run(args []string) error {
 	fs := flag.NewFlagSet("ocm-scheduler", flag.ContinueOnError)
 	nowText := fs.String("now", "", "the scheduler's clock (RFC 3339), for tolerationSeconds")
 	mode := fs.String("mode", "isolated", "isolated | sequential")
+	version := fs.Bool("version", false, "print the OCM module version and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *version {
+		fmt.Println(ocmVersion())
+		return nil
 	}
 	if *nowText == "" || fs.NArg() == 0 {
 		return fmt.Errorf("usage: ocm-scheduler --now TIME [--mode isolated|sequential] FILE|DIR")
@@ -116,7 +134,7 @@ func run(args []string) error {
 	out := output{OCM: ocmVersion(), Now: now.UTC().Format(time.RFC3339), Mode: *mode, Placements: []placementResult{}}
 	for _, p := range objs.placements {
 		if *mode == "isolated" {
-			if err := h.resetDecisions(ctx, objs.decisions); err != nil {
+			if err := h.resetDecisions(ctx, ownDecisions(objs.decisions, p)); err != nil {
 				return err
 			}
 		}
