@@ -165,3 +165,12 @@ def read_decisions(data: bytes) -> dict[str, list[str]]:
         return out
     except (ValueError, KeyError, TypeError):
         return {}
+
+
+def read_advisory(data: bytes) -> set[str]:
+    """The "namespace/workload" keys whose decision in a decisions.json is advisory
+    (which clusters is the hub's choice, docs/placement.md); empty when unreadable."""
+    try:
+        return {f"{p['namespace']}/{p['workload']}" for p in json.loads(data)["placements"] if p.get("advisory") is True}
+    except (ValueError, KeyError, TypeError):
+        return set()
