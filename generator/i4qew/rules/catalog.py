@@ -25,12 +25,13 @@ from i4qew.rules import mounts
 from i4qew.rules import delivery
 from i4qew.rules import placement
 from i4qew.rules import limits
+from i4qew.rules import tolerations
 # isort: on
 from i4qew.rules.registry import REGISTRY, Rule
 
 # In the order docs/rules.md lists them.
 FAMILIES = (builtin, declarations, names, references, images, secrets, resources, ports, ingress, environments,
-            mounts, delivery, placement, limits)
+            mounts, delivery, placement, limits, tolerations)
 FAMILY_NAMES = tuple(f.__name__.rsplit(".", 1)[-1] for f in FAMILIES)
 
 
