@@ -64,12 +64,17 @@ def yaml_bytes(text: str, index: int) -> bytes:
     return text.split("---\n")[index].encode()
 
 
-def test_a_private_repository_gets_its_secret_ref(tmp_path: Path) -> None:
-    repo = copy_repo(tmp_path / "repo")
+def with_git(repo: Path, settings: str) -> Path:
+    """`repo` with `settings` (indented lines) added to spec.git of its i4qew.yaml."""
+    url = "    url: https://gitlab.com/i4q/i4qew.git\n"
     text = (repo / "i4qew.yaml").read_text()
-    (repo / "i4qew.yaml").write_text(text.replace(
-        "    url: https://gitlab.com/i4q/i4qew.git\n",
-        "    url: https://gitlab.com/i4q/i4qew.git\n    secretRef: gitlab-token\n    insecureSkipVerify: true\n"))
+    assert url in text
+    (repo / "i4qew.yaml").write_text(text.replace(url, url + settings))
+    return repo
+
+
+def test_a_private_repository_gets_its_secret_ref(tmp_path: Path) -> None:
+    repo = with_git(copy_repo(tmp_path / "repo"), "    secretRef: gitlab-token\n    insecureSkipVerify: true\n")
     code, out = bootstrap(repo, "dev")
     assert code == 0, out
     channel = docs(out)[1]
@@ -88,14 +93,10 @@ def test_a_self_hosted_git_server_gets_its_ca_before_the_first_clone(tmp_path: P
     prints it ahead of the Channel, in the Channel's namespace (ACM reads configMapRef only
     there: pkg/utils/subscription.go FetchChannelReferences), under key caCerts
     (apps/v1 ChannelCertificateData)."""
-    repo = copy_repo(tmp_path / "repo")
+    repo = with_git(copy_repo(tmp_path / "repo"), "    secretRef: gitlab-token\n    caFile: certs/gitlab-ca.pem\n")
     (repo / "certs").mkdir()
     pem = (ROOT / "tests/cases/positive/full-featured/certs/gitlab-ca.pem").read_text()
     (repo / "certs/gitlab-ca.pem").write_text(pem)
-    text = (repo / "i4qew.yaml").read_text()
-    (repo / "i4qew.yaml").write_text(text.replace(
-        "    url: https://gitlab.com/i4q/i4qew.git\n",
-        "    url: https://gitlab.com/i4q/i4qew.git\n    secretRef: gitlab-token\n    caFile: certs/gitlab-ca.pem\n"))
     code, out = bootstrap(repo, "dev")
     assert code == 0, out
     namespace, ca, channel, _, _ = docs(out)
