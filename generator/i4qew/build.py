@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from i4qew.guardrails.build import build_guardrails
 from i4qew.load.documents import Document
 from i4qew.model import (
     DEFAULT_ARCH_PREFIX,
@@ -67,6 +68,7 @@ def build_repository(doc: Document | None, out: list[Problem]) -> Repository:
         capacity_warn_percent=int(spec.get("capacity", {}).get("warnAbovePercent", 85)),
         defaults=spec.get("defaults", {}),
         doc=doc,
+        guardrails=build_guardrails(doc),
     )
 
 

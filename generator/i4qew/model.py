@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from i4qew.guardrails.model import Guardrails
 from i4qew.load.documents import Document
 from i4qew.selectors import Selector
 
@@ -51,6 +52,7 @@ class Repository:
     capacity_warn_percent: int
     defaults: Mapping[str, Any]
     doc: Document | None
+    guardrails: Guardrails = field(default_factory=Guardrails)
 
     def environment(self, name: str) -> Environment | None:
         return next((e for e in self.environments if e.name == name), None)
