@@ -69,6 +69,8 @@ def build_repository(doc: Document | None, out: list[Problem]) -> Repository:
         defaults=spec.get("defaults", {}),
         doc=doc,
         guardrails=build_guardrails(doc),
+        pod_security_labels=bool(spec.get("governance", {}).get("podSecurityLabels", True)),
+        pull_secrets=bool(spec.get("governance", {}).get("pullSecrets", True)),
     )
 
 

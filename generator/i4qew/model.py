@@ -53,6 +53,9 @@ class Repository:
     defaults: Mapping[str, Any]
     doc: Document | None
     guardrails: Guardrails = field(default_factory=Guardrails)
+    # spec.governance: the ACM Policies generated next to the workloads
+    pod_security_labels: bool = True
+    pull_secrets: bool = True
 
     def environment(self, name: str) -> Environment | None:
         return next((e for e in self.environments if e.name == name), None)

@@ -7,7 +7,7 @@ import importlib
 FAMILIES = (
     "builtin", "names", "references", "images", "secrets", "resources", "ports", "ingress",
     "environments", "mounts", "delivery", "limits", "guardrails", "guard_images", "guard_limits",
-    "guard_config",
+    "guard_config", "governance",
 )
 
 

@@ -33,6 +33,7 @@ FAMILY_TITLES = {
     "guard_images": "Guardrails: image sources",
     "guard_limits": "Guardrails: resources and host paths",
     "guard_config": "Guardrails: the guardrails themselves",
+    "governance": "Hub governance policies",
 }
 
 
