@@ -14,17 +14,21 @@ from i4qew.rules.walk import effective, shorten, variants
 DOCKER_HUB = "docker.io"
 
 
-def full_name(name: str) -> str:
-    """An image's repository as the container runtime resolves it (distribution/reference
-    normalisation): `nginx` is docker.io/library/nginx, `index.docker.io/x/y` is docker.io/x/y."""
-    parts = name.split("/")
+def _split_host(parts: list[str]) -> tuple[str, list[str]]:
+    """(registry host, path) the way distribution/reference tells a host from a path: a
+    first component with '.' or ':', `localhost` or an IPv6 literal; else Docker Hub."""
     first = parts[0]
     if len(parts) > 1 and ("." in first or ":" in first or first == "localhost" or first.startswith("[")):
         host, path = first, parts[1:]
     else:
         host, path = DOCKER_HUB, parts
-    if host == "index.docker.io":
-        host = DOCKER_HUB
+    return (DOCKER_HUB if host == "index.docker.io" else host), path
+
+
+def full_name(name: str) -> str:
+    """An image's repository as the container runtime resolves it (distribution/reference
+    normalisation): `nginx` is docker.io/library/nginx, `index.docker.io/x/y` is docker.io/x/y."""
+    host, path = _split_host(name.split("/"))
     if host == DOCKER_HUB and len(path) == 1:
         path = ["library", *path]
     return "/".join([host, *path])
@@ -34,12 +38,9 @@ def prefix_name(prefix: str) -> str:
     """A registries entry in the same form, without the `library/` of a short image name:
     `registry.example.com` is that host, `bitnami` is docker.io/bitnami."""
     parts = prefix.strip("/").split("/")
-    first = parts[0]
-    if "." in first or ":" in first or first == "localhost" or first.startswith("["):
-        host, path = first, parts[1:]
-    else:
-        host, path = DOCKER_HUB, parts
-    return "/".join([DOCKER_HUB if host == "index.docker.io" else host, *path])
+    # a lone component with a dot is a host (registry.example.com), not a Docker Hub user
+    host, path = _split_host([*parts, ""] if len(parts) == 1 else parts)
+    return "/".join([host, *(p for p in path if p)])
 
 
 def allowed(image: ImageRef, registries: tuple[str, ...]) -> bool:
