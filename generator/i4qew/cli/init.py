@@ -25,6 +25,7 @@ FILES = {
     "pre-commit-config.yaml": ".pre-commit-config.yaml",
     "gitignore": ".gitignore",
     "README.md": "README.md",
+    "CODEOWNERS": ".gitlab/CODEOWNERS",
 }
 
 
@@ -39,14 +40,23 @@ def _fill(text: str, values: dict[str, str]) -> str:
 @click.option("--ci-project", default="i4q/i4qew", show_default=True, help="GitLab project that hosts the i4qew CI template.")
 @click.option("--install-spec", default=f"i4qew=={__version__}", show_default=True,
               help="pip requirement CI and the README use to install i4qew.")
-def command(directory: Path, name: str | None, git_url: str | None, ci_project: str, install_spec: str) -> None:
+@click.option("--platform-owners", default="@platform-team", show_default=True,
+              help="GitLab users or groups (@name ...) whose approval i4qew.yaml (the guardrails) needs: CODEOWNERS.")
+def command(directory: Path, name: str | None, git_url: str | None, ci_project: str, install_spec: str,
+            platform_owners: str) -> None:
     """Scaffold a workload repository in DIRECTORY: i4qew.yaml, one example of each
-    kind, .gitlab-ci.yml including the CI plugin, .yamllint and a pre-commit config.
+    kind, .gitlab-ci.yml including the CI plugin, .yamllint, a pre-commit config and
+    .gitlab/CODEOWNERS making the platform team own i4qew.yaml (its guardrails).
     Existing files are never overwritten."""
     name = name or re.sub(r"[^a-z0-9-]+", "-", directory.resolve().name.lower()).strip("-") or "edge-workloads"
     problem = dns1123_label(name)
     if problem:
         click.echo(f"i4qew: error: --name {name!r} {problem}", err=True)
+        sys.exit(ExitCode.USAGE)
+    owners = platform_owners.split()
+    if not owners or not all(re.fullmatch(r"@[A-Za-z0-9_.][A-Za-z0-9_./-]*|[^@\s]+@[^@\s]+", o) for o in owners):
+        click.echo(f"i4qew: error: --platform-owners {platform_owners!r}: give @user, @group/subgroup or "
+                   "e-mail addresses, separated by spaces", err=True)
         sys.exit(ExitCode.USAGE)
     values = {
         "name": name,
@@ -55,6 +65,7 @@ def command(directory: Path, name: str | None, git_url: str | None, ci_project: 
         "install_spec": install_spec,
         "version": __version__,
         "i4qew_repo": f"https://gitlab.com/{ci_project}",
+        "owners": " ".join(owners),
     }
     existing = [dest for dest in FILES.values() if (directory / dest).exists()]
     if "i4qew.yaml" in existing:

@@ -18,6 +18,7 @@ from i4qew.problems import Problem, Severity
 
 NO_GROUP = "(none)"
 MARKER = "<!-- i4qew:plan:{env} -->"
+GUARDRAIL_RULE = "guardrail-changed"  # guardrails/report.py
 SIGNS = {"added": "+", "removed": "-", "changed": "~", "unchanged": " ", "planned": " "}
 
 
@@ -137,6 +138,10 @@ def _md_names(inv: Inventory, bits: int, label: str, cap: int = 200) -> str:
 def render_markdown(plan: Plan, problems: list[Problem], group_by: str = "site") -> str:
     inv = plan.inventory
     out = [MARKER.format(env=plan.env), f"### i4qew plan: `{plan.env}`", "", _headline(plan, problems) + ".", ""]
+    moved = [p for p in problems if p.rule == GUARDRAIL_RULE]
+    if moved:  # first: the reviewer must see that a line the platform team drew was moved
+        out += ["> **Guardrails changed** by this merge request (i4qew.yaml, the platform team's to approve):", ">"]
+        out += [f"> - {p.severity.value} `{p.path}:{p.line}`: {p.message}" for p in moved] + [""]
     rows = [p for p in plan.workloads if plan.base is None or p.status != "unchanged"]
     quiet = [p for p in plan.workloads if plan.base is not None and p.status == "unchanged"]
 

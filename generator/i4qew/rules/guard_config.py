@@ -12,7 +12,7 @@ from i4qew.load.documents import Document
 from i4qew.model import Repo
 from i4qew.problems import Problem
 from i4qew.rules.mounts import absolute_path_problem
-from i4qew.rules.registry import rule
+from i4qew.rules.registry import describe, rule
 from i4qew.rules.resources import quantity
 from i4qew.rules.walk import KeyPath, shorten
 from i4qew.schema_check import did_you_mean
@@ -80,3 +80,10 @@ def check_config(repo: Repo) -> Iterator[Problem]:
                               f"model root {shorten(root)!r} {why}")
     for i, e in enumerate(spec.get("namespaces") or ()):
         yield from _entry(doc, i, e, envs)
+
+
+describe("guardrail-changed", "`plan --base` calls out a change to spec.guardrails of i4qew.yaml (or "
+         "governance.podSecurityLabels) for each namespace in use: a warning where it loosens what the namespace "
+         "may run with, info where it tightens it", stage="plan",
+         passing="podSecurity: restricted   # as at the merge request's base",
+         failing="podSecurity: privileged   # was restricted at the base: the plan note says so")
