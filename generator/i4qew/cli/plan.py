@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import subprocess
@@ -134,8 +135,11 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
                           base_label=base_rev, now=now)
     if base_repo is not None and base_rev is not None:
         from i4qew.guardrails.report import change_problems
+        from i4qew.rules.secrets import mask_credentials
 
-        problems = sort_problems([*problems, *change_problems(base_repo, repo, base_rev)])
+        changed = [dataclasses.replace(p, message=mask_credentials(p.message))
+                   for p in change_problems(base_repo, repo, base_rev)]
+        problems = sort_problems([*problems, *changed])
     if fmt == "markdown":
         text = render_markdown(plan, problems, group_by)
     elif fmt == "json":

@@ -16,6 +16,11 @@ from i4qew.guardrails.model import Guardrail, Guardrails
 _ROOT_ORDER = {"refuse": 0, "warn": 1, "allow": 2}
 
 
+def _cut(text: str, limit: int = 160) -> str:
+    """One line of a note stays readable: a long list of values is cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 @dataclass(frozen=True)
 class Change:
     namespace: str | None  # None: repository-wide (model roots, governance)
@@ -30,16 +35,16 @@ def _set_change(name: str, base: Iterable[str] | None, head: Iterable[str] | Non
     if base is None and head is None:
         return
     if head is None:
-        looser.append(f"{name} {sorted(base or ())} -> {any_text}")
+        looser.append(_cut(f"{name} {', '.join(sorted(base or ()))} -> {any_text}"))
         return
     if base is None:
-        stricter.append(f"{name} {any_text} -> {sorted(head)}")
+        stricter.append(_cut(f"{name} {any_text} -> {', '.join(sorted(head))}"))
         return
     added, removed = sorted(set(head) - set(base)), sorted(set(base) - set(head))
     if added:
-        looser.append(f"{name} +{', '.join(added)}")
+        looser.append(_cut(f"{name} +{', '.join(added)}"))
     if removed:
-        stricter.append(f"{name} -{', '.join(removed)}")
+        stricter.append(_cut(f"{name} -{', '.join(removed)}"))
 
 
 def _caps(name: str, base: Mapping[str, Fraction], head: Mapping[str, Fraction],

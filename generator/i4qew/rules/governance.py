@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Final
 
-from i4qew.k8s_names import POLICY_QUALIFIED_MAX
+from i4qew.k8s_names import POLICY_QUALIFIED_MAX, dns1123_label
 from i4qew.model import Repo
 from i4qew.problems import Problem
 from i4qew.rules.registry import rule
@@ -28,8 +28,8 @@ def check_namespace(repo: Repo) -> Iterator[Problem]:
     if not (r.pod_security_labels or r.pull_secrets):
         return
     for w in repo.workloads:
-        if len(w.namespace) <= MAX_NAMESPACE:
-            continue
+        if len(w.namespace) <= MAX_NAMESPACE or dns1123_label(w.namespace) is not None:
+            continue  # short enough, or not a namespace at all (name-format says so)
         if not r.pod_security_labels and not w.spec.get("imagePullSecrets"):
             continue  # no Policy lands in this namespace
         path: KeyPath = ("metadata", "namespace") if "namespace" in w.doc.data["metadata"] else ("metadata",)

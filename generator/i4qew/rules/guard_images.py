@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from i4qew.model import Repo
 from i4qew.problems import Problem
+from i4qew.rules.guardrails import judged
 from i4qew.rules.images import ImageRef, parse_image
 from i4qew.rules.registry import rule
 from i4qew.rules.walk import effective, shorten, variants
@@ -59,7 +60,7 @@ def allowed(image: ImageRef, registries: tuple[str, ...]) -> bool:
 )
 def check_registry(repo: Repo) -> Iterator[Problem]:
     guardrails = repo.repository.guardrails
-    for w in repo.workloads:
+    for w in judged(repo):
         g = guardrails.for_namespace(w.namespace)
         if g.registries is None:
             continue
@@ -67,7 +68,7 @@ def check_registry(repo: Repo) -> Iterator[Problem]:
             got = parse_image(image)
             if isinstance(got, str) or allowed(got, g.registries):
                 continue  # an invalid reference is image-reference's
-            listed = ", ".join(g.registries) or "none"
+            listed = shorten(", ".join(g.registries), 200) or "none"
             yield w.doc.problem(path, "image-registry",
                                 f"image {shorten(image)!r} ({shorten(full_name(got.name))}) is not from a registry "
                                 f"namespace '{w.namespace}' may pull from: {g.cite(w.namespace)} lists {listed}; "
@@ -83,7 +84,7 @@ def check_registry(repo: Repo) -> Iterator[Problem]:
 )
 def check_digest(repo: Repo) -> Iterator[Problem]:
     guardrails = repo.repository.guardrails
-    for w in repo.workloads:
+    for w in judged(repo):
         g = guardrails.for_namespace(w.namespace)
         if not g.digest_in:
             continue

@@ -11,10 +11,11 @@ from i4qew.guardrails.model import Guardrail, host_dir
 from i4qew.model import GPU_RESOURCE, Repo, Workload
 from i4qew.problems import Problem
 from i4qew.quantity import format_cpu_millis
+from i4qew.rules.guardrails import judged
 from i4qew.rules.mounts import absolute_path_problem
 from i4qew.rules.registry import rule
 from i4qew.rules.resources import quantity
-from i4qew.rules.walk import KeyPath, effective, variants
+from i4qew.rules.walk import KeyPath, effective, shorten, variants
 
 _BINARY = (("Ei", 2**60), ("Pi", 2**50), ("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10))
 
@@ -89,7 +90,7 @@ def _gpus(repo: Repo, w: Workload, g: Guardrail) -> Iterator[Problem]:
 )
 def check_resources(repo: Repo) -> Iterator[Problem]:
     guardrails = repo.repository.guardrails
-    for w in repo.workloads:
+    for w in judged(repo):
         g = guardrails.for_namespace(w.namespace)
         if g.max_requests or g.max_limits:
             found = list(variants(w, "resources")) or [(("spec",), {})]
@@ -111,7 +112,7 @@ def inside(path: str, roots: tuple[str, ...]) -> bool:
 )
 def check_host_paths(repo: Repo) -> Iterator[Problem]:
     guardrails = repo.repository.guardrails
-    for w in repo.workloads:
+    for w in judged(repo):
         ref = w.model
         model = repo.models.get(ref.name) if ref else None
         host = model.storage.get("hostPath") if model else None
@@ -121,12 +122,13 @@ def check_host_paths(repo: Repo) -> Iterator[Problem]:
         normal = host_dir(host)
         if inside(normal, guardrails.model_roots) or inside(normal, g.host_paths):
             continue
+        shown_path = shorten(normal)
         line = model.doc.at(("spec", "storage", "hostPath"))[0]
         ns = w.namespace
-        extra = (f" and the hostPaths {', '.join(g.host_paths)} of {g.cite(ns)}" if g.host_paths
+        extra = (f" and the hostPaths {shorten(', '.join(g.host_paths), 200)} of {g.cite(ns)}" if g.host_paths
                  else f"; {g.cite(ns)} grants no hostPaths")
         yield w.doc.problem(("spec", "model", "name"), "host-path",
-                            f"model '{model.name}' mounts host path {normal} ({model.doc.path}:{line}), outside what "
-                            f"namespace '{ns}' may mount: the model roots {', '.join(guardrails.model_roots)} "
+                            f"model '{shorten(model.name)}' mounts host path {shown_path} ({model.doc.path}:{line}), outside what "
+                            f"namespace '{ns}' may mount: the model roots {shorten(', '.join(guardrails.model_roots), 200)} "
                             f"({guardrails.model_roots_cite()}){extra}; keep the model under a model root or, "
-                            f"to grant it, {g.grant(ns, f'hostPaths: [{normal}]')}")
+                            f"to grant it, {g.grant(ns, f'hostPaths: [{shown_path}]')}")

@@ -15,6 +15,7 @@ from typing import Any
 from i4qew.guardrails.model import Guardrail
 from i4qew.guardrails.pss import Level, Violation, violations
 from i4qew.guardrails.security import DEFAULT_USER, Security, security
+from i4qew.k8s_names import dns1123_label
 from i4qew.load.documents import Document
 from i4qew.model import Repo, Workload
 from i4qew.problems import Problem, Severity
@@ -23,6 +24,12 @@ from i4qew.rules.walk import KeyPath, shorten
 
 # Checked by rules of their own: the model's hostPath by host-path, root by run-as-root.
 _ELSEWHERE = frozenset({"hostPathVolumes", "runAsNonRoot", "runAsUser"})
+
+
+def judged(repo: Repo) -> Iterator[Workload]:
+    """The workloads the guardrails judge: those with a valid namespace (name-format
+    answers for the others; a guardrail message never quotes a broken one)."""
+    return (w for w in repo.workloads if dns1123_label(w.namespace) is None)
 
 
 def sc_path(w: Workload, *field: str | int) -> tuple[KeyPath, str]:
@@ -92,7 +99,7 @@ def _capability_problems(w: Workload, g: Guardrail) -> Iterator[Problem]:
 )
 def check_pod_security(repo: Repo) -> Iterator[Problem]:
     guardrails = repo.repository.guardrails
-    for w in repo.workloads:
+    for w in judged(repo):
         g = guardrails.for_namespace(w.namespace)
         if g.pod_security is Level.PRIVILEGED:
             continue
@@ -120,7 +127,7 @@ def root_reason(sec: Security) -> str:
 )
 def check_root(repo: Repo) -> Iterator[Problem]:
     guardrails = repo.repository.guardrails
-    for w in repo.workloads:
+    for w in judged(repo):
         g = guardrails.for_namespace(w.namespace)
         sec = security(w.spec)
         if g.run_as_root == "allow" or not sec.may_run_as_root or sec.get("runAsNonRoot") is True:
@@ -178,7 +185,7 @@ def check_non_root_user(repo: Repo) -> Iterator[Problem]:
 )
 def check_owner(repo: Repo) -> Iterator[Problem]:
     guardrails = repo.repository.guardrails
-    for w in repo.workloads:
+    for w in judged(repo):
         g = guardrails.for_namespace(w.namespace)
         if g.allows_folder(w.doc.path):
             continue
