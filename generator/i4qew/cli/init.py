@@ -78,11 +78,15 @@ def _git_init(directory: Path) -> str:
 @click.option("--install-spec", "spec", default=None,
               help="pip requirement CI and the README use to install i4qew  [default: i4qew @ git+SOURCE.git@"
                    f"{RELEASE}]")
-def command(directory: Path, name: str | None, git_url: str | None, source: str, spec: str | None) -> None:
+@click.option("--platform-owners", default="@platform-team", show_default=True,
+              help="GitLab users or groups (@name ...) whose approval i4qew.yaml (the guardrails) needs: CODEOWNERS.")
+def command(directory: Path, name: str | None, git_url: str | None, source: str, spec: str | None,
+            platform_owners: str) -> None:
     """Scaffold a workload repository in DIRECTORY: i4qew.yaml, one example of each
-    kind, .gitlab-ci.yml including the CI plugin, .yamllint and a pre-commit config,
-    then `git init` unless it is inside a git repository already. Existing files are
-    never overwritten."""
+    kind, .gitlab-ci.yml including the CI plugin, .yamllint, a pre-commit config and
+    .gitlab/CODEOWNERS making the platform team own i4qew.yaml (its guardrails), then
+    `git init` unless it is inside a git repository already. Existing files are never
+    overwritten."""
     name = name or re.sub(r"[^a-z0-9-]+", "-", directory.resolve().name.lower()).strip("-") or "edge-workloads"
     problem = dns1123_label(name)
     if problem:
