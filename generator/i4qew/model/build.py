@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from i4qew.guardrails.build import build_guardrails
 from i4qew.k8s.selector_structured import from_structured
 from i4qew.k8s.selector_text import parse_selector
 from i4qew.k8s.selectors import Selector, SelectorError, everything
@@ -76,6 +77,9 @@ def build_repository(doc: Document | None, out: list[Problem]) -> Repository:
         git_ca_file=git.get("caFile"),
         reconcile_rate=subscription.get("reconcileRate"),
         watch_helm_resources=bool(subscription.get("watchHelmNamespaceScopedResources", False)),
+        guardrails=build_guardrails(doc),
+        pod_security_labels=bool(spec.get("governance", {}).get("podSecurityLabels", True)),
+        pull_secrets=bool(spec.get("governance", {}).get("pullSecrets", True)),
     )
 
 

@@ -26,12 +26,18 @@ from i4qew.rules import delivery
 from i4qew.rules import placement
 from i4qew.rules import limits
 from i4qew.rules import tolerations
+from i4qew.rules import guardrails
+from i4qew.rules import guard_images
+from i4qew.rules import guard_limits
+from i4qew.rules import guard_config
+from i4qew.rules import governance
 # isort: on
 from i4qew.rules.registry import REGISTRY, Rule
 
 # In the order docs/rules.md lists them.
 FAMILIES = (builtin, declarations, names, references, images, secrets, resources, ports, ingress, environments,
-            mounts, delivery, placement, limits, tolerations)
+            mounts, delivery, placement, limits, tolerations, guardrails, guard_images, guard_limits, guard_config,
+            governance)
 FAMILY_NAMES = tuple(f.__name__.rsplit(".", 1)[-1] for f in FAMILIES)
 
 

@@ -12,6 +12,8 @@ so each Namespace has a file of its own:
     hub/apps/<ns>/application.yaml           Application `<repo>-<env>` grouping the subscriptions
     hub/apps/<ns>/clustersetbindings.yaml    a ManagedClusterSetBinding per cluster set used
     hub/apps/<ns>/workloads/<workload>.yaml  Subscription + Placement (or PlacementRule)
+    hub/apps/<ns>/policies.yaml              governance Policies + a PlacementBinding per workload
+                                             (compile/hub/policies.py: Pod Security labels, pull secrets)
 
 Per-environment objects carry the environment in their name. Namespaces and
 ManagedClusterSetBindings cannot (a binding's name is its cluster set's), so
@@ -48,6 +50,7 @@ from i4qew.compile.hub.names import (
     subscription_name,
 )
 from i4qew.compile.hub.placement import placement, placement_rule
+from i4qew.compile.hub.policies import compile_policies
 from i4qew.compile.yaml_writer import dump
 from i4qew.model.repo import Repo, Workload
 from i4qew.placement.effective import EffectivePlacement
@@ -207,4 +210,5 @@ def compile_hub(repo: Repo, env: str) -> Tree:
             where = placement_rule(repo, ep) if rule_mode else placement(repo, ep)
             # In their own folder: a workload named `application` must not replace the Application.
             tree[f"{base}workloads/{ep.workload.name}.yaml"] = yaml_docs([subscription(repo, env, ep.workload), where])
+    tree.update(compile_policies(repo, env, {ns: [ep.workload for ep in eps] for ns, eps in by_ns.items()}))
     return dict(sorted(tree.items()))
