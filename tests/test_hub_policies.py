@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 import yaml
-from i4qew.compile.hub.policy_pull import base_name
 
+from i4qew.compile.hub.policy_pull import base_name
 from i4qew.compile.hub.subscription import compile_hub
 from i4qew.k8s.names import POLICY_QUALIFIED_MAX
 from i4qew.model.repo import Repo
