@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from i4qew.cli.main import cli
-from tests.integration.test_hub_crds import CRDS, crd_errors
+from tests.support.crds import CRDS, crd_errors
 from tests.support.hostile.repo import SCHEMA, write_repo
 from tests.support.hostile.runner import LINE, helm_lint
 from tests.support.hostile.schema_strategy import NETWORK, from_schema

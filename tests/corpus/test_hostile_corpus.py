@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.integration.test_hub_crds import CRDS, crd_errors
+from tests.support.crds import CRDS, crd_errors
 from tests.support.hostile.corpus import CORPUS, MB, Entry
 from tests.support.hostile.repo import write_repo
 from tests.support.hostile.runner import (

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from tests.integration.test_hub_crds import CRDS, crd_errors
+from tests.support.crds import CRDS, crd_errors
 from tests.support.hostile.corpus import wl
 from tests.support.hostile.repo import MODEL, POLICY, REPOSITORY, write_repo
 from tests.support.hostile.runner import helm_lint, helm_template, validate_and_render

@@ -18,16 +18,12 @@ import pytest
 from click.testing import CliRunner
 
 from i4qew.cli.main import cli
-from tests.support.tools import ROOT
+from tests.support.tools import ROOT, tree_of
 
 GOLDEN = ROOT / "tests" / "golden"
 # The README states the source commit; a fixed one keeps the goldens independent of HEAD.
 SOURCE_COMMIT = "0123456789abcdef0123456789abcdef01234567"
 UPDATE = os.environ.get("I4QEW_UPDATE_GOLDEN") == "1"
-
-
-def tree_of(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def render(env: str, dest: Path) -> dict[str, bytes]:

@@ -1,150 +1,25 @@
 """Every generated hub resource against the real ACM/OCM CRDs (../shared/schemas/crds).
 
-The CRDs' openAPIV3Schema is turned into a strict JSON Schema: unknown fields are
-rejected (`additionalProperties: false` on every object schema that declares
-properties and does not preserve unknown fields), `x-kubernetes-int-or-string`
-becomes integer-or-string, and `metadata` (which CRDs leave as a bare object) is
-checked as ObjectMeta's name/namespace/labels/annotations. Namespaces go through
+Each CRD's schema is made strict (tests/support/crds.py: unknown fields rejected,
+metadata checked as ObjectMeta). Namespaces go through
 kubernetes-validate --strict, for an older Kubernetes common on k3s and a current one.
 """
 
 from __future__ import annotations
 
-import copy
-import functools
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 import yaml
 
 from i4qew.compile.hub.subscription import compile_hub
 from i4qew.model.repo import Repo
-from i4qew.validation import validate_repo
-from tests.support.tools import ROOT, crds_dir, require
-
-OBJECT_META: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["name"],
-    "properties": {
-        "name": {"type": "string", "minLength": 1, "maxLength": 253},
-        "namespace": {"type": "string", "minLength": 1, "maxLength": 63},
-        "labels": {"type": "object", "additionalProperties": {"type": "string", "maxLength": 63}},
-        "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
-    },
-}
-
-# (apiVersion, kind) -> CRD files, the primary copy first, then the variants that
-# older hubs serve (a resource must fit both).
-CRDS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("apps.open-cluster-management.io/v1", "Channel"): ("apps.open-cluster-management.io_Channel_v1.yaml",),
-    ("apps.open-cluster-management.io/v1", "Subscription"): ("apps.open-cluster-management.io_Subscription_v1.yaml",),
-    ("apps.open-cluster-management.io/v1", "PlacementRule"): ("apps.open-cluster-management.io_PlacementRule_v1.yaml",),
-    ("cluster.open-cluster-management.io/v1beta1", "Placement"): (
-        "cluster.open-cluster-management.io_Placement_v1beta1.yaml",
-        "variants/cluster.open-cluster-management.io_Placement_v1beta1.api-v1.1.0.yaml",
-    ),
-    ("cluster.open-cluster-management.io/v1beta2", "ManagedClusterSetBinding"): (
-        "cluster.open-cluster-management.io_ManagedClusterSetBinding_v1beta2.yaml",
-    ),
-    ("app.k8s.io/v1beta1", "Application"): (
-        "app.k8s.io_Application_v1beta1.yaml",
-        "variants/app.k8s.io_Application_v1beta1.acm-bundled.yaml",
-    ),
-}
-
-
-def strict(schema: Any) -> Any:
-    """The CRD schema as a JSON Schema that rejects what the API server would prune."""
-    if isinstance(schema, list):
-        return [strict(s) for s in schema]
-    if not isinstance(schema, dict):
-        return schema
-    out = {k: strict(v) if k in ("properties", "items", "additionalProperties", "anyOf", "allOf", "oneOf", "not")
-           else v for k, v in schema.items()}
-    if isinstance(out.get("properties"), dict):
-        out["properties"] = {k: strict(v) for k, v in schema["properties"].items()}
-    if out.pop("x-kubernetes-int-or-string", False):
-        out.pop("type", None)
-        out["anyOf"] = [{"type": "integer"}, {"type": "string"}]
-    if ("properties" in out and not out.get("x-kubernetes-preserve-unknown-fields")
-            and "additionalProperties" not in out):
-        out["additionalProperties"] = False
-    return out
-
-
-@functools.cache
-def validators(api_version: str, kind: str) -> tuple[jsonschema.protocols.Validator, ...]:
-    version = api_version.rsplit("/", 1)[-1]
-    out = []
-    for name in CRDS[(api_version, kind)]:
-        crd = yaml.safe_load((crds_dir() / name).read_text())
-        assert crd["spec"]["names"]["kind"] == kind
-        (served,) = [v for v in crd["spec"]["versions"] if v["name"] == version and v.get("served", True)]
-        schema = strict(copy.deepcopy(served["schema"]["openAPIV3Schema"]))
-        schema["properties"]["metadata"] = OBJECT_META
-        schema["properties"]["apiVersion"] = {"const": api_version}
-        schema["properties"]["kind"] = {"const": kind}
-        schema["required"] = sorted({*schema.get("required", []), "apiVersion", "kind", "metadata", "spec"})
-        jsonschema.Draft202012Validator.check_schema(schema)
-        out.append(jsonschema.Draft202012Validator(schema))
-    return tuple(out)
-
-
-def crd_errors(doc: dict[str, Any]) -> list[str]:
-    """Schema violations of one hub resource (empty when it is valid)."""
-    return [f"{doc['kind']} {doc['metadata'].get('name')}: {'/'.join(map(str, e.absolute_path))}: {e.message}"
-            for v in validators(doc["apiVersion"], doc["kind"]) for e in v.iter_errors(doc)]
-
-
-def copy_repo(dest: Path, src: Path = ROOT) -> Path:
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in ("i4qew.yaml", "workloads", "policies", "models", "clusters"):
-        if (src / name).is_dir():
-            shutil.copytree(src / name, dest / name)
-        else:
-            shutil.copy2(src / name, dest / name)
-    return dest
-
-
-def variant_repo(dest: Path, *, api: str = "PlacementRule", tolerate_offline: bool = True) -> Path:
-    """This repository with the two placements a PlacementRule cannot express made
-    expressible (one architecture for sktime; the CNC gateways chosen by site, an OR
-    over one key that folds into `site in (...)`), and `api` as its placementApi."""
-    copy_repo(dest)
-    edits = {
-        "i4qew.yaml": ("placementApi: Placement", f"placementApi: {api}"),
-        "workloads/sktime.yaml": ("architectures: [amd64, arm64]", "architectures: [amd64]"),
-        "policies/vision.yaml": (
-            '  anyOf:\n    - selector: "role=cnc-gateway"\n    - matchLabels: {site: ljubljana}\n'
-            "      matchExpressions:\n        - {key: tier, operator: In, values: [far-edge]}\n",
-            ("  tolerateOffline: false\n" if not tolerate_offline else "")
-            + '  anyOf:\n    - selector: "site=ljubljana"\n    - selector: "site=porto"\n',
-        ),
-    }
-    for name, (old, new) in edits.items():
-        text = (dest / name).read_text()
-        assert old in text, f"{name} changed: update variant_repo"
-        (dest / name).write_text(text.replace(old, new))
-    return dest
-
-
-# validate reports what the hub compiler cannot express (placement-api,
-# delivery-unsupported) too; these tests exercise the compiler's own reporting.
-HUB_RULES = {"placement-api", "delivery-unsupported"}
-
-
-def load(root: Path) -> Repo:
-    result = validate_repo(root)
-    others = [p.format() for p in result.problems if p.rule not in HUB_RULES and p.severity.value == "error"]
-    assert not others, others
-    assert result.repo is not None
-    return result.repo
+from tests.support.crds import crd_errors
+from tests.support.repos import load, variant_repo
+from tests.support.tools import ROOT, require
 
 
 @pytest.fixture(scope="module")

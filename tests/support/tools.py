@@ -38,3 +38,8 @@ def require(program: str) -> str:
     if not found:
         pytest.skip(f"{program} is not installed")
     return found
+
+
+def tree_of(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` by its relative POSIX path: a rendered tree as read back."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from i4qew.cli.main import cli
-from tests.golden.test_render_golden import SOURCE_COMMIT, tree_of
-from tests.integration.test_hub_crds import copy_repo
-from tests.support.tools import require
+from tests.golden.test_render_golden import SOURCE_COMMIT
+from tests.support.repos import copy_repo
+from tests.support.tools import require, tree_of
 
 
 def run(*args: str | Path, cwd: Path | None = None) -> Result:

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 from i4qew.cli.main import cli
 from i4qew.compile.hub.subscription import compile_hub
-from tests.integration.test_hub_crds import copy_repo, crd_errors, load
+from tests.support.crds import crd_errors
+from tests.support.repos import copy_repo, load
 from tests.support.tools import ROOT, require
 
 

@@ -11,7 +11,8 @@ import yaml
 from i4qew.compile.hub.subscription import compile_hub
 from i4qew.k8s.names import dns1123_label, label_value
 from i4qew.model.repo import Repo
-from tests.integration.test_hub_crds import copy_repo, crd_errors, load
+from tests.support.crds import crd_errors
+from tests.support.repos import copy_repo, load
 from tests.support.tools import ROOT
 
 LONG_WORKLOAD = "sktime-" + "x" * 40  # 47 characters, the longest name validation allows

@@ -21,7 +21,7 @@ from i4qew.k8s.selector_structured import from_structured
 from i4qew.model.repo import Repo
 from i4qew.placement.inventory_load import load_inventory
 from i4qew.placement.snapshot import DECISIONS_PATH, read_decisions
-from tests.integration.test_hub_crds import load, variant_repo
+from tests.support.repos import inventory, load, variant_repo
 from tests.support.tools import ROOT
 
 CLUSTERSET = "cluster.open-cluster-management.io/clusterset"
@@ -48,11 +48,6 @@ EXPECTED = {
         "i4q-vision/inspection-ui": {"bologna-line1", "bologna-line2", "porto-ceramics"},
     },
 }
-
-
-def inventory(path: Path = ROOT / "clusters" / "managedclusters.yaml") -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = yaml.safe_load(path.read_text())["items"]
-    return items
 
 
 def in_sets(cluster: dict[str, Any], sets: list[str]) -> bool:

@@ -17,9 +17,9 @@ from i4qew.model.repo import Repo
 from i4qew.placement.effective import EffectivePlacement, effective_placement
 from i4qew.placement.expressible import hub_problems
 from i4qew.problems import UserError
-from tests.integration.test_hub_crds import copy_repo, crd_errors, load
+from tests.support.crds import crd_errors
+from tests.support.repos import copy_repo, inventory, load
 from tests.support.tools import ROOT
-from tests.unit.compile.test_hub_placement import inventory
 
 
 def edited(dest: Path, edits: dict[str, tuple[str, str]]) -> Repo:

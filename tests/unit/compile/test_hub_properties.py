@@ -15,7 +15,7 @@ from i4qew.k8s.selectors import OPERATORS, Requirement, Selector
 from i4qew.model.repo import Predicate, Repo
 from i4qew.placement.effective import EffectivePlacement, effective_placement
 from i4qew.placement.expressible import merge_for_rule, rule_problems
-from tests.integration.test_hub_crds import load
+from tests.support.repos import load
 from tests.support.tools import ROOT
 
 KEYS = ("site", "tier", "gpu")

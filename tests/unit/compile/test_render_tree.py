@@ -17,7 +17,7 @@ from i4qew.compile.render import render_tree
 from i4qew.emit import GENERATED_MARKER
 from i4qew.placement.inventory_load import load_inventory
 from i4qew.placement.snapshot import DECISIONS_PATH
-from tests.integration.test_hub_crds import load
+from tests.support.repos import load
 from tests.support.tools import ROOT, require
 
 YAMLLINT_CONFIG = ROOT / "generator" / "i4qew" / "scaffold" / "yamllint.yaml"

@@ -12,7 +12,6 @@ from i4qew.rules.ingress import host_problem, path_problem
 from i4qew.rules.mounts import absolute_path_problem, configmap_key_problem
 from i4qew.rules.resources import is_extended
 from i4qew.rules.secrets import credential_name
-from i4qew.text import find_credential
 from tests.support.tools import require
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
@@ -77,31 +76,6 @@ def test_branch_names_agree_with_git_check_ref_format(name: str) -> None:
 ])
 def test_credential_names(name: str, secret: bool) -> None:
     assert credential_name(name) is secret
-
-
-@pytest.mark.parametrize(("text", "what"), [
-    ("--key=AKIAIOSFODNN7EXAMPLE", "an AWS access key id"),
-    ("token glpat-Zx8vQ2mN4pL7rT1wY6kB", "a GitLab token"),
-    ("ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8", "a GitHub token"),
-    ("github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz", "a GitHub token"),
-    ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n", "a private key"),
-    ("-----BEGIN PRIVATE KEY-----", "a private key"),
-    ("Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N", "a JSON Web Token"),
-    ("hf_abcdefghijklmnopqrstuvwxyzABCDEFGH", "a Hugging Face token"),
-    ("postgres://detector:s3cr3t@db:5432/x", "a password in a URL"),
-])
-def test_credentials_are_found(text: str, what: str) -> None:
-    found = find_credential(text)
-    assert found is not None and found[0] == what
-
-
-@pytest.mark.parametrize("text", [
-    "http://broker:1883/x", "mqtt://$(USER):$(PASSWORD)@broker:1883", "postgres://u:${PW}@db/x",
-    "https://{{user}}:{{pass}}@h", "git@gitlab.com:group/repo.git", "-----BEGIN CERTIFICATE-----",
-    "AKIA-not-a-key", "eyJhbGciOiJIUzI1NiJ9", "sha256:" + "a" * 64, "glpat-short",
-])
-def test_non_credentials_pass(text: str) -> None:
-    assert find_credential(text) is None
 
 
 @pytest.mark.parametrize(("path", "ok"), [

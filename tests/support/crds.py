@@ -1,0 +1,93 @@
+"""Hub resources against the real ACM/OCM CRDs (../shared/schemas/crds), made strict.
+
+The CRDs' openAPIV3Schema is turned into a strict JSON Schema: unknown fields are
+rejected (`additionalProperties: false` on every object schema that declares
+properties and does not preserve unknown fields), `x-kubernetes-int-or-string`
+becomes integer-or-string, and `metadata` (which CRDs leave as a bare object) is
+checked as ObjectMeta's name/namespace/labels/annotations.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from typing import Any
+
+import jsonschema
+import yaml
+
+from tests.support.tools import crds_dir
+
+OBJECT_META: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name"],
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 253},
+        "namespace": {"type": "string", "minLength": 1, "maxLength": 63},
+        "labels": {"type": "object", "additionalProperties": {"type": "string", "maxLength": 63}},
+        "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+
+# (apiVersion, kind) -> CRD files, the primary copy first, then the variants that
+# older hubs serve (a resource must fit both).
+CRDS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("apps.open-cluster-management.io/v1", "Channel"): ("apps.open-cluster-management.io_Channel_v1.yaml",),
+    ("apps.open-cluster-management.io/v1", "Subscription"): ("apps.open-cluster-management.io_Subscription_v1.yaml",),
+    ("apps.open-cluster-management.io/v1", "PlacementRule"): ("apps.open-cluster-management.io_PlacementRule_v1.yaml",),
+    ("cluster.open-cluster-management.io/v1beta1", "Placement"): (
+        "cluster.open-cluster-management.io_Placement_v1beta1.yaml",
+        "variants/cluster.open-cluster-management.io_Placement_v1beta1.api-v1.1.0.yaml",
+    ),
+    ("cluster.open-cluster-management.io/v1beta2", "ManagedClusterSetBinding"): (
+        "cluster.open-cluster-management.io_ManagedClusterSetBinding_v1beta2.yaml",
+    ),
+    ("app.k8s.io/v1beta1", "Application"): (
+        "app.k8s.io_Application_v1beta1.yaml",
+        "variants/app.k8s.io_Application_v1beta1.acm-bundled.yaml",
+    ),
+}
+
+
+def strict(schema: Any) -> Any:
+    """The CRD schema as a JSON Schema that rejects what the API server would prune."""
+    if isinstance(schema, list):
+        return [strict(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: strict(v) if k in ("properties", "items", "additionalProperties", "anyOf", "allOf", "oneOf", "not")
+           else v for k, v in schema.items()}
+    if isinstance(out.get("properties"), dict):
+        out["properties"] = {k: strict(v) for k, v in schema["properties"].items()}
+    if out.pop("x-kubernetes-int-or-string", False):
+        out.pop("type", None)
+        out["anyOf"] = [{"type": "integer"}, {"type": "string"}]
+    if ("properties" in out and not out.get("x-kubernetes-preserve-unknown-fields")
+            and "additionalProperties" not in out):
+        out["additionalProperties"] = False
+    return out
+
+
+@functools.cache
+def validators(api_version: str, kind: str) -> tuple[jsonschema.protocols.Validator, ...]:
+    version = api_version.rsplit("/", 1)[-1]
+    out = []
+    for name in CRDS[(api_version, kind)]:
+        crd = yaml.safe_load((crds_dir() / name).read_text())
+        assert crd["spec"]["names"]["kind"] == kind
+        (served,) = [v for v in crd["spec"]["versions"] if v["name"] == version and v.get("served", True)]
+        schema = strict(copy.deepcopy(served["schema"]["openAPIV3Schema"]))
+        schema["properties"]["metadata"] = OBJECT_META
+        schema["properties"]["apiVersion"] = {"const": api_version}
+        schema["properties"]["kind"] = {"const": kind}
+        schema["required"] = sorted({*schema.get("required", []), "apiVersion", "kind", "metadata", "spec"})
+        jsonschema.Draft202012Validator.check_schema(schema)
+        out.append(jsonschema.Draft202012Validator(schema))
+    return tuple(out)
+
+
+def crd_errors(doc: dict[str, Any]) -> list[str]:
+    """Schema violations of one hub resource (empty when it is valid)."""
+    return [f"{doc['kind']} {doc['metadata'].get('name')}: {'/'.join(map(str, e.absolute_path))}: {e.message}"
+            for v in validators(doc["apiVersion"], doc["kind"]) for e in v.iter_errors(doc)]
