@@ -27,8 +27,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 from tests.support.git_remote import HttpGit, _CgiHandler, clean_environ, git, http_git, trailers
+from tests.support.paused_i4qew import PAUSE_VARIABLE
 
-PAUSE_VARIABLE = "I4QEW_TEST_PAUSE_BEFORE_PUSH"  # see i4qew.gitops.testhooks
+PAUSED_I4QEW = Path(__file__).with_name("paused_i4qew.py")  # i4qew, paused before its push
 
 
 # ---- a real i4qew process, killed between its commit and its push ------------
@@ -44,7 +45,7 @@ def kill_before_push(repo: Path, args: Sequence[str], gate: Path, env: dict[str,
     """Run `i4qew ARGS` until it has committed and is about to push, then SIGKILL it
     (its whole process group, git children included)."""
     reached = gate.with_name(gate.name + ".reached")
-    proc = subprocess.Popen([sys.executable, "-m", "i4qew", *args], cwd=repo,
+    proc = subprocess.Popen([sys.executable, str(PAUSED_I4QEW), *args], cwd=repo,
                             env=clean_environ(**(env or {}), **{PAUSE_VARIABLE: str(gate)}),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:

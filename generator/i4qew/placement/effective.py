@@ -127,14 +127,6 @@ def conjoin(*factors: tuple[Predicate, ...]) -> tuple[Predicate, ...]:
                  if not any(ol <= lab and oc <= cla and (ol, oc) != (lab, cla) for ol, oc in reqs))
 
 
-def _subsumes(general: Predicate, specific: Predicate) -> bool:
-    """`general` selects every cluster `specific` selects (its requirements are a
-    subset), so `specific` adds nothing to an OR. Ties keep the first."""
-    g_l, s_l = set(general.labels.requirements), set(specific.labels.requirements)
-    g_c, s_c = set(general.claims.requirements), set(specific.claims.requirements)
-    return g_l <= s_l and g_c <= s_c and (g_l, g_c) != (s_l, s_c)
-
-
 def meet_sets(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
     """Intersection of cluster-set lists, where `global` holds every cluster."""
     if GLOBAL_SET in a:
