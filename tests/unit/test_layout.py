@@ -70,3 +70,15 @@ def test_no_function_level_imports_of_i4qew_outside_the_cli() -> None:
     offenders = [f"{m}:{line}: {target}" for m in modules() if not m.startswith(LAZY_IMPORTERS)
                  for line, target in _function_level_imports(m) if target not in LAZY_TARGETS]
     assert not offenders, "import these at module level:\n" + "\n".join(offenders)
+
+
+def test_only_gitops_git_runs_programs() -> None:
+    """git (the only program i4qew runs) is run from one module: gitops/git.py."""
+    runners = []
+    for m in modules():
+        tree = ast.parse((PACKAGE / m).read_text("utf-8"))
+        names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        if names & {"subprocess", "os.system", "pty"}:
+            runners.append(m)
+    assert runners == ["gitops/git.py"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess
 import sys
 import tarfile
 import tempfile
@@ -19,19 +18,14 @@ from i4qew.problems import ExitCode, Problem, Severity, has_errors, sort_problem
 
 def _checkout(repo_dir: Path, rev: str, dest: Path) -> Path:
     """The workload repository as of `rev`, extracted under `dest` (git archive)."""
-    def git(*args: str) -> bytes:
-        try:
-            done = subprocess.run(["git", "-C", str(repo_dir), *args], capture_output=True, check=False)
-        except OSError as exc:
-            fail(f"--base needs git: {exc.strerror or exc}", ExitCode.EXTERNAL)
-        if done.returncode != 0:
-            message = done.stderr.decode(errors="replace").strip().splitlines()
-            fail(f"--base {rev}: {message[-1] if message else 'git failed'}", ExitCode.USAGE)
-        return done.stdout
+    from i4qew.gitops.git import GitFailed, headline, revision_archive
 
-    prefix = git("rev-parse", "--show-prefix").decode().strip()
-    commit = git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").decode().strip()
-    data = git("archive", "--format=tar", commit, *([prefix] if prefix else []))
+    try:
+        prefix, data = revision_archive(repo_dir, rev)
+    except GitFailed as exc:
+        if exc.code == -1 and "not installed" in exc.stderr:
+            fail(f"--base needs git: {headline(exc.stderr)}", ExitCode.EXTERNAL)
+        fail(f"--base {rev}: {headline(exc.stderr) if exc.stderr.strip() else 'git failed'}", ExitCode.USAGE)
     _extract(data, dest)
     return dest / prefix
 

@@ -1,4 +1,7 @@
-"""The one way gitops talks to git: the git CLI through subprocess, plumbing only.
+"""The one way i4qew talks to git: the git CLI through subprocess, plumbing only.
+
+gitops/ runs everything through `Git`; the commands that only read a revision
+(`render`'s source commit, `plan --base`) use `head_commit` and `revision_archive`.
 
 Every command runs with a C locale (so the messages we classify are English),
 without terminal prompts (a pipeline must fail, not hang, on a missing password),
@@ -99,3 +102,30 @@ class Git:
 
 def environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     return base_environment(os.environ if environ is None else environ)
+
+
+def head_commit(folder: Path, paths: Sequence[str]) -> str | None:
+    """HEAD of the work tree holding `folder` (`<sha>-dirty` when `paths` differ from
+    it); None outside git or without git. Decided at the edge, so the compilers never
+    run git."""
+    git = Git(folder, environment())
+    try:
+        head = git.run("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False, timeout=60)
+        if head.returncode != 0 or not head.stdout.strip():
+            return None
+        # GIT_OPTIONAL_LOCKS=0: status must not refresh (write) the user's index
+        status = git.run("status", "--porcelain", "--untracked-files=all", "--", *paths, check=False, timeout=60,
+                         env={"GIT_OPTIONAL_LOCKS": "0"})
+    except GitFailed:  # no git program, or no answer
+        return None
+    sha = head.stdout.decode().strip()
+    return f"{sha}-dirty" if status.returncode == 0 and status.stdout.strip() else sha
+
+
+def revision_archive(folder: Path, rev: str) -> tuple[str, bytes]:
+    """(`folder` relative to the top of its work tree: "" or "deploy/", a tar of that
+    folder as committed at `rev`). Raises GitFailed (code -1: git itself is missing)."""
+    git = Git(folder, environment())
+    prefix = git.out("rev-parse", "--show-prefix")
+    commit = git.out("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    return prefix, git.run("archive", "--format=tar", commit, *([prefix] if prefix else [])).stdout
