@@ -82,3 +82,16 @@ def test_only_gitops_git_runs_programs() -> None:
         if names & {"subprocess", "os.system", "pty"}:
             runners.append(m)
     assert runners == ["gitops/git.py"]
+
+
+def test_caches_are_declared_through_memo() -> None:
+    """Process-wide caches are seen in one place (i4qew/memo.py): no lru_cache elsewhere."""
+    direct = [m for m in modules() if m != "memo.py"
+              and any(word in (PACKAGE / m).read_text("utf-8") for word in ("lru_cache", "functools.cache", "@cache\n"))]
+    assert direct == []
+    from i4qew import memo
+    from i4qew.cli.main import COMMANDS  # noqa: F401
+    from i4qew.validation import validate_repo  # noqa: F401  (imports every stage)
+
+    assert "placement.inventory_load.last_inventory" in memo.names()
+    assert "i4qew.schema.kinds.load_schema" in memo.names()

@@ -16,6 +16,7 @@ import math
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
+from i4qew import memo
 from i4qew.k8s.quantity import QuantityError, parse_quantity
 from i4qew.model.repo import Repo, Workload
 from i4qew.placement.bits import from_ids, members
@@ -26,8 +27,8 @@ from i4qew.problems import Problem, Severity
 TOP = 3  # contributors named in a capacity message
 
 
-_request_milli: dict[object, int] = {}
-_alloc_milli: dict[Fraction, int] = {}
+_request_milli: dict[object, int] = memo.held("placement.capacity.request_milli", {})
+_alloc_milli: dict[Fraction, int] = memo.held("placement.capacity.alloc_milli", {})
 
 
 def _milli_up(raw: object) -> int:

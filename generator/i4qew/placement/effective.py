@@ -11,10 +11,10 @@ change) and i4qew's own planning over the inventory (so both agree).
 
 from __future__ import annotations
 
-import functools
 import itertools
 from dataclasses import dataclass
 
+from i4qew import memo
 from i4qew.k8s.quantity import QuantityError, parse_quantity
 from i4qew.k8s.selectors import Requirement, Selector, everything
 from i4qew.model.repo import (
@@ -78,7 +78,7 @@ class EffectivePlacement:
     predicates: tuple[Predicate, ...] = _Multiplied()  # type: ignore[assignment]
 
 
-@functools.lru_cache(maxsize=1024)
+@memo.lru(1024)
 def _label(key: str, value: str = "true") -> Predicate:
     return Predicate(Selector((Requirement(key, "In", (value,)),)), everything())
 
@@ -109,7 +109,7 @@ def satisfiable(sel: Selector) -> bool:
     return True
 
 
-@functools.lru_cache(maxsize=8192)  # workloads share their factors; the product is costly
+@memo.lru(8192)  # workloads share their factors; the product is costly
 def conjoin(*factors: tuple[Predicate, ...]) -> tuple[Predicate, ...]:
     out: list[Predicate] = []
     seen: set[Predicate] = set()
