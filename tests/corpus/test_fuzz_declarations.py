@@ -19,6 +19,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
@@ -29,6 +30,8 @@ from tests.support.crds import CRDS, crd_errors
 from tests.support.hostile.repo import SCHEMA, write_repo
 from tests.support.hostile.runner import LINE, helm_lint
 from tests.support.hostile.schema_strategy import NETWORK, from_schema
+
+pytestmark = pytest.mark.slow  # a few seconds per test (subprocesses, remotes, big inputs)
 
 SPEC = st.one_of(from_schema(SCHEMA["properties"]["spec"], "spec", wild=True),
                  from_schema(SCHEMA["properties"]["spec"], "spec", wild=False))

@@ -26,6 +26,8 @@ from tests.support.hostile.runner import (
     validate_and_render,
 )
 
+pytestmark = pytest.mark.slow  # a few seconds per test (subprocesses, remotes, big inputs)
+
 RULE = re.compile(r"^[^:]+:\d+:\d+: (?:error|warning) \[([a-z0-9-]+)\] ")
 
 

@@ -17,6 +17,8 @@ from tests.support.hostile.repo import missing_slots, sink_slots
 from tests.support.hostile.runner import helm_lint, helm_template, strings
 from tests.support.hostile.slots import SlotRun, run_every_slot
 
+pytestmark = pytest.mark.slow  # a few seconds per test (subprocesses, remotes, big inputs)
+
 TEMPLATES = {
     "go-templates": ('{{ fail "boom" }} {{ .Release.Name }} {{ lookup "v1" "Secret" "" "" }} '
                      '{{- /* */ -}} {{ include "i4qew.labels" . }} {{ tpl "{{ fail \\"tpl\\" }}" . }}'),

@@ -40,6 +40,7 @@ def test_every_chart_passes_helm_lint_strict(charts: list[Path], major: int) -> 
     assert "[WARNING]" not in out and "[ERROR]" not in out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("major", [3, 4])
 def test_rendered_manifests_are_valid_kubernetes(charts: list[Path], major: int, tmp_path: Path) -> None:
     validator = require("kubernetes-validate")

@@ -35,6 +35,8 @@ from tests.support.git_remote import (
     site,
 )
 
+pytestmark = pytest.mark.slow  # a few seconds per test (subprocesses, remotes, big inputs)
+
 SOURCE_A, SOURCE_B = "a" * 40, "b" * 40
 
 

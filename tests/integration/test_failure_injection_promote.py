@@ -22,6 +22,8 @@ from tests.support.failure_injection import (
 )
 from tests.support.git_remote import Site, clean_environ, edit, git, site, trailers
 
+pytestmark = pytest.mark.slow  # a few seconds per test (subprocesses, remotes, big inputs)
+
 
 @pytest.fixture
 def s(tmp_path: Path) -> Iterator[Site]:

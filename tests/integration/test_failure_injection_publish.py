@@ -36,6 +36,8 @@ from tests.support.failure_injection import (
 )
 from tests.support.git_remote import Site, clean_environ, edit, git, make_bare, site, workload_repo
 
+pytestmark = pytest.mark.slow  # a few seconds per test (subprocesses, remotes, big inputs)
+
 TOKEN = "glpat-FailureInjection-7b3c9e"  # a test token
 BUMP = ("workloads/sktime.yaml", "sktime:1.2.0", "sktime:1.3.0", "sktime 1.3.0")
 

@@ -45,6 +45,8 @@ from tests.support.git_remote import (
 )
 from tests.support.gitlab_fake import FakeGitLab, serve
 
+pytestmark = pytest.mark.slow  # a few seconds per test (subprocesses, remotes, big inputs)
+
 PUSH = "glpat-PushT0ken-Secr3tsTest-x9"  # the one the git server accepts (user oauth2)
 API = "glpat-ApiT0ken-Secr3tsTest-q7"  # the one the fake GitLab accepts
 WRONG = "glpat-Wr0ngT0ken-Secr3tsTest-z5"

@@ -35,10 +35,10 @@ DECLARATIONS = ("i4qew.yaml", "workloads", "policies", "models", "clusters", ".y
 # The host's own CI or GitLab settings must not leak into the simulated pipelines.
 LEAKY = ("CI", "GITLAB_", "I4QEW_", "PYTHONPATH", "VIRTUAL_ENV", "GIT_")
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     not (shutil.which("gitlab-ci-local") and shutil.which("rsync")),
     reason="gitlab-ci-local (npm install -g gitlab-ci-local@4.73.0) and rsync are needed",
-)
+)]
 
 
 def wheelhouse() -> Path:

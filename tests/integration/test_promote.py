@@ -17,6 +17,8 @@ from i4qew.problems import UserError
 from tests.support.git_remote import Site, clean_environ, edit, git, site, trailers
 from tests.support.gitlab_fake import FakeGitLab, serve
 
+pytestmark = pytest.mark.slow  # a few seconds per test (subprocesses, remotes, big inputs)
+
 
 @pytest.fixture
 def s(tmp_path: Path) -> Iterator[Site]:

@@ -21,6 +21,8 @@ from tests.support.git_remote import (
     workload_repo,
 )
 
+pytestmark = pytest.mark.slow  # a few seconds per test (subprocesses, remotes, big inputs)
+
 TOKEN = "glpat-Sup3rSecretToken-4i4qew"  # a test token
 USER = "oauth2"
 

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.support.tools import ROOT
 
 
@@ -26,6 +28,7 @@ def test_the_readme_names_the_ci_test_command() -> None:
     assert (ROOT / ".ci" / "run").is_file()
 
 
+@pytest.mark.slow
 def test_the_main_job_runs_on_this_repos_examples(tmp_path: Path) -> None:
     main_job = _commands()[0]
     install, _, rest = main_job.partition(" && ")

@@ -119,6 +119,7 @@ GIT_URLS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("url", GIT_URLS)
 def test_a_token_in_the_git_url_is_flagged_not_printed(tmp_path: Path, url: str) -> None:
     root = write_repo(tmp_path / "repo", {"i4qew.yaml": REPOSITORY.replace(
@@ -203,6 +204,7 @@ def test_credentials_in_an_image_reference(tmp_path: Path, image: str) -> None:
 
 # --- the masking itself ---------------------------------------------------------------------------
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, derandomize=True)
 @given(st.sampled_from(CREDENTIAL_PATTERNS).flatmap(lambda p: st.from_regex(p[1], fullmatch=True)),
        st.text(max_size=20), st.text(max_size=20))

@@ -9,6 +9,7 @@ import sys
 import venv
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from i4qew.cli.init import FILES
@@ -43,6 +44,7 @@ def _readme_commands(readme: str) -> list[str]:
     return [m.group(1) for m in re.finditer(r"^    (python3 -m pip install .+)$", readme, re.MULTILINE)]
 
 
+@pytest.mark.slow
 def test_scaffold_readme_commands_work_for_a_newcomer(tmp_path: Path) -> None:
     """A fresh virtualenv (its dependencies visible from the system site-packages),
     i4qew installed from this checkout exactly as the README says, both commands run."""

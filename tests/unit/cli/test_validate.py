@@ -170,6 +170,7 @@ def test_reports_are_byte_for_byte_deterministic() -> None:
 
 # --- as a real process ------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_subprocess_exit_codes_and_no_traceback() -> None:
     good = subprocess_run("validate", "-C", str(GOOD))
     bad = subprocess_run("validate", "-C", str(BAD), "--format", "json")
@@ -180,6 +181,7 @@ def test_subprocess_exit_codes_and_no_traceback() -> None:
         assert "Traceback" not in proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_subprocess_on_every_negative_case_never_shows_a_traceback() -> None:
     # one process per case would cost seconds; the hostile inputs run in-process in test_cases
     script = (
@@ -231,6 +233,7 @@ def test_printed_schemas_accept_this_repositorys_declarations() -> None:
     assert seen >= 8
 
 
+@pytest.mark.slow
 def test_check_jsonschema_accepts_a_workload_with_the_printed_schema(tmp_path: Path) -> None:
     tool = require("check-jsonschema")
     schema = tmp_path / "workload.json"

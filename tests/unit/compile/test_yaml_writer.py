@@ -94,6 +94,7 @@ json_like = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.text(), json_like, max_size=5))
 def test_any_json_like_data_reads_back_exactly(data: dict[str, Any]) -> None:

@@ -14,7 +14,7 @@ from i4qew.gitops.charts import chart_differences
 from i4qew.gitops.credentials import access_for
 from i4qew.gitops.git import Git, environment
 from i4qew.gitops.identity import BadIdentity, resolve_identity
-from i4qew.gitops.objects import build_tree, write_missing
+from i4qew.gitops.objects import BuiltTree, build_tree, write_missing
 from i4qew.gitops.promote import PromoteRequest, promote
 from i4qew.gitops.publish import PublishRequest, publish
 from i4qew.gitops.trailers import changes_between
@@ -132,6 +132,25 @@ def test_chart_differences_allow_only_environment_values() -> None:
         "charts/a/templates/d.yaml differs from acm-dev's",
         "charts/a/templates/extra.yaml not on the source branch",
     ]
+
+
+def test_chart_yaml_is_compared_as_yaml_1_2() -> None:
+    """Chart.yaml is read as every declaration is (YAML 1.2): `on` and "on" are one string,
+    so only the environment fields may differ; `1.10` and "1.10" are not the same value."""
+    def tree(chart: bytes) -> BuiltTree:
+        return build_tree({"charts/a/Chart.yaml": chart, "charts/a/values.yaml": b""})
+
+    src = tree(b"apiVersion: v2\nname: a\nkeywords: [on, 'no']\nversion: 0.0.0-h1\n")
+    same = tree(b'apiVersion: v2\nname: a\nkeywords: ["on", no]\nversion: 0.0.0-h2\nappVersion: "2"\n')
+    other = tree(b'apiVersion: v2\nname: a\nkeywords: ["on", no]\nkubeVersion: 1.10\nversion: 0.0.0-h1\n')
+    number = tree(b'apiVersion: v2\nname: a\nkeywords: ["on", no]\nkubeVersion: "1.10"\nversion: 0.0.0-h1\n')
+
+    def read(oid: str) -> bytes:
+        return bytes(src.blobs.get(oid) or other.blobs[oid])
+
+    assert chart_differences(src.ids, read, same, source_branch="acm-dev") == []
+    assert chart_differences(other.ids, read, number, source_branch="acm-dev") == [
+        "charts/a/Chart.yaml differs from acm-dev's"]
 
 
 @pytest.fixture

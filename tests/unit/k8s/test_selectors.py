@@ -571,6 +571,7 @@ _requirements = st.one_of(
 _selectors = st.builds(lambda rs: Selector(tuple(rs)), st.lists(_requirements, max_size=6))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(_selectors)
 def test_text_and_structured_round_trip(selector: Selector) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -45,6 +46,7 @@ def planner_of(inv: Inventory) -> Planner:
     return Planner(Repo(repository, ()), inv)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(fleets, selectors)
 def test_selector_index_equals_naive(fleet: list[tuple[dict[str, str], dict[str, str]]], sel: Selector) -> None:
@@ -53,6 +55,7 @@ def test_selector_index_equals_naive(fleet: list[tuple[dict[str, str], dict[str,
     assert inv.cluster_names(inv.labels.selector(sel)) == naive
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(fleets, st.lists(st.tuples(selectors, selectors), min_size=1, max_size=3),
        st.lists(st.sampled_from(["a", "b", "default", "global"]), min_size=1, max_size=2))

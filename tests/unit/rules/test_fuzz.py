@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -66,6 +67,7 @@ def hostile_repo(draw: st.DrawFn) -> dict[str, str]:
     return out
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(hostile_repo())
 def test_rules_never_raise_on_schema_valid_edge_values(tmp_path: Path, files: dict[str, str]) -> None:

@@ -1,0 +1,52 @@
+"""Runtime dependencies are exactly what the package imports; the CI template installs
+the tools its jobs run from the package's `ci` extra."""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+import tomllib
+from importlib.metadata import packages_distributions
+
+from packaging.requirements import Requirement
+
+from tests.support.tools import ROOT
+
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def imported_distributions() -> set[str]:
+    """The distributions whose top-level modules the package imports (stdlib and i4qew aside)."""
+    tops: set[str] = set()
+    for path in (ROOT / "generator" / "i4qew").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Import):
+                tops |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                tops.add(node.module.split(".")[0])
+    tops -= {*sys.stdlib_module_names, "i4qew", "__future__"}
+    owners = packages_distributions()
+    missing = sorted(t for t in tops if t not in owners)
+    assert not missing, f"imported but installed by no distribution: {missing}"
+    return {_canonical(owners[t][0]) for t in tops}
+
+
+def test_runtime_dependencies_are_exactly_the_imports() -> None:
+    declared = {_canonical(Requirement(r).name) for r in PYPROJECT["project"]["dependencies"]}
+    imported = imported_distributions()
+    assert not imported - declared, f"imported, not declared: {sorted(imported - declared)}"
+    assert not declared - imported, f"declared, never imported: {sorted(declared - imported)}"
+
+
+def test_the_validate_job_installs_the_ci_extra() -> None:
+    template = (ROOT / "ci" / "templates" / "i4qew.yml").read_text("utf-8")
+    job = template.split("\ni4qew:validate:\n", 1)[1].split("\n\n", 1)[0]  # up to the next blank line
+    found = re.search(r"^    I4QEW_JOB_TOOLS: (.+)$", job, re.MULTILINE)
+    assert found, "i4qew:validate sets I4QEW_JOB_TOOLS"
+    assert found[1].split() == PYPROJECT["project"]["optional-dependencies"]["ci"]
+    assert '"$[[ inputs.install ]]" $I4QEW_JOB_TOOLS' in template  # installed with i4qew
