@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from tests.support.crds import CRDS, crd_errors
@@ -72,6 +73,7 @@ def _objects(out: Path) -> list[dict[str, Any]]:
     return docs
 
 
+@pytest.mark.slow
 def test_names_at_every_limit_render_within_the_limits(tmp_path: Path) -> None:
     root = _repo(tmp_path / "repo", 0)
     assert validate_and_render(root, tmp_path / "out") == (None, None)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from tests.support.hostile.corpus import wl
@@ -125,6 +126,7 @@ def _plain_scalars(text: str) -> list[str]:
 TRAP_WORDS = set(STRINGS) | set(NAMES)
 
 
+@pytest.mark.slow
 def test_strings_that_yaml_1_1_reads_otherwise_are_quoted_everywhere(tmp_path: Path) -> None:
     root = _accepted_repo(tmp_path / "repo")
     found, _ = validate_and_render(root, tmp_path / "out")
@@ -141,6 +143,7 @@ def _by_kind(objs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {o["kind"]: o for o in objs}
 
 
+@pytest.mark.slow
 def test_go_reads_the_strings_back_unchanged(tmp_path: Path) -> None:
     """What Helm (Go YAML) made of values.yaml and Chart.yaml, and the hub Placement."""
     root = _accepted_repo(tmp_path / "repo")

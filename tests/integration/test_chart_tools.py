@@ -55,7 +55,7 @@ def test_rendered_manifests_are_valid_kubernetes(charts: list[Path], major: int,
 
 def test_chart_files_pass_yamllint(charts: list[Path]) -> None:
     linter = require("yamllint")
-    config = ROOT / "tests" / "yamllint-generated.yaml"
+    config = ROOT / "tests" / "support" / "yamllint-generated.yaml"
     files = [str(c / name) for c in charts for name in ("Chart.yaml", "values.yaml")]
     run(linter, "--strict", "-c", str(config), *files)
 

@@ -23,7 +23,10 @@ def _canonical(name: str) -> str:
 def imported_distributions() -> set[str]:
     """The distributions whose top-level modules the package imports (stdlib and i4qew aside)."""
     tops: set[str] = set()
-    for path in (ROOT / "generator" / "i4qew").rglob("*.py"):
+    package = ROOT / "generator" / "i4qew"
+    for path in package.rglob("*.py"):
+        if path.relative_to(package).parts[0] == "edge":
+            continue  # package data: the edge containers' programs, standard library only (.ci/mypy-edge.ini)
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
             if isinstance(node, ast.Import):
                 tops |= {a.name.split(".")[0] for a in node.names}
@@ -50,3 +53,17 @@ def test_the_validate_job_installs_the_ci_extra() -> None:
     assert found, "i4qew:validate sets I4QEW_JOB_TOOLS"
     assert found[1].split() == PYPROJECT["project"]["optional-dependencies"]["ci"]
     assert '"$[[ inputs.install ]]" $I4QEW_JOB_TOOLS' in template  # installed with i4qew
+
+
+def test_the_edge_programs_need_only_the_standard_library() -> None:
+    """generator/i4qew/edge runs in a plain python image from a ConfigMap: it imports the
+    standard library and its own modules, nothing i4qew declares."""
+    edge = ROOT / "generator" / "i4qew" / "edge"
+    own = {p.stem for p in edge.glob("*.py")}
+    foreign = set()
+    for path in edge.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 else [])
+            foreign |= {n.split(".")[0] for n in names} - own - set(sys.stdlib_module_names) - {"__future__"}
+    assert own and not foreign, sorted(foreign)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -66,6 +67,7 @@ def test_placement_predicates_read_back_exactly(preds: list[Predicate]) -> None:
     assert back == preds
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.lists(predicates, min_size=1, max_size=4), st.lists(label_sets, min_size=1, max_size=8))
 def test_folding_ors_for_placement_rules_keeps_the_meaning(preds: list[Predicate], clusters: list[dict[str, str]]) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -110,6 +111,7 @@ def test_a_valid_document_with_a_slice_replaced(tmp_path: Path, at: int, cut: in
     _check_loaded(*_load(tmp_path, text.encode("utf-8", "surrogatepass")))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(yaml_ish, st.lists(st.one_of(st.text(max_size=5), st.integers(-2, 20)), max_size=6))
 def test_positions_of_any_path_never_raise(text: str, path: list[Any]) -> None:

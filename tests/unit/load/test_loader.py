@@ -212,6 +212,7 @@ def test_parse_never_raises(text: str) -> None:
     assert isinstance(parse("f.yaml", text), (Parsed, Problem))
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(_mutations())
 def test_validation_never_raises_on_mutated_declarations(tmp_path: Path, text: str) -> None:
