@@ -108,6 +108,7 @@ OVER_BY_ONE = [  # (where, rule, what the message says), hand-counted against wo
 ]
 
 
+@pytest.mark.slow
 def test_one_character_over_every_limit_is_a_problem_each(tmp_path: Path) -> None:
     root = _repo(tmp_path / "repo", 1)
     found, _ = validate_and_render(root, tmp_path / "out")

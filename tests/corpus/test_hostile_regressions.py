@@ -66,6 +66,7 @@ def test_a_newline_in_a_file_name_never_reaches_values_yaml(tmp_path: Path) -> N
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "shown"), [
     (b"workloads/\xff\xfe.yaml", "workloads/\\xff\\xfe.yaml"),
     (b"workloads/\xe2\x80\xaeevil.yaml", "workloads/\\u202eevil.yaml"),  # RIGHT-TO-LEFT OVERRIDE

@@ -50,6 +50,7 @@ def _trap_workload(name: str, raw: str) -> str:
               name=name, meta=f"  labels: {{t: {raw}}}\n")
 
 
+@pytest.mark.slow
 def test_non_strings_in_string_fields_are_refused_with_quote_it(tmp_path: Path) -> None:
     files = {f"workloads/w{i:02d}.yaml": _trap_workload(f"w{i:02d}", raw)
              for i, raw in enumerate([*NOT_STRINGS, *NOT_FINITE])}

@@ -4,6 +4,7 @@ imports at module level (the layer contract itself is `lint-imports`, run by .ci
 from __future__ import annotations
 
 import ast
+import functools
 import re
 
 import pytest
@@ -23,6 +24,12 @@ LAZY_TARGETS = ("i4qew.gitlab",)
 NOT_IMPORTED = ("edge/",)
 
 
+@functools.cache
+def parsed(module: str) -> ast.Module:
+    return ast.parse((PACKAGE / module).read_text("utf-8"))
+
+
+@functools.cache
 def modules() -> list[str]:
     """Every module with code, relative to the package (docstring-only __init__.py and the
     edge programs excluded)."""
@@ -60,9 +67,8 @@ def test_the_design_map_names_exactly_the_modules() -> None:
 
 
 def _function_level_imports(module: str) -> list[tuple[int, str]]:
-    tree = ast.parse((PACKAGE / module).read_text("utf-8"))
     found = []
-    for fn in ast.walk(tree):
+    for fn in ast.walk(parsed(module)):
         if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
         for node in ast.walk(fn):
@@ -85,7 +91,7 @@ def test_only_gitops_git_runs_programs() -> None:
     """git (the only program i4qew runs) is run from one module: gitops/git.py."""
     runners = []
     for m in modules():
-        tree = ast.parse((PACKAGE / m).read_text("utf-8"))
+        tree = parsed(m)
         names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         if names & {"subprocess", "os.system", "pty"}:

@@ -52,6 +52,7 @@ def with_predicates(preds: list[Predicate]) -> tuple[Repo, EffectivePlacement]:
     return repo, dataclasses.replace(ep, predicates=tuple(preds))
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(st.lists(predicates, min_size=1, max_size=4))
 def test_placement_predicates_read_back_exactly(preds: list[Predicate]) -> None:

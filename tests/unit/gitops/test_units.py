@@ -201,6 +201,7 @@ def test_git_runs_without_prompts_or_a_foreign_index(tmp_path: Path) -> None:
     assert subprocess.run(["git", "--version"], env=env, check=True, capture_output=True).returncode == 0
 
 
+@pytest.mark.slow
 def test_a_workload_repository_in_a_subfolder(tmp_path: Path) -> None:
     import shutil
 

@@ -80,12 +80,14 @@ def _check_loaded(out: Loaded, text: str) -> None:
                 assert 1 <= line <= lines and col >= 1, (path, line, col)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.binary(max_size=400))
 def test_random_bytes_load_or_give_one_problem(tmp_path: Path, data: bytes) -> None:
     _check_loaded(*_load(tmp_path, data))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(yaml_ish)
 def test_yaml_ish_text_loads_or_gives_problems(tmp_path: Path, text: str) -> None:
@@ -104,6 +106,7 @@ spec:
 """
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.integers(0, len(VALID)), st.integers(0, 30), yaml_ish)
 def test_a_valid_document_with_a_slice_replaced(tmp_path: Path, at: int, cut: int, insert: str) -> None:
@@ -131,6 +134,7 @@ SELECTOR_TOKENS = ["env", "site", "gpu", "a.b/c", "example.com/x", "-a", "a-", "
 selector_ish = st.one_of(st.lists(st.sampled_from(SELECTOR_TOKENS), max_size=16).map("".join), st.text(max_size=30))
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, derandomize=True)
 @given(selector_ish)
 def test_selector_text_parses_or_points_inside_it(text: str) -> None:

@@ -144,6 +144,7 @@ def test_symlinks_are_refused(tmp_path: Path) -> None:
     assert [(p.path, p.rule) for p in problems] == [("clusters/link.yaml", "unsafe-path")]
 
 
+@pytest.mark.slow
 def test_positions_in_a_large_inventory(tmp_path: Path) -> None:
     """Beyond the exact-position size, a problem points at the cluster's name line."""
     clusters = [cluster(f"c{i:04d}", {"site": "x" * 40}, claims={"id.k8s.io": f"c{i:04d}"}) for i in range(1200)]
