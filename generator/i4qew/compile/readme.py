@@ -104,6 +104,8 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
         lines += ["", "Cluster counts are the placement decisions over the inventory at generation time",
                   "(`placement/`); the hub's Placements keep deciding as clusters change."]
     lines += ["", *_needs(repo, env), "", "## Layout"]
+    if r.hubs:
+        return ("\n".join([*lines, *_fleet_layout(repo, env)]) + "\n").encode("utf-8")
     lines += [
         "",
         "- `charts/<workload>/`: a Helm chart per workload.",
@@ -125,3 +127,32 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
         f"which applies `hub/` from branch `{environment.branch}`; from then on every change arrives through Git.",
     ]
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _fleet_layout(repo: Repo, env: str) -> list[str]:
+    """Layout and bootstrap of a branch that several hubs follow (spec.hubs)."""
+    r = repo.repository
+    environment = r.environment(env)
+    assert environment is not None
+    names = ", ".join(f"`{h.name}`" for h in r.hubs)
+    lines = [
+        "",
+        "- `charts/<workload>/`: a Helm chart per workload, shared by every hub.",
+        f"- `hub/<hub>/`: the ACM resources of `{env}` on each hub ({names}): Namespaces, the Channel",
+        f"  `{channel_name(repo, env)}`, a Subscription and a Placement per workload, and in each workload",
+        f"  namespace an Application `{application_name(repo, env)}`.",
+        "- `placement/<hub>/`, `models/<hub>/index.json`: each hub's placement decisions over its own",
+        "  inventory and the model versions its placements need.",
+        "",
+        "## Bootstrap each hub (once)",
+        "",
+        "As an ACM subscription admin, on each hub:",
+        "",
+        "```sh",
+        *(f"i4qew bootstrap --env {env} --hub {h.name} | kubectl apply -f -   # on hub {h.name}" for h in r.hubs),
+        "```",
+        "",
+        f"Each creates a hub-local Subscription `{hub_subscription_name(repo, env)}` that applies that hub's",
+        f"`hub/<hub>/` from branch `{environment.branch}`; from then on every change arrives through Git.",
+    ]
+    return lines

@@ -2,7 +2,7 @@
 
     README.md            compile/readme.py
     charts/<workload>/   compile/chart/charts.py
-    hub/                 compile/hub/subscription.py
+    hub/                 compile/hub/subscription.py (hub/<hub>/: compile/fleet.py)
     placement/, models/  placement/snapshot.py (decisions over the inventory)
 
 Pure: the caller validated the repository and loaded the inventory; nothing
@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 
 from i4qew.compile import Tree, merge
 from i4qew.compile.chart.charts import compile_charts
+from i4qew.compile.fleet import compile_hubs
 from i4qew.compile.hub.subscription import compile_hub
 from i4qew.compile.readme import render_readme
 from i4qew.model.repo import Repo
@@ -23,11 +24,17 @@ from i4qew.placement.snapshot import DECISIONS_PATH, placement_files, read_decis
 
 
 def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_commit: str | None,
-                base: Mapping[str, Iterable[str]] | None = None) -> Tree:
+                base: Mapping[str, Iterable[str]] | None = None,
+                hubs: Mapping[str, Inventory | None] | None = None) -> Tree:
     """Raises UserError (with problems) when `env` cannot be compiled for the hub.
 
     `base` ("namespace/workload" -> cluster names of the branch's previous
-    snapshot) keeps numberOfClusters choices stable; publish passes it."""
+    snapshot) keeps numberOfClusters choices stable; publish passes it. With
+    spec.hubs, `hubs` holds each hub's inventory and `inventory` is unused."""
+    if repo.repository.hubs:
+        fleet, fleet_counts = compile_hubs(repo, env, hubs or {}, base=base)
+        readme = {"README.md": render_readme(repo, env, source_commit=source_commit, cluster_counts=fleet_counts)}
+        return merge(readme, compile_charts(repo, env), fleet)
     hub = compile_hub(repo, env)  # first: it raises the problems a user can fix
     placement = placement_files(repo, env, inventory, base=base)
     counts = None

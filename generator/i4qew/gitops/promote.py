@@ -23,13 +23,14 @@ from i4qew.gitops.describe import describe_promotion, gitlab_opener
 from i4qew.gitops.land import BeforePush, Landing, Outcome, Proposal
 from i4qew.gitops.objects import BuiltTree, build_tree
 from i4qew.gitops.publish import (
+    head_decisions,
     late_outcome,
     make_landing,
     overwrite_note,
     previous_decisions,
     refuse_drift,
 )
-from i4qew.gitops.rendering import DECISIONS_PATH, Rendered, RenderFn, RenderRequest, render_source
+from i4qew.gitops.rendering import Rendered, RenderFn, RenderRequest, render_source
 from i4qew.gitops.settings import environment, settings_at
 from i4qew.gitops.source import Source, fingerprint, input_ids, materialise, open_source
 from i4qew.model.repo import Environment
@@ -72,11 +73,11 @@ class _Promoter:
     dst_env: Environment
     src_state: BranchState
     rendered: Rendered | None = None
-    renders: dict[bytes | None, tuple[Rendered, BuiltTree]] = field(default_factory=dict)
+    renders: dict[tuple[bytes, ...], tuple[Rendered, BuiltTree]] = field(default_factory=dict)
     last_state: BranchState | None = None  # the target branch as last decided on
 
     def render_on(self, state: BranchState) -> tuple[Rendered, BuiltTree]:
-        decisions = self.landing.head_file(state, DECISIONS_PATH)
+        decisions = head_decisions(self.landing, state)
         if decisions not in self.renders:
             rendered = self.render(RenderRequest(self.folder, self.dst_env.name, self.commit, self.req.inventory,
                                                  previous_decisions(decisions)))

@@ -23,7 +23,7 @@ from i4qew.gitops.identity import resolve_identity
 from i4qew.gitops.land import BeforePush, Landing, Outcome, Proposal
 from i4qew.gitops.objects import BuiltTree, build_tree
 from i4qew.gitops.remote import RemoteError, open_remote
-from i4qew.gitops.rendering import DECISIONS_PATH, Rendered, RenderFn, RenderRequest, render_source
+from i4qew.gitops.rendering import Rendered, RenderFn, RenderRequest, is_snapshot, render_source
 from i4qew.gitops.settings import environment, settings_at
 from i4qew.gitops.source import Source, dirty_inputs, fingerprint, input_ids, open_source
 from i4qew.placement.snapshot import read_decisions
@@ -74,10 +74,23 @@ def unpushed(landing: Landing, commit: str, branch: str) -> tuple[str, ...]:
             "names a Source-Commit nobody else can see until you push it (git push)",)
 
 
-def previous_decisions(data: bytes | None) -> dict[str, list[str]] | None:
-    if data is None:
-        return None
-    return read_decisions(data) or None
+def head_decisions(landing: Landing, state: BranchState) -> tuple[bytes, ...]:
+    """The placement snapshots of the branch head: placement/decisions.json, or one
+    placement/<hub>/decisions.json per hub (spec.hubs)."""
+    if state.head is None:
+        return ()
+    paths = sorted(p for p in landing.listing(state.head.tree) if is_snapshot(p))
+    return tuple(data for p in paths if (data := landing.head_file(state, p)) is not None)
+
+
+def previous_decisions(snapshots: tuple[bytes, ...]) -> dict[str, list[str]] | None:
+    """"namespace/workload" -> the clusters chosen, over every snapshot: the hubs' cluster
+    names are disjoint (rule hub-cluster-duplicate), so each hub finds its own."""
+    out: dict[str, list[str]] = {}
+    for data in snapshots:
+        for key, names in read_decisions(data).items():
+            out.setdefault(key, []).extend(names)
+    return out or None
 
 
 def refuse_drift(state: BranchState, verb: str) -> UserError:
@@ -107,7 +120,7 @@ class _Publisher:
     branch: str
     render: RenderFn
     rendered: Rendered | None = None
-    renders: dict[bytes | None, tuple[Rendered, BuiltTree]] = field(default_factory=dict)
+    renders: dict[tuple[bytes, ...], tuple[Rendered, BuiltTree]] = field(default_factory=dict)
     fingerprints: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     def fingerprint(self, extra: tuple[str, ...]) -> str:
@@ -119,7 +132,7 @@ class _Publisher:
     def render_on(self, state: BranchState) -> tuple[Rendered, BuiltTree]:
         """The render on top of `state` (it depends on the head only through its previous
         placement decisions, so a retry on a new head usually reuses it)."""
-        decisions = self.landing.head_file(state, DECISIONS_PATH)
+        decisions = head_decisions(self.landing, state)
         if decisions not in self.renders:
             rendered = self.render(RenderRequest(self.source.root, self.req.env, self.source.head,
                                                  self.req.inventory, previous_decisions(decisions)))

@@ -14,11 +14,17 @@ from i4qew.compile.render import render_tree
 from i4qew.load.files import DECLARATION_DIRS, INVENTORY_DIR, REPOSITORY_FILE
 from i4qew.model.repo import Repo
 from i4qew.placement.expressible import repository_problems
-from i4qew.placement.inventory_load import load_inventory
+from i4qew.placement.fleet import load_inventories
 from i4qew.problems import Problem, UserError, has_errors, sort_problems
 from i4qew.validation import validate_repo
 
 DECISIONS_PATH = "placement/decisions.json"  # the previous snapshot, read back as the next base
+
+
+def is_snapshot(path: str) -> bool:
+    """placement/decisions.json, or a hub's placement/<hub>/decisions.json (spec.hubs)."""
+    return path == DECISIONS_PATH or (path.startswith("placement/") and path.endswith("/decisions.json")
+                                      and path.count("/") == 2)
 
 
 @dataclass(frozen=True)
@@ -64,9 +70,9 @@ def render_source(req: RenderRequest) -> Rendered:
         raise UserError(sort_problems(problems))
     problems.extend(repository_problems(repo, req.env))
     _stop_on_errors(problems)
-    loaded, inventory_problems = load_inventory(req.root, req.inventory)
+    loaded, hubs, inventory_problems = load_inventories(req.root, repo, req.inventory)
     problems.extend(inventory_problems)
     _stop_on_errors(problems)
     base = {k: list(v) for k, v in req.base.items()} if req.base else None
-    tree = render_tree(repo, req.env, inventory=loaded, source_commit=req.source_commit, base=base)
+    tree = render_tree(repo, req.env, inventory=loaded, source_commit=req.source_commit, base=base, hubs=hubs)
     return Rendered(dict(tree), tuple(sorted(repo.files)), tuple(sort_problems(problems)), repo)

@@ -9,7 +9,7 @@ references, selectors, environments) is typed.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from i4qew.guardrails.model import Guardrails
@@ -40,6 +40,27 @@ class Environment:
     gpu_runtime_class: str = DEFAULT_GPU_RUNTIME_CLASS  # "" = the nodes' default runtime
 
 
+# The managed clusters ACM documents for one hub: the Red Hat scale lab managed 3,500
+# single-node OpenShift clusters from one 3-node hub (docs/hubs.md cites the sources).
+HUB_CLUSTER_LIMIT = 3500
+
+
+@dataclass(frozen=True, slots=True)
+class Hub:
+    """One ACM hub of a multi-hub fleet: its inventory is clusters/<name>/, its hub
+    objects hub/<name>/ of every environment branch."""
+
+    name: str
+    cluster_sets: tuple[str, ...]
+    channel_namespace: str
+    cluster_limit: int
+    index: int  # position in spec.hubs, for problems
+
+    @property
+    def inventory_dir(self) -> str:
+        return f"clusters/{self.name}"
+
+
 @dataclass(frozen=True)
 class Repository:
     name: str
@@ -63,6 +84,7 @@ class Repository:
     # spec.governance: the ACM Policies generated next to the workloads
     pod_security_labels: bool = True
     pull_secrets: bool = True
+    hubs: tuple[Hub, ...] = ()  # empty: one hub, inventory clusters/, hub objects hub/
 
     def environment(self, name: str) -> Environment | None:
         return next((e for e in self.environments if e.name == name), None)
@@ -178,6 +200,11 @@ class Repo:
         yield from (w.doc for w in self.workloads)
         yield from (p.doc for p in self.policies.values())
         yield from (m.doc for m in self.models.values())
+
+    def for_hub(self, hub: Hub) -> Repo:
+        """The repository as one hub sees it: that hub's cluster sets and channel namespace."""
+        r = replace(self.repository, cluster_sets=hub.cluster_sets, channel_namespace=hub.channel_namespace, hubs=())
+        return replace(self, repository=r)
 
     def workload(self, name: str, namespace: str | None = None) -> Workload | None:
         return next((w for w in self.workloads if w.name == name and namespace in (None, w.namespace)), None)

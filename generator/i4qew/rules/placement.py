@@ -1,11 +1,13 @@
 """The ids the placement checks over the inventory report (placement/checks.py, run
-inside `validate` whenever clusters/ holds an inventory), in the registry so that
+inside `validate` whenever clusters/ holds an inventory; placement/fleet.py, across
+the hubs of spec.hubs), in the registry so that
 docs/rules.md and the corpus cover them; their documentation lives with the checks."""
 
 from __future__ import annotations
 
+from i4qew.placement import fleet
 from i4qew.placement.checks import RULE_DOCS
 from i4qew.rules.registry import describe
 
-for doc in RULE_DOCS:
+for doc in (*RULE_DOCS, *fleet.RULE_DOCS):
     describe(doc.id, doc.summary, stage="placement", passing=doc.passing, failing=doc.failing)

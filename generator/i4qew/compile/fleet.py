@@ -1,0 +1,56 @@
+"""The hubs' part of an environment branch when i4qew.yaml declares `spec.hubs`.
+
+One branch serves every hub: the charts are shared (each Subscription names
+charts/<workload>), and each hub gets its own folders
+
+    hub/<hub>/               what compile/hub/ writes for one hub (its cluster sets,
+                             its channel namespace), applied by that hub's bootstrap
+    placement/<hub>/decisions.json, models/<hub>/index.json
+                             the decisions over that hub's inventory
+
+Pure, like compile/render.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from i4qew.compile import Tree
+from i4qew.compile.hub.names import hub_path
+from i4qew.compile.hub.subscription import compile_hub
+from i4qew.model.repo import Hub, Repo
+from i4qew.placement.inventory import Inventory
+from i4qew.placement.snapshot import (
+    DECISIONS_PATH,
+    MODEL_INDEX_PATH,
+    placement_files,
+    read_decisions,
+)
+
+
+def decisions_path(hub: Hub) -> str:
+    return f"placement/{hub.name}/decisions.json"
+
+
+def compile_hubs(repo: Repo, env: str, inventories: Mapping[str, Inventory | None], *,
+                 base: Mapping[str, Iterable[str]] | None = None) -> tuple[Tree, dict[str, int] | None]:
+    """The hub/, placement/ and models/ files of every hub, and the clusters each
+    "namespace/workload" runs on across the fleet (None when no hub has an inventory).
+
+    `base` is the union of the hubs' previous decisions: cluster names are unique
+    across hubs (rule hub-cluster-duplicate), so each hub takes back its own."""
+    tree: Tree = {}
+    counts: dict[str, int] | None = None
+    for hub in repo.repository.hubs:
+        view = repo.for_hub(hub)
+        for path, data in compile_hub(view, env).items():
+            tree[f"{hub_path(hub)}/{path.removeprefix('hub/')}"] = data
+        inventory = inventories.get(hub.name)
+        placement = placement_files(view, env, inventory, base=base)
+        tree[decisions_path(hub)] = placement[DECISIONS_PATH]
+        tree[f"models/{hub.name}/index.json"] = placement[MODEL_INDEX_PATH]
+        if inventory is not None:
+            counts = counts if counts is not None else {}
+            for key, names in read_decisions(placement[DECISIONS_PATH]).items():
+                counts[key] = counts.get(key, 0) + len(names)
+    return tree, counts
