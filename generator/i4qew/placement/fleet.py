@@ -9,7 +9,7 @@ Placement on a hub sees that hub's ManagedClusters and no other. Without
 |---|---|---|
 | hub-cluster-duplicate | error | a cluster name in the inventories of two hubs (a cluster registers with one hub) |
 | hub-cluster-limit | error | a hub holds more managed clusters than its `managedClusterLimit` (default and maximum 3,500, the figure ACM documents for one hub) |
-| hub-inventory | warning | an inventory file under clusters/ that is in no hub's folder (its clusters are planned nowhere) |
+| hub-inventory | error | an inventory file under clusters/ that is in no hub's folder (its clusters are planned nowhere) |
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from i4qew.model.repo import Hub, Repo
 from i4qew.placement.checks import RuleDoc, inventory_problems, placement_problems
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.inventory_load import SUFFIXES, load_inventory
-from i4qew.problems import ExitCode, Problem, UserError, error, has_errors, warning
+from i4qew.problems import ExitCode, Problem, UserError, error, has_errors
 
 RULE_DOCS = (
     RuleDoc("hub-cluster-duplicate", "a cluster is in the inventory of one hub only (clusters/<hub>/)",
@@ -60,7 +60,7 @@ def load_hubs(root: Path, repo: Repo) -> tuple[dict[str, Inventory | None], list
         rel = p.relative_to(root).as_posix()
         if not rel.startswith(folders):
             names = ", ".join(folders)
-            problems.append(warning(rel, 1, 1, "hub-inventory",
+            problems.append(error(rel, 1, 1, "hub-inventory",
                                     f"this inventory file is in no hub's folder ({names}): its clusters are "
                                     "planned on no hub; move it into the folder of the hub that manages them"))
     out: dict[str, Inventory | None] = {}
