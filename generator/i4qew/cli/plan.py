@@ -137,11 +137,7 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
     base_repo = base_inventory = None
     with tempfile.TemporaryDirectory(prefix="i4qew-base-") as tmp:
         if base_rev is not None:
-            base_root = _checkout(repo_dir, base_rev, Path(tmp))
-            base_repo = validate_repo(base_root).repo
-            if base_repo is None:
-                fail(f"--base {base_rev}: the repository at that revision cannot be read (run i4qew validate there)",
-                     ExitCode.PROBLEMS)
+            base_root, base_repo = _base(repo_dir, base_rev, Path(tmp))
             if inventory_file is None:
                 base_inventory, _ = load_inventory(base_root)
         plan = build_plan(repo, env, inventory, base_repo=base_repo, base_inventory=base_inventory,
@@ -159,6 +155,23 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
         text = render_json(plan, problems, group_by)
     else:
         text = render_text(plan, problems, group_by, max_list)
+    _finish(text, problems, output)
+
+
+def _base(repo_dir: Path, base_rev: str, tmp: Path) -> tuple[Path, Repo]:
+    """The repository at --base REV, extracted under `tmp`, and its model."""
+    from i4qew.validation import validate_repo
+
+    base_root = _checkout(repo_dir, base_rev, tmp)
+    base_repo = validate_repo(base_root).repo
+    if base_repo is None:
+        fail(f"--base {base_rev}: the repository at that revision cannot be read (run i4qew validate there)",
+             ExitCode.PROBLEMS)
+    assert base_repo is not None
+    return base_root, base_repo
+
+
+def _finish(text: str, problems: list[Problem], output: str | None) -> None:
     write_text(output, text)
     if output and problems:
         sys.stderr.write("".join(p.format() + "\n" for p in problems))
@@ -177,7 +190,6 @@ def _fleet(repo_dir: Path, repo: Repo, env: str, problems: list[Problem], invent
         render_fleet_markdown,
         render_fleet_text,
     )
-    from i4qew.validation import validate_repo
 
     if inventory_file is not None:
         fail(f"--inventory {inventory_file}: i4qew.yaml declares hubs (spec.hubs), and each hub plans over its own "
@@ -193,12 +205,8 @@ def _fleet(repo_dir: Path, repo: Repo, env: str, problems: list[Problem], invent
     with tempfile.TemporaryDirectory(prefix="i4qew-base-") as tmp:
         base_repo = base_inventories = None
         if base_rev is not None:
-            base_root = _checkout(repo_dir, base_rev, Path(tmp))
-            base_repo = validate_repo(base_root).repo
-            if base_repo is None:
-                fail(f"--base {base_rev}: the repository at that revision cannot be read (run i4qew validate there)",
-                     ExitCode.PROBLEMS)
-            elif base_repo.repository.hubs:
+            base_root, base_repo = _base(repo_dir, base_rev, Path(tmp))
+            if base_repo.repository.hubs:
                 base_inventories = load_hubs(base_root, base_repo)[0]
         plans = build_fleet_plan(repo, env, inventories, base_repo=base_repo, base_inventories=base_inventories,
                                  base_label=base_rev, now=now)
@@ -208,10 +216,7 @@ def _fleet(repo_dir: Path, repo: Repo, env: str, problems: list[Problem], invent
         text = render_fleet_json(env, plans, problems, group_by)
     else:
         text = render_fleet_text(env, plans, problems, group_by, max_list)
-    write_text(output, text)
-    if output and problems:
-        sys.stderr.write("".join(p.format() + "\n" for p in problems))
-    sys.exit(ExitCode.PROBLEMS if has_errors(problems) else ExitCode.OK)
+    _finish(text, problems, output)
 
 
 def _report_only(problems: list[Problem], fmt: str, output: str | None, env: str) -> None:
