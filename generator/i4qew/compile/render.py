@@ -1,6 +1,7 @@
 """The whole content of an environment branch, as one deterministic tree.
 
     README.md            compile/readme.py
+    plan.html, plan.svg  placement/plan_html.py, plan_svg.py (the placement picture)
     charts/<workload>/   compile/chart.py
     hub/                 compile/hub.py
     placement/, models/  placement/snapshot.py (decisions over the inventory)
@@ -17,6 +18,9 @@ from i4qew.compile import Tree, merge
 from i4qew.model import Repo
 from i4qew.placement.inventory import Inventory
 
+PAGE_PATH = "plan.html"  # the placement page, next to the README
+PICTURE_PATH = "plan.svg"  # the site matrix, shown in the README
+
 
 def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_commit: str | None,
                 base: Mapping[str, Iterable[str]] | None = None) -> Tree:
@@ -27,12 +31,21 @@ def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_com
     from i4qew.compile.chart import compile_charts
     from i4qew.compile.hub import compile_hub
     from i4qew.compile.readme import render_readme
+    from i4qew.placement.picture import build_picture
+    from i4qew.placement.plan import build_plan
+    from i4qew.placement.plan_html import render_html
+    from i4qew.placement.plan_svg import render_svg
     from i4qew.placement.snapshot import DECISIONS_PATH, placement_files, read_decisions
 
     hub = compile_hub(repo, env)  # first: it raises the problems a user can fix
-    placement = placement_files(repo, env, inventory, base=base)
+    keep = {k: inventory.bits_of(v) for k, v in base.items()} if base and inventory is not None else None
+    plan = build_plan(repo, env, inventory, keep=keep)
+    chosen = {p.key: p.clusters for p in plan.workloads} if inventory is not None else None
+    placement = placement_files(repo, env, inventory, base=base, chosen_bits=chosen)
     counts = None
     if inventory is not None:
         counts = {key: len(names) for key, names in read_decisions(placement[DECISIONS_PATH]).items()}
+    picture = build_picture(repo, plan, [], source=source_commit)
+    pages = {PAGE_PATH: render_html(picture), PICTURE_PATH: render_svg(picture)}
     readme = {"README.md": render_readme(repo, env, source_commit=source_commit, cluster_counts=counts)}
-    return merge(readme, compile_charts(repo, env), hub, placement)
+    return merge(readme, compile_charts(repo, env), hub, placement, pages)

@@ -71,7 +71,7 @@ def _change(p: WorkloadPlan) -> str:
     return text
 
 
-def _headline(plan: Plan, problems: list[Problem]) -> str:
+def headline(plan: Plan, problems: list[Problem]) -> str:
     inv = plan.inventory
     head = plural(len(plan.workloads) - plan.count("removed"), "workload")
     head += f" over {plural(len(inv), 'cluster')}" if inv is not None else " (no cluster inventory: decisions unknown)"
@@ -87,7 +87,7 @@ def _headline(plan: Plan, problems: list[Problem]) -> str:
 
 def render_text(plan: Plan, problems: list[Problem], group_by: str = "site", max_list: int = 20) -> str:
     inv = plan.inventory
-    lines = [f"plan for '{plan.env}': {_headline(plan, problems)}"]
+    lines = [f"plan for '{plan.env}': {headline(plan, problems)}"]
     for p in plan.workloads:
         line = f"{SIGNS[p.status]} {p.name} ({p.namespace}) placement {p.placement}"
         if inv is not None and p.status != "removed":
@@ -136,7 +136,7 @@ def _md_names(inv: Inventory, bits: int, label: str, cap: int = 200) -> str:
 
 def render_markdown(plan: Plan, problems: list[Problem], group_by: str = "site") -> str:
     inv = plan.inventory
-    out = [MARKER.format(env=plan.env), f"### i4qew plan: `{plan.env}`", "", _headline(plan, problems) + ".", ""]
+    out = [MARKER.format(env=plan.env), f"### i4qew plan: `{plan.env}`", "", headline(plan, problems) + ".", ""]
     rows = [p for p in plan.workloads if plan.base is None or p.status != "unchanged"]
     quiet = [p for p in plan.workloads if plan.base is not None and p.status == "unchanged"]
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from i4qew.model import Repo
-from i4qew.placement.decide import Decision, placement_name, planner_for
+from i4qew.placement.decide import placement_name, planner_for
 from i4qew.placement.effective import effective_placement
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.jsonout import NameList, dumps
@@ -62,15 +62,19 @@ def predicate_texts(decision_predicates: Iterable[Any]) -> list[dict[str, str]]:
 
 def placement_files(repo: Repo, env: str, inventory: Inventory | None, *,
                     base: Mapping[str, Iterable[str]] | None = None,
-                    now: datetime | None = None) -> dict[str, bytes]:
+                    now: datetime | None = None, chosen_bits: Mapping[str, int] | None = None) -> dict[str, bytes]:
     """{path: bytes} for the environment branch. `base` ("namespace/workload" ->
     cluster names, e.g. `read_decisions` of the branch's previous snapshot) keeps
-    numberOfClusters choices and NoSelectIfNew clusters stable."""
+    numberOfClusters choices and NoSelectIfNew clusters stable. `chosen_bits`
+    ("namespace/workload" -> clusters): decisions the caller made already (with the
+    same base), used instead of deciding again."""
     planner = planner_for(repo, inventory, now) if inventory is not None else None
-    decided: dict[str, Decision] = {}
-    if planner is not None and inventory is not None:
+    decided: dict[str, int] = {}
+    if chosen_bits is not None:
+        decided = dict(chosen_bits)
+    elif planner is not None and inventory is not None:
         base_bits = {k: inventory.bits_of(v) for k, v in (base or {}).items()}
-        decided = {d.key: d for d in planner.decisions(env, base_bits)}
+        decided = {d.key: d.clusters for d in planner.decisions(env, base_bits)}
     names = NameTable(inventory) if inventory is not None else None
     placements: list[dict[str, Any]] = []
     chosen: dict[str, list[str]] = {}
@@ -92,10 +96,10 @@ def placement_files(repo: Repo, env: str, inventory: Inventory | None, *,
             "clusters": None,
             "decision": None,
         }
-        d = decided.get(key)
-        if d is not None and names is not None:
-            entry["decision"], chosen[key] = names.get(d.clusters)
-            entry["clusters"] = d.clusters.bit_count()
+        bits = decided.get(key)
+        if bits is not None and names is not None:
+            entry["decision"], chosen[key] = names.get(bits)
+            entry["clusters"] = bits.bit_count()
         placements.append(entry)
     snapshot = {
         "apiVersion": API_VERSION,
