@@ -14,7 +14,8 @@ from i4qew.placement.picture import Cell, Picture, WorkloadRow, sites_word
 from i4qew.placement.plan_html_parts import (
     MINUS,
     cell,
-    change_class,
+    change_cell,
+    count,
     delta,
     e,
     headroom,
@@ -83,11 +84,12 @@ def _matrix(pic: Picture, drill: dict[int, int]) -> str:
     cols, column = _columns(pic)
     heads = "".join(f'<th scope="col" class="site"><a href="{link}" title="{e(label)}">{e(label)}</a></th>'
                     for label, link in cols)
-    caption = (f"Clusters of each workload per {e(pic.group_by)}: the number placed on now"
-               + (f"; <span class=\"g\">+N</span> gained and <span class=\"l\">{MINUS}N</span> lost "
-                  f"against <code>{e(pic.base or '')}</code>" if based else "") + ".")
+    explain = (f'<p class="muted">Per workload and {e(pic.group_by)}: the clusters it is placed on now'
+               + (f'; <span class="g">+N</span> gained and <span class="l">{MINUS}N</span> lost '
+                  f"against <code>{e(pic.base or '')}</code>" if based else "") + ".</p>")
+    caption = f"Clusters per workload and {e(pic.group_by)}"
     lead, quiet, toggle = _split(pic)
-    out = ['<section id="matrix"><h2>Sites × workloads</h2>',
+    out = ['<section id="matrix"><h2>Sites × workloads</h2>', explain,
            '<div class="tools" hidden><label>Filter workloads <input type="search" id="filter" '
            'autocomplete="off"></label><span id="filter-count" role="status"></span></div>']
     if toggle:
@@ -122,19 +124,18 @@ def _sites(pic: Picture) -> str:
     head += [f'<th scope="col" class="n">least {e(resource_head(r))} free</th>' for r in pic.resources]
     if pic.waves:
         head.append('<th scope="col">waves</th>')
-    out = ['<section id="sites"><h2>Sites</h2><div class="scroll"><table>'
-           f"<caption>Clusters of <code>{e(pic.env)}</code> grouped by the label <code>{e(pic.group_by)}</code>: "
-           "how many, how many run a workload, the workloads and (workload, cluster) placements there; "
-           "the tightest cluster's headroom per resource. Open a site for its clusters.</caption>"
+    out = ['<section id="sites"><h2>Sites</h2>'
+           f'<p class="muted">The clusters of <code>{e(pic.env)}</code> grouped by the label <code>{e(pic.group_by)}</code>: '
+           "how many, how many run a workload, the workloads and (workload, cluster) placements there, the model "
+           "versions they mount, the tightest cluster's headroom per resource. Open a site for its clusters.</p>"
+           f'<div class="scroll"><table><caption>{e(sites_word(pic.group_by).capitalize())} of {e(pic.env)}</caption>'
            f'<thead><tr>{"".join(head)}</tr></thead><tbody>']
     for i, s in enumerate(pic.sites):
-        cls = change_class(s.gained, s.lost)
-        attr = f' class="{cls}"' if cls else ""
-        row = [f'<tr{attr}><th scope="row">'
+        row = [f'<tr><th scope="row">'
                f'<a href="#site-{i}">{e(s.name)}</a></th><td class="n">{num(s.clusters)}</td>'
                f'<td class="n">{num(s.used)}</td><td class="n">{num(s.workloads)}</td><td class="n">{num(s.placed)}</td>']
         if based:
-            row.append(f"<td>{delta(s.gained, s.lost)}</td>")
+            row.append(change_cell(s.gained, s.lost))
         row.append(f"<td>{models_summary(s.models)}</td>")
         row += [headroom(r, f, pic.warn_percent) for r, f in zip(pic.resources, s.tightest, strict=True)]
         if pic.waves:
@@ -187,7 +188,7 @@ def _cards(pic: Picture) -> str:
             cards.append(("placements gained / lost",
                           f"+{num(sum(r.gained for r in pic.workloads))} / {MINUS}{num(sum(r.lost for r in pic.workloads))}"))
     if pic.problems:
-        cards.append(("problems", f"{num(pic.errors)} errors, {num(len(pic.problems) - pic.errors)} warnings"))
+        cards.append(("problems", f"{count(pic.errors, 'error')}, {count(len(pic.problems) - pic.errors, 'warning')}"))
     return '<ul class="cards">' + "".join(f"<li><b>{value}</b>{e(label)}</li>" for label, value in cards) + "</ul>"
 
 

@@ -27,6 +27,10 @@ def num(n: int) -> str:
     return f"{n:,}"
 
 
+def count(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def delta(gained: int, lost: int) -> str:
     """`+3 −1` as marked-up text ('' when neither)."""
     parts = []
@@ -39,6 +43,11 @@ def delta(gained: int, lost: int) -> str:
 
 def change_class(gained: int, lost: int) -> str:
     return "mix" if gained and lost else "add" if gained else "del" if lost else ""
+
+
+def change_cell(gained: int, lost: int) -> str:
+    cls = change_class(gained, lost)
+    return f'<td class="{cls}">{delta(gained, lost)}</td>' if cls else "<td></td>"
 
 
 def heat(n: int) -> str:
@@ -107,8 +116,9 @@ def cluster_table(pic: Picture, site: SiteRow) -> str:
     head += [f'<th scope="col" class="n">{e(resource_head(r))} free</th>' for r in pic.resources]
     if pic.waves:
         head.append('<th scope="col">wave</th>')
-    out = [f'<table><caption>Clusters at {e(site.name)}: workloads of <code>{e(pic.env)}</code> placed on '
-           f'each{" and the change" if based else ""}; headroom after every environment\'s requests</caption>'
+    out = [f'<p class="muted">Per cluster: the workloads of <code>{e(pic.env)}</code> placed on it'
+           f'{", the workloads it gains and loses" if based else ""}; the headroom left by the requests of every '
+           f'environment.</p><table><caption>Clusters at {e(site.name)}</caption>'
            f'<thead><tr>{"".join(head)}</tr></thead><tbody>']
     for c in site.cluster_rows:
         out.append(_cluster_row(pic, c, based))
@@ -117,11 +127,9 @@ def cluster_table(pic: Picture, site: SiteRow) -> str:
 
 
 def _cluster_row(pic: Picture, c: ClusterRow, based: bool) -> str:
-    cls = change_class(c.gained, c.lost)
-    attr = f' class="{cls}"' if cls else ""
-    row = [f'<tr{attr}><th scope="row">{e(c.name)}</th><td class="n">{num(c.workloads)}</td>']
+    row = [f'<tr><th scope="row">{e(c.name)}</th><td class="n">{num(c.workloads)}</td>']
     if based:
-        row.append(f"<td>{delta(c.gained, c.lost)}</td>")
+        row.append(change_cell(c.gained, c.lost))
     row += [headroom(r, f, pic.warn_percent) for r, f in zip(pic.resources, c.free, strict=True)]
     if pic.waves:
         row.append(f"<td>{e(c.wave or '')}</td>")
@@ -162,8 +170,8 @@ def models_full(models: Models) -> str:
 
 def site_details(pic: Picture, index: int, site: SiteRow, here: list[tuple[str, int]]) -> str:
     change = delta(site.gained, site.lost)
-    summary = (f"<b>{e(site.name)}</b>: {num(site.clusters)} clusters, {num(site.used)} in use, "
-               f"{num(site.workloads)} workloads" + (f", {change} placements" if change else ""))
+    summary = (f"<b>{e(site.name)}</b>: {count(site.clusters, 'cluster')}, {num(site.used)} in use, "
+               f"{count(site.workloads, 'workload')}" + (f", {change} placements" if change else ""))
     parts = [f'<details id="site-{index}"><summary>{summary}</summary>']
     if site.models:
         parts.append(f"<p>Model versions (workloads): {models_full(site.models)}</p>")
@@ -182,7 +190,8 @@ def _names(groups: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
 def workload_details(index: int, row: WorkloadRow) -> str:
     listed = sum(len(n) for _, n in row.gained_names) + sum(len(n) for _, n in row.lost_names)
     parts = [f'<details id="w-{index}"><summary><b>{e(row.name)}</b> <span class="muted">{e(row.namespace)}</span>: '
-             f"{delta(row.gained, row.lost)} clusters {status(row)}</summary><div>"]
+             f"{delta(row.gained, row.lost)} {'cluster' if row.gained + row.lost == 1 else 'clusters'} "
+             f"{status(row)}</summary><div>"]
     if row.gained_names:
         parts.append(f"gained ({num(row.gained)}):{_names(row.gained_names)}")
     if row.lost_names:

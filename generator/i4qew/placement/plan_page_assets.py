@@ -55,12 +55,13 @@ details>table,details>div,details>p{margin:6px 0 12px 18px}
 meter{width:56px;height:10px;vertical-align:middle;margin-right:4px}
 .low{color:#7d4e00;font-weight:600}.over{color:var(--del-fg);font-weight:700}
 .tools{display:flex;flex-wrap:wrap;gap:8px 20px;align-items:center;margin:6px 0}
+.tools[hidden]{display:none}
 #show-rest:not(:checked)~.scroll tbody.quiet{display:none}
 .scroll>#matrix-table.filtering>tbody.quiet{display:table-row-group}
 .names{column-width:16em;column-gap:2em;margin:4px 0 10px 18px;padding:0;list-style:none}
 .names li{break-inside:avoid}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
-pre{background:var(--soft);padding:8px;overflow:auto}
+pre{background:var(--soft);padding:8px;overflow:auto;white-space:pre-wrap}
 footer{color:var(--muted);padding:0 24px 24px}
 """
 
@@ -71,7 +72,7 @@ if(!t)return;for(var e=t;e;e=e.parentElement){if(e.tagName==="DETAILS")e.open=tr
 addEventListener("hashchange",reveal);reveal();
 var f=document.getElementById("filter");if(!f)return;
 var rows=document.querySelectorAll("#matrix-table tbody tr"),out=document.getElementById("filter-count");
-f.parentElement.hidden=false;
+f.closest(".tools").hidden=false;
 f.addEventListener("input",function(){var q=f.value.trim().toLowerCase(),shown=0;
 document.getElementById("matrix-table").classList.toggle("filtering",!!q);
 for(var i=0;i<rows.length;i++){var r=rows[i],hit=!q||r.cells[0].textContent.toLowerCase().indexOf(q)>=0;
