@@ -35,6 +35,7 @@ CLUSTERS = [
 ]
 POLICIES = [policy("px", selector="site=bologna"), policy("py", selector="site=porto"),
             policy("pall", selector="role=edge")]
+MODELS = [model("vision", "pall", ("1", "2"))]
 
 
 def _cpu_request(cpu: str) -> dict[str, Any]:
@@ -66,12 +67,11 @@ def git(root: Path, *args: str) -> str:
 
 def two_revisions(root: Path) -> Path:
     """The base commit, then the head commit (HEAD~1 is the base)."""
-    models = [model("vision", "pall", ("1", "2"))]
-    write_repo(root, clusters=CLUSTERS, policies=POLICIES, workloads=base_workloads(), models=models)
+    write_repo(root, clusters=CLUSTERS, policies=POLICIES, workloads=base_workloads(), models=MODELS)
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "base")
-    write_repo(root, clusters=CLUSTERS, policies=POLICIES, workloads=head_workloads(), models=models)
+    write_repo(root, clusters=CLUSTERS, policies=POLICIES, workloads=head_workloads(), models=MODELS)
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "head")
     return root

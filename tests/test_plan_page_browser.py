@@ -15,12 +15,12 @@ import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
+from bench.headless import chromium, missing, open_page
 from click.testing import CliRunner
 
-from bench.headless import chromium, missing, open_page
 from i4qew.cli.main import cli
 from tests.plan_page_support import two_revisions
 from tests.tools import ROOT
@@ -97,7 +97,7 @@ def test_the_page_requests_nothing_and_runs_under_its_policy(browser: Any, page:
 
 
 class _Probe(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
     def do_GET(self) -> None:
         _Probe.hits.append(self.path)
