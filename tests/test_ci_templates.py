@@ -158,9 +158,12 @@ def test_jobs_report_to_the_merge_request_widget() -> None:
     assert "--format junit -o i4qew-junit.xml" in script
     assert "yamllint" in script
     plan = jobs()["i4qew:plan"]
-    assert plan["artifacts"]["paths"] == ["plan.md"]
-    assert "$CI_MERGE_REQUEST_DIFF_BASE_SHA" in "\n".join(plan["script"])
-    assert "i4qew mr-note plan.md" in "\n".join(plan["script"])
+    assert plan["artifacts"]["paths"] == ["plan.html", "plan.svg", "plan.md"]
+    assert plan["artifacts"]["expose_as"] == "i4qew plan" and plan["artifacts"]["when"] == "always"
+    script = "\n".join(plan["script"])
+    assert "$CI_MERGE_REQUEST_DIFF_BASE_SHA" in script
+    assert "--format markdown --html plan.html --svg plan.svg" in script
+    assert "i4qew mr-note plan.md --marker \"plan:$I4QEW_ENVIRONMENT\" --page plan.html --picture plan.svg" in script
 
 
 def test_publish_and_promote_are_serialised_per_environment() -> None:
