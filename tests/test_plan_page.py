@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from xml.etree import ElementTree
 
+import pytest
 from click.testing import CliRunner
 
 from i4qew.cli.main import cli
@@ -197,3 +198,17 @@ def test_text_from_the_repository_is_escaped() -> None:
     assert page.count("<script>") == 1  # the page's own
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&#x27; &amp; more" in page and "&lt;b&gt;" in page
     ElementTree.fromstring(render_svg(pic))  # still well-formed XML
+
+
+def test_cluster_names_stop_at_the_budget_and_say_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import i4qew.placement.picture as picture
+
+    monkeypatch.setattr(picture, "NAMES_TOTAL", 3)
+    root = two_revisions(tmp_path / "repo")
+    code, _ = plan(root, "--base", "HEAD~1", "--format", "html", "-o", str(tmp_path / "p.html"))
+    assert code == 0
+    changes = (tmp_path / "p.html").read_text(encoding="utf-8").split('<section id="changes">')[1].split("</section>")[0]
+    fresh, gone, move = changes.split('<details id="w-')[1:]
+    assert "<li><b>bologna</b>: b1, b2, b3</li>" in fresh and "not listed" not in fresh
+    assert "<li>" not in gone and "2 clusters not listed here" in gone
+    assert "<li>" not in move and "5 clusters not listed here" in move

@@ -28,7 +28,8 @@ from i4qew.placement.snapshot import predicate_texts
 from i4qew.problems import Problem, Severity
 
 CORE = ("cpu", "memory")
-NAMES_PER_WORKLOAD = 200  # cluster names listed per changed workload
+NAMES_PER_WORKLOAD = 100  # cluster names listed per changed workload
+NAMES_TOTAL = 20_000  # and in all: a change to every workload of a big fleet stays a few MB
 GONE = "(left the inventory)"
 
 
@@ -174,7 +175,9 @@ def _model(p: WorkloadPlan) -> tuple[str, str] | None:
     return (m.name, m.version) if m is not None else None
 
 
-def _row(inv: Inventory | None, sets: _Sets | None, p: WorkloadPlan, label: str, based: bool) -> WorkloadRow:
+def _row(inv: Inventory | None, sets: _Sets | None, p: WorkloadPlan, label: str, based: bool,
+         budget: list[int]) -> WorkloadRow:
+    """`budget`: [cluster names still to list], spent here."""
     gone = len(p.lost_gone)
     cells: dict[str, Cell] = {}
     gained_names: list[tuple[str, tuple[str, ...]]] = []
@@ -185,11 +188,13 @@ def _row(inv: Inventory | None, sets: _Sets | None, p: WorkloadPlan, label: str,
                            for pr in predicate_texts(p.predicates))
     else:
         cells = _cells(sets, p)
-        if based:
-            gained_names = [(s, tuple(n)) for s, n in _named(inv, p.gained, label, NAMES_PER_WORKLOAD)]
-            lost_names = [(s, tuple(n)) for s, n in _named(inv, p.lost, label, NAMES_PER_WORKLOAD)]
+        cap = min(NAMES_PER_WORKLOAD, budget[0])
+        if based and cap > 0 and (p.gained or p.lost or p.lost_gone):
+            gained_names = [(s, tuple(n)) for s, n in _named(inv, p.gained, label, cap)]
+            lost_names = [(s, tuple(n)) for s, n in _named(inv, p.lost, label, cap)]
             if p.lost_gone:
-                lost_names.append((GONE, p.lost_gone[:NAMES_PER_WORKLOAD]))
+                lost_names.append((GONE, p.lost_gone[:cap]))
+            budget[0] -= sum(len(n) for _, n in (*gained_names, *lost_names))
     return WorkloadRow(p.name, p.namespace, p.placement, p.policy, p.status, p.spec_changed,
                        p.placement_changed, p.clusters.bit_count(), p.gained.bit_count(),
                        p.lost.bit_count() + gone, _model(p), cells, tuple(gained_names), tuple(lost_names),
@@ -297,7 +302,8 @@ def build_picture(repo: Repo, plan: Plan, problems: list[Problem], *, group_by: 
     inv = plan.inventory
     based = plan.base is not None
     sets = _Sets(inv, group_by) if inv is not None else None
-    rows = [_row(inv, sets, p, group_by, based) for p in plan.workloads]
+    budget = [NAMES_TOTAL]
+    rows = [_row(inv, sets, p, group_by, based, budget) for p in plan.workloads]
     order = {"added": 0, "removed": 1, "changed": 2}
     rows.sort(key=lambda r: (order.get(r.status, 3), r.name, r.namespace))
     sites: list[SiteRow] = []

@@ -226,7 +226,7 @@ def _problems(pic: Picture, limit: int = 200) -> str:
 
 def render_html(pic: Picture) -> bytes:
     based = pic.base is not None
-    drill = {i: k for k, i in enumerate(i for i, r in enumerate(pic.workloads) if r.gained_names or r.lost_names)}
+    drill = {i: k for k, i in enumerate(i for i, r in enumerate(pic.workloads) if r.gained or r.lost)}
     nav = [("#sites", "Sites"), ("#matrix", "Sites × workloads")] if pic.inventory is not None else []
     if based and pic.inventory is not None:
         nav.append(("#changes", "Clusters gained and lost"))

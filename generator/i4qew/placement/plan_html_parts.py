@@ -197,7 +197,9 @@ def workload_details(index: int, row: WorkloadRow) -> str:
     if row.lost_names:
         parts.append(f"lost ({num(row.lost)}):{_names(row.lost_names)}")
     if listed < row.gained + row.lost:
-        parts.append(f'<p class="muted">{num(row.gained + row.lost - listed)} more not listed: '
+        rest = row.gained + row.lost - listed
+        what = "more" if listed else ("cluster" if rest == 1 else "clusters")
+        parts.append(f'<p class="muted">{num(rest)} {what} not listed here: '
                      "<code>i4qew plan --format json</code> names them all.</p>")
     parts.append("</div></details>")
     return "".join(parts)
