@@ -186,12 +186,14 @@ def _handler_for(faults: Faults) -> type[_CgiHandler]:
             if mode is None or self.command != "POST" or not self.path.partition("?")[0].endswith("/git-receive-pack"):
                 return super()._handle()
             faults.mode = None  # one shot
+            # the fault as it was armed: while this one holds, the test may arm the next
+            die, after_hold = faults.die, faults.after_hold
             faults.faults_made += 1
             if mode == "hold":
                 self.preread = super()._body()
                 faults.held.set()
                 faults.release.wait(120)
-                mode = faults.after_hold
+                mode = after_hold
             if mode == "cut":
                 length = int(self.headers.get("Content-Length") or 0)
                 if self.preread is None:
@@ -203,7 +205,7 @@ def _handler_for(faults: Faults) -> type[_CgiHandler]:
                 finally:
                     self.wfile = real
             self._hang_up()
-            if faults.die:
+            if die:
                 faults.down = True
             faults.done.set()
             return None

@@ -128,6 +128,8 @@ def test_failing_publishes_leak_no_token(w: World) -> None:
     os.killpg(proc.pid, signal.SIGKILL)
     w.faults.release.set()
     w.finish("killed during its push", proc, -signal.SIGKILL)
+    assert w.faults.done.wait(60), "the held push never ended"  # before the next fault is armed
+    w.faults.done.clear()
     # the remote hangs up inside the pack and goes down
     w.faults.mode, w.faults.die = "cut", True
     w.finish("remote died mid-push", w.start(["publish", "--env", "dev"], I4QEW_PUSH_TOKEN=PUSH), 4)

@@ -3,21 +3,20 @@
 The scratch repo's `origin` is a bare repo served by `git daemon` on 127.0.0.1, so
 publish and promote push for real; MR notes and merge requests go to the fake GitLab
 of gitlab_fake.py. i4qew reaches the jobs as a wheel built from this tree and
-installed by the template's own install step (`install` input), offline.
+installed with its dependencies by the template's own install step (`install` input),
+offline, from the wheelhouse that .ci/test fetches.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import os
 import re
 import shutil
 import socket
 import subprocess
+import sys
 import time
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ import pytest
 from tests.gitlab_fake import FakeGitLab, serve
 
 ROOT = Path(__file__).resolve().parents[1]
+WHEELHOUSE = ROOT / ".tools" / "wheelhouse"
 TOKEN = "glpat-i4qewPIPELINE-5e1b77"
 PROJECT = "edge/workloads"
 DECLARATIONS = ("i4qew.yaml", "workloads", "policies", "models", "clusters", ".yamllint")
@@ -41,32 +41,32 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def wheelhouse() -> Path:
+    """The wheels of i4qew's runtime dependencies and build backend, fetched by
+    .ci/test: the jobs install i4qew from them offline, as a user's job installs it
+    from the package index (and so prove the declared dependencies suffice)."""
+    if not any(WHEELHOUSE.glob("setuptools-*.whl")):
+        pytest.skip(f"no wheelhouse at {WHEELHOUSE} (bash .ci/test fetches it)")
+    return WHEELHOUSE
+
+
 def build_wheel(out: Path) -> Path:
-    """A pure-Python wheel of generator/i4qew, without setuptools or the network."""
-    init = (ROOT / "generator/i4qew/__init__.py").read_text(encoding="utf-8")
-    version = re.search(r'__version__ = "([^"]+)"', init)
-    assert version, "generator/i4qew/__init__.py has no __version__"
-    dist = f"i4qew-{version[1]}.dist-info"
-    files: dict[str, bytes] = {}
-    for path in sorted((ROOT / "generator/i4qew").rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            files[path.relative_to(ROOT / "generator").as_posix()] = path.read_bytes()
-    files[f"{dist}/METADATA"] = (
-        f"Metadata-Version: 2.1\nName: i4qew\nVersion: {version[1]}\n".encode()
-    )
-    files[f"{dist}/WHEEL"] = (
-        b"Wheel-Version: 1.0\nGenerator: i4qew-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
-    )
-    files[f"{dist}/entry_points.txt"] = b"[console_scripts]\ni4qew = i4qew.cli.main:main\n"
-    record = []
-    for name, data in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-        record.append(f"{name},sha256={digest},{len(data)}")
-    files[f"{dist}/RECORD"] = ("\n".join([*record, f"{dist}/RECORD,,"]) + "\n").encode()
-    wheel = out / f"i4qew-{version[1]}-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
+    """A real wheel of this tree (setuptools from the wheelhouse: no network)."""
+    source = out / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(
+        ROOT / "generator", source / "generator",
+        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
+    )  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-index",
+         "--find-links", str(wheelhouse()), "--wheel-dir", str(out), str(source)],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    (wheel,) = out.glob("i4qew-*.whl")
     return wheel
 
 
@@ -134,12 +134,14 @@ class Scratch:
 
 
 def ci_file(wheel: Path) -> str:
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"  # the wheelhouse's
     return f"""\
 include:
   - local: ci/templates/i4qew.yml
     inputs:
       install: {wheel}
-      pip_options: --no-deps --no-index
+      pip_options: --no-index --find-links {wheelhouse()}
+      python_version: "{python}"
 """
 
 
@@ -158,6 +160,8 @@ def scratch(tmp_path: Path, wheel: Path) -> Iterator[Scratch]:
             "CI_PIPELINE_SOURCE,CI_SERVER_URL,CI_PROJECT_ID,CI_DEFAULT_BRANCH,CI_COMMIT_BRANCH"
         ),
         NO_PROXY="127.0.0.1,localhost",
+        # the jobs' python<version> is this interpreter (a venv's, when the tests run in one)
+        PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
     )
     (tmp_path / "gitconfig").write_text(
         "[user]\n\tname = Pipeline Tester\n\temail = tester@example.invalid\n"
