@@ -180,6 +180,13 @@ def test_thousands_of_workloads_lay_out_the_busiest_first_the_rest_on_demand() -
     assert lead.count("<tr><th scope=\"row\">") == MATRIX_LEAD and quiet.count("<tr><th scope=\"row\">") == 2000 - MATRIX_LEAD
     based = render_html(_picture(3, 10, base="main")).decode()
     assert 'id="show-rest"' not in based  # nothing changed: all shown
+    # a change to every workload: the most changed lead
+    pic = _picture(3, 2000, base="main")
+    pic = replace(pic, workloads=tuple(replace(r, status="changed", gained=i % 500) for i, r in enumerate(pic.workloads)))
+    every = render_html(pic).decode()
+    assert f"show the other {2000 - MATRIX_LEAD:,} workloads (the {MATRIX_LEAD} most changed lead)" in every
+    lead = every.split('<section id="matrix">')[1].split('<tbody class="quiet">')[0]
+    assert "w0499" in lead and "w1999" in lead and "w0000" not in lead
 
 
 def test_the_svg_stays_small_at_scale() -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -97,9 +97,11 @@ def allocatable_milli(alloc: Mapping[str, Fraction], res: str) -> int | None:
     return milli
 
 
-def cluster_loads(size: int, placed: Iterable[tuple[int, Mapping[str, int]]]) -> dict[str, list[int]]:
+def cluster_loads(size: int, placed: Iterable[tuple[int, Mapping[str, int]]],
+                  ids: Callable[[int], list[int]] = members) -> dict[str, list[int]]:
     """Per resource, the milli-units requested on each of `size` clusters by the
-    (clusters, requests) pairs placed: summed per distinct set of clusters first."""
+    (clusters, requests) pairs placed: summed per distinct set of clusters first.
+    `ids` expands a set (a caller that expands the same sets again passes its cache)."""
     by_bits: dict[int, dict[str, int]] = {}
     for bits, req in placed:
         vec = by_bits.setdefault(bits, {})
@@ -109,12 +111,12 @@ def cluster_loads(size: int, placed: Iterable[tuple[int, Mapping[str, int]]]) ->
     for bits, vec in by_bits.items():
         if not bits or not vec:
             continue
-        ids = members(bits)
+        chosen = ids(bits)
         for res, v in vec.items():
             load = loads.get(res)
             if load is None:
                 load = loads[res] = [0] * size
-            for i in ids:
+            for i in chosen:
                 load[i] += v
     return loads
 

@@ -214,7 +214,7 @@ def _per_cluster(sets: _Sets, size: int, each: Iterable[int]) -> list[int]:
     return counts
 
 
-def _loads(repo: Repo, plan: Plan, inv: Inventory, now: datetime | None) -> dict[str, list[int]]:
+def _loads(repo: Repo, plan: Plan, inv: Inventory, sets: _Sets, now: datetime | None) -> dict[str, list[int]]:
     """Requests on each cluster, all environments (as the capacity check counts them):
     this plan's decisions for its environment, the planner's for the others."""
     placed = [(p.clusters, requests_milli(p.effective.workload, plan.env))
@@ -223,7 +223,7 @@ def _loads(repo: Repo, plan: Plan, inv: Inventory, now: datetime | None) -> dict
     for e in repo.repository.environments:
         if e.name != plan.env:
             placed.extend((d.clusters, requests_milli(d.workload, d.env)) for d in planner.decisions(e.name))
-    return cluster_loads(len(inv), placed)
+    return cluster_loads(len(inv), placed, sets.ids)
 
 
 def _resources(inv: Inventory, loads: Mapping[str, list[int]]) -> tuple[str, ...]:
@@ -309,7 +309,7 @@ def build_picture(repo: Repo, plan: Plan, problems: list[Problem], *, group_by: 
     sites: list[SiteRow] = []
     resources: tuple[str, ...] = ()
     if inv is not None and sets is not None:
-        loads = _loads(repo, plan, inv, now)
+        loads = _loads(repo, plan, inv, sets, now)
         resources = _resources(inv, loads)
         sites = _sites(repo, plan, inv, sets, rows, group_by, resources, loads, waves)
     return Picture(

@@ -61,22 +61,24 @@ def _row_cells(row: WorkloadRow, width: int, column: dict[str, int]) -> list[Cel
 
 def _split(pic: Picture) -> tuple[list[tuple[int, WorkloadRow]], list[tuple[int, WorkloadRow]], str]:
     """The matrix rows shown at first and those behind a "show" switch (its label; ''
-    when all show). Against a base the changed rows lead; without one, above
-    MATRIX_OPEN rows only the MATRIX_LEAD on most clusters show at first: laying out
-    thousands of rows would take the browser seconds, the rest are a click away."""
+    when all show). Against a base the changed rows lead. Laying out thousands of rows
+    takes a browser seconds, so above MATRIX_OPEN rows only MATRIX_LEAD lead: the most
+    changed, else those on most clusters; the rest are a click away."""
     rows = list(enumerate(pic.workloads))
-    if pic.base is not None:
-        lead = [(i, r) for i, r in rows if r.changed]
-        quiet = [(i, r) for i, r in rows if not r.changed]
-        if quiet and (lead or len(quiet) > MATRIX_OPEN):
-            return lead, quiet, f"show the {num(len(quiet))} unchanged workloads too"
-        return lead + quiet, [], ""
+    changed = [x for x in rows if x[1].changed] if pic.base is not None else []
+    if changed and len(changed) <= MATRIX_OPEN:
+        quiet = [x for x in rows if not x[1].changed]
+        return changed, quiet, f"show the {num(len(quiet))} unchanged workloads too" if quiet else ""
     if len(rows) <= MATRIX_OPEN:
         return rows, [], ""
-    busy = sorted(rows, key=lambda x: (-x[1].clusters, x[0]))[:MATRIX_LEAD]
-    chosen = {i for i, _ in busy}
-    return busy, [x for x in rows if x[0] not in chosen], (
-        f"show the other {num(len(rows) - len(busy))} workloads (the {num(len(busy))} on most clusters lead)")
+    if changed:
+        lead = sorted(rows, key=lambda x: (-(x[1].gained + x[1].lost), x[0]))[:MATRIX_LEAD]
+    else:
+        lead = sorted(rows, key=lambda x: (-x[1].clusters, x[0]))[:MATRIX_LEAD]
+    chosen = {i for i, _ in lead}
+    why = "most changed" if changed else "on most clusters"
+    return lead, [x for x in rows if x[0] not in chosen], (
+        f"show the other {num(len(rows) - len(lead))} workloads (the {num(len(lead))} {why} lead)")
 
 
 def _matrix(pic: Picture, drill: dict[int, int]) -> str:
