@@ -139,14 +139,14 @@ def test_the_request_check_sees_a_request_and_the_policy_blocks_it(browser: Any,
 def test_the_matrix_counts_and_marks_every_change(opened: Any) -> None:
     head, by = matrix(opened)
     assert head[:3] == ["workload", "change", "clusters"]
-    assert head[3:] == ["bologna", "graz", "porto", "(none)"]
+    assert head[3:] == ["bologna", "porto", "graz", "(none)"]  # the sites the change touches lead
     assert by["move"]["bologna"] == [f"{MINUS}3", "del"]
     assert by["move"]["porto"] == ["2 +2", "add"]
     assert by["move"]["change"][0] == "~ changed (placement)"
     assert by["fresh"]["bologna"] == ["3 +3", "add"] and by["fresh"]["change"][0] == "+ added"
     assert by["gone"]["porto"] == [f"{MINUS}2", "del"] and by["gone"]["clusters"][0] == f"0 {MINUS}2"
     assert by["bump"]["porto"][0] == "2" and by["bump"]["change"][0] == "~ changed (spec)"
-    assert [by["vis"][s][0] for s in head[3:]] == ["3", "1", "2", "1"]
+    assert [by["vis"][s][0] for s in head[3:]] == ["3", "2", "1", "1"]
     assert by["vis"]["graz"][1].startswith("h")  # shaded by count, not marked as a change
     # colour never carries a change alone: every coloured cell says + or −
     for row in by.values():

@@ -34,17 +34,17 @@ MATRIX_LEAD = 100
 
 
 def _columns(pic: Picture) -> tuple[list[tuple[str, str]], dict[str, int]]:
-    """Matrix columns as (label, link) and site -> column; sites beyond MAX_COLUMNS
-    (the least placed on) share the last column."""
-    sites = list(enumerate(pic.sites))
+    """Matrix columns as (label, link) and site -> column. The sites a change touches
+    come first (then site order); beyond MAX_COLUMNS the least used sites share the
+    last column."""
+    sites = sorted(enumerate(pic.sites), key=lambda s: (not (s[1].gained or s[1].lost), s[0]))
     if len(sites) > MAX_COLUMNS:
         busy = sorted(sites, key=lambda s: (-(s[1].placed + s[1].gained + s[1].lost), s[1].name))
-        keep = sorted(busy[: MAX_COLUMNS - 1])
-        rest = len(sites) - len(keep)
-        cols = [(s.name, f"#site-{i}") for i, s in keep] + [(f"{rest} other sites", "#clusters")]
+        chosen = {i for i, _ in busy[: MAX_COLUMNS - 1]}
+        keep = [s for s in sites if s[0] in chosen]
+        cols = [(s.name, f"#site-{i}") for i, s in keep] + [(f"{len(sites) - len(keep)} other sites", "#clusters")]
         index = {s.name: k for k, (_, s) in enumerate(keep)}
-        other = len(keep)
-        return cols, {s.name: index.get(s.name, other) for _, s in sites}
+        return cols, {s.name: index.get(s.name, len(keep)) for _, s in sites}
     return [(s.name, f"#site-{i}") for i, s in sites], {s.name: k for k, (_, s) in enumerate(sites)}
 
 
@@ -138,7 +138,7 @@ def _sites(pic: Picture) -> str:
                f'<td class="n">{num(s.used)}</td><td class="n">{num(s.workloads)}</td><td class="n">{num(s.placed)}</td>']
         if based:
             row.append(change_cell(s.gained, s.lost))
-        row.append(f"<td>{models_summary(s.models)}</td>")
+        row.append(f'<td class="nw">{models_summary(s.models)}</td>')
         row += [headroom(r, f, pic.warn_percent) for r, f in zip(pic.resources, s.tightest, strict=True)]
         if pic.waves:
             row.append(f"<td>{e(', '.join(s.waves))}</td>")

@@ -148,19 +148,15 @@ Models = tuple[tuple[str, tuple[tuple[str, int], ...]], ...]
 
 
 def models_summary(models: Models, few: int = 3) -> str:
-    """A site's model versions: each when few, else counts and the models running several."""
+    """A site's model versions: each when few, else counted (the site's drill-down lists them)."""
     pairs = [(m, v) for m, versions in models for v, _ in versions]
     if not pairs:
         return '<span class="muted">none</span>'
     if len(pairs) <= few:
         return ", ".join(f"{e(m)} {e(v)}" for m, v in pairs)
-    text = f"{num(len(models))} model{'' if len(models) == 1 else 's'}, {num(len(pairs))} versions"
-    several = [(m, versions) for m, versions in models if len(versions) > 1]
-    if several:
-        text += "; several versions of " + "; ".join(
-            f"{e(m)} ({', '.join(e(v) for v, _ in versions)})" for m, versions in several[:few])
-        text += f"; … {num(len(several) - few)} more" if len(several) > few else ""
-    return text
+    text = f"{count(len(models), 'model')}, {num(len(pairs))} versions"
+    several = sum(1 for _, versions in models if len(versions) > 1)
+    return text + (f" ({num(several)} with several)" if several else "")
 
 
 def models_full(models: Models) -> str:

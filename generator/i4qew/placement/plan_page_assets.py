@@ -35,6 +35,7 @@ thead th{background:var(--soft);position:sticky;top:0;z-index:2}
 .n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .scroll{overflow:auto;max-height:80vh;max-width:100%}
 .muted{color:var(--muted)}
+.nw{white-space:nowrap}
 .matrix td{text-align:center;padding:2px 3px;min-width:2.4em;white-space:nowrap;font-variant-numeric:tabular-nums}
 .matrix thead th{vertical-align:bottom}
 .matrix thead th.site{padding:6px 2px;text-align:center}
