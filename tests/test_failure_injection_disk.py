@@ -25,6 +25,7 @@ from i4qew.cli.main import cli
 from i4qew.gitops.publish import PublishRequest, publish
 from tests.git_remote import EXAMPLE_INPUTS, ROOT, Site, clean_environ, clone, edit, git, site
 from tests.test_failure_injection_support import assert_intact, assert_new_state, one_error_line
+from tests.tools import tmpfs
 
 SOURCE_A, SOURCE_B = "a" * 40, "b" * 40
 
@@ -32,18 +33,8 @@ SOURCE_A, SOURCE_B = "a" * 40, "b" * 40
 @pytest.fixture
 def disk(tmp_path: Path) -> Iterator[Path]:
     """A 4 MiB tmpfs of our own to fill up."""
-    where = tmp_path / "disk"
-    where.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("filling a disk needs a tmpfs of our own, and mounting one needs root")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(where)], capture_output=True,
-                          text=True, check=False)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    try:
+    with tmpfs(tmp_path / "disk", "4m") as where:
         yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], check=False)
 
 
 def fill(where: Path, leave: int = 0) -> Path:
