@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from i4qew.compile.hub_names import (
     application_name,
+    channel_ca_name,
     channel_name,
     hub_subscription_name,
     subscription_name,
@@ -38,6 +39,33 @@ def _rows(repo: Repo, env: str, counts: Mapping[str, int] | None) -> list[str]:
                  f"`{subscription_name(w, env)}`"]
         rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return rows
+
+
+def _needs(repo: Repo, env: str) -> list[str]:
+    """What the hub and the edge clusters need for this branch to arrive and run."""
+    r = repo.repository
+    environment = r.environment(env)
+    assert environment is not None
+    rate = {"low": "60 minutes", "medium": "3 minutes", "high": "2 minutes"}[r.reconcile_rate or "medium"]
+    lines = [
+        "## What the hub and the edge clusters need",
+        "",
+        f"- Git egress: the hub and every edge cluster a workload lands on clone branch `{environment.branch}`",
+        f"  of {r.git_url} themselves (ACM's subscription agent and Helm controller on each",
+        "  cluster): each needs HTTPS access to the Git server.",
+        f"- Each Subscription re-clones the branch on each cluster every {rate}: keep the branch small.",
+    ]
+    if r.git_secret_ref:
+        lines += [f"- Credentials: the Secret `{r.git_secret_ref}` (keys `user`, `accessToken`) in",
+                  f"  `{r.channel_namespace}` on the hub, never in Git. ACM copies it into each workload",
+                  "  namespace on each edge cluster the workload lands on: use a read-only deploy token."]
+    if r.git_ca_file:
+        lines.append(f"- TLS: the Git server's CA, from `{r.git_ca_file}`, in the ConfigMap "
+                     f"`{channel_ca_name(repo, env)}` (key `caCerts`).")
+    gpu = environment.gpu_runtime_class
+    lines.append(f"- GPU workloads run with `runtimeClassName: {gpu}` (the RuntimeClass k3s ships for the NVIDIA"
+                 " runtime)." if gpu else "- GPU workloads use the nodes' default runtime, which must be NVIDIA's.")
+    return lines
 
 
 def render_readme(repo: Repo, env: str, *, source_commit: str | None,
@@ -81,12 +109,15 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
         "[`plan.html`](plan.html) shows every site, workload and cluster, with each cluster's capacity",
         "headroom: download it and open it in a browser (it loads nothing from the network).",
         "",
+        *_needs(repo, env),
+        "",
         "## Layout",
         "",
         "- `charts/<workload>/`: a Helm chart per workload.",
-        f"- `hub/`: the ACM resources of `{env}`: Namespaces, the Channel `{channel_name(repo, env)}`,",
-        "  a Subscription and a Placement per workload, and in each workload namespace an Application",
-        f"  `{application_name(repo, env)}` that groups its Subscriptions for the ACM console.",
+        f"- `hub/`: the ACM resources of `{env}`: Namespaces (one file each: ACM applies those first),",
+        f"  the Channel `{channel_name(repo, env)}`, a Subscription and a Placement per workload, and in each",
+        f"  workload namespace an Application `{application_name(repo, env)}` that groups its Subscriptions",
+        "  for the ACM console.",
         "- `placement/`, `models/index.json`: placement decisions and the model versions each placement needs.",
         "- `plan.html`, `plan.svg`: the placement picture (`i4qew plan --format html` / `svg`) at generation time.",
         "",

@@ -40,8 +40,7 @@ def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_com
     hub = compile_hub(repo, env)  # first: it raises the problems a user can fix
     keep = {k: inventory.bits_of(v) for k, v in base.items()} if base and inventory is not None else None
     plan = build_plan(repo, env, inventory, keep=keep)
-    chosen = {p.key: p.clusters for p in plan.workloads} if inventory is not None else None
-    placement = placement_files(repo, env, inventory, base=base, chosen_bits=chosen)
+    placement = placement_files(repo, env, inventory, base=base)
     counts = None
     if inventory is not None:
         counts = {key: len(names) for key, names in read_decisions(placement[DECISIONS_PATH]).items()}

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from datetime import datetime
 from typing import Any
 
 from i4qew.model import Repo
-from i4qew.placement.decide import placement_name, planner_for
+from i4qew.placement.decide import Decision, placement_name, planner_for
 from i4qew.placement.effective import effective_placement
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.jsonout import NameList, dumps
@@ -62,22 +62,19 @@ def predicate_texts(decision_predicates: Iterable[Any]) -> list[dict[str, str]]:
 
 def placement_files(repo: Repo, env: str, inventory: Inventory | None, *,
                     base: Mapping[str, Iterable[str]] | None = None,
-                    now: datetime | None = None, chosen_bits: Mapping[str, int] | None = None) -> dict[str, bytes]:
+                    now: datetime | None = None) -> dict[str, bytes]:
     """{path: bytes} for the environment branch. `base` ("namespace/workload" ->
     cluster names, e.g. `read_decisions` of the branch's previous snapshot) keeps
-    numberOfClusters choices and NoSelectIfNew clusters stable. `chosen_bits`
-    ("namespace/workload" -> clusters): decisions the caller made already (with the
-    same base), used instead of deciding again."""
+    numberOfClusters choices and NoSelectIfNew clusters stable."""
     planner = planner_for(repo, inventory, now) if inventory is not None else None
-    decided: dict[str, int] = {}
-    if chosen_bits is not None:
-        decided = dict(chosen_bits)
-    elif planner is not None and inventory is not None:
+    decided: dict[str, Decision] = {}
+    if planner is not None and inventory is not None:
         base_bits = {k: inventory.bits_of(v) for k, v in (base or {}).items()}
-        decided = {d.key: d.clusters for d in planner.decisions(env, base_bits)}
+        decided = {d.key: d for d in planner.decisions(env, base_bits)}
     names = NameTable(inventory) if inventory is not None else None
     placements: list[dict[str, Any]] = []
     chosen: dict[str, list[str]] = {}
+    advisory: set[str] = set()
     for w in repo.workloads:
         if not w.enabled_in(env):
             continue
@@ -95,11 +92,15 @@ def placement_files(repo: Repo, env: str, inventory: Inventory | None, *,
             "numberOfClusters": ep.max_clusters,
             "clusters": None,
             "decision": None,
+            "feasible": None,
+            "advisory": False,
         }
-        bits = decided.get(key)
-        if bits is not None and names is not None:
-            entry["decision"], chosen[key] = names.get(bits)
-            entry["clusters"] = bits.bit_count()
+        d = decided.get(key)
+        if d is not None and names is not None:
+            entry["decision"], chosen[key] = names.get(d.clusters)
+            entry["clusters"], entry["feasible"], entry["advisory"] = d.clusters.bit_count(), d.feasible, d.advisory
+            if d.advisory:
+                advisory.add(key)
         placements.append(entry)
     snapshot = {
         "apiVersion": API_VERSION,
@@ -112,13 +113,15 @@ def placement_files(repo: Repo, env: str, inventory: Inventory | None, *,
     }
     return {
         DECISIONS_PATH: dumps(snapshot).encode(),
-        MODEL_INDEX_PATH: dumps(model_index(repo, env, inventory, chosen)).encode(),
+        MODEL_INDEX_PATH: dumps(model_index(repo, env, inventory, chosen, advisory)).encode(),
     }
 
 
 def model_index(repo: Repo, env: str, inventory: Inventory | None,
-                chosen: Mapping[str, list[str]]) -> dict[str, Any]:
+                chosen: Mapping[str, list[str]], advisory: Set[str] = frozenset()) -> dict[str, Any]:
+    """`advisory`: the "namespace/workload" keys whose decision is advisory (Decision.advisory)."""
     needs: dict[tuple[str, str], list[dict[str, str]]] = {}
+    guessed: set[tuple[str, str]] = set()
     clusters: dict[tuple[str, str], set[str]] = {}
     for w in repo.workloads:
         ref = w.model
@@ -132,6 +135,8 @@ def model_index(repo: Repo, env: str, inventory: Inventory | None,
             "mountPath": ref.mount_path,
         })
         clusters.setdefault((ref.name, ref.version), set()).update(chosen.get(key, ()))
+        if key in advisory:
+            guessed.add((ref.name, ref.version))
     models = []
     for (name, version), users in sorted(needs.items()):
         model = repo.models[name]
@@ -142,6 +147,7 @@ def model_index(repo: Repo, env: str, inventory: Inventory | None,
             "storage": dict(model.storage),
             "placements": sorted(users, key=lambda u: (u["namespace"], u["placement"])),
             "clusters": NameList(sorted(clusters[(name, version)])) if inventory is not None else None,
+            "advisory": (name, version) in guessed,
         })
     return {"apiVersion": API_VERSION, "kind": "ModelIndex", "environment": env, "models": models}
 
@@ -159,3 +165,12 @@ def read_decisions(data: bytes) -> dict[str, list[str]]:
         return out
     except (ValueError, KeyError, TypeError):
         return {}
+
+
+def read_advisory(data: bytes) -> set[str]:
+    """The "namespace/workload" keys whose decision in a decisions.json is advisory
+    (which clusters is the hub's choice, docs/placement.md); empty when unreadable."""
+    try:
+        return {f"{p['namespace']}/{p['workload']}" for p in json.loads(data)["placements"] if p.get("advisory") is True}
+    except (ValueError, KeyError, TypeError):
+        return set()
