@@ -28,7 +28,7 @@ spec:
   versions: ["7b-q4"]
   placement: lrt
   storage:
-    hostPath: /srv/models
+    hostPath: /var/lib/i4q/models
     subPathTemplate: "{name}/v{version}"
 """
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from i4qew.guardrails.build import build_guardrails
 from i4qew.load.documents import Document
 from i4qew.model import (
     DEFAULT_ARCH_PREFIX,
@@ -74,6 +75,9 @@ def build_repository(doc: Document | None, out: list[Problem]) -> Repository:
         git_ca_file=git.get("caFile"),
         reconcile_rate=subscription.get("reconcileRate"),
         watch_helm_resources=bool(subscription.get("watchHelmNamespaceScopedResources", False)),
+        guardrails=build_guardrails(doc),
+        pod_security_labels=bool(spec.get("governance", {}).get("podSecurityLabels", True)),
+        pull_secrets=bool(spec.get("governance", {}).get("pullSecrets", True)),
     )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from i4qew.guardrails.model import Guardrails
 from i4qew.load.documents import Document
 from i4qew.selectors import Selector
 
@@ -58,6 +59,10 @@ class Repository:
     git_ca_file: str | None = None  # repository path of the Git server's CA bundle (PEM)
     reconcile_rate: str | None = None  # the Channel's reconcile-rate; None = ACM's default
     watch_helm_resources: bool = False  # Subscription watchHelmNamespaceScopedResources
+    guardrails: Guardrails = field(default_factory=Guardrails)
+    # spec.governance: the ACM Policies generated next to the workloads
+    pod_security_labels: bool = True
+    pull_secrets: bool = True
 
     def environment(self, name: str) -> Environment | None:
         return next((e for e in self.environments if e.name == name), None)

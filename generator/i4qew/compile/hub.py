@@ -12,6 +12,8 @@ so each Namespace has a file of its own:
     hub/apps/<ns>/application.yaml           Application `<repo>-<env>` grouping the subscriptions
     hub/apps/<ns>/clustersetbindings.yaml    a ManagedClusterSetBinding per cluster set used
     hub/apps/<ns>/workloads/<workload>.yaml  Subscription + Placement (or PlacementRule)
+    hub/apps/<ns>/policies.yaml              governance Policies + a PlacementBinding per workload
+                                             (compile/policies.py: Pod Security labels, pull secrets)
 
 Per-environment objects carry the environment in their name. Namespaces and
 ManagedClusterSetBindings cannot (a binding's name is its cluster set's), so
@@ -49,6 +51,7 @@ from i4qew.compile.hub_names import (
     subscription_name,
 )
 from i4qew.compile.hub_placement import placement, placement_rule, rule_problems
+from i4qew.compile.policies import compile_policies
 from i4qew.model import Repo, Workload
 from i4qew.placement.effective import EffectivePlacement, effective_placement
 from i4qew.problems import Problem, UserError, error, sort_problems
@@ -244,4 +247,5 @@ def compile_hub(repo: Repo, env: str) -> Tree:
             where = placement_rule(repo, ep) if rule_mode else placement(repo, ep)
             # In their own folder: a workload named `application` must not replace the Application.
             tree[f"{base}workloads/{ep.workload.name}.yaml"] = yaml_docs([subscription(repo, env, ep.workload), where])
+    tree.update(compile_policies(repo, env, {ns: [ep.workload for ep in eps] for ns, eps in by_ns.items()}))
     return dict(sorted(tree.items()))
