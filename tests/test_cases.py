@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from i4qew.cli.main import cli
 from i4qew.load.files import MAX_DECLARATION_BYTES
-from i4qew.rules.registry import all_rules
+from i4qew.rules.catalog import all_rules
 
 CASES = Path(__file__).parent / "cases"
 NEGATIVE = sorted(p for p in (CASES / "negative").iterdir() if p.is_dir() and not (p / "base").is_dir())

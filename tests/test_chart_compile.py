@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from i4qew.compile.chart import app_version, compile_charts
-from i4qew.compile.chart_values import chart_values
+from i4qew.compile.chart.charts import app_version, compile_charts
+from i4qew.compile.chart.values import chart_values
 from tests.test_chart_support import example_repo, valid_repo
 from tests.tools import ROOT
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from i4qew.compile.chart import compile_charts
+from i4qew.compile.chart.charts import compile_charts
 from tests.test_chart_support import (
     CONFIG_FILE,
     RELEASE_VALUE,

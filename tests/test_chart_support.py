@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from i4qew.compile import Tree
-from i4qew.model import Repo
+from i4qew.model.repo import Repo
 from i4qew.validation import validate_repo
 from tests.tools import ROOT, helm
 

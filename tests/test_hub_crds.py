@@ -22,8 +22,8 @@ import jsonschema
 import pytest
 import yaml
 
-from i4qew.compile.hub import compile_hub
-from i4qew.model import Repo
+from i4qew.compile.hub.subscription import compile_hub
+from i4qew.model.repo import Repo
 from i4qew.validation import validate_repo
 from tests.tools import ROOT, crds_dir, require
 

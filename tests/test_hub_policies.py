@@ -1,4 +1,4 @@
-"""The hub's governance Policies (compile/policies.py): Pod Security labels and
+"""The hub's governance Policies (compile/hub/policies.py): Pod Security labels and
 pull secrets land on exactly the clusters a workload does, with the level the
 deployed pods allow, and no credential in the tree. CRD conformance of the
 Policies, their embedded ConfigurationPolicies and the PlacementBindings is
@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 import yaml
 
-from i4qew.compile.hub import compile_hub
-from i4qew.compile.policy_pull import base_name
-from i4qew.k8s_names import POLICY_QUALIFIED_MAX
-from i4qew.model import Repo
+from i4qew.compile.hub.policy_pull import base_name
+from i4qew.compile.hub.subscription import compile_hub
+from i4qew.k8s.names import POLICY_QUALIFIED_MAX
+from i4qew.model.repo import Repo
 from tests.test_chart_support import valid_repo
 from tests.test_hub_crds import copy_repo, crd_errors, load
 from tests.tools import ROOT, crds_dir

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from i4qew.compile.chart import compile_charts
+from i4qew.compile.chart.charts import compile_charts
 from tests.test_chart_support import example_repo, template, valid_repo, write
 from tests.tools import ROOT, helm
 

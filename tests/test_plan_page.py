@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from i4qew.cli.main import cli
-from i4qew.placement.picture import (
+from i4qew.placement.picture.aggregate import (
     Cell,
     ClusterRow,
     Free,
@@ -30,9 +30,9 @@ from i4qew.placement.picture import (
     WorkloadRow,
     build_picture,
 )
+from i4qew.placement.picture.page import MATRIX_LEAD, MATRIX_OPEN, MAX_COLUMNS, render_html
+from i4qew.placement.picture.svg import MAX_SITES, MAX_WORKLOADS, render_svg
 from i4qew.placement.plan import build_plan
-from i4qew.placement.plan_html import MATRIX_LEAD, MATRIX_OPEN, MAX_COLUMNS, render_html
-from i4qew.placement.plan_svg import MAX_SITES, MAX_WORKLOADS, render_svg
 from tests.plan_page_support import CLUSTERS, MODELS, POLICIES, head_workloads, two_revisions
 from tests.test_placement_support import validated, write_repo
 
@@ -208,7 +208,7 @@ def test_text_from_the_repository_is_escaped() -> None:
 
 
 def test_cluster_names_stop_at_the_budget_and_say_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import i4qew.placement.picture as picture
+    import i4qew.placement.picture.aggregate as picture
 
     monkeypatch.setattr(picture, "NAMES_TOTAL", 3)
     root = two_revisions(tmp_path / "repo")

@@ -21,7 +21,7 @@ from pathlib import Path
 import click
 
 from i4qew import __version__
-from i4qew.k8s_names import dns1123_label
+from i4qew.k8s.names import dns1123_label
 from i4qew.problems import ExitCode
 
 SOURCE = "https://gitlab.com/i4q/i4qew"  # i4qew's own repository (its i4qew.yaml names it too)

@@ -21,7 +21,7 @@ from i4qew.cli.common import fail, repo_option, require_environments, write_text
 from i4qew.problems import ExitCode, Problem, Severity, has_errors, sort_problems
 
 if TYPE_CHECKING:
-    from i4qew.placement.picture import Picture
+    from i4qew.placement.picture.aggregate import Picture
 
 
 def _checkout(repo_dir: Path, rev: str, dest: Path) -> Path:
@@ -116,8 +116,7 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
     --inventory). Exit 1 when validation finds an error (the plan is still shown when
     the repository could be read)."""
     from i4qew.placement.checks import PLACEMENT_RULES, placement_problems
-    from i4qew.placement.inventory import load_inventory
-    from i4qew.placement.inventory_load import prefetch
+    from i4qew.placement.inventory_load import load_inventory, prefetch
     from i4qew.placement.plan import build_plan
     from i4qew.placement.plan_format import render_json, render_markdown, render_text
     from i4qew.validation import validate_repo
@@ -156,15 +155,15 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
         plan = build_plan(repo, env, inventory, base_repo=base_repo, base_inventory=base_inventory,
                           base_label=base_rev, now=now)
     if base_repo is not None and base_rev is not None:
-        from i4qew.guardrails.report import change_problems
-        from i4qew.rules.secrets import mask_credentials
+        from i4qew.rules.guard_changes import change_problems
+        from i4qew.text import mask_credentials
 
         changed = [dataclasses.replace(p, message=mask_credentials(p.message))
                    for p in change_problems(base_repo, repo, base_rev)]
         problems = sort_problems([*problems, *changed])
     text = ""
     if fmt in ("html", "svg") or html_file or svg_file:
-        from i4qew.placement.picture import build_picture
+        from i4qew.placement.picture.aggregate import build_picture
 
         picture = build_picture(repo, plan, problems, group_by=group_by, now=now)
         text = _pictures(picture, fmt, html_file, svg_file)
@@ -189,8 +188,8 @@ def _write(target: str, data: bytes) -> None:
 
 def _pictures(picture: Picture, fmt: str, html_file: str | None, svg_file: str | None) -> str:
     """Write the page and the SVG where asked; the one --format names, as text."""
-    from i4qew.placement.plan_html import render_html
-    from i4qew.placement.plan_svg import render_svg
+    from i4qew.placement.picture.page import render_html
+    from i4qew.placement.picture.svg import render_svg
 
     if html_file:
         _write(html_file, render_html(picture))
@@ -205,7 +204,7 @@ def _report_only(problems: list[Problem], fmt: str, output: str | None, env: str
                  html_file: str | None = None, svg_file: str | None = None) -> None:
     """Validation failed before planning: the problems, in the requested format."""
     if fmt in ("html", "svg") or html_file or svg_file:
-        from i4qew.placement.picture import no_plan
+        from i4qew.placement.picture.aggregate import no_plan
 
         text = _pictures(no_plan(env, problems), fmt, html_file, svg_file)
         if text:

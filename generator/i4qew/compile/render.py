@@ -1,9 +1,9 @@
 """The whole content of an environment branch, as one deterministic tree.
 
     README.md            compile/readme.py
-    plan.html, plan.svg  placement/plan_html.py, plan_svg.py (the placement picture)
-    charts/<workload>/   compile/chart.py
-    hub/                 compile/hub.py
+    plan.html, plan.svg  placement/picture/ (the placement picture)
+    charts/<workload>/   compile/chart/charts.py
+    hub/                 compile/hub/subscription.py
     placement/, models/  placement/snapshot.py (decisions over the inventory)
 
 Pure: the caller validated the repository and loaded the inventory; nothing
@@ -15,8 +15,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from i4qew.compile import Tree, merge
-from i4qew.model import Repo
+from i4qew.compile.chart.charts import compile_charts
+from i4qew.compile.hub.subscription import compile_hub
+from i4qew.compile.readme import render_readme
+from i4qew.model.repo import Repo
 from i4qew.placement.inventory import Inventory
+from i4qew.placement.picture.aggregate import build_picture
+from i4qew.placement.picture.page import render_html
+from i4qew.placement.picture.svg import render_svg
+from i4qew.placement.plan import build_plan
+from i4qew.placement.snapshot import DECISIONS_PATH, placement_files, read_decisions
 
 PAGE_PATH = "plan.html"  # the placement page, next to the README
 PICTURE_PATH = "plan.svg"  # the site matrix, shown in the README
@@ -28,15 +36,6 @@ def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_com
 
     `base` ("namespace/workload" -> cluster names of the branch's previous
     snapshot) keeps numberOfClusters choices stable; publish passes it."""
-    from i4qew.compile.chart import compile_charts
-    from i4qew.compile.hub import compile_hub
-    from i4qew.compile.readme import render_readme
-    from i4qew.placement.picture import build_picture
-    from i4qew.placement.plan import build_plan
-    from i4qew.placement.plan_html import render_html
-    from i4qew.placement.plan_svg import render_svg
-    from i4qew.placement.snapshot import DECISIONS_PATH, placement_files, read_decisions
-
     hub = compile_hub(repo, env)  # first: it raises the problems a user can fix
     keep = {k: inventory.bits_of(v) for k, v in base.items()} if base and inventory is not None else None
     plan = build_plan(repo, env, inventory, keep=keep)

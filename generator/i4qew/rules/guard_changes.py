@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from i4qew.guardrails.diff import Change, changes
 from i4qew.guardrails.model import GUARDRAILS_PATH
-from i4qew.model import Repo
+from i4qew.model.repo import Repo
 from i4qew.problems import Problem, Severity, error
 
 RULE = "guardrail-changed"

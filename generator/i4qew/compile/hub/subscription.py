@@ -13,7 +13,7 @@ so each Namespace has a file of its own:
     hub/apps/<ns>/clustersetbindings.yaml    a ManagedClusterSetBinding per cluster set used
     hub/apps/<ns>/workloads/<workload>.yaml  Subscription + Placement (or PlacementRule)
     hub/apps/<ns>/policies.yaml              governance Policies + a PlacementBinding per workload
-                                             (compile/policies.py: Pod Security labels, pull secrets)
+                                             (compile/hub/policies.py: Pod Security labels, pull secrets)
 
 Per-environment objects carry the environment in their name. Namespaces and
 ManagedClusterSetBindings cannot (a binding's name is its cluster set's), so
@@ -31,8 +31,7 @@ from pathlib import PurePosixPath
 from typing import Any, Final
 
 from i4qew.compile import Tree
-from i4qew.compile.chart_yaml import dump
-from i4qew.compile.hub_names import (
+from i4qew.compile.hub.names import (
     APP_LABEL,
     DO_NOT_DELETE,
     GIT_BRANCH,
@@ -50,11 +49,13 @@ from i4qew.compile.hub_names import (
     shared_labels,
     subscription_name,
 )
-from i4qew.compile.hub_placement import placement, placement_rule, rule_problems
-from i4qew.compile.policies import compile_policies
-from i4qew.model import Repo, Workload
-from i4qew.placement.effective import EffectivePlacement, effective_placement
-from i4qew.problems import Problem, UserError, error, sort_problems
+from i4qew.compile.hub.placement import placement, placement_rule
+from i4qew.compile.hub.policies import compile_policies
+from i4qew.compile.yaml_writer import dump
+from i4qew.model.repo import Repo, Workload
+from i4qew.placement.effective import EffectivePlacement
+from i4qew.placement.expressible import environment_placements, hub_problems
+from i4qew.problems import UserError
 
 SUBSCRIPTION_API: Final = "apps.open-cluster-management.io/v1"
 BINDING_API: Final = "cluster.open-cluster-management.io/v1beta2"
@@ -183,44 +184,6 @@ def application(repo: Repo, env: str, ns: str, subscriptions: list[str]) -> dict
     }
 
 
-def _placements(repo: Repo, env: str) -> list[EffectivePlacement]:
-    """Effective placements of the workloads enabled in `env`, by namespace then name."""
-    out = []
-    for w in sorted(repo.workloads, key=lambda w: (w.namespace, w.name)):
-        if not w.enabled_in(env):
-            continue
-        ep = effective_placement(repo, w, env)
-        if ep is not None:  # an unresolved reference: validation reported it
-            out.append(ep)
-    return out
-
-
-def repository_problems(repo: Repo, env: str) -> list[Problem]:
-    """`env` unknown, or a delivery mode not supported."""
-    r = repo.repository
-    if r.environment(env) is None:
-        names = ", ".join(e.name for e in r.environments)
-        return [_repository_problem(repo, ("spec", "environments"), "unknown-environment",
-                                    f"no environment '{env}' in i4qew.yaml (environments: {names})")]
-    if r.delivery != "subscription":
-        return [_repository_problem(repo, ("spec", "delivery"), "delivery-unsupported",
-                                    f"delivery: {r.delivery} is not supported yet; use delivery: subscription")]
-    return []
-
-
-def hub_problems(repo: Repo, env: str) -> list[Problem]:
-    """Problems compiling `env` for the hub would hit; empty when compile_hub succeeds."""
-    problems = repository_problems(repo, env)
-    if problems or repo.repository.placement_api != "PlacementRule":
-        return problems
-    return sort_problems(p for ep in _placements(repo, env) for p in rule_problems(repo, ep))
-
-
-def _repository_problem(repo: Repo, path: tuple[str | int, ...], rule: str, message: str) -> Problem:
-    doc = repo.repository.doc
-    return doc.problem(path, rule, message) if doc is not None else error("i4qew.yaml", 1, 1, rule, message)
-
-
 def compile_hub(repo: Repo, env: str) -> Tree:
     """The hub/ folder of environment `env`; raises UserError with every problem first."""
     problems = hub_problems(repo, env)
@@ -228,7 +191,7 @@ def compile_hub(repo: Repo, env: str) -> Tree:
         raise UserError(problems)
     rule_mode = repo.repository.placement_api == "PlacementRule"
     by_ns: dict[str, list[EffectivePlacement]] = {}
-    for ep in _placements(repo, env):
+    for ep in environment_placements(repo, env):
         by_ns.setdefault(ep.workload.namespace, []).append(ep)
     ns_names = sorted({repo.repository.channel_namespace, *by_ns})
     tree: Tree = {f"hub/namespaces/{n}.yaml": yaml_docs([namespace(n)]) for n in ns_names}

@@ -24,16 +24,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from i4qew.compile.hub import (
-    RECONCILE,
-    SUBSCRIPTION_API,
-    channel,
-    channel_ca,
-    namespace,
-    repository_problems,
-    yaml_docs,
-)
-from i4qew.compile.hub_names import (
+from i4qew.compile.hub.names import (
     APP_LABEL,
     GIT_BRANCH,
     GIT_PATH,
@@ -44,7 +35,16 @@ from i4qew.compile.hub_names import (
     hub_labels,
     hub_subscription_name,
 )
-from i4qew.model import Repo
+from i4qew.compile.hub.subscription import (
+    RECONCILE,
+    SUBSCRIPTION_API,
+    channel,
+    channel_ca,
+    namespace,
+    yaml_docs,
+)
+from i4qew.model.repo import Repo
+from i4qew.placement.expressible import repository_problems
 from i4qew.problems import UserError
 
 SUBSCRIPTION_ADMIN: Final = "open-cluster-management:subscription-admin"

@@ -11,10 +11,11 @@ from pathlib import Path, PurePosixPath
 
 from i4qew.load.documents import Document
 from i4qew.load.files import decode, has_unsafe_char, inside
-from i4qew.model import Repo
+from i4qew.model.repo import Repo
 from i4qew.problems import Problem
-from i4qew.rules.walk import KeyPath, shorten
+from i4qew.text import shorten
 
+KeyPath = tuple[str | int, ...]
 MAX_CONFIG_BYTES = 512 * 1024  # a ConfigMap holds at most 1 MiB in total
 
 

@@ -4,7 +4,7 @@ A *site* is the value of the plan's group label (`--group-by`, default `site`);
 clusters without it form the site `(none)`. Per workload and site the clusters
 chosen now and, against a base, gained and lost; per site its clusters (those of
 the environment, plus any a workload is or was placed on) with their capacity
-headroom and the model versions placed there. Pure: plan_html.py and plan_svg.py
+headroom and the model versions placed there. Pure: page.py and svg.py
 turn a Picture into bytes.
 
 Waves: `build_picture(..., waves={cluster: wave})` fills `ClusterRow.wave` and
@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from i4qew.model import Repo
+from i4qew.model.repo import Repo
 from i4qew.placement.bits import first, members
 from i4qew.placement.capacity import allocatable_milli, cluster_loads, requests_milli
 from i4qew.placement.decide import planner_for

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from html import escape
 
-from i4qew.placement.picture import Cell, Picture, SiteRow, WorkloadRow, sites_word
+from i4qew.placement.picture.aggregate import Cell, Picture, SiteRow, WorkloadRow, sites_word
 
 MAX_SITES = 30
 MAX_WORKLOADS = 60

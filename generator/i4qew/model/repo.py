@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from i4qew.guardrails.model import Guardrails
+from i4qew.k8s.selectors import Selector
 from i4qew.load.documents import Document
-from i4qew.selectors import Selector
 
 DEFAULT_ARCH_PREFIX = "arch.edge.i4q.eu/"
 DEFAULT_GPU_LABEL = "gpu.edge.i4q.eu/nvidia"

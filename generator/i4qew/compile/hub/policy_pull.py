@@ -21,8 +21,8 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
-from i4qew.compile.edge_policy import EdgePolicy
-from i4qew.model import Repo, Workload
+from i4qew.compile.hub.edge_policy import EdgePolicy
+from i4qew.model.repo import Repo, Workload
 
 DOCKER_CONFIG: Final = ".dockerconfigjson"
 SECRET_TYPE: Final = "kubernetes.io/dockerconfigjson"

@@ -7,9 +7,8 @@ problem lines with "did you mean" hints for unknown fields and enum values.
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
@@ -17,24 +16,13 @@ import jsonschema_rs
 
 from i4qew.load.documents import Document
 from i4qew.problems import Problem
-from i4qew.rules.walk import dotted, shorten
-from i4qew.schemas import API_VERSION, KINDS, load_schema
+from i4qew.schema.kinds import API_VERSION, KINDS, load_schema
+from i4qew.text import did_you_mean, dotted, shorten
 
 
 @cache
 def _validator(kind: str) -> Any:
     return jsonschema_rs.validator_for(load_schema(kind))
-
-
-def did_you_mean(word: str, choices: Sequence[str]) -> str:
-    if len(word) > 200:
-        return ""  # no name is that long, and difflib is quadratic-ish in it (1 MB: a second)
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    if not close:
-        lowered = {c.lower(): c for c in choices}
-        if word.lower() in lowered:
-            close = [lowered[word.lower()]]
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def check_document(doc: Document) -> list[Problem]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from i4qew.k8s_names import short_name
-from i4qew.model import Repo, Workload
+from i4qew.k8s.names import short_name
+from i4qew.model.repo import Repo, Workload
 from i4qew.placement.decide import placement_name
 
 __all__ = [

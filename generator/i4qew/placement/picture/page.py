@@ -10,8 +10,9 @@ air-gapped laptop. Deterministic: the same picture gives the same bytes.
 
 from __future__ import annotations
 
-from i4qew.placement.picture import Cell, Picture, WorkloadRow, sites_word
-from i4qew.placement.plan_html_parts import (
+from i4qew.placement.picture.aggregate import Cell, Picture, WorkloadRow, sites_word
+from i4qew.placement.picture.page_assets import CSP, SCRIPT, STYLE
+from i4qew.placement.picture.page_parts import (
     MINUS,
     cell,
     change_cell,
@@ -26,7 +27,6 @@ from i4qew.placement.plan_html_parts import (
     status,
     workload_details,
 )
-from i4qew.placement.plan_page_assets import CSP, SCRIPT, STYLE
 
 MAX_COLUMNS = 80  # site columns of the matrix; beyond, the least used sites share one
 MATRIX_OPEN = 300  # matrix rows laid out at once, at most

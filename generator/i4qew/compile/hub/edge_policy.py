@@ -17,9 +17,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from i4qew.compile.hub_names import env_labels, placement_name
-from i4qew.k8s_names import POLICY_QUALIFIED_MAX, short_name
-from i4qew.model import Repo, Workload
+from i4qew.compile.hub.names import env_labels, placement_name
+from i4qew.k8s.names import POLICY_QUALIFIED_MAX, short_name
+from i4qew.model.repo import Repo, Workload
 
 POLICY_API: Final = "policy.open-cluster-management.io/v1"
 POLICY_GROUP: Final = "policy.open-cluster-management.io"

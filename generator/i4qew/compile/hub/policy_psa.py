@@ -21,10 +21,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from i4qew.compile.edge_policy import EdgePolicy
+from i4qew.compile.hub.edge_policy import EdgePolicy
 from i4qew.guardrails.pss import Level, level
 from i4qew.guardrails.security import security
-from i4qew.model import Repo, Workload
+from i4qew.model.repo import Repo, Workload
 
 PSA_PREFIX: Final = "pod-security.kubernetes.io/"
 BASE_NAME: Final = "pod-security"

@@ -10,8 +10,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from i4qew.guardrails.build import build_guardrails
+from i4qew.k8s.selector_structured import from_structured
+from i4qew.k8s.selector_text import parse_selector
+from i4qew.k8s.selectors import Selector, SelectorError, everything
 from i4qew.load.documents import Document
-from i4qew.model import (
+from i4qew.model.repo import (
     DEFAULT_ARCH_PREFIX,
     DEFAULT_CHANNEL_NAMESPACE,
     DEFAULT_GPU_LABEL,
@@ -26,7 +29,6 @@ from i4qew.model import (
     Workload,
 )
 from i4qew.problems import Problem
-from i4qew.selectors import Selector, SelectorError, everything, from_structured, parse_selector
 
 DEFAULT_ENVIRONMENTS: tuple[dict[str, Any], ...] = (
     {"name": "dev", "branch": "acm-dev"},

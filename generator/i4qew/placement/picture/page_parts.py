@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from html import escape
 
 from i4qew.placement.capacity import show
-from i4qew.placement.picture import Cell, ClusterRow, Free, Picture, SiteRow, WorkloadRow
+from i4qew.placement.picture.aggregate import Cell, ClusterRow, Free, Picture, SiteRow, WorkloadRow
 
 MINUS = "\u2212"
 STATUS = {"added": "+ added", "removed": f"{MINUS} removed", "changed": "~ changed", "unchanged": "= unchanged",

@@ -12,11 +12,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 from i4qew.compile import Tree
-from i4qew.compile.chart_yaml import dump
-from i4qew.compile.edge_policy import EdgePolicy, binding, policy, policy_name
-from i4qew.compile.policy_psa import pod_security
-from i4qew.compile.policy_pull import pull_secrets
-from i4qew.model import Repo, Workload
+from i4qew.compile.hub.edge_policy import EdgePolicy, binding, policy, policy_name
+from i4qew.compile.hub.policy_psa import pod_security
+from i4qew.compile.hub.policy_pull import pull_secrets
+from i4qew.compile.yaml_writer import dump
+from i4qew.model.repo import Repo, Workload
 
 Provider = Callable[[Repo, str, str, Sequence[Workload]], list[EdgePolicy]]
 PROVIDERS: Final[tuple[Provider, ...]] = (pod_security, pull_secrets)

@@ -26,7 +26,7 @@ from pathlib import PurePosixPath
 from typing import Any, Final
 
 from i4qew.guardrails.security import security
-from i4qew.model import GPU_RESOURCE, Repo, Workload
+from i4qew.model.repo import GPU_RESOURCE, Repo, Workload
 from i4qew.placement.effective import needs_gpu
 
 # Labels the chart sets itself; a workload's labels cannot replace them.
