@@ -7,6 +7,8 @@ charts/<workload>), and each hub gets its own folders
                              its channel namespace), applied by that hub's bootstrap
     placement/<hub>/decisions.json, models/<hub>/index.json
                              the decisions over that hub's inventory
+    placement/<hub>/plan.html, plan.svg
+                             that hub's placement picture (placement/picture/)
 
 Pure, like compile/render.py.
 """
@@ -20,6 +22,10 @@ from i4qew.compile.hub.names import hub_path
 from i4qew.compile.hub.subscription import compile_hub
 from i4qew.model.repo import Hub, Repo
 from i4qew.placement.inventory import Inventory
+from i4qew.placement.picture.aggregate import build_picture
+from i4qew.placement.picture.page import render_html
+from i4qew.placement.picture.svg import render_svg
+from i4qew.placement.plan import build_plan
 from i4qew.placement.snapshot import (
     DECISIONS_PATH,
     MODEL_INDEX_PATH,
@@ -33,7 +39,8 @@ def decisions_path(hub: Hub) -> str:
 
 
 def compile_hubs(repo: Repo, env: str, inventories: Mapping[str, Inventory | None], *,
-                 base: Mapping[str, Iterable[str]] | None = None) -> tuple[Tree, dict[str, int] | None]:
+                 base: Mapping[str, Iterable[str]] | None = None,
+                 source_commit: str | None = None) -> tuple[Tree, dict[str, int] | None]:
     """The hub/, placement/ and models/ files of every hub, and the clusters each
     "namespace/workload" runs on across the fleet (None when no hub has an inventory).
 
@@ -49,6 +56,10 @@ def compile_hubs(repo: Repo, env: str, inventories: Mapping[str, Inventory | Non
         placement = placement_files(view, env, inventory, base=base)
         tree[decisions_path(hub)] = placement[DECISIONS_PATH]
         tree[f"models/{hub.name}/index.json"] = placement[MODEL_INDEX_PATH]
+        keep = {k: inventory.bits_of(v) for k, v in base.items()} if base and inventory is not None else None
+        picture = build_picture(view, build_plan(view, env, inventory, keep=keep), [], source=source_commit)
+        tree[f"placement/{hub.name}/plan.html"] = render_html(picture)
+        tree[f"placement/{hub.name}/plan.svg"] = render_svg(picture)
         if inventory is not None:
             counts = counts if counts is not None else {}
             for key, names in read_decisions(placement[DECISIONS_PATH]).items():

@@ -103,10 +103,20 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
     else:
         lines += ["", "Cluster counts are the placement decisions over the inventory at generation time",
                   "(`placement/`); the hub's Placements keep deciding as clusters change."]
-    lines += ["", *_needs(repo, env), "", "## Layout"]
     if r.hubs:
-        return ("\n".join([*lines, *_fleet_layout(repo, env)]) + "\n").encode("utf-8")
+        lines += ["", "## Placement pictures", "", *_fleet_pictures(repo), "", *_needs(repo, env), "", "## Layout",
+                  *_fleet_layout(repo, env)]
+        return ("\n".join(lines) + "\n").encode("utf-8")
+    lines += ["", "## Placement picture", ""]
+    if cluster_counts is not None:
+        lines += [f"![Placement of {env} by site: the clusters each workload runs on per site](plan.svg)", ""]
     lines += [
+        "[`plan.html`](plan.html) shows every site, workload and cluster, with each cluster's capacity",
+        "headroom: download it and open it in a browser (it loads nothing from the network).",
+        "",
+        *_needs(repo, env),
+        "",
+        "## Layout",
         "",
         "- `charts/<workload>/`: a Helm chart per workload.",
         f"- `hub/`: the ACM resources of `{env}`: Namespaces (one file each: ACM applies those first),",
@@ -114,6 +124,7 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
         f"  workload namespace an Application `{application_name(repo, env)}` that groups its Subscriptions",
         "  for the ACM console.",
         "- `placement/`, `models/index.json`: placement decisions and the model versions each placement needs.",
+        "- `plan.html`, `plan.svg`: the placement picture (`i4qew plan --format html` / `svg`) at generation time.",
         "",
         "## Bootstrap a hub (once)",
         "",
@@ -129,6 +140,15 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+def _fleet_pictures(repo: Repo) -> list[str]:
+    """Each hub's placement picture (spec.hubs)."""
+    lines = ["Each hub's placement over its own inventory: the site matrix and the page that shows every site,",
+             "workload and cluster with each cluster's capacity headroom (download it and open it in a browser;",
+             "it loads nothing from the network).", ""]
+    return lines + [f"- hub `{h.name}`: [`placement/{h.name}/plan.html`](placement/{h.name}/plan.html), "
+                    f"[`placement/{h.name}/plan.svg`](placement/{h.name}/plan.svg)" for h in repo.repository.hubs]
+
+
 def _fleet_layout(repo: Repo, env: str) -> list[str]:
     """Layout and bootstrap of a branch that several hubs follow (spec.hubs)."""
     r = repo.repository
@@ -142,7 +162,8 @@ def _fleet_layout(repo: Repo, env: str) -> list[str]:
         f"  `{channel_name(repo, env)}`, a Subscription and a Placement per workload, and in each workload",
         f"  namespace an Application `{application_name(repo, env)}`.",
         "- `placement/<hub>/`, `models/<hub>/index.json`: each hub's placement decisions over its own",
-        "  inventory and the model versions its placements need.",
+        "  inventory (and its placement picture, `plan.html` and `plan.svg`) and the model versions its",
+        "  placements need.",
         "",
         "## Bootstrap each hub (once)",
         "",
