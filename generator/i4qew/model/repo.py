@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from i4qew import memo
 from i4qew.guardrails.model import Guardrails
 from i4qew.k8s.selectors import Selector
 from i4qew.load.documents import Document
@@ -202,9 +203,22 @@ class Repo:
         yield from (m.doc for m in self.models.values())
 
     def for_hub(self, hub: Hub) -> Repo:
-        """The repository as one hub sees it: that hub's cluster sets and channel namespace."""
+        """The repository as one hub sees it: that hub's cluster sets and channel namespace.
+        The same object for the same hub, so the planner's memo (placement/decide.py)
+        serves validation, plan and render alike."""
+        got = _views.get((id(self), hub))
+        if got is not None and got[0] is self:
+            return got[1]
         r = replace(self.repository, cluster_sets=hub.cluster_sets, channel_namespace=hub.channel_namespace, hubs=())
-        return replace(self, repository=r)
+        view = replace(self, repository=r)
+        if len(_views) >= 64:
+            _views.clear()
+        _views[(id(self), hub)] = (self, view)
+        return view
 
     def workload(self, name: str, namespace: str | None = None) -> Workload | None:
         return next((w for w in self.workloads if w.name == name and namespace in (None, w.namespace)), None)
+
+
+# Repo.for_hub: (id of the repository, hub) -> (the repository, its view of the hub)
+_views: dict[tuple[int, Hub], tuple[Repo, Repo]] = memo.held("model.repo.hub_views", {})

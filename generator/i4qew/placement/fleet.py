@@ -23,7 +23,7 @@ from i4qew.k8s.names import dns1123_label
 from i4qew.load.files import INVENTORY_DIR, REPOSITORY_FILE, discover
 from i4qew.load.yamlio import parse
 from i4qew.model.repo import Hub, Repo
-from i4qew.placement.checks import RuleDoc, inventory_problems, placement_problems
+from i4qew.placement.checks import RuleDoc, decisions_by_env, inventory_problems, placement_problems
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.inventory_load import SUFFIXES, load_inventory
 from i4qew.problems import ExitCode, Problem, UserError, error, has_errors
@@ -121,13 +121,11 @@ def _per_hub(repo: Repo, inventories: Hubs, now: datetime | None) -> list[Proble
     seen: set[tuple[str, int, int, str]] = set()
     # by place and by "workload 'w' would run on no cluster in 'env'" (the reason differs per hub)
     empty: dict[tuple[str, int, int, str], list[tuple[str, Problem]]] = {}
-    planned = 0
-    for h in repo.repository.hubs:
-        inv = inventories.get(h.name)
-        if inv is None:
-            continue
-        planned += 1
-        for p in placement_problems(repo.for_hub(h), inv, now=now):
+    planned = [(h, inv) for h in repo.repository.hubs if (inv := inventories.get(h.name)) is not None]
+    runs = {(env, d.key) for h, inv in planned for env, ds in decisions_by_env(repo.for_hub(h), inv, now).items()
+            for d in ds if d.clusters}
+    for h, inv in planned:
+        for p in placement_problems(repo.for_hub(h), inv, now=now, elsewhere=runs):
             if p.rule == "placement-empty":
                 empty.setdefault((p.path, p.line, p.column, p.message.split(":", 1)[0]), []).append((h.name, p))
                 continue
@@ -137,9 +135,10 @@ def _per_hub(repo: Repo, inventories: Hubs, now: datetime | None) -> list[Proble
                 out.append(p if p.path.startswith(INVENTORY_DIR + "/")
                            else dataclasses.replace(p, message=f"on hub '{h.name}': {p.message}"))
     for found in empty.values():
-        if len(found) == planned:
+        if len(found) == len(planned):
             hub, p = found[0]
-            rest = "" if planned == 1 else f" (nor on the other {planned - 1} hub{'s' if planned > 2 else ''})"
+            n = len(planned) - 1
+            rest = "" if not n else f" (nor on the other {n} hub{'s' if n > 1 else ''})"
             out.append(dataclasses.replace(p, message=f"on hub '{hub}'{rest}: {p.message}"))
     return out
 

@@ -96,3 +96,8 @@ def test_plan_base_compares_each_hub_with_the_same_hub(tmp_path: Path) -> None:
     east = {w["workload"]: w for w in doc["hubs"]["east"]["workloads"]}
     assert west["anomaly"]["status"] == "changed" and west["anomaly"]["lost"] == ["porto-lab"]
     assert east["anomaly"]["gained"] == [] and east["anomaly"]["lost"] == []
+
+
+def test_plan_pictures_are_per_hub_on_the_branch() -> None:
+    code, out = run("plan", "-C", str(TWO_HUBS), "--env", "dev", "--format", "html")
+    assert code == 2 and "placement/<hub>/plan.html" in out
