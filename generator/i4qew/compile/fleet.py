@@ -38,10 +38,19 @@ def decisions_path(hub: Hub) -> str:
     return f"placement/{hub.name}/decisions.json"
 
 
-def compile_hubs(repo: Repo, env: str, inventories: Mapping[str, Inventory | None], *,
-                 base: Mapping[str, Iterable[str]] | None = None,
-                 source_commit: str | None = None) -> tuple[Tree, dict[str, int] | None]:
-    """The hub/, placement/ and models/ files of every hub, and the clusters each
+def fleet_objects(repo: Repo, env: str) -> Tree:
+    """hub/<hub>/ of every hub."""
+    tree: Tree = {}
+    for hub in repo.repository.hubs:
+        for path, data in compile_hub(repo.for_hub(hub), env).items():
+            tree[f"{hub_path(hub)}/{path.removeprefix('hub/')}"] = data
+    return tree
+
+
+def fleet_globals(repo: Repo, env: str, inventories: Mapping[str, Inventory | None], *,
+                  base: Mapping[str, Iterable[str]] | None = None,
+                  source_commit: str | None = None) -> tuple[Tree, dict[str, int] | None]:
+    """The placement/ and models/ files of every hub, and the clusters each
     "namespace/workload" runs on across the fleet (None when no hub has an inventory).
 
     `base` is the union of the hubs' previous decisions: cluster names are unique
@@ -50,8 +59,6 @@ def compile_hubs(repo: Repo, env: str, inventories: Mapping[str, Inventory | Non
     counts: dict[str, int] | None = None
     for hub in repo.repository.hubs:
         view = repo.for_hub(hub)
-        for path, data in compile_hub(view, env).items():
-            tree[f"{hub_path(hub)}/{path.removeprefix('hub/')}"] = data
         inventory = inventories.get(hub.name)
         placement = placement_files(view, env, inventory, base=base)
         tree[decisions_path(hub)] = placement[DECISIONS_PATH]

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 
 from i4qew.compile import Tree, merge
 from i4qew.compile.chart.charts import compile_charts
-from i4qew.compile.fleet import compile_hubs
+from i4qew.compile.fleet import fleet_globals, fleet_objects
 from i4qew.compile.hub.subscription import compile_hub
 from i4qew.compile.readme import render_readme
 from i4qew.model.repo import Repo
@@ -39,11 +39,27 @@ def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_com
     `base` ("namespace/workload" -> cluster names of the branch's previous
     snapshot) keeps numberOfClusters choices stable; publish passes it. With
     spec.hubs, `hubs` holds each hub's inventory and `inventory` is unused."""
+    objects = render_objects(repo, env)  # first: the hub compiler raises the problems a user can fix
+    return merge(objects, render_globals(repo, env, inventory=inventory, source_commit=source_commit, base=base,
+                                         hubs=hubs))
+
+
+def render_objects(repo: Repo, env: str) -> Tree:
+    """What each workload and each namespace owns: charts/<workload>/, the hub objects
+    (hub/, or hub/<hub>/ with spec.hubs). compile/incremental.py renders a part of it."""
     if repo.repository.hubs:
-        fleet, fleet_counts = compile_hubs(repo, env, hubs or {}, base=base, source_commit=source_commit)
+        return merge(fleet_objects(repo, env), compile_charts(repo, env))
+    return merge(compile_hub(repo, env), compile_charts(repo, env))
+
+
+def render_globals(repo: Repo, env: str, *, inventory: Inventory | None, source_commit: str | None,
+                   base: Mapping[str, Iterable[str]] | None = None,
+                   hubs: Mapping[str, Inventory | None] | None = None) -> Tree:
+    """What every workload shares: the README, the placement snapshots, model indexes and pictures."""
+    if repo.repository.hubs:
+        fleet, fleet_counts = fleet_globals(repo, env, hubs or {}, base=base, source_commit=source_commit)
         readme = {"README.md": render_readme(repo, env, source_commit=source_commit, cluster_counts=fleet_counts)}
-        return merge(readme, compile_charts(repo, env), fleet)
-    hub = compile_hub(repo, env)  # first: it raises the problems a user can fix
+        return merge(readme, fleet)
     keep = {k: inventory.bits_of(v) for k, v in base.items()} if base and inventory is not None else None
     plan = build_plan(repo, env, inventory, keep=keep)
     placement = placement_files(repo, env, inventory, base=base)
@@ -53,4 +69,4 @@ def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_com
     picture = build_picture(repo, plan, [], source=source_commit)
     pages = {PAGE_PATH: render_html(picture), PICTURE_PATH: render_svg(picture)}
     readme = {"README.md": render_readme(repo, env, source_commit=source_commit, cluster_counts=counts)}
-    return merge(readme, compile_charts(repo, env), hub, placement, pages)
+    return merge(readme, placement, pages)

@@ -20,6 +20,7 @@ from i4qew.gitops import trailers as T
 from i4qew.gitops.branch import BranchState
 from i4qew.gitops.credentials import is_url
 from i4qew.gitops.identity import resolve_identity
+from i4qew.gitops.incremental import changed_workloads
 from i4qew.gitops.land import BeforePush, Landing, Outcome, Proposal
 from i4qew.gitops.objects import BuiltTree, build_tree
 from i4qew.gitops.remote import RemoteError, open_remote
@@ -74,6 +75,12 @@ def unpushed(landing: Landing, commit: str, branch: str) -> tuple[str, ...]:
             "names a Source-Commit nobody else can see until you push it (git push)",)
 
 
+def files_of(listing: Mapping[str, str]) -> set[str]:
+    """The files of a tree listing (gitops/objects.listing names folders too)."""
+    folders = {p.rsplit("/", 1)[0] for p in listing if "/" in p}
+    return set(listing) - folders
+
+
 def head_decisions(landing: Landing, state: BranchState) -> tuple[bytes, ...]:
     """The placement snapshots of the branch head: placement/decisions.json, or one
     placement/<hub>/decisions.json per hub (spec.hubs)."""
@@ -122,6 +129,7 @@ class _Publisher:
     rendered: Rendered | None = None
     renders: dict[tuple[bytes, ...], tuple[Rendered, BuiltTree]] = field(default_factory=dict)
     fingerprints: dict[tuple[str, ...], str] = field(default_factory=dict)
+    default_namespace: str | None = None  # spec.defaults.namespace: a workload's when it names none
 
     def fingerprint(self, extra: tuple[str, ...]) -> str:
         if extra not in self.fingerprints:
@@ -134,14 +142,23 @@ class _Publisher:
         placement decisions, so a retry on a new head usually reuses it)."""
         decisions = head_decisions(self.landing, state)
         if decisions not in self.renders:
+            changed = None if self.req.rerender else changed_workloads(
+                self.source, state, self.req.env, self.default_namespace, self.req.inventory is not None)
+            listing = self.landing.listing(state.head.tree) if changed is not None and state.head else {}
+            previous = tuple(sorted(files_of(listing)))
             rendered = self.render(RenderRequest(self.source.root, self.req.env, self.source.head,
-                                                 self.req.inventory, previous_decisions(decisions)))
+                                                 self.req.inventory, previous_decisions(decisions), changed, previous))
             dirty = dirty_inputs(self.source, rendered.config_paths, self.req.inventory is None)
             if dirty:
                 raise UserError(f"uncommitted changes to {', '.join(dirty[:10])}"
                                 f"{' and more' if len(dirty) > 10 else ''}: publish renders the checked-out "
                                 f"commit {self.source.head[:12]}; commit or stash them first")
-            self.renders[decisions] = (rendered, build_tree(rendered.files, self.source.algo))
+            reuse = {p: listing[p] for p in rendered.kept}
+            if changed is not None:
+                self.landing.note(f"only workloads changed since the branch head: rendered {len(rendered.files)} "
+                                  f"files again ({', '.join(sorted(changed.names)[:5])}"
+                                  f"{', …' if len(changed.names) > 5 else ''}), kept {len(reuse)} as they are")
+            self.renders[decisions] = (rendered, build_tree(rendered.files, self.source.algo, reuse))
         self.rendered = self.renders[decisions][0]
         return self.renders[decisions]
 
@@ -204,7 +221,9 @@ def publish(
     landing = make_landing(source, req.remote, req.push, req.dry_run, req.author, req.attempts, req.backoff,
                            environ)
     landing.before_push = before_push
-    publisher = _Publisher(req, source, landing, env.branch, render)
+    namespace = settings.defaults.get("namespace")
+    publisher = _Publisher(req, source, landing, env.branch, render,
+                           default_namespace=namespace if isinstance(namespace, str) else None)
     outcome = landing.land(env.branch, publisher.decide)
     unseen = unpushed(landing, source.head, env.branch) if outcome.status in ("published", "dry-run") else ()
     warnings = publisher.rendered.warnings if publisher.rendered else ()

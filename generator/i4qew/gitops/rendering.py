@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from i4qew.compile.incremental import Changed, render_changed
 from i4qew.compile.render import render_tree
 from i4qew.load.files import DECLARATION_DIRS, INVENTORY_DIR, REPOSITORY_FILE
 from i4qew.model.repo import Repo
@@ -36,6 +37,10 @@ class RenderRequest:
     # the branch's previous placement decisions ("namespace/workload" -> clusters),
     # so numberOfClusters choices stay where they were
     base: Mapping[str, Sequence[str]] | None = None
+    # only these workloads changed since the branch head, whose files are `previous`
+    # (gitops/incremental.py): render what they touch, keep the rest
+    changed: Changed | None = None
+    previous: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class Rendered:
     config_paths: tuple[str, ...] = ()  # files workloads mount, repo-relative (inputs too)
     warnings: tuple[Problem, ...] = field(default=())
     repo: Repo | None = None  # the model rendered, when the renderer has one
+    kept: frozenset[str] = frozenset()  # paths of the branch head that stay as they are (RenderRequest.changed)
 
     @property
     def extra_inputs(self) -> tuple[str, ...]:
@@ -74,5 +80,9 @@ def render_source(req: RenderRequest) -> Rendered:
     problems.extend(inventory_problems)
     _stop_on_errors(problems)
     base = {k: list(v) for k, v in req.base.items()} if req.base else None
+    if req.changed is not None:
+        written, kept = render_changed(repo, req.env, req.changed, req.previous, inventory=loaded, hubs=hubs,
+                                       source_commit=req.source_commit, base=base)
+        return Rendered(written, tuple(sorted(repo.files)), tuple(sort_problems(problems)), repo, kept)
     tree = render_tree(repo, req.env, inventory=loaded, source_commit=req.source_commit, base=base, hubs=hubs)
     return Rendered(dict(tree), tuple(sorted(repo.files)), tuple(sort_problems(problems)), repo)

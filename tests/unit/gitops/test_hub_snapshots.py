@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from i4qew.compile.fleet import compile_hubs
+from i4qew.compile.fleet import fleet_globals
 from i4qew.gitops.publish import previous_decisions
 from i4qew.gitops.rendering import is_snapshot
 from i4qew.placement.fleet import load_inventories
@@ -31,7 +31,7 @@ def test_the_hubs_snapshots_are_one_base_and_each_hub_takes_back_its_own(tmp_pat
     east, west = repo.repository.hubs
     # a previous snapshot per hub that chose the last line of each hub
     before = {"east": {"plants/anomaly": ["modena-line1"]}, "west": {"plants/anomaly": ["porto-line1"]}}
-    tree, _ = compile_hubs(repo, env, hubs, base={"plants/anomaly": ["modena-line1", "porto-line1"]})
+    tree, _ = fleet_globals(repo, env, hubs, base={"plants/anomaly": ["modena-line1", "porto-line1"]})
     for hub in (east, west):
         alone = placement_files(repo.for_hub(hub), env, hubs[hub.name], base=before[hub.name])
         assert tree[f"placement/{hub.name}/decisions.json"] == alone["placement/decisions.json"]
