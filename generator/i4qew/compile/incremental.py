@@ -18,20 +18,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping, Set
-from dataclasses import dataclass
 
-from i4qew.compile import Tree, merge
+from i4qew.compile import Changed, Tree, merge
 from i4qew.compile.render import render_globals, render_objects
 from i4qew.model.repo import Repo
 from i4qew.placement.inventory import Inventory
-
-
-@dataclass(frozen=True)
-class Changed:
-    """The workloads a change touches: their names and namespaces before and after it."""
-
-    names: frozenset[str]
-    namespaces: frozenset[str]
 
 
 def _owner(path: str, hub_folders: tuple[str, ...]) -> tuple[str, str] | None:

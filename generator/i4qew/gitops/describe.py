@@ -16,7 +16,7 @@ from i4qew.gitops import trailers as T
 from i4qew.gitops.land import Proposal
 from i4qew.gitops.publish import head_decisions, previous_decisions
 from i4qew.gitops.remote import RemoteError
-from i4qew.gitops.rendering import is_snapshot
+from i4qew.gitops.requests import is_snapshot
 from i4qew.gitops.source import materialise
 from i4qew.placement.inventory_load import load_inventory
 from i4qew.placement.plan import build_plan

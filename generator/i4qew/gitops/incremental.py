@@ -17,7 +17,7 @@ from typing import Any
 import yaml_rs
 
 from i4qew import __version__
-from i4qew.compile.incremental import Changed
+from i4qew.compile import Changed
 from i4qew.gitops import trailers as T
 from i4qew.gitops.branch import BranchState
 from i4qew.gitops.git import GitFailed

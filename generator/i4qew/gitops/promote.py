@@ -30,7 +30,8 @@ from i4qew.gitops.publish import (
     previous_decisions,
     refuse_drift,
 )
-from i4qew.gitops.rendering import Rendered, RenderFn, RenderRequest, render_source
+from i4qew.gitops.rendering import render_source
+from i4qew.gitops.requests import Rendered, RenderFn, RenderRequest
 from i4qew.gitops.settings import environment, settings_at
 from i4qew.gitops.source import Source, fingerprint, input_ids, materialise, open_source
 from i4qew.model.repo import Environment

@@ -1,65 +1,18 @@
 """The one call from gitops into the compilers: validate, load the inventory, render.
 
-Publishing depends on this function's shape only (`RenderFn`), so tests can
-drive the git side with a stand-in tree when they need one.
+Publishing depends on this function's shape only (`RenderFn`, gitops/requests.py);
+publish and promote import this module when they render (docs/DESIGN.md, "Layers").
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-
-from i4qew.compile.incremental import Changed, render_changed
+from i4qew.compile.incremental import render_changed
 from i4qew.compile.render import render_tree
-from i4qew.load.files import DECLARATION_DIRS, INVENTORY_DIR, REPOSITORY_FILE
-from i4qew.model.repo import Repo
+from i4qew.gitops.requests import Rendered, RenderRequest
 from i4qew.placement.expressible import repository_problems
 from i4qew.placement.fleet import load_inventories
 from i4qew.problems import Problem, UserError, has_errors, sort_problems
 from i4qew.validation import validate_repo
-
-DECISIONS_PATH = "placement/decisions.json"  # the previous snapshot, read back as the next base
-
-
-def is_snapshot(path: str) -> bool:
-    """placement/decisions.json, or a hub's placement/<hub>/decisions.json (spec.hubs)."""
-    return path == DECISIONS_PATH or (path.startswith("placement/") and path.endswith("/decisions.json")
-                                      and path.count("/") == 2)
-
-
-@dataclass(frozen=True)
-class RenderRequest:
-    root: Path  # the folder holding i4qew.yaml (a clone, or a commit materialised)
-    env: str
-    source_commit: str
-    inventory: Path | None  # --inventory, else the repository's clusters/
-    # the branch's previous placement decisions ("namespace/workload" -> clusters),
-    # so numberOfClusters choices stay where they were
-    base: Mapping[str, Sequence[str]] | None = None
-    # only these workloads changed since the branch head, whose files are `previous`
-    # (gitops/incremental.py): render what they touch, keep the rest
-    changed: Changed | None = None
-    previous: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Rendered:
-    files: Mapping[str, bytes]  # the environment branch's content
-    config_paths: tuple[str, ...] = ()  # files workloads mount, repo-relative (inputs too)
-    warnings: tuple[Problem, ...] = field(default=())
-    repo: Repo | None = None  # the model rendered, when the renderer has one
-    kept: frozenset[str] = frozenset()  # paths of the branch head that stay as they are (RenderRequest.changed)
-
-    @property
-    def extra_inputs(self) -> tuple[str, ...]:
-        """Inputs outside the folders the fingerprint always covers."""
-        covered = (REPOSITORY_FILE, *DECLARATION_DIRS, INVENTORY_DIR)
-        return tuple(sorted(p for p in self.config_paths if p.split("/")[0] not in covered))
-
-
-# raises UserError carrying the problems when the repository is not valid
-RenderFn = Callable[[RenderRequest], Rendered]
 
 
 def _stop_on_errors(problems: list[Problem]) -> None:
