@@ -47,6 +47,19 @@ def fleet_objects(repo: Repo, env: str) -> Tree:
     return tree
 
 
+def _per_hub(base: Mapping[str, Iterable[str]], inventories: Mapping[str, Inventory | None]) -> dict[str, dict[str, list[str]]]:
+    """The union of the hubs' previous decisions, split by the hub each cluster is in, in one
+    pass (each hub looking its names up in the whole union cost hubs x the union)."""
+    owner = {name: hub for hub, inv in inventories.items() if inv is not None for name in inv.ids}
+    out: dict[str, dict[str, list[str]]] = {}
+    for key, names in base.items():
+        for name in names:
+            hub = owner.get(name)
+            if hub is not None:
+                out.setdefault(hub, {}).setdefault(key, []).append(name)
+    return out
+
+
 def fleet_globals(repo: Repo, env: str, inventories: Mapping[str, Inventory | None], *,
                   base: Mapping[str, Iterable[str]] | None = None,
                   source_commit: str | None = None) -> tuple[Tree, dict[str, int] | None]:
@@ -57,9 +70,11 @@ def fleet_globals(repo: Repo, env: str, inventories: Mapping[str, Inventory | No
     across hubs (rule hub-cluster-duplicate), so each hub takes back its own."""
     tree: Tree = {}
     counts: dict[str, int] | None = None
+    bases = _per_hub(base or {}, inventories)
     for hub in repo.repository.hubs:
         view = repo.for_hub(hub)
         inventory = inventories.get(hub.name)
+        base = bases.get(hub.name)
         placement = placement_files(view, env, inventory, base=base)
         tree[decisions_path(hub)] = placement[DECISIONS_PATH]
         tree[f"models/{hub.name}/index.json"] = placement[MODEL_INDEX_PATH]

@@ -12,8 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from i4qew.compile.incremental import Changed, apply, render_changed
+from i4qew.compile import Changed
+from i4qew.compile.incremental import apply, render_changed
 from i4qew.compile.render import render_tree
+from i4qew.gitops.publish import previous_decisions
+from i4qew.gitops.requests import is_snapshot
 from i4qew.model.repo import Repo, Workload
 from i4qew.placement.fleet import load_inventories
 from i4qew.placement.inventory import Inventory
@@ -57,7 +60,8 @@ def _edit(repo: Repo, kind: str, i: int, choice: int) -> tuple[Repo, list[Worklo
     elif kind == "replicas":
         spec["replicas"] = 1 + choice % 4
     elif kind == "namespace":
-        namespace = sorted({x.namespace for x in ws} | {"extra"})[choice % (len({x.namespace for x in ws}) + 1)]
+        pool = sorted({x.namespace for x in ws} | {"extra"})
+        namespace = pool[choice % len(pool)]
     elif kind == "placement":
         spec["placement"] = sorted(repo.policies)[choice % len(repo.policies)]
     elif kind == "disable":
@@ -88,9 +92,11 @@ def test_a_partial_render_equals_the_full_render(which: str, edits: list[tuple[s
         for kind, i, choice in edits:
             current, touched = _edit(current, kind, i, choice)
             changed = Changed(frozenset(w.name for w in touched), frozenset(w.namespace for w in touched))
+            # as publish does: the previous snapshots keep numberOfClusters choices where they were
+            base = previous_decisions(tuple(data for path, data in previous.items() if is_snapshot(path)))
             written, kept = render_changed(current, env, changed, previous, inventory=inventory, hubs=hubs,
-                                           source_commit=COMMIT)
-            full = render_tree(current, env, inventory=inventory, hubs=hubs, source_commit=COMMIT)
+                                           source_commit=COMMIT, base=base)
+            full = render_tree(current, env, inventory=inventory, hubs=hubs, source_commit=COMMIT, base=base)
             assert apply(previous, written, kept) == full
             assert len(written) < len(full)  # it did not just render everything
             previous = full
@@ -103,6 +109,7 @@ def test_an_image_change_renders_one_chart_and_its_namespace() -> None:
     (w,) = {x.name for x in touched}
     changed = Changed(frozenset({w}), frozenset(x.namespace for x in touched))
     written, kept = render_changed(edited, "dev", changed, previous, inventory=inventory, source_commit=COMMIT)
+    assert len(kept) > 0.6 * len(previous)
     charts = {p.split("/")[1] for p in written if p.startswith("charts/")}
     assert charts == {w}
     assert {p.split("/")[2] for p in written if p.startswith("hub/apps/")} == {x.namespace for x in touched}
