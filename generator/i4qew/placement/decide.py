@@ -99,6 +99,8 @@ class Planner:
         self._sets: dict[tuple[str, ...], int] = {}
         self._taints: dict[tuple[Toleration, ...], tuple[int, int]] = {}
         self._decisions: dict[str, list[Decision]] = {}
+        # with a base: render asks twice (the snapshot, the picture), with equal bases
+        self._based: dict[tuple[str, frozenset[tuple[str, int]]], list[Decision]] = {}
         self._effective: dict[tuple[int, str], EffectivePlacement | None] = {}
 
     def predicate(self, p: Predicate) -> int:
@@ -206,6 +208,9 @@ class Planner:
         base decision (a bitset over this inventory)."""
         if not base and env in self._decisions:
             return self._decisions[env]
+        key = (env, frozenset(base.items())) if base else None
+        if key is not None and key in self._based:
+            return self._based[key]
         out: list[Decision] = []
         for w in self.repo.workloads:
             if not w.enabled_in(env):
@@ -213,7 +218,9 @@ class Planner:
             d = self.decide(w, env, (base or {}).get(f"{w.namespace}/{w.name}", 0))
             if d is not None:
                 out.append(d)
-        if not base:
+        if key is not None:
+            self._based = {key: out}  # the last one only: bases are large
+        else:
             self._decisions[env] = out
         return out
 
