@@ -52,7 +52,9 @@ def test_plan_shows_each_hub_and_the_fleet() -> None:
         "  dashboard (plants): 1 cluster [east 1]",
     ]
     assert "hub 'east': plan for 'production': 2 workloads over 3 clusters" in out
-    assert "hub 'west': plan for 'production': 2 workloads over 2 clusters" in out
+    # each hub lists the workloads that run there: dashboard runs on east only
+    assert "hub 'west': plan for 'production': 1 workload over 2 clusters" in out
+    assert "dashboard" not in out.split("hub 'west':")[1]
 
 
 def test_plan_json_and_markdown_across_hubs() -> None:
