@@ -118,8 +118,9 @@ def cluster_loads(size: int, placed: Iterable[tuple[int, Mapping[str, int]]],
 
 def capacity_problems(repo: Repo, inv: Inventory, decisions: Sequence[Decision]) -> list[Problem]:
     n = len(inv)
-    requests = {id(d): requests_milli(d.workload, d.env) for d in decisions}
-    loads = cluster_loads(n, ((d.clusters, requests[id(d)]) for d in decisions))
+    # Only decisions that place something: on a fleet most of a hub's are empty (another hub's sites).
+    requests = {id(d): requests_milli(d.workload, d.env) for d in decisions if d.clusters}
+    loads = cluster_loads(n, ((d.clusters, requests[id(d)]) for d in decisions if d.clusters))
     warn = repo.repository.capacity_warn_percent
     flagged: list[tuple[int, str, int, int]] = []
     for res in sorted(loads):
