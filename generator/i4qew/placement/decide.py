@@ -99,8 +99,7 @@ class Planner:
         self._sets: dict[tuple[str, ...], int] = {}
         self._taints: dict[tuple[Toleration, ...], tuple[int, int]] = {}
         self._decisions: dict[str, list[Decision]] = {}
-        # with a base: render asks twice (the snapshot, the picture), with equal bases
-        self._based: dict[tuple[str, frozenset[tuple[str, int]]], list[Decision]] = {}
+        self._kept: tuple[str, dict[str, int], list[Decision]] | None = None  # the last call with a base
         self._effective: dict[tuple[int, str], EffectivePlacement | None] = {}
 
     def predicate(self, p: Predicate) -> int:
@@ -205,12 +204,12 @@ class Planner:
 
     def decisions(self, env: str, base: Mapping[str, int] | None = None) -> list[Decision]:
         """One decision per workload enabled in `env`; `base` maps Decision.key to its
-        base decision (a bitset over this inventory)."""
+        base decision (a bitset over this inventory). The same call twice decides once
+        (render: the branch's plan for its page, then its snapshot, over one base)."""
         if not base and env in self._decisions:
             return self._decisions[env]
-        key = (env, frozenset(base.items())) if base else None
-        if key is not None and key in self._based:
-            return self._based[key]
+        if base and self._kept is not None and self._kept[0] == env and self._kept[1] == base:
+            return self._kept[2]
         out: list[Decision] = []
         for w in self.repo.workloads:
             if not w.enabled_in(env):
@@ -218,10 +217,10 @@ class Planner:
             d = self.decide(w, env, (base or {}).get(f"{w.namespace}/{w.name}", 0))
             if d is not None:
                 out.append(d)
-        if key is not None:
-            self._based = {key: out}  # the last one only: bases are large
-        else:
+        if not base:
             self._decisions[env] = out
+        else:
+            self._kept = (env, dict(base), out)
         return out
 
 
