@@ -64,8 +64,20 @@ def _entry(doc: Document, i: int, e: Mapping[str, Any], envs: list[str]) -> Iter
     "guardrail-config",
     "spec.guardrails of i4qew.yaml is usable: namespace patterns, folders inside the repository, image "
     "prefixes, known environments in digestIn, quantities, capability names and absolute host paths",
-    passing="guardrails: {namespaces: [{match: ['team-a-*'], folders: [workloads/team-a], digestIn: [production]}]}",
-    failing="guardrails: {namespaces: [{match: ['Team A'], folders: [../team-a], digestIn: [prod]}]}",
+    passing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  guardrails:\n"
+        "    namespaces:\n"
+        "      - {match: ['plant-*'], folders: [workloads/plant], digestIn: [production]}"
+    ),
+    failing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  guardrails:\n"
+        "    namespaces:\n"
+        "      - {match: ['Plant A'], folders: [../plant], digestIn: [prod]}"
+    ),
 )
 def check_config(repo: Repo) -> Iterator[Problem]:
     doc = repo.repository.doc
@@ -85,5 +97,27 @@ def check_config(repo: Repo) -> Iterator[Problem]:
 describe("guardrail-changed", "`plan --base` calls out a change to spec.guardrails of i4qew.yaml (or "
          "governance.podSecurityLabels) for each namespace in use: a warning where it loosens what the namespace "
          "may run with, info where it tightens it", stage="plan",
-         passing="podSecurity: restricted   # as at the merge request's base",
-         failing="podSecurity: privileged   # was restricted at the base: the plan note says so")
+         passing=(
+             "# i4qew.yaml\n"
+             "spec:\n"
+             "  guardrails:\n"
+             "    namespaces:\n"
+             "      - {match: [plant], podSecurity: restricted}   # as at the merge request's base\n"
+             "# base/i4qew.yaml\n"
+             "spec:\n"
+             "  guardrails:\n"
+             "    namespaces:\n"
+             "      - {match: [plant], podSecurity: restricted}"
+         ),
+         failing=(
+             "# i4qew.yaml\n"
+             "spec:\n"
+             "  guardrails:\n"
+             "    namespaces:\n"
+             "      - {match: [plant], podSecurity: privileged}\n"
+             "# base/i4qew.yaml\n"
+             "spec:\n"
+             "  guardrails:\n"
+             "    namespaces:\n"
+             "      - {match: [plant], podSecurity: restricted}   # the plan note says it was loosened"
+         ))

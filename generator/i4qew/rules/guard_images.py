@@ -56,8 +56,26 @@ def allowed(image: ImageRef, registries: tuple[str, ...]) -> bool:
     "image-registry",
     "a workload's images come from a registry its namespace's guardrail lists (registries: image prefixes, "
     "matched by whole path components)",
-    passing="image: registry.example.com/team-a/detector:1.0   # registries: [registry.example.com/team-a]",
-    failing="image: docker.io/someone/detector:1.0   # registries: [registry.example.com/team-a]",
+    passing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  guardrails:\n"
+        "    namespaces:\n"
+        "      - {match: [plant], registries: [registry.example.com/plant]}\n"
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  image: registry.example.com/plant/detector:1.0"
+    ),
+    failing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  guardrails:\n"
+        "    namespaces:\n"
+        "      - {match: [plant], registries: [registry.example.com/plant]}\n"
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  image: docker.io/someone/detector:1.0"
+    ),
 )
 def check_registry(repo: Repo) -> Iterator[Problem]:
     guardrails = repo.repository.guardrails
@@ -80,8 +98,26 @@ def check_registry(repo: Repo) -> Iterator[Problem]:
     "image-digest",
     "in the environments its namespace's guardrail names in digestIn, every image is pinned by @sha256 digest "
     "(a tag can be moved to other bytes)",
-    passing="image: registry.example.com/lrt/sktime@sha256:<64 hex>   # digestIn: [production]",
-    failing="image: registry.example.com/lrt/sktime:1.2.0   # digestIn: [production]",
+    passing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  guardrails:\n"
+        "    namespaces:\n"
+        "      - {match: [plant], digestIn: [production]}\n"
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  image: registry.example.com/plant/app@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    ),
+    failing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  guardrails:\n"
+        "    namespaces:\n"
+        "      - {match: [plant], digestIn: [production]}\n"
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  image: registry.example.com/plant/app:1.0.0"
+    ),
 )
 def check_digest(repo: Repo) -> Iterator[Problem]:
     guardrails = repo.repository.guardrails
