@@ -5,6 +5,18 @@ from __future__ import annotations
 
 from i4qew.rules.registry import describe
 
+# workloads/app.yaml of the example repository (rules/examples.py) written out whole, for
+# the examples that are about the text of a file rather than its values
+_APP = (
+    "# workloads/app.yaml (the whole file)\n"
+    "apiVersion: edge.i4q.eu/v1alpha1\n"
+    "kind: Workload\n"
+    "metadata: {name: app, namespace: plant}\n"
+    "spec:\n"
+    "  image: registry.example.com/plant/app:1.0.0\n"
+    "  placement: edge\n"
+)
+
 describe("repository-missing", "the repository root holds an i4qew.yaml", stage="load",
          passing=(
              "# i4qew.yaml\n"
@@ -51,26 +63,14 @@ describe("yaml-syntax", "files parse as YAML 1.2 (tabs never indent; nesting at 
              "  replicas: 2"
          ),
          failing=(
-             "# workloads/app.yaml (the whole file)\n"
-             "apiVersion: edge.i4q.eu/v1alpha1\n"
-             "kind: Workload\n"
-             "metadata: {name: app, namespace: plant}\n"
-             "spec:\n"
-             "  image: registry.example.com/plant/app:1.0.0\n"
-             "  placement: edge\n"
+             _APP +
              "\treplicas: 2   # a tab indents"
          ))
 describe("yaml-alias-limit", "aliases expand to at most 100,000 nodes and add at most 1 MiB of text to a file: "
          "alias bombs are refused before they reach a check or a chart",
          stage="load",
          passing=(
-             "# workloads/app.yaml (the whole file)\n"
-             "apiVersion: edge.i4q.eu/v1alpha1\n"
-             "kind: Workload\n"
-             "metadata: {name: app, namespace: plant}\n"
-             "spec:\n"
-             "  image: registry.example.com/plant/app:1.0.0\n"
-             "  placement: edge\n"
+             _APP +
              "  resources:\n"
              "    requests: &small {cpu: 100m, memory: 128Mi}\n"
              "    limits: *small"
@@ -91,13 +91,7 @@ describe("duplicate-key", "a key appears once per mapping (the problem points at
              "  replicas: 1"
          ),
          failing=(
-             "# workloads/app.yaml (the whole file)\n"
-             "apiVersion: edge.i4q.eu/v1alpha1\n"
-             "kind: Workload\n"
-             "metadata: {name: app, namespace: plant}\n"
-             "spec:\n"
-             "  image: registry.example.com/plant/app:1.0.0\n"
-             "  placement: edge\n"
+             _APP +
              "  replicas: 1\n"
              "  replicas: 2"
          ))
@@ -133,26 +127,11 @@ describe("yaml-type", "mapping keys are strings; numbers fit in 64 bits; no .nan
              "  env: [{name: PORT, value: \"8080\"}]"
          ),
          failing=(
-             "# workloads/app.yaml (the whole file)\n"
-             "apiVersion: edge.i4q.eu/v1alpha1\n"
-             "kind: Workload\n"
-             "metadata: {name: app, namespace: plant}\n"
-             "spec:\n"
-             "  image: registry.example.com/plant/app:1.0.0\n"
-             "  placement: edge\n"
-             "  env: [{name: PORT, value: 8080}]\n"
+             _APP +
              "  nodeSelector: {8080: http}   # a number as a key"
          ))
 describe("document-type", "each YAML document is a mapping (apiVersion, kind, metadata, spec)", stage="load",
-         passing=(
-             "# workloads/app.yaml (the whole file)\n"
-             "apiVersion: edge.i4q.eu/v1alpha1\n"
-             "kind: Workload\n"
-             "metadata: {name: app, namespace: plant}\n"
-             "spec:\n"
-             "  image: registry.example.com/plant/app:1.0.0\n"
-             "  placement: edge"
-         ),
+         passing=_APP,
          failing=(
              "# workloads/app.yaml (the whole file)\n"
              "- apiVersion: edge.i4q.eu/v1alpha1\n"

@@ -31,7 +31,7 @@ from i4qew.text import shorten
     failing=(
         "# i4qew.yaml\n"
         "spec:\n"
-        "  placementApi: PlacementRule\n"
+        "  placementApi: PlacementRule   # deprecated-api is reported too\n"
         "# workloads/app.yaml\n"
         "spec:\n"
         "  architectures: [amd64, arm64]   # an OR across two labels"

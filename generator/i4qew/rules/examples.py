@@ -101,3 +101,9 @@ spec:
   placement: edge
 """,
 }
+
+
+def guardrail(namespace: str, *, path: str = "i4qew.yaml") -> str:
+    """An example's i4qew.yaml (or base/i4qew.yaml) section with one namespace guardrail,
+    `namespace` being its flow mapping (and a comment, if any)."""
+    return f"# {path}\nspec:\n  guardrails:\n    namespaces:\n      - {namespace}\n"

@@ -11,6 +11,7 @@ from typing import Any
 from i4qew.load.documents import Document
 from i4qew.model.repo import Repo
 from i4qew.problems import Problem
+from i4qew.rules.examples import guardrail
 from i4qew.rules.mounts import absolute_path_problem
 from i4qew.rules.registry import describe, rule
 from i4qew.rules.resources import quantity
@@ -65,18 +66,10 @@ def _entry(doc: Document, i: int, e: Mapping[str, Any], envs: list[str]) -> Iter
     "spec.guardrails of i4qew.yaml is usable: namespace patterns, folders inside the repository, image "
     "prefixes, known environments in digestIn, quantities, capability names and absolute host paths",
     passing=(
-        "# i4qew.yaml\n"
-        "spec:\n"
-        "  guardrails:\n"
-        "    namespaces:\n"
-        "      - {match: ['plant-*'], folders: [workloads/plant], digestIn: [production]}"
+        guardrail("{match: ['plant-*'], folders: [workloads/plant], digestIn: [production]}")
     ),
     failing=(
-        "# i4qew.yaml\n"
-        "spec:\n"
-        "  guardrails:\n"
-        "    namespaces:\n"
-        "      - {match: ['Plant A'], folders: [../plant], digestIn: [prod]}"
+        guardrail("{match: ['Plant A'], folders: [../plant], digestIn: [prod]}")
     ),
 )
 def check_config(repo: Repo) -> Iterator[Problem]:
@@ -98,26 +91,10 @@ describe("guardrail-changed", "`plan --base` calls out a change to spec.guardrai
          "governance.podSecurityLabels) for each namespace in use: a warning where it loosens what the namespace "
          "may run with, info where it tightens it", stage="plan",
          passing=(
-             "# i4qew.yaml\n"
-             "spec:\n"
-             "  guardrails:\n"
-             "    namespaces:\n"
-             "      - {match: [plant], podSecurity: restricted}   # as at the merge request's base\n"
-             "# base/i4qew.yaml\n"
-             "spec:\n"
-             "  guardrails:\n"
-             "    namespaces:\n"
-             "      - {match: [plant], podSecurity: restricted}"
+             guardrail("{match: [plant], podSecurity: restricted}   # as at the merge request's base") +
+             guardrail("{match: [plant], podSecurity: restricted}", path="base/i4qew.yaml")
          ),
          failing=(
-             "# i4qew.yaml\n"
-             "spec:\n"
-             "  guardrails:\n"
-             "    namespaces:\n"
-             "      - {match: [plant], podSecurity: privileged}\n"
-             "# base/i4qew.yaml\n"
-             "spec:\n"
-             "  guardrails:\n"
-             "    namespaces:\n"
-             "      - {match: [plant], podSecurity: restricted}   # the plan note says it was loosened"
+             guardrail("{match: [plant], podSecurity: privileged}") +
+             guardrail("{match: [plant], podSecurity: restricted}   # the plan note says it was loosened", path="base/i4qew.yaml")
          ))

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from i4qew.model.repo import Repo
 from i4qew.problems import Problem
+from i4qew.rules.examples import guardrail
 from i4qew.rules.guardrails import judged
 from i4qew.rules.images import ImageRef, parse_image
 from i4qew.rules.registry import rule
@@ -57,21 +58,13 @@ def allowed(image: ImageRef, registries: tuple[str, ...]) -> bool:
     "a workload's images come from a registry its namespace's guardrail lists (registries: image prefixes, "
     "matched by whole path components)",
     passing=(
-        "# i4qew.yaml\n"
-        "spec:\n"
-        "  guardrails:\n"
-        "    namespaces:\n"
-        "      - {match: [plant], registries: [registry.example.com/plant]}\n"
+        guardrail("{match: [plant], registries: [registry.example.com/plant]}") +
         "# workloads/app.yaml\n"
         "spec:\n"
         "  image: registry.example.com/plant/detector:1.0"
     ),
     failing=(
-        "# i4qew.yaml\n"
-        "spec:\n"
-        "  guardrails:\n"
-        "    namespaces:\n"
-        "      - {match: [plant], registries: [registry.example.com/plant]}\n"
+        guardrail("{match: [plant], registries: [registry.example.com/plant]}") +
         "# workloads/app.yaml\n"
         "spec:\n"
         "  image: docker.io/someone/detector:1.0"
@@ -99,21 +92,13 @@ def check_registry(repo: Repo) -> Iterator[Problem]:
     "in the environments its namespace's guardrail names in digestIn, every image is pinned by @sha256 digest "
     "(a tag can be moved to other bytes)",
     passing=(
-        "# i4qew.yaml\n"
-        "spec:\n"
-        "  guardrails:\n"
-        "    namespaces:\n"
-        "      - {match: [plant], digestIn: [production]}\n"
+        guardrail("{match: [plant], digestIn: [production]}") +
         "# workloads/app.yaml\n"
         "spec:\n"
         "  image: registry.example.com/plant/app@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
     ),
     failing=(
-        "# i4qew.yaml\n"
-        "spec:\n"
-        "  guardrails:\n"
-        "    namespaces:\n"
-        "      - {match: [plant], digestIn: [production]}\n"
+        guardrail("{match: [plant], digestIn: [production]}") +
         "# workloads/app.yaml\n"
         "spec:\n"
         "  image: registry.example.com/plant/app:1.0.0"

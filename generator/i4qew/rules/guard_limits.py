@@ -11,6 +11,7 @@ from i4qew.guardrails.model import Guardrail, host_dir
 from i4qew.k8s.quantity import format_cpu_millis
 from i4qew.model.repo import GPU_RESOURCE, Repo, Workload
 from i4qew.problems import Problem
+from i4qew.rules.examples import guardrail
 from i4qew.rules.guardrails import judged
 from i4qew.rules.mounts import absolute_path_problem
 from i4qew.rules.registry import rule
@@ -87,22 +88,14 @@ def _gpus(repo: Repo, w: Workload, g: Guardrail) -> Iterator[Problem]:
     "requests and limits stay within the namespace guardrail's maxResources (a capped limit must be set), "
     "and replicas × GPUs within maxGPUs",
     passing=(
-        "# i4qew.yaml\n"
-        "spec:\n"
-        "  guardrails:\n"
-        "    namespaces:\n"
-        "      - {match: [plant], maxResources: {limits: {memory: 16Gi}}, maxGPUs: 1}\n"
+        guardrail("{match: [plant], maxResources: {limits: {memory: 16Gi}}, maxGPUs: 1}") +
         "# workloads/app.yaml\n"
         "spec:\n"
         "  resources:\n"
         "    limits: {memory: 8Gi, nvidia.com/gpu: 1}"
     ),
     failing=(
-        "# i4qew.yaml\n"
-        "spec:\n"
-        "  guardrails:\n"
-        "    namespaces:\n"
-        "      - {match: [plant], maxResources: {limits: {memory: 16Gi}}, maxGPUs: 1}\n"
+        guardrail("{match: [plant], maxResources: {limits: {memory: 16Gi}}, maxGPUs: 1}") +
         "# workloads/app.yaml\n"
         "spec:\n"
         "  resources:\n"
@@ -131,7 +124,10 @@ def inside(path: str, roots: tuple[str, ...]) -> bool:
     passing=(
         "# models/detector.yaml\n"
         "spec:\n"
-        "  storage: {hostPath: /var/lib/i4q/models}   # a model root"
+        "  storage: {hostPath: /var/lib/i4q/models}   # a model root\n"
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  model: {name: detector, version: \"1\", mountPath: /models}"
     ),
     failing=(
         "# models/detector.yaml\n"

@@ -19,6 +19,7 @@ from i4qew.k8s.names import dns1123_label
 from i4qew.load.documents import Document
 from i4qew.model.repo import Repo, Workload
 from i4qew.problems import Problem, Severity
+from i4qew.rules.examples import guardrail
 from i4qew.rules.registry import rule
 from i4qew.rules.walk import KeyPath
 from i4qew.text import shorten
@@ -186,11 +187,7 @@ def _identity_places(repo: Repo) -> Iterator[tuple[Document, KeyPath, Mapping[st
         "  securityContext: {runAsNonRoot: true, runAsUser: 1000}"
     ),
     failing=(
-        "# i4qew.yaml\n"
-        "spec:\n"
-        "  guardrails:\n"
-        "    namespaces:\n"
-        "      - {match: [plant], podSecurity: baseline, runAsRoot: allow}\n"
+        guardrail("{match: [plant], podSecurity: baseline, runAsRoot: allow}   # root is allowed here") +
         "# workloads/app.yaml\n"
         "spec:\n"
         "  securityContext: {runAsNonRoot: true, runAsUser: 0}"
@@ -211,11 +208,7 @@ def check_non_root_user(repo: Repo) -> Iterator[Problem]:
     "a workload is declared in a folder its namespace's guardrail admits (folders), so one team's folder "
     "cannot deploy into another team's namespace",
     passing=(
-        "# i4qew.yaml\n"
-        "spec:\n"
-        "  guardrails:\n"
-        "    namespaces:\n"
-        "      - {match: [plant], folders: [workloads/plant]}\n"
+        guardrail("{match: [plant], folders: [workloads/plant]}") +
         "# workloads/app.yaml (removed)\n"
         "# workloads/plant/app.yaml\n"
         "apiVersion: edge.i4q.eu/v1alpha1\n"
@@ -224,11 +217,7 @@ def check_non_root_user(repo: Repo) -> Iterator[Problem]:
         "spec: {image: registry.example.com/plant/app:1.0.0, placement: edge}"
     ),
     failing=(
-        "# i4qew.yaml\n"
-        "spec:\n"
-        "  guardrails:\n"
-        "    namespaces:\n"
-        "      - {match: [plant], folders: [workloads/plant]}\n"
+        guardrail("{match: [plant], folders: [workloads/plant]}") +
         "# workloads/app.yaml\n"
         "metadata: {name: app, namespace: plant}   # not in workloads/plant/"
     ),

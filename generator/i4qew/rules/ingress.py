@@ -131,43 +131,36 @@ def check_service(repo: Repo) -> Iterator[Problem]:
                                 "add service: {port: ..., targetPort: ...}")
 
 
+_APP_UI = (
+    "# workloads/app.yaml\n"
+    "spec:\n"
+    "  ports: [{name: http, containerPort: 8080}]\n"
+    "  service: {port: 80, targetPort: http}\n"
+    "  ingress: {path: /api/ui}\n"
+)
+
+
+def _dashboard(path: str, comment: str = "") -> str:
+    """The ingress-conflict examples' second workload, its ingress on `path`."""
+    return (
+        "# workloads/dashboard.yaml\n"
+        "apiVersion: edge.i4q.eu/v1alpha1\n"
+        "kind: Workload\n"
+        "metadata: {name: dashboard, namespace: plant}\n"
+        "spec:\n"
+        "  image: registry.example.com/plant/dashboard:1.0.0\n"
+        "  placement: edge\n"
+        "  ports: [{name: http, containerPort: 8080}]\n"
+        "  service: {port: 80, targetPort: http}\n"
+        f"  ingress: {{path: {path}}}" + (f"   # {comment}" if comment else "")
+    )
+
+
 @rule(
     "ingress-conflict",
     "no two workloads claim the same ingress host and path in one environment",
-    passing=(
-        "# workloads/app.yaml\n"
-        "spec:\n"
-        "  ports: [{name: http, containerPort: 8080}]\n"
-        "  service: {port: 80, targetPort: http}\n"
-        "  ingress: {path: /api/ui}\n"
-        "# workloads/dashboard.yaml\n"
-        "apiVersion: edge.i4q.eu/v1alpha1\n"
-        "kind: Workload\n"
-        "metadata: {name: dashboard, namespace: plant}\n"
-        "spec:\n"
-        "  image: registry.example.com/plant/dashboard:1.0.0\n"
-        "  placement: edge\n"
-        "  ports: [{name: http, containerPort: 8080}]\n"
-        "  service: {port: 80, targetPort: http}\n"
-        "  ingress: {path: /dashboard}"
-    ),
-    failing=(
-        "# workloads/app.yaml\n"
-        "spec:\n"
-        "  ports: [{name: http, containerPort: 8080}]\n"
-        "  service: {port: 80, targetPort: http}\n"
-        "  ingress: {path: /api/ui}\n"
-        "# workloads/dashboard.yaml\n"
-        "apiVersion: edge.i4q.eu/v1alpha1\n"
-        "kind: Workload\n"
-        "metadata: {name: dashboard, namespace: plant}\n"
-        "spec:\n"
-        "  image: registry.example.com/plant/dashboard:1.0.0\n"
-        "  placement: edge\n"
-        "  ports: [{name: http, containerPort: 8080}]\n"
-        "  service: {port: 80, targetPort: http}\n"
-        "  ingress: {path: /api/ui/}"
-    ),
+    passing=_APP_UI + _dashboard("/dashboard"),
+    failing=_APP_UI + _dashboard("/api/ui/", "app's /api/ui: a trailing '/' makes no difference"),
 )
 def check_conflicts(repo: Repo) -> Iterator[Problem]:
     # Traefik and ingress-nginx merge every Ingress of a cluster into one routing

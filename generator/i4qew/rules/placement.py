@@ -6,43 +6,45 @@ from __future__ import annotations
 
 from i4qew.rules.registry import REGISTRY, describe
 
+
+def _clusters(*more: str, allocatable: str = "") -> str:
+    """The examples' inventory: bologna-dev and bologna-prod (amd64), then `more`
+    ManagedClusters (each the text after `kind: ManagedCluster`)."""
+    status = f"\nstatus: {{allocatable: {allocatable}}}" if allocatable else ""
+    clusters = [
+        "metadata: {name: bologna-dev, labels: {site: bologna, stage: dev, arch.edge.i4q.eu/amd64: \"true\"}}" + status,
+        "metadata: {name: bologna-prod, labels: {site: bologna, stage: production, arch.edge.i4q.eu/amd64: \"true\"}}"
+        + status,
+        *more,
+    ]
+    return "# clusters/managedclusters.yaml\n" + "\n---\n".join(f"kind: ManagedCluster\n{c}" for c in clusters)
+
+
+_DEV_2 = "metadata: {name: bologna-dev-2, labels: {site: bologna, stage: dev, arch.edge.i4q.eu/amd64: \"true\"}}"
+_LAB = "metadata: {name: lab-1, labels: {site: lab, stage: lab, arch.edge.i4q.eu/amd64: \"true\"}}"
+
 describe("placement-empty", "an effective placement selects at least one cluster of the inventory; the "
          "message names the conjunct that emptied it",
          stage="placement",
          passing=(
-             "# clusters/managedclusters.yaml\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-dev, labels: {site: bologna, stage: dev, arch.edge.i4q.eu/amd64: \"true\"}}\n"
-             "---\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-prod, labels: {site: bologna, stage: production, arch.edge.i4q.eu/amd64: \"true\"}}"
+             "# policies/edge.yaml\n"
+             "spec:\n"
+             "  selector: \"site=bologna\"   # both clusters\n"
+             + _clusters()
          ),
          failing=(
              "# policies/edge.yaml\n"
              "spec:\n"
              "  selector: \"site=porto\"   # no cluster in porto\n"
-             "# clusters/managedclusters.yaml\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-dev, labels: {site: bologna, stage: dev, arch.edge.i4q.eu/amd64: \"true\"}}\n"
-             "---\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-prod, labels: {site: bologna, stage: production, arch.edge.i4q.eu/amd64: \"true\"}}"
+             + _clusters()
          ))
 describe("model-not-distributed", "a workload lands only on clusters its model is distributed to",
          stage="placement",
          passing=(
              "# workloads/app.yaml\n"
              "spec:\n"
-             "  model: {name: detector, version: \"1\", mountPath: /models}\n"
-             "# clusters/managedclusters.yaml\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-dev, labels: {site: bologna, stage: dev, arch.edge.i4q.eu/amd64: \"true\"}}\n"
-             "---\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-prod, labels: {site: bologna, stage: production, arch.edge.i4q.eu/amd64: \"true\"}}\n"
-             "---\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-dev-2, labels: {site: bologna, stage: dev, arch.edge.i4q.eu/amd64: \"true\"}}"
+             "  model: {name: detector, version: \"1\", mountPath: /models}   # the model goes where app goes\n"
+             + _clusters(_DEV_2)
          ),
          failing=(
              "# workloads/app.yaml\n"
@@ -56,15 +58,7 @@ describe("model-not-distributed", "a workload lands only on clusters its model i
              "kind: PlacementPolicy\n"
              "metadata: {name: cache}\n"
              "spec: {selector: \"site=bologna\", maxClusters: 1}   # the model goes to one cluster, app to two in dev\n"
-             "# clusters/managedclusters.yaml\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-dev, labels: {site: bologna, stage: dev, arch.edge.i4q.eu/amd64: \"true\"}}\n"
-             "---\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-prod, labels: {site: bologna, stage: production, arch.edge.i4q.eu/amd64: \"true\"}}\n"
-             "---\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-dev-2, labels: {site: bologna, stage: dev, arch.edge.i4q.eu/amd64: \"true\"}}"
+             + _clusters(_DEV_2)
          ))
 describe("cluster-arch-label", "inventory clusters carry the architecture labels (arch.edge.i4q.eu/<arch>=true)",
          stage="placement",
@@ -72,26 +66,14 @@ describe("cluster-arch-label", "inventory clusters carry the architecture labels
              "# workloads/app.yaml\n"
              "spec:\n"
              "  architectures: [amd64]\n"
-             "# clusters/managedclusters.yaml\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-dev, labels: {site: bologna, stage: dev, arch.edge.i4q.eu/amd64: \"true\"}}\n"
-             "---\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-prod, labels: {site: bologna, stage: production, arch.edge.i4q.eu/amd64: \"true\"}}"
+             + _clusters()
          ),
          failing=(
              "# workloads/app.yaml\n"
              "spec:\n"
              "  architectures: [amd64]\n"
-             "# clusters/managedclusters.yaml\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-dev, labels: {site: bologna, stage: dev, arch.edge.i4q.eu/amd64: \"true\"}}\n"
-             "---\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-prod, labels: {site: bologna, stage: production, arch.edge.i4q.eu/amd64: \"true\"}}\n"
-             "---\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: porto-dev, labels: {site: porto, stage: dev}}   # no arch.edge.i4q.eu/<arch> label"
+             + _clusters("metadata: {name: porto-dev, labels: {site: porto, stage: dev}}   "
+                         "# no arch.edge.i4q.eu/<arch> label")
          ))
 describe("capacity", "the requests placed on a cluster fit its allocatable (error above 100 %, warning "
          "above spec.capacity.warnAbovePercent)",
@@ -101,28 +83,14 @@ describe("capacity", "the requests placed on a cluster fit its allocatable (erro
              "spec:\n"
              "  resources:\n"
              "    requests: {cpu: '2'}\n"
-             "# clusters/managedclusters.yaml\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-dev, labels: {site: bologna, stage: dev, arch.edge.i4q.eu/amd64: \"true\"}}\n"
-             "status: {allocatable: {cpu: \"8\"}}\n"
-             "---\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-prod, labels: {site: bologna, stage: production, arch.edge.i4q.eu/amd64: \"true\"}}\n"
-             "status: {allocatable: {cpu: \"8\"}}"
+             + _clusters(allocatable="{cpu: \"8\"}")
          ),
          failing=(
              "# workloads/app.yaml\n"
              "spec:\n"
              "  resources:\n"
              "    requests: {cpu: '12'}   # 8 allocatable\n"
-             "# clusters/managedclusters.yaml\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-dev, labels: {site: bologna, stage: dev, arch.edge.i4q.eu/amd64: \"true\"}}\n"
-             "status: {allocatable: {cpu: \"8\"}}\n"
-             "---\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-prod, labels: {site: bologna, stage: production, arch.edge.i4q.eu/amd64: \"true\"}}\n"
-             "status: {allocatable: {cpu: \"8\"}}"
+             + _clusters(allocatable="{cpu: \"8\"}")
          ))
 describe("environment-collision", "no cluster is selected by the selectors of two environments",
          stage="placement",
@@ -132,15 +100,7 @@ describe("environment-collision", "no cluster is selected by the selectors of tw
              "  environments:\n"
              "    - {name: dev, selector: \"stage in (dev, lab)\"}\n"
              "    - {name: production, selector: \"stage=production\", promotesFrom: dev}\n"
-             "# clusters/managedclusters.yaml\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-dev, labels: {site: bologna, stage: dev, arch.edge.i4q.eu/amd64: \"true\"}}\n"
-             "---\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-prod, labels: {site: bologna, stage: production, arch.edge.i4q.eu/amd64: \"true\"}}\n"
-             "---\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: lab-1, labels: {site: lab, stage: lab, arch.edge.i4q.eu/amd64: \"true\"}}"
+             + _clusters(_LAB)
          ),
          failing=(
              "# i4qew.yaml\n"
@@ -148,55 +108,32 @@ describe("environment-collision", "no cluster is selected by the selectors of tw
              "  environments:\n"
              "    - {name: dev, selector: \"stage in (dev, lab)\"}\n"
              "    - {name: production, selector: \"stage in (production, lab)\", promotesFrom: dev}\n"
-             "# clusters/managedclusters.yaml\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-dev, labels: {site: bologna, stage: dev, arch.edge.i4q.eu/amd64: \"true\"}}\n"
-             "---\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-prod, labels: {site: bologna, stage: production, arch.edge.i4q.eu/amd64: \"true\"}}\n"
-             "---\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: lab-1, labels: {site: lab, stage: lab, arch.edge.i4q.eu/amd64: \"true\"}}   # dev's and production's"
+             + _clusters(_LAB + "   # dev's and production's")
          ))
 describe("environment-overlap", "one workload of two environments never lands on the same cluster",
          stage="placement",
          passing=(
-             "# clusters/managedclusters.yaml\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-dev, labels: {site: bologna, stage: dev, arch.edge.i4q.eu/amd64: \"true\"}}\n"
-             "---\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-prod, labels: {site: bologna, stage: production, arch.edge.i4q.eu/amd64: \"true\"}}"
+             "# i4qew.yaml\n"
+             "spec:\n"
+             "  environments:   # app of dev on bologna-dev, app of production on bologna-prod\n"
+             "    - {name: dev, selector: \"stage=dev\"}\n"
+             "    - {name: production, selector: \"stage=production\", promotesFrom: dev}\n"
+             + _clusters()
          ),
          failing=(
              "# i4qew.yaml\n"
              "spec:\n"
-             "  environments: [{name: dev}, {name: production, promotesFrom: dev}]   # no selectors\n"
-             "# clusters/managedclusters.yaml\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-dev, labels: {site: bologna, stage: dev, arch.edge.i4q.eu/amd64: \"true\"}}\n"
-             "---\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-prod, labels: {site: bologna, stage: production, arch.edge.i4q.eu/amd64: \"true\"}}"
+             "  # no selectors: app of dev and app of production both on both clusters\n"
+             "  # (environment-collision is reported too: the two environments select the same clusters)\n"
+             "  environments: [{name: dev}, {name: production, promotesFrom: dev}]\n"
+             + _clusters()
          ))
 describe("inventory-entry", "the inventory holds ManagedCluster objects (single, multi-document or kind: "
          "List)",
          stage="placement",
-         passing=(
-             "# clusters/managedclusters.yaml\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-dev, labels: {site: bologna, stage: dev, arch.edge.i4q.eu/amd64: \"true\"}}\n"
-             "---\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-prod, labels: {site: bologna, stage: production, arch.edge.i4q.eu/amd64: \"true\"}}"
-         ),
+         passing=_clusters(),
          failing=(
-             "# clusters/managedclusters.yaml\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-dev, labels: {site: bologna, stage: dev, arch.edge.i4q.eu/amd64: \"true\"}}\n"
-             "---\n"
-             "kind: ManagedCluster\n"
-             "metadata: {name: bologna-prod, labels: {site: bologna, stage: production, arch.edge.i4q.eu/amd64: \"true\"}}\n"
+             _clusters() + "\n"
              "# clusters/extra.yaml\n"
              "apiVersion: v1\n"
              "kind: ConfigMap   # in clusters/\n"
