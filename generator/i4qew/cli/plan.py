@@ -109,10 +109,11 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
     The decisions follow OCM's Placement semantics over the inventory (clusters/ or
     --inventory). Exit 1 when validation finds an error (the plan is still shown when
     the repository could be read)."""
-    from i4qew.placement.checks import PLACEMENT_RULES, placement_problems
+    from i4qew.placement.checks import placement_problems
     from i4qew.placement.fleet import declared_hub_folders
     from i4qew.placement.inventory_load import load_inventory, prefetch
     from i4qew.placement.plan import build_plan
+    from i4qew.rules.placement import PLACEMENT_RULES
     from i4qew.validation import validate_repo
 
     targets = [parse_report(text, FORMATS) for text in reports]
@@ -192,13 +193,15 @@ def _fleet(repo_dir: Path, repo: Repo, env: str, problems: list[Problem], invent
            base_rev: str | None, fmt: str, output: str | None, targets: list[tuple[str, str]], group_by: str,
            max_list: int, now: datetime | None) -> None:
     """`plan` of a repository with spec.hubs: each hub over clusters/<hub>/, and the fleet."""
-    from i4qew.placement.checks import PLACEMENT_RULES
-    from i4qew.placement.fleet import FLEET_RULES, fleet_problems, load_hubs
+    from i4qew.placement.fleet import fleet_problems, load_hubs
     from i4qew.placement.fleet_plan import (
         build_fleet_plan,
         render_fleet_json,
         render_fleet_markdown,
         render_fleet_text,
+    )
+    from i4qew.rules.placement import (
+        PLACEMENT_RULES,  # the fleet's ids (hub-*) are placement ids too
     )
 
     formats = {fmt, *(f for f, _ in targets)}
@@ -210,10 +213,10 @@ def _fleet(repo_dir: Path, repo: Repo, env: str, problems: list[Problem], invent
              "folder clusters/<hub>/; put the ManagedClusters there", ExitCode.USAGE)
     inventories, inv_problems = load_hubs(repo_dir, repo)
     if now is not None:  # validate_repo judged the hubs at the default time
-        problems = sort_problems([*(p for p in problems if p.rule not in PLACEMENT_RULES | FLEET_RULES
+        problems = sort_problems([*(p for p in problems if p.rule not in PLACEMENT_RULES
                                     and not p.path.startswith("clusters/")),
                                   *inv_problems, *fleet_problems(repo, inventories, now=now)])
-    if any(p.severity is Severity.ERROR and p.rule not in PLACEMENT_RULES | FLEET_RULES for p in problems):
+    if any(p.severity is Severity.ERROR and p.rule not in PLACEMENT_RULES for p in problems):
         _report_only(problems, fmt, output, env, targets)
         return
     with tempfile.TemporaryDirectory(prefix="i4qew-base-") as tmp:

@@ -10,6 +10,8 @@ Placement on a hub sees that hub's ManagedClusters and no other. Without
 | hub-cluster-duplicate | error | a cluster name in the inventories of two hubs (a cluster registers with one hub) |
 | hub-cluster-limit | error | a hub holds more managed clusters than its `managedClusterLimit` (default and maximum 3,500, the figure ACM documents for one hub) |
 | hub-inventory | error | an inventory file under clusters/ that is in no hub's folder (its clusters are planned nowhere) |
+
+rules/placement.py documents and registers these ids with the other placement checks'.
 """
 
 from __future__ import annotations
@@ -23,25 +25,11 @@ from i4qew.k8s.names import dns1123_label
 from i4qew.load.files import INVENTORY_DIR, REPOSITORY_FILE, discover
 from i4qew.load.yamlio import parse
 from i4qew.model.repo import Hub, Repo
-from i4qew.placement.checks import RuleDoc, decisions_by_env, inventory_problems, placement_problems
+from i4qew.placement.checks import decisions_by_env, inventory_problems, placement_problems
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.inventory_load import SUFFIXES, load_inventory
 from i4qew.problems import ExitCode, Problem, UserError, error, has_errors
 
-RULE_DOCS = (
-    RuleDoc("hub-cluster-duplicate", "a cluster is in the inventory of one hub only (clusters/<hub>/)",
-            passing="clusters/east/a.yaml: bologna-1; clusters/west/b.yaml: porto-1",
-            failing="clusters/east/a.yaml: bologna-1; clusters/west/b.yaml: bologna-1"),
-    RuleDoc("hub-cluster-limit", "a hub holds at most its managedClusterLimit clusters (default and maximum "
-            "3500, the managed clusters ACM documents for one hub)",
-            passing="hubs: [{name: east}]   # clusters/east/ holds 3,000 clusters",
-            failing="hubs: [{name: east}]   # clusters/east/ holds 3,600 clusters"),
-    RuleDoc("hub-inventory", "with spec.hubs, every inventory file is in a hub's folder clusters/<hub>/",
-            passing="clusters/east/sites.yaml",
-            failing="clusters/sites.yaml   # in no hub's folder: planned nowhere"),
-)
-
-FLEET_RULES = frozenset(doc.id for doc in RULE_DOCS)
 Hubs = Mapping[str, Inventory | None]  # hub name -> its inventory (None: clusters/<hub>/ holds none)
 
 

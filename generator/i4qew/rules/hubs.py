@@ -14,8 +14,8 @@ from i4qew.text import shorten
 @rule(
     "hub-name",
     "hub names are DNS-1123 labels (they name the folders clusters/<hub>/ and hub/<hub>/) and unique",
-    passing="hubs: [{name: east}, {name: west}]",
-    failing="hubs: [{name: East}, {name: west}, {name: west}]",
+    passing="# i4qew.yaml\nspec:\n  hubs: [{name: east}, {name: west}]",
+    failing="# i4qew.yaml\nspec:\n  hubs: [{name: East}, {name: west}, {name: west}]",
 )
 def check_hub_names(repo: Repo) -> Iterator[Problem]:
     doc = repo.repository.doc
