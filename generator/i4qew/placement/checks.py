@@ -24,6 +24,8 @@ from i4qew.placement.decide import Decision, Planner, planner_for
 from i4qew.placement.effective import Conjunct, EffectivePlacement
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.inventory_load import load_inventory
+from i4qew.placement.wave_checks import RULE_DOCS as WAVE_DOCS
+from i4qew.placement.wave_checks import wave_problems
 from i4qew.problems import Problem, has_errors, warning
 
 
@@ -61,7 +63,7 @@ RULE_DOCS = (
             passing="kind: List\nitems: [{kind: ManagedCluster, ...}]",
             failing="kind: ConfigMap   # in clusters/"),
 )
-PLACEMENT_RULES = frozenset(doc.id for doc in RULE_DOCS)
+PLACEMENT_RULES = frozenset(doc.id for doc in (*RULE_DOCS, *WAVE_DOCS))
 SHOWN = 5  # cluster names quoted in a message before "…"
 
 
@@ -188,6 +190,9 @@ def placement_problems(repo: Repo, inventory: Inventory, *, now: datetime | None
             out.extend(_decision_problems(repo, planner, d))
     out.extend(_arch_problems(repo, inventory))
     out.extend(_environment_problems(repo, planner, by_env))
+    for env in repo.repository.environments:
+        if env.waves:
+            out.extend(wave_problems(repo, planner, env, by_env[env.name]))
     out.extend(capacity_problems(repo, inventory, [d for ds in by_env.values() for d in ds]))
     return out
 
