@@ -8,6 +8,7 @@
 | capacity | error / warning | on a cluster, the requests × replicas of everything placed there exceed allocatable (error) or `spec.capacity.warnAbovePercent` of it (warning, default 85) |
 | environment-overlap | error | one workload of two environments lands on the same cluster |
 | environment-collision | error | two environments' selectors select the same cluster (SPEC §3) |
+| wave-empty, wave-whole, wave-canary | warning | rollout waves over the inventory (wave_checks.py) |
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from i4qew.placement.decide import Decision, Planner, planner_for
 from i4qew.placement.effective import Conjunct, EffectivePlacement
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.inventory_load import load_inventory
-from i4qew.placement.wave_checks import RULE_DOCS as WAVE_DOCS
 from i4qew.placement.wave_checks import wave_problems
 from i4qew.problems import Problem, has_errors, warning
 
@@ -62,8 +62,18 @@ RULE_DOCS = (
     RuleDoc("inventory-entry", "the inventory holds ManagedCluster objects (single, multi-document or kind: List)",
             passing="kind: List\nitems: [{kind: ManagedCluster, ...}]",
             failing="kind: ConfigMap   # in clusters/"),
+    RuleDoc("wave-empty", "every rollout wave holds at least one cluster of each workload's placement",
+            passing="waves: [{name: canary, selector: site=bologna}, {name: rest}]   # bologna-1 is in the canary",
+            failing="waves: [{name: canary, selector: site=nowhere}, {name: rest}]"),
+    RuleDoc("wave-whole", "no rollout wave holds every cluster of a workload (the rollout would be all at once)",
+            passing="canary: 1 of the workload's 4 clusters",
+            failing="canary: selector: env=edge   # all 4 clusters; the later waves are empty"),
+    RuleDoc("wave-canary", "the first wave shares a site or an architecture with the rest (else it proves nothing "
+            "about them)",
+            passing="canary: bologna-1 (amd64); rest: porto-1 (amd64)",
+            failing="canary: lab-1 (site lab, arm64); rest: porto-1, porto-2 (site porto, amd64)"),
 )
-PLACEMENT_RULES = frozenset(doc.id for doc in (*RULE_DOCS, *WAVE_DOCS))
+PLACEMENT_RULES = frozenset(doc.id for doc in RULE_DOCS)
 SHOWN = 5  # cluster names quoted in a message before "…"
 
 

@@ -1,11 +1,11 @@
 """Rollout waves over the inventory (registered by rules/placement.py with the other
 placement checks): a wave that holds nothing, a wave that holds everything, and a
-canary that shares neither a site nor an architecture with the rest of the fleet."""
+canary that shares neither a site nor an architecture with the rest of the fleet.
+Their ids are documented with the other placement checks (checks.py RULE_DOCS)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
 
 from i4qew.load.documents import Document
 from i4qew.model.repo import Environment, Repo, Workload
@@ -17,27 +17,6 @@ from i4qew.problems import Problem, Severity
 
 SITE_LABEL = "site"
 SHOWN = 5
-
-
-class WaveDoc(NamedTuple):
-    id: str
-    summary: str
-    passing: str
-    failing: str
-
-
-RULE_DOCS = (
-    WaveDoc("wave-empty", "every rollout wave holds at least one cluster of each workload's placement",
-            passing="waves: [{name: canary, selector: site=bologna}, {name: rest}]   # bologna-1 is in the canary",
-            failing="waves: [{name: canary, selector: site=nowhere}, {name: rest}]"),
-    WaveDoc("wave-whole", "no rollout wave holds every cluster of a workload (the rollout would be all at once)",
-            passing="canary: 1 of the workload's 4 clusters",
-            failing="canary: selector: env=edge   # all 4 clusters; the later waves are empty"),
-    WaveDoc("wave-canary", "the first wave shares a site or an architecture with the rest (else it proves nothing "
-            "about them)",
-            passing="canary: bologna-1 (amd64); rest: porto-1 (amd64)",
-            failing="canary: lab-1 (site lab, arm64); rest: porto-1, porto-2 (site porto, amd64)"),
-)
 
 
 def _where(repo: Repo, w: Workload, env: Environment, wave: Wave) -> tuple[Document, tuple[str | int, ...]]:

@@ -5,8 +5,7 @@ docs/rules.md and the corpus cover them; their documentation lives with the chec
 from __future__ import annotations
 
 from i4qew.placement.checks import RULE_DOCS
-from i4qew.placement.wave_checks import RULE_DOCS as WAVE_DOCS
 from i4qew.rules.registry import describe
 
-for doc in (*RULE_DOCS, *WAVE_DOCS):
+for doc in RULE_DOCS:
     describe(doc.id, doc.summary, stage="placement", passing=doc.passing, failing=doc.failing)
