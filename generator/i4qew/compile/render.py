@@ -15,23 +15,37 @@ from collections.abc import Iterable, Mapping
 
 from i4qew.compile import Tree, merge
 from i4qew.compile.chart.charts import compile_charts
+from i4qew.compile.hub.rollout_state import RolloutState
 from i4qew.compile.hub.subscription import compile_hub
 from i4qew.compile.readme import render_readme
 from i4qew.model.repo import Repo
+from i4qew.placement.expressible import hub_problems
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.snapshot import DECISIONS_PATH, placement_files, read_decisions
+from i4qew.placement.wave_checks import needs_inventory
+from i4qew.placement.waves import wave_names
+from i4qew.problems import UserError
 
 
 def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_commit: str | None,
-                base: Mapping[str, Iterable[str]] | None = None) -> Tree:
+                base: Mapping[str, Iterable[str]] | None = None, rollout: RolloutState | None = None) -> Tree:
     """Raises UserError (with problems) when `env` cannot be compiled for the hub.
 
     `base` ("namespace/workload" -> cluster names of the branch's previous
-    snapshot) keeps numberOfClusters choices stable; publish passes it."""
-    hub = compile_hub(repo, env)  # first: it raises the problems a user can fix
+    snapshot) keeps numberOfClusters choices stable; publish passes it. `rollout`
+    is the branch's rollout state (environments with waves; None: all follow the head)."""
+    problems = hub_problems(repo, env)  # first: the problems a user can fix
+    if not problems and inventory is None:
+        problems = needs_inventory(repo)
+    if problems:
+        raise UserError(problems)
     placement = placement_files(repo, env, inventory, base=base)
     counts = None
+    members = None
     if inventory is not None:
-        counts = {key: len(names) for key, names in read_decisions(placement[DECISIONS_PATH]).items()}
+        decided = read_decisions(placement[DECISIONS_PATH])
+        counts = {key: len(names) for key, names in decided.items()}
+        members = wave_names(repo, env, inventory, decided)
+    hub = compile_hub(repo, env, rollout=rollout, wave_members=members)
     readme = {"README.md": render_readme(repo, env, source_commit=source_commit, cluster_counts=counts)}
     return merge(readme, compile_charts(repo, env), hub, placement)

@@ -9,6 +9,7 @@
 | environment-overlap | error | one workload of two environments lands on the same cluster |
 | environment-collision | error | two environments' selectors select the same cluster (SPEC §3) |
 | wave-empty, wave-whole, wave-canary | warning | rollout waves over the inventory (wave_checks.py) |
+| wave-share | error | without an inventory: waves only cluster names can say (wave_checks.py) |
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from i4qew.placement.decide import Decision, Planner, planner_for
 from i4qew.placement.effective import Conjunct, EffectivePlacement
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.inventory_load import load_inventory
-from i4qew.placement.wave_checks import wave_problems
+from i4qew.placement.wave_checks import needs_inventory, wave_problems
 from i4qew.problems import Problem, has_errors, warning
 
 
@@ -72,6 +73,10 @@ RULE_DOCS = (
             "about them)",
             passing="canary: bologna-1 (amd64); rest: porto-1 (amd64)",
             failing="canary: lab-1 (site lab, arm64); rest: porto-1, porto-2 (site porto, amd64)"),
+    RuleDoc("wave-share", "waves that only cluster names can say (a share, or maxClusters on the placement) have "
+            "the cluster inventory (clusters/) to draw the names from",
+            passing="share: 25%   # with clusters/managedclusters.yaml",
+            failing="share: 25%   # and no clusters/ folder"),
 )
 PLACEMENT_RULES = frozenset(doc.id for doc in RULE_DOCS)
 SHOWN = 5  # cluster names quoted in a message before "…"
@@ -215,4 +220,6 @@ def inventory_problems(root: Path, repo: Repo) -> list[Problem]:
     inventory, problems = load_inventory(root)
     if inventory is not None and not has_errors(problems):
         problems = [*problems, *placement_problems(repo, inventory)]
+    if inventory is None and not problems:
+        problems = needs_inventory(repo)
     return problems

@@ -12,6 +12,7 @@ from i4qew.model.repo import Environment, Repo, Workload
 from i4qew.model.waves import Wave
 from i4qew.placement.bits import members
 from i4qew.placement.decide import Decision, Planner
+from i4qew.placement.effective import effective_placement
 from i4qew.placement.waves import members_by_wave
 from i4qew.problems import Problem, Severity
 
@@ -76,4 +77,29 @@ def wave_problems(repo: Repo, planner: Planner, env: Environment, decisions: lis
         what = (f"workload '{workloads[0]}'" if len(workloads) == 1 else
                 f"{len(workloads)} workloads ({', '.join(workloads[:SHOWN])}{', …' if len(workloads) > SHOWN else ''})")
         out.append(doc.problem(path, rule, texts[key].format(what=what), Severity.WARNING))
+    return out
+
+
+def needs_inventory(repo: Repo) -> list[Problem]:
+    """Waves that only cluster names can say (a share, or numberOfClusters on the
+    placement), in a repository without an inventory to choose the names from."""
+    out: list[Problem] = []
+    for env in repo.repository.environments:
+        if not env.waves:
+            continue
+        for w in repo.workloads:
+            waves = w.waves_for(env)
+            shared = next((x for x in waves[:-1] if x.share is not None), None)
+            if shared is not None:
+                doc, path = _where(repo, w, env, shared)
+                out.append(doc.problem((*path[:-1], "share"), "wave-share",
+                                       f"wave '{shared.name}' of '{env.name}' takes a share of the clusters: which "
+                                       "ones is drawn by name from the cluster inventory, and clusters/ holds none"))
+                continue
+            ep = effective_placement(repo, w, env.name) if w.enabled_in(env.name) else None
+            if ep is not None and ep.max_clusters is not None:
+                out.append(w.doc.problem(("spec", "placement"), "wave-share",
+                                       f"placement '{w.placement_for(env.name)}' sets maxClusters: with waves in "
+                                       f"'{env.name}' each wave names its clusters, drawn from the cluster "
+                                       "inventory, and clusters/ holds none"))
     return out
