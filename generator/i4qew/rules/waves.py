@@ -78,6 +78,10 @@ def check_declaration(repo: Repo) -> Iterator[Problem]:
                                   f"wave {wave['name']!r} is declared twice in this environment")
             seen.add(wave["name"])
         yield from _last_takes_rest(doc, path, waves)
+        if repo.repository.placement_api == "PlacementRule":
+            yield doc.problem(path, "wave-declaration",
+                              "rollout waves need placementApi: Placement (a PlacementRule cannot say which "
+                              "clusters a wave leaves to the next)", key=True)
     seen_problems: set[Problem] = set()
     for doc, path, waves, env_names, env in _workload_lists(repo):
         for p in _workload_problems(doc, path, waves, env_names, env):

@@ -48,30 +48,45 @@ class RolloutState:
         return replace(self, waves=(*((n, s) for n, s in self.waves if n != name), (name, state)))
 
 
-def configmap(repo: Repo, env: str, wave_names: Sequence[str], state: RolloutState) -> dict[str, Any]:
+def data_of(wave_names: Sequence[str], state: RolloutState) -> dict[str, str]:
     data = {"paused": "true" if state.paused else "false"}
     for name in wave_names:
         w = state.wave(name)
         data.update({f"{name}.commit": w.commit, f"{name}.previous": w.previous, f"{name}.since": w.since})
+    return dict(sorted(data.items()))
+
+
+def wave_names_in(data: bytes | None) -> set[str]:
+    """The waves a committed state file knows (its `<wave>.commit` keys)."""
+    values = _values(data)
+    return {k[: -len(".commit")] for k in values if k.endswith(".commit")} if values else set()
+
+
+def _values(data: bytes | None) -> dict[str, Any] | None:
+    if not data:
+        return None
+    parsed = parse_yaml(PATH, data.decode("utf-8", "replace"))
+    if not isinstance(parsed, Parsed):
+        return None
+    values = next((d.get("data") for d in parsed.docs if isinstance(d, dict) and d.get("kind") == "ConfigMap"), None)
+    return values if isinstance(values, dict) else None
+
+
+def configmap(repo: Repo, env: str, wave_names: Sequence[str], state: RolloutState) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {"name": rollout_name(repo, env), "namespace": repo.repository.channel_namespace,
                      "labels": env_labels(repo, env)},
-        "data": dict(sorted(data.items())),
+        "data": data_of(wave_names, state),
     }
 
 
 def parse(data: bytes | None, wave_names: Sequence[str]) -> RolloutState:
     """The state a branch holds (an empty state when the file is absent or unreadable:
     every wave follows the branch head, as before waves were declared)."""
-    if not data:
-        return RolloutState()
-    parsed = parse_yaml(PATH, data.decode("utf-8", "replace"))
-    if not isinstance(parsed, Parsed):
-        return RolloutState()
-    values = next((d.get("data") for d in parsed.docs if isinstance(d, dict) and d.get("kind") == "ConfigMap"), None)
-    if not isinstance(values, dict):
+    values = _values(data)
+    if values is None:
         return RolloutState()
     waves = tuple((n, WaveState(str(values.get(f"{n}.commit") or ""), str(values.get(f"{n}.previous") or ""),
                                 str(values.get(f"{n}.since") or ""))) for n in wave_names)

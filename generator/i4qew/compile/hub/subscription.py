@@ -181,7 +181,7 @@ def compile_hub(repo: Repo, env: str, *, rollout: RolloutState | None = None,
         tree["hub/channel-ca.yaml"] = yaml_docs([ca])
     for ns, eps in by_ns.items():
         base = f"hub/apps/{ns}/"
-        subs = ([wave_name(ep.workload, env, w.name) for ep in eps for w in ep.workload.waves_for(waved)]
+        subs = (sorted(wave_name(ep.workload, env, w.name) for ep in eps for w in ep.workload.waves_for(waved))
                 if waved is not None else [subscription_name(ep.workload, env) for ep in eps])
         tree[base + "application.yaml"] = yaml_docs([application(repo, env, ns, subs)])
         sets = sorted({s for ep in eps for s in ep.cluster_sets})

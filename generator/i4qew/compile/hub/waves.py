@@ -41,6 +41,7 @@ from i4qew.model.waves import Wave
 from i4qew.placement.effective import EffectivePlacement, conjoin
 
 NAME_LABEL = "name"  # set by ACM on every ManagedCluster to its name
+WAVE_LABEL = "edge.i4q.eu/wave"  # on each wave's Subscription and Placement
 _OPPOSITE = {IN: NOT_IN, NOT_IN: IN, EXISTS: DOES_NOT_EXIST, DOES_NOT_EXIST: EXISTS}
 _ALL = (Predicate(everything(), everything()),)
 
@@ -87,7 +88,7 @@ def _wave_placement(repo: Repo, ep: EffectivePlacement, wave: Wave, predicates: 
                     name: str) -> dict[str, Any]:
     doc = placement(repo, replace(ep, predicates=predicates, max_clusters=None))
     doc["metadata"]["name"] = name
-    doc["metadata"]["labels"] = {**doc["metadata"]["labels"], "edge.i4q.eu/wave": wave.name}
+    doc["metadata"]["labels"] = {**doc["metadata"]["labels"], WAVE_LABEL: wave.name}
     return doc
 
 
@@ -112,11 +113,18 @@ def wave_documents(repo: Repo, env: Environment, ep: EffectivePlacement, state: 
             predicates = conjoin(ep.predicates, _only(chosen)) if chosen is not None else ()
         sub = subscription(repo, env.name, ep.workload)
         sub["metadata"]["name"] = name
-        sub["metadata"]["labels"] = {**sub["metadata"]["labels"], "edge.i4q.eu/wave": wave.name}
+        sub["metadata"]["labels"] = {**sub["metadata"]["labels"], WAVE_LABEL: wave.name}
         sub["spec"]["placement"]["placementRef"]["name"] = name
-        pin = state.wave(wave.name).commit
-        if pin:
-            sub["metadata"]["annotations"] = {**sub["metadata"]["annotations"],
-                                              GIT_BRANCH: wave_branch(env.branch, wave.name), GIT_DESIRED_COMMIT: pin}
+        pin(sub, env.branch, wave.name, state.wave(wave.name).commit)
         docs += [sub, _wave_placement(repo, ep, wave, predicates, name)]
     return docs
+
+
+def pin(sub: dict[str, Any], env_branch: str, wave: str, commit: str) -> None:
+    """Point a wave's Subscription at the branch head ("") or at `commit` through its wave
+    branch; `i4qew rollout` re-pins the committed Subscriptions with this too."""
+    annotations = {k: v for k, v in sub["metadata"]["annotations"].items() if k != GIT_DESIRED_COMMIT}
+    annotations[GIT_BRANCH] = wave_branch(env_branch, wave) if commit else env_branch
+    if commit:
+        annotations[GIT_DESIRED_COMMIT] = commit
+    sub["metadata"]["annotations"] = annotations
