@@ -46,8 +46,9 @@ class Share:
         return min(left, math.ceil((self.percent or 0) / 100 * left))
 
     @property
-    def text(self) -> str:
-        return f"{self.percent}%" if self.percent is not None else str(self.count)
+    def key(self) -> str:
+        """The field it was declared with."""
+        return "clusters" if self.count is not None else "percent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +66,13 @@ class Wave:
         return self.selector is None and self.share is None
 
 
-def parse_share(value: int | str | None) -> Share | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return Share(None, int(value.rstrip("%")))
-    return Share(int(value), None)
+def parse_share(item: Mapping[str, Any]) -> Share | None:
+    """`clusters: N` or `percent: P` (the rule wave-declaration refuses both)."""
+    if item.get("clusters") is not None:
+        return Share(int(item["clusters"]), None)
+    if item.get("percent") is not None:
+        return Share(None, int(item["percent"]))
+    return None
 
 
 def windows_of(raw: Sequence[Mapping[str, Any]]) -> tuple[Window, ...]:
@@ -96,5 +98,5 @@ def wave_list(raw: Sequence[Mapping[str, Any]], env_waves: Sequence[Wave] = ()) 
         own = timing.get(item["name"])
         soak = own.soak_minutes if own else duration_minutes(item.get("soak", "0m"))
         windows = own.windows if own else windows_of(item.get("windows") or ())
-        out.append(Wave(item["name"], sel, text or "", parse_share(item.get("share")), soak, windows, i))
+        out.append(Wave(item["name"], sel, text or "", parse_share(item), soak, windows, i))
     return tuple(out)

@@ -75,8 +75,8 @@ RULE_DOCS = (
             failing="canary: lab-1 (site lab, arm64); rest: porto-1, porto-2 (site porto, amd64)"),
     RuleDoc("wave-share", "waves that only cluster names can say (a share, or maxClusters on the placement) have "
             "the cluster inventory (clusters/) to draw the names from",
-            passing="share: 25%   # with clusters/managedclusters.yaml",
-            failing="share: 25%   # and no clusters/ folder"),
+            passing="percent: 25   # with clusters/managedclusters.yaml",
+            failing="percent: 25   # and no clusters/ folder"),
 )
 PLACEMENT_RULES = frozenset(doc.id for doc in RULE_DOCS)
 SHOWN = 5  # cluster names quoted in a message before "…"

@@ -92,7 +92,7 @@ def needs_inventory(repo: Repo) -> list[Problem]:
             shared = next((x for x in waves[:-1] if x.share is not None), None)
             if shared is not None:
                 doc, path = _where(repo, w, env, shared)
-                out.append(doc.problem((*path[:-1], "share"), "wave-share",
+                out.append(doc.problem((*path[:-1], shared.share.key), "wave-share",
                                        f"wave '{shared.name}' of '{env.name}' takes a share of the clusters: which "
                                        "ones is drawn by name from the cluster inventory, and clusters/ holds none"))
                 continue

@@ -33,11 +33,18 @@ def _env_lists(repo: Repo) -> Iterator[tuple[Document, Path, list[dict[str, Any]
 
 def _last_takes_rest(doc: Document, path: Path, waves: Sequence[Mapping[str, Any]]) -> Iterator[Problem]:
     last = waves[-1]
-    for key in ("selector", "share"):
+    for key in ("selector", "clusters", "percent"):
         if key in last:
             yield doc.problem((*path, len(waves) - 1, key), "wave-declaration",
                               f"the last wave ({shorten(str(last['name']))!r}) takes every cluster left: remove its "
                               f"{key}, or add a wave after it for the rest")
+
+
+def _one_share(doc: Document, path: Path, wave: Mapping[str, Any]) -> Iterator[Problem]:
+    if "clusters" in wave and "percent" in wave:
+        yield doc.problem((*path, "percent"), "wave-declaration",
+                          f"wave {shorten(str(wave['name']))!r} gives both clusters and percent: say how many "
+                          "clusters it takes one way")
 
 
 def _workload_lists(repo: Repo) -> Iterator[tuple[Document, Path, list[dict[str, Any]], list[str] | None, str]]:
@@ -52,7 +59,10 @@ def _workload_lists(repo: Repo) -> Iterator[tuple[Document, Path, list[dict[str,
         overrides = {env: o["waves"] for env, o in (raw.get("environments") or {}).items()
                      if isinstance(o, dict) and o.get("waves")}
         if raw.get("waves"):
-            targets = [env for env, names in envs.items() if names and env not in overrides]
+            waved = [env for env, names in envs.items() if names]
+            # where no override replaces it; checked against one environment with waves even
+            # when every one overrides it (its text still has to be a wave's)
+            targets = [env for env in waved if env not in overrides] or waved[:1]
             for env in targets or [""]:
                 yield w.doc, ("spec", "waves"), raw["waves"], envs.get(env) or None, env
         for env, waves in overrides.items():
@@ -64,7 +74,7 @@ def _workload_lists(repo: Repo) -> Iterator[tuple[Document, Path, list[dict[str,
     "waves have unique DNS-1123 names, the last one takes every cluster left, and a workload's own waves "
     "name its environment's waves in their order",
     passing="waves: [{name: canary, selector: site=bologna, soak: 24h}, {name: rest}]",
-    failing="waves: [{name: canary}, {name: canary, share: 50%}]",
+    failing="waves: [{name: canary, clusters: 1, percent: 10}, {name: canary, percent: 50}]",
 )
 def check_declaration(repo: Repo) -> Iterator[Problem]:
     for doc, path, waves in _env_lists(repo):
@@ -77,6 +87,7 @@ def check_declaration(repo: Repo) -> Iterator[Problem]:
                 yield doc.problem((*path, j, "name"), "wave-declaration",
                                   f"wave {wave['name']!r} is declared twice in this environment")
             seen.add(wave["name"])
+            yield from _one_share(doc, (*path, j), wave)
         yield from _last_takes_rest(doc, path, waves)
         if repo.repository.placement_api == "PlacementRule":
             yield doc.problem(path, "wave-declaration",
@@ -93,7 +104,7 @@ def check_declaration(repo: Repo) -> Iterator[Problem]:
 def _workload_problems(doc: Document, path: Path, waves: list[dict[str, Any]], env_names: list[str] | None,
                        env: str) -> Iterator[Problem]:
     if env_names is None:
-        where = f"environment {env!r} declares no waves" if env else "no environment declares waves"
+        where = f"environment {shorten(env)!r} declares no waves" if env else "no environment declares waves"
         yield doc.problem(path, "wave-declaration",
                           f"{where} in i4qew.yaml: a workload only redraws the clusters of its environment's waves",
                           key=True)
@@ -108,11 +119,13 @@ def _workload_problems(doc: Document, path: Path, waves: list[dict[str, Any]], e
                               f"{', '.join(env_names)}")
             return
         position = env_names.index(name)
+        yield from _one_share(doc, (*path, j), wave)
         if "selector" in wave:
             try:
                 parse_selector(wave["selector"])
             except SelectorError as exc:
-                yield doc.problem((*path, j, "selector"), "selector-syntax", exc.message, column_offset=exc.column - 1)
+                yield doc.problem((*path, j, "selector"), "selector-syntax", shorten(exc.message, 200),
+                                  column_offset=exc.column - 1)
     yield from _last_takes_rest(doc, path, waves)
 
 

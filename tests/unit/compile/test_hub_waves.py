@@ -57,7 +57,7 @@ def wave_placements(root: Path) -> tuple[dict[str, list[str]], dict[str, list[st
 @pytest.mark.parametrize("waves", [
     [{"name": "canary", "selector": "site=lab,line=1"}, {"name": "porto", "selector": "site in (porto, lab)"},
      {"name": "rest"}],
-    [{"name": "canary", "selector": "site=lab", "share": 1}, {"name": "half", "share": "50%"}, {"name": "rest"}],
+    [{"name": "canary", "selector": "site=lab", "clusters": 1}, {"name": "half", "percent": 50}, {"name": "rest"}],
     [{"name": "first", "selector": "line notin (1)"}, {"name": "second", "selector": "!line"}, {"name": "rest"}],
 ], ids=["selectors", "shares", "negations"])
 def test_each_wave_placement_decides_the_planned_wave(tmp_path: Path, waves: list[dict[str, Any]]) -> None:
@@ -70,11 +70,11 @@ def test_each_wave_placement_decides_the_planned_wave(tmp_path: Path, waves: lis
 
 def test_a_share_without_an_inventory_is_refused_with_its_place(tmp_path: Path) -> None:
     write_repo(tmp_path, policies=[policy("edge")], workloads=[workload("w", "edge")],
-               environments=[{**ENV, "waves": [{"name": "canary", "share": 2}, {"name": "rest"}]}])
+               environments=[{**ENV, "waves": [{"name": "canary", "clusters": 2}, {"name": "rest"}]}])
     v = validate_repo(tmp_path)
     (problem,) = [p for p in v.problems if p.rule == "wave-share"]
     lines = (tmp_path / "i4qew.yaml").read_text().splitlines()
-    assert (problem.path, problem.line) == ("i4qew.yaml", next(i for i, s in enumerate(lines, 1) if "share:" in s))
+    assert (problem.path, problem.line) == ("i4qew.yaml", next(i for i, s in enumerate(lines, 1) if "clusters:" in s))
     assert v.repo is not None
     with pytest.raises(UserError) as raised:
         render_tree(v.repo, "dev", inventory=None, source_commit=None)

@@ -29,8 +29,8 @@ def waves_of(root: Path, name: str = "w") -> dict[str, list[str]]:
 
 
 def test_a_cluster_belongs_to_the_first_wave_that_selects_it(tmp_path: Path) -> None:
-    waves = [{"name": "canary", "selector": "site=lab", "share": 1}, {"name": "labs", "selector": "site in (lab, porto)"},
-             {"name": "half", "share": "50%"}, {"name": "rest"}]
+    waves = [{"name": "canary", "selector": "site=lab", "clusters": 1}, {"name": "labs", "selector": "site in (lab, porto)"},
+             {"name": "half", "percent": 50}, {"name": "rest"}]
     write_repo(tmp_path, clusters=FLEET, policies=[policy("all")], workloads=[workload("w", "all")],
                environments=[{**ENV, "waves": waves}])
     assert waves_of(tmp_path) == {
@@ -42,7 +42,7 @@ def test_a_cluster_belongs_to_the_first_wave_that_selects_it(tmp_path: Path) -> 
 
 
 def test_a_share_rounds_up_and_counts_only_the_clusters_left(tmp_path: Path) -> None:
-    waves = [{"name": "first", "share": "10%"}, {"name": "second", "share": "10%"}, {"name": "rest"}]
+    waves = [{"name": "first", "percent": 10}, {"name": "second", "percent": 10}, {"name": "rest"}]
     write_repo(tmp_path, clusters=FLEET, policies=[policy("all")], workloads=[workload("w", "all")],
                environments=[{**ENV, "waves": waves}])
     got = waves_of(tmp_path)
@@ -51,7 +51,7 @@ def test_a_share_rounds_up_and_counts_only_the_clusters_left(tmp_path: Path) -> 
 
 def test_a_workload_redraws_its_waves_and_keeps_the_environments_names(tmp_path: Path) -> None:
     env_waves = [{"name": "canary", "selector": "site=lab", "soak": "24h"}, {"name": "rest"}]
-    mine = [{"name": "canary", "selector": "site=porto", "share": 2}, {"name": "rest"}]
+    mine = [{"name": "canary", "selector": "site=porto", "clusters": 2}, {"name": "rest"}]
     write_repo(tmp_path, clusters=FLEET, policies=[policy("all"), policy("bp", selector="site in (bologna, porto)")],
                workloads=[workload("w", "bp", environments={"production": {"waves": mine}}), workload("v", "all")],
                environments=[{**ENV, "waves": env_waves}])
