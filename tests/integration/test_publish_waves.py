@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tests.support.crds import crd_errors
-from tests.support.git_remote import Site, edit, git, site, trailers
+from tests.support.git_remote import Site, edit, site, trailers
 
 pytestmark = pytest.mark.slow
 

@@ -178,6 +178,6 @@ def test_two_ci_jobs_racing_to_advance_one_wave_make_one_commit(s: Site) -> None
     assert pins(s) == {"canary": "", "early": "", "rest": pins(s)["rest"]}
     assert git(s.bare, "log", "-3", "--format=%(trailers:key=I4qew-Rollout,valueonly)", BRANCH).split() == ["advance"]
     # the next wave is not advanced by a job for another one, nor two at a time
-    with pytest.raises(UserError, match="wave rest starts only inside|soak ends at"):
+    with pytest.raises(UserError, match=r"wave rest starts only inside|soak ends at"):
         roll(s, "advance", at, wave="rest")
     consistent(s)

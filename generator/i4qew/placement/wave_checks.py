@@ -90,7 +90,7 @@ def needs_inventory(repo: Repo) -> list[Problem]:
         for w in repo.workloads:
             waves = w.waves_for(env)
             shared = next((x for x in waves[:-1] if x.share is not None), None)
-            if shared is not None:
+            if shared is not None and shared.share is not None:
                 doc, path = _where(repo, w, env, shared)
                 out.append(doc.problem((*path[:-1], shared.share.key), "wave-share",
                                        f"wave '{shared.name}' of '{env.name}' takes a share of the clusters: which "
