@@ -33,7 +33,7 @@ from i4qew.gitops.publish import (
 from i4qew.gitops.rendering import DECISIONS_PATH, Rendered, RenderFn, RenderRequest, render_source
 from i4qew.gitops.settings import environment, settings_at
 from i4qew.gitops.source import Source, fingerprint, input_ids, materialise, open_source
-from i4qew.gitops.wave_pins import WavePins
+from i4qew.gitops.wave_pins import WavePins, proposed_since
 from i4qew.model.repo import Environment
 from i4qew.problems import UserError
 
@@ -77,6 +77,7 @@ class _Promoter:
     renders: dict[tuple[bytes | None, RolloutState | None], tuple[Rendered, BuiltTree]] = \
         field(default_factory=dict)
     last_state: BranchState | None = None  # the target branch as last decided on
+    since: str | None = None  # when the first rollout wave takes the commit (None: now)
 
     def render_on(self, state: BranchState, rollout: RolloutState | None = None) -> tuple[Rendered, BuiltTree]:
         decisions = self.landing.head_file(state, DECISIONS_PATH)
@@ -119,7 +120,7 @@ class _Promoter:
         base_source = state.base.source if state.base else None
         if base_source and self.landing.relation(self.commit, base_source) == "older":
             return late_outcome(branch, base_source, self.commit)
-        pins = WavePins.read(self.landing, state, self.dst_env)
+        pins = WavePins.read(self.landing, state, self.dst_env, self.since)
         rendered, tree = self.render_on(state, pins.old)
         if state.head is not None and tree.oid == state.head.tree:
             return Outcome("unchanged", branch, state.head.sha, (
@@ -198,6 +199,7 @@ def promote(
 def _propose(promoter: _Promoter, environ: Mapping[str, str], open_mr: OpenMergeRequest | None) -> Outcome:
     dst = promoter.dst_env
     branch = proposal_branch(dst.name, promoter.commit)
+    promoter.since = proposed_since(promoter.landing, branch, dst)
     outcome, proposal = promoter.landing.propose(dst.branch, promoter.decide, branch)
     if outcome.status != "proposed" or proposal is None:
         return outcome

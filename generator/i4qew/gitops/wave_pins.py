@@ -43,6 +43,20 @@ def on_new_commit(env: Environment, old: RolloutState, old_head: str | None, now
     return new
 
 
+def proposed_since(landing: Landing, proposal_branch: str, env: Environment) -> str | None:
+    """When an existing proposal (a promotion merge request's branch) lets the first wave
+    take its commit: proposing the same promotion again then builds the same commit."""
+    if landing.remote is None or not env.waves:
+        return None
+    existing = landing.remote.head(proposal_branch)
+    if existing is None or not landing.remote.fetch(existing):
+        return None
+    data = landing.git.run("cat-file", "blob", f"{existing}:{PATH}", check=False)
+    if data.returncode != 0:
+        return None
+    return parse(data.stdout, [env.waves[0].name]).wave(env.waves[0].name).since or None
+
+
 def wave_refs(env: Environment, state: RolloutState) -> tuple[Ref, ...]:
     """The wave branches the state implies: one per pinned wave."""
     return tuple((wave_branch(env.branch, w.name), state.wave(w.name).commit)
@@ -78,11 +92,12 @@ class WavePins:
     new: RolloutState | None = None
 
     @classmethod
-    def read(cls, landing: Landing, state: BranchState, env: Environment | None) -> WavePins:
+    def read(cls, landing: Landing, state: BranchState, env: Environment | None, now: str | None = None) -> WavePins:
+        """`now`: when the first wave takes the commit (default: the clock)."""
         if env is None or not env.waves:
             return cls(env)
         old = head_state(landing, state, env)
-        return cls(env, old, on_new_commit(env, old, state.head.sha if state.head else None, now_text()))
+        return cls(env, old, on_new_commit(env, old, state.head.sha if state.head else None, now or now_text()))
 
     @property
     def moves(self) -> bool:
