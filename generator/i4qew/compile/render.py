@@ -26,9 +26,8 @@ from i4qew.placement.picture.aggregate import build_picture
 from i4qew.placement.picture.page import render_html
 from i4qew.placement.picture.svg import render_svg
 from i4qew.placement.plan import build_plan
-from i4qew.placement.snapshot import DECISIONS_PATH, placement_files, read_decisions
+from i4qew.placement.snapshot import placement_files
 from i4qew.placement.wave_checks import needs_inventory
-from i4qew.placement.waves import wave_names
 from i4qew.problems import UserError
 
 PAGE_PATH = "plan.html"  # the placement page, next to the README
@@ -49,13 +48,12 @@ def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_com
         raise UserError(problems)
     keep = {k: inventory.bits_of(v) for k, v in base.items()} if base and inventory is not None else None
     plan = build_plan(repo, env, inventory, keep=keep)
+    # the same decisions again (the planner decides once per base): the snapshot and the model index
     placement = placement_files(repo, env, inventory, base=base)
-    counts = None
-    members = None
+    counts = {w.key: w.clusters.bit_count() for w in plan.workloads} if inventory is not None else None
+    members = None  # each wave's clusters, for the waves only names can say (compile/hub/waves.py)
     if inventory is not None:
-        decided = read_decisions(placement[DECISIONS_PATH])
-        counts = {key: len(names) for key, names in decided.items()}
-        members = wave_names(repo, env, inventory, decided)
+        members = {w.key: [inventory.cluster_names(x.clusters) for x in w.waves] for w in plan.workloads if w.waves}
     hub = compile_hub(repo, env, rollout=rollout, wave_members=members)
     picture = build_picture(repo, plan, [], source=source_commit)
     pages = {PAGE_PATH: render_html(picture), PICTURE_PATH: render_svg(picture)}

@@ -9,10 +9,9 @@ waves are disjoint and together hold every decided cluster.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from i4qew.model.repo import Repo
 from i4qew.model.waves import Wave
 from i4qew.placement.bits import first
 from i4qew.placement.inventory import Inventory
@@ -53,17 +52,3 @@ def wave_plans(inv: Inventory, waves: Sequence[Wave], clusters: int,
     return tuple(WavePlan(w.name, bits, bits & ~was.get(w.name, 0), was.get(w.name, 0) & ~bits)
                  for w, bits in zip(waves, now, strict=True))
 
-
-def wave_names(repo: Repo, env: str, inv: Inventory, decided: Mapping[str, Sequence[str]]) -> dict[str, list[list[str]]]:
-    """"namespace/workload" -> each wave's cluster names, from the snapshot's decisions."""
-    environment = repo.repository.environment(env)
-    out: dict[str, list[list[str]]] = {}
-    if environment is None or not environment.waves:
-        return out
-    for key, names in decided.items():
-        ns, _, name = key.partition("/")
-        w = repo.workload(name, ns)
-        if w is not None:
-            bits = members_by_wave(inv, w.waves_for(environment), inv.bits_of(names))
-            out[key] = [inv.cluster_names(b) for b in bits]
-    return out
