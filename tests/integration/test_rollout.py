@@ -4,7 +4,6 @@ jobs racing; at every commit the pins on the branch are exactly what its trailer
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,7 +16,7 @@ from i4qew.gitops.land import Outcome
 from i4qew.gitops.publish import PublishRequest, publish
 from i4qew.gitops.rollout import RolloutRequest, rollout
 from i4qew.problems import UserError
-from tests.support.git_remote import Site, clean_environ, edit, git, site, trailers
+from tests.support.git_remote import Site, clean_environ, edit, git, race, site, trailers
 
 pytestmark = pytest.mark.slow
 
@@ -154,25 +153,8 @@ def test_two_ci_jobs_racing_to_advance_one_wave_make_one_commit(s: Site) -> None
     pub(s)
     at = since(s, "canary") + timedelta(hours=2)
     other = s.clone("other")
-    barrier = threading.Barrier(2, timeout=60)
-
-    def together(attempt: int, sha: str) -> None:
-        if attempt == 1:
-            barrier.wait()
-
-    outcomes: dict[str, Outcome | BaseException] = {}
-
-    def go(name: str, repo: Path) -> None:
-        try:
-            outcomes[name] = roll(s, "advance", at, repo=repo, wave="early", before_push=together)
-        except BaseException as exc:  # reported below
-            outcomes[name] = exc
-
-    threads = [threading.Thread(target=go, args=(n, r)) for n, r in (("a", s.work), ("b", other))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+    outcomes = race({name: lambda hook, repo=repo: roll(s, "advance", at, repo=repo, wave="early", before_push=hook)
+                     for name, repo in (("a", s.work), ("b", other))})
     statuses = sorted(o.status if isinstance(o, Outcome) else repr(o) for o in outcomes.values())
     assert statuses == ["rolled out (advance)", "unchanged"]
     assert pins(s) == {"canary": "", "early": "", "rest": pins(s)["rest"]}
