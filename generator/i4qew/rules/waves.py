@@ -73,8 +73,20 @@ def _workload_lists(repo: Repo) -> Iterator[tuple[Document, Path, list[dict[str,
     "wave-declaration",
     "waves have unique DNS-1123 names, the last one takes every cluster left, and a workload's own waves "
     "name its environment's waves in their order",
-    passing="waves: [{name: canary, selector: site=bologna, soak: 24h}, {name: rest}]",
-    failing="waves: [{name: canary, clusters: 1, percent: 10}, {name: canary, percent: 50}]",
+    passing=("# i4qew.yaml\n"
+             "spec:\n"
+             "  environments:\n"
+             "    - name: dev\n"
+             "      selector: \"stage=dev\"\n"
+             "      waves: [{name: canary, selector: \"site=bologna\", soak: 24h}, {name: rest}]\n"
+             "    - {name: production, selector: \"stage=production\", promotesFrom: dev}\n"),
+    failing=("# i4qew.yaml\n"
+             "spec:\n"
+             "  environments:\n"
+             "    - name: dev\n"
+             "      selector: \"stage=dev\"\n"
+             "      waves: [{name: canary}, {name: canary}, {name: rest}]   # canary twice\n"
+             "    - {name: production, selector: \"stage=production\", promotesFrom: dev}\n"),
 )
 def check_declaration(repo: Repo) -> Iterator[Problem]:
     for doc, path, waves in _env_lists(repo):
@@ -132,8 +144,24 @@ def _workload_problems(doc: Document, path: Path, waves: list[dict[str, Any]], e
 @rule(
     "wave-window",
     "maintenance windows have five valid cron fields and a known IANA time zone",
-    passing="windows: [{cron: '0 22 * * 1-5', duration: 4h, timeZone: Europe/Berlin}]",
-    failing="windows: [{cron: '0 25 * *', duration: 4h, timeZone: Europe/Bologna}]",
+    passing=("# i4qew.yaml\n"
+             "spec:\n"
+             "  environments:\n"
+             "    - name: dev\n"
+             "      selector: \"stage=dev\"\n"
+             "      waves:\n"
+             "        - {name: canary, selector: \"site=bologna\"}\n"
+             "        - {name: rest, windows: [{cron: \"0 22 * * 1-5\", duration: 4h, timeZone: Europe/Rome}]}\n"
+             "    - {name: production, selector: \"stage=production\", promotesFrom: dev}\n"),
+    failing=("# i4qew.yaml\n"
+             "spec:\n"
+             "  environments:\n"
+             "    - name: dev\n"
+             "      selector: \"stage=dev\"\n"
+             "      waves:\n"
+             "        - {name: canary, selector: \"site=bologna\"}\n"
+             "        - {name: rest, windows: [{cron: \"0 25 * * *\", duration: 4h, timeZone: Europe/Rome}]}   # hour 25\n"
+             "    - {name: production, selector: \"stage=production\", promotesFrom: dev}\n"),
 )
 def check_windows(repo: Repo) -> Iterator[Problem]:
     for doc, path, waves in _env_lists(repo):
