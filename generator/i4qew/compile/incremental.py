@@ -20,7 +20,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Set
 
 from i4qew.compile import Changed, Tree, merge
-from i4qew.compile.render import render_globals, render_objects
+from i4qew.compile.render import render_globals, render_objects, render_tree, waves_in
 from i4qew.model.repo import Repo
 from i4qew.placement.inventory import Inventory
 
@@ -55,7 +55,11 @@ def render_changed(repo: Repo, env: str, changed: Changed, previous: Iterable[st
                    inventory: Inventory | None, source_commit: str | None,
                    base: Mapping[str, Iterable[str]] | None = None,
                    hubs: Mapping[str, Inventory | None] | None = None) -> tuple[Tree, frozenset[str]]:
-    """(the files rendered again, the paths of `previous` that stay as they are)."""
+    """(the files rendered again, the paths of `previous` that stay as they are). An
+    environment with waves is rendered whole (its hub objects follow the rollout state)."""
+    if waves_in(repo, env):
+        return render_tree(repo, env, inventory=inventory, source_commit=source_commit, base=base,
+                           hubs=hubs), frozenset()
     hub_folders = tuple(f"hub/{h.name}/" for h in repo.repository.hubs) or ("hub/",)
     touched = tuple(w for w in repo.workloads if w.name in changed.names or w.namespace in changed.namespaces)
     objects = render_objects(dataclasses.replace(repo, workloads=touched), env)

@@ -27,6 +27,13 @@ class TreeObject:
 
 
 @dataclass(frozen=True)
+class Stored:
+    """A file whose blob the repository already has (a tree rebuilt around a few edits)."""
+
+    oid: str
+
+
+@dataclass(frozen=True)
 class BuiltTree:
     oid: str
     blobs: Mapping[str, bytes]  # oid -> content
@@ -40,11 +47,6 @@ class BuiltTree:
                 if p.startswith(prefix) and "/" not in p[len(prefix):]}
 
 
-@dataclass(frozen=True)
-class Reused:
-    oid: str  # a blob the repository has
-
-
 def _hash(kind: bytes, data: bytes, algo: str) -> tuple[str, bytes]:
     h = hashlib.new(algo)
     h.update(b"%s %d\0" % (kind, len(data)))
@@ -52,11 +54,10 @@ def _hash(kind: bytes, data: bytes, algo: str) -> tuple[str, bytes]:
     return h.hexdigest(), h.digest()
 
 
-def build_tree(files: Mapping[str, bytes], algo: str = "sha1", reuse: Mapping[str, str] | None = None) -> BuiltTree:
-    """Hash `files` ({posix path: bytes}) into git blobs and trees. `reuse` (path -> blob id
-    of a committed tree): files taken as they are, not read or hashed again."""
+def build_tree(files: Mapping[str, bytes | Stored], algo: str = "sha1") -> BuiltTree:
+    """Hash `files` ({posix path: bytes, or a Stored blob}) into git blobs and trees."""
     root: dict[str, object] = {}
-    for path, data in [*files.items(), *((p, Reused(oid)) for p, oid in (reuse or {}).items())]:
+    for path, data in files.items():
         node = root
         *folders, name = path.split("/")
         for folder in folders:
@@ -79,13 +80,14 @@ def build_tree(files: Mapping[str, bytes], algo: str = "sha1", reuse: Mapping[st
                 oid, raw = visit(value, child_path)
                 entry = (TREE_MODE, "tree", oid, name)
                 key = name.encode() + b"/"  # git sorts a folder as if its name ended in "/"
+            elif isinstance(value, Stored):
+                oid, raw = value.oid, bytes.fromhex(value.oid)
+                entry = (FILE_MODE, "blob", oid, name)
+                key = name.encode()
             else:
-                if isinstance(value, Reused):
-                    oid, raw = value.oid, bytes.fromhex(value.oid)
-                else:
-                    assert isinstance(value, bytes)
-                    oid, raw = _hash(b"blob", value, algo)
-                    blobs[oid] = value
+                assert isinstance(value, bytes)
+                oid, raw = _hash(b"blob", value, algo)
+                blobs[oid] = value
                 entry = (FILE_MODE, "blob", oid, name)
                 key = name.encode()
             ids[child_path] = oid

@@ -16,17 +16,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from i4qew import __version__
+from i4qew.compile.hub.rollout_state import RolloutState
 from i4qew.gitops import trailers as T
 from i4qew.gitops.branch import BranchState
 from i4qew.gitops.credentials import is_url
 from i4qew.gitops.identity import resolve_identity
 from i4qew.gitops.incremental import changed_workloads
 from i4qew.gitops.land import BeforePush, Landing, Outcome, Proposal
-from i4qew.gitops.objects import BuiltTree, build_tree
+from i4qew.gitops.objects import BuiltTree, Stored, build_tree
 from i4qew.gitops.remote import RemoteError, open_remote
 from i4qew.gitops.requests import Rendered, RenderFn, RenderRequest, is_snapshot
 from i4qew.gitops.settings import environment, settings_at
 from i4qew.gitops.source import Source, dirty_inputs, fingerprint, input_ids, open_source
+from i4qew.gitops.wave_pins import WavePins
+from i4qew.model.repo import Environment
 from i4qew.placement.snapshot import read_decisions
 from i4qew.problems import UserError
 
@@ -127,7 +130,9 @@ class _Publisher:
     branch: str
     render: RenderFn
     rendered: Rendered | None = None
-    renders: dict[tuple[bytes, ...], tuple[Rendered, BuiltTree]] = field(default_factory=dict)
+    renders: dict[tuple[tuple[bytes, ...], RolloutState | None], tuple[Rendered, BuiltTree]] = \
+        field(default_factory=dict)
+    env: Environment | None = None
     fingerprints: dict[tuple[str, ...], str] = field(default_factory=dict)
     default_namespace: str | None = None  # spec.defaults.namespace: a workload's when it names none
 
@@ -137,30 +142,33 @@ class _Publisher:
             self.fingerprints[extra] = fingerprint(ids, self.req.env, self.req.inventory)
         return self.fingerprints[extra]
 
-    def render_on(self, state: BranchState) -> tuple[Rendered, BuiltTree]:
+    def render_on(self, state: BranchState, rollout: RolloutState | None = None) -> tuple[Rendered, BuiltTree]:
         """The render on top of `state` (it depends on the head only through its previous
-        placement decisions, so a retry on a new head usually reuses it)."""
+        placement decisions and rollout state, so a retry on a new head usually reuses it)."""
         decisions = head_decisions(self.landing, state)
-        if decisions not in self.renders:
-            changed = None if self.req.rerender else changed_workloads(
+        key = (decisions, rollout)
+        if key not in self.renders:
+            changed = None if self.req.rerender or rollout is not None else changed_workloads(
                 self.source, state, self.req.env, self.default_namespace, self.req.inventory is not None)
             listing = self.landing.listing(state.head.tree) if changed is not None and state.head else {}
             previous = tuple(sorted(files_of(listing)))
             rendered = self.render(RenderRequest(self.source.root, self.req.env, self.source.head,
-                                                 self.req.inventory, previous_decisions(decisions), changed, previous))
+                                                 self.req.inventory, previous_decisions(decisions), rollout,
+                                                 changed=changed, previous=previous))
             dirty = dirty_inputs(self.source, rendered.config_paths, self.req.inventory is None)
             if dirty:
                 raise UserError(f"uncommitted changes to {', '.join(dirty[:10])}"
                                 f"{' and more' if len(dirty) > 10 else ''}: publish renders the checked-out "
                                 f"commit {self.source.head[:12]}; commit or stash them first")
-            reuse = {p: listing[p] for p in rendered.kept}
-            if changed is not None:
+            files: dict[str, bytes | Stored] = {**rendered.files, **{p: Stored(listing[p]) for p in rendered.kept}}
+            if rendered.kept:
                 self.landing.note(f"only workloads changed since the branch head: rendered {len(rendered.files)} "
-                                  f"files again ({', '.join(sorted(changed.names)[:5])}"
-                                  f"{', …' if len(changed.names) > 5 else ''}), kept {len(reuse)} as they are")
-            self.renders[decisions] = (rendered, build_tree(rendered.files, self.source.algo, reuse))
-        self.rendered = self.renders[decisions][0]
-        return self.renders[decisions]
+                                  f"files again ({', '.join(sorted(changed.names)[:5]) if changed else ''}"
+                                  f"{', …' if changed and len(changed.names) > 5 else ''}), kept "
+                                  f"{len(rendered.kept)} as they are")
+            self.renders[key] = (rendered, build_tree(files, self.source.algo))
+        self.rendered = self.renders[key][0]
+        return self.renders[key]
 
     def decide(self, state: BranchState) -> Proposal | Outcome:
         ours, base = self.source.head, state.base
@@ -182,17 +190,20 @@ class _Publisher:
                                               "publish renders the checked-out commit")
                 return Outcome("unchanged", self.branch, state.head.sha if state.head else None, (
                     f"{self.branch} is up to date: its inputs are those of {ours[:12]}; nothing to commit",))
-        rendered, tree = self.render_on(state)
+        pins = WavePins.read(self.landing, state, self.env)
+        rendered, tree = self.render_on(state, pins.old)
         if state.head is not None and tree.oid == state.head.tree:
             return Outcome("unchanged", self.branch, state.head.sha, (
                 f"{self.branch} already holds exactly this render of {ours[:12]}; nothing to commit",))
+        if pins.moves:
+            rendered, tree = self.render_on(state, pins.new)
         changes = self.landing.changes(state, tree)
         trailers = [(T.SOURCE_COMMIT, ours), (T.VERSION, __version__), (T.ENVIRONMENT, self.req.env),
                     (T.INPUTS, self.fingerprint(rendered.extra_inputs)),
-                    *[(T.INPUT_PATH, p) for p in rendered.extra_inputs], (T.TREE, tree.oid)]
+                    *[(T.INPUT_PATH, p) for p in rendered.extra_inputs], *pins.trailers(), (T.TREE, tree.oid)]
         message = T.compose(f"i4qew: publish {self.req.env} from {ours[:12]}",
-                            [changes.body(), overwrite_note(state)], trailers)
-        return Proposal(tree, message, changes)
+                            [changes.body(), pins.body(), overwrite_note(state)], trailers)
+        return Proposal(tree, message, changes, pins.refs())
 
 
 def _render(req: RenderRequest) -> Rendered:
@@ -231,7 +242,7 @@ def publish(
                            environ)
     landing.before_push = before_push
     namespace = settings.defaults.get("namespace")
-    publisher = _Publisher(req, source, landing, env.branch, render,
+    publisher = _Publisher(req, source, landing, env.branch, render, env=env,
                            default_namespace=namespace if isinstance(namespace, str) else None)
     outcome = landing.land(env.branch, publisher.decide)
     unseen = unpushed(landing, source.head, env.branch) if outcome.status in ("published", "dry-run") else ()

@@ -33,9 +33,10 @@ def render_source(req: RenderRequest) -> Rendered:
     problems.extend(inventory_problems)
     _stop_on_errors(problems)
     base = {k: list(v) for k, v in req.base.items()} if req.base else None
-    if req.changed is not None:
+    if req.changed is not None and req.rollout is None:
         written, kept = render_changed(repo, req.env, req.changed, req.previous, inventory=loaded, hubs=hubs,
                                        source_commit=req.source_commit, base=base)
         return Rendered(written, tuple(sorted(repo.files)), tuple(sort_problems(problems)), repo, kept)
-    tree = render_tree(repo, req.env, inventory=loaded, source_commit=req.source_commit, base=base, hubs=hubs)
+    tree = render_tree(repo, req.env, inventory=loaded, source_commit=req.source_commit, base=base,
+                       rollout=req.rollout, hubs=hubs)
     return Rendered(dict(tree), tuple(sorted(repo.files)), tuple(sort_problems(problems)), repo)

@@ -17,6 +17,7 @@ from i4qew.load.files import DECLARATION_DIRS, INVENTORY_DIR, REPOSITORY_FILE
 from i4qew.problems import Problem
 
 if TYPE_CHECKING:
+    from i4qew.compile.hub.rollout_state import RolloutState
     from i4qew.model.repo import Repo
 
 DECISIONS_PATH = "placement/decisions.json"  # the previous snapshot, read back as the next base
@@ -37,6 +38,7 @@ class RenderRequest:
     # the branch's previous placement decisions ("namespace/workload" -> clusters),
     # so numberOfClusters choices stay where they were
     base: Mapping[str, Sequence[str]] | None = None
+    rollout: RolloutState | None = None  # the rollout state to compile (environments with waves)
     # only these workloads changed since the branch head, whose files are `previous`
     # (gitops/incremental.py): render what they touch, keep the rest
     changed: Changed | None = None
