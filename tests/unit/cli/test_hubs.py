@@ -113,3 +113,15 @@ def test_plan_reports_across_hubs(tmp_path: Path) -> None:
     assert code == 0, out
     assert out.startswith("plan for 'dev' across hubs east, west:")
     assert json.loads(target.read_text())["kind"] == "FleetPlan"
+
+
+def test_waves_with_hubs_are_refused_in_one_line(tmp_path: Path) -> None:
+    root = two_hubs(tmp_path / "r")
+    config = root / "i4qew.yaml"
+    config.write_text(config.read_text().replace('      selector: "stage=dev"\n',
+                                                 '      selector: "stage=dev"\n      waves: [{name: canary, clusters: 1}, '
+                                                 '{name: rest}]\n'))
+    assert "waves:" in config.read_text()
+    code, out = run("render", "-C", str(root), "--env", "dev", "-o", str(tmp_path / "out"))
+    assert code == 1 and "rolls out in waves" in out and "Traceback" not in out
+    assert not (tmp_path / "out").exists()
