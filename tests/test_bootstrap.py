@@ -26,7 +26,7 @@ def docs(text: str) -> list[dict[str, Any]]:
     return [d for d in yaml.safe_load_all(text) if d is not None]
 
 
-@pytest.mark.parametrize(("env", "branch"), [("dev", "acm-dev"), ("production", "production")])
+@pytest.mark.parametrize(("env", "branch"), [("production", "production")])  # dev: tests/test_argocd_bootstrap.py
 def test_bootstrap_manifests(env: str, branch: str) -> None:
     code, out = bootstrap(ROOT, env)
     assert code == 0, out
@@ -64,7 +64,7 @@ def test_a_private_repository_gets_its_secret_ref(tmp_path: Path) -> None:
     (repo / "i4qew.yaml").write_text(text.replace(
         "    url: https://gitlab.com/i4q/i4qew.git\n",
         "    url: https://gitlab.com/i4q/i4qew.git\n    secretRef: gitlab-token\n    insecureSkipVerify: true\n"))
-    code, out = bootstrap(repo, "dev")
+    code, out = bootstrap(repo, "production")
     assert code == 0, out
     channel = docs(out)[1]
     assert channel["spec"] == {"type": "Git", "pathname": "https://gitlab.com/i4q/i4qew.git",
@@ -72,7 +72,7 @@ def test_a_private_repository_gets_its_secret_ref(tmp_path: Path) -> None:
     assert crd_errors(channel) == []
     header = out.split("---", 1)[0]
     assert "create secret generic gitlab-token" in header and "-n i4qew-channels" in header
-    hub = compile_hub(load(repo), "dev")
+    hub = compile_hub(load(repo), "production")
     assert (b"---\n" + yaml_bytes(out, 2)) in hub["hub/channel.yaml"]
 
 
@@ -83,14 +83,14 @@ def test_bootstrap_errors(tmp_path: Path) -> None:
     assert CliRunner().invoke(cli, ["bootstrap", "-C", str(ROOT)]).exit_code == 2
     repo = copy_repo(tmp_path / "repo")
     text = (repo / "i4qew.yaml").read_text()
-    (repo / "i4qew.yaml").write_text(text.replace("delivery: subscription", "delivery: argocd"))
-    code, out = bootstrap(repo, "dev")
+    (repo / "i4qew.yaml").write_text(text.replace("placementApi: Placement", "placementApi: PlacementRule"))
+    code, out = bootstrap(repo, "dev")  # applicationset: its generator reads Placement decisions
     assert code == 1
-    assert "[delivery-unsupported]" in out
+    assert "[placement-api]" in out and "delivery: applicationset" in out
 
 
 def test_bootstrap_namespace_passes_kubernetes_validate(tmp_path: Path) -> None:
-    code, out = bootstrap(ROOT, "dev")
+    code, out = bootstrap(ROOT, "production")
     assert code == 0
     f = tmp_path / "ns.yaml"
     f.write_text(yaml.safe_dump(docs(out)[0]))

@@ -56,6 +56,12 @@ CRDS: dict[tuple[str, str], tuple[str, ...]] = {
         "app.k8s.io_Application_v1beta1.yaml",
         "variants/app.k8s.io_Application_v1beta1.acm-bundled.yaml",
     ),
+    ("apps.open-cluster-management.io/v1beta1", "GitOpsCluster"): (
+        "apps.open-cluster-management.io_GitOpsCluster_v1beta1.yaml",
+        "variants/apps.open-cluster-management.io_GitOpsCluster_v1beta1.acm-2.11-2.14.yaml",
+    ),
+    ("argoproj.io/v1alpha1", "ApplicationSet"): ("argoproj.io_ApplicationSet_v1alpha1.yaml",),
+    ("argoproj.io/v1alpha1", "Application"): ("argoproj.io_Application_v1alpha1.yaml",),
 }
 
 
@@ -131,12 +137,22 @@ def variant_repo(dest: Path, *, api: str = "PlacementRule", tolerate_offline: bo
         text = (dest / name).read_text()
         assert old in text, f"{name} changed: update variant_repo"
         (dest / name).write_text(text.replace(old, new))
+    if api == "PlacementRule":  # which feeds no ApplicationSet: every environment by Subscription
+        set_delivery(dest, "subscription")
     return dest
 
 
-# validate reports what the hub compiler cannot express (placement-api,
-# delivery-unsupported) too; these tests exercise the compiler's own reporting.
-HUB_RULES = {"placement-api", "delivery-unsupported"}
+def set_delivery(dest: Path, delivery: str) -> None:
+    """Every environment of the copy at `dest` delivered by `delivery`."""
+    text = (dest / "i4qew.yaml").read_text()
+    assert "      delivery: applicationset\n" in text, "i4qew.yaml changed: update set_delivery"
+    text = text.replace("      delivery: applicationset\n", "")
+    (dest / "i4qew.yaml").write_text(text.replace("  delivery: subscription\n", f"  delivery: {delivery}\n"))
+
+
+# validate reports what the hub compiler cannot express (placement-api) too;
+# these tests exercise the compiler's own reporting.
+HUB_RULES = {"placement-api"}
 
 
 def load(root: Path) -> Repo:
@@ -168,8 +184,11 @@ def test_every_hub_resource_fits_its_crd(repos: dict[str, Repo], mode: str, env:
         if doc["kind"] != "Namespace":
             errors += [f"{path}: {e}" for e in crd_errors(doc)]
     assert errors == []
-    expected = {"Namespace", "Channel", "Subscription", "Application"}
-    expected |= {"PlacementRule"} if mode == "PlacementRule" else {"Placement", "ManagedClusterSetBinding"}
+    if repos[mode].repository.delivery_of(env) == "applicationset":
+        expected = {"Namespace", "Placement", "ManagedClusterSetBinding", "GitOpsCluster", "ApplicationSet"}
+    else:
+        expected = {"Namespace", "Channel", "Subscription", "Application"}
+        expected |= {"PlacementRule"} if mode == "PlacementRule" else {"Placement", "ManagedClusterSetBinding"}
     assert kinds == expected
 
 
@@ -205,7 +224,8 @@ def test_namespaces_pass_kubernetes_validate_strict(repos: dict[str, Repo], tmp_
                 f = tmp_path / f"{env}-{i}.yaml"
                 f.write_text(yaml.safe_dump(doc))
                 files.append(str(f))
-    assert len(files) == 8  # i4qew-channels and the three workload namespaces, per environment
+    # the three workload namespaces per environment, and production's channel namespace
+    assert len(files) == 7
     done = subprocess.run([tool, "--strict", "-k", k8s, *files], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     bad = tmp_path / "bad.yaml"

@@ -64,29 +64,37 @@ def test_long_names_are_shortened_within_limits_and_stay_distinct(tmp_path: Path
     assert len(names[LONG_ENV][("Application", "i4q-lrt", "")]) == 37
     per_env = {"Subscription", "Placement", "Channel", "Application"}
     for key, name in names["dev"].items():
-        if key[0] in per_env:
+        if key[0] in per_env and key in names[LONG_ENV]:  # dev is delivered by Argo CD
             assert names[LONG_ENV][key] != name, key
     # Deterministic: compiling again gives the same bytes.
     assert compile_hub(repo, LONG_ENV) == compile_hub(repo, LONG_ENV)
 
 
+def shared_objects(tree: dict[str, bytes]) -> dict[tuple[str, str, str], dict[str, Any]]:
+    return {(d["kind"], d["metadata"].get("namespace", ""), d["metadata"]["name"]): d for d in all_docs(tree)
+            if d["kind"] in ("Namespace", "ManagedClusterSetBinding")}
+
+
 def test_shared_objects_are_identical_in_every_environment() -> None:
-    """Namespaces and ManagedClusterSetBindings are applied by both environments'
-    hub-local subscriptions: identical bytes, never deleted by one of them."""
+    """Namespaces and ManagedClusterSetBindings are applied by both environments (dev by
+    its hub Argo CD Application, production by its hub-local subscription): identical
+    objects, which neither deletes nor prunes while the other still needs them."""
     repo = load(ROOT)
     dev, prod = compile_hub(repo, "dev"), compile_hub(repo, "production")
-    shared = [p for p in dev if p.endswith(("namespaces.yaml", "clustersetbindings.yaml"))]
-    assert len(shared) == 4
-    for path in shared:
-        assert dev[path] == prod[path]
-        for d in yaml.safe_load_all(dev[path]):
-            assert d["metadata"]["annotations"] == {
-                "apps.open-cluster-management.io/do-not-delete": "true",
-                "apps.open-cluster-management.io/reconcile-option": "merge",
-            }
-            assert "edge.i4q.eu/environment" not in d["metadata"]["labels"]
-    for path in set(dev) - set(shared):
-        assert dev[path] != prod[path]
+    shared_dev, shared_prod = shared_objects(dev), shared_objects(prod)
+    both = set(shared_dev) & set(shared_prod)
+    assert len(both) == 6  # three workload namespaces and a binding in each
+    for key in both:
+        assert shared_dev[key] == shared_prod[key], key
+    for d in [*shared_dev.values(), *shared_prod.values()]:
+        assert d["metadata"]["annotations"] == {
+            "apps.open-cluster-management.io/do-not-delete": "true",
+            "apps.open-cluster-management.io/reconcile-option": "merge",
+            "argocd.argoproj.io/sync-options": "Prune=false,Delete=false",
+        }
+        assert "edge.i4q.eu/environment" not in d["metadata"]["labels"]
+    for path in (set(dev) & set(prod)) - {p for p in dev if p.endswith("clustersetbindings.yaml")}:
+        assert dev[path] != prod[path], path
 
 
 def test_a_workload_named_like_a_hub_file_does_not_replace_it(tmp_path: Path) -> None:
@@ -94,7 +102,7 @@ def test_a_workload_named_like_a_hub_file_does_not_replace_it(tmp_path: Path) ->
     text = (repo / "workloads" / "object-detection.yaml").read_text()
     (repo / "workloads" / "object-detection.yaml").write_text(text.replace("  name: inspection-ui\n",
                                                                            "  name: application\n"))
-    tree = compile_hub(load(repo), "dev")
+    tree = compile_hub(load(repo), "production")
     kinds = {p: [d["kind"] for d in yaml.safe_load_all(data)] for p, data in tree.items()}
     assert kinds["hub/apps/i4q-vision/application.yaml"] == ["Application"]
     assert kinds["hub/apps/i4q-vision/workloads/application.yaml"] == ["Subscription", "Placement"]

@@ -12,8 +12,11 @@ from typing import Any
 from i4qew.load.documents import Document
 from i4qew.model import (
     DEFAULT_ARCH_PREFIX,
+    DEFAULT_ARGOCD_NAMESPACE,
+    DEFAULT_ARGOCD_SERVER,
     DEFAULT_CHANNEL_NAMESPACE,
     DEFAULT_GPU_LABEL,
+    ArgoCD,
     Environment,
     Model,
     PlacementPolicy,
@@ -49,7 +52,8 @@ def build_repository(doc: Document | None, out: list[Problem]) -> Repository:
         sel = selector_at(doc, ("spec", "environments", i, "selector"), text, out) if (doc and text) else everything()
         name = e["name"]
         default_branch = "acm-dev" if name == "dev" else name
-        envs.append(Environment(name, e.get("branch", default_branch), sel or everything(), text, e.get("promotesFrom"), i))
+        envs.append(Environment(name, e.get("branch", default_branch), sel or everything(), text, e.get("promotesFrom"), i,
+                                e.get("delivery", spec.get("delivery", "subscription"))))
     git = spec["git"]
     labels = spec.get("clusterLabels", {})
     return Repository(
@@ -67,6 +71,17 @@ def build_repository(doc: Document | None, out: list[Problem]) -> Repository:
         capacity_warn_percent=int(spec.get("capacity", {}).get("warnAbovePercent", 85)),
         defaults=spec.get("defaults", {}),
         doc=doc,
+        argocd=_argocd(spec.get("argocd") or {}),
+    )
+
+
+def _argocd(a: dict[str, Any]) -> ArgoCD:
+    return ArgoCD(
+        namespace=a.get("namespace", DEFAULT_ARGOCD_NAMESPACE),
+        server=a.get("server", DEFAULT_ARGOCD_SERVER),
+        project=a.get("project", "default"),
+        mode=a.get("mode", "push"),
+        sync_options=tuple(a.get("syncOptions") or ()),
     )
 
 

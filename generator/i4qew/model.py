@@ -33,6 +33,24 @@ class Environment:
     selector_text: str
     promotes_from: str | None
     index: int  # position in spec.environments, for problems
+    delivery: str = "subscription"  # subscription | applicationset (the repository's unless overridden)
+
+
+# OpenShift GitOps: the default instance runs in openshift-gitops on the hub
+# (local-cluster), with the AppProject `default`.
+DEFAULT_ARGOCD_NAMESPACE = "openshift-gitops"
+DEFAULT_ARGOCD_SERVER = "local-cluster"
+
+
+@dataclass(frozen=True, slots=True)
+class ArgoCD:
+    """spec.argocd: the Argo CD instance of the applicationset environments."""
+
+    namespace: str = DEFAULT_ARGOCD_NAMESPACE
+    server: str = DEFAULT_ARGOCD_SERVER  # GitOpsCluster spec.argoServer.cluster
+    project: str = "default"
+    mode: str = "push"  # push | pull
+    sync_options: tuple[str, ...] = ()  # besides CreateNamespace=true
 
 
 @dataclass(frozen=True)
@@ -51,9 +69,14 @@ class Repository:
     capacity_warn_percent: int
     defaults: Mapping[str, Any]
     doc: Document | None
+    argocd: ArgoCD = ArgoCD()
 
     def environment(self, name: str) -> Environment | None:
         return next((e for e in self.environments if e.name == name), None)
+
+    def delivery_of(self, env: str) -> str:
+        e = self.environment(env)
+        return e.delivery if e is not None else self.delivery
 
     def arch_label(self, arch: str) -> str:
         return f"{self.arch_prefix}{arch}"

@@ -19,6 +19,9 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from i4qew.compile.argocd import acm_placement_configmap
+from i4qew.compile.bootstrap_argocd import header_lines, hub_rbac
+from i4qew.compile.bootstrap_argocd import hub_application as argocd_hub_application
 from i4qew.compile.hub import (
     RECONCILE,
     SUBSCRIPTION_API,
@@ -105,6 +108,10 @@ def _header(repo: Repo, env: str) -> str:
             "    --from-literal=user=USER --from-literal=accessToken=TOKEN",
         ]
     lines += ["", "See docs/acm-quickstart.md."]
+    return _comment(lines)
+
+
+def _comment(lines: list[str]) -> str:
     return "".join(f"# {line}\n" if line else "#\n" for line in lines)
 
 
@@ -113,6 +120,9 @@ def bootstrap_manifests(repo: Repo, env: str) -> bytes:
     problems = repository_problems(repo, env)
     if problems:
         raise UserError(problems)
+    if repo.repository.delivery_of(env) == "applicationset":
+        argo_docs = [acm_placement_configmap(repo), *hub_rbac(repo), argocd_hub_application(repo, env)]
+        return _comment(header_lines(repo, env)).encode("utf-8") + yaml_docs(argo_docs)
     docs = [
         namespace(repo.repository.channel_namespace),
         channel(repo, env),

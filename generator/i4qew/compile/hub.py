@@ -9,6 +9,16 @@ ACM sorts Namespaces before everything else itself, so file order is free):
     hub/apps/<ns>/clustersetbindings.yaml    a ManagedClusterSetBinding per cluster set used
     hub/apps/<ns>/workloads/<workload>.yaml  Subscription + Placement (or PlacementRule)
 
+With `delivery: applicationset` the environment's Argo CD objects go to
+`hub/argocd/` (compile/argocd.py) instead of the Channel, Subscriptions and
+Applications; each workload namespace keeps its Placement, which governance
+PlacementBindings (namespace-local) bind to:
+
+    hub/argocd/gitopscluster.yaml            GitOpsCluster `<repo>-<env>` + its Placement
+    hub/argocd/clustersetbindings.yaml       a ManagedClusterSetBinding per cluster set used
+    hub/argocd/applicationsets/<workload>.yaml  Placement + ApplicationSet `<workload>-<env>`
+    hub/apps/<ns>/workloads/<workload>.yaml  the Placement in the workload namespace
+
 Per-environment objects carry the environment in their name. Namespaces and
 ManagedClusterSetBindings cannot (a binding's name is its cluster set's), so
 dev and production ship byte-identical copies of them: environment-neutral
@@ -24,9 +34,18 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from i4qew.compile import Tree
+from i4qew.compile.argocd import (
+    applicationset,
+    argocd_placement,
+    environment_placement,
+    gitops_cluster,
+    workload_unit,
+)
 from i4qew.compile.chart_yaml import dump
 from i4qew.compile.hub_names import (
     APP_LABEL,
+    ARGOCD_SHARED,
+    ARGOCD_SYNC_OPTIONS,
     DO_NOT_DELETE,
     GIT_BRANCH,
     GIT_PATH,
@@ -68,9 +87,15 @@ def namespace(name: str) -> dict[str, Any]:
         "metadata": {
             "name": name,
             "labels": shared_labels(),
-            "annotations": {DO_NOT_DELETE: "true", RECONCILE_OPTION: SHARED_RECONCILE},
+            "annotations": shared_annotations(),
         },
     }
+
+
+def shared_annotations() -> dict[str, str]:
+    """Whichever delivery applies it (ACM's hub-local subscription or an Argo CD
+    Application), an object every environment ships is never deleted by one of them."""
+    return {DO_NOT_DELETE: "true", RECONCILE_OPTION: SHARED_RECONCILE, ARGOCD_SYNC_OPTIONS: ARGOCD_SHARED}
 
 
 def channel(repo: Repo, env: str) -> dict[str, Any]:
@@ -126,7 +151,7 @@ def binding(ns: str, cluster_set: str) -> dict[str, Any]:
             "name": cluster_set,
             "namespace": ns,
             "labels": shared_labels(),
-            "annotations": {DO_NOT_DELETE: "true", RECONCILE_OPTION: SHARED_RECONCILE},
+            "annotations": shared_annotations(),
         },
         "spec": {"clusterSet": cluster_set},
     }
@@ -167,15 +192,19 @@ def _placements(repo: Repo, env: str) -> list[EffectivePlacement]:
 
 
 def repository_problems(repo: Repo, env: str) -> list[Problem]:
-    """`env` unknown, or a delivery mode not supported."""
+    """`env` unknown, or a delivery its placementApi cannot feed."""
     r = repo.repository
-    if r.environment(env) is None:
+    environment = r.environment(env)
+    if environment is None:
         names = ", ".join(e.name for e in r.environments)
         return [_repository_problem(repo, ("spec", "environments"), "unknown-environment",
                                     f"no environment '{env}' in i4qew.yaml (environments: {names})")]
-    if r.delivery != "subscription":
-        return [_repository_problem(repo, ("spec", "delivery"), "delivery-unsupported",
-                                    f"delivery: {r.delivery} is not supported yet; use delivery: subscription")]
+    if environment.delivery == "applicationset" and r.placement_api == "PlacementRule":
+        # The generator reads PlacementDecisions (the acm-placement ConfigMap); i4qew
+        # emits no PlacementRule flavour of it.
+        return [_repository_problem(repo, ("spec", "placementApi"), "placement-api",
+                                    f"environment '{env}' has delivery: applicationset, whose ApplicationSets read "
+                                    "the decisions of OCM Placements; use placementApi: Placement in i4qew.yaml")]
     return []
 
 
@@ -197,10 +226,10 @@ def compile_hub(repo: Repo, env: str) -> Tree:
     problems = hub_problems(repo, env)
     if problems:
         raise UserError(problems)
+    if repo.repository.delivery_of(env) == "applicationset":
+        return compile_applicationsets(repo, env)
     rule_mode = repo.repository.placement_api == "PlacementRule"
-    by_ns: dict[str, list[EffectivePlacement]] = {}
-    for ep in _placements(repo, env):
-        by_ns.setdefault(ep.workload.namespace, []).append(ep)
+    by_ns = _by_namespace(repo, env)
     ns_names = sorted({repo.repository.channel_namespace, *by_ns})
     tree: Tree = {
         "hub/namespaces.yaml": yaml_docs(namespace(n) for n in ns_names),
@@ -217,4 +246,39 @@ def compile_hub(repo: Repo, env: str) -> Tree:
             where = placement_rule(repo, ep) if rule_mode else placement(repo, ep)
             # In their own folder: a workload named `application` must not replace the Application.
             tree[f"{base}workloads/{ep.workload.name}.yaml"] = yaml_docs([subscription(repo, env, ep.workload), where])
+    return dict(sorted(tree.items()))
+
+
+def _by_namespace(repo: Repo, env: str) -> dict[str, list[EffectivePlacement]]:
+    by_ns: dict[str, list[EffectivePlacement]] = {}
+    for ep in _placements(repo, env):
+        by_ns.setdefault(ep.workload.namespace, []).append(ep)
+    return by_ns
+
+
+def compile_applicationsets(repo: Repo, env: str) -> Tree:
+    """hub/ of an environment with delivery: applicationset (see the module docstring)."""
+    by_ns = _by_namespace(repo, env)
+    argo = "hub/argocd/"
+    all_sets = sorted({s for eps in by_ns.values() for ep in eps for s in ep.cluster_sets})
+    tree: Tree = {
+        "hub/namespaces.yaml": yaml_docs(namespace(n) for n in sorted(by_ns)),
+        argo + "gitopscluster.yaml": yaml_docs([gitops_cluster(repo, env),
+                                                environment_placement(repo, env, all_sets or
+                                                                      list(repo.repository.cluster_sets))]),
+        argo + "clustersetbindings.yaml": yaml_docs(binding(repo.repository.argocd.namespace, s)
+                                                    for s in all_sets or repo.repository.cluster_sets),
+    }
+    if not by_ns:
+        del tree["hub/namespaces.yaml"]
+    for ns, eps in by_ns.items():
+        base = f"hub/apps/{ns}/"
+        sets = sorted({s for ep in eps for s in ep.cluster_sets})
+        if sets:
+            tree[base + "clustersetbindings.yaml"] = yaml_docs(binding(ns, s) for s in sets)
+        for ep in eps:
+            w = ep.workload
+            tree[f"{base}workloads/{w.name}.yaml"] = yaml_docs([placement(repo, ep)])
+            tree[f"{argo}applicationsets/{w.name}.yaml"] = yaml_docs([
+                argocd_placement(repo, ep), applicationset(repo, env, workload_unit(repo, env, w))])
     return dict(sorted(tree.items()))

@@ -12,10 +12,13 @@ from typing import Final
 
 from i4qew.k8s_names import short_name
 from i4qew.model import Repo, Workload
+from i4qew.placement.decide import gitops_cluster_name as placement_gitops_name
 from i4qew.placement.decide import placement_name
 
 __all__ = [
     "APP_LABEL",
+    "ARGOCD_SHARED",
+    "ARGOCD_SYNC_OPTIONS",
     "DO_NOT_DELETE",
     "ENV_LABEL",
     "GIT_BRANCH",
@@ -29,6 +32,7 @@ __all__ = [
     "channel_name",
     "chart_name",
     "env_labels",
+    "gitops_cluster_name",
     "hub_application_name",
     "hub_labels",
     "hub_subscription_name",
@@ -43,6 +47,10 @@ GIT_BRANCH: Final = f"{OCM_APPS}/git-branch"
 GIT_PATH: Final = f"{OCM_APPS}/git-path"
 RECONCILE_OPTION: Final = f"{OCM_APPS}/reconcile-option"
 DO_NOT_DELETE: Final = f"{OCM_APPS}/do-not-delete"
+# Objects every environment ships identically, applied by each environment's hub
+# Argo CD Application: none of them prunes or deletes what the others still need.
+ARGOCD_SYNC_OPTIONS: Final = "argocd.argoproj.io/sync-options"
+ARGOCD_SHARED: Final = "Prune=false,Delete=false"
 
 APP_LABEL: Final = "app"
 PART_OF: Final = "app.kubernetes.io/part-of"
@@ -71,6 +79,11 @@ def application_name(repo: Repo, env: str) -> str:
 
 def channel_name(repo: Repo, env: str) -> str:
     return short_name(repo.repository.name, NAME_MAX, env)
+
+
+def gitops_cluster_name(repo: Repo, env: str) -> str:
+    """The GitOpsCluster of an applicationset environment and its Placement."""
+    return placement_gitops_name(repo.repository.name, env)
 
 
 def hub_subscription_name(repo: Repo, env: str) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from i4qew.compile.hub_names import (
     application_name,
     channel_name,
+    gitops_cluster_name,
     hub_subscription_name,
     subscription_name,
 )
@@ -65,7 +66,8 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
     ]
     if rows:
         clusters = "clusters (inventory)" if cluster_counts is not None else "clusters"
-        lines += [f"| workload | namespace | image | model | {clusters} | subscription |",
+        by = "applicationset" if environment.delivery == "applicationset" else "subscription"
+        lines += [f"| workload | namespace | image | model | {clusters} | {by} |",
                   "|---|---|---|---|---|---|", *rows]
     else:
         lines.append(f"No workload is enabled in `{env}`.")
@@ -74,6 +76,8 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
     else:
         lines += ["", "Cluster counts are the placement decisions over the inventory at generation time",
                   "(`placement/`); the hub's Placements keep deciding as clusters change."]
+    if environment.delivery == "applicationset":
+        return ("\n".join(lines + _argocd_lines(repo, env)) + "\n").encode("utf-8")
     lines += [
         "",
         "## Layout",
@@ -96,3 +100,33 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
         f"which applies `hub/` from branch `{environment.branch}`; from then on every change arrives through Git.",
     ]
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _argocd_lines(repo: Repo, env: str) -> list[str]:
+    r = repo.repository
+    environment = r.environment(env)
+    assert environment is not None
+    a = r.argocd
+    return [
+        "",
+        "## Layout",
+        "",
+        "- `charts/<workload>/`: a Helm chart per workload.",
+        f"- `hub/`: the hub resources of `{env}` (delivery: applicationset, {a.mode} mode). In the Argo CD",
+        f"  namespace `{a.namespace}`: the GitOpsCluster `{gitops_cluster_name(repo, env)}` that registers the",
+        "  environment's clusters with Argo CD, and per workload a Placement and an ApplicationSet",
+        "  `<workload>-" + env + "` whose Applications install `charts/<workload>` with the workload's name",
+        "  as Helm release; in each workload namespace the workload's Placement for governance policies.",
+        "- `placement/`, `models/index.json`: placement decisions and the model versions each placement needs.",
+        "",
+        "## Bootstrap a hub (once)",
+        "",
+        "As a cluster admin, on a hub with ACM and OpenShift GitOps:",
+        "",
+        "```sh",
+        f"i4qew bootstrap --env {env} | kubectl apply -f -",
+        "```",
+        "",
+        f"This creates the Argo CD Application `{a.namespace}/{hub_subscription_name(repo, env)}`, which applies",
+        f"`hub/` from branch `{environment.branch}`; from then on every change arrives through Git (docs/argocd.md).",
+    ]

@@ -6,7 +6,7 @@ import importlib
 
 FAMILIES = (
     "builtin", "names", "references", "images", "secrets", "resources", "ports", "ingress",
-    "environments", "mounts", "delivery", "limits", "tolerations",
+    "environments", "mounts", "delivery", "argocd", "limits", "tolerations",
 )
 
 

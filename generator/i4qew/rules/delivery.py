@@ -28,20 +28,6 @@ def check_placement_api(repo: Repo) -> Iterator[Problem]:
                 yield p
 
 
-@rule(
-    "delivery-unsupported",
-    "spec.delivery is a mode this version compiles (subscription)",
-    passing="delivery: subscription",
-    failing="delivery: argocd   # planned",
-)
-def check_delivery(repo: Repo) -> Iterator[Problem]:
-    from i4qew.compile.hub import repository_problems
-
-    envs = repo.repository.environments
-    if envs:
-        yield from (p for p in repository_problems(repo, envs[0].name) if p.rule == "delivery-unsupported")
-
-
 # What ACM's Git channel can clone: http(s)/ssh/git URLs or scp-like `git@host:path`.
 _GIT_URL = re.compile(r"(?:(?:https?|ssh|git)://[^\s/?#]+(?:/[^\s]*)?|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+)")
 
