@@ -61,7 +61,7 @@ def _repo(root: Path, extra: int) -> Path:
         "i4qew.yaml": REPOSITORY.replace("name: plant", f"name: {name}"),
         "policies/edge.yaml": POLICY,
         "models/detector.yaml": MODEL,
-        "workloads/app.yaml": workload_with(label(47 + extra), extra),
+        "workloads/app.yaml": workload_with(label(31 + extra), extra),
     })
 
 
@@ -78,7 +78,7 @@ def test_names_at_every_limit_render_within_the_limits(tmp_path: Path) -> None:
     out = tmp_path / "out"
     charts = sorted((out / "charts").iterdir())
     helm_lint(charts)
-    objects = [*_objects(out), *(o for c in charts for o in helm_template(c, release="r" * 53, namespace="n" * 63))]
+    objects = [*_objects(out), *(o for c in charts for o in helm_template(c, release="w" + "a" * 30, namespace="n" * 63))]
     errors = [e for o in objects if (o["apiVersion"], o["kind"]) in CRDS for e in crd_errors(o)]
     assert errors == []
     for o in objects:
@@ -91,7 +91,7 @@ def test_names_at_every_limit_render_within_the_limits(tmp_path: Path) -> None:
 
 OVER_BY_ONE = [  # (where, rule, what the message says), hand-counted against workload_with()
     ("i4qew.yaml:4:9", "name-format", "must be at most 63 characters (has 64)"),
-    ("workloads/app.yaml:4:9", "name-format", "workload name is 48 characters; at most 47"),
+    ("workloads/app.yaml:4:9", "name-format", "workload name is 32 characters; at most 31"),
     ("workloads/app.yaml:5:14", "name-format", "must be at most 63 characters (has 64)"),
     ("workloads/app.yaml:7:5", "name-format", "prefix part must be at most 253 characters (has 254); "
                                               "name part must be at most 63 characters (has 64)"),

@@ -192,6 +192,23 @@ def test_every_hub_resource_fits_its_crd(repos: dict[str, Repo], mode: str, env:
     assert kinds == expected
 
 
+@pytest.mark.parametrize("env", ["dev", "staging", "production"])
+def test_every_repository_option_fits_the_crds(env: str) -> None:
+    """The full-featured case sets every option that reaches the hub (caFile ->
+    configMapRef, reconcileRate -> the Channel's reconcile-rate annotation,
+    watchHelmNamespaceScopedResources on each Subscription); the ConfigMap is checked
+    by kubernetes-validate in test_real_hub."""
+    repo = load(ROOT / "tests" / "cases" / "positive" / "full-featured")
+    kinds: set[str] = set()
+    errors: list[str] = []
+    for path, doc in hub_docs(repo, env):
+        kinds.add(doc["kind"])
+        if doc["kind"] not in ("Namespace", "ConfigMap"):
+            errors += [f"{path}: {e}" for e in crd_errors(doc)]
+    assert errors == []
+    assert {"Channel", "ConfigMap", "Subscription"} <= kinds
+
+
 def test_the_strict_schema_rejects_what_the_crd_does_not_know() -> None:
     """The check above can fail: unknown fields, wrong types and bad int-or-string values are caught."""
     placement = {
@@ -212,6 +229,14 @@ def test_the_strict_schema_rejects_what_the_crd_does_not_know() -> None:
     subscription = {"apiVersion": "apps.open-cluster-management.io/v1", "kind": "Subscription",
                     "metadata": {"name": "s"}, "spec": {"placement": {"local": True}}}
     assert any("channel" in e for e in crd_errors(subscription))
+    subscription["spec"] = {"channel": "c/c", "watchHelmNamespacedResources": True}
+    assert any("watchHelmNamespacedResources" in e for e in crd_errors(subscription))
+    channel = {"apiVersion": "apps.open-cluster-management.io/v1", "kind": "Channel",
+               "metadata": {"name": "c"}, "spec": {"type": "Git", "pathname": "https://g/x.git",
+                                                   "configMapRef": {"name": "ca"}}}
+    assert crd_errors(channel) == []
+    channel["spec"]["caConfigMapRef"] = {"name": "ca"}
+    assert any("caConfigMapRef" in e for e in crd_errors(channel))
 
 
 @pytest.mark.parametrize("k8s", ["1.28.0", "1.37.0"])

@@ -16,6 +16,7 @@ from i4qew.model import (
     DEFAULT_ARGOCD_SERVER,
     DEFAULT_CHANNEL_NAMESPACE,
     DEFAULT_GPU_LABEL,
+    DEFAULT_GPU_RUNTIME_CLASS,
     ArgoCD,
     Environment,
     Model,
@@ -47,14 +48,17 @@ def build_repository(doc: Document | None, out: list[Problem]) -> Repository:
     spec: dict[str, Any] = doc.data["spec"] if doc else {"git": {"url": ""}}
     meta: dict[str, Any] = doc.data["metadata"] if doc else {"name": "i4qew"}
     envs = []
+    runtime_class = spec.get("gpuRuntimeClass", DEFAULT_GPU_RUNTIME_CLASS)
     for i, e in enumerate(spec.get("environments") or DEFAULT_ENVIRONMENTS):
         text = e.get("selector", "")
         sel = selector_at(doc, ("spec", "environments", i, "selector"), text, out) if (doc and text) else everything()
         name = e["name"]
         default_branch = "acm-dev" if name == "dev" else name
         envs.append(Environment(name, e.get("branch", default_branch), sel or everything(), text, e.get("promotesFrom"), i,
+                                e.get("gpuRuntimeClass", runtime_class),
                                 e.get("delivery", spec.get("delivery", "subscription"))))
     git = spec["git"]
+    subscription = spec.get("subscription", {})
     labels = spec.get("clusterLabels", {})
     return Repository(
         name=meta["name"],
@@ -72,6 +76,9 @@ def build_repository(doc: Document | None, out: list[Problem]) -> Repository:
         defaults=spec.get("defaults", {}),
         doc=doc,
         argocd=_argocd(spec.get("argocd") or {}),
+        git_ca_file=git.get("caFile"),
+        reconcile_rate=subscription.get("reconcileRate"),
+        watch_helm_resources=bool(subscription.get("watchHelmNamespaceScopedResources", False)),
     )
 
 

@@ -18,6 +18,9 @@ from i4qew.selectors import Selector
 DEFAULT_ARCH_PREFIX = "arch.edge.i4q.eu/"
 DEFAULT_GPU_LABEL = "gpu.edge.i4q.eu/nvidia"
 DEFAULT_CHANNEL_NAMESPACE = "i4qew-channels"
+# The RuntimeClass k3s creates for the NVIDIA container runtime (manifests/runtimes.yaml);
+# k3s keeps runc the default runtime, so GPU pods must name it.
+DEFAULT_GPU_RUNTIME_CLASS = "nvidia"
 GPU_RESOURCE = "nvidia.com/gpu"
 OFFLINE_TAINTS = (
     "cluster.open-cluster-management.io/unreachable",
@@ -33,6 +36,7 @@ class Environment:
     selector_text: str
     promotes_from: str | None
     index: int  # position in spec.environments, for problems
+    gpu_runtime_class: str = DEFAULT_GPU_RUNTIME_CLASS  # "" = the nodes' default runtime
     delivery: str = "subscription"  # subscription | applicationset (the repository's unless overridden)
 
 
@@ -70,6 +74,9 @@ class Repository:
     defaults: Mapping[str, Any]
     doc: Document | None
     argocd: ArgoCD = ArgoCD()
+    git_ca_file: str | None = None  # repository path of the Git server's CA bundle (PEM)
+    reconcile_rate: str | None = None  # the Channel's reconcile-rate; None = ACM's default
+    watch_helm_resources: bool = False  # Subscription watchHelmNamespaceScopedResources
 
     def environment(self, name: str) -> Environment | None:
         return next((e for e in self.environments if e.name == name), None)

@@ -110,6 +110,10 @@ def header_lines(repo: Repo, env: str) -> list[str]:
             "    --from-literal=username=DEPLOY_TOKEN_USERNAME --from-literal=password=DEPLOY_TOKEN",
             f"  kubectl -n {ns} label secret {r.git_secret_ref} argocd.argoproj.io/secret-type=repository",
         ]
+    if r.git_ca_file:
+        lines += ["", f"The Git server's CA ({r.git_ca_file}) must be trusted by Argo CD too: add it for the",
+                  "Git host to the instance's TLS certificates (argocd-tls-certs-cm; on OpenShift GitOps",
+                  "through the ArgoCD resource, which owns that ConfigMap)."]
     if r.argocd.mode == "pull":
         lines += ["", f"Pull mode: every edge cluster runs its own Argo CD in namespace {ns} and reaches the",
                   "Git server itself; see docs/argocd.md."]

@@ -17,7 +17,9 @@ Defaults decided here (documented in docs and the module docstring of chart.py):
   goes), except for GPU workloads: a surge pod would wait forever for the GPU the
   old pod holds on a one-GPU edge node, so they default to maxUnavailable 1 / maxSurge 0.
 - GPU pods tolerate the common `nvidia.com/gpu` NoSchedule taint (the limit itself is
-  the workload's; validation insists on it).
+  the workload's; validation insists on it) and run with the environment's GPU
+  runtime class (`nvidia` unless i4qew.yaml says otherwise): k3s registers the NVIDIA
+  containerd runtime and ships a `nvidia` RuntimeClass, but keeps runc the default.
 """
 
 from __future__ import annotations
@@ -187,6 +189,11 @@ def _pull_secrets(spec: dict[str, Any]) -> list[dict[str, str]]:
     return [{"name": n} for n in names]
 
 
+def _runtime_class(repo: Repo, env: str) -> str:
+    environment = repo.repository.environment(env)
+    return environment.gpu_runtime_class if environment is not None else ""
+
+
 def chart_values(repo: Repo, workload: Workload, env: str) -> dict[str, Any]:
     """The values of `workload`'s chart in `env`, in the fixed order values.yaml shows them."""
     spec = workload.spec_for(env)
@@ -218,6 +225,7 @@ def chart_values(repo: Repo, workload: Workload, env: str) -> dict[str, Any]:
         "resources": _resources(spec),
         "architectures": list(spec.get("architectures") or ()),
         "tolerations": [{"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}] if gpu else [],
+        "runtimeClassName": _runtime_class(repo, env) if gpu else "",
         "probes": {k: _sorted(probes.get(k) or {}) for k in ("liveness", "readiness", "startup")},
         "podSecurityContext": pod_sc,
         "securityContext": container_sc,
