@@ -35,9 +35,43 @@ def hub(tree: dict[str, bytes]) -> list[dict[str, Any]]:
     return [d for p, data in tree.items() if p.startswith("hub/") for d in yaml.safe_load_all(data)]
 
 
+ARGO_NS = "openshift-gitops"  # exists once OpenShift GitOps is installed: the branch does not create it
+
+
+def test_applicationsets_point_at_charts_and_placements_that_exist(rendered: tuple[str, dict[str, bytes]]) -> None:
+    env, tree = rendered
+    docs = hub(tree)
+    appsets = [d for d in docs if d["kind"] == "ApplicationSet"]
+    if env == "production":  # delivered by Subscriptions
+        assert appsets == [] and not [d for d in docs if d["kind"] == "GitOpsCluster"]
+        return
+    assert len(appsets) == 4
+    placements = {(d["metadata"]["namespace"], d["metadata"]["name"]) for d in docs if d["kind"] == "Placement"}
+    (gitops,) = [d for d in docs if d["kind"] == "GitOpsCluster"]
+    assert (gitops["metadata"]["namespace"], gitops["spec"]["placementRef"]["name"]) in placements
+    for a in appsets:
+        (generator,) = a["spec"]["generators"]
+        selector = generator["clusterDecisionResource"]["labelSelector"]["matchLabels"]
+        assert (a["metadata"]["namespace"], selector["cluster.open-cluster-management.io/placement"]) in placements
+        source = a["spec"]["template"]["spec"]["source"]
+        assert source["targetRevision"] == "acm-dev"
+        chart = yaml.safe_load(tree[f"{source['path']}/Chart.yaml"])
+        assert chart["name"] == source["helm"]["releaseName"] == a["metadata"]["labels"]["edge.i4q.eu/workload"]
+    namespaces = {d["metadata"]["name"] for d in docs if d["kind"] == "Namespace"} | {ARGO_NS}
+    assert {d["metadata"]["namespace"] for d in docs if d["kind"] != "Namespace"} <= namespaces
+    bound = {(d["metadata"]["namespace"], d["metadata"]["name"]) for d in docs
+             if d["kind"] == "ManagedClusterSetBinding"}
+    for d in docs:
+        if d["kind"] == "Placement":
+            assert {(d["metadata"]["namespace"], s) for s in d["spec"]["clusterSets"]} <= bound
+
+
 def test_subscriptions_point_at_charts_and_placements_that_exist(rendered: tuple[str, dict[str, bytes]]) -> None:
     env, tree = rendered
     docs = hub(tree)
+    if env == "dev":  # delivered by ApplicationSets (above)
+        assert not [d for d in docs if d["kind"] in ("Subscription", "Channel")]
+        return
     subs = [d for d in docs if d["kind"] == "Subscription"]
     assert len(subs) == 4
     placements = {(d["metadata"]["namespace"], d["metadata"]["name"]) for d in docs if d["kind"] == "Placement"}
@@ -84,7 +118,11 @@ def test_the_snapshot_names_the_hub_placements(rendered: tuple[str, dict[str, by
     _, tree = rendered
     snapshot = yaml.safe_load(tree[DECISIONS_PATH])
     hub_names = {(d["metadata"]["namespace"], d["metadata"]["name"]) for d in hub(tree) if d["kind"] == "Placement"}
-    assert {(p["namespace"], p["placement"]) for p in snapshot["placements"]} == hub_names
+    # an applicationset environment also has the workloads' Placements and the GitOpsCluster's in the Argo CD namespace
+    workload_names = {k for k in hub_names if k[0] != ARGO_NS}
+    assert {(p["namespace"], p["placement"]) for p in snapshot["placements"]} == workload_names
+    argo = {name for ns, name in hub_names if ns == ARGO_NS}
+    assert argo in (set(), {name for _, name in workload_names} | {"i4q-edge-dev"})
 
 
 def test_readme_states_source_and_what_is_deployed_where(rendered: tuple[str, dict[str, bytes]]) -> None:
