@@ -12,16 +12,16 @@ from typing import Any
 import pytest
 import yaml
 
-from i4qew.compile.argocd import (
+from i4qew.compile.hub.argocd import (
     ACM_PLACEMENT_DATA,
     ChartUnit,
     applicationset,
     workload_unit,
 )
-from i4qew.compile.hub import compile_hub
+from i4qew.compile.hub.subscription import compile_hub
 from i4qew.compile.render import render_tree
-from i4qew.model import Repo
-from i4qew.placement.inventory import load_inventory
+from i4qew.model.repo import Repo
+from i4qew.placement.inventory_load import load_inventory
 from i4qew.placement.snapshot import DECISIONS_PATH, read_decisions
 from tests.test_chart_support import manifests
 from tests.test_hub_crds import copy_repo, crd_errors, load

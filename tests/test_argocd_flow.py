@@ -11,7 +11,7 @@ import yaml
 from click.testing import CliRunner
 
 from i4qew.cli.main import cli
-from i4qew.compile.hub import compile_hub
+from i4qew.compile.hub.subscription import compile_hub
 from tests.test_hub_crds import copy_repo, crd_errors, load
 from tests.test_placement_support import workload, write_repo
 from tests.test_plan import FLEET, POLICIES, commit, git, plan, plan_json

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from i4qew.compile import Tree
-from i4qew.model import Repo
+from i4qew.model.repo import Repo
 from i4qew.validation import validate_repo
 from tests.tools import ROOT, helm
 
@@ -28,7 +28,7 @@ spec:
   versions: ["7b-q4"]
   placement: lrt
   storage:
-    hostPath: /srv/models
+    hostPath: /var/lib/i4q/models
     subPathTemplate: "{name}/v{version}"
 """
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from i4qew.compile.chart import compile_charts
+from i4qew.compile.chart.charts import compile_charts
 from tests.test_chart_support import example_repo, run, template, valid_repo, write
 from tests.tools import ROOT, helm, require
 

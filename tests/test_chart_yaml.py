@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from i4qew.compile.chart import compile_chart
-from i4qew.compile.chart_yaml import dump
+from i4qew.compile.chart.charts import compile_chart
+from i4qew.compile.yaml_writer import dump
 from tests.test_chart_support import manifests, valid_repo, write
 from tests.tools import ROOT
 

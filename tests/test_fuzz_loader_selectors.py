@@ -16,11 +16,13 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from i4qew.k8s.selector_structured import from_structured
+from i4qew.k8s.selector_text import parse_selector
+from i4qew.k8s.selectors import Selector, SelectorError
 from i4qew.load.documents import Document, SourceFile
 from i4qew.load.files import MAX_DECLARATION_BYTES, SourceText, read_text
 from i4qew.load.repo import Loaded, load_text
 from i4qew.problems import Problem
-from i4qew.selectors import Selector, SelectorError, from_structured, parse_selector
 
 FUZZ = settings(max_examples=250, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -17,7 +17,6 @@ from i4qew.gitlab import (
     GitLabError,
     GitLabTarget,
     open_merge_request,
-    redact,
     target_from_env,
     upsert_mr_note,
 )
@@ -142,10 +141,18 @@ def test_target_from_env_reads_the_ci_variables_and_never_the_job_token() -> Non
         target_from_env({"CI_SERVER_URL": "u", "CI_PROJECT_PATH": "g/p", "CI_JOB_TOKEN": "j"})
 
 
-def test_redact_masks_raw_and_url_encoded_forms() -> None:
-    token = "a/b+c=d"
-    assert redact(f"x {token} y a%2Fb%2Bc%3Dd", token) == "x [MASKED] y [MASKED]"
-    assert redact("nothing", "") == "nothing"
+def test_an_unreachable_server_url_with_userinfo_is_quoted_without_it(tmp_path: Path) -> None:
+    """GitLab errors pass the one redaction git's do: the token in every form and any
+    URL userinfo (a token pasted into CI_SERVER_URL) are gone from the message."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing answers there
+    url = f"http://oauth2:{TOKEN}x@127.0.0.1:{port}"
+    with pytest.raises(GitLabError) as caught:
+        upsert_mr_note(GitLabTarget(url=url, token=TOKEN, project="7"), 1, "body", MARKER)
+    message = str(caught.value)
+    assert "cannot reach GitLab at http://127.0.0.1:" in message
+    assert TOKEN not in message and "oauth2" not in message
 
 
 # --- the `i4qew mr-note` command -------------------------------------------------

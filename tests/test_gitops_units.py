@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from i4qew.gitops.charts import chart_differences
-from i4qew.gitops.credentials import access_for, redact, strip_userinfo
+from i4qew.gitops.credentials import access_for
 from i4qew.gitops.git import Git, environment
 from i4qew.gitops.identity import BadIdentity, resolve_identity
 from i4qew.gitops.objects import build_tree, write_missing
@@ -19,6 +19,7 @@ from i4qew.gitops.promote import PromoteRequest, promote
 from i4qew.gitops.publish import PublishRequest, publish
 from i4qew.gitops.trailers import changes_between
 from i4qew.problems import UserError
+from i4qew.text import redact, strip_userinfo
 from tests.git_remote import Site, clean_environ, git, site, trailers
 
 TRICKY = {
@@ -97,6 +98,11 @@ def test_redaction() -> None:
     text = "fatal: https://u:tok-123456@h/p.git: tok-123456 tok%2F12 failed"
     assert redact(text, ["tok-123456", "tok/12"]) == "fatal: https://h/p.git: [MASKED] [MASKED] failed"
     assert strip_userinfo("see git://a:b@h/x and https://t@h/y") == "see git://h/x and https://h/y"
+    # every form a relayed message may hold: raw, and URL-encoded with or without '/' kept
+    assert redact("x a/b+c=d y a%2Fb%2Bc%3Dd z a/b%2Bc%3Dd", ["a/b+c=d"]) == "x [MASKED] y [MASKED] z [MASKED]"
+    # the longer of two overlapping secrets first; nothing masked for a 1-3 character "secret"
+    assert redact("abcdef abcd", ["abcd", "abcdef"]) == "[MASKED] [MASKED]"
+    assert redact("a cat", ["", "cat"]) == "a cat"
 
 
 def test_identity() -> None:

@@ -22,8 +22,8 @@ import jsonschema
 import pytest
 import yaml
 
-from i4qew.compile.hub import compile_hub
-from i4qew.model import Repo
+from i4qew.compile.hub.subscription import compile_hub
+from i4qew.model.repo import Repo
 from i4qew.validation import validate_repo
 from tests.tools import ROOT, crds_dir, require
 
@@ -62,24 +62,35 @@ CRDS: dict[tuple[str, str], tuple[str, ...]] = {
     ),
     ("argoproj.io/v1alpha1", "ApplicationSet"): ("argoproj.io_ApplicationSet_v1alpha1.yaml",),
     ("argoproj.io/v1alpha1", "Application"): ("argoproj.io_Application_v1alpha1.yaml",),
+    ("policy.open-cluster-management.io/v1", "Policy"): ("policy.open-cluster-management.io_Policy_v1.yaml",),
+    ("policy.open-cluster-management.io/v1", "PlacementBinding"): (
+        "policy.open-cluster-management.io_PlacementBinding_v1.yaml",
+    ),
+    ("policy.open-cluster-management.io/v1", "ConfigurationPolicy"): (
+        "policy.open-cluster-management.io_ConfigurationPolicy_v1.yaml",
+    ),
 }
 
 
-def strict(schema: Any) -> Any:
-    """The CRD schema as a JSON Schema that rejects what the API server would prune."""
+def strict(schema: Any, *, branch: bool = False) -> Any:
+    """The CRD schema as a JSON Schema that rejects what the API server would prune.
+
+    anyOf/allOf/oneOf/not branches only validate (a structural schema declares its
+    fields outside them), so no unknown-field rule is added inside a branch."""
     if isinstance(schema, list):
-        return [strict(s) for s in schema]
+        return [strict(s, branch=branch) for s in schema]
     if not isinstance(schema, dict):
         return schema
-    out = {k: strict(v) if k in ("properties", "items", "additionalProperties", "anyOf", "allOf", "oneOf", "not")
+    out = {k: strict(v, branch=branch or k in ("anyOf", "allOf", "oneOf", "not"))
+           if k in ("properties", "items", "additionalProperties", "anyOf", "allOf", "oneOf", "not")
            else v for k, v in schema.items()}
     if isinstance(out.get("properties"), dict):
-        out["properties"] = {k: strict(v) for k, v in schema["properties"].items()}
+        out["properties"] = {k: strict(v, branch=branch) for k, v in schema["properties"].items()}
     if out.pop("x-kubernetes-int-or-string", False):
         out.pop("type", None)
         out["anyOf"] = [{"type": "integer"}, {"type": "string"}]
     if ("properties" in out and not out.get("x-kubernetes-preserve-unknown-fields")
-            and "additionalProperties" not in out):
+            and "additionalProperties" not in out and not branch):
         out["additionalProperties"] = False
     return out
 
@@ -96,16 +107,25 @@ def validators(api_version: str, kind: str) -> tuple[jsonschema.protocols.Valida
         schema["properties"]["metadata"] = OBJECT_META
         schema["properties"]["apiVersion"] = {"const": api_version}
         schema["properties"]["kind"] = {"const": kind}
-        schema["required"] = sorted({*schema.get("required", []), "apiVersion", "kind", "metadata", "spec"})
+        # PlacementBinding has no spec: placementRef and subjects sit at the top
+        top = ("spec",) if "spec" in schema["properties"] else ()
+        schema["required"] = sorted({*schema.get("required", []), "apiVersion", "kind", "metadata", *top})
         jsonschema.Draft202012Validator.check_schema(schema)
         out.append(jsonschema.Draft202012Validator(schema))
     return tuple(out)
 
 
 def crd_errors(doc: dict[str, Any]) -> list[str]:
-    """Schema violations of one hub resource (empty when it is valid)."""
-    return [f"{doc['kind']} {doc['metadata'].get('name')}: {'/'.join(map(str, e.absolute_path))}: {e.message}"
-            for v in validators(doc["apiVersion"], doc["kind"]) for e in v.iter_errors(doc)]
+    """Schema violations of one hub resource (empty when it is valid). A Policy's CRD
+    keeps its templates' objectDefinition as unknown fields: each embedded policy
+    (a ConfigurationPolicy) is checked against its own CRD."""
+    errors = [f"{doc['kind']} {doc['metadata'].get('name')}: {'/'.join(map(str, e.absolute_path))}: {e.message}"
+              for v in validators(doc["apiVersion"], doc["kind"]) for e in v.iter_errors(doc)]
+    if doc["kind"] == "Policy":
+        for template in (doc.get("spec") or {}).get("policy-templates") or ():
+            errors += [f"{doc['kind']} {doc['metadata'].get('name')}: template {e}"
+                       for e in crd_errors(template["objectDefinition"])]
+    return errors
 
 
 def copy_repo(dest: Path, src: Path = ROOT) -> Path:
@@ -185,9 +205,10 @@ def test_every_hub_resource_fits_its_crd(repos: dict[str, Repo], mode: str, env:
             errors += [f"{path}: {e}" for e in crd_errors(doc)]
     assert errors == []
     if repos[mode].repository.delivery_of(env) == "applicationset":
-        expected = {"Namespace", "Placement", "ManagedClusterSetBinding", "GitOpsCluster", "ApplicationSet"}
+        expected = {"Namespace", "Placement", "ManagedClusterSetBinding", "GitOpsCluster", "ApplicationSet",
+                    "Policy", "PlacementBinding"}
     else:
-        expected = {"Namespace", "Channel", "Subscription", "Application"}
+        expected = {"Namespace", "Channel", "Subscription", "Application", "Policy", "PlacementBinding"}
         expected |= {"PlacementRule"} if mode == "PlacementRule" else {"Placement", "ManagedClusterSetBinding"}
     assert kinds == expected
 

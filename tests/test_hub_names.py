@@ -8,9 +8,9 @@ from typing import Any
 
 import yaml
 
-from i4qew.compile.hub import compile_hub
-from i4qew.k8s_names import dns1123_label, label_value
-from i4qew.model import Repo
+from i4qew.compile.hub.subscription import compile_hub
+from i4qew.k8s.names import dns1123_label, label_value
+from i4qew.model.repo import Repo
 from tests.test_hub_crds import copy_repo, crd_errors, load
 from tests.tools import ROOT
 

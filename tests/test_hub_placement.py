@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 import yaml
 
-from i4qew.compile.hub import compile_hub
+from i4qew.compile.hub.subscription import compile_hub
 from i4qew.compile.render import render_tree
-from i4qew.model import Repo
-from i4qew.placement.inventory import load_inventory
+from i4qew.k8s.selector_structured import from_structured
+from i4qew.model.repo import Repo
+from i4qew.placement.inventory_load import load_inventory
 from i4qew.placement.snapshot import DECISIONS_PATH, read_decisions
-from i4qew.selectors import from_structured
 from tests.test_hub_crds import load, variant_repo
 from tests.tools import ROOT
 

@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 import yaml
 
-from i4qew.compile.hub import compile_hub, hub_problems
-from i4qew.compile.hub_placement import placement, placement_rule
-from i4qew.model import Repo
+from i4qew.compile.hub.placement import placement, placement_rule
+from i4qew.compile.hub.subscription import compile_hub
+from i4qew.k8s.selector_structured import from_structured
+from i4qew.model.repo import Repo
 from i4qew.placement.effective import EffectivePlacement, effective_placement
+from i4qew.placement.expressible import hub_problems
 from i4qew.problems import UserError
-from i4qew.selectors import from_structured
 from tests.test_hub_crds import copy_repo, crd_errors, load
 from tests.test_hub_placement import inventory
 from tests.tools import ROOT

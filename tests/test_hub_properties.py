@@ -9,10 +9,12 @@ import functools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from i4qew.compile.hub_placement import merge_for_rule, placement, placement_rule, rule_problems
-from i4qew.model import Predicate, Repo
+from i4qew.compile.hub.placement import placement, placement_rule
+from i4qew.k8s.selector_structured import from_structured
+from i4qew.k8s.selectors import OPERATORS, Requirement, Selector
+from i4qew.model.repo import Predicate, Repo
 from i4qew.placement.effective import EffectivePlacement, effective_placement
-from i4qew.selectors import OPERATORS, Requirement, Selector, from_structured
+from i4qew.placement.expressible import merge_for_rule, rule_problems
 from tests.test_hub_crds import load
 from tests.tools import ROOT
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from i4qew.placement.inventory import load_inventory
+from i4qew.placement.inventory_load import load_inventory
 from tests.test_placement_support import cluster, kubectl_list
 from tests.tools import ROOT
 

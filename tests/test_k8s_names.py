@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from i4qew.k8s_names import (
+from i4qew.k8s.names import (
     dns1123_label,
     dns1123_subdomain,
     env_var_name,

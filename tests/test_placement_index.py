@@ -8,11 +8,11 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from i4qew.model import Predicate, Repo, Repository
+from i4qew.k8s.selectors import Requirement, Selector
+from i4qew.model.repo import Predicate, Repo, Repository
 from i4qew.placement.bits import first, from_ids, members
 from i4qew.placement.decide import Planner
 from i4qew.placement.inventory import CLUSTERSET_LABEL, Cluster, Inventory, as_hub_stores
-from i4qew.selectors import Requirement, Selector
 
 KEYS = ["site", "tier", "role", "gpu", CLUSTERSET_LABEL]
 VALUES = ["a", "b", "c", ""]

@@ -14,7 +14,8 @@ from typing import Any
 import yaml
 
 from i4qew.placement.decide import Planner
-from i4qew.placement.inventory import Inventory, load_inventory
+from i4qew.placement.inventory import Inventory
+from i4qew.placement.inventory_load import load_inventory
 from i4qew.validation import Validation, validate_repo
 
 API = "edge.i4q.eu/v1alpha1"

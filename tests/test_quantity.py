@@ -4,7 +4,7 @@ from fractions import Fraction
 
 import pytest
 
-from i4qew.quantity import QuantityError, format_bytes, format_cpu_millis, parse_quantity
+from i4qew.k8s.quantity import QuantityError, format_bytes, format_cpu_millis, parse_quantity
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from i4qew.cli.main import cli
 from i4qew.compile.render import render_tree
 from i4qew.emit import GENERATED_MARKER
-from i4qew.placement.inventory import load_inventory
+from i4qew.placement.inventory_load import load_inventory
 from i4qew.placement.snapshot import DECISIONS_PATH
 from tests.test_hub_crds import load
 from tests.tools import ROOT, require

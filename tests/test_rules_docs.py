@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from i4qew.rules.catalog import all_rules
 from i4qew.rules.docs import COMMAND, render
-from i4qew.rules.registry import all_rules
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
 

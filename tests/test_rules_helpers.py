@@ -11,7 +11,8 @@ from i4qew.rules.images import ImageRef, parse_image
 from i4qew.rules.ingress import host_problem, path_problem
 from i4qew.rules.mounts import absolute_path_problem, configmap_key_problem
 from i4qew.rules.resources import is_extended
-from i4qew.rules.secrets import credential_name, find_credential
+from i4qew.rules.secrets import credential_name
+from i4qew.text import find_credential
 from tests.tools import require
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4

@@ -9,8 +9,8 @@ import jsonschema
 import pytest
 
 from i4qew.load.documents import Document, SourceFile
-from i4qew.schema_check import check_document, did_you_mean
-from i4qew.schemas import KINDS, load_schema, schema_text
+from i4qew.schema.check import check_document, did_you_mean
+from i4qew.schema.kinds import KINDS, load_schema, schema_text
 
 
 def _objects(node: Any, path: str = "") -> list[tuple[str, dict[str, Any]]]:

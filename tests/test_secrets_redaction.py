@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from i4qew.cli.main import cli
-from i4qew.rules.secrets import (
+from i4qew.text import (
     CREDENTIAL_PATTERNS,
     REDACTED,
     _may_hold_credential,

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from i4qew.placement.inventory import load_inventory
+from i4qew.placement.inventory_load import load_inventory
 from i4qew.placement.snapshot import placement_files, read_decisions
 from i4qew.validation import validate_repo
 from tests.test_placement_support import cluster, model, policy, workload, write_repo

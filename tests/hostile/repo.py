@@ -1,7 +1,7 @@
 """A small valid workload repository, and a Workload that sets every string field of the schema.
 
 `kitchen_sink()` is the declaration every "X in every string field" test starts from:
-`string_slots()` walks it together with generator/i4qew/schemas/workload.json and
+`string_slots()` walks it together with generator/i4qew/schema/workload.json and
 yields the concrete place of each string the schema allows (values and map keys), so a
 field added to the schema is hostile-tested without touching the corpus — and
 `missing_slots()` fails the corpus when the kitchen sink does not reach a new field.
@@ -20,7 +20,7 @@ from typing import Any
 
 from tests.tools import ROOT
 
-SCHEMA: dict[str, Any] = json.loads((ROOT / "generator/i4qew/schemas/workload.json").read_text("utf-8"))
+SCHEMA: dict[str, Any] = json.loads((ROOT / "generator/i4qew/schema/workload.json").read_text("utf-8"))
 
 REPOSITORY = """\
 apiVersion: edge.i4q.eu/v1alpha1

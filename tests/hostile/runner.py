@@ -6,6 +6,7 @@ output that is safe; never a traceback, never a hang.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import subprocess
@@ -22,14 +23,24 @@ from tests.tools import ROOT, helm
 # One problem line exactly as the brief states it (info lines are not used by validate).
 LINE = re.compile(r"^[^:]+:\d+:\d+: (error|warning) \[[a-z0-9-]+\] .+$")
 SUMMARY = re.compile(r"^\d+ files? checked: \d+ errors?, \d+ warnings?$")
-TIMEOUT = 20  # seconds; every corpus input finishes in well under one
+# The bound on one i4qew run is CPU time, so a busy machine (CI on 2 shared cores) does
+# not fail a run that merely waited for a core: every corpus input needs well under one
+# CPU second. The wall-clock limit, WALL_FACTOR times longer, still ends a hang that
+# spends no CPU (a sleep, a blocked read).
+TIMEOUT = 20  # CPU seconds
+WALL_FACTOR = 15
+# Sets the CPU limit (inherited by every child) and becomes the command: SIGXCPU ends it.
+_CPU_LIMITED = ("import os, resource, sys; limit = int(sys.argv[1]); "
+                "resource.setrlimit(resource.RLIMIT_CPU, (limit, limit + 1)); os.execv(sys.argv[2], sys.argv[2:])")
 # A problem line quotes at most a shortened value: a 1 MB string must not come back whole.
 MAX_LINE = 1000
 
 
 def run_i4qew(*args: str, env: Mapping[str, str] | None = None, timeout: float = TIMEOUT,
               cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """`i4qew ARGS` in a fresh interpreter; TimeoutExpired fails the test that waits."""
+    """`i4qew ARGS` in a fresh interpreter, at most `timeout` CPU seconds (then killed by
+    SIGXCPU: a negative exit code fails the test) and WALL_FACTOR times that in wall time
+    (TimeoutExpired fails the test that waits)."""
     return run_i4qew_with([sys.executable, "-m", "i4qew"], *args, env=env, timeout=timeout, cwd=cwd)
 
 
@@ -38,8 +49,9 @@ def run_i4qew_with(command: list[str], *args: str, env: Mapping[str, str] | None
     base = {k: v for k, v in os.environ.items() if not k.startswith(("I4QEW_", "CI_", "GITLAB_"))}
     base["PYTHONPATH"] = os.pathsep.join([str(ROOT / "generator"), base.get("PYTHONPATH", "")])
     base["PYTHONUTF8"] = "1"
-    return subprocess.run([*command, *args], capture_output=True, text=True, encoding="utf-8",
-                          timeout=timeout, env={**base, **(env or {})}, cwd=cwd, check=False)
+    limited = [sys.executable, "-c", _CPU_LIMITED, str(math.ceil(timeout)), *command]
+    return subprocess.run([*limited, *args], capture_output=True, text=True, encoding="utf-8",
+                          timeout=timeout * WALL_FACTOR, env={**base, **(env or {})}, cwd=cwd, check=False)
 
 
 # Linux carries a parent's peak memory into a child it forks and execs, so a child of
@@ -58,8 +70,8 @@ def run_measured(*args: str, timeout: float = TIMEOUT) -> tuple[subprocess.Compl
     100 MB file into memory would show it here."""
     with tempfile.TemporaryDirectory() as tmp:
         peak = Path(tmp) / "peak"
-        done = run_i4qew_with([sys.executable, "-c", _MEASURE, str(peak), str(timeout), sys.executable, "-m", "i4qew"],
-                              *args, timeout=timeout + 10)
+        done = run_i4qew_with([sys.executable, "-c", _MEASURE, str(peak), str(timeout * WALL_FACTOR),
+                               sys.executable, "-m", "i4qew"], *args, timeout=timeout)
         return done, int(peak.read_text())
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import io
 import os
@@ -105,8 +106,7 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
     --inventory). Exit 1 when validation finds an error (the plan is still shown when
     the repository could be read)."""
     from i4qew.placement.checks import PLACEMENT_RULES, placement_problems
-    from i4qew.placement.inventory import load_inventory
-    from i4qew.placement.inventory_load import prefetch
+    from i4qew.placement.inventory_load import load_inventory, prefetch
     from i4qew.placement.plan import build_plan
     from i4qew.placement.plan_format import render_json, render_markdown, render_text
     from i4qew.validation import validate_repo
@@ -144,6 +144,13 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
                 base_inventory, _ = load_inventory(base_root)
         plan = build_plan(repo, env, inventory, base_repo=base_repo, base_inventory=base_inventory,
                           base_label=base_rev, now=now)
+    if base_repo is not None and base_rev is not None:
+        from i4qew.rules.guard_changes import change_problems
+        from i4qew.text import mask_credentials
+
+        changed = [dataclasses.replace(p, message=mask_credentials(p.message))
+                   for p in change_problems(base_repo, repo, base_rev)]
+        problems = sort_problems([*problems, *changed])
     if fmt == "markdown":
         text = render_markdown(plan, problems, group_by)
     elif fmt == "json":

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from i4qew.cli.common import fail, repo_option, require_environments
-from i4qew.model import Repo
+from i4qew.model.repo import Repo
 from i4qew.problems import ExitCode, Problem, UserError, has_errors
 
 # What a render reads: a change here since the last commit makes the commit a lie.
@@ -31,7 +31,7 @@ def exit_on_errors(problems: Sequence[Problem]) -> None:
 
 def load_repo(repo_dir: Path, env: str) -> Repo:
     """The validated repository, with `env` known to it; exits 1 (problems printed) otherwise."""
-    from i4qew.compile.hub import repository_problems
+    from i4qew.placement.expressible import repository_problems
     from i4qew.validation import validate_repo
 
     result = validate_repo(repo_dir)
@@ -79,7 +79,7 @@ def command(repo_dir: Path, env: str, output: Path | None, inventory: Path | Non
     Validates first: any error is printed and nothing is written (exit 1)."""
     from i4qew.compile.render import render_tree
     from i4qew.emit import UnsafePath, write_tree
-    from i4qew.placement.inventory import load_inventory
+    from i4qew.placement.inventory_load import load_inventory
 
     repo = load_repo(repo_dir, env)
     inv, inv_problems = load_inventory(repo_dir, inventory)

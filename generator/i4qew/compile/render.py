@@ -1,8 +1,8 @@
 """The whole content of an environment branch, as one deterministic tree.
 
     README.md            compile/readme.py
-    charts/<workload>/   compile/chart.py
-    hub/                 compile/hub.py
+    charts/<workload>/   compile/chart/charts.py
+    hub/                 compile/hub/subscription.py
     placement/, models/  placement/snapshot.py (decisions over the inventory)
 
 Pure: the caller validated the repository and loaded the inventory; nothing
@@ -14,8 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from i4qew.compile import Tree, merge
-from i4qew.model import Repo
+from i4qew.compile.chart.charts import compile_charts
+from i4qew.compile.hub.subscription import compile_hub
+from i4qew.compile.readme import render_readme
+from i4qew.model.repo import Repo
 from i4qew.placement.inventory import Inventory
+from i4qew.placement.snapshot import DECISIONS_PATH, placement_files, read_decisions
 
 
 def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_commit: str | None,
@@ -24,11 +28,6 @@ def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_com
 
     `base` ("namespace/workload" -> cluster names of the branch's previous
     snapshot) keeps numberOfClusters choices stable; publish passes it."""
-    from i4qew.compile.chart import compile_charts
-    from i4qew.compile.hub import compile_hub
-    from i4qew.compile.readme import render_readme
-    from i4qew.placement.snapshot import DECISIONS_PATH, placement_files, read_decisions
-
     hub = compile_hub(repo, env)  # first: it raises the problems a user can fix
     placement = placement_files(repo, env, inventory, base=base)
     counts = None

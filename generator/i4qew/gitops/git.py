@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from i4qew.gitops.credentials import redact
+from i4qew.text import redact
 
 # A remote that accepts the connection and then says nothing must not hang a
 # pipeline until GitLab's job timeout: fail it as an unreachable remote instead.

@@ -17,12 +17,12 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
-from i4qew.model import Repo, Workload
+from i4qew.k8s.quantity import QuantityError, parse_quantity
+from i4qew.model.repo import Repo, Workload
 from i4qew.placement.bits import from_ids, members
 from i4qew.placement.decide import Decision
 from i4qew.placement.inventory import Inventory
 from i4qew.problems import Problem, Severity
-from i4qew.quantity import QuantityError, parse_quantity
 
 TOP = 3  # contributors named in a capacity message
 

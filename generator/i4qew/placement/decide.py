@@ -30,8 +30,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from i4qew.k8s_names import short_name
-from i4qew.model import Predicate, Repo, Toleration, Workload
+from i4qew.k8s.names import short_name
+from i4qew.model.repo import Predicate, Repo, Toleration, Workload
 from i4qew.placement.bits import first, from_ids, members
 from i4qew.placement.effective import EffectivePlacement, effective_placement
 from i4qew.placement.inventory import Cluster, Inventory, Taint

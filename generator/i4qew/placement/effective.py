@@ -15,7 +15,9 @@ import functools
 import itertools
 from dataclasses import dataclass
 
-from i4qew.model import (
+from i4qew.k8s.quantity import QuantityError, parse_quantity
+from i4qew.k8s.selectors import Requirement, Selector, everything
+from i4qew.model.repo import (
     GPU_RESOURCE,
     OFFLINE_TAINTS,
     ModelRef,
@@ -25,8 +27,6 @@ from i4qew.model import (
     Toleration,
     Workload,
 )
-from i4qew.quantity import QuantityError, parse_quantity
-from i4qew.selectors import Requirement, Selector, everything
 
 GLOBAL_SET = "global"
 _OFFLINE_TOLERATIONS = tuple(Toleration(k, "Exists", None, None) for k in OFFLINE_TAINTS)

@@ -118,8 +118,11 @@ def _entry(source: SourceFile, origin: Origin, data: Any, entries: Entries) -> N
                         Severity.WARNING)
 
 
-def load(root: Path, override: Path | None) -> tuple[Inventory | None, list[Problem]]:
-    """The inventory, or None when there is none (no clusters/ folder, no files)."""
+def load_inventory(root: Path, override: Path | None = None) -> tuple[Inventory | None, list[Problem]]:
+    """Every ManagedCluster under `root`/clusters/ (or in the one `override` file).
+
+    None when there is no inventory (no clusters/ folder, no files); problems (with
+    positions) for malformed entries."""
     pending = _pending.pop(_pending_key(root, override), None)
     if pending is not None:
         pool, future = pending

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from i4qew.model import Predicate, Repo, Workload
+from i4qew.model.repo import Predicate, Repo, Workload
 from i4qew.placement.capacity import spec_view
 from i4qew.placement.decide import Decision, Planner, placement_name, planner_for
 from i4qew.placement.effective import EffectivePlacement, effective_placement

@@ -29,6 +29,7 @@ _HOW = {
     "subscription": "the ApplicationSets go and Argo CD deletes each Application's objects, then ACM's "
                     "Subscription installs the same release name again (an outage per cluster).",
 }
+GUARDRAIL_RULE = "guardrail-changed"  # rules/guard_changes.py
 SIGNS = {"added": "+", "removed": "-", "changed": "~", "unchanged": " ", "planned": " "}
 
 
@@ -169,6 +170,10 @@ def render_markdown(plan: Plan, problems: list[Problem], group_by: str = "site")
     note = delivery_note(plan)
     if note:
         out += [f"> [!warning]\n> {note}", ""]
+    moved = [p for p in problems if p.rule == GUARDRAIL_RULE]
+    if moved:  # first: the reviewer must see that a line the platform team drew was moved
+        out += ["> **Guardrails changed** by this merge request (i4qew.yaml, the platform team's to approve):", ">"]
+        out += [f"> - {p.severity.value} `{p.path}:{p.line}`: {p.message}" for p in moved] + [""]
     rows = [p for p in plan.workloads if plan.base is None or p.status != "unchanged"]
     quiet = [p for p in plan.workloads if plan.base is not None and p.status == "unchanged"]
 

@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from i4qew.k8s_names import dns1123_label, dns1123_subdomain
-from i4qew.model import Environment, Repo, Workload
+from i4qew.k8s.names import dns1123_label, dns1123_subdomain
+from i4qew.model.repo import Environment, Repo, Workload
 from i4qew.placement.decide import gitops_cluster_name, placement_name
 from i4qew.placement.effective import conjoin, effective_placement, meet_sets
 from i4qew.problems import Problem

@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from i4qew.rules import FAMILIES
-from i4qew.rules.registry import Rule, all_rules
+from i4qew.rules.catalog import FAMILY_NAMES, all_rules
+from i4qew.rules.registry import Rule
 
 COMMAND = "python -m i4qew.rules.docs docs/rules.md"
 STAGES = (
@@ -29,6 +29,11 @@ FAMILY_TITLES = {
     "ingress": "Ingress",
     "environments": "Environments",
     "mounts": "Models, mounts and architectures",
+    "guardrails": "Guardrails: pod security and namespace owners",
+    "guard_images": "Guardrails: image sources",
+    "guard_limits": "Guardrails: resources and host paths",
+    "guard_config": "Guardrails: the guardrails themselves",
+    "governance": "Hub governance policies",
 }
 
 
@@ -67,7 +72,7 @@ def render() -> str:
     groups: list[tuple[str, str, list[Rule]]] = []
     for stage, title, intro in STAGES:
         groups.append((title, intro, [r for r in rules.values() if r.family == stage]))
-    for family in FAMILIES:
+    for family in FAMILY_NAMES:
         if family in FAMILY_TITLES:
             groups.append((FAMILY_TITLES[family], "", [r for r in rules.values() if r.family == family]))
     known = {r.id for _, _, members in groups for r in members}

@@ -11,10 +11,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from i4qew.model import Repo
+from i4qew.model.repo import Repo
 from i4qew.problems import Problem, Severity
 from i4qew.rules.registry import rule
-from i4qew.rules.walk import KeyPath, effective, shorten, variants
+from i4qew.rules.walk import KeyPath, effective, variants
+from i4qew.text import shorten
 
 _DOMAIN_PART = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
 _DOMAIN = re.compile(rf"{_DOMAIN_PART}(?:\.{_DOMAIN_PART})*(?::[0-9]+)?|\[[0-9a-fA-F:.]+\](?::[0-9]+)?")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from i4qew import k8s_names
+from i4qew.k8s import names as k8s_names
 from i4qew.load.documents import Document
-from i4qew.model import Repo
+from i4qew.model.repo import Repo
 from i4qew.problems import Problem
 from i4qew.rules.mounts import configmap_key_problem
 from i4qew.rules.registry import rule
-from i4qew.rules.walk import KeyPath, lookalike, shorten, variants
+from i4qew.rules.walk import KeyPath, variants
+from i4qew.text import lookalike, shorten
 
 # The workload name is the Helm release name (the Subscription's packageAlias).
 # ACM's subscription controller renames a release longer than 31 characters to

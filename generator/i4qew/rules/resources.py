@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
 
-from i4qew.model import Repo, Workload
+from i4qew.k8s.quantity import QuantityError, parse_quantity
+from i4qew.model.repo import Repo, Workload
 from i4qew.problems import Problem
-from i4qew.quantity import QuantityError, parse_quantity
 from i4qew.rules.registry import rule
-from i4qew.rules.walk import KeyPath, shorten, variants
-from i4qew.schema_check import did_you_mean
+from i4qew.rules.walk import KeyPath, variants
+from i4qew.text import did_you_mean, shorten
 
 STANDARD = ("cpu", "memory", "ephemeral-storage")
 _HUGEPAGES = re.compile(r"hugepages-[0-9]+(?:Ki|Mi|Gi|Ti|Pi|Ei|[kMGTPE])?")

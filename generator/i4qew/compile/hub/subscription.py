@@ -1,0 +1,275 @@
+"""ACM hub resources of one environment (`hub/` on the environment branch).
+
+Layout (the hub-local subscription of `i4qew bootstrap` applies the whole folder).
+ACM's Git subscriber applies single-document files holding a Namespace (or a CRD)
+first, then RBAC, then every other file; a multi-document file always counts as
+"other" (multicloud-operators-subscription pkg/utils/gitrepo.go sortKubeResource),
+so each Namespace has a file of its own:
+
+    hub/namespaces/<ns>.yaml                 the channel namespace and every workload namespace
+    hub/channel.yaml                         the Git Channel `<repo>-<env>`
+    hub/channel-ca.yaml                      its CA ConfigMap `<repo>-<env>-ca` (with spec.git.caFile)
+    hub/apps/<ns>/application.yaml           Application `<repo>-<env>` grouping the subscriptions
+    hub/apps/<ns>/clustersetbindings.yaml    a ManagedClusterSetBinding per cluster set used
+    hub/apps/<ns>/workloads/<workload>.yaml  Subscription + Placement (or PlacementRule)
+    hub/apps/<ns>/policies.yaml              governance Policies + a PlacementBinding per workload
+                                             (compile/hub/policies.py: Pod Security labels, pull secrets)
+
+With `delivery: applicationset` the environment's Argo CD objects go to
+`hub/argocd/` (compile/hub/argocd.py) instead of the Channel, Subscriptions and
+Applications; each workload namespace keeps its Placement, which governance
+PlacementBindings (namespace-local) bind to:
+
+    hub/argocd/gitopscluster.yaml            GitOpsCluster `<repo>-<env>` + its Placement
+    hub/argocd/clustersetbindings.yaml       a ManagedClusterSetBinding per cluster set used
+    hub/argocd/applicationsets/<workload>.yaml  Placement + ApplicationSet `<workload>-<env>`
+    hub/apps/<ns>/workloads/<workload>.yaml  the Placement in the workload namespace
+    hub/apps/<ns>/policies.yaml              governance Policies bound to it
+
+Per-environment objects carry the environment in their name. Namespaces and
+ManagedClusterSetBindings cannot (a binding's name is its cluster set's), so
+dev and production ship byte-identical copies of them: environment-neutral
+labels, `reconcile-option: merge` (a second hub-local subscription merges into
+the first one's object instead of backing off or taking it over) and
+`do-not-delete` (an environment that stops using a namespace must not delete it
+from under the other environment's subscriptions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import PurePosixPath
+from typing import Any, Final
+
+from i4qew.compile import Tree
+from i4qew.compile.hub.argocd import (
+    applicationset,
+    argocd_placement,
+    environment_placement,
+    gitops_cluster,
+    workload_unit,
+)
+from i4qew.compile.hub.names import (
+    APP_LABEL,
+    ARGOCD_SHARED,
+    ARGOCD_SYNC_OPTIONS,
+    DO_NOT_DELETE,
+    GIT_BRANCH,
+    GIT_PATH,
+    RECONCILE_OPTION,
+    RECONCILE_RATE,
+    app_label,
+    application_name,
+    channel_ca_name,
+    channel_name,
+    chart_name,
+    env_labels,
+    placement_name,
+    release_name,
+    shared_labels,
+    subscription_name,
+)
+from i4qew.compile.hub.placement import placement, placement_rule
+from i4qew.compile.hub.policies import compile_policies
+from i4qew.compile.yaml_writer import dump
+from i4qew.model.repo import Repo, Workload
+from i4qew.placement.effective import EffectivePlacement
+from i4qew.placement.expressible import environment_placements, hub_problems
+from i4qew.problems import UserError
+
+SUBSCRIPTION_API: Final = "apps.open-cluster-management.io/v1"
+BINDING_API: Final = "cluster.open-cluster-management.io/v1beta2"
+APPLICATION_API: Final = "app.k8s.io/v1beta1"
+# The hub-local subscription's option for the plain YAML of hub/ (Channel,
+# Placements, Applications): Git is the source of truth, so `replace` updates each
+# object to exactly what the branch holds and a field deleted in Git is deleted on
+# the hub too (`merge`, the default, never removes a field). Workload Subscriptions
+# carry no option: they deliver a Helm chart, whose only object is the HelmRelease
+# ACM builds without the annotation and always updates (synchronizer.go
+# updateResourceByTemplateUnit), and a Subscription is itself always replaced.
+RECONCILE: Final = "replace"
+SHARED_RECONCILE: Final = "merge"
+# The key ACM reads the Channel's CA bundle from (apps/v1 ChannelCertificateData).
+CA_KEY: Final = "caCerts"
+
+
+def yaml_docs(docs: Iterable[Mapping[str, Any]]) -> bytes:
+    return b"".join(b"---\n" + dump(d) for d in docs)
+
+
+def namespace(name: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "name": name,
+            "labels": shared_labels(),
+            "annotations": shared_annotations(),
+        },
+    }
+
+
+def shared_annotations() -> dict[str, str]:
+    """Whichever delivery applies it (ACM's hub-local subscription or an Argo CD
+    Application), an object every environment ships is never deleted by one of them."""
+    return {DO_NOT_DELETE: "true", RECONCILE_OPTION: SHARED_RECONCILE, ARGOCD_SYNC_OPTIONS: ARGOCD_SHARED}
+
+
+def channel(repo: Repo, env: str) -> dict[str, Any]:
+    r = repo.repository
+    spec: dict[str, Any] = {"type": "Git", "pathname": r.git_url}
+    if r.git_secret_ref:
+        spec["secretRef"] = {"name": r.git_secret_ref}
+    if r.git_ca_file:
+        # Read from the Channel's own namespace (FetchChannelReferences ignores any other).
+        spec["configMapRef"] = {"name": channel_ca_name(repo, env)}
+    elif r.git_insecure:  # validation refuses both: with it ACM would ignore the CA
+        spec["insecureSkipVerify"] = True
+    metadata: dict[str, Any] = {"name": channel_name(repo, env), "namespace": r.channel_namespace,
+                                "labels": env_labels(repo, env)}
+    if r.reconcile_rate:
+        metadata["annotations"] = {RECONCILE_RATE: r.reconcile_rate}
+    return {"apiVersion": SUBSCRIPTION_API, "kind": "Channel", "metadata": metadata, "spec": spec}
+
+
+def channel_ca(repo: Repo, env: str) -> dict[str, Any] | None:
+    """The ConfigMap with the Git server's CA bundle the Channel names, or None."""
+    r = repo.repository
+    if not r.git_ca_file:
+        return None
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": channel_ca_name(repo, env), "namespace": r.channel_namespace,
+                     "labels": env_labels(repo, env)},
+        "data": {CA_KEY: repo.files[str(PurePosixPath(r.git_ca_file))]},
+    }
+
+
+def subscription(repo: Repo, env: str, w: Workload) -> dict[str, Any]:
+    environment = repo.repository.environment(env)
+    assert environment is not None
+    kind = "PlacementRule" if repo.repository.placement_api == "PlacementRule" else "Placement"
+    chart = chart_name(w)
+    spec: dict[str, Any] = {
+        "channel": f"{repo.repository.channel_namespace}/{channel_name(repo, env)}",
+        # The chart's name: ACM's Git subscriber keeps only the charts it names.
+        "name": chart,
+        "packageOverrides": [{"packageName": chart, "packageAlias": release_name(w)}],
+        "placement": {"placementRef": {"kind": kind, "name": placement_name(w.name, env)}},
+    }
+    if repo.repository.watch_helm_resources:
+        spec["watchHelmNamespaceScopedResources"] = True
+    return {
+        "apiVersion": SUBSCRIPTION_API,
+        "kind": "Subscription",
+        "metadata": {
+            "name": subscription_name(w, env),
+            "namespace": w.namespace,
+            "labels": env_labels(repo, env, w),
+            "annotations": {GIT_BRANCH: environment.branch, GIT_PATH: f"charts/{w.name}"},
+        },
+        "spec": spec,
+    }
+
+
+def binding(ns: str, cluster_set: str) -> dict[str, Any]:
+    return {
+        "apiVersion": BINDING_API,
+        "kind": "ManagedClusterSetBinding",
+        # OCM requires the binding's name to be the cluster set's.
+        "metadata": {
+            "name": cluster_set,
+            "namespace": ns,
+            "labels": shared_labels(),
+            "annotations": shared_annotations(),
+        },
+        "spec": {"clusterSet": cluster_set},
+    }
+
+
+def application(repo: Repo, env: str, ns: str, subscriptions: list[str]) -> dict[str, Any]:
+    return {
+        "apiVersion": APPLICATION_API,
+        "kind": "Application",
+        "metadata": {
+            "name": application_name(repo, env),
+            "namespace": ns,
+            "labels": env_labels(repo, env),
+            # What the ACM console reads to list the application's subscriptions.
+            "annotations": {
+                "apps.open-cluster-management.io/deployables": "",
+                "apps.open-cluster-management.io/subscriptions": ",".join(f"{ns}/{s}" for s in subscriptions),
+            },
+        },
+        "spec": {
+            "componentKinds": [{"group": "apps.open-cluster-management.io", "kind": "Subscription"}],
+            "descriptor": {},
+            "selector": {"matchExpressions": [{"key": APP_LABEL, "operator": "In", "values": [app_label(repo, env)]}]},
+        },
+    }
+
+
+def compile_hub(repo: Repo, env: str) -> Tree:
+    """The hub/ folder of environment `env`; raises UserError with every problem first."""
+    problems = hub_problems(repo, env)
+    if problems:
+        raise UserError(problems)
+    if repo.repository.delivery_of(env) == "applicationset":
+        return compile_applicationsets(repo, env)
+    rule_mode = repo.repository.placement_api == "PlacementRule"
+    by_ns = _by_namespace(repo, env)
+    ns_names = sorted({repo.repository.channel_namespace, *by_ns})
+    tree: Tree = {f"hub/namespaces/{n}.yaml": yaml_docs([namespace(n)]) for n in ns_names}
+    tree["hub/channel.yaml"] = yaml_docs([channel(repo, env)])
+    ca = channel_ca(repo, env)
+    if ca is not None:
+        tree["hub/channel-ca.yaml"] = yaml_docs([ca])
+    for ns, eps in by_ns.items():
+        base = f"hub/apps/{ns}/"
+        subs = [subscription_name(ep.workload, env) for ep in eps]
+        tree[base + "application.yaml"] = yaml_docs([application(repo, env, ns, subs)])
+        sets = sorted({s for ep in eps for s in ep.cluster_sets})
+        if sets and not rule_mode:  # PlacementRule knows no cluster sets
+            tree[base + "clustersetbindings.yaml"] = yaml_docs(binding(ns, s) for s in sets)
+        for ep in eps:
+            where = placement_rule(repo, ep) if rule_mode else placement(repo, ep)
+            # In their own folder: a workload named `application` must not replace the Application.
+            tree[f"{base}workloads/{ep.workload.name}.yaml"] = yaml_docs([subscription(repo, env, ep.workload), where])
+    tree.update(compile_policies(repo, env, {ns: [ep.workload for ep in eps] for ns, eps in by_ns.items()}))
+    return dict(sorted(tree.items()))
+
+
+def _by_namespace(repo: Repo, env: str) -> dict[str, list[EffectivePlacement]]:
+    by_ns: dict[str, list[EffectivePlacement]] = {}
+    for ep in environment_placements(repo, env):
+        by_ns.setdefault(ep.workload.namespace, []).append(ep)
+    return by_ns
+
+
+def compile_applicationsets(repo: Repo, env: str) -> Tree:
+    """hub/ of an environment with delivery: applicationset (see the module docstring)."""
+    by_ns = _by_namespace(repo, env)
+    argo = "hub/argocd/"
+    all_sets = sorted({s for eps in by_ns.values() for ep in eps for s in ep.cluster_sets})
+    tree: Tree = {f"hub/namespaces/{n}.yaml": yaml_docs([namespace(n)]) for n in sorted(by_ns)}
+    tree |= {
+        argo + "gitopscluster.yaml": yaml_docs([gitops_cluster(repo, env),
+                                                environment_placement(repo, env, all_sets or
+                                                                      list(repo.repository.cluster_sets))]),
+        argo + "clustersetbindings.yaml": yaml_docs(binding(repo.repository.argocd.namespace, s)
+                                                    for s in all_sets or repo.repository.cluster_sets),
+    }
+    for ns, eps in by_ns.items():
+        base = f"hub/apps/{ns}/"
+        sets = sorted({s for ep in eps for s in ep.cluster_sets})
+        if sets:
+            tree[base + "clustersetbindings.yaml"] = yaml_docs(binding(ns, s) for s in sets)
+        for ep in eps:
+            w = ep.workload
+            tree[f"{base}workloads/{w.name}.yaml"] = yaml_docs([placement(repo, ep)])
+            tree[f"{argo}applicationsets/{w.name}.yaml"] = yaml_docs([
+                argocd_placement(repo, ep), applicationset(repo, env, workload_unit(repo, env, w))])
+    # Governance Policies bind (PlacementBindings are namespace-local) to the Placement above.
+    tree.update(compile_policies(repo, env, {ns: [ep.workload for ep in eps] for ns, eps in by_ns.items()}))
+    return dict(sorted(tree.items()))

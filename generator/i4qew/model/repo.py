@@ -1,0 +1,197 @@
+"""The typed, frozen repository model every stage after loading shares.
+
+Nested workload fields (ports, probes, env, ...) stay as the validated plain
+data: the JSON Schema already fixed their shape, and the chart compiler hands
+them to values.yaml as they are. Everything that drives a decision (names,
+references, selectors, environments) is typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from i4qew.guardrails.model import Guardrails
+from i4qew.k8s.selectors import Selector
+from i4qew.load.documents import Document
+
+DEFAULT_ARCH_PREFIX = "arch.edge.i4q.eu/"
+DEFAULT_GPU_LABEL = "gpu.edge.i4q.eu/nvidia"
+DEFAULT_CHANNEL_NAMESPACE = "i4qew-channels"
+# The RuntimeClass k3s creates for the NVIDIA container runtime (manifests/runtimes.yaml);
+# k3s keeps runc the default runtime, so GPU pods must name it.
+DEFAULT_GPU_RUNTIME_CLASS = "nvidia"
+GPU_RESOURCE = "nvidia.com/gpu"
+OFFLINE_TAINTS = (
+    "cluster.open-cluster-management.io/unreachable",
+    "cluster.open-cluster-management.io/unavailable",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Environment:
+    name: str
+    branch: str
+    selector: Selector
+    selector_text: str
+    promotes_from: str | None
+    index: int  # position in spec.environments, for problems
+    gpu_runtime_class: str = DEFAULT_GPU_RUNTIME_CLASS  # "" = the nodes' default runtime
+    delivery: str = "subscription"  # subscription | applicationset (the repository's unless overridden)
+
+
+# OpenShift GitOps: the default instance runs in openshift-gitops on the hub
+# (local-cluster), with the AppProject `default`.
+DEFAULT_ARGOCD_NAMESPACE = "openshift-gitops"
+DEFAULT_ARGOCD_SERVER = "local-cluster"
+
+
+@dataclass(frozen=True, slots=True)
+class ArgoCD:
+    """spec.argocd: the Argo CD instance of the applicationset environments."""
+
+    namespace: str = DEFAULT_ARGOCD_NAMESPACE
+    server: str = DEFAULT_ARGOCD_SERVER  # GitOpsCluster spec.argoServer.cluster
+    project: str = "default"
+    mode: str = "push"  # push | pull
+    sync_options: tuple[str, ...] = ()  # besides CreateNamespace=true
+
+
+@dataclass(frozen=True)
+class Repository:
+    name: str
+    git_url: str
+    git_secret_ref: str | None
+    git_insecure: bool
+    delivery: str
+    placement_api: str
+    cluster_sets: tuple[str, ...]
+    environments: tuple[Environment, ...]
+    channel_namespace: str
+    arch_prefix: str
+    gpu_label: str
+    capacity_warn_percent: int
+    defaults: Mapping[str, Any]
+    doc: Document | None
+    argocd: ArgoCD = ArgoCD()
+    git_ca_file: str | None = None  # repository path of the Git server's CA bundle (PEM)
+    reconcile_rate: str | None = None  # the Channel's reconcile-rate; None = ACM's default
+    watch_helm_resources: bool = False  # Subscription watchHelmNamespaceScopedResources
+    guardrails: Guardrails = field(default_factory=Guardrails)
+    # spec.governance: the ACM Policies generated next to the workloads
+    pod_security_labels: bool = True
+    pull_secrets: bool = True
+
+    def environment(self, name: str) -> Environment | None:
+        return next((e for e in self.environments if e.name == name), None)
+
+    def delivery_of(self, env: str) -> str:
+        e = self.environment(env)
+        return e.delivery if e is not None else self.delivery
+
+    def arch_label(self, arch: str) -> str:
+        return f"{self.arch_prefix}{arch}"
+
+
+@dataclass(frozen=True, slots=True)
+class Predicate:
+    """One OCM predicate: label and claim selectors, ANDed."""
+
+    labels: Selector
+    claims: Selector
+
+    def and_(self, other: Predicate) -> Predicate:
+        return Predicate(self.labels.and_(other.labels), self.claims.and_(other.claims))
+
+
+@dataclass(frozen=True, slots=True)
+class Toleration:
+    key: str | None
+    operator: str  # Equal | Exists
+    value: str | None
+    effect: str | None  # NoSelect | PreferNoSelect | NoSelectIfNew | None = all
+    toleration_seconds: int | None = None
+
+
+@dataclass(frozen=True)
+class PlacementPolicy:
+    name: str
+    predicates: tuple[Predicate, ...]  # ORed
+    cluster_sets: tuple[str, ...] | None
+    max_clusters: int | None
+    tolerations: tuple[Toleration, ...]
+    tolerate_offline: bool
+    doc: Document
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    versions: tuple[str, ...]
+    placement: str
+    storage: Mapping[str, Any]
+    description: str
+    doc: Document
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    name: str
+    version: str
+    mount_path: str
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    namespace: str
+    spec: Mapping[str, Any]  # repository defaults applied, `environments` removed
+    overrides: Mapping[str, Mapping[str, Any]]
+    doc: Document
+
+    def enabled_in(self, env: str) -> bool:
+        return bool(self.overrides.get(env, {}).get("enabled", True))
+
+    def spec_for(self, env: str) -> dict[str, Any]:
+        """The spec as deployed to `env`: overrides replace whole top-level fields.
+
+        A shallow merge: the nested values are shared with the declaration, so
+        callers treat the result as read-only (deep-copying every spec for every
+        environment was a tenth of a 2,000-workload render)."""
+        merged = dict(self.spec)
+        for key, value in self.overrides.get(env, {}).items():
+            if key != "enabled":
+                merged[key] = value
+        return merged
+
+    def placement_for(self, env: str) -> str:
+        return str(self.spec_for(env)["placement"])
+
+    @property
+    def model(self) -> ModelRef | None:
+        m = self.spec.get("model")
+        if not m:
+            return None
+        return ModelRef(m["name"], m["version"], m.get("mountPath") or f"/models/{m['name']}")
+
+    @property
+    def architectures(self) -> tuple[str, ...]:
+        return tuple(self.spec.get("architectures") or ())
+
+
+@dataclass(frozen=True)
+class Repo:
+    repository: Repository
+    workloads: tuple[Workload, ...]
+    policies: Mapping[str, PlacementPolicy] = field(default_factory=dict)
+    models: Mapping[str, Model] = field(default_factory=dict)
+    # (kind, name) of every declaration seen, valid or not: a reference to a
+    # declaration that failed its own checks is not reported a second time.
+    declared: frozenset[tuple[str, str]] = frozenset()
+    # Texts of the files workloads mount (spec.config.files), by repo-relative
+    # path, read at the edge by validation so the compilers stay pure.
+    files: Mapping[str, str] = field(default_factory=dict)
+
+    def workload(self, name: str, namespace: str | None = None) -> Workload | None:
+        return next((w for w in self.workloads if w.name == name and namespace in (None, w.namespace)), None)
