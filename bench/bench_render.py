@@ -45,13 +45,13 @@ STAGES = (
 
 
 def cold() -> None:
-    """Forget what an earlier run in this process parsed or decided (the inventory
-    cache, the planner cache), so every timed run, render and baseline alike,
-    reads its inputs from scratch as a fresh `i4qew` process does."""
-    from i4qew.placement import decide, inventory_load
+    """Forget what an earlier run in this process parsed or decided (every cache of
+    i4qew.memo: the inventory, the planner, the memoized quantities and selectors), so
+    every timed run, render and baseline alike, starts from scratch as a fresh
+    `i4qew` process does."""
+    from i4qew import memo
 
-    inventory_load._cache.clear()
-    decide._last.clear()
+    memo.clear()
 
 
 def render_in_process(root: Path, env: str, dest: Path) -> dict[str, bytes]:

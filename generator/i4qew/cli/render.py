@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -45,21 +44,10 @@ def load_repo(repo_dir: Path, env: str) -> Repo:
 
 def source_commit(repo_dir: Path) -> str | None:
     """HEAD of the repository's git work tree (`<sha>-dirty` when the declarations
-    differ from it); None outside git. Decided here, at the edge, so the compilers
-    never run git."""
-    def git(*args: str) -> str | None:
-        try:
-            done = subprocess.run(["git", "-C", str(repo_dir), *args], capture_output=True, text=True,
-                                  check=False, timeout=60)
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return done.stdout.strip() if done.returncode == 0 else None
+    differ from it); None outside git."""
+    from i4qew.gitops.git import head_commit
 
-    head = git("rev-parse", "--verify", "--quiet", "HEAD^{commit}")
-    if not head:
-        return None
-    dirty = git("status", "--porcelain", "--untracked-files=all", "--", *DECLARATIONS)
-    return f"{head}-dirty" if dirty else head
+    return head_commit(repo_dir, DECLARATIONS)
 
 
 @click.command("render")

@@ -20,12 +20,13 @@ when an environment branch holds thousands of charts.
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
 from json.encoder import encode_basestring
 from typing import Any, Final
+
+from i4qew import memo
 
 _PLAIN_KEY: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")
 # Words some YAML reader (1.1 or 1.2) resolves to a bool or null.
@@ -46,7 +47,7 @@ def quote(text: str) -> str:
     return quoted.translate(_EXTRA_ESCAPES) if _NEEDS_EXTRA_ESCAPE.search(quoted) else quoted
 
 
-@functools.lru_cache(maxsize=4096)
+@memo.lru(4096)
 def key(text: str) -> str:
     if _PLAIN_KEY.fullmatch(text) and text.lower() not in _RESERVED_WORDS:
         return text

@@ -15,6 +15,5 @@
     rendering.py the render of a source commit (validation, compile) as gitops needs it
     charts.py    promotion's check that charts differ only in environment values
     describe.py  the promotion merge request's description
-    testhooks.py  TEST-ONLY: I4QEW_TEST_PAUSE_BEFORE_PUSH pauses a run between commit and push
 See docs/gitops.md.
 """

@@ -32,7 +32,6 @@ from i4qew.gitops.publish import (
 from i4qew.gitops.rendering import DECISIONS_PATH, Rendered, RenderFn, RenderRequest, render_source
 from i4qew.gitops.settings import environment, settings_at
 from i4qew.gitops.source import Source, fingerprint, input_ids, materialise, open_source
-from i4qew.gitops.testhooks import pause_before_push
 from i4qew.model.repo import Environment
 from i4qew.problems import UserError
 
@@ -169,7 +168,7 @@ def promote(
                         f"not from {src_env.name} (spec.environments[].promotesFrom in i4qew.yaml)")
     landing = make_landing(source, req.remote, req.push, req.dry_run, req.author, req.attempts, req.backoff,
                            environ)
-    landing.before_push = before_push or pause_before_push(environ)  # the latter: tests only
+    landing.before_push = before_push
     src_state = landing.state(src_env.branch)
     commit, extra = _source_of(src_state, src_env)
     if landing.remote is not None:

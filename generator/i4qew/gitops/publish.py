@@ -26,7 +26,6 @@ from i4qew.gitops.remote import RemoteError, open_remote
 from i4qew.gitops.rendering import DECISIONS_PATH, Rendered, RenderFn, RenderRequest, render_source
 from i4qew.gitops.settings import environment, settings_at
 from i4qew.gitops.source import Source, dirty_inputs, fingerprint, input_ids, open_source
-from i4qew.gitops.testhooks import pause_before_push
 from i4qew.placement.snapshot import read_decisions
 from i4qew.problems import UserError
 
@@ -191,7 +190,7 @@ def publish(
                         f"run i4qew promote --from {env.promotes_from} --to {env.name}")
     landing = make_landing(source, req.remote, req.push, req.dry_run, req.author, req.attempts, req.backoff,
                            environ)
-    landing.before_push = before_push or pause_before_push(environ)  # the latter: tests only
+    landing.before_push = before_push
     publisher = _Publisher(req, source, landing, env.branch, render)
     outcome = landing.land(env.branch, publisher.decide)
     unseen = unpushed(landing, source.head, env.branch) if outcome.status in ("published", "dry-run") else ()

@@ -8,7 +8,7 @@ references, selectors, environments) is typed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -192,6 +192,15 @@ class Repo:
     # Texts of the files workloads mount (spec.config.files), by repo-relative
     # path, read at the edge by validation so the compilers stay pure.
     files: Mapping[str, str] = field(default_factory=dict)
+
+    def documents(self) -> Iterator[Document]:
+        """Every declaration the model was built from: the Repository, then workloads,
+        policies and models."""
+        if self.repository.doc is not None:
+            yield self.repository.doc
+        yield from (w.doc for w in self.workloads)
+        yield from (p.doc for p in self.policies.values())
+        yield from (m.doc for m in self.models.values())
 
     def workload(self, name: str, namespace: str | None = None) -> Workload | None:
         return next((w for w in self.workloads if w.name == name and namespace in (None, w.namespace)), None)

@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from i4qew import memo
 from i4qew.k8s.names import short_name
 from i4qew.model.repo import Predicate, Repo, Toleration, Workload
 from i4qew.placement.bits import first, from_ids, members
@@ -223,7 +224,7 @@ class Planner:
         return out
 
 
-_last: list[Planner] = []
+_last: list[Planner] = memo.held("placement.decide.last_planner", [])
 
 
 def planner_for(repo: Repo, inventory: Inventory, now: datetime | None = None) -> Planner:

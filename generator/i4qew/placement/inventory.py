@@ -14,6 +14,7 @@ from datetime import datetime
 from fractions import Fraction
 from functools import cached_property
 
+from i4qew import memo
 from i4qew.k8s.selectors import Selector
 from i4qew.load.documents import SourceFile
 from i4qew.placement.bits import LabelIndex, from_ids, members
@@ -143,7 +144,7 @@ class Inventory:
 # line of the cluster's `name:`.
 EXACT_POSITIONS_BYTES = 256 * 1024
 _NAME_LINE = re.compile(r'''^([ \t-]*)"?name"?[ \t]*:[ \t]*["']?([^"'\s,]+)''', re.MULTILINE)
-_name_lines: dict[int, tuple[SourceFile, dict[str, tuple[int, int]]]] = {}
+_name_lines: dict[int, tuple[SourceFile, dict[str, tuple[int, int]]]] = memo.held("placement.inventory.name_lines", {})
 
 
 def _lines_of_names(source: SourceFile) -> dict[str, tuple[int, int]]:

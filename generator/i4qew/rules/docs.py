@@ -2,7 +2,7 @@
 
     python -m i4qew.rules.docs docs/rules.md
 
-tests/test_rules_docs.py fails when the committed file differs from what this prints.
+tests/unit/rules/test_docs.py fails when the committed file differs from what this prints.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def render() -> str:
         "",
         "An `error` fails the run (exit 1) and stops `render`, `plan` and `publish`; a `warning` is",
         "reported and does not. Every id below is exercised by a bad repository under",
-        "`tests/cases/negative/`.",
+        "`tests/corpus/negative/`.",
         "",
         "| id | stage | checks |",
         "|---|---|---|",

@@ -23,14 +23,6 @@ from i4qew.text import lookalike, shorten
 MAX_WORKLOAD_NAME = 31
 
 
-def _documents(repo: Repo) -> Iterator[Document]:
-    if repo.repository.doc is not None:
-        yield repo.repository.doc
-    yield from (w.doc for w in repo.workloads)
-    yield from (p.doc for p in repo.policies.values())
-    yield from (m.doc for m in repo.models.values())
-
-
 def _annotations(doc: Document) -> Iterator[tuple[KeyPath, dict[str, Any]]]:
     """Every map of annotations a declaration writes onto a Kubernetes object."""
     meta = doc.data["metadata"]
@@ -57,7 +49,7 @@ def _annotations(doc: Document) -> Iterator[tuple[KeyPath, dict[str, Any]]]:
     failing="metadata: {name: SKTime_v2, namespace: i4q.lrt}",
 )
 def check_names(repo: Repo) -> Iterator[Problem]:
-    for doc in _documents(repo):
+    for doc in repo.documents():
         meta = doc.data["metadata"]
         msg = k8s_names.dns1123_label(meta["name"])
         if msg:

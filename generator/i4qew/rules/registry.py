@@ -2,7 +2,7 @@
 
 A semantic rule is a function from the repository model to problems,
 registered with an id, a one-line summary and a passing and a failing example
-(shown by `docs/rules.md` and exercised by tests/cases/negative). Adding a rule
+(shown by `docs/rules.md` and exercised by tests/corpus/negative). Adding a rule
 is one function and one decorator line in a module of `i4qew.rules` (a new module:
 one line in `rules/catalog.py`).
 

@@ -3,12 +3,12 @@ whole devices for GPUs."""
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
 
+from i4qew import memo
 from i4qew.k8s.quantity import QuantityError, parse_quantity
 from i4qew.model.repo import Repo, Workload
 from i4qew.problems import Problem
@@ -38,7 +38,7 @@ def _quantities(w: Workload) -> Iterator[tuple[KeyPath, str, str, Any]]:
                 yield (*path, section, name), section, name, value
 
 
-@functools.lru_cache(maxsize=4096, typed=True)
+@memo.lru(4096, typed=True)
 def quantity(value: str | int | float) -> Fraction | str:
     """The parsed quantity, or why it is none. Cached: a fleet repeats a few
     dozen values (100m, 128Mi, ...) thousands of times, in three rules."""

@@ -94,14 +94,6 @@ def _strings(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[st
             stack.extend((x, (*p, i)) for i, x in enumerate(v))
 
 
-def _documents(repo: Repo) -> Iterator[Document]:
-    if repo.repository.doc is not None:
-        yield repo.repository.doc
-    yield from (w.doc for w in repo.workloads)
-    yield from (p.doc for p in repo.policies.values())
-    yield from (m.doc for m in repo.models.values())
-
-
 def _env_lists(doc: Document) -> Iterator[tuple[tuple[str | int, ...], list[Any]]]:
     spec = doc.data.get("spec") or {}
     if doc.kind != "Workload":
@@ -119,7 +111,7 @@ def _env_lists(doc: Document) -> Iterator[tuple[tuple[str | int, ...], list[Any]
     failing="env:\n  - name: DB_PASSWORD\n    value: hunter2",
 )
 def check_secrets(repo: Repo) -> Iterator[Problem]:
-    for doc in _documents(repo):
+    for doc in repo.documents():
         named: set[tuple[str | int, ...]] = set()
         for prefix, items in _env_lists(doc):
             for i, item in enumerate(items):

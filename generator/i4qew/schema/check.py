@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import cache
 from typing import Any
 
 import jsonschema_rs
 
+from i4qew import memo
 from i4qew.load.documents import Document
 from i4qew.problems import Problem
 from i4qew.schema.kinds import API_VERSION, KINDS, load_schema
 from i4qew.text import did_you_mean, dotted, shorten
 
 
-@cache
+@memo.lru()
 def _validator(kind: str) -> Any:
     return jsonschema_rs.validator_for(load_schema(kind))
 

@@ -55,12 +55,12 @@ Decisions:
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any
 
+from i4qew import memo
 from i4qew.compile import Tree
 from i4qew.compile.chart.values import chart_values
 from i4qew.compile.yaml_writer import dump
@@ -82,7 +82,7 @@ def _walk(node: Traversable, prefix: str) -> dict[str, bytes]:
     return out
 
 
-@functools.cache
+@memo.lru()
 def chart_templates() -> tuple[tuple[tuple[str, bytes], ...], bytes]:
     """The fixed chart files (path relative to the chart, bytes), sorted, and their digest."""
     root = files(TEMPLATES_PACKAGE).joinpath(*TEMPLATES_FOLDER)
