@@ -9,22 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from i4qew.compile.render import render_tree
-from i4qew.placement.inventory_load import load_inventory
 from i4qew.placement.snapshot import DECISIONS_PATH, read_decisions
-from tests.support.argocd import docs_in, generated_application
+from tests.support.argocd import docs_in, generated_application, render_dev
 from tests.support.charts import manifests
 from tests.support.crds import crd_errors
-from tests.support.repos import load
-from tests.support.tools import ROOT
 
 
 @pytest.fixture(scope="module")
 def dev_tree() -> dict[str, bytes]:
-    repo = load(ROOT)
-    inventory, problems = load_inventory(ROOT, None)
-    assert not problems
-    return render_tree(repo, "dev", inventory=inventory, source_commit=None)
+    return render_dev()
 
 
 def test_each_decided_cluster_gets_an_application_that_installs_the_chart(dev_tree: dict[str, bytes],

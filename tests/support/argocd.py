@@ -10,10 +10,21 @@ from typing import Any
 
 import yaml
 
+from i4qew.compile.render import render_tree
 from i4qew.model.repo import Repo
+from i4qew.placement.inventory_load import load_inventory
 from tests.support.repos import copy_repo, load
+from tests.support.tools import ROOT
 
 ARGO_NS = "openshift-gitops"
+
+
+def render_dev() -> dict[str, bytes]:
+    """This repository's dev branch (delivered by Argo CD) as render makes it."""
+    repo = load(ROOT)
+    inventory, problems = load_inventory(ROOT, None)
+    assert not problems
+    return render_tree(repo, "dev", inventory=inventory, source_commit=None)
 
 
 def docs_in(tree: dict[str, bytes], prefix: str = "hub/") -> list[dict[str, Any]]:

@@ -16,9 +16,7 @@ from i4qew.compile.hub.argocd import (
     workload_unit,
 )
 from i4qew.compile.hub.subscription import compile_hub
-from i4qew.compile.render import render_tree
-from i4qew.placement.inventory_load import load_inventory
-from tests.support.argocd import ARGO_NS, docs_in, generated_application, repo_with
+from tests.support.argocd import ARGO_NS, docs_in, generated_application, render_dev, repo_with
 from tests.support.crds import crd_errors
 from tests.support.repos import load
 from tests.support.tools import ROOT
@@ -26,10 +24,7 @@ from tests.support.tools import ROOT
 
 @pytest.fixture(scope="module")
 def dev_tree() -> dict[str, bytes]:
-    repo = load(ROOT)
-    inventory, problems = load_inventory(ROOT, None)
-    assert not problems
-    return render_tree(repo, "dev", inventory=inventory, source_commit=None)
+    return render_dev()
 
 
 def test_the_applicationset_environment_has_every_object_it_needs(dev_tree: dict[str, bytes]) -> None:

@@ -38,6 +38,18 @@ def hub(tree: dict[str, bytes]) -> list[dict[str, Any]]:
 ARGO_NS = "openshift-gitops"  # exists once OpenShift GitOps is installed: the branch does not create it
 
 
+def namespaces_and_bindings_exist(docs: list[dict[str, Any]], elsewhere: frozenset[str] = frozenset()) -> None:
+    """Every namespaced hub object lives in a namespace the branch creates (or one
+    `elsewhere` provides), and each namespace with a Placement binds the cluster sets it uses."""
+    namespaces = {d["metadata"]["name"] for d in docs if d["kind"] == "Namespace"} | elsewhere
+    assert {d["metadata"]["namespace"] for d in docs if d["kind"] != "Namespace"} <= namespaces
+    bound = {(d["metadata"]["namespace"], d["metadata"]["name"]) for d in docs
+             if d["kind"] == "ManagedClusterSetBinding"}
+    for d in docs:
+        if d["kind"] == "Placement":
+            assert {(d["metadata"]["namespace"], s) for s in d["spec"]["clusterSets"]} <= bound
+
+
 def test_applicationsets_point_at_charts_and_placements_that_exist(rendered: tuple[str, dict[str, bytes]]) -> None:
     env, tree = rendered
     docs = hub(tree)
@@ -57,13 +69,7 @@ def test_applicationsets_point_at_charts_and_placements_that_exist(rendered: tup
         assert source["targetRevision"] == "acm-dev"
         chart = yaml.safe_load(tree[f"{source['path']}/Chart.yaml"])
         assert chart["name"] == source["helm"]["releaseName"] == a["metadata"]["labels"]["edge.i4q.eu/workload"]
-    namespaces = {d["metadata"]["name"] for d in docs if d["kind"] == "Namespace"} | {ARGO_NS}
-    assert {d["metadata"]["namespace"] for d in docs if d["kind"] != "Namespace"} <= namespaces
-    bound = {(d["metadata"]["namespace"], d["metadata"]["name"]) for d in docs
-             if d["kind"] == "ManagedClusterSetBinding"}
-    for d in docs:
-        if d["kind"] == "Placement":
-            assert {(d["metadata"]["namespace"], s) for s in d["spec"]["clusterSets"]} <= bound
+    namespaces_and_bindings_exist(docs, frozenset({ARGO_NS}))
 
 
 def test_subscriptions_point_at_charts_and_placements_that_exist(rendered: tuple[str, dict[str, bytes]]) -> None:
@@ -91,15 +97,7 @@ def test_subscriptions_point_at_charts_and_placements_that_exist(rendered: tuple
         assert ref["kind"] == "Placement"
         assert (s["metadata"]["namespace"], ref["name"]) in placements
         assert s["spec"]["channel"] == f"{channel['metadata']['namespace']}/{channel['metadata']['name']}"
-    # Every namespaced hub object lives in a namespace the branch creates, and each
-    # namespace with a Placement binds the cluster sets it uses.
-    namespaces = {d["metadata"]["name"] for d in docs if d["kind"] == "Namespace"}
-    assert {d["metadata"]["namespace"] for d in docs if d["kind"] != "Namespace"} <= namespaces
-    bound = {(d["metadata"]["namespace"], d["metadata"]["name"]) for d in docs
-             if d["kind"] == "ManagedClusterSetBinding"}
-    for d in docs:
-        if d["kind"] == "Placement":
-            assert {(d["metadata"]["namespace"], s) for s in d["spec"]["clusterSets"]} <= bound
+    namespaces_and_bindings_exist(docs)
 
 
 def test_applications_group_their_namespace_subscriptions(rendered: tuple[str, dict[str, bytes]]) -> None:
