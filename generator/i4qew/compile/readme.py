@@ -105,10 +105,20 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
     else:
         lines += ["", "Cluster counts are the placement decisions over the inventory at generation time",
                   "(`placement/`); the hub's Placements keep deciding as clusters change."]
+    lines += ["", "## Placement picture", ""]
+    if cluster_counts is not None:
+        lines += [f"![Placement of {env} by site: the clusters each workload runs on per site](plan.svg)", ""]
+    lines += [
+        "[`plan.html`](plan.html) shows every site, workload and cluster, with each cluster's capacity",
+        "headroom: download it and open it in a browser (it loads nothing from the network).",
+    ]
     if environment.delivery == "applicationset":
         return ("\n".join(lines + _argocd_lines(repo, env)) + "\n").encode("utf-8")
-    lines += ["", *_needs(repo, env), "", "## Layout"]
     lines += [
+        "",
+        *_needs(repo, env),
+        "",
+        "## Layout",
         "",
         "- `charts/<workload>/`: a Helm chart per workload.",
         f"- `hub/`: the ACM resources of `{env}`: Namespaces (one file each: ACM applies those first),",
@@ -116,6 +126,7 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
         f"  workload namespace an Application `{application_name(repo, env)}` that groups its Subscriptions",
         "  for the ACM console.",
         "- `placement/`, `models/index.json`: placement decisions and the model versions each placement needs.",
+        "- `plan.html`, `plan.svg`: the placement picture (`i4qew plan --format html` / `svg`) at generation time.",
         "",
         "## Bootstrap a hub (once)",
         "",
@@ -166,6 +177,7 @@ def _argocd_lines(repo: Repo, env: str) -> list[str]:
         "  `<workload>-" + env + "` whose Applications install `charts/<workload>` with the workload's name",
         "  as Helm release; in each workload namespace the workload's Placement for governance policies.",
         "- `placement/`, `models/index.json`: placement decisions and the model versions each placement needs.",
+        "- `plan.html`, `plan.svg`: the placement picture (`i4qew plan --format html` / `svg`) at generation time.",
         "",
         "## Bootstrap a hub (once)",
         "",

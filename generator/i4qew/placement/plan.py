@@ -14,6 +14,7 @@ The blast radius is every cluster whose set of workloads changes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -97,12 +98,15 @@ def _same_placement(a: EffectivePlacement, b: EffectivePlacement) -> bool:
 
 def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
                base_repo: Repo | None = None, base_inventory: Inventory | None = None,
-               base_label: str | None = None, now: datetime | None = None) -> Plan:
+               base_label: str | None = None, now: datetime | None = None,
+               keep: Mapping[str, int] | None = None) -> Plan:
+    """`keep` (without `base_repo`): earlier decisions ("namespace/workload" -> clusters)
+    that numberOfClusters choices stay on, as publish keeps the branch's snapshot."""
     planner = planner_for(repo, inventory, now) if inventory is not None else None
     head = _placements(repo, env, planner)
     delivery = repo.repository.delivery_of(env)
     if base_repo is None:
-        decided = {d.key: d for d in planner.decisions(env)} if planner else {}
+        decided = {d.key: d for d in planner.decisions(env, keep)} if planner else {}
         return Plan(env, inventory, tuple(
             WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep,
                          "planned", decided[k].clusters if k in decided else 0, **_choice(decided.get(k)))

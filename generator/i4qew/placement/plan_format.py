@@ -90,7 +90,7 @@ def _count(p: WorkloadPlan) -> str:
     return text + (f" (advisory: {p.clusters.bit_count()} of {p.feasible} feasible)" if p.advisory else "")
 
 
-def _headline(plan: Plan, problems: list[Problem]) -> str:
+def headline(plan: Plan, problems: list[Problem]) -> str:
     inv = plan.inventory
     head = plural(len(plan.workloads) - plan.count("removed"), "workload")
     head += f" over {plural(len(inv), 'cluster')}" if inv is not None else " (no cluster inventory: decisions unknown)"
@@ -112,7 +112,7 @@ def delivery_note(plan: Plan) -> str | None:
 
 def render_text(plan: Plan, problems: list[Problem], group_by: str = "site", max_list: int = 20) -> str:
     inv = plan.inventory
-    lines = [f"plan for '{plan.env}': {_headline(plan, problems)}"]
+    lines = [f"plan for '{plan.env}': {headline(plan, problems)}"]
     note = delivery_note(plan)
     if note:
         lines.append(f"! {note}")
@@ -166,7 +166,7 @@ def _md_names(inv: Inventory, bits: int, label: str, cap: int = 200) -> str:
 
 def render_markdown(plan: Plan, problems: list[Problem], group_by: str = "site") -> str:
     inv = plan.inventory
-    out = [MARKER.format(env=plan.env), f"### i4qew plan: `{plan.env}`", "", _headline(plan, problems) + ".", ""]
+    out = [MARKER.format(env=plan.env), f"### i4qew plan: `{plan.env}`", "", headline(plan, problems) + ".", ""]
     note = delivery_note(plan)
     if note:
         out += [f"> [!warning]\n> {note}", ""]
