@@ -39,10 +39,20 @@ def _may_share_a_cluster(repo: Repo, w: Workload, a: str, b: str) -> bool:
     "delivery-conflict",
     "two environments with different delivery (subscription, applicationset) never place one workload on the "
     "same cluster: ACM's Subscription and Argo CD would both install its Helm release there",
-    passing="environments:\n  - {name: dev, selector: stage=dev, delivery: applicationset}\n"
-            "  - {name: production, selector: stage=production}",
-    failing="environments:\n  - {name: dev, selector: site=bologna, delivery: applicationset}\n"
-            "  - {name: production, selector: 'site in (bologna, porto)'}",
+    passing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  environments:\n"
+        "    - {name: dev, selector: stage=dev, delivery: applicationset}\n"
+        "    - {name: production, selector: stage=production, promotesFrom: dev}"
+    ),
+    failing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  environments:\n"
+        "    - {name: dev, selector: site=bologna, delivery: applicationset}\n"
+        "    - {name: production, selector: 'site in (bologna, porto)', promotesFrom: dev}"
+    ),
 )
 def check_delivery_conflict(repo: Repo) -> Iterator[Problem]:
     doc = repo.repository.doc
@@ -71,8 +81,18 @@ def check_delivery_conflict(repo: Repo) -> Iterator[Problem]:
     "argocd-settings",
     "spec.argocd names a valid namespace and project, and its syncOptions are Argo CD `Key=value` options that "
     "keep CreateNamespace=true",
-    passing="argocd: {namespace: openshift-gitops, syncOptions: [ServerSideApply=true]}",
-    failing="argocd: {syncOptions: ['CreateNamespace=false']}   # edges need the namespace created",
+    passing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  delivery: applicationset\n"
+        "  argocd: {namespace: openshift-gitops, syncOptions: [ServerSideApply=true]}"
+    ),
+    failing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  delivery: applicationset\n"
+        "  argocd: {syncOptions: ['CreateNamespace=false']}   # edges need the namespace created"
+    ),
 )
 def check_argocd_settings(repo: Repo) -> Iterator[Problem]:
     doc = repo.repository.doc
@@ -99,8 +119,22 @@ def check_argocd_settings(repo: Repo) -> Iterator[Problem]:
     "argocd-names",
     "the names i4qew gives in the Argo CD namespace are unique: the Placement of each environment's "
     "GitOpsCluster (<repository>-<env>) and each workload's Placement and ApplicationSet (<workload>-<env>)",
-    passing="metadata: {name: i4q-edge}   # workloads sktime, vision",
-    failing="metadata: {name: sktime}   # and a workload sktime: both Placements are sktime-dev",
+    passing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  delivery: applicationset   # repository plant: GitOpsCluster Placements plant-dev, plant-production\n"
+        "# workloads/app.yaml\n"
+        "metadata:\n"
+        "  name: app   # Placements app-dev, app-production"
+    ),
+    failing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  delivery: applicationset   # repository plant: GitOpsCluster Placements plant-dev, plant-production\n"
+        "# workloads/app.yaml\n"
+        "metadata:\n"
+        "  name: plant   # Placements plant-dev, plant-production: taken"
+    ),
 )
 def check_argocd_names(repo: Repo) -> Iterator[Problem]:
     doc = repo.repository.doc
