@@ -75,6 +75,9 @@ def test_promotion_between_environments_delivered_by_argo_cd(s: Site) -> None:
     ApplicationSets (following production, not dev's branch) and dev's tested chart
     templates; hub/ differs from dev's only where the environments do (name, branch,
     selector, placements)."""
+    text = (s.work / "i4qew.yaml").read_text()
+    waves = text[text.index("      # A new commit reaches"):text.index("  defaults:")]  # Subscription delivery only
+    edit(s.work, "i4qew.yaml", waves, "", "production without waves", push=False)
     edit(s.work, "i4qew.yaml", "  delivery: subscription\n", "  delivery: applicationset\n", "all on Argo CD")
     publish_dev(s.work)
     dev_head = s.branch("acm-dev")

@@ -160,7 +160,7 @@ def test_workload_subscriptions_carry_no_reconcile_option(tmp_path: Path) -> Non
     (git_subscriber_item.go L720-742)."""
     out = rendered(ROOT, "production", tmp_path / "out")
     subscriptions = [d for _, d in hub_objects(out) if d["kind"] == "Subscription"]
-    assert len(subscriptions) == 4
+    assert len(subscriptions) == 8  # one per workload and rollout wave
     for d in subscriptions:
         assert "apps.open-cluster-management.io/reconcile-option" not in d["metadata"]["annotations"]
     result = CliRunner().invoke(cli, ["bootstrap", "-C", str(ROOT), "--env", "production"])

@@ -45,6 +45,7 @@ def variant_repo(dest: Path, *, api: str = "PlacementRule", tolerate_offline: bo
         (dest / name).write_text(text.replace(old, new))
     if api == "PlacementRule":  # which feeds no ApplicationSet: every environment by Subscription
         set_delivery(dest, "subscription")
+        without_waves(dest)
     return dest
 
 
@@ -54,6 +55,14 @@ def set_delivery(dest: Path, delivery: str) -> None:
     assert "      delivery: applicationset\n" in text, "i4qew.yaml changed: update set_delivery"
     text = text.replace("      delivery: applicationset\n", "")
     (dest / "i4qew.yaml").write_text(text.replace("  delivery: subscription\n", f"  delivery: {delivery}\n"))
+
+
+def without_waves(dest: Path) -> None:
+    """This repository's i4qew.yaml without production's rollout waves (they need
+    placementApi: Placement: rule wave-declaration)."""
+    text = (dest / "i4qew.yaml").read_text()
+    start = text.index("      # A new commit reaches")
+    (dest / "i4qew.yaml").write_text(text[:start] + text[text.index("  defaults:"):])
 
 
 # validate reports what the hub compiler cannot express (placement-api) too;

@@ -23,6 +23,7 @@ from i4qew.model.repo import Predicate, Repo, Workload
 from i4qew.placement.decide import Decision, Planner, placement_name, planner_for
 from i4qew.placement.effective import EffectivePlacement, effective_placement
 from i4qew.placement.inventory import Inventory
+from i4qew.placement.waves import WavePlan, wave_plans
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class WorkloadPlan:
     feasible: int = 0  # clusters the filters keep now, before numberOfClusters
     advisory: bool = False  # which clusters (not how many) is the hub's choice: Decision.advisory
     delivery_changed: bool = False  # another controller takes the release over on every cluster
+    waves: tuple[WavePlan, ...] = ()  # the environment declares waves and an inventory is given
 
     @property
     def predicates(self) -> tuple[Predicate, ...]:
@@ -96,6 +98,18 @@ def _same_placement(a: EffectivePlacement, b: EffectivePlacement) -> bool:
         (b.predicates, b.cluster_sets, b.max_clusters, frozenset(b.tolerations))
 
 
+def _waves(repo: Repo, w: Workload, env: str, inventory: Inventory | None, clusters: int,
+           base: tuple[Repo, Workload, int] | None = None) -> tuple[WavePlan, ...]:
+    environment = repo.repository.environment(env)
+    if inventory is None or environment is None or not environment.waves:
+        return ()
+    base_waves = None
+    if base is not None:
+        base_env = base[0].repository.environment(env)
+        base_waves = (base[1].waves_for(base_env) if base_env is not None else (), base[2])
+    return wave_plans(inventory, w.waves_for(environment), clusters, base_waves)
+
+
 def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
                base_repo: Repo | None = None, base_inventory: Inventory | None = None,
                base_label: str | None = None, now: datetime | None = None,
@@ -109,7 +123,8 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
         decided = {d.key: d for d in planner.decisions(env, keep)} if planner else {}
         return Plan(env, inventory, tuple(
             WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep,
-                         "planned", decided[k].clusters if k in decided else 0, **_choice(decided.get(k)))
+                         "planned", decided[k].clusters if k in decided else 0, **_choice(decided.get(k)),
+                         waves=_waves(repo, w, env, inventory, decided[k].clusters if k in decided else 0))
             for k, (w, ep) in head.items()), delivery=delivery)
     base_delivery = base_repo.repository.delivery_of(env)
 
@@ -138,7 +153,8 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
         if k not in base:
             w, ep = head[k]
             plans.append(WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy,
-                                      ep, "added", now_bits, gained=now_bits, **_choice(decided.get(k))))
+                                      ep, "added", now_bits, gained=now_bits, **_choice(decided.get(k)),
+                                      waves=_waves(repo, w, env, inventory, now_bits)))
             continue
         bw, bep = base[k]
         if k not in head:
@@ -153,7 +169,8 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
         plans.append(WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep,
                                   "changed" if spec_changed or placement_changed or moved else "unchanged", now_bits,
                                   spec_changed, placement_changed, gained, lost, gone.get(k, ()),
-                                  **_choice(decided.get(k)), delivery_changed=moved))
+                                  **_choice(decided.get(k)), delivery_changed=moved,
+                                  waves=_waves(repo, w, env, inventory, now_bits, (base_repo, bw, was_bits))))
     blast = 0
     blast_gone: set[str] = set()
     for p in plans:

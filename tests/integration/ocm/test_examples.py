@@ -32,8 +32,10 @@ def agree(repo: Path, env: str, tmp_path: Path, *plan_args: str) -> dict[str, ob
     exact = oracle.run(objects, now, tmp_path / "exact")
     feasible = oracle.run(oracle.without_number_of_clusters(objects), now, tmp_path / "feasible")
     argo = oracle.argocd_placements(rendered)
+    grouped = frozenset((o["metadata"]["namespace"], o["metadata"]["name"]) for o in objects
+                        if o["kind"] == "Placement" and "decisionStrategy" in o["spec"])
     oracle.compare(doc, {k: v for k, v in exact.items() if k not in argo},
-                   {k: v for k, v in feasible.items() if k not in argo}, f"{repo.name}/{env}")
+                   {k: v for k, v in feasible.items() if k not in argo}, f"{repo.name}/{env}", grouped)
     if argo:
         argocd_agrees(doc, exact, argo)
     return doc
