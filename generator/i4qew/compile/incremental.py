@@ -56,8 +56,9 @@ def render_changed(repo: Repo, env: str, changed: Changed, previous: Iterable[st
                    base: Mapping[str, Iterable[str]] | None = None,
                    hubs: Mapping[str, Inventory | None] | None = None) -> tuple[Tree, frozenset[str]]:
     """(the files rendered again, the paths of `previous` that stay as they are). An
-    environment with waves is rendered whole (its hub objects follow the rollout state)."""
-    if waves_in(repo, env):
+    environment with waves (its hub objects follow the rollout state) or delivered by
+    Argo CD (its ApplicationSets list every workload) is rendered whole."""
+    if waves_in(repo, env) or repo.repository.delivery_of(env) != "subscription":
         return render_tree(repo, env, inventory=inventory, source_commit=source_commit, base=base,
                            hubs=hubs), frozenset()
     hub_folders = tuple(f"hub/{h.name}/" for h in repo.repository.hubs) or ("hub/",)

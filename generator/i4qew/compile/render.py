@@ -80,6 +80,9 @@ def render_objects(repo: Repo, env: str) -> Tree:
     if waves_in(repo, env):
         raise UserError(f"environment {env!r} rolls out in waves: with spec.hubs, or rendered in parts, waves are "
                         "not supported yet (docs/hubs.md)")
+    if repo.repository.hubs and repo.repository.delivery_of(env) == "applicationset":
+        raise UserError(f"environment {env!r} is delivered by Argo CD (applicationset): with spec.hubs that is "
+                        "not supported yet (docs/hubs.md)")
     if repo.repository.hubs:
         return merge(fleet_objects(repo, env), compile_charts(repo, env))
     return merge(compile_hub(repo, env), compile_charts(repo, env))
