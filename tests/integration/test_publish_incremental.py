@@ -3,13 +3,15 @@ keeps the rest of the branch head, and the branch equals a full render (real git
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from i4qew.gitops.publish import PublishRequest, publish
-from tests.support.git_remote import Site, clean_environ, edit, site
+from tests.support.git_remote import Site, clean_environ, edit, git, site
+from tests.support.hubs import TWO_HUBS
 
 pytestmark = pytest.mark.slow
 
@@ -34,17 +36,25 @@ def _same_as_full_render(s: Site, branch: str) -> None:
 
 def test_a_workload_change_renders_only_what_it_touches(tmp_path: Path) -> None:
     with site(tmp_path) as s:
+        # the two-hub example: dev is delivered by Subscriptions, without waves
+        for name in ("i4qew.yaml", "workloads", "policies", "models", "clusters"):
+            target = s.work / name
+            shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
+        shutil.copytree(TWO_HUBS, s.work, dirs_exist_ok=True)
+        git(s.work, "add", "-A")
+        git(s.work, "commit", "-qm", "two hubs")
+        git(s.work, "push", "-q", "origin", "HEAD:main")
         assert _run(s.work)[0] == "published"
-        edit(s.work, "workloads/sktime.yaml", "sktime:1.2.0", "sktime:1.2.1", "sktime 1.2.1")
+        edit(s.work, "workloads/anomaly.yaml", "anomaly:1.4.2", "anomaly:1.4.3", "anomaly 1.4.3")
         status, lines = _run(s.work)
         assert status == "published"
         note = next(line for line in lines if line.startswith("only workloads changed"))
-        assert "(sktime)" in note
+        assert "(anomaly)" in note
         branch = s.branch("acm-dev")
         assert branch is not None
         _same_as_full_render(s, branch)
         # a change beyond the workloads (a policy) renders everything again
-        edit(s.work, "policies/lrt.yaml", "!decommissioned", "!decommissioned, !retired", "lrt: not retired")
+        edit(s.work, "policies/edge.yaml", '"role=line"', '"role=line, !retired"', "lines: not retired")
         status, lines = _run(s.work)
         assert status == "published" and not any(line.startswith("only workloads changed") for line in lines)
         branch = s.branch("acm-dev")

@@ -27,6 +27,11 @@ from tests.support.tools import ROOT
 pytestmark = pytest.mark.slow  # renders two repositories a few hundred times
 
 COMMIT = "0" * 40
+
+
+def partial(repo: Repo, env: str) -> bool:
+    """Whether render_changed renders a part: not with waves, not with Argo CD delivery."""
+    return not waves_in(repo, env) and repo.repository.delivery_of(env) == "subscription"
 Loaded = tuple[Repo, Inventory | None, dict[str, Inventory | None] | None]
 
 
@@ -98,13 +103,18 @@ def test_a_partial_render_equals_the_full_render(which: str, edits: list[tuple[s
                                            source_commit=COMMIT, base=base)
             full = render_tree(current, env, inventory=inventory, hubs=hubs, source_commit=COMMIT, base=base)
             assert apply(previous, written, kept) == full
-            if not waves_in(current, env):  # an environment with waves is rendered whole
+            if partial(current, env):  # waves or Argo CD delivery: rendered whole
                 assert len(written) < len(full)  # it did not just render everything
             previous = full
 
 
 def test_an_image_change_renders_one_chart_and_its_namespace() -> None:
     repo, inventory, hubs = REPOS["one hub"]
+    # this repository's dev is delivered by Argo CD, production rolls out in waves: as subscription, no waves
+    repo = dataclasses.replace(repo, repository=dataclasses.replace(
+        repo.repository, environments=tuple(dataclasses.replace(e, delivery="subscription", waves=())
+                                            for e in repo.repository.environments)))
+    assert partial(repo, "dev")
     previous = render_tree(repo, "dev", inventory=inventory, hubs=hubs, source_commit=COMMIT)
     edited, touched = _edit(repo, "image", 0, 7)
     (w,) = {x.name for x in touched}
