@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from i4qew.gitops.publish import PublishRequest, publish
-from tests.support.git_remote import clean_environ, git, site
-from tests.support.hubs import TWO_HUBS
+from tests.support.git_remote import clean_environ, site
+from tests.support.hubs import push_two_hubs
 
 pytestmark = pytest.mark.slow
 
 
 def test_one_branch_serves_both_hubs_and_a_second_publish_is_a_no_op(tmp_path: Path) -> None:
     with site(tmp_path) as s:
-        for name in ("i4qew.yaml", "workloads", "policies", "models", "clusters"):
-            target = s.work / name
-            shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
-        shutil.copytree(TWO_HUBS, s.work, dirs_exist_ok=True)
-        git(s.work, "add", "-A")
-        git(s.work, "commit", "-qm", "two hubs")
-        git(s.work, "push", "-q", "origin", "HEAD:main")
+        push_two_hubs(s.work)
         request = PublishRequest(root=s.work, env="dev", backoff=0.01)
         assert publish(request, environ=clean_environ()).status == "published"
         branch = s.branch("acm-dev")

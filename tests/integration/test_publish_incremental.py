@@ -3,15 +3,14 @@ keeps the rest of the branch head, and the branch equals a full render (real git
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from i4qew.gitops.publish import PublishRequest, publish
-from tests.support.git_remote import Site, clean_environ, edit, git, site
-from tests.support.hubs import TWO_HUBS
+from tests.support.git_remote import Site, clean_environ, edit, site
+from tests.support.hubs import push_two_hubs
 
 pytestmark = pytest.mark.slow
 
@@ -37,13 +36,7 @@ def _same_as_full_render(s: Site, branch: str) -> None:
 def test_a_workload_change_renders_only_what_it_touches(tmp_path: Path) -> None:
     with site(tmp_path) as s:
         # the two-hub example: dev is delivered by Subscriptions, without waves
-        for name in ("i4qew.yaml", "workloads", "policies", "models", "clusters"):
-            target = s.work / name
-            shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
-        shutil.copytree(TWO_HUBS, s.work, dirs_exist_ok=True)
-        git(s.work, "add", "-A")
-        git(s.work, "commit", "-qm", "two hubs")
-        git(s.work, "push", "-q", "origin", "HEAD:main")
+        push_two_hubs(s.work)
         assert _run(s.work)[0] == "published"
         edit(s.work, "workloads/anomaly.yaml", "anomaly:1.4.2", "anomaly:1.4.3", "anomaly 1.4.3")
         status, lines = _run(s.work)
