@@ -26,6 +26,7 @@ from i4qew.load.files import INVENTORY_DIR, REPOSITORY_FILE, discover
 from i4qew.load.yamlio import parse
 from i4qew.model.repo import Hub, Repo
 from i4qew.placement.checks import decisions_by_env, inventory_problems, placement_problems
+from i4qew.placement.fleet_decide import hub_planners
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.inventory_load import SUFFIXES, load_inventory
 from i4qew.problems import ExitCode, Problem, UserError, error, has_errors
@@ -110,6 +111,7 @@ def _per_hub(repo: Repo, inventories: Hubs, now: datetime | None) -> list[Proble
     # by place and by "workload 'w' would run on no cluster in 'env'" (the reason differs per hub)
     empty: dict[tuple[str, int, int, str], list[tuple[str, Problem]]] = {}
     planned = [(h, inv) for h in repo.repository.hubs if (inv := inventories.get(h.name)) is not None]
+    hub_planners(repo, inventories, now)  # decided once over the fleet
     runs = {(env, d.key) for h, inv in planned for env, ds in decisions_by_env(repo.for_hub(h), inv, now).items()
             for d in ds if d.clusters}
     for h, inv in planned:
