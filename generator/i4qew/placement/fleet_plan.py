@@ -30,6 +30,8 @@ def build_fleet_plan(repo: Repo, env: str, inventories: Hubs, *, base_repo: Repo
     the base's repository as a whole (its inventory: the base's clusters of that hub)."""
     plans: dict[str, Plan] = {}
     hub_planners(repo, inventories, now)  # decided once over the fleet
+    if base_repo is not None and base_inventories:
+        hub_planners(base_repo, base_inventories, now)  # and the base's fleet
     for hub in repo.repository.hubs:
         base_view = None
         if base_repo is not None:

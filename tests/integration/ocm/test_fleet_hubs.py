@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -19,7 +20,7 @@ from i4qew.validation import validate_repo
 from tests.integration.ocm import fleets
 from tests.support.placements import kubectl_list
 
-HUBS = ({"name": "east"}, {"name": "west", "clusterSets": ["plant-a", "near", "default"]}, {"name": "south"},
+HUBS: tuple[dict[str, Any], ...] = ({"name": "east"}, {"name": "west", "clusterSets": ["plant-a", "near", "default"]}, {"name": "south"},
         {"name": "north", "clusterSets": ["global"]})
 
 
@@ -30,7 +31,7 @@ def split_fleet(seed: int, root: Path) -> Path:
     for f in (root / "clusters").iterdir():
         f.unlink()
     hubs = [dict(h) for h in HUBS[:2 + seed % 3]]
-    shares: dict[str, list[dict[str, object]]] = {h["name"]: [] for h in hubs}
+    shares: dict[str, list[dict[str, Any]]] = {str(h["name"]): [] for h in hubs}
     for c in fleet.clusters:  # not by name: a hub's clusters are scattered over the names
         shares[rng.choice(list(shares))].append(c)
     for i, (hub, clusters) in enumerate(shares.items()):
