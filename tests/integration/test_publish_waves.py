@@ -30,6 +30,8 @@ IMAGE = "image: registry.gitlab.com/i4q/vision/defect-detector:"
 def s(tmp_path: Path) -> Iterator[Site]:
     with site(tmp_path) as made:
         edit(made.work, "i4qew.yaml", '      selector: "stage=dev"\n', WAVES, "dev rolls out in waves")
+        if "      delivery: applicationset\n" in (made.work / "i4qew.yaml").read_text():  # waves need Subscriptions
+            edit(made.work, "i4qew.yaml", "      delivery: applicationset\n", "", "dev by Subscription")
         yield made
 
 
