@@ -1,7 +1,8 @@
 """Golden files: the whole rendered tree of this repository, byte for byte.
 
 Every file of `i4qew render --env ENV` (README, charts, hub resources, placement
-snapshot, model index) is compared with tests/golden/ENV/. After an intended
+snapshot, model index) is compared with tests/golden/ENV/; the two-hub example of
+docs/hubs.md (docs/examples/two-hubs, spec.hubs) with tests/golden/two-hubs/ENV/. After an intended
 change to the output, regenerate and review the diff (see tests/golden/README.md):
 
     I4QEW_UPDATE_GOLDEN=1 python -m pytest tests/golden/test_render_golden.py
@@ -26,8 +27,12 @@ SOURCE_COMMIT = "0123456789abcdef0123456789abcdef01234567"
 UPDATE = os.environ.get("I4QEW_UPDATE_GOLDEN") == "1"
 
 
-def render(env: str, dest: Path) -> dict[str, bytes]:
-    result = CliRunner().invoke(cli, ["render", "-C", str(ROOT), "--env", env, "-o", str(dest),
+# (repository, golden folder): this repository, and the two-hub example of docs/hubs.md
+REPOS = {"": ROOT, "two-hubs": ROOT / "docs" / "examples" / "two-hubs"}
+
+
+def render(env: str, dest: Path, repo: Path = ROOT) -> dict[str, bytes]:
+    result = CliRunner().invoke(cli, ["render", "-C", str(repo), "--env", env, "-o", str(dest),
                                       "--source-commit", SOURCE_COMMIT])
     assert result.exit_code == 0, result.output
     return tree_of(dest)
@@ -46,15 +51,16 @@ def describe(expected: dict[str, bytes], got: dict[str, bytes]) -> str:
 
 
 @pytest.mark.parametrize("env", ["dev", "production"])
-def test_render_matches_the_golden_tree(env: str, tmp_path: Path) -> None:
-    got = render(env, tmp_path / env)
-    golden = GOLDEN / env
+@pytest.mark.parametrize("name", list(REPOS), ids=["this-repository", "two-hubs"])
+def test_render_matches_the_golden_tree(name: str, env: str, tmp_path: Path) -> None:
+    got = render(env, tmp_path / env, REPOS[name])
+    golden = GOLDEN / name / env if name else GOLDEN / env
     if UPDATE:
         shutil.rmtree(golden, ignore_errors=True)
         shutil.copytree(tmp_path / env, golden)
     assert golden.is_dir(), f"no goldens yet: run I4QEW_UPDATE_GOLDEN=1 pytest {Path(__file__).name}"
     expected = tree_of(golden)
     assert got == expected, (
-        "the rendered tree differs from tests/golden/" + env + " (if intended, regenerate with "
+        f"the rendered tree differs from {golden.relative_to(ROOT)} (if intended, regenerate with "
         "I4QEW_UPDATE_GOLDEN=1 python -m pytest tests/golden/test_render_golden.py and review the diff):\n"
         + describe(expected, got))

@@ -43,9 +43,13 @@ def test_every_hub_resource_fits_its_crd(repos: dict[str, Repo], mode: str, env:
         if doc["kind"] not in ("Namespace", "ConfigMap"):  # kubernetes-validate checks those below
             errors += [f"{path}: {e}" for e in crd_errors(doc)]
     assert errors == []
-    expected = {"Namespace", "Channel", "Subscription", "Application", "Policy", "PlacementBinding"}
-    expected |= {"PlacementRule"} if mode == "PlacementRule" else {"Placement", "ManagedClusterSetBinding"}
-    expected |= {"ConfigMap"} if env == "production" and mode == "Placement" else set()  # its waves' state
+    if repos[mode].repository.delivery_of(env) == "applicationset":
+        expected = {"Namespace", "Placement", "ManagedClusterSetBinding", "GitOpsCluster", "ApplicationSet",
+                    "Policy", "PlacementBinding"}
+    else:
+        expected = {"Namespace", "Channel", "Subscription", "Application", "Policy", "PlacementBinding"}
+        expected |= {"PlacementRule"} if mode == "PlacementRule" else {"Placement", "ManagedClusterSetBinding"}
+        expected |= {"ConfigMap"} if env == "production" and mode == "Placement" else set()  # its waves' state
     assert kinds == expected
 
 
@@ -106,11 +110,40 @@ def test_namespaces_pass_kubernetes_validate_strict(repos: dict[str, Repo], tmp_
                 f = tmp_path / f"{env}-{i}.yaml"
                 f.write_text(yaml.safe_dump(doc))
                 files.append(str(f))
-    # i4qew-channels and the three workload namespaces per environment; production's rollout state
-    assert len(files) == 9
+    # the three workload namespaces per environment and production's channel namespace;
+    # production's rollout state
+    assert len(files) == 8
     done = subprocess.run([tool, "--strict", "-k", k8s, *files], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     bad = tmp_path / "bad.yaml"
     bad.write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: x, nmae: y}\n")
     done = subprocess.run([tool, "--strict", "-k", k8s, str(bad)], capture_output=True, text=True, check=False)
     assert done.returncode != 0
+
+
+@pytest.mark.parametrize("env", ["dev", "production"])
+def test_every_hub_of_the_two_hub_example_fits_the_crds(env: str) -> None:
+    """spec.hubs: hub/<hub>/ of each hub, as render writes it, and each hub's bootstrap."""
+    from i4qew.compile.hub.bootstrap import bootstrap_manifests
+    from i4qew.compile.render import render_tree
+    from i4qew.placement.fleet import load_inventories
+    from tests.support.hubs import TWO_HUBS
+
+    repo = load(TWO_HUBS)
+    _, hubs, _ = load_inventories(TWO_HUBS, repo)
+    tree = render_tree(repo, env, inventory=None, source_commit=None, hubs=hubs)
+    errors: list[str] = []
+    folders: set[str] = set()
+    for path, data in tree.items():
+        if not path.startswith("hub/"):
+            continue
+        folders.add(path.split("/")[1])
+        for doc in yaml.safe_load_all(data):
+            if doc["kind"] != "Namespace":
+                errors += [f"{path}: {e}" for e in crd_errors(doc)]
+    for hub in repo.repository.hubs:
+        for doc in yaml.safe_load_all(bootstrap_manifests(repo, env, hub)):
+            if doc and doc["kind"] not in ("Namespace", "ConfigMap"):
+                errors += [f"bootstrap --hub {hub.name}: {e}" for e in crd_errors(doc)]
+    assert errors == []
+    assert folders == {"east", "west"}

@@ -13,6 +13,7 @@ from i4qew.compile.hub.names import (
     application_name,
     channel_ca_name,
     channel_name,
+    gitops_cluster_name,
     hub_subscription_name,
     subscription_name,
 )
@@ -107,7 +108,8 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
     ]
     if rows:
         clusters = "clusters (inventory)" if cluster_counts is not None else "clusters"
-        lines += [f"| workload | namespace | image | model | {clusters} | subscription |",
+        by = "applicationset" if environment.delivery == "applicationset" else "subscription"
+        lines += [f"| workload | namespace | image | model | {clusters} | {by} |",
                   "|---|---|---|---|---|---|", *rows]
     else:
         lines.append(f"No workload is enabled in `{env}`.")
@@ -116,12 +118,20 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
     else:
         lines += ["", "Cluster counts are the placement decisions over the inventory at generation time",
                   "(`placement/`); the hub's Placements keep deciding as clusters change."]
+    if r.hubs:
+        lines += ["", "## Placement pictures", "", *_fleet_pictures(repo), "", *_needs(repo, env), "", "## Layout",
+                  *_fleet_layout(repo, env)]
+        return ("\n".join(lines) + "\n").encode("utf-8")
     lines += ["", "## Placement picture", ""]
     if cluster_counts is not None:
         lines += [f"![Placement of {env} by site: the clusters each workload runs on per site](plan.svg)", ""]
     lines += [
         "[`plan.html`](plan.html) shows every site, workload and cluster, with each cluster's capacity",
         "headroom: download it and open it in a browser (it loads nothing from the network).",
+    ]
+    if environment.delivery == "applicationset":
+        return ("\n".join(lines + _argocd_lines(repo, env)) + "\n").encode("utf-8")
+    lines += [
         "",
         *_needs(repo, env),
         "",
@@ -148,3 +158,92 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
         f"which applies `hub/` from branch `{environment.branch}`; from then on every change arrives through Git.",
     ]
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _fleet_pictures(repo: Repo) -> list[str]:
+    """Each hub's placement picture (spec.hubs)."""
+    lines = ["Each hub's placement over its own inventory: the site matrix and the page that shows every site,",
+             "workload and cluster with each cluster's capacity headroom (download it and open it in a browser;",
+             "it loads nothing from the network).", ""]
+    return lines + [f"- hub `{h.name}`: [`placement/{h.name}/plan.html`](placement/{h.name}/plan.html), "
+                    f"[`placement/{h.name}/plan.svg`](placement/{h.name}/plan.svg)" for h in repo.repository.hubs]
+
+
+def _fleet_layout(repo: Repo, env: str) -> list[str]:
+    """Layout and bootstrap of a branch that several hubs follow (spec.hubs)."""
+    r = repo.repository
+    environment = r.environment(env)
+    assert environment is not None
+    names = ", ".join(f"`{h.name}`" for h in r.hubs)
+    lines = [
+        "",
+        "- `charts/<workload>/`: a Helm chart per workload, shared by every hub.",
+        f"- `hub/<hub>/`: the ACM resources of `{env}` on each hub ({names}): Namespaces, the Channel",
+        f"  `{channel_name(repo, env)}`, a Subscription and a Placement per workload, and in each workload",
+        f"  namespace an Application `{application_name(repo, env)}`.",
+        "- `placement/<hub>/`, `models/<hub>/index.json`: each hub's placement decisions over its own",
+        "  inventory (and its placement picture, `plan.html` and `plan.svg`) and the model versions its",
+        "  placements need.",
+        "",
+        "## Bootstrap each hub (once)",
+        "",
+        "As an ACM subscription admin, on each hub:",
+        "",
+        "```sh",
+        *(f"i4qew bootstrap --env {env} --hub {h.name} | kubectl apply -f -   # on hub {h.name}" for h in r.hubs),
+        "```",
+        "",
+        f"Each creates a hub-local Subscription `{hub_subscription_name(repo, env)}` that applies that hub's",
+        f"`hub/<hub>/` from branch `{environment.branch}`; from then on every change arrives through Git.",
+    ]
+    return lines
+
+
+def _argocd_lines(repo: Repo, env: str) -> list[str]:
+    r = repo.repository
+    environment = r.environment(env)
+    assert environment is not None
+    a = r.argocd
+    if a.mode == "pull":
+        needs = [
+            f"- Pull mode: ACM hands each Application to the edge cluster's own Argo CD, in namespace `{a.namespace}`",
+            "  (an upstream Argo CD on k3s); the hub needs no access to the edges' API servers.",
+            f"- Git egress: every edge cluster a workload lands on clones branch `{environment.branch}` of",
+            f"  {r.git_url} itself (and needs the repository credentials for a private repository).",
+        ]
+    else:
+        needs = [
+            f"- Push mode: the hub's Argo CD (`{a.namespace}`) clones branch `{environment.branch}` of {r.git_url}",
+            "  and applies to each edge cluster's API server: the hub must reach it (port 6443 on k3s).",
+        ]
+    gpu = environment.gpu_runtime_class
+    needs.append(f"- GPU workloads run with `runtimeClassName: {gpu}` (the RuntimeClass k3s ships for the NVIDIA"
+                 " runtime)." if gpu else "- GPU workloads use the nodes' default runtime, which must be NVIDIA's.")
+    return [
+        "",
+        "## What the hub and the edge clusters need",
+        "",
+        *needs,
+        "",
+        "## Layout",
+        "",
+        "- `charts/<workload>/`: a Helm chart per workload.",
+        f"- `hub/`: the hub resources of `{env}` (delivery: applicationset, {a.mode} mode). In the Argo CD",
+        f"  namespace `{a.namespace}`: the GitOpsCluster `{gitops_cluster_name(repo, env)}` that registers the",
+        "  environment's clusters with Argo CD, and per workload a Placement and an ApplicationSet",
+        "  `<workload>-" + env + "` whose Applications install `charts/<workload>` with the workload's name",
+        "  as Helm release; in each workload namespace the workload's Placement for governance policies.",
+        "- `placement/`, `models/index.json`: placement decisions and the model versions each placement needs.",
+        "- `plan.html`, `plan.svg`: the placement picture (`i4qew plan --format html` / `svg`) at generation time.",
+        "",
+        "## Bootstrap a hub (once)",
+        "",
+        "As a cluster admin, on a hub with ACM and OpenShift GitOps:",
+        "",
+        "```sh",
+        f"i4qew bootstrap --env {env} | kubectl apply -f -",
+        "```",
+        "",
+        f"This creates the Argo CD Application `{a.namespace}/{hub_subscription_name(repo, env)}`, which applies",
+        f"`hub/` from branch `{environment.branch}`; from then on every change arrives through Git (docs/argocd.md).",
+    ]

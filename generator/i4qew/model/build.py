@@ -16,10 +16,15 @@ from i4qew.k8s.selectors import Selector, SelectorError, everything
 from i4qew.load.documents import Document
 from i4qew.model.repo import (
     DEFAULT_ARCH_PREFIX,
+    DEFAULT_ARGOCD_NAMESPACE,
+    DEFAULT_ARGOCD_SERVER,
     DEFAULT_CHANNEL_NAMESPACE,
     DEFAULT_GPU_LABEL,
     DEFAULT_GPU_RUNTIME_CLASS,
+    HUB_CLUSTER_LIMIT,
+    ArgoCD,
     Environment,
+    Hub,
     Model,
     PlacementPolicy,
     Predicate,
@@ -60,8 +65,13 @@ def build_repository(doc: Document | None, out: list[Problem]) -> Repository:
             if doc and "selector" in wave:  # reported here once; wave_list dropped the list
                 selector_at(doc, ("spec", "environments", i, "waves", j, "selector"), wave["selector"], out)
         envs.append(Environment(name, e.get("branch", default_branch), sel or everything(), text, e.get("promotesFrom"), i,
-                                e.get("gpuRuntimeClass", runtime_class), waves))
+                                e.get("gpuRuntimeClass", runtime_class),
+                                e.get("delivery", spec.get("delivery", "subscription")), waves))
     git = spec["git"]
+    sets = tuple(spec.get("clusterSets", ["global"]))
+    channel_ns = spec.get("channelNamespace", DEFAULT_CHANNEL_NAMESPACE)
+    hubs = tuple(Hub(h["name"], tuple(h.get("clusterSets", sets)), h.get("channelNamespace", channel_ns),
+                     h.get("managedClusterLimit", HUB_CLUSTER_LIMIT), i) for i, h in enumerate(spec.get("hubs") or ()))
     subscription = spec.get("subscription", {})
     labels = spec.get("clusterLabels", {})
     return Repository(
@@ -71,20 +81,32 @@ def build_repository(doc: Document | None, out: list[Problem]) -> Repository:
         git_insecure=bool(git.get("insecureSkipVerify", False)),
         delivery=spec.get("delivery", "subscription"),
         placement_api=spec.get("placementApi", "Placement"),
-        cluster_sets=tuple(spec.get("clusterSets", ["global"])),
+        cluster_sets=sets,
         environments=tuple(envs),
-        channel_namespace=spec.get("channelNamespace", DEFAULT_CHANNEL_NAMESPACE),
+        channel_namespace=channel_ns,
         arch_prefix=labels.get("architecturePrefix", DEFAULT_ARCH_PREFIX),
         gpu_label=labels.get("gpu", DEFAULT_GPU_LABEL),
         capacity_warn_percent=int(spec.get("capacity", {}).get("warnAbovePercent", 85)),
         defaults=spec.get("defaults", {}),
         doc=doc,
+        argocd=_argocd(spec.get("argocd") or {}),
         git_ca_file=git.get("caFile"),
         reconcile_rate=subscription.get("reconcileRate"),
         watch_helm_resources=bool(subscription.get("watchHelmNamespaceScopedResources", False)),
         guardrails=build_guardrails(doc),
         pod_security_labels=bool(spec.get("governance", {}).get("podSecurityLabels", True)),
         pull_secrets=bool(spec.get("governance", {}).get("pullSecrets", True)),
+        hubs=hubs,
+    )
+
+
+def _argocd(a: dict[str, Any]) -> ArgoCD:
+    return ArgoCD(
+        namespace=a.get("namespace", DEFAULT_ARGOCD_NAMESPACE),
+        server=a.get("server", DEFAULT_ARGOCD_SERVER),
+        project=a.get("project", "default"),
+        mode=a.get("mode", "push"),
+        sync_options=tuple(a.get("syncOptions") or ()),
     )
 
 

@@ -45,6 +45,12 @@ def placement_name(workload: str, env: str) -> str:
     return short_name(workload, 63, env)
 
 
+def gitops_cluster_name(repository: str, env: str) -> str:
+    """The GitOpsCluster of an applicationset environment and its Placement (in the
+    Argo CD namespace, beside the workloads' `<workload>-<env>` Placements)."""
+    return short_name(repository, 63, env)
+
+
 @dataclass(frozen=True)
 class Decision:
     workload: Workload
@@ -225,6 +231,7 @@ class Planner:
 
 
 _last: list[Planner] = memo.held("placement.decide.last_planner", [])
+_KEPT = 32
 
 
 def planner_for(repo: Repo, inventory: Inventory, now: datetime | None = None) -> Planner:
@@ -234,5 +241,5 @@ def planner_for(repo: Repo, inventory: Inventory, now: datetime | None = None) -
         if p.repo is repo and p.inv is inventory and p.now == (now if now is not None else inventory.as_of):
             return p
     planner = Planner(repo, inventory, now=now)
-    _last[:] = [planner]
+    _last[:] = [*_last[-(_KEPT - 1):], planner]  # one per hub of a fleet (spec.hubs)
     return planner

@@ -4,9 +4,10 @@ what changes. Pure: the command reads the revisions; this compares them.
 A workload is identified across revisions by "namespace/name". Against the base:
   added      enabled in the environment now, not at the base
   removed    the reverse
-  changed    its deployed spec (incl. the config files it mounts) or its
+  changed    its deployed spec (incl. the config files it mounts), its
              placement (effective predicates, cluster sets, numberOfClusters,
-             tolerations, or the chosen clusters) differs
+             tolerations, or the chosen clusters) or the environment's delivery
+             (subscription, applicationset) differs
   unchanged  neither
 The blast radius is every cluster whose set of workloads changes.
 """
@@ -42,6 +43,7 @@ class WorkloadPlan:
     lost_gone: tuple[str, ...] = ()  # lost clusters that left the inventory
     feasible: int = 0  # clusters the filters keep now, before numberOfClusters
     advisory: bool = False  # which clusters (not how many) is the hub's choice: Decision.advisory
+    delivery_changed: bool = False  # another controller takes the release over on every cluster
     waves: tuple[WavePlan, ...] = ()  # the environment declares waves and an inventory is given
 
     @property
@@ -58,6 +60,12 @@ class Plan:
     base: str | None = None  # the base revision as given
     blast: int = 0
     blast_gone: tuple[str, ...] = ()
+    delivery: str = "subscription"  # the environment's delivery now
+    base_delivery: str | None = None  # ... and at the base
+
+    @property
+    def delivery_changed(self) -> bool:
+        return self.base_delivery is not None and self.base_delivery != self.delivery
 
     def count(self, status: str) -> int:
         return sum(1 for w in self.workloads if w.status == status)
@@ -110,13 +118,15 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
     that numberOfClusters choices stay on, as publish keeps the branch's snapshot."""
     planner = planner_for(repo, inventory, now) if inventory is not None else None
     head = _placements(repo, env, planner)
+    delivery = repo.repository.delivery_of(env)
     if base_repo is None:
         decided = {d.key: d for d in planner.decisions(env, keep)} if planner else {}
         return Plan(env, inventory, tuple(
             WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep,
                          "planned", decided[k].clusters if k in decided else 0, **_choice(decided.get(k)),
                          waves=_waves(repo, w, env, inventory, decided[k].clusters if k in decided else 0))
-            for k, (w, ep) in head.items()))
+            for k, (w, ep) in head.items()), delivery=delivery)
+    base_delivery = base_repo.repository.delivery_of(env)
 
     base_inv = base_inventory if base_inventory is not None else inventory
     base_planner = Planner(base_repo, base_inv, now=now) if base_inv is not None else None
@@ -155,17 +165,19 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
         gained, lost = now_bits & ~was_bits, was_bits & ~now_bits
         spec_changed = _deployed(repo, w, env) != _deployed(base_repo, bw, env)
         placement_changed = bool(gained or lost or gone.get(k)) or not _same_placement(ep, bep)
+        moved = delivery != base_delivery
         plans.append(WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep,
-                                  "changed" if spec_changed or placement_changed else "unchanged", now_bits,
+                                  "changed" if spec_changed or placement_changed or moved else "unchanged", now_bits,
                                   spec_changed, placement_changed, gained, lost, gone.get(k, ()),
-                                  **_choice(decided.get(k)),
+                                  **_choice(decided.get(k)), delivery_changed=moved,
                                   waves=_waves(repo, w, env, inventory, now_bits, (base_repo, bw, was_bits))))
     blast = 0
     blast_gone: set[str] = set()
     for p in plans:
-        if p.status in ("added", "removed") or p.spec_changed:
+        # A change of delivery uninstalls and reinstalls the release on every cluster it was on.
+        if p.status in ("added", "removed") or p.spec_changed or p.delivery_changed:
             blast |= p.clusters | p.lost
         else:
             blast |= p.gained | p.lost
         blast_gone.update(p.lost_gone)
-    return Plan(env, inventory, tuple(plans), base_label, blast, tuple(sorted(blast_gone)))
+    return Plan(env, inventory, tuple(plans), base_label, blast, tuple(sorted(blast_gone)), delivery, base_delivery)

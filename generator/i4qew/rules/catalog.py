@@ -21,8 +21,10 @@ from i4qew.rules import resources
 from i4qew.rules import ports
 from i4qew.rules import ingress
 from i4qew.rules import environments
+from i4qew.rules import hubs
 from i4qew.rules import mounts
 from i4qew.rules import delivery
+from i4qew.rules import argocd
 from i4qew.rules import placement
 from i4qew.rules import limits
 from i4qew.rules import tolerations
@@ -37,8 +39,8 @@ from i4qew.rules.registry import REGISTRY, Rule
 
 # In the order docs/rules.md lists them.
 FAMILIES = (builtin, declarations, names, references, images, secrets, resources, ports, ingress, environments,
-            mounts, delivery, placement, limits, tolerations, guardrails, guard_images, guard_limits, guard_config,
-            governance, waves)
+            hubs, mounts, delivery, argocd, placement, limits, tolerations, guardrails, guard_images, guard_limits,
+            guard_config, governance, waves)
 FAMILY_NAMES = tuple(f.__name__.rsplit(".", 1)[-1] for f in FAMILIES)
 
 

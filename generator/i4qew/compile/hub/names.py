@@ -11,11 +11,14 @@ from __future__ import annotations
 from typing import Final
 
 from i4qew.k8s.names import short_name
-from i4qew.model.repo import Repo, Workload
+from i4qew.model.repo import Hub, Repo, Workload
+from i4qew.placement.decide import gitops_cluster_name as placement_gitops_name
 from i4qew.placement.decide import placement_name
 
 __all__ = [
     "APP_LABEL",
+    "ARGOCD_SHARED",
+    "ARGOCD_SYNC_OPTIONS",
     "DO_NOT_DELETE",
     "ENV_LABEL",
     "GIT_BRANCH",
@@ -32,8 +35,10 @@ __all__ = [
     "channel_name",
     "chart_name",
     "env_labels",
+    "gitops_cluster_name",
     "hub_application_name",
     "hub_labels",
+    "hub_path",
     "hub_subscription_name",
     "placement_name",
     "release_name",
@@ -51,6 +56,10 @@ GIT_DESIRED_COMMIT: Final = f"{OCM_APPS}/git-desired-commit"
 RECONCILE_OPTION: Final = f"{OCM_APPS}/reconcile-option"
 RECONCILE_RATE: Final = f"{OCM_APPS}/reconcile-rate"
 DO_NOT_DELETE: Final = f"{OCM_APPS}/do-not-delete"
+# Objects every environment ships identically, applied by each environment's hub
+# Argo CD Application: none of them prunes or deletes what the others still need.
+ARGOCD_SYNC_OPTIONS: Final = "argocd.argoproj.io/sync-options"
+ARGOCD_SHARED: Final = "Prune=false,Delete=false"
 
 APP_LABEL: Final = "app"
 PART_OF: Final = "app.kubernetes.io/part-of"
@@ -60,6 +69,11 @@ WORKLOAD_LABEL: Final = "edge.i4q.eu/workload"
 I4QEW: Final = "i4qew"
 
 HUB_PATH: Final = "hub"  # the folder of the branch the hub-local subscription tracks
+
+
+def hub_path(hub: Hub | None) -> str:
+    """The folder one hub's hub-local subscription tracks: hub/, or hub/<hub>/ with spec.hubs."""
+    return HUB_PATH if hub is None else f"{HUB_PATH}/{hub.name}"
 
 # The ACM console refuses application names longer than 37 characters.
 APPLICATION_MAX: Final = 37
@@ -77,6 +91,11 @@ def application_name(repo: Repo, env: str) -> str:
 
 def channel_name(repo: Repo, env: str) -> str:
     return short_name(repo.repository.name, NAME_MAX, env)
+
+
+def gitops_cluster_name(repo: Repo, env: str) -> str:
+    """The GitOpsCluster of an applicationset environment and its Placement."""
+    return placement_gitops_name(repo.repository.name, env)
 
 
 def channel_ca_name(repo: Repo, env: str) -> str:

@@ -15,6 +15,17 @@ so each Namespace has a file of its own:
     hub/apps/<ns>/policies.yaml              governance Policies + a PlacementBinding per workload
                                              (compile/hub/policies.py: Pod Security labels, pull secrets)
 
+With `delivery: applicationset` the environment's Argo CD objects go to
+`hub/argocd/` (compile/hub/argocd.py) instead of the Channel, Subscriptions and
+Applications; each workload namespace keeps its Placement, which governance
+PlacementBindings (namespace-local) bind to:
+
+    hub/argocd/gitopscluster.yaml            GitOpsCluster `<repo>-<env>` + its Placement
+    hub/argocd/clustersetbindings.yaml       a ManagedClusterSetBinding per cluster set used
+    hub/argocd/applicationsets/<workload>.yaml  Placement + ApplicationSet `<workload>-<env>`
+    hub/apps/<ns>/workloads/<workload>.yaml  the Placement in the workload namespace
+    hub/apps/<ns>/policies.yaml              governance Policies bound to it
+
 Per-environment objects carry the environment in their name. Namespaces and
 ManagedClusterSetBindings cannot (a binding's name is its cluster set's), so
 dev and production ship byte-identical copies of them: environment-neutral
@@ -31,8 +42,17 @@ from pathlib import PurePosixPath
 from typing import Any, Final
 
 from i4qew.compile import Tree
+from i4qew.compile.hub.argocd import (
+    applicationset,
+    argocd_placement,
+    environment_placement,
+    gitops_cluster,
+    workload_unit,
+)
 from i4qew.compile.hub.names import (
     APP_LABEL,
+    ARGOCD_SHARED,
+    ARGOCD_SYNC_OPTIONS,
     DO_NOT_DELETE,
     RECONCILE_OPTION,
     RECONCILE_RATE,
@@ -83,9 +103,15 @@ def namespace(name: str) -> dict[str, Any]:
         "metadata": {
             "name": name,
             "labels": shared_labels(),
-            "annotations": {DO_NOT_DELETE: "true", RECONCILE_OPTION: SHARED_RECONCILE},
+            "annotations": shared_annotations(),
         },
     }
+
+
+def shared_annotations() -> dict[str, str]:
+    """Whichever delivery applies it (ACM's hub-local subscription or an Argo CD
+    Application), an object every environment ships is never deleted by one of them."""
+    return {DO_NOT_DELETE: "true", RECONCILE_OPTION: SHARED_RECONCILE, ARGOCD_SYNC_OPTIONS: ARGOCD_SHARED}
 
 
 def channel(repo: Repo, env: str) -> dict[str, Any]:
@@ -128,7 +154,7 @@ def binding(ns: str, cluster_set: str) -> dict[str, Any]:
             "name": cluster_set,
             "namespace": ns,
             "labels": shared_labels(),
-            "annotations": {DO_NOT_DELETE: "true", RECONCILE_OPTION: SHARED_RECONCILE},
+            "annotations": shared_annotations(),
         },
         "spec": {"clusterSet": cluster_set},
     }
@@ -166,13 +192,13 @@ def compile_hub(repo: Repo, env: str, *, rollout: RolloutState | None = None,
     problems = hub_problems(repo, env)
     if problems:
         raise UserError(problems)
+    if repo.repository.delivery_of(env) == "applicationset":
+        return compile_applicationsets(repo, env)
     environment = repo.repository.environment(env)
     waved = environment if environment is not None and environment.waves else None
     state = rollout or RolloutState()
     rule_mode = repo.repository.placement_api == "PlacementRule"
-    by_ns: dict[str, list[EffectivePlacement]] = {}
-    for ep in environment_placements(repo, env):
-        by_ns.setdefault(ep.workload.namespace, []).append(ep)
+    by_ns = _by_namespace(repo, env)
     ns_names = sorted({repo.repository.channel_namespace, *by_ns})
     tree: Tree = {f"hub/namespaces/{n}.yaml": yaml_docs([namespace(n)]) for n in ns_names}
     tree["hub/channel.yaml"] = yaml_docs([channel(repo, env)])
@@ -199,5 +225,40 @@ def compile_hub(repo: Repo, env: str, *, rollout: RolloutState | None = None,
             tree[path] = yaml_docs([subscription(repo, env, ep.workload), where])
     if waved is not None:
         tree[ROLLOUT_PATH] = yaml_docs([configmap(repo, env, [w.name for w in waved.waves], state)])
+    tree.update(compile_policies(repo, env, {ns: [ep.workload for ep in eps] for ns, eps in by_ns.items()}))
+    return dict(sorted(tree.items()))
+
+
+def _by_namespace(repo: Repo, env: str) -> dict[str, list[EffectivePlacement]]:
+    by_ns: dict[str, list[EffectivePlacement]] = {}
+    for ep in environment_placements(repo, env):
+        by_ns.setdefault(ep.workload.namespace, []).append(ep)
+    return by_ns
+
+
+def compile_applicationsets(repo: Repo, env: str) -> Tree:
+    """hub/ of an environment with delivery: applicationset (see the module docstring)."""
+    by_ns = _by_namespace(repo, env)
+    argo = "hub/argocd/"
+    all_sets = sorted({s for eps in by_ns.values() for ep in eps for s in ep.cluster_sets})
+    tree: Tree = {f"hub/namespaces/{n}.yaml": yaml_docs([namespace(n)]) for n in sorted(by_ns)}
+    tree |= {
+        argo + "gitopscluster.yaml": yaml_docs([gitops_cluster(repo, env),
+                                                environment_placement(repo, env, all_sets or
+                                                                      list(repo.repository.cluster_sets))]),
+        argo + "clustersetbindings.yaml": yaml_docs(binding(repo.repository.argocd.namespace, s)
+                                                    for s in all_sets or repo.repository.cluster_sets),
+    }
+    for ns, eps in by_ns.items():
+        base = f"hub/apps/{ns}/"
+        sets = sorted({s for ep in eps for s in ep.cluster_sets})
+        if sets:
+            tree[base + "clustersetbindings.yaml"] = yaml_docs(binding(ns, s) for s in sets)
+        for ep in eps:
+            w = ep.workload
+            tree[f"{base}workloads/{w.name}.yaml"] = yaml_docs([placement(repo, ep)])
+            tree[f"{argo}applicationsets/{w.name}.yaml"] = yaml_docs([
+                argocd_placement(repo, ep), applicationset(repo, env, workload_unit(repo, env, w))])
+    # Governance Policies bind (PlacementBindings are namespace-local) to the Placement above.
     tree.update(compile_policies(repo, env, {ns: [ep.workload for ep in eps] for ns, eps in by_ns.items()}))
     return dict(sorted(tree.items()))
