@@ -16,6 +16,8 @@ from i4qew.model import (
     DEFAULT_GPU_LABEL,
     Environment,
     Model,
+    ModelSettings,
+    ModelVersion,
     PlacementPolicy,
     Predicate,
     Repo,
@@ -67,7 +69,15 @@ def build_repository(doc: Document | None, out: list[Problem]) -> Repository:
         capacity_warn_percent=int(spec.get("capacity", {}).get("warnAbovePercent", 85)),
         defaults=spec.get("defaults", {}),
         doc=doc,
+        models=_model_settings(spec.get("models") or {}),
     )
+
+
+def _model_settings(spec: dict[str, Any]) -> ModelSettings:
+    d = ModelSettings()
+    return ModelSettings(spec.get("namespace", d.namespace), spec.get("stagerImage", d.stager_image),
+                         spec.get("gateImage", d.gate_image), spec.get("gateTimeoutSeconds", d.gate_timeout),
+                         spec.get("keepPrevious", d.keep_previous))
 
 
 def _predicate(doc: Document, path: tuple[str | int, ...], spec: dict[str, Any], out: list[Problem]) -> Predicate | None:
@@ -127,8 +137,13 @@ def build_policy(doc: Document, out: list[Problem]) -> PlacementPolicy | None:
 
 def build_model(doc: Document) -> Model:
     spec = doc.data["spec"]
-    return Model(doc.data["metadata"]["name"], tuple(spec["versions"]), spec["placement"], spec["storage"],
-                 spec.get("description", ""), doc)
+    entries = tuple(
+        ModelVersion(v, i) if isinstance(v, str)
+        else ModelVersion(v["version"], i, v.get("source"), v.get("sha256"), v.get("file"), v.get("size"))
+        for i, v in enumerate(spec["versions"]))
+    return Model(doc.data["metadata"]["name"], tuple(e.version for e in entries), spec["placement"], spec["storage"],
+                 spec.get("description", ""), doc, entries, spec.get("distribution", "stager"),
+                 spec.get("pullSecret"), bool(spec.get("plainHTTP", False)))
 
 
 def build_workload(doc: Document, repo: Repository, out: list[Problem]) -> Workload | None:

@@ -25,6 +25,26 @@ OFFLINE_TAINTS = (
 )
 
 
+# The images the edge containers run (docs/model-index.md "Images"), multi-arch, pinned by
+# the digest of their image index; i4qew.yaml spec.models overrides them.
+DEFAULT_STAGER_IMAGE = ("docker.io/library/python:3.13-alpine"
+                        "@sha256:540c7d91f98ff6880174c40e99067bf5941eb54d818a7a5e094d188b196a934d")
+DEFAULT_GATE_IMAGE = ("docker.io/library/busybox:1.37"
+                      "@sha256:9db7b59979c38555a39def84a31fb98b5296952f9e3afd4f6f11f05b07adfab0")
+DEFAULT_MODELS_NAMESPACE = "i4qew-models"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSettings:
+    """i4qew.yaml spec.models: how model versions are staged and workloads gated."""
+
+    namespace: str = DEFAULT_MODELS_NAMESPACE
+    stager_image: str = DEFAULT_STAGER_IMAGE
+    gate_image: str = DEFAULT_GATE_IMAGE
+    gate_timeout: int = 300
+    keep_previous: int = 1
+
+
 @dataclass(frozen=True, slots=True)
 class Environment:
     name: str
@@ -51,6 +71,7 @@ class Repository:
     capacity_warn_percent: int
     defaults: Mapping[str, Any]
     doc: Document | None
+    models: ModelSettings = ModelSettings()
 
     def environment(self, name: str) -> Environment | None:
         return next((e for e in self.environments if e.name == name), None)
@@ -91,6 +112,18 @@ class PlacementPolicy:
 
 
 @dataclass(frozen=True)
+class ModelVersion:
+    """One entry of a Model's spec.versions as declared (parsed by model_sources)."""
+
+    version: str
+    index: int  # position in spec.versions, for problems
+    source: str | None = None
+    sha256: str | None = None
+    file: str | None = None
+    size: Any = None  # bytes (int) or a quantity string, as written
+
+
+@dataclass(frozen=True)
 class Model:
     name: str
     versions: tuple[str, ...]
@@ -98,6 +131,17 @@ class Model:
     storage: Mapping[str, Any]
     description: str
     doc: Document
+    entries: tuple[ModelVersion, ...] = ()
+    distribution: str = "stager"  # stager | external
+    pull_secret: str | None = None
+    plain_http: bool = False
+
+    def entry(self, version: str) -> ModelVersion | None:
+        return next((e for e in self.entries if e.version == version), None)
+
+    @property
+    def external(self) -> bool:
+        return self.distribution == "external"
 
 
 @dataclass(frozen=True)

@@ -40,11 +40,12 @@ Decisions:
   `checksum/config`, the sha256 of the rendered ConfigMap, so a config change rolls
   the pods.
 - Model: the Model's storage (hostPath of type Directory, or a PVC, read-only)
-  mounted read-only at the workload's mountPath with subPath `<model>/<version>`
-  (the Model's `subPathTemplate`), and MODEL_NAME, MODEL_VERSION, MODEL_PATH in the
-  environment (a variable the workload sets itself wins). A hostPath model needs a
-  namespace whose Pod Security admission allows hostPath volumes (the "restricted"
-  and "baseline" levels do not), and files readable by the non-root user.
+  mounted read-only at the workload's mountPath with subPath `<model>/<version>`,
+  MODEL_NAME, MODEL_VERSION, MODEL_PATH in the environment (a variable the workload
+  sets itself wins), and the gate init container (`files/i4qew-gate.sh`, see
+  chart_model.py) that holds the pod until the version is staged with its digest.
+  A hostPath model needs a namespace whose Pod Security admission allows hostPath
+  volumes (the "restricted" and "baseline" levels do not).
 - The pod uses the chart's ServiceAccount, which carries the imagePullSecrets;
   no service account token is mounted, and service links are off.
 - securityContext and rollout defaults: see chart_values.py.
@@ -59,6 +60,7 @@ from importlib.resources.abc import Traversable
 from typing import Any
 
 from i4qew.compile import Tree
+from i4qew.compile.chart_model import GATE_FILE, gate_script
 from i4qew.compile.chart_values import chart_values
 from i4qew.compile.chart_yaml import dump
 from i4qew.model import Repo, Workload
@@ -118,14 +120,21 @@ def compile_chart(repo: Repo, workload: Workload, env: str) -> Tree:
     values = chart_values(repo, workload, env)
     values_bytes = dump(values, (VALUES_HEADER[0].format(source=workload.doc.path), VALUES_HEADER[1]))
     meta = chart_metadata(values, workload.namespace)
+    # The gate program rides in the chart (files/), where `.Files.Get` reads it.
+    extra = {GATE_FILE: gate_script()} if (values["model"] or {}).get("gate") else {}
     content = hashlib.sha256(templates_digest)
     content.update(dump(meta))
     content.update(values_bytes)
+    for path, data in sorted(extra.items()):
+        content.update(b"%d:%s\0%d:" % (len(path), path.encode(), len(data)))
+        content.update(data)
     meta = {**meta, "version": f"0.0.0-h{content.hexdigest()[:12]}"}
     # Keep the conventional field order: version before appVersion.
     meta["appVersion"] = meta.pop("appVersion")
     base = f"charts/{workload.name}/"
     tree: Tree = {base + "Chart.yaml": dump(meta), base + "values.yaml": values_bytes}
+    if extra:
+        tree.update({base + path: data for path, data in extra.items()})
     for path, data in templates:
         tree[base + path] = data
     return tree

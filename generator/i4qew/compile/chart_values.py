@@ -26,6 +26,7 @@ from decimal import Decimal
 from pathlib import PurePosixPath
 from typing import Any, Final
 
+from i4qew.compile.chart_model import model_values
 from i4qew.model import GPU_RESOURCE, Repo, Workload
 from i4qew.placement.effective import needs_gpu
 
@@ -36,7 +37,6 @@ RESERVED_LABELS: Final = frozenset({
 })
 COMPONENT_LABEL: Final = "app.kubernetes.io/component"
 DEFAULT_COMPONENT: Final = "workload"
-DEFAULT_SUBPATH: Final = "{name}/{version}"
 
 # Fields of spec.securityContext that belong to the pod, the container, or both.
 POD_ONLY: Final = ("fsGroup",)
@@ -145,28 +145,6 @@ def _config(repo: Repo, spec: dict[str, Any]) -> dict[str, Any]:
     return {"mountPath": cfg["mountPath"], "data": dict(sorted(data.items()))}
 
 
-def _model(repo: Repo, spec: dict[str, Any]) -> dict[str, Any]:
-    ref = spec.get("model")
-    if not ref:
-        return {}
-    storage = repo.models[ref["name"]].storage
-    template = storage.get("subPathTemplate", DEFAULT_SUBPATH)
-    volume: dict[str, Any]
-    if "persistentVolumeClaim" in storage:
-        pvc = storage["persistentVolumeClaim"]
-        volume = {"persistentVolumeClaim": {"claimName": pvc["claimName"], "readOnly": pvc.get("readOnly", True)}}
-    else:
-        # Directory: the model distribution service creates it; never an empty stand-in.
-        volume = {"hostPath": {"path": storage["hostPath"], "type": "Directory"}}
-    return {
-        "name": ref["name"],
-        "version": ref["version"],
-        "mountPath": ref.get("mountPath") or f"/models/{ref['name']}",
-        "subPath": template.replace("{name}", ref["name"]).replace("{version}", ref["version"]),
-        "volume": volume,
-    }
-
-
 def _env(spec: dict[str, Any], model: dict[str, Any]) -> list[dict[str, Any]]:
     user = [{"name": e["name"], **_sorted({k: v for k, v in e.items() if k != "name"})}
             for e in spec.get("env") or ()]
@@ -194,7 +172,7 @@ def chart_values(repo: Repo, workload: Workload, env: str) -> dict[str, Any]:
     labels = meta.get("labels") or {}
     gpu = needs_gpu(spec)
     ports = _ports(spec)
-    model = _model(repo, spec)
+    model = model_values(repo, spec)
     pod_sc, container_sc = _security(spec)
     rollout = {"maxUnavailable": 1, "maxSurge": 0} if gpu else {"maxUnavailable": 0, "maxSurge": 1}
     rollout.update(spec.get("rollout") or {})

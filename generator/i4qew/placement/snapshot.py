@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from i4qew.model import Repo
+from i4qew.model_sources import version_size, version_source
 from i4qew.placement.decide import Decision, placement_name, planner_for
 from i4qew.placement.effective import effective_placement
 from i4qew.placement.inventory import Inventory
@@ -131,9 +132,14 @@ def model_index(repo: Repo, env: str, inventory: Inventory | None,
     models = []
     for (name, version), users in sorted(needs.items()):
         model = repo.models[name]
+        source = version_source(model, version)
         models.append({
             "name": name,
             "version": version,
+            "distribution": model.distribution,
+            "source": source.text if source else None,
+            "digest": source.digest if source else None,
+            "size": version_size(model, version),
             "policy": model.placement,
             "storage": dict(model.storage),
             "placements": sorted(users, key=lambda u: (u["namespace"], u["placement"])),

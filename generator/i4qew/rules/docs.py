@@ -29,6 +29,7 @@ FAMILY_TITLES = {
     "ingress": "Ingress",
     "environments": "Environments",
     "mounts": "Models, mounts and architectures",
+    "models": "Model sources",
 }
 
 

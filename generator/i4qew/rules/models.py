@@ -1,0 +1,156 @@
+"""Model sources: every version a workload uses comes from a source pinned by digest,
+so the stager can verify it and the gate can hold the pod until it is on the node."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from i4qew import k8s_names
+from i4qew.model import Model, ModelVersion, Repo
+from i4qew.model_sources import PASSWORD_IN_URL, parse_source, size_bytes
+from i4qew.problems import Problem, Severity
+from i4qew.rules.images import parse_image
+from i4qew.rules.registry import rule
+from i4qew.rules.walk import KeyPath, shorten
+
+
+def _path(e: ModelVersion, key: str | None = None) -> KeyPath:
+    return ("spec", "versions", e.index) if key is None else ("spec", "versions", e.index, key)
+
+
+@rule(
+    "model-source",
+    "a model version's source is oci://REGISTRY/REPOSITORY@sha256:<64 hex> or an https URL with its sha256 "
+    "(no credentials, a plain file name), its size a byte count; pullSecret is a Secret name",
+    passing='versions:\n  - version: "2"\n    source: oci://registry.example.com/i4q/lrt@sha256:3b5f…(64 hex)\n'
+            "    size: 100Mi",
+    failing='versions:\n  - version: "2"\n    source: https://models.example.com/lrt/2/model.pkl   # no sha256',
+)
+def check_sources(repo: Repo) -> Iterator[Problem]:
+    for m in repo.models.values():
+        if m.pull_secret is not None:
+            msg = k8s_names.dns1123_subdomain(m.pull_secret)
+            if msg:
+                yield m.doc.problem(("spec", "pullSecret"), "model-source",
+                                    f"pullSecret {shorten(m.pull_secret)!r} is not a Secret name: {msg}")
+        for e in m.entries:
+            yield from _entry_problems(m, e)
+
+
+def _entry_problems(m: Model, e: ModelVersion) -> Iterator[Problem]:
+    if e.source is None:
+        return  # a version no workload stages, or one of an external distributor: nothing to fetch
+    got = parse_source({k: v for k, v in (("source", e.source), ("sha256", e.sha256), ("file", e.file))
+                        if v is not None})
+    if isinstance(got, str) and got != PASSWORD_IN_URL:  # plaintext-secret reports that one
+        yield m.doc.problem(_path(e, "source"), "model-source",
+                            f"version {shorten(e.version)!r}: source {shorten(e.source)!r} {got}")
+    size = size_bytes(e.size)
+    if isinstance(size, str):
+        yield m.doc.problem(_path(e, "size"), "model-source",
+                            f"version {shorten(e.version)!r}: size {shorten(str(e.size))!r} {size}")
+
+
+def _users(repo: Repo) -> dict[tuple[str, str], set[str]]:
+    """(model, version) -> the environments some enabled workload pins it in."""
+    out: dict[tuple[str, str], set[str]] = {}
+    for w in repo.workloads:
+        ref = w.model
+        if ref is None:
+            continue
+        for env in repo.repository.environments:
+            if w.enabled_in(env.name):
+                out.setdefault((ref.name, ref.version), set()).add(env.name)
+    return out
+
+
+@rule(
+    "model-source-pin",
+    "an OCI model source names a digest: a tag alone is a warning (the stager follows the tag), and an error in "
+    "an environment that has promotesFrom (promotion must deploy exactly the bytes that were tested)",
+    passing="source: oci://registry.example.com/i4q/lrt@sha256:3b5f…(64 hex)",
+    failing="source: oci://registry.example.com/i4q/lrt:2   # production promotesFrom dev",
+)
+def check_pins(repo: Repo) -> Iterator[Problem]:
+    promoted = [e.name for e in repo.repository.environments if e.promotes_from]
+    users = _users(repo)
+    for m in repo.models.values():
+        for e in m.entries:
+            got = parse_source({"source": e.source}) if e.source and e.source.startswith("oci://") else None
+            if got is None or isinstance(got, str) or got.digest is not None:
+                continue
+            envs = users.get((m.name, e.version), set())
+            strict = [p for p in promoted if p in envs]
+            what = f"version {shorten(e.version)!r}: source {shorten(e.source)!r} names a tag without a digest"
+            if strict:
+                yield m.doc.problem(_path(e, "source"), "model-source-pin",
+                                    f"{what}; environment {', '.join(strict)} is promoted into and must stage "
+                                    "exactly the tested bytes: pin it with @sha256:<manifest digest>")
+            elif envs:
+                yield m.doc.problem(_path(e, "source"), "model-source-pin",
+                                    f"{what}; the stager follows the tag, so the bytes can change under the same "
+                                    "version: pin @sha256:<manifest digest>", Severity.WARNING)
+
+
+@rule(
+    "model-version-source",
+    "a workload's model version has a source, so i4qew can stage and verify it, unless the Model says "
+    "distribution: external",
+    passing='model: {name: lrt-forecaster, version: "2"}   # versions: [{version: "2", source: oci://…@sha256:…}]',
+    failing='model: {name: lrt-forecaster, version: "2"}   # versions: ["1", "2"]',
+)
+def check_version_sources(repo: Repo) -> Iterator[Problem]:
+    for w in repo.workloads:
+        ref = w.model
+        model = repo.models.get(ref.name) if ref is not None else None
+        if ref is None or model is None or model.external:
+            continue
+        e = model.entry(ref.version)
+        if e is None or e.source is not None:
+            continue  # an unknown version is unknown-model's
+        line = model.doc.at(_path(e))[0]
+        yield w.doc.problem(("spec", "model", "version"), "model-version-source",
+                            f"model {ref.name!r} version {shorten(ref.version)!r} has no source "
+                            f"({model.doc.path}:{line}): i4qew stages only versions pinned by digest; give it "
+                            "source: oci://REGISTRY/REPOSITORY@sha256:<64 hex> (or an https URL with sha256), "
+                            "or set distribution: external on the Model")
+
+
+@rule(
+    "model-settings",
+    "i4qew.yaml spec.models: the namespace is a DNS label that no workload and not the channel uses; the stager "
+    "and gate images are valid references, pinned by digest (a tag alone is a warning)",
+    passing="models: {namespace: i4qew-models, gateImage: docker.io/library/busybox:1.37@sha256:9db7…(64 hex)}",
+    failing="models: {namespace: i4q-lrt}   # the namespace of workload sktime",
+)
+def check_settings(repo: Repo) -> Iterator[Problem]:
+    r = repo.repository
+    if r.doc is None or "models" not in r.doc.data["spec"]:
+        return
+    given = r.doc.data["spec"]["models"]
+    settings = r.models
+    base = ("spec", "models")
+    if "namespace" in given:
+        msg = k8s_names.dns1123_label(settings.namespace)
+        if msg:
+            yield r.doc.problem((*base, "namespace"), "model-settings",
+                                f"namespace {shorten(settings.namespace)!r} is not a namespace name: {msg}")
+    users = sorted(w.name for w in repo.workloads if w.namespace == settings.namespace)
+    if users:
+        yield r.doc.problem((*base, "namespace"), "model-settings",
+                            f"namespace {settings.namespace!r} holds the model stagers and cannot also hold "
+                            f"workloads ({shorten(', '.join(users))}): choose another namespace")
+    elif settings.namespace == r.channel_namespace:
+        yield r.doc.problem((*base, "namespace"), "model-settings",
+                            f"namespace {settings.namespace!r} is the channel namespace; the model stagers need "
+                            "their own")
+    for key, image in (("stagerImage", settings.stager_image), ("gateImage", settings.gate_image)):
+        if key not in given:
+            continue
+        got = parse_image(image)
+        if isinstance(got, str):
+            yield r.doc.problem((*base, key), "model-settings", f"{key} {shorten(image)!r} {got}")
+        elif got.digest is None:
+            yield r.doc.problem((*base, key), "model-settings",
+                                f"{key} {shorten(image)!r} has no digest; every edge node runs it: pin "
+                                "@sha256:<digest of the multi-arch image index>", Severity.WARNING)
