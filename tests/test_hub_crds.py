@@ -205,7 +205,7 @@ def test_namespaces_pass_kubernetes_validate_strict(repos: dict[str, Repo], tmp_
                 f = tmp_path / f"{env}-{i}.yaml"
                 f.write_text(yaml.safe_dump(doc))
                 files.append(str(f))
-    assert len(files) == 8  # i4qew-channels and the three workload namespaces, per environment
+    assert len(files) == 10  # i4qew-channels, the three workload namespaces and i4qew-models, per environment
     done = subprocess.run([tool, "--strict", "-k", k8s, *files], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     bad = tmp_path / "bad.yaml"

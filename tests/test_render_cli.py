@@ -78,7 +78,14 @@ def test_placement_rule_problems_exit_1(repo: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1
     lines = result.output.splitlines()
     # validation reports it for every environment, before anything is compiled
-    assert [(line.split(":")[0], line.split(" goes in ")[1].split(":")[0]) for line in lines] == [
+    def where(line: str) -> tuple[str, str]:
+        env = line.split(" goes in " if " goes in " in line else " is staged in ")[1].split(":")[0]
+        return line.split(":")[0], env
+
+    # the workloads' placements and their models' staging placements
+    assert [where(line) for line in lines] == [
+        ("models/lrt-forecaster.yaml", "dev"), ("models/lrt-forecaster.yaml", "production"),
+        ("models/vision.yaml", "dev"), ("models/vision.yaml", "production"),
         ("workloads/sktime.yaml", "dev"), ("workloads/sktime.yaml", "production"),
         ("workloads/vibration.yaml", "dev"), ("workloads/vibration.yaml", "production")]
     assert all("error [placement-api]" in line for line in lines)

@@ -8,6 +8,8 @@ ACM sorts Namespaces before everything else itself, so file order is free):
     hub/apps/<ns>/application.yaml           Application `<repo>-<env>` grouping the subscriptions
     hub/apps/<ns>/clustersetbindings.yaml    a ManagedClusterSetBinding per cluster set used
     hub/apps/<ns>/workloads/<workload>.yaml  Subscription + Placement (or PlacementRule)
+    hub/apps/<models-ns>/models/<model>.yaml Subscription + Placement of a model's staging chart
+                                             (compile/hub_staging.py), in spec.models.namespace
 
 Per-environment objects carry the environment in their name. Namespaces and
 ManagedClusterSetBindings cannot (a binding's name is its cluster set's), so
@@ -42,6 +44,7 @@ from i4qew.compile.hub_names import (
     subscription_name,
 )
 from i4qew.compile.hub_placement import placement, placement_rule, rule_problems
+from i4qew.compile.hub_staging import staging_docs, staging_rule_problems
 from i4qew.model import Repo, Workload
 from i4qew.placement.effective import EffectivePlacement, effective_placement
 from i4qew.problems import Problem, UserError, error, sort_problems
@@ -184,7 +187,8 @@ def hub_problems(repo: Repo, env: str) -> list[Problem]:
     problems = repository_problems(repo, env)
     if problems or repo.repository.placement_api != "PlacementRule":
         return problems
-    return sort_problems(p for ep in _placements(repo, env) for p in rule_problems(repo, ep))
+    found = [p for ep in _placements(repo, env) for p in rule_problems(repo, ep)]
+    return sort_problems([*found, *staging_rule_problems(repo, env)])
 
 
 def _repository_problem(repo: Repo, path: tuple[str | int, ...], rule: str, message: str) -> Problem:
@@ -201,7 +205,9 @@ def compile_hub(repo: Repo, env: str) -> Tree:
     by_ns: dict[str, list[EffectivePlacement]] = {}
     for ep in _placements(repo, env):
         by_ns.setdefault(ep.workload.namespace, []).append(ep)
-    ns_names = sorted({repo.repository.channel_namespace, *by_ns})
+    staged, staging_list = staging_docs(repo, env)
+    models_ns = repo.repository.models.namespace
+    ns_names = sorted({repo.repository.channel_namespace, *by_ns, *([models_ns] if staging_list else [])})
     tree: Tree = {
         "hub/namespaces.yaml": yaml_docs(namespace(n) for n in ns_names),
         "hub/channel.yaml": yaml_docs([channel(repo, env)]),
@@ -217,4 +223,13 @@ def compile_hub(repo: Repo, env: str) -> Tree:
             where = placement_rule(repo, ep) if rule_mode else placement(repo, ep)
             # In their own folder: a workload named `application` must not replace the Application.
             tree[f"{base}workloads/{ep.workload.name}.yaml"] = yaml_docs([subscription(repo, env, ep.workload), where])
+    if staging_list:
+        # The model stagers' namespace holds no workload (rule model-settings).
+        base = f"hub/apps/{models_ns}/"
+        subs = [s["metadata"]["name"] for docs in staged.values() for s in docs if s["kind"] == "Subscription"]
+        tree[base + "application.yaml"] = yaml_docs([application(repo, env, models_ns, subs)])
+        sets = sorted({c for s in staging_list for c in s.cluster_sets})
+        if sets and not rule_mode:
+            tree[base + "clustersetbindings.yaml"] = yaml_docs(binding(models_ns, c) for c in sets)
+        tree.update({path: yaml_docs(docs) for path, docs in staged.items()})
     return dict(sorted(tree.items()))

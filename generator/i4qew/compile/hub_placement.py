@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from i4qew.compile.hub_names import env_labels, placement_name
 from i4qew.model import Predicate, Repo, Toleration
-from i4qew.placement.effective import GLOBAL_SET, EffectivePlacement
+from i4qew.placement.effective import GLOBAL_SET, EffectivePlacement, Placeable
 from i4qew.problems import Problem
 from i4qew.selectors import DOES_NOT_EXIST, EXISTS, IN, Requirement, Selector
 
@@ -65,11 +65,17 @@ def _metadata(repo: Repo, ep: EffectivePlacement) -> dict[str, Any]:
     }
 
 
-def selects_nothing(ep: EffectivePlacement) -> bool:
+def selects_nothing(ep: Placeable) -> bool:
     return not ep.predicates or not ep.cluster_sets
 
 
 def placement(repo: Repo, ep: EffectivePlacement) -> dict[str, Any]:
+    return {"apiVersion": PLACEMENT_API, "kind": "Placement", "metadata": _metadata(repo, ep),
+            "spec": placement_spec(ep)}
+
+
+def placement_spec(ep: Placeable) -> dict[str, Any]:
+    """The Placement's spec for an effective placement (or a model's staging)."""
     predicates = (_NEVER,) if selects_nothing(ep) else ep.predicates
     spec: dict[str, Any] = {}
     if ep.cluster_sets:
@@ -84,7 +90,7 @@ def placement(repo: Repo, ep: EffectivePlacement) -> dict[str, Any]:
         spec["predicates"].append({"requiredClusterSelector": selector})
     if ep.tolerations:
         spec["tolerations"] = [_toleration(t) for t in ep.tolerations]
-    return {"apiVersion": PLACEMENT_API, "kind": "Placement", "metadata": _metadata(repo, ep), "spec": spec}
+    return spec
 
 
 def _merge_pair(a: Predicate, b: Predicate) -> Predicate | None:
@@ -123,17 +129,7 @@ def merge_for_rule(predicates: tuple[Predicate, ...]) -> tuple[Predicate, ...]:
 
 def rule_problems(repo: Repo, ep: EffectivePlacement) -> list[Problem]:
     """What the effective placement needs that a PlacementRule cannot say."""
-    if selects_nothing(ep):
-        return []
-    why: list[str] = []
-    preds = merge_for_rule(ep.predicates)
-    if len(preds) > 1:
-        alternatives = " | ".join(p.labels.to_text() or "(all clusters)" for p in preds)
-        why.append(f"it is an OR over different labels ({alternatives})")
-    if any(not p.claims.is_empty() for p in preds):
-        why.append("it selects by cluster claims")
-    if GLOBAL_SET not in ep.cluster_sets:
-        why.append(f"it is limited to the cluster sets {', '.join(ep.cluster_sets)}")
+    why = inexpressible(ep)
     if not why:
         return []
     w = ep.workload
@@ -145,11 +141,32 @@ def rule_problems(repo: Repo, ep: EffectivePlacement) -> list[Problem]:
     return [w.doc.problem(path, RULE_ID, message)]
 
 
+def inexpressible(ep: Placeable) -> list[str]:
+    """Why a PlacementRule cannot say what `ep` selects (empty when it can)."""
+    if selects_nothing(ep):
+        return []
+    why: list[str] = []
+    preds = merge_for_rule(ep.predicates)
+    if len(preds) > 1:
+        alternatives = " | ".join(p.labels.to_text() or "(all clusters)" for p in preds)
+        why.append(f"it is an OR over different labels ({alternatives})")
+    if any(not p.claims.is_empty() for p in preds):
+        why.append("it selects by cluster claims")
+    if GLOBAL_SET not in ep.cluster_sets:
+        why.append(f"it is limited to the cluster sets {', '.join(ep.cluster_sets)}")
+    return why
+
+
 def placement_rule(repo: Repo, ep: EffectivePlacement) -> dict[str, Any]:
     """Only for placements `rule_problems` accepts. Taints and cluster sets do not exist
     for PlacementRule: it keeps the controller's default cluster conditions."""
+    return {"apiVersion": PLACEMENT_RULE_API, "kind": "PlacementRule", "metadata": _metadata(repo, ep),
+            "spec": placement_rule_spec(ep)}
+
+
+def placement_rule_spec(ep: Placeable) -> dict[str, Any]:
     (pred,) = (_NEVER,) if selects_nothing(ep) else merge_for_rule(ep.predicates)
     spec: dict[str, Any] = {"clusterSelector": dict(pred.labels.to_structured())}
     if ep.max_clusters is not None:
         spec["clusterReplicas"] = ep.max_clusters
-    return {"apiVersion": PLACEMENT_RULE_API, "kind": "PlacementRule", "metadata": _metadata(repo, ep), "spec": spec}
+    return spec

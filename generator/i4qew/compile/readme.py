@@ -17,6 +17,7 @@ from i4qew.compile.hub_names import (
 )
 from i4qew.emit import GENERATED_MARKER
 from i4qew.model import Repo
+from i4qew.placement.staging import stagings
 
 UNCOMMITTED = "uncommitted"
 
@@ -38,6 +39,16 @@ def _rows(repo: Repo, env: str, counts: Mapping[str, int] | None) -> list[str]:
                  f"`{subscription_name(w, env)}`"]
         rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return rows
+
+
+def _staging_lines(repo: Repo, env: str) -> list[str]:
+    found = stagings(repo, env)
+    if not found:
+        return []
+    names = ", ".join(f"`{s.model.name}`" for s in found)
+    return [f"- `staging/<model>/`: the model stagers ({names}), Helm charts installed in namespace",
+            f"  `{repo.repository.models.namespace}` wherever the model may serve a workload; a workload's pod",
+            "  waits in its gate until its model version is there, verified by digest (docs/model-index.md)."]
 
 
 def render_readme(repo: Repo, env: str, *, source_commit: str | None,
@@ -82,6 +93,7 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
         f"- `hub/`: the ACM resources of `{env}`: Namespaces, the Channel `{channel_name(repo, env)}`,",
         f"  a Subscription and a Placement per workload, Applications `{application_name(repo, env)}`.",
         "- `placement/`, `models/index.json`: placement decisions and the model versions each placement needs.",
+        *_staging_lines(repo, env),
         "",
         "## Bootstrap a hub (once)",
         "",

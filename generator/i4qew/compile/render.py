@@ -2,6 +2,7 @@
 
     README.md            compile/readme.py
     charts/<workload>/   compile/chart.py
+    staging/<model>/     compile/staging_chart.py (a model's stager, per environment)
     hub/                 compile/hub.py
     placement/, models/  placement/snapshot.py (decisions over the inventory)
 
@@ -27,6 +28,7 @@ def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_com
     from i4qew.compile.chart import compile_charts
     from i4qew.compile.hub import compile_hub
     from i4qew.compile.readme import render_readme
+    from i4qew.compile.staging_chart import compile_staging_charts
     from i4qew.placement.snapshot import DECISIONS_PATH, placement_files, read_decisions
 
     hub = compile_hub(repo, env)  # first: it raises the problems a user can fix
@@ -35,4 +37,4 @@ def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_com
     if inventory is not None:
         counts = {key: len(names) for key, names in read_decisions(placement[DECISIONS_PATH]).items()}
     readme = {"README.md": render_readme(repo, env, source_commit=source_commit, cluster_counts=counts)}
-    return merge(readme, compile_charts(repo, env), hub, placement)
+    return merge(readme, compile_charts(repo, env), compile_staging_charts(repo, env), hub, placement)

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from i4qew.k8s_names import short_name
 from i4qew.model import Predicate, Repo, Toleration, Workload
 from i4qew.placement.bits import first, from_ids, members
-from i4qew.placement.effective import EffectivePlacement, effective_placement
+from i4qew.placement.effective import EffectivePlacement, Placeable, effective_placement
 from i4qew.placement.inventory import Cluster, Inventory, Taint
 
 PLACEMENT_RULE = "PlacementRule"
@@ -170,7 +170,7 @@ class Planner:
             chosen |= first(tier, count - chosen.bit_count())
         return chosen
 
-    def evaluate(self, ep: EffectivePlacement, base: int = 0) -> int:
+    def evaluate(self, ep: Placeable, base: int = 0) -> int:
         # AND over the conjuncts of the OR of their predicates: the same clusters as
         # the OR of ep.predicates (AND distributes over OR), without multiplying out.
         eligible = self.sets(ep.cluster_sets)

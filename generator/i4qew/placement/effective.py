@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import itertools
 from dataclasses import dataclass
+from typing import Protocol
 
 from i4qew.model import (
     GPU_RESOURCE,
@@ -78,9 +79,29 @@ class EffectivePlacement:
     predicates: tuple[Predicate, ...] = _Multiplied()  # type: ignore[assignment]
 
 
+class Placeable(Protocol):
+    """What the planner evaluates: a workload's effective placement, or a model's staging."""
+
+    @property
+    def conjuncts(self) -> tuple[Conjunct, ...]: ...
+    @property
+    def cluster_sets(self) -> tuple[str, ...]: ...
+    @property
+    def max_clusters(self) -> int | None: ...
+    @property
+    def tolerations(self) -> tuple[Toleration, ...]: ...
+    @property
+    def predicates(self) -> tuple[Predicate, ...]: ...
+
+
 @functools.lru_cache(maxsize=1024)
 def _label(key: str, value: str = "true") -> Predicate:
     return Predicate(Selector((Requirement(key, "In", (value,)),)), everything())
+
+
+def label_predicate(key: str, value: str = "true") -> Predicate:
+    """`key=value` as a predicate (e.g. one architecture label)."""
+    return _label(key, value)
 
 
 def satisfiable(sel: Selector) -> bool:

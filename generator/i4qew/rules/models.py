@@ -76,8 +76,10 @@ def check_pins(repo: Repo) -> Iterator[Problem]:
     users = _users(repo)
     for m in repo.models.values():
         for e in m.entries:
-            got = parse_source({"source": e.source}) if e.source and e.source.startswith("oci://") else None
-            if got is None or isinstance(got, str) or got.digest is not None:
+            if e.source is None or not e.source.startswith("oci://"):
+                continue
+            got = parse_source({"source": e.source})
+            if isinstance(got, str) or got.digest is not None:
                 continue
             envs = users.get((m.name, e.version), set())
             strict = [p for p in promoted if p in envs]

@@ -1,0 +1,95 @@
+"""The hub side of model staging: a Subscription and a Placement per model staging,
+in the models namespace (i4qew.yaml spec.models.namespace), like a workload's.
+
+    hub/apps/<models-ns>/application.yaml          the Application of the environment there
+    hub/apps/<models-ns>/clustersetbindings.yaml   a binding per cluster set the stagings use
+    hub/apps/<models-ns>/models/<model>.yaml       Subscription + Placement (or PlacementRule)
+
+The Subscription delivers `staging/<model>/` of the environment branch to the clusters
+the staging placement selects (model policy ∧ environment ∧ the workloads'
+architectures), where ACM installs it as Helm release `<model>-<env>` (31 at most) in the
+models namespace. It sets no watchHelmNamespaceScopedResources: the stagers write their
+status into a ConfigMap of the release, which that option would revert.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from i4qew.compile.hub_names import GIT_BRANCH, GIT_PATH, channel_name, env_labels
+from i4qew.compile.hub_placement import (
+    PLACEMENT_API,
+    PLACEMENT_RULE_API,
+    RULE_ID,
+    inexpressible,
+    placement_rule_spec,
+    placement_spec,
+)
+from i4qew.compile.staging_names import staging_folder, staging_hub_name, staging_release
+from i4qew.model import Repo
+from i4qew.placement.staging import Staging, stagings
+from i4qew.problems import Problem
+
+SUBSCRIPTION_API = "apps.open-cluster-management.io/v1"
+MODEL_LABEL = "edge.i4q.eu/model"
+
+
+def _labels(repo: Repo, env: str, staging: Staging) -> dict[str, str]:
+    return {**env_labels(repo, env), MODEL_LABEL: staging.model.name}
+
+
+def subscription(repo: Repo, env: str, staging: Staging) -> dict[str, Any]:
+    environment = repo.repository.environment(env)
+    assert environment is not None
+    r = repo.repository
+    kind = "PlacementRule" if r.placement_api == "PlacementRule" else "Placement"
+    chart = staging.model.name
+    return {
+        "apiVersion": SUBSCRIPTION_API,
+        "kind": "Subscription",
+        "metadata": {
+            "name": staging_hub_name(staging.model.name, env),
+            "namespace": r.models.namespace,
+            "labels": _labels(repo, env, staging),
+            "annotations": {GIT_BRANCH: environment.branch, GIT_PATH: staging_folder(staging.model.name)},
+        },
+        "spec": {
+            "channel": f"{r.channel_namespace}/{channel_name(repo, env)}",
+            "name": chart,
+            "packageOverrides": [{"packageName": chart, "packageAlias": staging_release(staging.model.name, env)}],
+            "placement": {"placementRef": {"kind": kind, "name": staging_hub_name(staging.model.name, env)}},
+        },
+    }
+
+
+def where(repo: Repo, env: str, staging: Staging) -> dict[str, Any]:
+    r = repo.repository
+    metadata = {"name": staging_hub_name(staging.model.name, env), "namespace": r.models.namespace,
+                "labels": _labels(repo, env, staging)}
+    if r.placement_api == "PlacementRule":
+        return {"apiVersion": PLACEMENT_RULE_API, "kind": "PlacementRule", "metadata": metadata,
+                "spec": placement_rule_spec(staging)}
+    return {"apiVersion": PLACEMENT_API, "kind": "Placement", "metadata": metadata, "spec": placement_spec(staging)}
+
+
+def staging_rule_problems(repo: Repo, env: str) -> list[Problem]:
+    """What a PlacementRule cannot say about where a model is staged, at the Model's placement."""
+    if repo.repository.placement_api != "PlacementRule":
+        return []
+    out = []
+    for s in stagings(repo, env):
+        why = inexpressible(s)
+        if why:
+            out.append(s.model.doc.problem(
+                ("spec", "placement"), RULE_ID,
+                f"placementApi: PlacementRule cannot express where model '{s.model.name}' is staged in {env}: "
+                f"{'; '.join(why)}; use placementApi: Placement in i4qew.yaml"))
+    return out
+
+
+def staging_docs(repo: Repo, env: str) -> tuple[dict[str, list[dict[str, Any]]], list[Staging]]:
+    """`hub/apps/<models-ns>/models/<model>.yaml` -> its objects, and the stagings (for the
+    Application and the cluster-set bindings compile_hub writes for every namespace)."""
+    found = stagings(repo, env)
+    base = f"hub/apps/{repo.repository.models.namespace}/models/"
+    return {f"{base}{s.model.name}.yaml": [subscription(repo, env, s), where(repo, env, s)] for s in found}, found

@@ -1,0 +1,97 @@
+"""Where a model is staged in an environment, and which versions.
+
+    staging placement = model policy ∧ environment selector ∧ architectures of the
+                        workloads of the environment that use the model
+
+A Model distributed by i4qew (not `distribution: external`) gets one staging per
+environment in which some enabled workload uses it. The stager runs on every node of
+every cluster this selects and keeps there every version those workloads pin: a
+cluster the model policy allows is ready before a workload moves there. The model
+policy's cluster sets and tolerations apply; its numberOfClusters does not (a
+workload's own choice of clusters may differ from any choice made here, and a
+workload must never land where its model cannot be).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from i4qew.model import OFFLINE_TAINTS, Model, Predicate, Repo, Toleration, Workload
+from i4qew.placement.effective import Conjunct, conjoin, label_predicate, needs_gpu
+from i4qew.selectors import everything
+
+_OFFLINE_TOLERATIONS = tuple(Toleration(k, "Exists", None, None) for k in OFFLINE_TAINTS)
+
+
+@dataclass(frozen=True)
+class Staging:
+    model: Model
+    env: str
+    versions: tuple[str, ...]  # pinned by some enabled workload of the environment, sorted
+    users: tuple[Workload, ...]  # those workloads, by namespace and name
+    conjuncts: tuple[Conjunct, ...]
+    cluster_sets: tuple[str, ...]
+    tolerations: tuple[Toleration, ...]
+    architectures: tuple[str, ...]  # the nodes the stager runs on; () = every node
+    gpu: bool  # some user needs a GPU: the stager tolerates the GPU nodes' taint
+    max_clusters: None = None
+    predicates: tuple[Predicate, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not self.predicates:
+            object.__setattr__(self, "predicates", conjoin(*(c.predicates for c in self.conjuncts)))
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+
+def users_of(repo: Repo, model: str, env: str) -> list[Workload]:
+    return sorted((w for w in repo.workloads
+                   if w.enabled_in(env) and w.model is not None and w.model.name == model),
+                  key=lambda w: (w.namespace, w.name))
+
+
+def staging_for(repo: Repo, model: Model, env: str, users: list[Workload]) -> Staging | None:
+    """None when a reference does not resolve (reported by the rules)."""
+    environment = repo.repository.environment(env)
+    policy = repo.policies.get(model.placement)
+    if environment is None or policy is None or not users:
+        return None
+    conjuncts = [Conjunct(f"model '{model.name}' (policy '{policy.name}')", policy.predicates)]
+    if not environment.selector.is_empty():
+        conjuncts.append(Conjunct(f"environment '{env}' ({environment.selector_text})",
+                                  (Predicate(environment.selector, everything()),)))
+    specs = [w.spec_for(env) for w in users]
+    archs: tuple[str, ...] = ()
+    if all(s.get("architectures") for s in specs):
+        archs = tuple(sorted({a for s in specs for a in s["architectures"]}))
+        conjuncts.append(Conjunct(f"architectures {', '.join(archs)}",
+                                  tuple(label_predicate(repo.repository.arch_label(a)) for a in archs)))
+    tolerations = list(policy.tolerations)
+    if policy.tolerate_offline:
+        known = {t.key for t in tolerations}
+        tolerations.extend(t for t in _OFFLINE_TOLERATIONS if t.key not in known)
+    return Staging(
+        model=model,
+        env=env,
+        versions=tuple(sorted({w.model.version for w in users if w.model is not None})),
+        users=tuple(users),
+        conjuncts=tuple(conjuncts),
+        cluster_sets=tuple(policy.cluster_sets or repo.repository.cluster_sets),
+        tolerations=tuple(tolerations),
+        architectures=archs,
+        gpu=any(needs_gpu(s) for s in specs),
+    )
+
+
+def stagings(repo: Repo, env: str) -> list[Staging]:
+    """The stagings of `env`, by model name: models i4qew distributes that a workload uses."""
+    out = []
+    for model in repo.models.values():
+        if model.external:
+            continue
+        s = staging_for(repo, model, env, users_of(repo, model.name, env))
+        if s is not None:
+            out.append(s)
+    return out
