@@ -57,7 +57,8 @@ def test_the_change_against_a_base_revision(tmp_path: Path) -> None:
     root = two_revisions(tmp_path / "repo")
     doc = plan_json(root, "--base", "HEAD~1")
     assert doc["base"] == "HEAD~1"
-    assert doc["summary"] == {"workloads": 4, "added": 1, "removed": 1, "changed": 2, "unchanged": 1, "blastRadius": 4}
+    assert doc["summary"] == {"workloads": 4, "added": 1, "removed": 1, "changed": 2, "unchanged": 1, "blastRadius": 4,
+                              "bytesToMove": 0}
     by = {w["workload"]: w for w in doc["workloads"]}
     assert [w["workload"] for w in doc["workloads"]] == ["bump", "fresh", "gone", "keep", "move"]
     assert {k: w["status"] for k, w in by.items()} == {

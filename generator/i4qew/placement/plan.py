@@ -22,6 +22,7 @@ from i4qew.placement.capacity import spec_view
 from i4qew.placement.decide import Planner, placement_name, planner_for
 from i4qew.placement.effective import EffectivePlacement, effective_placement
 from i4qew.placement.inventory import Inventory
+from i4qew.placement.plan_models import VersionPlan, model_plans
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Plan:
     base: str | None = None  # the base revision as given
     blast: int = 0
     blast_gone: tuple[str, ...] = ()
+    models: tuple[VersionPlan, ...] = ()  # the model versions and where they must be (plan_models.py)
 
     def count(self, status: str) -> int:
         return sum(1 for w in self.workloads if w.status == status)
@@ -89,10 +91,11 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
     head = _placements(repo, env, planner)
     if base_repo is None:
         decided = {d.key: d for d in planner.decisions(env)} if planner else {}
+        models = model_plans(repo, env, planner, {k: d.clusters for k, d in decided.items()})
         return Plan(env, inventory, tuple(
             WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep,
                          "planned", decided[k].clusters if k in decided else 0)
-            for k, (w, ep) in head.items()))
+            for k, (w, ep) in head.items()), models=models)
 
     base_inv = base_inventory if base_inventory is not None else inventory
     base_planner = Planner(base_repo, base_inv, now=now) if base_inv is not None else None
@@ -141,4 +144,12 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
         else:
             blast |= p.gained | p.lost
         blast_gone.update(p.lost_gone)
-    return Plan(env, inventory, tuple(plans), base_label, blast, tuple(sorted(blast_gone)))
+    def to_head(bits: int) -> int:
+        if inventory is None or base_inv is None or base_inv is inventory:
+            return bits
+        return inventory.bits_of(base_inv.cluster_names(bits))
+
+    models = model_plans(repo, env, planner, {k: d.clusters for k, d in decided.items()}, base_repo=base_repo,
+                         base_planner=base_planner, base_decided={k: d.clusters for k, d in base_decided.items()},
+                         to_head=to_head)
+    return Plan(env, inventory, tuple(plans), base_label, blast, tuple(sorted(blast_gone)), models)
