@@ -78,8 +78,8 @@ def test_a_private_repository_gets_its_secret_ref(tmp_path: Path) -> None:
 
 def test_bootstrap_errors(tmp_path: Path) -> None:
     code, out = bootstrap(ROOT, "staging")
-    assert code == 1
-    assert "[unknown-environment]" in out and "dev, production" in out
+    assert code == 2
+    assert "no environment 'staging' in i4qew.yaml (environments: dev, production)" in out
     assert CliRunner().invoke(cli, ["bootstrap", "-C", str(ROOT)]).exit_code == 2
     repo = copy_repo(tmp_path / "repo")
     text = (repo / "i4qew.yaml").read_text()

@@ -17,6 +17,9 @@ from typing import Any
 import pytest
 import yaml
 
+from i4qew import __version__
+from i4qew.cli.init import SOURCE, install_spec
+
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "ci/templates/i4qew.yml"
 PIPELINE = ROOT / ".gitlab-ci.yml"
@@ -143,7 +146,8 @@ def test_every_input_is_declared_typed_and_used() -> None:
         if spec.get("type") == "boolean":
             assert isinstance(spec["default"], bool), name
     assert inputs["image"]["default"] == "python:3.11-slim"
-    assert inputs["install"]["default"] == "i4qew"
+    # the release the template belongs to, where i4qew init points too (nothing on a package index)
+    assert inputs["install"]["default"] == install_spec() == f"i4qew @ git+{SOURCE}.git@v{__version__}"
     assert inputs["first_environment"]["default"] == "dev"
     assert inputs["post_mr_notes"]["default"] is True
 
@@ -153,14 +157,15 @@ def test_jobs_report_to_the_merge_request_widget() -> None:
     assert validate["artifacts"]["when"] == "always"
     reports = validate["artifacts"]["reports"]
     assert reports == {"codequality": "gl-code-quality-report.json", "junit": "i4qew-junit.xml"}
-    script = "\n".join(validate["script"])
-    assert "--format codequality -o gl-code-quality-report.json" in script
-    assert "--format junit -o i4qew-junit.xml" in script
-    assert "yamllint" in script
+    # one validation writes the log and both reports (it applies the repo's .yamllint itself)
+    assert validate["script"] == [
+        "i4qew validate --report codequality=gl-code-quality-report.json --report junit=i4qew-junit.xml"]
     plan = jobs()["i4qew:plan"]
     assert plan["artifacts"]["paths"] == ["plan.md"]
     assert "$CI_MERGE_REQUEST_DIFF_BASE_SHA" in "\n".join(plan["script"])
     assert "i4qew mr-note plan.md" in "\n".join(plan["script"])
+    # a repository that does not validate: validate is the red job, plan a warning
+    assert plan["allow_failure"] == {"exit_codes": [1, 4]}
 
 
 def test_publish_and_promote_are_serialised_per_environment() -> None:
@@ -198,6 +203,8 @@ def test_this_repo_includes_the_plugin_locally() -> None:
     assert include["inputs"]["install"] == "."
     assert set(include["inputs"]) <= set(spec_inputs())
     assert "bash .ci/test" in pipeline["test"]["script"]
+    assert "bash .ci/newcomer" in pipeline["newcomer"]["script"]
+    assert pipeline["newcomer"]["image"].endswith("-bookworm")  # Debian 12's python3
 
 
 @pytest.mark.skipif(not shutil.which("gitlab-ci-local"), reason="gitlab-ci-local is not installed")
@@ -232,6 +239,8 @@ def test_gitlab_ci_local_reads_this_repos_pipeline(tmp_path: Path) -> None:
     when = {job["name"]: job["when"] for job in yaml.safe_load(listing)}
     assert when == {
         "test": "on_success",
+        "newcomer": "on_success",
+        "release": "never",  # tag pipelines only
         "i4qew:validate": "on_success",
         "i4qew:plan": "never",
         "i4qew:publish": "on_success",

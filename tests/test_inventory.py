@@ -47,7 +47,8 @@ def test_single_objects_multi_document_and_json(tmp_path: Path) -> None:
     inv, problems = load_inventory(tmp_path)
     assert problems == [] and inv is not None
     assert list(inv.names) == ["a", "b", "c", "d", "e", "f"]
-    assert inv.clusters[0].labels == {"name": "a", "site": "x"}
+    # Stored as the hub's webhook stores it: no clusterset label means `default`.
+    assert inv.clusters[0].labels == {"name": "a", "site": "x", "cluster.open-cluster-management.io/clusterset": "default"}
     assert inv.clusters[0].cluster_set == "default"
     assert inv.clusters[5].allocatable == {"cpu": Fraction(3, 2)}
 

@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WHEELHOUSE = ROOT / ".tools" / "wheelhouse"
 TOKEN = "glpat-i4qewPIPELINE-5e1b77"
 PROJECT = "edge/workloads"
+MARKER = "<!-- i4qew:plan:dev -->"
 DECLARATIONS = ("i4qew.yaml", "workloads", "policies", "models", "clusters", ".yamllint")
 # The host's own CI or GitLab settings must not leak into the simulated pipelines.
 LEAKY = ("CI", "GITLAB_", "I4QEW_", "PYTHONPATH", "VIRTUAL_ENV", "GIT_")
@@ -225,6 +226,25 @@ def job_passed(run: subprocess.CompletedProcess[str], job: str) -> bool:
     return re.search(rf"^\s*PASS\s+{re.escape(job)}\s*$", run.stdout, re.M) is not None
 
 
+def job_failed(run: subprocess.CompletedProcess[str], job: str) -> bool:
+    return re.search(rf"^\s*FAIL\s+{re.escape(job)}\s*$", run.stdout, re.M) is not None
+
+
+def job_warned(run: subprocess.CompletedProcess[str], job: str) -> bool:
+    """Failed with an allowed exit code: a warning on the MR, not a red job."""
+    return re.search(rf"^\s*WARN\s+{re.escape(job)}\b", run.stdout, re.M) is not None
+
+
+def validations(run: subprocess.CompletedProcess[str]) -> int:
+    """How many times the validate job validated (each run ends in one summary line)."""
+    return len(re.findall(r"^i4qew:validate > \d+ files checked: ", run.stdout, re.M))
+
+
+def junit_failures(scratch: Scratch) -> str:
+    report = ElementTree.parse(scratch.repo / "i4qew-junit.xml")
+    return "\n".join(failure.text or "" for failure in report.iter("failure"))
+
+
 def job_ran(run: subprocess.CompletedProcess[str], job: str) -> bool:
     return re.search(rf"^{re.escape(job)}\s+starting", run.stdout, re.M) is not None
 
@@ -259,11 +279,12 @@ def test_merge_request_pipeline_validates_and_plans(scratch: Scratch) -> None:
     assert run.returncode == 0, log(run)
     assert job_passed(run, "i4qew:validate") and job_passed(run, "i4qew:plan"), log(run)
     assert not job_ran(run, "i4qew:publish") and not job_ran(run, "i4qew:promote")
+    assert validations(run) == 1  # one run writes the log and both reports
     assert codequality(scratch) == []
     ElementTree.parse(scratch.repo / "i4qew-junit.xml")  # present and well-formed
     plan = (scratch.repo / "plan.md").read_text(encoding="utf-8")
     assert plan.strip(), "plan.md is empty"
-    notes = scratch.gitlab.marker_notes(1, "<!-- i4qew:plan:dev -->")
+    notes = scratch.gitlab.marker_notes(1, MARKER)
     assert len(notes) == 1 and plan.strip() in notes[0]["body"]
     assert TOKEN not in run.stdout + run.stderr
 
@@ -272,10 +293,8 @@ def test_merge_request_pipeline_validates_and_plans(scratch: Scratch) -> None:
     assert len(scratch.gitlab.notes[1]) == 1
     assert scratch.remote_branches() == {"main"}  # an MR pipeline publishes nothing
 
-
-def test_a_bad_workload_fails_the_merge_request_pipeline(scratch: Scratch) -> None:
-    scratch.gitlab.add_mr("broken", "main")
-    scratch.git("checkout", "-q", "-b", "broken")
+    # A typo: one red job (validate); the plan job warns and its note, the same one,
+    # now says why there is no plan instead of showing the plan of the commit before.
     (scratch.repo / "workloads/broken.yaml").write_text(
         "apiVersion: edge.i4q.eu/v1alpha1\nkind: Workload\nmetadata:\n  name: broken\n"
         "  namespace: i4q-lrt\nspec:\n  image: registry.example/broken:1.0\n  replicaz: 2\n",
@@ -283,17 +302,44 @@ def test_a_bad_workload_fails_the_merge_request_pipeline(scratch: Scratch) -> No
     )
     scratch.git("add", "workloads/broken.yaml")
     scratch.git("commit", "-q", "-m", "A typo")
-
-    run = scratch.merge_request("broken", 1)
-    assert run.returncode != 0, log(run)
-    assert not job_passed(run, "i4qew:validate"), log(run)
-    assert "workloads/broken.yaml:8:" in run.stdout  # the problem line, in the job log
+    broken = scratch.merge_request("feature", 1)
+    assert broken.returncode != 0, log(broken)
+    assert job_failed(broken, "i4qew:validate") and job_warned(broken, "i4qew:plan"), log(broken)
+    assert len(re.findall(r"^\s*FAIL\s", broken.stdout, re.M)) == 1, log(broken)
+    assert "workloads/broken.yaml:8:" in broken.stdout  # the problem line, in the job log
+    assert validations(broken) == 1
     issues = codequality(scratch)
     assert any(
         issue["location"]["path"] == "workloads/broken.yaml" and "replicaz" in issue["description"]
         for issue in issues
     ), issues
+    assert "replicaz" in junit_failures(scratch)
+    (note,) = scratch.gitlab.marker_notes(1, MARKER)
+    assert "No plan: the repository does not validate." in note["body"] and plan.strip() not in note["body"]
+    assert "workloads/broken.yaml:8:3: error [unknown-field]" in note["body"]
     assert scratch.remote_branches() == {"main"}
+
+
+def test_style_problems_fail_validate_and_reach_both_reports(scratch: Scratch) -> None:
+    """The repository's .yamllint: an inventory pasted from kubectl passes it; a
+    misindented workload fails validate, and the MR widget and the test report say
+    why (they said nothing while yamllint ran beside them)."""
+    kubectl = ROOT / "tests/cases/positive/kubectl-inventory/clusters/managedclusters.yaml"
+    shutil.copy(kubectl, scratch.repo / "clusters" / "hub-a.yaml")
+    workload = scratch.repo / "workloads" / "sktime.yaml"
+    text = workload.read_text(encoding="utf-8")
+    workload.write_text(text.replace("\nkind: Workload\n", "\nkind: Workload   \n", 1), encoding="utf-8")
+    scratch.git("checkout", "-q", "-b", "style")
+    scratch.git("add", "-A")
+    scratch.git("commit", "-q", "-m", "kubectl's inventory, and trailing spaces")
+    scratch.gitlab.add_mr("style", "main")
+    run = scratch.merge_request("style", 1)
+    assert job_failed(run, "i4qew:validate"), log(run)
+    issues = [i for i in codequality(scratch) if i["check_name"] == "yamllint"]
+    assert issues and all(i["location"]["path"] == "workloads/sktime.yaml" for i in issues), issues
+    failures = junit_failures(scratch)
+    assert "[yamllint]" in failures and "clusters/hub-a.yaml" not in failures
+    assert len(re.findall(r"^\s*FAIL\s", run.stdout, re.M)) == 1, log(run)
 
 
 def test_default_branch_pipeline_publishes_the_first_environment(scratch: Scratch) -> None:

@@ -37,6 +37,15 @@ def test_cluster_sets_scope_the_placement(tmp_path: Path) -> None:
     assert one(tmp_path, FLEET_SETS, selector="site=x", clusterSets=["nowhere"]) == []
 
 
+def test_an_empty_clusterset_label_means_the_default_set(tmp_path: Path) -> None:
+    # The hub's ManagedCluster webhook stores a missing or empty label as `default`,
+    # and label selectors see the stored value.
+    fleet = [*FLEET_SETS, cluster("d", {SET: "", "site": "x"})]
+    assert one(tmp_path, fleet, selector="site=x", clusterSets=["default"]) == ["c", "d"]
+    assert one(tmp_path, fleet, selector=f"site=x, {SET}=default") == ["c", "d"]
+    assert one(tmp_path, fleet, selector=f"site=x, !{SET}") == []
+
+
 def test_a_label_selector_cluster_set_from_the_inventory(tmp_path: Path) -> None:
     one(tmp_path, FLEET_SETS, selector="site=x", clusterSets=["labs"])
     text = (tmp_path / "clusters" / "managedclusters.yaml").read_text()
@@ -103,11 +112,13 @@ def test_offline_clusters_keep_their_workloads_by_default(tmp_path: Path) -> Non
     assert one(tmp_path, tainted("NoSelect", key=UNREACHABLE), selector="site=x", tolerateOffline=False) == ["a"]
 
 
-def test_prefer_no_select_never_excludes_but_ranks_last(tmp_path: Path) -> None:
+def test_prefer_no_select_neither_excludes_nor_ranks(tmp_path: Path) -> None:
+    # OCM's TaintToleration filter tolerates PreferNoSelect, and the default prioritizers
+    # (Steady, Balance) never look at taints: numberOfClusters still goes by name.
     assert one(tmp_path, tainted("PreferNoSelect"), selector="site=x") == ["a", "b"]
     fleet = [cluster("a", {"site": "x"}, taints=[{"key": "k", "effect": "PreferNoSelect", "timeAdded": "2026-01-10T08:00:00Z"}]),
              cluster("b", {"site": "x"})]
-    assert one(tmp_path, fleet, selector="site=x", maxClusters=1) == ["b"]  # by name it would be a
+    assert one(tmp_path, fleet, selector="site=x", maxClusters=1) == ["a"]
     assert one(tmp_path, fleet, selector="site=x", maxClusters=1,
                tolerations=[{"key": "k", "operator": "Exists"}]) == ["a"]
 

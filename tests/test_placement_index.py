@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from i4qew.model import Predicate, Repo, Repository
 from i4qew.placement.bits import first, from_ids, members
 from i4qew.placement.decide import Planner
-from i4qew.placement.inventory import CLUSTERSET_LABEL, Cluster, Inventory
+from i4qew.placement.inventory import CLUSTERSET_LABEL, Cluster, Inventory, as_hub_stores
 from i4qew.selectors import Requirement, Selector
 
 KEYS = ["site", "tier", "role", "gpu", CLUSTERSET_LABEL]
@@ -33,9 +33,10 @@ fleets = st.lists(st.tuples(labels, labels), max_size=70)
 
 
 def inventory_of(fleet: list[tuple[dict[str, str], dict[str, str]]]) -> Inventory:
-    clusters = tuple(
-        Cluster(f"c{i:03d}", lab, claims, {"cpu": Fraction(1)}, (), lab.get(CLUSTERSET_LABEL, "default"))
-        for i, (lab, claims) in enumerate(fleet))
+    """As the inventory loader reads them: the clusterset label as the hub stores it."""
+    stored = [(as_hub_stores(lab), claims) for lab, claims in fleet]
+    clusters = tuple(Cluster(f"c{i:03d}", lab, claims, {"cpu": Fraction(1)}, (), lab[CLUSTERSET_LABEL])
+                     for i, (lab, claims) in enumerate(stored))
     return Inventory(clusters)
 
 
@@ -65,7 +66,8 @@ def test_predicates_and_sets_equal_naive(fleet: list[tuple[dict[str, str], dict[
     got = planner.sets(tuple(sets)) & planner.predicates(predicates)
 
     def in_sets(c: Cluster) -> bool:
-        own = c.labels.get(CLUSTERSET_LABEL, "default")
+        # The hub's webhook: a missing or empty clusterset label means `default`.
+        own = fleet[int(c.name[1:])][0].get(CLUSTERSET_LABEL) or "default"
         return "global" in sets or own in sets
 
     naive = [c.name for c in inv.clusters

@@ -110,6 +110,25 @@ def test_clusters_that_left_the_inventory_and_stable_number_of_clusters(tmp_path
     assert plan_json(root)["decisions"][by_name["single"]["decision"]] == ["0a"]
 
 
+def test_number_of_clusters_that_leaves_clusters_out_is_advisory_in_every_format(tmp_path: Path) -> None:
+    root = write_repo(tmp_path / "repo", clusters=FLEET, policies=[*POLICIES, policy("one", selector="site=x", maxClusters=1)],
+                      workloads=[workload("single", "one"), workload("ys", "py")])
+    by = {w["workload"]: w for w in plan_json(root)["workloads"]}
+    assert (by["single"]["clusters"], by["single"]["feasible"], by["single"]["advisory"]) == (1, 2, True)
+    assert (by["ys"]["clusters"], by["ys"]["feasible"], by["ys"]["advisory"]) == (2, 2, False)
+    code, text = plan(root)
+    assert code == 0
+    assert "  single (apps) placement single-dev: 1 cluster (advisory: 1 of 2 feasible) [site: x 1]" in text
+    assert "  ys (apps) placement ys-dev: 2 clusters [site: y 2]" in text
+    assert "\nadvisory: numberOfClusters leaves feasible clusters out. The count is exact" in text
+    code, md = plan(root, "--format", "markdown")
+    assert "| single | apps | 1 (advisory) | x 1 |" in md and "| ys | apps | 2 | y 2 |" in md
+    assert "<sub>advisory: numberOfClusters leaves feasible clusters out." in md
+    # Nothing advisory, no note.
+    write_repo(root, clusters=FLEET, policies=POLICIES, workloads=[workload("ys", "py")])
+    assert "advisory" not in plan(root)[1] and "advisory" not in plan(root, "--format", "markdown")[1]
+
+
 def test_inventory_file_and_a_bad_base(tmp_path: Path) -> None:
     root = two_revisions(tmp_path / "repo")
     other = tmp_path / "fleet.json"

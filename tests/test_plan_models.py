@@ -118,5 +118,6 @@ def test_without_an_inventory_the_versions_are_listed(tmp_path: Path) -> None:
     assert (m["clusters"], m["bytes"], m["size"]) == (None, None, None)
     assert doc["summary"]["bytesToMove"] is None
     code, text = plan(root)
+    assert code == 0
     assert "  detector 1 (stager)" in text.splitlines()
     assert json.loads(json.dumps(doc)) == doc

@@ -210,3 +210,18 @@ def test_a_merged_promotion_merge_request_is_no_drift(s: Site) -> None:
     publish_dev(s.work)
     assert run(s.work).status == "promoted"
     assert git(s.bare, "rev-parse", "production~1") == merged
+
+
+def test_a_merge_request_outside_gitlab_is_refused_before_any_push(s: Site) -> None:
+    """Without CI_SERVER_URL, a project and a token: exit 2 and nothing on the remote
+    (it pushed the proposal branch, then failed with exit 4)."""
+    publish_dev(s.work)
+    before = git(s.bare, "for-each-ref")
+    done = s.cli("promote", "--from", "dev", "--to", "production", "--merge-request",
+                 env={"I4QEW_PUSH_TOKEN": "push-token-1234"})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr == ("i4qew: error: --merge-request: missing CI_SERVER_URL, CI_PROJECT_ID or CI_PROJECT_PATH, "
+                           "I4QEW_GITLAB_TOKEN: run inside a GitLab pipeline and set I4QEW_GITLAB_TOKEN to a project "
+                           "access token with the `api` scope (CI_JOB_TOKEN cannot write notes or merge requests)\n")
+    assert git(s.bare, "for-each-ref") == before
+    assert git(s.work, "for-each-ref", "refs/heads/i4qew") == ""

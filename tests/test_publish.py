@@ -295,6 +295,9 @@ def test_dry_run_writes_nothing(s: Site) -> None:
     done = s.cli("publish", "--env", "dev", "--dry-run")
     assert done.returncode == 0, done.stderr
     assert "would commit onto acm-dev" in done.stdout and "Source-Commit:" in done.stdout
+    # the commit message is quoted as a block, not prefixed line by line
+    assert "i4qew: i4qew:" not in done.stdout
+    assert "\n    i4qew: publish dev from " in done.stdout and "\n    Source-Commit: " in done.stdout
     assert git(s.work, "for-each-ref") == refs_before
     assert s.branch("acm-dev") is None
 
@@ -361,7 +364,7 @@ def test_publishing_a_promoted_environment_is_refused(s: Site) -> None:
     assert done.returncode == 1
     assert "i4qew promote --from dev --to production" in done.stderr
     unknown = s.cli("publish", "--env", "staging")
-    assert unknown.returncode == 1 and "unknown environment 'staging'" in unknown.stderr
+    assert unknown.returncode == 2 and "no environment 'staging' in i4qew.yaml" in unknown.stderr
 
 
 def test_a_late_pipeline_is_recognised_when_branches_live_in_another_repository(s: Site) -> None:
@@ -401,3 +404,23 @@ def test_the_cli_exits_3_when_retries_run_out(s: Site, monkeypatch: pytest.Monke
     result = CliRunner().invoke(cli, ["publish", "--env", "dev"])
     assert result.exit_code == 3, result.output
     assert "kept moving" in result.output and "Traceback" not in result.output
+
+
+def test_publishing_a_commit_the_remote_lacks_says_so(s: Site) -> None:
+    """Its Source-Commit is one nobody else can fetch until it is pushed (issue 10, item 12)."""
+    unpushed = edit(s.work, "workloads/sktime.yaml", "sktime:1.2.0", "sktime:1.3.0", "sktime 1.3.0", push=False)
+    warning = (f"i4qew: warning: the source commit {unpushed[:12]} is on no branch of origin ({s.url}): acm-dev "
+               "names a Source-Commit nobody else can see until you push it (git push)")
+    dry = s.cli("publish", "--env", "dev", "--dry-run")
+    assert dry.returncode == 0 and dry.stdout.splitlines()[-1] == warning, dry.stdout
+    done = s.cli("publish", "--env", "dev")
+    assert done.returncode == 0 and done.stdout.splitlines()[-1] == warning, done.stdout
+    git(s.work, "push", "-q", "origin", "HEAD:main")
+    edit(s.work, "workloads/sktime.yaml", "sktime:1.3.0", "sktime:1.4.0", "sktime 1.4.0")  # pushed
+    again = s.cli("publish", "--env", "dev")
+    assert again.returncode == 0 and "warning" not in again.stdout, again.stdout
+    # a commit on another branch of the remote is visible too
+    git(s.work, "checkout", "-q", "-b", "feature")
+    edit(s.work, "workloads/sktime.yaml", "sktime:1.4.0", "sktime:1.5.0", "sktime 1.5.0", push=False)
+    git(s.work, "push", "-q", "origin", "feature")
+    assert "warning" not in s.cli("publish", "--env", "dev").stdout

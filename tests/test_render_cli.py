@@ -57,12 +57,10 @@ def test_validation_errors_print_problems_and_write_nothing(repo: Path, tmp_path
     assert not (tmp_path / "out").exists()
 
 
-def test_an_unknown_environment_is_a_problem_naming_the_known_ones(repo: Path, tmp_path: Path) -> None:
+def test_an_unknown_environment_is_a_usage_error_naming_the_known_ones(repo: Path, tmp_path: Path) -> None:
     result = run("render", "-C", repo, "--env", "staging", "-o", tmp_path / "out")
-    assert result.exit_code == 1
-    assert "[unknown-environment]" in result.output
-    assert "dev, production" in result.output
-    assert result.output.startswith("i4qew.yaml:")
+    assert result.exit_code == 2
+    assert result.output == "i4qew: error: no environment 'staging' in i4qew.yaml (environments: dev, production)\n"
     assert not (tmp_path / "out").exists()
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from i4qew.placement.inventory import load_inventory
 from i4qew.placement.snapshot import placement_files, read_decisions
 from i4qew.validation import validate_repo
-from tests.test_placement_support import cluster, policy, workload, write_repo
+from tests.test_placement_support import cluster, model, policy, workload, write_repo
 from tests.tools import ROOT
 
 
@@ -75,3 +75,28 @@ def test_the_previous_snapshot_is_the_base_of_the_next(tmp_path: Path) -> None:
     again = files(root, "dev", base=read_decisions(first))["raw"]["placement/decisions.json"]
     assert read_decisions(again) == {"apps/w": ["b"]}
     assert read_decisions(b"not json") == {}
+
+
+def test_advisory_decisions_are_marked_in_the_snapshot_and_the_model_index(tmp_path: Path) -> None:
+    """numberOfClusters leaving feasible clusters out: the names are the hub's choice."""
+    from i4qew.gitops.describe import placement_changes
+    from i4qew.placement.snapshot import read_advisory
+
+    fleet = [cluster(n, {"site": "x", "models.edge.i4q.eu/cache": "true"}) for n in ("a", "b", "c")]
+    write_repo(tmp_path, clusters=fleet,
+               policies=[policy("two", selector="site=x", maxClusters=2), policy("all", selector="site=x"),
+                         policy("cache", selector="models.edge.i4q.eu/cache=true")],
+               models=[model("m", "cache")],
+               workloads=[workload("pick", "two", model={"name": "m", "version": "1", "mountPath": "/models/m"}),
+                          workload("every", "all"), workload("enough", "all")])
+    got = files(tmp_path, "dev")
+    snap, index = got["placement/decisions.json"], got["models/index.json"]
+    marks = {p["workload"]: (p["clusters"], p["feasible"], p["advisory"]) for p in snap["placements"]}
+    assert marks == {"pick": (2, 3, True), "every": (3, 3, False), "enough": (3, 3, False)}
+    assert [(m["name"], m["clusters"], m["advisory"]) for m in index["models"]] == [("m", ["a", "b"], True)]
+    assert read_advisory(got["raw"]["placement/decisions.json"]) == {"apps/pick"}
+    table = placement_changes({}, {"apps/pick": ["a", "b"], "apps/every": ["a", "b", "c"]}, {"apps/pick"})
+    assert "| `apps/pick` | 0 → 2 (advisory) | `a`, `b` | — |" in table
+    assert "| `apps/every` | 0 → 3 | `a`, `b`, `c` | — |" in table
+    assert any(line.startswith("(advisory): numberOfClusters") for line in table)
+    assert not any("(advisory)" in line for line in placement_changes({}, {"apps/every": ["a"]}, {"apps/pick"}))

@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from i4qew.cli.main import main
+from i4qew.cli.entry import main
 
 main()

@@ -17,6 +17,7 @@ class ExitCode(enum.IntEnum):
     USAGE = 2  # bad command line (click's own code)
     REMOTE_MOVED = 3  # the remote branch kept moving and the retries ran out
     EXTERNAL = 4  # an external service failed (git remote, GitLab API)
+    INTERNAL = 5  # a bug in i4qew or a missing dependency (i4qew.cli.entry)
 
 
 class Severity(enum.Enum):
@@ -62,6 +63,11 @@ def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
 
 def has_errors(problems: Iterable[Problem]) -> bool:
     return any(p.severity is Severity.ERROR for p in problems)
+
+
+def unknown_environment(name: str, declared: Iterable[str]) -> str:
+    """The one answer of every command to an environment i4qew.yaml does not declare (exit 2)."""
+    return f"no environment {name!r} in i4qew.yaml (environments: {', '.join(declared) or 'none'})"
 
 
 class UserError(Exception):

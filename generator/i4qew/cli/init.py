@@ -1,8 +1,19 @@
-"""`i4qew init`: scaffold a workload repository that already uses the CI plugin."""
+"""`i4qew init`: scaffold a workload repository that already uses the CI plugin.
+
+Where users get i4qew: its Git repository, at the release tag `v<version>`. pip
+installs `i4qew @ git+<source>.git@v<version>`, GitLab includes the CI template
+from the same tag (`include: remote:` of its raw file, which any GitLab instance
+can fetch), pre-commit takes the hook from the same repository and tag. A
+scaffold written by i4qew X therefore pins the release X, template and package
+alike.
+"""
 
 from __future__ import annotations
 
 import re
+import shlex
+import shutil
+import subprocess
 import sys
 from importlib import resources
 from pathlib import Path
@@ -12,6 +23,10 @@ import click
 from i4qew import __version__
 from i4qew.k8s_names import dns1123_label
 from i4qew.problems import ExitCode
+
+SOURCE = "https://gitlab.com/i4q/i4qew"  # i4qew's own repository (its i4qew.yaml names it too)
+RELEASE = f"v{__version__}"
+PLACEHOLDER_URL = "https://gitlab.example.invalid/change-me/{name}.git"  # .invalid never resolves
 
 # scaffold file (package data) -> path in the new repository
 FILES = {
@@ -28,33 +43,59 @@ FILES = {
 }
 
 
+def install_spec(source: str = SOURCE) -> str:
+    """The pip requirement of this version's release (the CI template's default `install`)."""
+    return f"i4qew @ git+{source}.git@{RELEASE}"
+
+
 def _fill(text: str, values: dict[str, str]) -> str:
     return re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], text)
+
+
+def _git_init(directory: Path) -> str:
+    """`git init` unless DIRECTORY is inside a git work tree already; what happened, in words."""
+    if shutil.which("git") is None:
+        return "git is not installed: install it and run `git init` here (publish commits from a git clone)"
+    inside = subprocess.run(["git", "-C", str(directory), "rev-parse", "--is-inside-work-tree"],
+                            capture_output=True, text=True, check=False)
+    if inside.returncode == 0 and inside.stdout.strip() == "true":
+        return "inside an existing git repository: no git init"
+    done = subprocess.run(["git", "init", "-q", str(directory)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return f"git init failed ({done.stderr.strip() or done.returncode}): run it yourself"
+    return "initialised a git repository (git init)"
 
 
 @click.command("init")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
 @click.option("--name", help="Repository name (a DNS-1123 label); default: the folder name.")
-@click.option("--git-url", default=None, help="URL the ACM hub clones; default: a placeholder to edit.")
-@click.option("--ci-project", default="i4q/i4qew", show_default=True, help="GitLab project that hosts the i4qew CI template.")
-@click.option("--install-spec", default=f"i4qew=={__version__}", show_default=True,
-              help="pip requirement CI and the README use to install i4qew.")
-def command(directory: Path, name: str | None, git_url: str | None, ci_project: str, install_spec: str) -> None:
+@click.option("--git-url", default=None,
+              help="URL of this repository that the ACM hub clones; default: a placeholder that validate warns about.")
+@click.option("--i4qew-source", "source", default=SOURCE, show_default=True,
+              help="i4qew's Git repository (or your mirror of it): pip, the CI include and pre-commit take "
+                   f"release {RELEASE} from it.")
+@click.option("--install-spec", "spec", default=None,
+              help="pip requirement CI and the README use to install i4qew  [default: i4qew @ git+SOURCE.git@"
+                   f"{RELEASE}]")
+def command(directory: Path, name: str | None, git_url: str | None, source: str, spec: str | None) -> None:
     """Scaffold a workload repository in DIRECTORY: i4qew.yaml, one example of each
-    kind, .gitlab-ci.yml including the CI plugin, .yamllint and a pre-commit config.
-    Existing files are never overwritten."""
+    kind, .gitlab-ci.yml including the CI plugin, .yamllint and a pre-commit config,
+    then `git init` unless it is inside a git repository already. Existing files are
+    never overwritten."""
     name = name or re.sub(r"[^a-z0-9-]+", "-", directory.resolve().name.lower()).strip("-") or "edge-workloads"
     problem = dns1123_label(name)
     if problem:
         click.echo(f"i4qew: error: --name {name!r} {problem}", err=True)
         sys.exit(ExitCode.USAGE)
+    source = source.rstrip("/").removesuffix(".git")
     values = {
         "name": name,
-        "git_url": git_url or f"https://gitlab.example.com/edge/{name}.git",
-        "ci_project": ci_project,
-        "install_spec": install_spec,
+        "git_url": git_url or PLACEHOLDER_URL.format(name=name),
+        "install_spec": spec or install_spec(source),
         "version": __version__,
-        "i4qew_repo": f"https://gitlab.com/{ci_project}",
+        "release": RELEASE,
+        "i4qew_repo": source,
+        "include_url": f"{source}/-/raw/{RELEASE}/ci/templates/i4qew.yml",
     }
     existing = [dest for dest in FILES.values() if (directory / dest).exists()]
     if "i4qew.yaml" in existing:
@@ -69,4 +110,11 @@ def command(directory: Path, name: str | None, git_url: str | None, ci_project: 
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(_fill(scaffold.joinpath(src).read_text("utf-8"), values), encoding="utf-8")
         click.echo(f"created  {dest}")
-    click.echo(f"\nNext: cd {directory} && i4qew validate && i4qew plan --env dev")
+    click.echo(_git_init(directory))
+    if git_url is None:
+        click.echo(f"i4qew: warning: spec.git.url in i4qew.yaml is a placeholder ({values['git_url']}): set it to "
+                   "this repository's URL, which the ACM hub clones (or run init with --git-url)", err=True)
+    here = directory.resolve() == Path.cwd().resolve()
+    go = "" if here else f"cd {shlex.quote(str(directory))}, then "
+    click.echo(f"\nNext: {go}run the first command of README.md (it installs i4qew {__version__} into a venv "
+               "and previews the dev plan)")

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import gc
 import importlib
-import os
 import sys
 
 import click
 
 from i4qew import __version__
-from i4qew.problems import ExitCode
+from i4qew.cli.entry import main
+
+__all__ = ["COMMANDS", "cli", "main", "run"]
 
 # command name -> module under i4qew.cli exposing `command`
 COMMANDS: dict[str, str] = {
@@ -40,26 +41,22 @@ class LazyGroup(click.Group):
         return command
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog="Exit codes: 0 ok, 1 problems found or refused, 2 usage error, 3 the remote "
+                    "branch kept moving (retries ran out), 4 an external service failed (git remote, "
+                    "GitLab API), 5 internal error (a bug in i4qew, or a missing dependency: the "
+                    "message names the module and a file holding the traceback).")
 @click.version_option(__version__, prog_name="i4qew")
 def cli() -> None:
     """i4qew: validate, plan and publish AI workloads for ACM-managed edge clusters."""
 
 
-def main() -> None:
+def run() -> None:
     # A short-lived process: parsing a 10,000-cluster inventory allocates millions of
     # acyclic dicts and lists, and the cyclic collector's full passes over them cost
     # ~20 % of `plan`. Reference counting still frees everything; nothing i4qew
     # builds relies on cycle collection.
     gc.disable()
-    # click exits 2 on usage errors, which is the spec's code for them.
-    try:
-        sys.exit(cli.main(prog_name="i4qew", standalone_mode=True))
-    except Exception as exc:
-        # A bug must still end in one line, never a traceback: its text could quote
-        # a user's value or a token, so only the exception's type is named.
-        if os.environ.get("I4QEW_DEBUG"):
-            raise
-        click.echo(f"i4qew: internal error ({type(exc).__name__}); please report it "
-                   "(set I4QEW_DEBUG=1 for details)", err=True)
-        sys.exit(ExitCode.PROBLEMS)
+    # click exits 2 on usage errors, which is the spec's code for them. A crash is
+    # i4qew.cli.entry's to report (exit 5).
+    sys.exit(cli.main(prog_name="i4qew", standalone_mode=True))

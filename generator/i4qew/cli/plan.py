@@ -2,38 +2,51 @@
 
 from __future__ import annotations
 
+import difflib
 import io
 import os
 import subprocess
 import sys
 import tarfile
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 import click
 
-from i4qew.cli.common import fail, repo_option, write_text
+from i4qew.cli.common import fail, repo_option, require_environments, write_text
 from i4qew.problems import ExitCode, Problem, Severity, has_errors, sort_problems
 
 
 def _checkout(repo_dir: Path, rev: str, dest: Path) -> Path:
     """The workload repository as of `rev`, extracted under `dest` (git archive)."""
-    def git(*args: str) -> bytes:
+    def git(*args: str, why: Callable[[], str] | None = None) -> bytes:
         try:
             done = subprocess.run(["git", "-C", str(repo_dir), *args], capture_output=True, check=False)
         except OSError as exc:
             fail(f"--base needs git: {exc.strerror or exc}", ExitCode.EXTERNAL)
         if done.returncode != 0:
             message = done.stderr.decode(errors="replace").strip().splitlines()
-            fail(f"--base {rev}: {message[-1] if message else 'git failed'}", ExitCode.USAGE)
+            reason = why() if why else message[-1].removeprefix("fatal: ") if message else "git failed"
+            fail(f"--base {rev}: {reason}", ExitCode.USAGE)
         return done.stdout
 
     prefix = git("rev-parse", "--show-prefix").decode().strip()
-    commit = git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").decode().strip()
+    commit = git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}",
+                 why=lambda: _unknown_revision(repo_dir, rev)).decode().strip()
     data = git("archive", "--format=tar", commit, *([prefix] if prefix else []))
     _extract(data, dest)
     return dest / prefix
+
+
+def _unknown_revision(repo_dir: Path, rev: str) -> str:
+    """Why `rev` names no commit: a typo (the closest branch or tag), or not fetched."""
+    refs = subprocess.run(["git", "-C", str(repo_dir), "for-each-ref", "--format=%(refname:short)",
+                           "refs/heads", "refs/remotes", "refs/tags"], capture_output=True, text=True, check=False)
+    close = difflib.get_close_matches(rev, refs.stdout.split(), n=1, cutoff=0.6) if len(rev) < 200 else []
+    hint = f"did you mean '{close[0]}'?" if close else "a typo, or a commit not fetched yet (git fetch)?"
+    return f"unknown revision: no commit {rev!r} in this repository; {hint}"
 
 
 def _extract(archive: bytes, dest: Path) -> None:
@@ -105,15 +118,14 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
     result = validate_repo(repo_dir)
     problems = result.problems
     repo = result.repo
-    if repo is not None and repo.repository.environment(env) is None:
-        known = ", ".join(e.name for e in repo.repository.environments)
-        raise click.BadParameter(f"no environment {env!r} in i4qew.yaml (known: {known})", param_hint="--env")
+    if repo is not None:
+        require_environments(repo.repository, env)
     inventory, inv_problems = load_inventory(repo_dir, inventory_file)
     if inventory_file is not None or now is not None:
         # validate_repo judged clusters/ at the default time; judge what this plan uses.
         problems = [p for p in problems if p.rule not in PLACEMENT_RULES and not p.path.startswith("clusters/")]
         problems += inv_problems
-        if repo is not None and inventory is not None:
+        if repo is not None and inventory is not None and not has_errors(inv_problems):
             problems += placement_problems(repo, inventory, now=now)
         problems = sort_problems(problems)
     if repo is None or any(p.severity is Severity.ERROR and p.rule not in PLACEMENT_RULES for p in problems):

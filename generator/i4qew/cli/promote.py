@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
-from i4qew.cli.common import repo_option
+from i4qew.cli.common import fail, repo_option
 from i4qew.cli.publish import (
     author_option,
     drift_option,
@@ -16,6 +17,7 @@ from i4qew.cli.publish import (
     remote_option,
     run_guarded,
 )
+from i4qew.problems import ExitCode
 
 
 @click.command("promote")
@@ -42,6 +44,14 @@ def command(repo_dir: Path, source_env: str, target_env: str, merge_request: boo
     """
     if merge_request and no_push:
         raise click.UsageError("--merge-request pushes a branch; it cannot be combined with --no-push")
+    if merge_request and not dry_run:
+        # before anything is pushed: a branch left on the remote without its MR helps nobody
+        from i4qew.gitlab import GitLabError, target_from_env
+
+        try:
+            target_from_env(os.environ)
+        except GitLabError as exc:
+            fail(f"--merge-request: {exc}", ExitCode.USAGE)
     from i4qew.gitops.promote import PromoteRequest, promote
 
     request = PromoteRequest(

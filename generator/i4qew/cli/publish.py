@@ -73,8 +73,8 @@ def run_guarded(work: Callable[[], Outcome]) -> None:
         return
     for problem in outcome.problems:
         click.echo(problem.format())
-    for line in outcome.lines:
-        click.echo(f"i4qew: {line}" if line else "")
+    for line in outcome.lines:  # a quoted block (a commit message) is indented, not prefixed
+        click.echo(f"i4qew: {line}" if line and not line.startswith("    ") else line)
 
 
 @click.command("publish")

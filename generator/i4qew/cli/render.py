@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from i4qew.cli.common import fail, repo_option
+from i4qew.cli.common import fail, repo_option, require_environments
 from i4qew.model import Repo
 from i4qew.problems import ExitCode, Problem, UserError, has_errors
 
@@ -35,6 +35,8 @@ def load_repo(repo_dir: Path, env: str) -> Repo:
     from i4qew.validation import validate_repo
 
     result = validate_repo(repo_dir)
+    if result.repo is not None:
+        require_environments(result.repo.repository, env)
     exit_on_errors(result.problems)
     assert result.repo is not None
     exit_on_errors(repository_problems(result.repo, env))

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-import os
+import dataclasses
 import sys
 from pathlib import Path
 
 import click
 
 from i4qew.cli.common import repo_option, write_text
-from i4qew.problems import ExitCode
+from i4qew.problems import ExitCode, has_errors, sort_problems
 from i4qew.report import REPORTERS
 from i4qew.report.text import render as render_text
+
+
+def _report(text: str) -> tuple[str, str]:
+    fmt, sep, path = text.partition("=")
+    if not sep or fmt not in REPORTERS or not path:
+        raise click.BadParameter(f"{text!r}: give FORMAT=FILE with FORMAT one of {', '.join(sorted(REPORTERS))}",
+                                 param_hint="--report")
+    return fmt, path
 
 
 @click.command("validate")
@@ -20,33 +28,39 @@ from i4qew.report.text import render as render_text
               help="codequality: GitLab Code Quality JSON; junit: JUnit XML for the MR test report.")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None,
               help="Write the report to FILE; with a format other than text, the text report still goes to stdout.")
-def command(repo_dir: Path, fmt: str, output: str | None) -> None:
+@click.option("--report", "reports", multiple=True, metavar="FORMAT=FILE",
+              help="Also write the report in FORMAT to FILE (repeatable): one run gives the job log, "
+                   "the Code Quality and the JUnit report, e.g. --report codequality=gl-code-quality-report.json "
+                   "--report junit=i4qew-junit.xml.")
+def command(repo_dir: Path, fmt: str, output: str | None, reports: tuple[str, ...]) -> None:
     """Check every declaration of the repository; exit 1 when any error is found.
 
     Problems print as PATH:LINE:COL: severity [rule-id] message, sorted by file
-    and line (docs/rules.md lists every rule). Exit codes: 0 no error (warnings
-    allowed), 1 errors found, 2 usage error.
+    and line (docs/rules.md lists every rule). When the repository has a yamllint
+    config (.yamllint, .yamllint.yaml or .yamllint.yml), its findings on the files
+    validate reads are problems too (rule yamllint). Exit codes: 0 no error
+    (warnings allowed), 1 errors found, 2 usage error.
     """
+    targets = [_report(text) for text in reports]
     if not repo_dir.is_dir():
         raise click.BadParameter(f"{str(repo_dir)!r} is not a folder", param_hint="--repo")
+    from i4qew.load.style import style_problems
+    from i4qew.rules.secrets import mask_credentials
     from i4qew.validation import validate_repo
 
-    try:
-        result = validate_repo(repo_dir)
-    except Exception as exc:  # a bug must still end in one line, never a traceback
-        if os.environ.get("I4QEW_DEBUG"):
-            raise
-        click.echo(f"i4qew: internal error while validating ({type(exc).__name__}); "
-                   "please report it (set I4QEW_DEBUG=1 for details)", err=True)
-        sys.exit(ExitCode.PROBLEMS)
-    report = REPORTERS[fmt](result.problems, result.files)
-    if output:
+    result = validate_repo(repo_dir)  # a crash is i4qew.cli.entry's to report (exit 5)
+    style, linted = style_problems(repo_dir, result.problems)
+    problems = sort_problems([*result.problems,
+                              *(dataclasses.replace(p, message=mask_credentials(p.message)) for p in style)])
+    files = sorted({*result.files, *linted})
+    for target_fmt, path in [*targets, *([(fmt, output)] if output else [])]:
         try:
-            write_text(output, report)
+            write_text(path, REPORTERS[target_fmt](problems, files))
         except OSError as exc:
-            raise click.BadParameter(f"cannot write {output!r}: {exc.strerror or exc}", param_hint="--output") from None
-        if fmt != "text":
-            write_text(None, render_text(result.problems, result.files))
-    else:
-        write_text(None, report)
-    sys.exit(ExitCode.OK if result.ok else ExitCode.PROBLEMS)
+            option = "--output" if path == output else "--report"
+            raise click.BadParameter(f"cannot write {path!r}: {exc.strerror or exc}", param_hint=option) from None
+    if output is None:
+        write_text(None, REPORTERS[fmt](problems, files))
+    elif fmt != "text":
+        write_text(None, render_text(problems, files))
+    sys.exit(ExitCode.PROBLEMS if has_errors(problems) else ExitCode.OK)

@@ -25,6 +25,11 @@ from i4qew.gitops.trailers import Changes, changes_between
 from i4qew.problems import Problem, UserError
 
 
+def quoted(message: str) -> list[str]:
+    """A commit message as an indented block (printed as it is, without the `i4qew: ` prefix)."""
+    return [f"    {line}" if line else "" for line in message.rstrip("\n").split("\n")]
+
+
 class RetriesExhausted(Exception):
     """The branch kept moving under us (exit 3)."""
 
@@ -182,7 +187,7 @@ class Landing:
                 return decision
             if self.dry_run:
                 return Outcome("dry-run", branch, None, (f"dry run: would commit onto {branch}:", "",
-                                                         *decision.message.rstrip("\n").split("\n")))
+                                                         *quoted(decision.message)))
             sha = self._commit(state, decision)
             base = state.head.sha if state.head else None
             if not self._move_local(branch, sha, base):
@@ -215,7 +220,7 @@ class Landing:
         if self.dry_run:
             return Outcome("dry-run", proposal_branch, None, (
                 f"dry run: would push {proposal_branch} and propose it for {branch}:", "",
-                *decision.message.rstrip("\n").split("\n"))), decision
+                *quoted(decision.message))), decision
         existing = self.remote.head(proposal_branch)
         if existing is not None and self.remote.fetch(existing):
             info = self.git.out("show", "-s", "--format=%T %P", existing).split()

@@ -21,7 +21,7 @@ from i4qew.gitops.branch import BranchState
 from i4qew.gitops.identity import resolve_identity
 from i4qew.gitops.land import BeforePush, Landing, Outcome, Proposal
 from i4qew.gitops.objects import BuiltTree, build_tree
-from i4qew.gitops.remote import open_remote
+from i4qew.gitops.remote import RemoteError, open_remote
 from i4qew.gitops.rendering import DECISIONS_PATH, Rendered, RenderFn, RenderRequest, render_source
 from i4qew.gitops.settings import environment, settings_at
 from i4qew.gitops.source import Source, dirty_inputs, fingerprint, input_ids, open_source
@@ -59,6 +59,20 @@ def make_landing(source: Source, remote: str, push: bool, dry_run: bool, author:
         tracking=None if is_url(remote) else remote, source_remote=source_remote,
         dry_run=dry_run, attempts=attempts, backoff=backoff,
     )
+
+
+def unpushed(landing: Landing, commit: str, branch: str) -> tuple[str, ...]:
+    """Say so when no branch of the source's remote holds the published commit: nobody
+    else can fetch the Source-Commit that `branch` names (to trace or rebuild it) until
+    it is pushed. Advisory: a remote that cannot be read here is not a failure."""
+    where = landing.source_remote or landing.remote
+    try:
+        if where is None or where.on_a_branch(commit):
+            return ()
+    except RemoteError:
+        return ()
+    return (f"warning: the source commit {commit[:12]} is on no branch of {where.display}: {branch} "
+            "names a Source-Commit nobody else can see until you push it (git push)",)
 
 
 def previous_decisions(data: bytes | None) -> dict[str, list[str]] | None:
@@ -182,5 +196,7 @@ def publish(
     landing.before_push = before_push or pause_before_push(environ)  # the latter: tests only
     publisher = _Publisher(req, source, landing, env.branch, render)
     outcome = landing.land(env.branch, publisher.decide)
+    unseen = unpushed(landing, source.head, env.branch) if outcome.status in ("published", "dry-run") else ()
     warnings = publisher.rendered.warnings if publisher.rendered else ()
-    return Outcome(outcome.status, outcome.branch, outcome.commit, (*landing.notes, *outcome.lines), warnings)
+    return Outcome(outcome.status, outcome.branch, outcome.commit, (*landing.notes, *outcome.lines, *unseen),
+                   warnings)

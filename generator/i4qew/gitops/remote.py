@@ -85,6 +85,32 @@ class Remote:
             raise self._failure(f"fetching {oid[:12]}", exc) from None
         return self.git.has_object(oid)
 
+    def on_a_branch(self, oid: str) -> bool:
+        """Whether some branch of the remote holds commit `oid` (the tips this clone lacks
+        are fetched by id to find out; no local ref moves)."""
+        try:
+            out = self.git.run("ls-remote", "--heads", "--", self.fetch_url,
+                               timeout=REMOTE_TIMEOUT_SECONDS).stdout.decode("utf-8", "replace")
+        except GitFailed as exc:
+            raise self._failure("listing its branches", exc) from None
+        tips = sorted({line.partition("\t")[0] for line in out.splitlines() if "\t" in line})
+        if oid in tips:
+            return True
+        missing = [tip for tip in tips if not self.git.has_object(tip)]
+        if missing:
+            try:
+                self.git.run("fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", self.fetch_url,
+                             *missing, timeout=REMOTE_TIMEOUT_SECONDS)
+            except GitFailed as exc:
+                raise self._failure("fetching its branches", exc) from None
+        known = [tip for tip in tips if self.git.has_object(tip)]
+        if not known:
+            return False
+        # nothing reachable from `oid` that no tip reaches: `oid` is in some tip's history
+        rest = self.git.run("rev-list", "-n", "1", oid, "--not", "--stdin",
+                            input="".join(f"{tip}\n" for tip in known).encode()).stdout
+        return not rest.strip()
+
     def unshallow(self, oid: str) -> None:
         """Fetch the whole history behind `oid` into a shallow clone."""
         try:

@@ -14,7 +14,7 @@ from i4qew.load.documents import Document, SourceFile
 from i4qew.load.files import MAX_DECLARATION_BYTES, REPOSITORY_FILE, decode
 from i4qew.load.yamlio import parse
 from i4qew.model import Environment, Repository
-from i4qew.problems import Problem, UserError, has_errors
+from i4qew.problems import ExitCode, Problem, UserError, has_errors, unknown_environment
 from i4qew.schema_check import check_document
 
 
@@ -45,6 +45,5 @@ def settings_at(source: Source, blob: str | None) -> Repository | None:
 def environment(settings: Repository, name: str) -> Environment:
     env = settings.environment(name)
     if env is None:
-        declared = ", ".join(e.name for e in settings.environments) or "none"
-        raise UserError(f"unknown environment {name!r}: i4qew.yaml declares {declared}")
+        raise UserError(unknown_environment(name, (e.name for e in settings.environments)), ExitCode.USAGE)
     return env

@@ -22,7 +22,7 @@ from i4qew.placement.capacity import capacity_problems
 from i4qew.placement.decide import Decision, Planner, planner_for
 from i4qew.placement.effective import Conjunct, EffectivePlacement
 from i4qew.placement.inventory import Inventory, load_inventory
-from i4qew.problems import Problem, warning
+from i4qew.problems import Problem, has_errors, warning
 
 PLACEMENT_RULES = frozenset({
     "placement-empty", "model-not-distributed", "cluster-arch-label", "capacity",
@@ -161,8 +161,9 @@ def placement_problems(repo: Repo, inventory: Inventory, *, now: datetime | None
 
 def inventory_problems(root: Path, repo: Repo) -> list[Problem]:
     """The hook of `validate_repo`: when clusters/ holds an inventory, its own problems
-    and every placement check over it."""
+    and every placement check over it. An inventory with errors is reported alone:
+    decisions over what was left of it would blame every workload for one typo."""
     inventory, problems = load_inventory(root)
-    if inventory is not None:
+    if inventory is not None and not has_errors(problems):
         problems = [*problems, *placement_problems(repo, inventory)]
     return problems

@@ -2,18 +2,24 @@
 
 Placement (cluster.open-cluster-management.io/v1beta1), in OCM's order:
  1. cluster sets: the union of the effective placement's sets (`global` = all,
-    `default` = clusters without the clusterset label); none in common = nothing;
+    `default` = clusters whose clusterset label is missing or empty: the hub's
+    ManagedCluster webhook sets it to `default`); none in common = nothing;
  2. predicates: ORed; inside one, the label and claim selectors are ANDed;
  3. taints (OCM's TaintToleration filter): a NoSelect taint excludes the
     cluster unless tolerated; NoSelectIfNew too, unless the cluster is in the
-    base decision; PreferNoSelect never excludes. A toleration with
-    tolerationSeconds tolerates until timeAdded + seconds (evaluated at `now`);
- 4. numberOfClusters: a deterministic choice, stable across runs — clusters of
-    the base decision first, then clusters without an untolerated PreferNoSelect
-    taint, then by name.
+    base decision; PreferNoSelect never excludes (and, by the default
+    prioritizers, does not rank either). A toleration with tolerationSeconds
+    tolerates until timeAdded + seconds (evaluated at `now`);
+ 4. numberOfClusters: what OCM's default prioritizers (Steady and Balance,
+    weight 1 each) choose on a hub where this Placement is the only one with
+    decisions: the clusters of the base decision first (Steady), then by name.
+    Balance also counts the decisions of every other placement on the hub,
+    which i4qew cannot see, so a decision that had to leave feasible clusters
+    out is *advisory*: the count is exact, which clusters is the hub's choice.
 PlacementRule (placementApi: PlacementRule): no cluster sets, no taints; the
 default clusterConditions keep only clusters whose Available condition is True
-(clusters that report no conditions count as available); clusterReplicas chooses as numberOfClusters does.
+(clusters that report no conditions count as available); clusterReplicas chooses
+as numberOfClusters does and is advisory in the same way.
 
 Every step is big-int set algebra over the inventory's label index.
 """
@@ -46,6 +52,10 @@ class Decision:
     name: str  # the Placement's name; its namespace is the workload's
     clusters: int  # chosen clusters as a bitset over the inventory
     key: str  # "namespace/workload": the workload's identity across revisions
+    feasible: int = 0  # how many clusters the filters keep, before numberOfClusters
+    # numberOfClusters left feasible clusters out: which ones is the hub's choice
+    # (its Balance prioritizer counts decisions i4qew cannot see); the count is exact.
+    advisory: bool = False
 
 
 def toleration_matches(tol: Toleration, taint: Taint, now: datetime | None) -> bool:
@@ -74,11 +84,6 @@ def excluded(cluster: Cluster, tolerations: tuple[Toleration, ...], in_base: boo
     return False
 
 
-def prefers_not(cluster: Cluster, tolerations: tuple[Toleration, ...], now: datetime | None) -> bool:
-    return any(t.effect == "PreferNoSelect" and not any(toleration_matches(x, t, now) for x in tolerations)
-               for t in cluster.taints)
-
-
 class Planner:
     """Decisions of one repository over one inventory, with shared caches."""
 
@@ -91,7 +96,7 @@ class Planner:
         self._by_id: dict[int, int] = {}
         self._keep: list[Predicate] = []  # keeps the ids in _by_id from being reused
         self._sets: dict[tuple[str, ...], int] = {}
-        self._taints: dict[tuple[Toleration, ...], tuple[int, int, int]] = {}
+        self._taints: dict[tuple[Toleration, ...], tuple[int, int]] = {}
         self._decisions: dict[str, list[Decision]] = {}
         self._effective: dict[tuple[int, str], EffectivePlacement | None] = {}
 
@@ -128,16 +133,15 @@ class Planner:
             self._sets[names] = bits
         return bits
 
-    def _taint_sets(self, tolerations: tuple[Toleration, ...]) -> tuple[int, int, int]:
+    def _taint_sets(self, tolerations: tuple[Toleration, ...]) -> tuple[int, int]:
         """Over the whole inventory, for one list of tolerations: the clusters a taint
-        excludes, those excluded only when new (NoSelectIfNew), those avoided
-        (PreferNoSelect). Placements mostly share their tolerations (the offline
-        ones), so this runs a handful of times, not once per workload."""
+        excludes, and those excluded only when new (NoSelectIfNew). Placements mostly
+        share their tolerations (the offline ones), so this runs a handful of times,
+        not once per workload."""
         cached = self._taints.get(tolerations)
         if cached is None:
             always: list[int] = []
             if_new: list[int] = []
-            avoided: list[int] = []
             clusters, now, size = self.inv.clusters, self.now, len(self.inv)
             for i in members(self.inv.tainted):
                 c = clusters[i]
@@ -145,9 +149,7 @@ class Planner:
                     always.append(i)
                 elif excluded(c, tolerations, False, now):
                     if_new.append(i)
-                if prefers_not(c, tolerations, now):
-                    avoided.append(i)
-            cached = (from_ids(always, size), from_ids(if_new, size), from_ids(avoided, size))
+            cached = (from_ids(always, size), from_ids(if_new, size))
             self._taints[tolerations] = cached
         return cached
 
@@ -157,20 +159,20 @@ class Planner:
             return candidates & ~self.inv.unavailable
         if not candidates & self.inv.tainted:
             return candidates
-        always, if_new, _ = self._taint_sets(tolerations)
+        always, if_new = self._taint_sets(tolerations)
         return candidates & ~always & ~(if_new & ~base)
 
-    def choose(self, eligible: int, count: int | None, tolerations: tuple[Toleration, ...], base: int) -> int:
-        if count is None or eligible.bit_count() <= count:
-            return eligible
-        avoided = 0 if self.rule_mode else self._taint_sets(tolerations)[2]
-        chosen = 0
-        for tier in (eligible & base & ~avoided, eligible & base & avoided,
-                     eligible & ~base & ~avoided, eligible & ~base & avoided):
-            chosen |= first(tier, count - chosen.bit_count())
-        return chosen
+    def choose(self, feasible: int, count: int | None, base: int) -> int:
+        """OCM's default prioritizers on a hub where no other placement has decisions:
+        Balance scores every cluster alike, Steady ranks the base decision first;
+        ties go by name (controllers/scheduling/schedule.go)."""
+        if count is None or feasible.bit_count() <= count:
+            return feasible
+        kept = first(feasible & base, count)
+        return kept | first(feasible & ~base, count - kept.bit_count())
 
-    def evaluate(self, ep: Placeable, base: int = 0) -> int:
+    def feasible(self, ep: Placeable, base: int = 0) -> int:
+        """The clusters the filters keep (sets, predicates, taints), before numberOfClusters."""
         # AND over the conjuncts of the OR of their predicates: the same clusters as
         # the OR of ep.predicates (AND distributes over OR), without multiplying out.
         eligible = self.sets(ep.cluster_sets)
@@ -178,8 +180,10 @@ class Planner:
             eligible &= self.predicates(c.predicates)
             if not eligible:
                 return 0
-        eligible = self.tolerated(eligible, ep.tolerations, base)
-        return self.choose(eligible, ep.max_clusters, ep.tolerations, base)
+        return self.tolerated(eligible, ep.tolerations, base)
+
+    def evaluate(self, ep: Placeable, base: int = 0) -> int:
+        return self.choose(self.feasible(ep, base), ep.max_clusters, base)
 
     def effective(self, workload: Workload, env: str) -> EffectivePlacement | None:
         key = (id(workload), env)
@@ -191,8 +195,10 @@ class Planner:
         ep = self.effective(workload, env)
         if ep is None:
             return None
-        return Decision(workload, env, ep, placement_name(workload.name, env), self.evaluate(ep, base),
-                        f"{workload.namespace}/{workload.name}")
+        feasible = self.feasible(ep, base)
+        count, n = ep.max_clusters, feasible.bit_count()
+        return Decision(workload, env, ep, placement_name(workload.name, env), self.choose(feasible, count, base),
+                        f"{workload.namespace}/{workload.name}", n, advisory=count is not None and n > count)
 
     def decisions(self, env: str, base: Mapping[str, int] | None = None) -> list[Decision]:
         """One decision per workload enabled in `env`; `base` maps Decision.key to its

@@ -25,6 +25,14 @@ GLOBAL_SET = "global"
 AVAILABLE_CONDITION = "ManagedClusterConditionAvailable"
 
 
+def as_hub_stores(labels: Mapping[str, str]) -> Mapping[str, str]:
+    """A cluster's labels as the hub stores them: the ManagedCluster mutating webhook
+    sets a missing or empty clusterset label to `default` (docs/placement.md)."""
+    if labels.get(CLUSTERSET_LABEL):
+        return labels
+    return {**labels, CLUSTERSET_LABEL: DEFAULT_SET}
+
+
 @dataclass(frozen=True, slots=True)
 class Taint:
     key: str
@@ -104,16 +112,15 @@ class Inventory:
         return max(times) if times else None
 
     def set_members(self, name: str) -> int:
-        """Clusters of a ManagedClusterSet: `global` holds all, `default` the unlabelled."""
+        """Clusters of a ManagedClusterSet: `global` holds all, a set with a label
+        selector what it selects, any other set the clusters whose clusterset label
+        names it (`default`: also those read without one, see inventory_parse)."""
         if name == GLOBAL_SET:
             return self.all
         sel = self.set_selectors.get(name)
         if sel is not None:
             return self.labels.selector(sel)
-        bits = self.labels.with_value(CLUSTERSET_LABEL, name)
-        if name == DEFAULT_SET:
-            bits |= self.all & ~self.labels.with_key(CLUSTERSET_LABEL)
-        return bits
+        return self.labels.with_value(CLUSTERSET_LABEL, name)
 
     def cluster_names(self, bits: int) -> list[str]:
         names = self.names

@@ -19,10 +19,10 @@ from i4qew.load.documents import SourceFile
 from i4qew.placement.inventory import (
     AVAILABLE_CONDITION,
     CLUSTERSET_LABEL,
-    DEFAULT_SET,
     Cluster,
     Origin,
     Taint,
+    as_hub_stores,
 )
 from i4qew.problems import Problem, Severity
 from i4qew.quantity import QuantityError, parse_quantity
@@ -139,8 +139,10 @@ def parse_cluster(source: SourceFile, origin: Origin, data: dict[str, Any], entr
         first = entries.clusters[name].origin
         report(("metadata", "name"), f"declared twice (first in {first.path}); the first one counts")
         return
-    entries.clusters[name] = Cluster(name, labels, claims, allocatable, taints,
-                                     labels.get(CLUSTERSET_LABEL, DEFAULT_SET), available, origin)
+    # Selectors and the `default` set see the labels as the hub stores them.
+    stored = as_hub_stores(labels)
+    entries.clusters[name] = Cluster(name, stored, claims, allocatable, taints,
+                                     stored[CLUSTERSET_LABEL], available, origin)
 
 
 def _claims(raw: Any, report: Any) -> dict[str, str]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from i4qew.model import Predicate, Repo, Workload
 from i4qew.placement.capacity import spec_view
-from i4qew.placement.decide import Planner, placement_name, planner_for
+from i4qew.placement.decide import Decision, Planner, placement_name, planner_for
 from i4qew.placement.effective import EffectivePlacement, effective_placement
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.plan_models import VersionPlan, model_plans
@@ -40,6 +40,8 @@ class WorkloadPlan:
     gained: int = 0
     lost: int = 0
     lost_gone: tuple[str, ...] = ()  # lost clusters that left the inventory
+    feasible: int = 0  # clusters the filters keep now, before numberOfClusters
+    advisory: bool = False  # which clusters (not how many) is the hub's choice: Decision.advisory
 
     @property
     def predicates(self) -> tuple[Predicate, ...]:
@@ -79,6 +81,10 @@ def _deployed(repo: Repo, w: Workload, env: str) -> tuple[dict[str, Any], dict[s
     return deployed, {path: repo.files.get(path) for path in sorted(files) if isinstance(path, str)}
 
 
+def _choice(d: Decision | None) -> dict[str, Any]:
+    return {"feasible": d.feasible, "advisory": d.advisory} if d is not None else {}
+
+
 def _same_placement(a: EffectivePlacement, b: EffectivePlacement) -> bool:
     return (a.predicates, a.cluster_sets, a.max_clusters, frozenset(a.tolerations)) == \
         (b.predicates, b.cluster_sets, b.max_clusters, frozenset(b.tolerations))
@@ -94,7 +100,7 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
         models = model_plans(repo, env, planner, {k: d.clusters for k, d in decided.items()})
         return Plan(env, inventory, tuple(
             WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep,
-                         "planned", decided[k].clusters if k in decided else 0)
+                         "planned", decided[k].clusters if k in decided else 0, **_choice(decided.get(k)))
             for k, (w, ep) in head.items()), models=models)
 
     base_inv = base_inventory if base_inventory is not None else inventory
@@ -122,7 +128,7 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
         if k not in base:
             w, ep = head[k]
             plans.append(WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy,
-                                      ep, "added", now_bits, gained=now_bits))
+                                      ep, "added", now_bits, gained=now_bits, **_choice(decided.get(k))))
             continue
         bw, bep = base[k]
         if k not in head:
@@ -135,7 +141,8 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
         placement_changed = bool(gained or lost or gone.get(k)) or not _same_placement(ep, bep)
         plans.append(WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep,
                                   "changed" if spec_changed or placement_changed else "unchanged", now_bits,
-                                  spec_changed, placement_changed, gained, lost, gone.get(k, ())))
+                                  spec_changed, placement_changed, gained, lost, gone.get(k, ()),
+                                  **_choice(decided.get(k))))
     blast = 0
     blast_gone: set[str] = set()
     for p in plans:

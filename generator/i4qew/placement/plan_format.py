@@ -24,6 +24,9 @@ from i4qew.placement.plan_models_format import (
 from i4qew.placement.snapshot import NameTable, predicate_texts
 from i4qew.problems import Problem, Severity
 
+ADVISORY_NOTE = ("advisory: numberOfClusters leaves feasible clusters out. The count is exact; which clusters the hub "
+                 "picks also depends on the decisions of every other placement on the hub (OCM's Balance "
+                 "prioritizer), so the names are what a hub with no other decisions picks (docs/placement.md).")
 MARKER = "<!-- i4qew:plan:{env} -->"
 
 
@@ -38,6 +41,12 @@ def _change(p: WorkloadPlan) -> str:
     if p.gained or lost:
         text += f" (+{p.gained.bit_count()} −{lost})"
     return text
+
+
+def _count(p: WorkloadPlan) -> str:
+    """"3 clusters", or "2 clusters (advisory: 2 of 5 feasible)"."""
+    text = plural(p.clusters.bit_count(), "cluster")
+    return text + (f" (advisory: {p.clusters.bit_count()} of {p.feasible} feasible)" if p.advisory else "")
 
 
 def _headline(plan: Plan, problems: list[Problem]) -> str:
@@ -60,7 +69,7 @@ def render_text(plan: Plan, problems: list[Problem], group_by: str = "site", max
     for p in plan.workloads:
         line = f"{SIGNS[p.status]} {p.name} ({p.namespace}) placement {p.placement}"
         if inv is not None and p.status != "removed":
-            line += f": {plural(p.clusters.bit_count(), 'cluster')}"
+            line += f": {_count(p)}"
             gs = groups(inv, p.clusters, group_by)
             if gs:
                 line += f" [{group_by}: {group_text(gs)}]"
@@ -85,6 +94,8 @@ def render_text(plan: Plan, problems: list[Problem], group_by: str = "site", max
         if len(entries) < total:
             lines.append(f"      … {total - len(entries)} more")
     lines += models_text(plan, group_by, max_list)
+    if inv is not None and any(p.advisory and p.status != "removed" for p in plan.workloads):
+        lines += ["", ADVISORY_NOTE]
     if problems:
         lines.append("")
         lines.extend(p.format() for p in problems)
@@ -116,6 +127,7 @@ def render_markdown(plan: Plan, problems: list[Problem], group_by: str = "site")
              "|---|---|---:|---|" + ("---|" if change else "")]
         for p in items:
             n = "" if inv is None or p.status == "removed" else str(p.clusters.bit_count())
+            n += " (advisory)" if n and p.advisory else ""
             gs = group_text(groups(inv, p.clusters, group_by)) if inv is not None and p.clusters else ""
             t.append(f"| {p.name} | {p.namespace} | {n} | {gs} |" + (f" {_change(p)} |" if change else ""))
         return t
@@ -125,6 +137,8 @@ def render_markdown(plan: Plan, problems: list[Problem], group_by: str = "site")
         out += (["<details><summary>workloads</summary>", ""] if big else []) + table(rows) + (["", "</details>"] if big else [])
     if quiet:
         out += ["", f"<details><summary>{len(quiet)} unchanged workloads</summary>", "", *table(quiet), "", "</details>"]
+    if inv is not None and any(p.advisory and p.status != "removed" for p in plan.workloads):
+        out += ["", f"<sub>{ADVISORY_NOTE}</sub>"]
     if inv is not None and plan.base is not None:
         changes = [p for p in plan.workloads if p.gained or p.lost or p.lost_gone]
         if changes:
@@ -159,9 +173,12 @@ def render_json(plan: Plan, problems: list[Problem], group_by: str = "site") -> 
             "predicates": predicate_texts(p.predicates), "status": p.status,
             "specChanged": p.spec_changed, "placementChanged": p.placement_changed,
             "clusters": None, "groups": None, "decision": None, "gained": None, "lost": None,
+            "feasible": None, "advisory": False,
         }
         if inv is not None and table is not None:
             entry["clusters"] = p.clusters.bit_count()
+            if p.status != "removed":
+                entry["feasible"], entry["advisory"] = p.feasible, p.advisory
             entry["groups"] = dict(groups(inv, p.clusters, group_by))
             entry["decision"] = table.get(p.clusters)[0] if p.status != "removed" else None
             if plan.base is not None:

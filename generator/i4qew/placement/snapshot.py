@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from datetime import datetime
 from typing import Any
 
@@ -75,6 +75,7 @@ def placement_files(repo: Repo, env: str, inventory: Inventory | None, *,
     names = NameTable(inventory) if inventory is not None else None
     placements: list[dict[str, Any]] = []
     chosen: dict[str, list[str]] = {}
+    advisory: set[str] = set()
     for w in repo.workloads:
         if not w.enabled_in(env):
             continue
@@ -92,11 +93,15 @@ def placement_files(repo: Repo, env: str, inventory: Inventory | None, *,
             "numberOfClusters": ep.max_clusters,
             "clusters": None,
             "decision": None,
+            "feasible": None,
+            "advisory": False,
         }
         d = decided.get(key)
         if d is not None and names is not None:
             entry["decision"], chosen[key] = names.get(d.clusters)
-            entry["clusters"] = d.clusters.bit_count()
+            entry["clusters"], entry["feasible"], entry["advisory"] = d.clusters.bit_count(), d.feasible, d.advisory
+            if d.advisory:
+                advisory.add(key)
         placements.append(entry)
     snapshot = {
         "apiVersion": API_VERSION,
@@ -109,13 +114,15 @@ def placement_files(repo: Repo, env: str, inventory: Inventory | None, *,
     }
     return {
         DECISIONS_PATH: dumps(snapshot).encode(),
-        MODEL_INDEX_PATH: dumps(model_index(repo, env, inventory, chosen)).encode(),
+        MODEL_INDEX_PATH: dumps(model_index(repo, env, inventory, chosen, advisory)).encode(),
     }
 
 
 def model_index(repo: Repo, env: str, inventory: Inventory | None,
-                chosen: Mapping[str, list[str]]) -> dict[str, Any]:
+                chosen: Mapping[str, list[str]], advisory: Set[str] = frozenset()) -> dict[str, Any]:
+    """`advisory`: the "namespace/workload" keys whose decision is advisory (Decision.advisory)."""
     needs: dict[tuple[str, str], list[dict[str, str]]] = {}
+    guessed: set[tuple[str, str]] = set()
     clusters: dict[tuple[str, str], set[str]] = {}
     for w in repo.workloads:
         ref = w.model
@@ -129,6 +136,8 @@ def model_index(repo: Repo, env: str, inventory: Inventory | None,
             "mountPath": ref.mount_path,
         })
         clusters.setdefault((ref.name, ref.version), set()).update(chosen.get(key, ()))
+        if key in advisory:
+            guessed.add((ref.name, ref.version))
     models = []
     for (name, version), users in sorted(needs.items()):
         model = repo.models[name]
@@ -144,6 +153,7 @@ def model_index(repo: Repo, env: str, inventory: Inventory | None,
             "storage": dict(model.storage),
             "placements": sorted(users, key=lambda u: (u["namespace"], u["placement"])),
             "clusters": NameList(sorted(clusters[(name, version)])) if inventory is not None else None,
+            "advisory": (name, version) in guessed,
         })
     return {"apiVersion": API_VERSION, "kind": "ModelIndex", "environment": env, "models": models}
 
@@ -161,3 +171,12 @@ def read_decisions(data: bytes) -> dict[str, list[str]]:
         return out
     except (ValueError, KeyError, TypeError):
         return {}
+
+
+def read_advisory(data: bytes) -> set[str]:
+    """The "namespace/workload" keys whose decision in a decisions.json is advisory
+    (which clusters is the hub's choice, docs/placement.md); empty when unreadable."""
+    try:
+        return {f"{p['namespace']}/{p['workload']}" for p in json.loads(data)["placements"] if p.get("advisory") is True}
+    except (ValueError, KeyError, TypeError):
+        return set()

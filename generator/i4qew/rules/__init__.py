@@ -6,7 +6,7 @@ import importlib
 
 FAMILIES = (
     "builtin", "names", "references", "images", "secrets", "resources", "ports", "ingress",
-    "environments", "mounts", "models", "delivery", "limits",
+    "environments", "mounts", "models", "delivery", "limits", "tolerations",
 )
 
 

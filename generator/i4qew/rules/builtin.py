@@ -35,6 +35,12 @@ describe("yaml-alias-limit", "aliases expand to at most 100,000 nodes and add at
 describe("duplicate-key", "a key appears once per mapping (the problem points at the repeated key)", stage="load",
          passing="replicas: 1\nimage: app:1.0",
          failing="replicas: 1\nreplicas: 2")
+describe("yamllint", "with a yamllint config at the repository root (.yamllint, .yamllint.yaml, .yamllint.yml), "
+         "`i4qew validate` reports its findings on i4qew.yaml, workloads/, policies/, models/ and clusters/ "
+         "(the message ends with yamllint's rule; syntax errors and lines i4qew already faults are not repeated)",
+         stage="load",
+         passing="# .yamllint: indentation: {indent-sequences: whatever}\nitems:\n- name: a   # kubectl's style",
+         failing="# .yamllint: extends: default\nitems:\n- name: a   # wrong indentation (indentation)")
 describe("yaml-type", "mapping keys are strings; numbers fit in 64 bits; no .nan or .inf", stage="load",
          passing='labels: {"8080": http}',
          failing="labels: {8080: http}")

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from i4qew.model import Repo
-from i4qew.problems import Problem
+from i4qew.problems import Problem, Severity
 from i4qew.rules.registry import describe, rule
 from i4qew.rules.walk import shorten
 
@@ -62,6 +62,27 @@ def check_git_url(repo: Repo) -> Iterator[Problem]:
         yield doc.problem(("spec", "git", "url"), "git-url",
                           f"git url {shorten(url)!r} is not a URL ACM can clone: use https://host/group/project.git "
                           "(or ssh://, git@host:group/project.git), without spaces or line breaks")
+
+
+_PLACEHOLDER_HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/\s]*@)?[^/:\s]*\.invalid(?:[:/]|$)", re.I)
+
+
+@rule(
+    "git-url-placeholder",
+    "spec.git.url is the repository's own URL, not the placeholder `i4qew init` writes (a host under .invalid, "
+    "which never resolves: the hub could not clone it)",
+    passing="git: {url: https://gitlab.example.com/plant/edge.git}",
+    failing="git: {url: https://gitlab.example.invalid/change-me/edge.git}   # i4qew init's placeholder",
+)
+def check_git_url_placeholder(repo: Repo) -> Iterator[Problem]:
+    doc = repo.repository.doc
+    if doc is None:
+        return
+    url = doc.data["spec"]["git"]["url"]
+    if _GIT_URL.fullmatch(url) and _PLACEHOLDER_HOST.match(url):
+        yield doc.problem(("spec", "git", "url"), "git-url-placeholder",
+                          f"git url {shorten(url)!r} is a placeholder: set it to the URL of this repository that "
+                          "the ACM hub clones (i4qew init --git-url sets it)", Severity.WARNING)
 
 
 # Ids reported by the placement checks over the inventory (placement/checks.py),

@@ -285,7 +285,7 @@ def test_a_tag_without_a_digest_is_followed(tmp_path: Path, registry: Registry) 
     offline = {**tagged, "source": f"oci://127.0.0.1:{free_port()}/models/followed:latest"}
     done = stage(desired(root, [offline]), tmp_path)
     assert done.returncode == 0, done.stderr
-    assert f"tag not checked (" in done.stderr and f"keeping the staged {second}" in done.stderr
+    assert "tag not checked (" in done.stderr and f"keeping the staged {second}" in done.stderr
     status = json.loads((root / ".i4qew" / "status" / "dev.models.json").read_text())
     assert [(v["state"], v["digest"]) for v in status["versions"]] == [("Ready", second)]
 

@@ -1,0 +1,50 @@
+"""`i4qew plan` on this repository's examples agrees with OCM's own scheduler.
+
+The repository root (its clusters/ inventory, both environments) and every
+positive case that uses Placements (planned over the root's inventory; a
+PlacementRule is decided by another controller, not by OCM's scheduler) are
+rendered with `i4qew render`; the rendered Placements and ManagedClusterSetBindings plus the
+inventory go to the oracle (tests/integration/ocm/oracle.py), and its
+PlacementDecisions must be the clusters `i4qew plan --format json` lists.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.integration.ocm import oracle
+from tests.tools import ROOT
+
+INVENTORY = ROOT / "clusters"
+CASES = sorted(p for p in (ROOT / "tests" / "cases" / "positive").iterdir()
+               if p.is_dir() and "placementApi: PlacementRule" not in (p / "i4qew.yaml").read_text("utf-8"))
+
+
+def agree(repo: Path, env: str, tmp_path: Path, *plan_args: str) -> dict[str, object]:
+    oracle.scheduler()
+    inventory = list(oracle.documents(INVENTORY))
+    now = oracle.inventory_now(inventory)
+    objects = oracle.hub_objects(oracle.render(repo, env, tmp_path / "out"), inventory)
+    doc = oracle.plan(repo, env, *plan_args)
+    exact = oracle.run(objects, now, tmp_path / "exact")
+    feasible = oracle.run(oracle.without_number_of_clusters(objects), now, tmp_path / "feasible")
+    oracle.compare(doc, exact, feasible, f"{repo.name}/{env}")
+    return doc
+
+
+@pytest.mark.parametrize("env", ["dev", "production"])
+def test_the_repository_example(env: str, tmp_path: Path) -> None:
+    doc = agree(ROOT, env, tmp_path)
+    # The example places every workload somewhere: the agreement is not about empty sets.
+    assert doc["workloads"] and all(w["clusters"] for w in doc["workloads"])
+
+
+def test_the_cases_compared_are_most_of_the_positive_ones() -> None:
+    assert len(CASES) >= 3 and ROOT / "tests" / "cases" / "positive" / "full-featured" in CASES
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_the_positive_cases_over_the_example_inventory(case: Path, tmp_path: Path) -> None:
+    agree(case, "dev", tmp_path, "--inventory", str(INVENTORY / "managedclusters.yaml"))
