@@ -43,9 +43,10 @@ def test_ci_job_token_is_the_same_story_in_help_and_ci_readme() -> None:
 def test_the_branch_readme_counts_applications_as_the_hub_tree_does() -> None:
     golden = ROOT / "tests" / "golden" / "dev"
     apps = sorted(golden.glob("hub/apps/*/application.yaml"))
-    assert len(apps) == 3  # one per workload namespace
+    assert len(apps) == 4  # one per workload namespace, and one in the models' namespace
     text = " ".join((golden / "README.md").read_text().split())
     assert "in each workload namespace an Application `i4q-edge-dev` that groups its Subscriptions" in text
+    assert "Placement and Application `i4q-edge-dev` in namespace `i4qew-models`" in text
 
 
 def test_the_readme_says_what_shared_is_and_why_tests_skip() -> None:

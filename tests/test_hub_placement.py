@@ -102,7 +102,7 @@ def placements(repo: Repo, env: str, kind: str) -> dict[str, dict[str, Any]]:
     out = {}
     for data in compile_hub(repo, env).values():
         for doc in yaml.safe_load_all(data):
-            if doc["kind"] == kind:
+            if doc["kind"] == kind and "edge.i4q.eu/workload" in doc["metadata"]["labels"]:
                 out[f"{doc['metadata']['namespace']}/{doc['metadata']['labels']['edge.i4q.eu/workload']}"] = doc
     return out
 

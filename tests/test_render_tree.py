@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from i4qew.cli.main import cli
 from i4qew.compile.render import render_tree
+from i4qew.compile.staging_names import staging_release
 from i4qew.emit import GENERATED_MARKER
 from i4qew.placement.inventory import load_inventory
 from i4qew.placement.snapshot import DECISIONS_PATH
@@ -39,7 +40,11 @@ def test_subscriptions_point_at_charts_and_placements_that_exist(rendered: tuple
     env, tree = rendered
     docs = hub(tree)
     subs = [d for d in docs if d["kind"] == "Subscription"]
-    assert len(subs) == 4
+    # a Subscription per workload, and per model i4qew stages (in the models' namespace)
+    assert sorted(s["metadata"]["labels"].get("edge.i4q.eu/workload", "") for s in subs)[3:] == [
+        "defect-detector", "inspection-ui", "sktime", "vibration-anomaly"]
+    assert sorted(s["metadata"]["labels"].get("edge.i4q.eu/model", "") for s in subs)[4:] == [
+        "lrt-forecaster", "vibration-autoencoder", "yolo-defects"]
     placements = {(d["metadata"]["namespace"], d["metadata"]["name"]) for d in docs if d["kind"] == "Placement"}
     channel = next(d for d in docs if d["kind"] == "Channel")
     branch = {"dev": "acm-dev", "production": "production"}[env]
@@ -52,7 +57,12 @@ def test_subscriptions_point_at_charts_and_placements_that_exist(rendered: tuple
         # chart spec.name names; packageOverrides apply to that same name.
         (override,) = s["spec"]["packageOverrides"]
         assert chart["name"] == s["spec"]["name"] == override["packageName"]
-        assert override["packageAlias"] == s["metadata"]["labels"]["edge.i4q.eu/workload"]
+        labels = s["metadata"]["labels"]
+        if "edge.i4q.eu/workload" in labels:
+            assert override["packageAlias"] == labels["edge.i4q.eu/workload"]
+        else:  # a model's stager: the release is <model>-<env>, the name its objects carry
+            assert override["packageAlias"] == staging_release(labels["edge.i4q.eu/model"], env)
+            assert yaml.safe_load(tree[f"{chart_dir}/values.yaml"])["name"] == override["packageAlias"]
         ref = s["spec"]["placement"]["placementRef"]
         assert ref["kind"] == "Placement"
         assert (s["metadata"]["namespace"], ref["name"]) in placements
@@ -84,7 +94,7 @@ def test_the_snapshot_names_the_hub_placements(rendered: tuple[str, dict[str, by
     _, tree = rendered
     snapshot = yaml.safe_load(tree[DECISIONS_PATH])
     hub_names = {(d["metadata"]["namespace"], d["metadata"]["name"]) for d in hub(tree) if d["kind"] == "Placement"}
-    assert {(p["namespace"], p["placement"]) for p in snapshot["placements"]} == hub_names
+    assert {(p["namespace"], p["placement"]) for p in [*snapshot["placements"], *snapshot["stagings"]]} == hub_names
 
 
 def test_readme_states_source_and_what_is_deployed_where(rendered: tuple[str, dict[str, bytes]]) -> None:

@@ -46,9 +46,11 @@ def _staging_lines(repo: Repo, env: str) -> list[str]:
     if not found:
         return []
     names = ", ".join(f"`{s.model.name}`" for s in found)
-    return [f"- `staging/<model>/`: the model stagers ({names}), Helm charts installed in namespace",
-            f"  `{repo.repository.models.namespace}` wherever the model may serve a workload; a workload's pod",
-            "  waits in its gate until its model version is there, verified by digest (docs/model-index.md)."]
+    ns = repo.repository.models.namespace
+    return [f"- `staging/<model>/`: the model stagers ({names}), Helm charts with their own Subscription,",
+            f"  Placement and Application `{application_name(repo, env)}` in namespace `{ns}`, installed wherever",
+            "  the model may serve a workload; a workload's pod waits in its gate until its model version",
+            "  is there, verified by digest (docs/models.md)."]
 
 
 def render_readme(repo: Repo, env: str, *, source_commit: str | None,

@@ -18,10 +18,12 @@ import hashlib
 from typing import Final
 
 from i4qew.k8s_names import short_name
+from i4qew.placement.staging import staging_hub_name
+
+__all__ = ["STAGING_PATH", "job_name", "staging_folder", "staging_hub_name", "staging_owner", "staging_release"]
 
 STAGING_PATH: Final = "staging"
 RELEASE_MAX: Final = 31
-NAME_MAX: Final = 63
 
 
 def staging_folder(model: str) -> str:
@@ -30,11 +32,6 @@ def staging_folder(model: str) -> str:
 
 def staging_release(model: str, env: str) -> str:
     return short_name(model, RELEASE_MAX, env)
-
-
-def staging_hub_name(model: str, env: str) -> str:
-    """The Subscription's and the Placement's name."""
-    return short_name(model, NAME_MAX, env)
 
 
 def staging_owner(model: str, env: str) -> str:

@@ -23,6 +23,7 @@ from i4qew.placement.decide import Decision, placement_name, planner_for
 from i4qew.placement.effective import effective_placement
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.jsonout import NameList, dumps
+from i4qew.placement.staging import staging_hub_name, stagings
 
 API_VERSION = "edge.i4q.eu/v1alpha1"
 DECISIONS_PATH = "placement/decisions.json"
@@ -103,6 +104,22 @@ def placement_files(repo: Repo, env: str, inventory: Inventory | None, *,
             if d.advisory:
                 advisory.add(key)
         placements.append(entry)
+    staged: list[dict[str, Any]] = []
+    for s in stagings(repo, env):
+        entry = {
+            "model": s.model.name,
+            "namespace": repo.repository.models.namespace,
+            "placement": staging_hub_name(s.model.name, env),
+            "versions": list(s.versions),
+            "predicates": predicate_texts(s.predicates),
+            "clusterSets": list(s.cluster_sets),
+            "clusters": None,
+            "decision": None,
+        }
+        if planner is not None and names is not None:
+            bits = planner.evaluate(s)
+            entry["decision"], entry["clusters"] = names.get(bits)[0], bits.bit_count()
+        staged.append(entry)
     snapshot = {
         "apiVersion": API_VERSION,
         "kind": "PlacementSnapshot",
@@ -110,6 +127,7 @@ def placement_files(repo: Repo, env: str, inventory: Inventory | None, *,
         "placementApi": repo.repository.placement_api,
         "inventory": None if inventory is None else {"clusters": len(inventory)},
         "placements": placements,
+        "stagings": staged,
         "decisions": names.table() if names is not None else {},
     }
     return {

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from i4qew.k8s_names import short_name
 from i4qew.model import OFFLINE_TAINTS, Model, Predicate, Repo, Toleration, Workload
 from i4qew.placement.effective import Conjunct, conjoin, label_predicate, needs_gpu
 from i4qew.selectors import everything
@@ -44,6 +45,11 @@ class Staging:
     @property
     def name(self) -> str:
         return self.model.name
+
+
+def staging_hub_name(model: str, env: str) -> str:
+    """The name of a staging's Subscription and Placement (in the models' namespace)."""
+    return short_name(model, 63, env)
 
 
 def users_of(repo: Repo, model: str, env: str) -> list[Workload]:
