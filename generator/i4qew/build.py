@@ -14,6 +14,7 @@ from i4qew.model import (
     DEFAULT_ARCH_PREFIX,
     DEFAULT_CHANNEL_NAMESPACE,
     DEFAULT_GPU_LABEL,
+    DEFAULT_IMAGE_VOLUME_VERSION,
     Environment,
     Model,
     ModelSettings,
@@ -24,6 +25,7 @@ from i4qew.model import (
     Repository,
     Toleration,
     Workload,
+    kube_minor,
 )
 from i4qew.problems import Problem
 from i4qew.selectors import Selector, SelectorError, everything, from_structured, parse_selector
@@ -51,7 +53,11 @@ def build_repository(doc: Document | None, out: list[Problem]) -> Repository:
         sel = selector_at(doc, ("spec", "environments", i, "selector"), text, out) if (doc and text) else everything()
         name = e["name"]
         default_branch = "acm-dev" if name == "dev" else name
-        envs.append(Environment(name, e.get("branch", default_branch), sel or everything(), text, e.get("promotesFrom"), i))
+        image = e.get("imageVolumes")
+        minimum = None if image is None else (
+            kube_minor(image.get("minKubeVersion", "")) or DEFAULT_IMAGE_VOLUME_VERSION)  # rule image-volumes
+        envs.append(Environment(name, e.get("branch", default_branch), sel or everything(), text, e.get("promotesFrom"),
+                                i, minimum))
     git = spec["git"]
     labels = spec.get("clusterLabels", {})
     return Repository(
@@ -143,7 +149,7 @@ def build_model(doc: Document) -> Model:
         for i, v in enumerate(spec["versions"]))
     return Model(doc.data["metadata"]["name"], tuple(e.version for e in entries), spec["placement"], spec["storage"],
                  spec.get("description", ""), doc, entries, spec.get("distribution", "stager"),
-                 spec.get("pullSecret"), bool(spec.get("plainHTTP", False)))
+                 spec.get("pullSecret"), bool(spec.get("plainHTTP", False)), bool(spec.get("imageVolume", False)))
 
 
 def build_workload(doc: Document, repo: Repository, out: list[Problem]) -> Workload | None:

@@ -8,6 +8,7 @@ references, selectors, environments) is typed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,16 @@ class ModelSettings:
     keep_previous: int = 1
 
 
+DEFAULT_IMAGE_VOLUME_VERSION = (1, 35)  # ImageVolume on by default (placement/image_volumes.py)
+_KUBE_MINOR = re.compile(r"v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?")
+
+
+def kube_minor(text: str) -> tuple[int, int] | None:
+    """(major, minor) of a Kubernetes version such as `1.35` or `v1.33.5+k3s1`; None if unreadable."""
+    m = _KUBE_MINOR.fullmatch(text.strip())
+    return (int(m[1]), int(m[2])) if m else None
+
+
 @dataclass(frozen=True, slots=True)
 class Environment:
     name: str
@@ -53,6 +64,7 @@ class Environment:
     selector_text: str
     promotes_from: str | None
     index: int  # position in spec.environments, for problems
+    image_volumes: tuple[int, int] | None = None  # minKubeVersion when imageVolumes is on
 
 
 @dataclass(frozen=True)
@@ -135,6 +147,7 @@ class Model:
     distribution: str = "stager"  # stager | external
     pull_secret: str | None = None
     plain_http: bool = False
+    image_volume: bool = False  # its sources are images the kubelet may mount (spec.imageVolume)
 
     def entry(self, version: str) -> ModelVersion | None:
         return next((e for e in self.entries if e.version == version), None)

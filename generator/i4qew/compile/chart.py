@@ -114,10 +114,11 @@ def chart_metadata(values: dict[str, Any], namespace: str) -> dict[str, Any]:
     }
 
 
-def compile_chart(repo: Repo, workload: Workload, env: str) -> Tree:
-    """`charts/<workload>/`: Chart.yaml, values.yaml and the fixed templates."""
+def compile_chart(repo: Repo, workload: Workload, env: str, image: frozenset[str] = frozenset()) -> Tree:
+    """`charts/<workload>/`: Chart.yaml, values.yaml and the fixed templates. `image`: the
+    models mounted as image volumes in `env` (placement/image_volumes.py)."""
     templates, templates_digest = chart_templates()
-    values = chart_values(repo, workload, env)
+    values = chart_values(repo, workload, env, image)
     values_bytes = dump(values, (VALUES_HEADER[0].format(source=workload.doc.path), VALUES_HEADER[1]))
     meta = chart_metadata(values, workload.namespace)
     # The gate program rides in the chart (files/), where `.Files.Get` reads it.
@@ -140,10 +141,10 @@ def compile_chart(repo: Repo, workload: Workload, env: str) -> Tree:
     return tree
 
 
-def compile_charts(repo: Repo, env: str) -> Tree:
+def compile_charts(repo: Repo, env: str, image: frozenset[str] = frozenset()) -> Tree:
     """The charts of every workload enabled in `env`, sorted by path."""
     tree: Tree = {}
     for workload in repo.workloads:
         if workload.enabled_in(env):
-            tree.update(compile_chart(repo, workload, env))
+            tree.update(compile_chart(repo, workload, env, image))
     return dict(sorted(tree.items()))

@@ -14,6 +14,10 @@ A workload that names a Model gets (docs/model-index.md):
   version is not staged yet. A version without a pin (an external distributor's without
   a source, or an OCI tag the stager follows) is gated with `any`: its marker must be
   there, with whatever digest.
+
+Where the environment mounts the model as an image volume (placement/image_volumes.py),
+the volume is `image: {reference: REGISTRY/REPOSITORY@sha256:…}` mounted whole, and there
+is no gate: the kubelet pulls by digest before the pod starts.
 """
 
 from __future__ import annotations
@@ -40,11 +44,18 @@ def declared_digest(repo: Repo, name: str, version: str) -> str:
     return source.digest if source is not None and source.digest else ANY_DIGEST
 
 
-def model_values(repo: Repo, spec: dict[str, Any]) -> dict[str, Any]:
+def model_values(repo: Repo, spec: dict[str, Any], image: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """`image`: the models mounted as image volumes in this environment."""
     ref = spec.get("model")
     if not ref:
         return {}
     name, version = ref["name"], ref["version"]
+    mount = ref.get("mountPath") or f"/models/{name}"
+    source = version_source(repo.models[name], version)
+    if name in image and source is not None:
+        # The kubelet pulls it by digest and mounts it read-only before the pod starts: no gate.
+        return {"name": name, "version": version, "mountPath": mount, "subPath": "",
+                "volume": {"image": {"reference": source.image, "pullPolicy": "IfNotPresent"}}, "gate": {}}
     storage = repo.models[name].storage
     volume: dict[str, Any]
     if "persistentVolumeClaim" in storage:
@@ -57,7 +68,7 @@ def model_values(repo: Repo, spec: dict[str, Any]) -> dict[str, Any]:
     return {
         "name": name,
         "version": version,
-        "mountPath": ref.get("mountPath") or f"/models/{name}",
+        "mountPath": mount,
         "subPath": f"{name}/{version}",
         "volume": volume,
         "gate": {

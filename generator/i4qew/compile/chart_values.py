@@ -156,23 +156,27 @@ def _env(spec: dict[str, Any], model: dict[str, Any]) -> list[dict[str, Any]]:
     return generated + user
 
 
-def _pull_secrets(spec: dict[str, Any]) -> list[dict[str, str]]:
+def _pull_secrets(spec: dict[str, Any], model_secret: str | None = None) -> list[dict[str, str]]:
+    """The workload's imagePullSecrets, and the Model's pull secret when the kubelet pulls
+    the model as an image volume."""
     names: list[str] = []
     for s in spec.get("imagePullSecrets") or ():
         name = s if isinstance(s, str) else s["name"]
         if name not in names:
             names.append(name)
+    if model_secret and model_secret not in names:
+        names.append(model_secret)
     return [{"name": n} for n in names]
 
 
-def chart_values(repo: Repo, workload: Workload, env: str) -> dict[str, Any]:
+def chart_values(repo: Repo, workload: Workload, env: str, image: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The values of `workload`'s chart in `env`, in the fixed order values.yaml shows them."""
     spec = workload.spec_for(env)
     meta = workload.doc.data.get("metadata") or {}
     labels = meta.get("labels") or {}
     gpu = needs_gpu(spec)
     ports = _ports(spec)
-    model = model_values(repo, spec)
+    model = model_values(repo, spec, image)
     pod_sc, container_sc = _security(spec)
     rollout = {"maxUnavailable": 1, "maxSurge": 0} if gpu else {"maxUnavailable": 0, "maxSurge": 1}
     rollout.update(spec.get("rollout") or {})
@@ -183,7 +187,7 @@ def chart_values(repo: Repo, workload: Workload, env: str) -> dict[str, Any]:
         "labels": {k: v for k, v in sorted(labels.items()) if k not in RESERVED_LABELS},
         "annotations": dict(sorted((meta.get("annotations") or {}).items())),
         "image": spec["image"],
-        "imagePullSecrets": _pull_secrets(spec),
+        "imagePullSecrets": _pull_secrets(spec, repo.models[model["name"]].pull_secret if model.get("volume", {}).get("image") else None),
         "replicas": spec.get("replicas", 1),
         "command": list(spec.get("command") or ()),
         "args": list(spec.get("args") or ()),

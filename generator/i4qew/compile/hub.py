@@ -196,8 +196,9 @@ def _repository_problem(repo: Repo, path: tuple[str | int, ...], rule: str, mess
     return doc.problem(path, rule, message) if doc is not None else error("i4qew.yaml", 1, 1, rule, message)
 
 
-def compile_hub(repo: Repo, env: str) -> Tree:
-    """The hub/ folder of environment `env`; raises UserError with every problem first."""
+def compile_hub(repo: Repo, env: str, image: frozenset[str] = frozenset()) -> Tree:
+    """The hub/ folder of environment `env`; raises UserError with every problem first.
+    `image`: the models mounted as image volumes in `env` (no staging for them)."""
     problems = hub_problems(repo, env)
     if problems:
         raise UserError(problems)
@@ -205,7 +206,7 @@ def compile_hub(repo: Repo, env: str) -> Tree:
     by_ns: dict[str, list[EffectivePlacement]] = {}
     for ep in _placements(repo, env):
         by_ns.setdefault(ep.workload.namespace, []).append(ep)
-    staged, staging_list = staging_docs(repo, env)
+    staged, staging_list = staging_docs(repo, env, image)
     models_ns = repo.repository.models.namespace
     ns_names = sorted({repo.repository.channel_namespace, *by_ns, *([models_ns] if staging_list else [])})
     tree: Tree = {

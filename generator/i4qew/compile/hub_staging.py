@@ -87,9 +87,10 @@ def staging_rule_problems(repo: Repo, env: str) -> list[Problem]:
     return out
 
 
-def staging_docs(repo: Repo, env: str) -> tuple[dict[str, list[dict[str, Any]]], list[Staging]]:
+def staging_docs(repo: Repo, env: str, image: frozenset[str] = frozenset()
+                 ) -> tuple[dict[str, list[dict[str, Any]]], list[Staging]]:
     """`hub/apps/<models-ns>/models/<model>.yaml` -> its objects, and the stagings (for the
     Application and the cluster-set bindings compile_hub writes for every namespace)."""
-    found = stagings(repo, env)
+    found = stagings(repo, env, image)
     base = f"hub/apps/{repo.repository.models.namespace}/models/"
     return {f"{base}{s.model.name}.yaml": [subscription(repo, env, s), where(repo, env, s)] for s in found}, found

@@ -41,8 +41,8 @@ def _rows(repo: Repo, env: str, counts: Mapping[str, int] | None) -> list[str]:
     return rows
 
 
-def _staging_lines(repo: Repo, env: str) -> list[str]:
-    found = stagings(repo, env)
+def _staging_lines(repo: Repo, env: str, image: frozenset[str]) -> list[str]:
+    found = stagings(repo, env, image)
     if not found:
         return []
     names = ", ".join(f"`{s.model.name}`" for s in found)
@@ -54,7 +54,7 @@ def _staging_lines(repo: Repo, env: str) -> list[str]:
 
 
 def render_readme(repo: Repo, env: str, *, source_commit: str | None,
-                  cluster_counts: Mapping[str, int] | None) -> bytes:
+                  cluster_counts: Mapping[str, int] | None, image: frozenset[str] = frozenset()) -> bytes:
     """`cluster_counts` maps `<namespace>/<workload>` to the number of clusters the
     placement chose over the inventory; None when there is no inventory."""
     r = repo.repository
@@ -96,7 +96,7 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
         "  a Subscription and a Placement per workload, and in each workload namespace an Application",
         f"  `{application_name(repo, env)}` that groups its Subscriptions for the ACM console.",
         "- `placement/`, `models/index.json`: placement decisions and the model versions each placement needs.",
-        *_staging_lines(repo, env),
+        *_staging_lines(repo, env, image),
         "",
         "## Bootstrap a hub (once)",
         "",

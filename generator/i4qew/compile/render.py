@@ -29,12 +29,15 @@ def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_com
     from i4qew.compile.hub import compile_hub
     from i4qew.compile.readme import render_readme
     from i4qew.compile.staging_chart import compile_staging_charts
+    from i4qew.placement.image_volumes import image_volume_models_for
     from i4qew.placement.snapshot import DECISIONS_PATH, placement_files, read_decisions
 
-    hub = compile_hub(repo, env)  # first: it raises the problems a user can fix
+    # Models mounted as image volumes in `env`: decided over the inventory's kubeversion claims.
+    image = image_volume_models_for(repo, env, inventory)
+    hub = compile_hub(repo, env, image)  # first: it raises the problems a user can fix
     placement = placement_files(repo, env, inventory, base=base)
     counts = None
     if inventory is not None:
         counts = {key: len(names) for key, names in read_decisions(placement[DECISIONS_PATH]).items()}
-    readme = {"README.md": render_readme(repo, env, source_commit=source_commit, cluster_counts=counts)}
-    return merge(readme, compile_charts(repo, env), compile_staging_charts(repo, env), hub, placement)
+    readme = {"README.md": render_readme(repo, env, source_commit=source_commit, cluster_counts=counts, image=image)}
+    return merge(readme, compile_charts(repo, env, image), compile_staging_charts(repo, env, image), hub, placement)

@@ -71,8 +71,8 @@ def compile_staging_chart(repo: Repo, staging: Staging) -> Tree:
     return tree
 
 
-def compile_staging_charts(repo: Repo, env: str) -> Tree:
+def compile_staging_charts(repo: Repo, env: str, image: frozenset[str] = frozenset()) -> Tree:
     tree: Tree = {}
-    for staging in stagings(repo, env):
+    for staging in stagings(repo, env, image):
         tree.update(compile_staging_chart(repo, staging))
     return dict(sorted(tree.items()))

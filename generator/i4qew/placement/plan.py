@@ -21,8 +21,9 @@ from i4qew.model import Predicate, Repo, Workload
 from i4qew.placement.capacity import spec_view
 from i4qew.placement.decide import Decision, Planner, placement_name, planner_for
 from i4qew.placement.effective import EffectivePlacement, effective_placement
+from i4qew.placement.image_volumes import ImageVolumeCheck, image_volume_checks, image_volume_models
 from i4qew.placement.inventory import Inventory
-from i4qew.placement.plan_models import VersionPlan, model_plans
+from i4qew.placement.plan_models import StagingPlan, VersionPlan, model_plans, staging_plans
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ class Plan:
     blast: int = 0
     blast_gone: tuple[str, ...] = ()
     models: tuple[VersionPlan, ...] = ()  # the model versions and where they must be (plan_models.py)
+    stagings: tuple[StagingPlan, ...] = ()  # the models' staging Placements and their decisions
+    image_volumes: tuple[ImageVolumeCheck, ...] = ()  # models offered as image volumes, and who cannot
 
     def count(self, status: str) -> int:
         return sum(1 for w in self.workloads if w.status == status)
@@ -95,13 +98,16 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
                base_label: str | None = None, now: datetime | None = None) -> Plan:
     planner = planner_for(repo, inventory, now) if inventory is not None else None
     head = _placements(repo, env, planner)
+    checks = image_volume_checks(repo, env, planner)
+    image = image_volume_models(checks)
     if base_repo is None:
         decided = {d.key: d for d in planner.decisions(env)} if planner else {}
-        models = model_plans(repo, env, planner, {k: d.clusters for k, d in decided.items()})
+        models = model_plans(repo, env, planner, {k: d.clusters for k, d in decided.items()}, image=image)
         return Plan(env, inventory, tuple(
             WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep,
                          "planned", decided[k].clusters if k in decided else 0, **_choice(decided.get(k)))
-            for k, (w, ep) in head.items()), models=models)
+            for k, (w, ep) in head.items()), models=models, stagings=staging_plans(repo, env, planner, image),
+            image_volumes=tuple(checks.values()))
 
     base_inv = base_inventory if base_inventory is not None else inventory
     base_planner = Planner(base_repo, base_inv, now=now) if base_inv is not None else None
@@ -156,7 +162,10 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
             return bits
         return inventory.bits_of(base_inv.cluster_names(bits))
 
-    models = model_plans(repo, env, planner, {k: d.clusters for k, d in decided.items()}, base_repo=base_repo,
-                         base_planner=base_planner, base_decided={k: d.clusters for k, d in base_decided.items()},
+    base_image = image_volume_models(image_volume_checks(base_repo, env, base_planner))
+    models = model_plans(repo, env, planner, {k: d.clusters for k, d in decided.items()}, image=image,
+                         base_repo=base_repo, base_planner=base_planner,
+                         base_decided={k: d.clusters for k, d in base_decided.items()}, base_image=base_image,
                          to_head=to_head)
-    return Plan(env, inventory, tuple(plans), base_label, blast, tuple(sorted(blast_gone)), models)
+    return Plan(env, inventory, tuple(plans), base_label, blast, tuple(sorted(blast_gone)), models,
+                staging_plans(repo, env, planner, image), tuple(checks.values()))

@@ -16,9 +16,13 @@ from i4qew.placement.plan import Plan, WorkloadPlan
 from i4qew.placement.plan_groups import NO_GROUP as NO_GROUP  # re-exported: the page reads it here
 from i4qew.placement.plan_groups import SIGNS, group_text, grouped_names, groups, plural
 from i4qew.placement.plan_models_format import (
+    image_volumes_json,
+    image_volumes_markdown,
+    image_volumes_text,
     models_json,
     models_markdown,
     models_text,
+    stagings_json,
     total_bytes,
 )
 from i4qew.placement.snapshot import NameTable, predicate_texts
@@ -93,7 +97,7 @@ def render_text(plan: Plan, problems: list[Problem], group_by: str = "site", max
         lines.extend(f"      {e}" for e in entries)
         if len(entries) < total:
             lines.append(f"      … {total - len(entries)} more")
-    lines += models_text(plan, group_by, max_list)
+    lines += models_text(plan, group_by, max_list) + image_volumes_text(plan)
     if inv is not None and any(p.advisory and p.status != "removed" for p in plan.workloads):
         lines += ["", ADVISORY_NOTE]
     if problems:
@@ -155,7 +159,7 @@ def render_markdown(plan: Plan, problems: list[Problem], group_by: str = "site")
             out.append("</details>")
         if len(changes) > 100:
             out.append(f"… and {len(changes) - 100} more workloads with cluster changes (`i4qew plan --format json`).")
-    out += models_markdown(plan, group_by)
+    out += models_markdown(plan, group_by) + image_volumes_markdown(plan)
     if problems:
         out += ["", f"#### Problems ({len(problems)})", "", "```"]
         out += [p.format() for p in problems[:50]]
@@ -197,6 +201,8 @@ def render_json(plan: Plan, problems: list[Problem], group_by: str = "site") -> 
         },
         "workloads": workloads,
         "models": models_json(plan, table, group_by),
+        "stagings": stagings_json(plan, table),
+        "imageVolumes": image_volumes_json(plan),
         "decisions": table.table() if table is not None else {},
         "blastRadius": (NameList(sorted([*inv.cluster_names(plan.blast), *plan.blast_gone]))
                         if plan.base is not None and inv is not None else None),

@@ -17,14 +17,32 @@ from dataclasses import dataclass, replace
 from i4qew.model import Repo
 from i4qew.model_sources import version_size, version_source
 from i4qew.placement.decide import Planner
-from i4qew.placement.staging import stagings
+from i4qew.placement.staging import staging_hub_name, stagings
+
+
+@dataclass(frozen=True)
+class StagingPlan:
+    """A model's staging Placement in the environment and its decision."""
+
+    model: str
+    namespace: str
+    placement: str
+    versions: tuple[str, ...]
+    clusters: int  # bitset over the inventory (0 without one)
+
+
+def staging_plans(repo: Repo, env: str, planner: Planner | None,
+                  image: frozenset[str] = frozenset()) -> tuple[StagingPlan, ...]:
+    return tuple(StagingPlan(s.model.name, repo.repository.models.namespace, staging_hub_name(s.model.name, env),
+                             s.versions, planner.evaluate(s) if planner is not None else 0)
+                 for s in stagings(repo, env, image))
 
 
 @dataclass(frozen=True)
 class VersionPlan:
     model: str
     version: str
-    delivery: str  # "stager" | "external"
+    delivery: str  # "stager" | "external" | "imageVolume"
     digest: str | None  # the pin the gate checks; None: not pinned
     size: int | None  # declared bytes
     clusters: int  # bitset: the clusters that hold it
@@ -42,10 +60,10 @@ class VersionPlan:
         return None if self.size is None else self.size * self.fetch.bit_count()
 
 
-def _versions(repo: Repo, env: str, planner: Planner | None,
-              decided: dict[str, int]) -> dict[tuple[str, str], VersionPlan]:
+def _versions(repo: Repo, env: str, planner: Planner | None, decided: dict[str, int],
+              image: frozenset[str]) -> dict[tuple[str, str], VersionPlan]:
     out: dict[tuple[str, str], VersionPlan] = {}
-    staged = {s.model.name: s for s in stagings(repo, env)}
+    staged = {s.model.name: s for s in stagings(repo, env, image)}
     for w in repo.workloads:
         ref = w.model
         model = repo.models.get(ref.name) if ref is not None else None
@@ -57,28 +75,31 @@ def _versions(repo: Repo, env: str, planner: Planner | None,
             source = version_source(model, ref.version)
             s = staged.get(ref.name)
             clusters = planner.evaluate(s) if (s is not None and planner is not None) else 0
-            out[key] = VersionPlan(ref.name, ref.version, "external" if model.external else "stager",
+            delivery = "external" if model.external else "imageVolume" if ref.name in image else "stager"
+            out[key] = VersionPlan(ref.name, ref.version, delivery,
                                    source.digest if source else None, version_size(model, ref.version),
                                    clusters, ())
         vp = out[key]
-        clusters = vp.clusters | where if vp.delivery == "external" else vp.clusters
+        # Not staged: held where its workloads are (the distributor's, or the kubelet's pull).
+        clusters = vp.clusters if vp.delivery == "stager" else vp.clusters | where
         out[key] = VersionPlan(vp.model, vp.version, vp.delivery, vp.digest, vp.size, clusters,
                                (*vp.workloads, f"{w.namespace}/{w.name}"))
     return out
 
 
 def model_plans(repo: Repo, env: str, planner: Planner | None, decided: dict[str, int], *,
-                base_repo: Repo | None = None, base_planner: Planner | None = None,
-                base_decided: dict[str, int] | None = None,
+                image: frozenset[str] = frozenset(), base_repo: Repo | None = None,
+                base_planner: Planner | None = None, base_decided: dict[str, int] | None = None,
+                base_image: frozenset[str] = frozenset(),
                 to_head: Callable[[int], int] = lambda bits: bits) -> tuple[VersionPlan, ...]:
     """The model versions of `env`, by model then version. `decided` maps "namespace/name"
     to the workload's clusters (a bitset over the head inventory); with a base, the base's
     decisions (over the base inventory) and `to_head`, which turns a bitset over the base
     inventory into one over the head inventory."""
-    head = _versions(repo, env, planner, decided)
+    head = _versions(repo, env, planner, decided, image)
     if base_repo is None:
         return tuple(replace(vp, fetch=vp.clusters) for _, vp in sorted(head.items()))
-    base = _versions(base_repo, env, base_planner, base_decided or {})
+    base = _versions(base_repo, env, base_planner, base_decided or {}, base_image)
     out: list[VersionPlan] = []
     for key in sorted({*head, *base}):
         now, was = head.get(key), base.get(key)

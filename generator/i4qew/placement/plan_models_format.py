@@ -12,6 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from i4qew.placement.bits import first
+from i4qew.placement.image_volumes import ImageVolumeCheck, version_text
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.jsonout import NameList
 from i4qew.placement.plan import Plan
@@ -120,3 +121,39 @@ def models_json(plan: Plan, table: NameTable | None, group_by: str) -> list[dict
                 entry["waits"] = {key: NameList(inv.cluster_names(bits)) for key, bits in vp.before}
         out.append(entry)
     return out
+
+
+def stagings_json(plan: Plan, table: NameTable | None) -> list[dict[str, Any]]:
+    return [{"model": s.model, "namespace": s.namespace, "placement": s.placement, "versions": list(s.versions),
+             "clusters": s.clusters.bit_count() if table is not None else None,
+             "decision": table.get(s.clusters)[0] if table is not None else None} for s in plan.stagings]
+
+
+def _image_line(check: ImageVolumeCheck, limit: int = 5) -> str:
+    minimum = version_text(check.minimum)
+    if check.ok:
+        return f"{check.model}: an image volume (every cluster of its workloads claims Kubernetes >= {minimum})"
+    if check.why_not:
+        return f"{check.model}: staged, not an image volume: {check.why_not}"
+    shown = ", ".join(f"{c} ({why})" for c, why in check.cannot[:limit])
+    more = f", … {len(check.cannot) - limit} more" if len(check.cannot) > limit else ""
+    return (f"{check.model}: staged, not an image volume: {plural(len(check.cannot), 'cluster')} cannot mount it "
+            f"(Kubernetes >= {minimum} needed): {shown}{more}")
+
+
+def image_volumes_text(plan: Plan) -> list[str]:
+    if not plan.image_volumes:
+        return []
+    return ["", "image volumes:", *(f"  {_image_line(c)}" for c in plan.image_volumes)]
+
+
+def image_volumes_markdown(plan: Plan) -> list[str]:
+    if not plan.image_volumes:
+        return []
+    return ["", "#### Image volumes", "", *(f"- {_image_line(c, 20)}" for c in plan.image_volumes)]
+
+
+def image_volumes_json(plan: Plan) -> list[dict[str, Any]]:
+    return [{"model": c.model, "imageVolume": c.ok, "minKubeVersion": version_text(c.minimum),
+             "reason": c.why_not or None, "cannot": [{"cluster": n, "why": why} for n, why in c.cannot]}
+            for c in plan.image_volumes]

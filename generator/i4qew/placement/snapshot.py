@@ -21,6 +21,7 @@ from i4qew.model import Repo
 from i4qew.model_sources import version_size, version_source
 from i4qew.placement.decide import Decision, placement_name, planner_for
 from i4qew.placement.effective import effective_placement
+from i4qew.placement.image_volumes import image_volume_models_for
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.jsonout import NameList, dumps
 from i4qew.placement.staging import staging_hub_name, stagings
@@ -105,7 +106,8 @@ def placement_files(repo: Repo, env: str, inventory: Inventory | None, *,
                 advisory.add(key)
         placements.append(entry)
     staged: list[dict[str, Any]] = []
-    for s in stagings(repo, env):
+    image = image_volume_models_for(repo, env, inventory)
+    for s in stagings(repo, env, image):
         entry = {
             "model": s.model.name,
             "namespace": repo.repository.models.namespace,

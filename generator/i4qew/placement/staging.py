@@ -91,11 +91,12 @@ def staging_for(repo: Repo, model: Model, env: str, users: list[Workload]) -> St
     )
 
 
-def stagings(repo: Repo, env: str) -> list[Staging]:
-    """The stagings of `env`, by model name: models i4qew distributes that a workload uses."""
+def stagings(repo: Repo, env: str, image: frozenset[str] = frozenset()) -> list[Staging]:
+    """The stagings of `env`, by model name: models i4qew distributes that a workload uses,
+    except those mounted as image volumes there (`image`, placement/image_volumes.py)."""
     out = []
     for model in repo.models.values():
-        if model.external:
+        if model.external or model.name in image:
             continue
         s = staging_for(repo, model, env, users_of(repo, model.name, env))
         if s is not None:

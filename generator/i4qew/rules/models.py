@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from i4qew import k8s_names
-from i4qew.model import Model, ModelVersion, Repo
+from i4qew.model import Model, ModelVersion, Repo, kube_minor
 from i4qew.model_sources import PASSWORD_IN_URL, parse_source, size_bytes
 from i4qew.problems import Problem, Severity
 from i4qew.rules.images import parse_image
 from i4qew.rules.registry import rule
 from i4qew.rules.walk import KeyPath, shorten
+
+MIN_IMAGE_VOLUME_VERSION = (1, 33)
 
 
 def _path(e: ModelVersion, key: str | None = None) -> KeyPath:
@@ -156,3 +158,30 @@ def check_settings(repo: Repo) -> Iterator[Problem]:
             yield r.doc.problem((*base, key), "model-settings",
                                 f"{key} {shorten(image)!r} has no digest; every edge node runs it: pin "
                                 "@sha256:<digest of the multi-arch image index>", Severity.WARNING)
+
+
+@rule(
+    "image-volumes",
+    "an environment's imageVolumes.minKubeVersion is MAJOR.MINOR and at least 1.33: the kubelet mounts image "
+    "volumes from 1.33 (beta, feature gate ImageVolume off by default) and by default from 1.35",
+    passing='environments:\n  - {name: production, imageVolumes: {minKubeVersion: "1.35"}}',
+    failing='environments:\n  - {name: production, imageVolumes: {minKubeVersion: "1.31"}}   # alpha',
+)
+def check_image_volumes(repo: Repo) -> Iterator[Problem]:
+    doc = repo.repository.doc
+    if doc is None:
+        return
+    for i, env in enumerate(doc.data["spec"].get("environments") or ()):
+        text = (env.get("imageVolumes") or {}).get("minKubeVersion")
+        if text is None:
+            continue
+        path = ("spec", "environments", i, "imageVolumes", "minKubeVersion")
+        got = kube_minor(text)
+        if got is None:
+            yield doc.problem(path, "image-volumes",
+                              f"minKubeVersion {shorten(text)!r} is not a Kubernetes version: write MAJOR.MINOR, e.g. \"1.35\"")
+        elif got < MIN_IMAGE_VOLUME_VERSION:
+            yield doc.problem(path, "image-volumes",
+                              f"minKubeVersion {text!r}: Kubernetes mounts image volumes from 1.33 (beta, with the "
+                              "ImageVolume feature gate enabled on kube-apiserver and kubelet, and containerd 2.1 or "
+                              "newer) and by default from 1.35; use \"1.35\", or \"1.33\" where the gate is enabled")

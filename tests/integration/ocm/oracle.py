@@ -160,5 +160,12 @@ def compare(plan_doc: dict[str, Any], exact: dict[tuple[str, str], Result],
         assert set(chosen) <= set(all_of.clusters) and len(chosen) == len(got.clusters), label
         assert chosen == got.clusters, (label, chosen, got.clusters)
         advisory += w["advisory"]
-    assert {(w["namespace"], w["placement"]) for w in plan_doc["workloads"] if w["status"] != "removed"} == set(exact)
+    # The models' staging placements (no numberOfClusters: every feasible cluster).
+    for s in plan_doc["stagings"]:
+        key = (s["namespace"], s["placement"])
+        got = exact[key]
+        assert not got.misconfigured, (f"{where}: {key}", got.conditions)
+        assert names[s["decision"]] == got.clusters == feasible[key].clusters, (f"{where}: {key}", got.clusters)
+    assert {(w["namespace"], w["placement"]) for w in [*plan_doc["workloads"], *plan_doc["stagings"]]
+            if w.get("status") != "removed"} == set(exact)
     return advisory
