@@ -49,8 +49,14 @@ def test_bootstrap_manifests(env: str, branch: str) -> None:
     # Identical to the Channel (and Namespace) the branch carries, which take them over.
     hub = compile_hub(load(ROOT), env)
     assert (b"---\n" + yaml_bytes(out, 2)) in hub["hub/channel.yaml"]
-    assert (b"---\n" + yaml_bytes(out, 1)) in hub["hub/namespaces.yaml"]
-    assert "open-cluster-management:subscription-admin" in out.split("---", 1)[0]
+    assert (b"---\n" + yaml_bytes(out, 1)) == hub["hub/namespaces/i4qew-channels.yaml"]
+    header = out.split("---", 1)[0]
+    # Any ClusterRoleBinding to the ClusterRole makes a subscription admin: IsClusterAdmin
+    # (multicloud-operators-subscription pkg/utils/gitrepo.go) falls back to scanUserSubAdmin,
+    # which checks every binding whose roleRef is the ClusterRole, not only the one of that name.
+    assert "any ClusterRoleBinding to the ClusterRole\n# open-cluster-management:subscription-admin." in header
+    assert "named exactly" not in header and "--rolebinding-name" not in header
+    assert "every edge cluster" in header and "egress" in header
 
 
 def yaml_bytes(text: str, index: int) -> bytes:
@@ -58,12 +64,17 @@ def yaml_bytes(text: str, index: int) -> bytes:
     return text.split("---\n")[index].encode()
 
 
-def test_a_private_repository_gets_its_secret_ref(tmp_path: Path) -> None:
-    repo = copy_repo(tmp_path / "repo")
+def with_git(repo: Path, settings: str) -> Path:
+    """`repo` with `settings` (indented lines) added to spec.git of its i4qew.yaml."""
+    url = "    url: https://gitlab.com/i4q/i4qew.git\n"
     text = (repo / "i4qew.yaml").read_text()
-    (repo / "i4qew.yaml").write_text(text.replace(
-        "    url: https://gitlab.com/i4q/i4qew.git\n",
-        "    url: https://gitlab.com/i4q/i4qew.git\n    secretRef: gitlab-token\n    insecureSkipVerify: true\n"))
+    assert url in text
+    (repo / "i4qew.yaml").write_text(text.replace(url, url + settings))
+    return repo
+
+
+def test_a_private_repository_gets_its_secret_ref(tmp_path: Path) -> None:
+    repo = with_git(copy_repo(tmp_path / "repo"), "    secretRef: gitlab-token\n    insecureSkipVerify: true\n")
     code, out = bootstrap(repo, "dev")
     assert code == 0, out
     channel = docs(out)[1]
@@ -74,6 +85,28 @@ def test_a_private_repository_gets_its_secret_ref(tmp_path: Path) -> None:
     assert "create secret generic gitlab-token" in header and "-n i4qew-channels" in header
     hub = compile_hub(load(repo), "dev")
     assert (b"---\n" + yaml_bytes(out, 2)) in hub["hub/channel.yaml"]
+
+
+def test_a_self_hosted_git_server_gets_its_ca_before_the_first_clone(tmp_path: Path) -> None:
+    """The hub-local subscription clones the branch through the Channel, so the CA ConfigMap
+    it names must exist before the branch (which also carries it) can be read: bootstrap
+    prints it ahead of the Channel, in the Channel's namespace (ACM reads configMapRef only
+    there: pkg/utils/subscription.go FetchChannelReferences), under key caCerts
+    (apps/v1 ChannelCertificateData)."""
+    repo = with_git(copy_repo(tmp_path / "repo"), "    secretRef: gitlab-token\n    caFile: certs/gitlab-ca.pem\n")
+    (repo / "certs").mkdir()
+    pem = (ROOT / "tests/cases/positive/full-featured/certs/gitlab-ca.pem").read_text()
+    (repo / "certs/gitlab-ca.pem").write_text(pem)
+    code, out = bootstrap(repo, "dev")
+    assert code == 0, out
+    namespace, ca, channel, _, _ = docs(out)
+    assert ca["kind"] == "ConfigMap" and ca["data"] == {"caCerts": pem}
+    assert ca["metadata"]["namespace"] == channel["metadata"]["namespace"] == namespace["metadata"]["name"]
+    assert channel["spec"]["configMapRef"] == {"name": ca["metadata"]["name"]}
+    assert "insecureSkipVerify" not in channel["spec"]
+    hub = compile_hub(load(repo), "dev")
+    # byte for byte the objects hub/ carries (which take them over)
+    assert hub["hub/channel-ca.yaml"] + hub["hub/channel.yaml"] in out.encode()
 
 
 def test_bootstrap_errors(tmp_path: Path) -> None:

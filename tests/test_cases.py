@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,7 +24,9 @@ from i4qew.load.files import MAX_DECLARATION_BYTES
 from i4qew.rules.registry import all_rules
 
 CASES = Path(__file__).parent / "cases"
-NEGATIVE = sorted(p for p in (CASES / "negative").iterdir() if p.is_dir())
+NEGATIVE = sorted(p for p in (CASES / "negative").iterdir() if p.is_dir() and not (p / "base").is_dir())
+# Cases of `plan --base`: base/ holds the files as they are at the base revision.
+PLAN_BASE = sorted(p for p in (CASES / "negative").iterdir() if (p / "base").is_dir())
 POSITIVE = sorted(p for p in (CASES / "positive").iterdir() if p.is_dir())
 LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning|info) \[(?P<rule>[a-z0-9-]+)\] .+$")
 
@@ -58,6 +61,33 @@ def test_positive_case(case: Path) -> None:
     code, lines = validate(case)
     assert lines == []
     assert code == 0
+
+
+def git(root: Path, *args: str) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.com",
+           "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.com"}
+    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, env=env)
+
+
+@pytest.mark.parametrize("case", PLAN_BASE, ids=[p.name for p in PLAN_BASE])
+def test_plan_base_case(case: Path, tmp_path: Path) -> None:
+    """The base revision is the case overlaid with base/; the head is the case."""
+    root = tmp_path / "repo"
+    shutil.copytree(case, root, ignore=shutil.ignore_patterns("base", "expected.txt"))
+    head = {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    shutil.copytree(case / "base", root, dirs_exist_ok=True)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    for rel, data in head.items():
+        (root / rel).write_bytes(data)
+    git(root, "commit", "-qam", "head")
+    result = CliRunner().invoke(cli, ["plan", "--env", "dev", "--base", "HEAD~1", "-C", str(root)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    lines = [line for line in result.output.splitlines() if LINE.match(line)]
+    assert lines == expected_lines(case)
+    assert any(" warning [" in line or " error [" in line for line in lines)
+    assert result.exit_code == (1 if any(" error [" in line for line in lines) else 0)
 
 
 # --- hostile inputs built at runtime -------------------------------------------------------
@@ -179,7 +209,7 @@ def _rules_in(lines: list[str]) -> set[str]:
 
 
 def test_every_registered_rule_has_a_negative_case() -> None:
-    exercised = set().union(*(_rules_in(expected_lines(c)) for c in NEGATIVE),
+    exercised = set().union(*(_rules_in(expected_lines(c)) for c in (*NEGATIVE, *PLAN_BASE)),
                             *(_rules_in(expected) for _, expected in GENERATED.values()))
     missing = sorted(set(all_rules()) - exercised)
     assert not missing, f"rules without a negative case in tests/cases/negative: {missing}"
@@ -187,7 +217,7 @@ def test_every_registered_rule_has_a_negative_case() -> None:
 
 def test_every_reported_rule_is_registered() -> None:
     # an id that appears in output but not in the registry would be undocumented
-    reported = set().union(*(_rules_in(expected_lines(c)) for c in NEGATIVE))
+    reported = set().union(*(_rules_in(expected_lines(c)) for c in (*NEGATIVE, *PLAN_BASE)))
     assert reported <= set(all_rules())
 
 

@@ -107,10 +107,19 @@ def test_security_context_overrides() -> None:
     privileged = dataclasses.replace(sktime, spec={**sktime.spec, "securityContext": {
         "privileged": True, "runAsNonRoot": False, "capabilities": {"add": ["SYS_ADMIN"]}}})
     values = chart_values(repo, privileged, "dev")
-    # The API refuses privileged: true with allowPrivilegeEscalation: false.
+    # The API refuses privileged: true with allowPrivilegeEscalation: false; adding a
+    # capability keeps dropping the others; runAsNonRoot: false leaves the user to the image.
     assert values["securityContext"] == {
-        "allowPrivilegeEscalation": True, "capabilities": {"add": ["SYS_ADMIN"]}, "privileged": True,
+        "allowPrivilegeEscalation": True, "capabilities": {"add": ["SYS_ADMIN"], "drop": ["ALL"]}, "privileged": True,
         "readOnlyRootFilesystem": False, "runAsNonRoot": False, "seccompProfile": {"type": "RuntimeDefault"}}
     assert values["podSecurityContext"] == {"runAsNonRoot": False, "seccompProfile": {"type": "RuntimeDefault"}}
+    root = dataclasses.replace(sktime, spec={**sktime.spec, "securityContext": {"runAsUser": 0}})
+    # runAsUser 0 alone must not get runAsNonRoot: true, which the kubelet would refuse
+    assert chart_values(repo, root, "dev")["podSecurityContext"] == {
+        "runAsNonRoot": False, "runAsUser": 0, "seccompProfile": {"type": "RuntimeDefault"}}
+    own = dataclasses.replace(sktime, spec={**sktime.spec, "securityContext": {"runAsGroup": 3000, "fsGroup": 2000}})
+    assert chart_values(repo, own, "dev")["podSecurityContext"] == {
+        "fsGroup": 2000, "runAsGroup": 3000, "runAsNonRoot": True, "runAsUser": 65532,
+        "seccompProfile": {"type": "RuntimeDefault"}}
 
 

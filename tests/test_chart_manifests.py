@@ -29,6 +29,7 @@ RESTRICTED = {
     "privileged": False,
     "readOnlyRootFilesystem": False,
     "runAsNonRoot": True,
+    "runAsUser": 65532,
     "seccompProfile": {"type": "RuntimeDefault"},
 }
 
@@ -181,7 +182,9 @@ def test_service_account_carries_pull_secrets(render: Render) -> None:
 
 def test_restricted_security_context_by_default_and_overridable(render: Render) -> None:
     objs = render("sktime")
-    assert pod(objs)["securityContext"] == {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+    # a numeric user: a k3s kubelet refuses runAsNonRoot with a root or named image USER
+    assert pod(objs)["securityContext"] == {
+        "runAsNonRoot": True, "runAsUser": 65532, "seccompProfile": {"type": "RuntimeDefault"}}
     assert container(objs)["securityContext"] == RESTRICTED
     gpu = render("gpu-pvc")
     assert pod(gpu)["securityContext"] == {

@@ -32,7 +32,7 @@ spec:
       size: 3900Mi
   placement: lrt
   storage:
-    hostPath: /srv/models
+    hostPath: /var/lib/i4q/models
 """
 
 EXTRA_WORKLOADS = """\

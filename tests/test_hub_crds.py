@@ -56,24 +56,35 @@ CRDS: dict[tuple[str, str], tuple[str, ...]] = {
         "app.k8s.io_Application_v1beta1.yaml",
         "variants/app.k8s.io_Application_v1beta1.acm-bundled.yaml",
     ),
+    ("policy.open-cluster-management.io/v1", "Policy"): ("policy.open-cluster-management.io_Policy_v1.yaml",),
+    ("policy.open-cluster-management.io/v1", "PlacementBinding"): (
+        "policy.open-cluster-management.io_PlacementBinding_v1.yaml",
+    ),
+    ("policy.open-cluster-management.io/v1", "ConfigurationPolicy"): (
+        "policy.open-cluster-management.io_ConfigurationPolicy_v1.yaml",
+    ),
 }
 
 
-def strict(schema: Any) -> Any:
-    """The CRD schema as a JSON Schema that rejects what the API server would prune."""
+def strict(schema: Any, *, branch: bool = False) -> Any:
+    """The CRD schema as a JSON Schema that rejects what the API server would prune.
+
+    anyOf/allOf/oneOf/not branches only validate (a structural schema declares its
+    fields outside them), so no unknown-field rule is added inside a branch."""
     if isinstance(schema, list):
-        return [strict(s) for s in schema]
+        return [strict(s, branch=branch) for s in schema]
     if not isinstance(schema, dict):
         return schema
-    out = {k: strict(v) if k in ("properties", "items", "additionalProperties", "anyOf", "allOf", "oneOf", "not")
+    out = {k: strict(v, branch=branch or k in ("anyOf", "allOf", "oneOf", "not"))
+           if k in ("properties", "items", "additionalProperties", "anyOf", "allOf", "oneOf", "not")
            else v for k, v in schema.items()}
     if isinstance(out.get("properties"), dict):
-        out["properties"] = {k: strict(v) for k, v in schema["properties"].items()}
+        out["properties"] = {k: strict(v, branch=branch) for k, v in schema["properties"].items()}
     if out.pop("x-kubernetes-int-or-string", False):
         out.pop("type", None)
         out["anyOf"] = [{"type": "integer"}, {"type": "string"}]
     if ("properties" in out and not out.get("x-kubernetes-preserve-unknown-fields")
-            and "additionalProperties" not in out):
+            and "additionalProperties" not in out and not branch):
         out["additionalProperties"] = False
     return out
 
@@ -90,16 +101,25 @@ def validators(api_version: str, kind: str) -> tuple[jsonschema.protocols.Valida
         schema["properties"]["metadata"] = OBJECT_META
         schema["properties"]["apiVersion"] = {"const": api_version}
         schema["properties"]["kind"] = {"const": kind}
-        schema["required"] = sorted({*schema.get("required", []), "apiVersion", "kind", "metadata", "spec"})
+        # PlacementBinding has no spec: placementRef and subjects sit at the top
+        top = ("spec",) if "spec" in schema["properties"] else ()
+        schema["required"] = sorted({*schema.get("required", []), "apiVersion", "kind", "metadata", *top})
         jsonschema.Draft202012Validator.check_schema(schema)
         out.append(jsonschema.Draft202012Validator(schema))
     return tuple(out)
 
 
 def crd_errors(doc: dict[str, Any]) -> list[str]:
-    """Schema violations of one hub resource (empty when it is valid)."""
-    return [f"{doc['kind']} {doc['metadata'].get('name')}: {'/'.join(map(str, e.absolute_path))}: {e.message}"
-            for v in validators(doc["apiVersion"], doc["kind"]) for e in v.iter_errors(doc)]
+    """Schema violations of one hub resource (empty when it is valid). A Policy's CRD
+    keeps its templates' objectDefinition as unknown fields: each embedded policy
+    (a ConfigurationPolicy) is checked against its own CRD."""
+    errors = [f"{doc['kind']} {doc['metadata'].get('name')}: {'/'.join(map(str, e.absolute_path))}: {e.message}"
+              for v in validators(doc["apiVersion"], doc["kind"]) for e in v.iter_errors(doc)]
+    if doc["kind"] == "Policy":
+        for template in (doc.get("spec") or {}).get("policy-templates") or ():
+            errors += [f"{doc['kind']} {doc['metadata'].get('name')}: template {e}"
+                       for e in crd_errors(template["objectDefinition"])]
+    return errors
 
 
 def copy_repo(dest: Path, src: Path = ROOT) -> Path:
@@ -168,9 +188,26 @@ def test_every_hub_resource_fits_its_crd(repos: dict[str, Repo], mode: str, env:
         if doc["kind"] != "Namespace":
             errors += [f"{path}: {e}" for e in crd_errors(doc)]
     assert errors == []
-    expected = {"Namespace", "Channel", "Subscription", "Application"}
+    expected = {"Namespace", "Channel", "Subscription", "Application", "Policy", "PlacementBinding"}
     expected |= {"PlacementRule"} if mode == "PlacementRule" else {"Placement", "ManagedClusterSetBinding"}
     assert kinds == expected
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "production"])
+def test_every_repository_option_fits_the_crds(env: str) -> None:
+    """The full-featured case sets every option that reaches the hub (caFile ->
+    configMapRef, reconcileRate -> the Channel's reconcile-rate annotation,
+    watchHelmNamespaceScopedResources on each Subscription); the ConfigMap is checked
+    by kubernetes-validate in test_real_hub."""
+    repo = load(ROOT / "tests" / "cases" / "positive" / "full-featured")
+    kinds: set[str] = set()
+    errors: list[str] = []
+    for path, doc in hub_docs(repo, env):
+        kinds.add(doc["kind"])
+        if doc["kind"] not in ("Namespace", "ConfigMap"):
+            errors += [f"{path}: {e}" for e in crd_errors(doc)]
+    assert errors == []
+    assert {"Channel", "ConfigMap", "Subscription"} <= kinds
 
 
 def test_the_strict_schema_rejects_what_the_crd_does_not_know() -> None:
@@ -193,6 +230,14 @@ def test_the_strict_schema_rejects_what_the_crd_does_not_know() -> None:
     subscription = {"apiVersion": "apps.open-cluster-management.io/v1", "kind": "Subscription",
                     "metadata": {"name": "s"}, "spec": {"placement": {"local": True}}}
     assert any("channel" in e for e in crd_errors(subscription))
+    subscription["spec"] = {"channel": "c/c", "watchHelmNamespacedResources": True}
+    assert any("watchHelmNamespacedResources" in e for e in crd_errors(subscription))
+    channel = {"apiVersion": "apps.open-cluster-management.io/v1", "kind": "Channel",
+               "metadata": {"name": "c"}, "spec": {"type": "Git", "pathname": "https://g/x.git",
+                                                   "configMapRef": {"name": "ca"}}}
+    assert crd_errors(channel) == []
+    channel["spec"]["caConfigMapRef"] = {"name": "ca"}
+    assert any("caConfigMapRef" in e for e in crd_errors(channel))
 
 
 @pytest.mark.parametrize("k8s", ["1.28.0", "1.37.0"])

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from i4qew.cli.main import cli
 from i4qew.model import kube_minor
 from tests.test_chart_support import manifests
-from tests.test_plan import plan_json
 from tests.test_placement_support import cluster, model, policy, workload, write_repo
+from tests.test_plan import plan_json
 from tests.tools import helm, require
 
 DIGEST = "sha256:" + hashlib.sha256(b"detector/1").hexdigest()
@@ -134,3 +134,15 @@ def test_what_cannot_be_an_image_volume_is_staged(tmp_path: Path) -> None:
     root = repo(tmp_path / "c", "v1.35.0", image_volume=False)
     assert "staging/detector/values.yaml" in render(root, tmp_path / "out-c")
     assert plan_json(root)["imageVolumes"] == []
+
+
+def test_the_model_pull_secret_is_copied_where_the_kubelet_pulls_it(tmp_path: Path) -> None:
+    tree = render(repo(tmp_path / "r", "v1.35.0"), tmp_path / "out")
+    docs = list(yaml.safe_load_all(tree["hub/apps/apps/policies.yaml"]))
+    copied = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Policy" and d["metadata"]["name"].startswith("pull-")}
+    assert sorted(copied) == ["pull-apps-registry-dev", "pull-model-registry-dev"]
+    (template,) = copied["pull-model-registry-dev"]["spec"]["policy-templates"][0]["objectDefinition"]["spec"][
+        "object-templates"]
+    assert template["objectDefinition"]["metadata"] == {"name": "model-registry", "namespace": "apps"}
+    (bind,) = [d for d in docs if d["kind"] == "PlacementBinding"]
+    assert {s["name"] for s in bind["subjects"]} >= {"pull-apps-registry-dev", "pull-model-registry-dev"}

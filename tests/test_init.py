@@ -34,10 +34,23 @@ def test_init_creates_every_file_and_never_overwrites(tmp_path: Path) -> None:
     assert (tmp_path / "README.md").read_text() == "mine\n"
     assert "kept     README.md (exists)" in result.output
     assert "name: plant-a" in (tmp_path / "i4qew.yaml").read_text()
+    # the guardrails in i4qew.yaml need the platform team's approval
+    owners = (tmp_path / ".gitlab" / "CODEOWNERS").read_text()
+    assert "/i4qew.yaml @platform-team\n" in owners and "{{" not in owners
     # a second init refuses: it is a workload repo already
     again = runner.invoke(cli, ["init", str(tmp_path)])
     assert again.exit_code == 1
     assert "already a workload repository" in again.output
+
+
+def test_init_names_the_platform_owners_of_i4qew_yaml(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["init", str(tmp_path), "--platform-owners", "@i4q/platform ops@example.com"])
+    assert result.exit_code == 0, result.output
+    lines = (tmp_path / ".gitlab" / "CODEOWNERS").read_text().splitlines()
+    assert "/i4qew.yaml @i4q/platform ops@example.com" in lines
+    bad = CliRunner().invoke(cli, ["init", str(tmp_path / "x"), "--platform-owners", "platform team"])
+    assert bad.exit_code == 2 and "--platform-owners" in bad.output
+    assert not (tmp_path / "x" / "i4qew.yaml").exists()
 
 
 def test_init_rejects_a_bad_name(tmp_path: Path) -> None:

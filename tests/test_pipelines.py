@@ -99,7 +99,10 @@ class Scratch:
         refs = git(self.remote, "for-each-ref", "--format=%(refname:short)", "refs/heads")
         return set(refs.split())
 
-    def pipeline(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def pipeline(self, *args: str, token: bool = True, protected: bool = True) -> subprocess.CompletedProcess[str]:
+        """A pipeline of the checked-out branch; `protected`: GitLab treats its ref as
+        protected (the default branch; an MR between protected branches), `token`: the
+        protected variable I4QEW_GITLAB_TOKEN is set in the project."""
         command = [
             "gitlab-ci-local",
             "--home", str(self.repo.parent / "gcl-home"),
@@ -108,7 +111,8 @@ class Scratch:
             "--no-color", "--max-job-name-padding", "0",
             "--variable", f"CI_SERVER_URL={self.gitlab.url}",
             "--variable", f"CI_PROJECT_ID={self.gitlab.project_id}",
-            "--variable", f"I4QEW_GITLAB_TOKEN={TOKEN}",
+            "--variable", f"CI_COMMIT_REF_PROTECTED={str(protected).lower()}",
+            *(["--variable", f"I4QEW_GITLAB_TOKEN={TOKEN}"] if token else []),
             *args,
         ]  # fmt: skip
         return subprocess.run(
@@ -121,16 +125,20 @@ class Scratch:
             check=False,
         )
 
-    def merge_request(self, source: str, iid: int) -> subprocess.CompletedProcess[str]:
-        """The pipeline GitLab runs for MR !iid of `source` into main."""
+    def merge_request(self, source: str, iid: int, *args: str, token: bool = True,
+                      protected: bool = True) -> subprocess.CompletedProcess[str]:
+        """The pipeline GitLab runs for MR !iid of `source` into main (by default one GitLab
+        protects: both branches protected and "Protect merge request pipelines" on)."""
         self.git("checkout", "-q", source)
         return self.pipeline(
+            *args,
             "--variable", "CI_PIPELINE_SOURCE=merge_request_event",
             "--unset-variable", "CI_COMMIT_BRANCH",  # GitLab sets none in MR pipelines
             "--variable", f"CI_MERGE_REQUEST_IID={iid}",
             "--variable", f"CI_MERGE_REQUEST_SOURCE_BRANCH_NAME={source}",
             "--variable", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME=main",
             "--variable", f"CI_MERGE_REQUEST_DIFF_BASE_SHA={self.git('merge-base', 'main', source)}",
+            token=token, protected=protected,
         )  # fmt: skip
 
 
@@ -158,7 +166,8 @@ def scratch(tmp_path: Path, wheel: Path) -> Iterator[Scratch]:
         GIT_CONFIG_GLOBAL=str(tmp_path / "gitconfig"),
         GIT_CONFIG_NOSYSTEM="1",
         GCL_IGNORE_PREDEFINED_VARS=(
-            "CI_PIPELINE_SOURCE,CI_SERVER_URL,CI_PROJECT_ID,CI_DEFAULT_BRANCH,CI_COMMIT_BRANCH"
+            "CI_PIPELINE_SOURCE,CI_SERVER_URL,CI_PROJECT_ID,CI_DEFAULT_BRANCH,CI_COMMIT_BRANCH,"
+            "CI_COMMIT_REF_PROTECTED"
         ),
         NO_PROXY="127.0.0.1,localhost",
         # the jobs' python<version> is this interpreter (a venv's, when the tests run in one)

@@ -74,7 +74,8 @@ def test_placement_rule_problems_exit_1(repo: Path, tmp_path: Path) -> None:
     (repo / "i4qew.yaml").write_text(text.replace("placementApi: Placement", "placementApi: PlacementRule"))
     result = run("render", "-C", repo, "--env", "dev", "-o", tmp_path / "out")
     assert result.exit_code == 1
-    lines = result.output.splitlines()
+    warning, *lines = result.output.splitlines()
+    assert warning.startswith("i4qew.yaml:") and " warning [deprecated-api] " in warning
     # validation reports it for every environment, before anything is compiled
     def where(line: str) -> tuple[str, str]:
         env = line.split(" goes in " if " goes in " in line else " is staged in ")[1].split(":")[0]

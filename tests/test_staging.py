@@ -172,3 +172,29 @@ def test_release_names_stay_within_31_characters(tmp_path: Path) -> None:
     values = yaml.safe_load(tree[f"staging/{name}/values.yaml"])
     assert len(values["name"]) <= 31 and values["name"].startswith("a-model-with-a-rather")
     assert len(f"{values['name']}-stager") <= 63
+
+
+def test_the_models_namespace_gets_its_pull_secrets_and_pod_security_from_the_hub() -> None:
+    from i4qew.compile.hub import compile_hub
+
+    repo = valid_repo(ROOT)
+    docs = list(yaml.safe_load_all(compile_hub(repo, "dev")["hub/apps/i4qew-models/policies.yaml"]))
+    policies = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Policy"}
+    assert sorted(policies) == ["pod-security-dev", "pull-i4q-model-registry-dev"]
+    psa = policies["pod-security-dev"]["spec"]["policy-templates"][0]["objectDefinition"]["spec"]["object-templates"][0]
+    # a stager writes a hostPath as root: only privileged admits it
+    assert set(psa["objectDefinition"]["metadata"]["labels"].values()) == {"privileged"}
+    bindings = {d["metadata"]["name"]: d for d in docs if d["kind"] == "PlacementBinding"}
+    assert sorted(bindings) == ["lrt-forecaster-dev", "vibration-autoencoder-dev", "yolo-defects-dev"]
+    for name, b in bindings.items():
+        assert b["placementRef"] == {"apiGroup": "cluster.open-cluster-management.io", "kind": "Placement", "name": name}
+
+
+def test_jobs_alone_need_only_baseline(tmp_path: Path) -> None:
+    from i4qew.compile.hub import compile_hub
+
+    repo = pvc_repo(tmp_path, ("1",))
+    docs = list(yaml.safe_load_all(compile_hub(repo, "dev")["hub/apps/i4qew-models/policies.yaml"]))
+    (psa,) = [d for d in docs if d["kind"] == "Policy"]
+    template = psa["spec"]["policy-templates"][0]["objectDefinition"]["spec"]["object-templates"][0]
+    assert set(template["objectDefinition"]["metadata"]["labels"].values()) == {"baseline"}

@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from i4qew.guardrails.build import build_guardrails
 from i4qew.load.documents import Document
 from i4qew.model import (
     DEFAULT_ARCH_PREFIX,
     DEFAULT_CHANNEL_NAMESPACE,
     DEFAULT_GPU_LABEL,
+    DEFAULT_GPU_RUNTIME_CLASS,
     DEFAULT_IMAGE_VOLUME_VERSION,
     Environment,
     Model,
@@ -48,6 +50,7 @@ def build_repository(doc: Document | None, out: list[Problem]) -> Repository:
     spec: dict[str, Any] = doc.data["spec"] if doc else {"git": {"url": ""}}
     meta: dict[str, Any] = doc.data["metadata"] if doc else {"name": "i4qew"}
     envs = []
+    runtime_class = spec.get("gpuRuntimeClass", DEFAULT_GPU_RUNTIME_CLASS)
     for i, e in enumerate(spec.get("environments") or DEFAULT_ENVIRONMENTS):
         text = e.get("selector", "")
         sel = selector_at(doc, ("spec", "environments", i, "selector"), text, out) if (doc and text) else everything()
@@ -57,8 +60,9 @@ def build_repository(doc: Document | None, out: list[Problem]) -> Repository:
         minimum = None if image is None else (
             kube_minor(image.get("minKubeVersion", "")) or DEFAULT_IMAGE_VOLUME_VERSION)  # rule image-volumes
         envs.append(Environment(name, e.get("branch", default_branch), sel or everything(), text, e.get("promotesFrom"),
-                                i, minimum))
+                                i, e.get("gpuRuntimeClass", runtime_class), minimum))
     git = spec["git"]
+    subscription = spec.get("subscription", {})
     labels = spec.get("clusterLabels", {})
     return Repository(
         name=meta["name"],
@@ -75,6 +79,12 @@ def build_repository(doc: Document | None, out: list[Problem]) -> Repository:
         capacity_warn_percent=int(spec.get("capacity", {}).get("warnAbovePercent", 85)),
         defaults=spec.get("defaults", {}),
         doc=doc,
+        git_ca_file=git.get("caFile"),
+        reconcile_rate=subscription.get("reconcileRate"),
+        watch_helm_resources=bool(subscription.get("watchHelmNamespaceScopedResources", False)),
+        guardrails=build_guardrails(doc),
+        pod_security_labels=bool(spec.get("governance", {}).get("podSecurityLabels", True)),
+        pull_secrets=bool(spec.get("governance", {}).get("pullSecrets", True)),
         models=_model_settings(spec.get("models") or {}),
     )
 

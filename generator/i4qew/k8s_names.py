@@ -18,6 +18,7 @@ __all__ = [
     "DNS1123_LABEL_MAX",
     "DNS1123_SUBDOMAIN_MAX",
     "LABEL_VALUE_MAX",
+    "POLICY_QUALIFIED_MAX",
     "PORT_NAME_MAX",
     "QUALIFIED_NAME_MAX",
     "dns1123_label",
@@ -34,6 +35,10 @@ DNS1123_SUBDOMAIN_MAX: Final = 253
 QUALIFIED_NAME_MAX: Final = 63
 LABEL_VALUE_MAX: Final = 63
 PORT_NAME_MAX: Final = 15
+# ACM's policy webhook: len(namespace) + len(name) of a Policy at most 62, since its copy
+# in each cluster namespace is named "<namespace>.<name>" (governance-policy-propagator
+# api/v1/policy_webhook.go).
+POLICY_QUALIFIED_MAX: Final = 62
 
 _LABEL_FMT: Final = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
 _DNS1123_LABEL_RE: Final = re.compile(_LABEL_FMT)

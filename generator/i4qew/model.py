@@ -13,12 +13,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from i4qew.guardrails.model import Guardrails
 from i4qew.load.documents import Document
 from i4qew.selectors import Selector
 
 DEFAULT_ARCH_PREFIX = "arch.edge.i4q.eu/"
 DEFAULT_GPU_LABEL = "gpu.edge.i4q.eu/nvidia"
 DEFAULT_CHANNEL_NAMESPACE = "i4qew-channels"
+# The RuntimeClass k3s creates for the NVIDIA container runtime (manifests/runtimes.yaml);
+# k3s keeps runc the default runtime, so GPU pods must name it.
+DEFAULT_GPU_RUNTIME_CLASS = "nvidia"
 GPU_RESOURCE = "nvidia.com/gpu"
 OFFLINE_TAINTS = (
     "cluster.open-cluster-management.io/unreachable",
@@ -64,6 +68,7 @@ class Environment:
     selector_text: str
     promotes_from: str | None
     index: int  # position in spec.environments, for problems
+    gpu_runtime_class: str = DEFAULT_GPU_RUNTIME_CLASS  # "" = the nodes' default runtime
     image_volumes: tuple[int, int] | None = None  # minKubeVersion when imageVolumes is on
 
 
@@ -83,6 +88,13 @@ class Repository:
     capacity_warn_percent: int
     defaults: Mapping[str, Any]
     doc: Document | None
+    git_ca_file: str | None = None  # repository path of the Git server's CA bundle (PEM)
+    reconcile_rate: str | None = None  # the Channel's reconcile-rate; None = ACM's default
+    watch_helm_resources: bool = False  # Subscription watchHelmNamespaceScopedResources
+    guardrails: Guardrails = field(default_factory=Guardrails)
+    # spec.governance: the ACM Policies generated next to the workloads
+    pod_security_labels: bool = True
+    pull_secrets: bool = True
     models: ModelSettings = ModelSettings()
 
     def environment(self, name: str) -> Environment | None:

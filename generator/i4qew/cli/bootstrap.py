@@ -17,8 +17,8 @@ from i4qew.problems import ExitCode, UserError
 @click.option("--env", "env", required=True, help="The environment whose branch the hub should follow.")
 def command(repo_dir: Path, env: str) -> None:
     """Print (multi-document YAML, for `kubectl apply -f -`) the channel Namespace, the Git
-    Channel, an Application for the console and a hub-local Subscription that applies
-    the hub/ folder of ENV's branch.
+    Channel (and its CA ConfigMap with spec.git.caFile), an Application for the console
+    and a hub-local Subscription that applies the hub/ folder of ENV's branch.
 
     Apply it once, as an ACM subscription admin; from then on every change arrives
     through Git. See docs/acm-quickstart.md."""

@@ -40,6 +40,7 @@ FILES = {
     "pre-commit-config.yaml": ".pre-commit-config.yaml",
     "gitignore": ".gitignore",
     "README.md": "README.md",
+    "CODEOWNERS": ".gitlab/CODEOWNERS",
 }
 
 
@@ -77,15 +78,24 @@ def _git_init(directory: Path) -> str:
 @click.option("--install-spec", "spec", default=None,
               help="pip requirement CI and the README use to install i4qew  [default: i4qew @ git+SOURCE.git@"
                    f"{RELEASE}]")
-def command(directory: Path, name: str | None, git_url: str | None, source: str, spec: str | None) -> None:
+@click.option("--platform-owners", default="@platform-team", show_default=True,
+              help="GitLab users or groups (@name ...) whose approval i4qew.yaml (the guardrails) needs: CODEOWNERS.")
+def command(directory: Path, name: str | None, git_url: str | None, source: str, spec: str | None,
+            platform_owners: str) -> None:
     """Scaffold a workload repository in DIRECTORY: i4qew.yaml, one example of each
-    kind, .gitlab-ci.yml including the CI plugin, .yamllint and a pre-commit config,
-    then `git init` unless it is inside a git repository already. Existing files are
-    never overwritten."""
+    kind, .gitlab-ci.yml including the CI plugin, .yamllint, a pre-commit config and
+    .gitlab/CODEOWNERS making the platform team own i4qew.yaml (its guardrails), then
+    `git init` unless it is inside a git repository already. Existing files are never
+    overwritten."""
     name = name or re.sub(r"[^a-z0-9-]+", "-", directory.resolve().name.lower()).strip("-") or "edge-workloads"
     problem = dns1123_label(name)
     if problem:
         click.echo(f"i4qew: error: --name {name!r} {problem}", err=True)
+        sys.exit(ExitCode.USAGE)
+    owners = platform_owners.split()
+    if not owners or not all(re.fullmatch(r"@[A-Za-z0-9_.][A-Za-z0-9_./-]*|[^@\s]+@[^@\s]+", o) for o in owners):
+        click.echo(f"i4qew: error: --platform-owners {platform_owners!r}: give @user, @group/subgroup or "
+                   "e-mail addresses, separated by spaces", err=True)
         sys.exit(ExitCode.USAGE)
     source = source.rstrip("/").removesuffix(".git")
     values = {
@@ -96,6 +106,7 @@ def command(directory: Path, name: str | None, git_url: str | None, source: str,
         "release": RELEASE,
         "i4qew_repo": source,
         "include_url": f"{source}/-/raw/{RELEASE}/ci/templates/i4qew.yml",
+        "owners": " ".join(owners),
     }
     existing = [dest for dest in FILES.values() if (directory / dest).exists()]
     if "i4qew.yaml" in existing:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import io
 import os
@@ -144,6 +145,13 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
                 base_inventory, _ = load_inventory(base_root)
         plan = build_plan(repo, env, inventory, base_repo=base_repo, base_inventory=base_inventory,
                           base_label=base_rev, now=now)
+    if base_repo is not None and base_rev is not None:
+        from i4qew.guardrails.report import change_problems
+        from i4qew.rules.secrets import mask_credentials
+
+        changed = [dataclasses.replace(p, message=mask_credentials(p.message))
+                   for p in change_problems(base_repo, repo, base_rev)]
+        problems = sort_problems([*problems, *changed])
     if fmt == "markdown":
         text = render_markdown(plan, problems, group_by)
     elif fmt == "json":

@@ -1,18 +1,23 @@
 """The one-time hub manifests that make an ACM hub follow an environment branch.
 
 An ACM admin applies them once: the channel Namespace, the Git Channel
-(identical to hub/channel.yaml, which later takes it over), an Application for
-the console, and a hub-local Subscription that applies the branch's `hub/`
-folder. From then on every change reaches the hub through Git.
+(identical to hub/channel.yaml, which later takes it over) and its CA ConfigMap
+when spec.git.caFile is set (the hub must trust the Git server before it can
+clone the branch that carries hub/channel-ca.yaml), an Application for the
+console, and a hub-local Subscription that applies the branch's `hub/` folder.
+From then on every change reaches the hub through Git.
 
 The hub-local subscription applies objects into many namespaces (the workload
 namespaces, their Placements and bindings) and cluster-scoped Namespaces. ACM
-allows that only for subscriptions created by a *subscription admin*: a subject
-of the ClusterRoleBinding named exactly `open-cluster-management:subscription-admin`
-(a differently named binding to the same ClusterRole does not count). Otherwise
-ACM puts every namespaced object into the subscription's own namespace. The
-output therefore holds no RBAC object of its own (re-applying that binding would
-replace its subjects); its header says how to add the applying user to it.
+allows that only for subscriptions of a *subscription admin*: the user recorded
+on the Subscription when it was created or last updated must be a subject of a
+ClusterRoleBinding to the ClusterRole `open-cluster-management:subscription-admin`.
+ACM looks at the binding of that name first, then at every other binding to the
+ClusterRole (multicloud-operators-subscription pkg/utils/gitrepo.go IsClusterAdmin:
+matchUserSubAdmin, scanUserSubAdmin), so any such binding counts. Otherwise ACM
+puts every namespaced object into the subscription's own namespace. The output
+holds no RBAC object of its own (granting admin is the hub admin's decision);
+its header says how to grant it.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from i4qew.compile.hub import (
     RECONCILE,
     SUBSCRIPTION_API,
     channel,
+    channel_ca,
     namespace,
     repository_problems,
     yaml_docs,
@@ -91,18 +97,24 @@ def _header(repo: Repo, env: str) -> str:
         "Apply once on the hub, as a subscription admin:",
         f"  i4qew bootstrap --env {env} | kubectl apply -f -",
         "",
-        f"A subscription admin is a subject of the ClusterRoleBinding named exactly {admin}",
-        "(ACM ignores other bindings to that ClusterRole). To add USER (this creates the binding if needed):",
-        f"  oc adm policy add-cluster-role-to-user {admin} USER \\",
-        f"    --rolebinding-name={admin}",
+        "A subscription admin is a subject of any ClusterRoleBinding to the ClusterRole",
+        f"{admin}. ACM checks the user who last created or updated",
+        "the hub-local Subscription below: re-applying this output as a non-admin drops the",
+        "right. To add USER:",
+        f"  oc adm policy add-cluster-role-to-user {admin} USER",
+        "",
+        "The hub and every edge cluster a workload lands on clone the branch themselves:",
+        "each needs HTTPS egress to the Git server.",
     ]
     if r.git_secret_ref:
         lines += [
             "",
-            f"The repository is private: first create the Secret {r.git_secret_ref} the Channel reads:",
+            f"The repository is private: first create the Secret {r.git_secret_ref} the Channel reads",
+            "(a read-only deploy token, scope read_repository; ACM copies it into each workload",
+            "namespace on each edge cluster the workload lands on):",
             f"  kubectl create namespace {r.channel_namespace}",
             f"  kubectl -n {r.channel_namespace} create secret generic {r.git_secret_ref} \\",
-            "    --from-literal=user=USER --from-literal=accessToken=TOKEN",
+            "    --from-literal=user=DEPLOY_TOKEN_USERNAME --from-literal=accessToken=DEPLOY_TOKEN",
         ]
     lines += ["", "See docs/acm-quickstart.md."]
     return "".join(f"# {line}\n" if line else "#\n" for line in lines)
@@ -113,8 +125,10 @@ def bootstrap_manifests(repo: Repo, env: str) -> bytes:
     problems = repository_problems(repo, env)
     if problems:
         raise UserError(problems)
+    ca = channel_ca(repo, env)
     docs = [
         namespace(repo.repository.channel_namespace),
+        *([ca] if ca is not None else []),
         channel(repo, env),
         hub_application(repo, env),
         hub_subscription(repo, env),

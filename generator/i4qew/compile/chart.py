@@ -29,12 +29,15 @@ Decisions:
   would carry the chart version, which changes with every values change, and so
   touch every object for a change that concerns one.
 - Pod scheduling: a required node affinity `kubernetes.io/arch In [architectures]`.
-  GPU workloads get `nvidia.com/gpu` limits and tolerate the `nvidia.com/gpu`
-  NoSchedule taint. No `runtimeClassName`: whether the NVIDIA runtime is a runtime
-  class (`nvidia`, created by k3s when it finds the NVIDIA container toolkit) or the
-  node's default runtime (GPU operator, or k3s with `--default-runtime nvidia`) is a
-  property of the cluster, and naming a class that does not exist keeps the pod
-  from ever starting; edge GPU nodes are expected to make nvidia the default runtime.
+  GPU workloads get `nvidia.com/gpu` limits, tolerate the `nvidia.com/gpu`
+  NoSchedule taint and set `runtimeClassName` to the environment's GPU runtime class
+  (i4qew.yaml `gpuRuntimeClass`, per environment; default `nvidia`): k3s registers
+  the NVIDIA containerd runtime when it finds the toolkit and ships a `nvidia`
+  RuntimeClass (k3s manifests/runtimes.yaml), but keeps runc the default runtime, so
+  a GPU pod without the class starts without the driver libraries. Where the nodes'
+  default runtime already is NVIDIA's (GPU operator, k3s `--default-runtime nvidia`),
+  `""` leaves it out: naming a class the cluster lacks makes the API refuse the pod
+  ("pod rejected: RuntimeClass ... not found", the RuntimeClass admission plugin).
 - Config: a ConfigMap `<workload>-config` (inline data and files from the
   repository) mounted read-only at `config.mountPath`; the pod template carries
   `checksum/config`, the sha256 of the rendered ConfigMap, so a config change rolls

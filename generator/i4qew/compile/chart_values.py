@@ -7,17 +7,16 @@ which Helm drops from values.
 
 Defaults decided here (documented in docs and the module docstring of chart.py):
 
-- securityContext: the Pod Security Standard "restricted" profile — runAsNonRoot,
-  no privilege escalation, every capability dropped, RuntimeDefault seccomp.
-  readOnlyRootFilesystem stays false by default: typical AI images write to /tmp,
-  ~/.cache (Hugging Face, torch hub, matplotlib, numba) and fail on a read-only
-  root. A workload can set it (the chart then mounts an emptyDir at /tmp) and can
-  override every other field through `spec.securityContext`.
+- securityContext: guardrails/security.py (restricted profile, numeric user 65532
+  so a k3s kubelet starts root images; readOnlyRootFilesystem false, with an
+  emptyDir at /tmp when a workload sets it).
 - rollout: maxUnavailable 0 / maxSurge 1 (a new pod is ready before an old one
   goes), except for GPU workloads: a surge pod would wait forever for the GPU the
   old pod holds on a one-GPU edge node, so they default to maxUnavailable 1 / maxSurge 0.
 - GPU pods tolerate the common `nvidia.com/gpu` NoSchedule taint (the limit itself is
-  the workload's; validation insists on it).
+  the workload's; validation insists on it) and run with the environment's GPU
+  runtime class (`nvidia` unless i4qew.yaml says otherwise): k3s registers the NVIDIA
+  containerd runtime and ships a `nvidia` RuntimeClass, but keeps runc the default.
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ from pathlib import PurePosixPath
 from typing import Any, Final
 
 from i4qew.compile.chart_model import model_values
+from i4qew.guardrails.security import security
 from i4qew.model import GPU_RESOURCE, Repo, Workload
 from i4qew.placement.effective import needs_gpu
 
@@ -37,19 +37,6 @@ RESERVED_LABELS: Final = frozenset({
 })
 COMPONENT_LABEL: Final = "app.kubernetes.io/component"
 DEFAULT_COMPONENT: Final = "workload"
-
-# Fields of spec.securityContext that belong to the pod, the container, or both.
-POD_ONLY: Final = ("fsGroup",)
-BOTH: Final = ("runAsNonRoot", "runAsUser", "runAsGroup", "seccompProfile")
-RESTRICTED_POD: Final[dict[str, Any]] = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
-RESTRICTED_CONTAINER: Final[dict[str, Any]] = {
-    "allowPrivilegeEscalation": False,
-    "capabilities": {"drop": ["ALL"]},
-    "privileged": False,
-    "readOnlyRootFilesystem": False,
-    "runAsNonRoot": True,
-    "seccompProfile": {"type": "RuntimeDefault"},
-}
 
 
 def _sorted(value: Any) -> Any:
@@ -75,20 +62,6 @@ def _resources(spec: dict[str, Any]) -> dict[str, Any]:
     given = spec.get("resources") or {}
     return {part: {k: _quantity(v) for k, v in sorted((given.get(part) or {}).items())}
             for part in ("requests", "limits") if given.get(part)}
-
-
-def _security(spec: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    given = spec.get("securityContext") or {}
-    pod = dict(RESTRICTED_POD)
-    container = dict(RESTRICTED_CONTAINER)
-    for k, v in given.items():
-        if k in POD_ONLY or k in BOTH:
-            pod[k] = _sorted(v)
-        if k not in POD_ONLY:
-            container[k] = _sorted(v)
-    if container.get("privileged") and "allowPrivilegeEscalation" not in given:
-        container["allowPrivilegeEscalation"] = True  # the API rejects privileged without it
-    return dict(sorted(pod.items())), dict(sorted(container.items()))
 
 
 def _ports(spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -169,6 +142,11 @@ def _pull_secrets(spec: dict[str, Any], model_secret: str | None = None) -> list
     return [{"name": n} for n in names]
 
 
+def _runtime_class(repo: Repo, env: str) -> str:
+    environment = repo.repository.environment(env)
+    return environment.gpu_runtime_class if environment is not None else ""
+
+
 def chart_values(repo: Repo, workload: Workload, env: str, image: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The values of `workload`'s chart in `env`, in the fixed order values.yaml shows them."""
     spec = workload.spec_for(env)
@@ -177,7 +155,7 @@ def chart_values(repo: Repo, workload: Workload, env: str, image: frozenset[str]
     gpu = needs_gpu(spec)
     ports = _ports(spec)
     model = model_values(repo, spec, image)
-    pod_sc, container_sc = _security(spec)
+    sec = security(spec)
     rollout = {"maxUnavailable": 1, "maxSurge": 0} if gpu else {"maxUnavailable": 0, "maxSurge": 1}
     rollout.update(spec.get("rollout") or {})
     probes = spec.get("probes") or {}
@@ -200,8 +178,9 @@ def chart_values(repo: Repo, workload: Workload, env: str, image: frozenset[str]
         "resources": _resources(spec),
         "architectures": list(spec.get("architectures") or ()),
         "tolerations": [{"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}] if gpu else [],
+        "runtimeClassName": _runtime_class(repo, env) if gpu else "",
         "probes": {k: _sorted(probes.get(k) or {}) for k in ("liveness", "readiness", "startup")},
-        "podSecurityContext": pod_sc,
-        "securityContext": container_sc,
+        "podSecurityContext": dict(sec.pod),
+        "securityContext": dict(sec.container),
         "rollout": {"maxUnavailable": rollout["maxUnavailable"], "maxSurge": rollout["maxSurge"]},
     }

@@ -1,15 +1,23 @@
 """ACM hub resources of one environment (`hub/` on the environment branch).
 
-Layout (the hub-local subscription of `i4qew bootstrap` applies the whole folder;
-ACM sorts Namespaces before everything else itself, so file order is free):
+Layout (the hub-local subscription of `i4qew bootstrap` applies the whole folder).
+ACM's Git subscriber applies single-document files holding a Namespace (or a CRD)
+first, then RBAC, then every other file; a multi-document file always counts as
+"other" (multicloud-operators-subscription pkg/utils/gitrepo.go sortKubeResource),
+so each Namespace has a file of its own:
 
-    hub/namespaces.yaml                      the channel namespace and every workload namespace
+    hub/namespaces/<ns>.yaml                 the channel namespace and every workload namespace
     hub/channel.yaml                         the Git Channel `<repo>-<env>`
+    hub/channel-ca.yaml                      its CA ConfigMap `<repo>-<env>-ca` (with spec.git.caFile)
     hub/apps/<ns>/application.yaml           Application `<repo>-<env>` grouping the subscriptions
     hub/apps/<ns>/clustersetbindings.yaml    a ManagedClusterSetBinding per cluster set used
     hub/apps/<ns>/workloads/<workload>.yaml  Subscription + Placement (or PlacementRule)
     hub/apps/<models-ns>/models/<model>.yaml Subscription + Placement of a model's staging chart
                                              (compile/hub_staging.py), in spec.models.namespace
+    hub/apps/<models-ns>/policies.yaml       its Policies: the Models' pull secrets, Pod Security labels
+                                             (compile/policy_staging.py)
+    hub/apps/<ns>/policies.yaml              governance Policies + a PlacementBinding per workload
+                                             (compile/policies.py: Pod Security labels, pull secrets)
 
 Per-environment objects carry the environment in their name. Namespaces and
 ManagedClusterSetBindings cannot (a binding's name is its cluster set's), so
@@ -23,6 +31,7 @@ from under the other environment's subscriptions).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import PurePosixPath
 from typing import Any, Final
 
 from i4qew.compile import Tree
@@ -33,8 +42,10 @@ from i4qew.compile.hub_names import (
     GIT_BRANCH,
     GIT_PATH,
     RECONCILE_OPTION,
+    RECONCILE_RATE,
     app_label,
     application_name,
+    channel_ca_name,
     channel_name,
     chart_name,
     env_labels,
@@ -45,6 +56,8 @@ from i4qew.compile.hub_names import (
 )
 from i4qew.compile.hub_placement import placement, placement_rule, rule_problems
 from i4qew.compile.hub_staging import staging_docs, staging_rule_problems
+from i4qew.compile.policies import compile_policies
+from i4qew.compile.policy_staging import staging_policies
 from i4qew.model import Repo, Workload
 from i4qew.placement.effective import EffectivePlacement, effective_placement
 from i4qew.problems import Problem, UserError, error, sort_problems
@@ -52,12 +65,17 @@ from i4qew.problems import Problem, UserError, error, sort_problems
 SUBSCRIPTION_API: Final = "apps.open-cluster-management.io/v1"
 BINDING_API: Final = "cluster.open-cluster-management.io/v1beta2"
 APPLICATION_API: Final = "app.k8s.io/v1beta1"
-# Git is the source of truth: `replace` updates each object to exactly what the
-# branch holds, so a field deleted in Git is deleted on the hub too (`merge` never
-# removes a field). For a Helm chart the option only concerns the HelmRelease ACM
-# creates; Helm itself upgrades the chart's objects.
+# The hub-local subscription's option for the plain YAML of hub/ (Channel,
+# Placements, Applications): Git is the source of truth, so `replace` updates each
+# object to exactly what the branch holds and a field deleted in Git is deleted on
+# the hub too (`merge`, the default, never removes a field). Workload Subscriptions
+# carry no option: they deliver a Helm chart, whose only object is the HelmRelease
+# ACM builds without the annotation and always updates (synchronizer.go
+# updateResourceByTemplateUnit), and a Subscription is itself always replaced.
 RECONCILE: Final = "replace"
 SHARED_RECONCILE: Final = "merge"
+# The key ACM reads the Channel's CA bundle from (apps/v1 ChannelCertificateData).
+CA_KEY: Final = "caCerts"
 
 
 def yaml_docs(docs: Iterable[Mapping[str, Any]]) -> bytes:
@@ -81,14 +99,29 @@ def channel(repo: Repo, env: str) -> dict[str, Any]:
     spec: dict[str, Any] = {"type": "Git", "pathname": r.git_url}
     if r.git_secret_ref:
         spec["secretRef"] = {"name": r.git_secret_ref}
-    if r.git_insecure:
+    if r.git_ca_file:
+        # Read from the Channel's own namespace (FetchChannelReferences ignores any other).
+        spec["configMapRef"] = {"name": channel_ca_name(repo, env)}
+    elif r.git_insecure:  # validation refuses both: with it ACM would ignore the CA
         spec["insecureSkipVerify"] = True
+    metadata: dict[str, Any] = {"name": channel_name(repo, env), "namespace": r.channel_namespace,
+                                "labels": env_labels(repo, env)}
+    if r.reconcile_rate:
+        metadata["annotations"] = {RECONCILE_RATE: r.reconcile_rate}
+    return {"apiVersion": SUBSCRIPTION_API, "kind": "Channel", "metadata": metadata, "spec": spec}
+
+
+def channel_ca(repo: Repo, env: str) -> dict[str, Any] | None:
+    """The ConfigMap with the Git server's CA bundle the Channel names, or None."""
+    r = repo.repository
+    if not r.git_ca_file:
+        return None
     return {
-        "apiVersion": SUBSCRIPTION_API,
-        "kind": "Channel",
-        "metadata": {"name": channel_name(repo, env), "namespace": r.channel_namespace,
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": channel_ca_name(repo, env), "namespace": r.channel_namespace,
                      "labels": env_labels(repo, env)},
-        "spec": spec,
+        "data": {CA_KEY: repo.files[str(PurePosixPath(r.git_ca_file))]},
     }
 
 
@@ -97,6 +130,15 @@ def subscription(repo: Repo, env: str, w: Workload) -> dict[str, Any]:
     assert environment is not None
     kind = "PlacementRule" if repo.repository.placement_api == "PlacementRule" else "Placement"
     chart = chart_name(w)
+    spec: dict[str, Any] = {
+        "channel": f"{repo.repository.channel_namespace}/{channel_name(repo, env)}",
+        # The chart's name: ACM's Git subscriber keeps only the charts it names.
+        "name": chart,
+        "packageOverrides": [{"packageName": chart, "packageAlias": release_name(w)}],
+        "placement": {"placementRef": {"kind": kind, "name": placement_name(w.name, env)}},
+    }
+    if repo.repository.watch_helm_resources:
+        spec["watchHelmNamespaceScopedResources"] = True
     return {
         "apiVersion": SUBSCRIPTION_API,
         "kind": "Subscription",
@@ -104,19 +146,9 @@ def subscription(repo: Repo, env: str, w: Workload) -> dict[str, Any]:
             "name": subscription_name(w, env),
             "namespace": w.namespace,
             "labels": env_labels(repo, env, w),
-            "annotations": {
-                GIT_BRANCH: environment.branch,
-                GIT_PATH: f"charts/{w.name}",
-                RECONCILE_OPTION: RECONCILE,
-            },
+            "annotations": {GIT_BRANCH: environment.branch, GIT_PATH: f"charts/{w.name}"},
         },
-        "spec": {
-            "channel": f"{repo.repository.channel_namespace}/{channel_name(repo, env)}",
-            # The chart's name: ACM's Git subscriber keeps only the charts it names.
-            "name": chart,
-            "packageOverrides": [{"packageName": chart, "packageAlias": release_name(w)}],
-            "placement": {"placementRef": {"kind": kind, "name": placement_name(w.name, env)}},
-        },
+        "spec": spec,
     }
 
 
@@ -209,10 +241,11 @@ def compile_hub(repo: Repo, env: str, image: frozenset[str] = frozenset()) -> Tr
     staged, staging_list = staging_docs(repo, env, image)
     models_ns = repo.repository.models.namespace
     ns_names = sorted({repo.repository.channel_namespace, *by_ns, *([models_ns] if staging_list else [])})
-    tree: Tree = {
-        "hub/namespaces.yaml": yaml_docs(namespace(n) for n in ns_names),
-        "hub/channel.yaml": yaml_docs([channel(repo, env)]),
-    }
+    tree: Tree = {f"hub/namespaces/{n}.yaml": yaml_docs([namespace(n)]) for n in ns_names}
+    tree["hub/channel.yaml"] = yaml_docs([channel(repo, env)])
+    ca = channel_ca(repo, env)
+    if ca is not None:
+        tree["hub/channel-ca.yaml"] = yaml_docs([ca])
     for ns, eps in by_ns.items():
         base = f"hub/apps/{ns}/"
         subs = [subscription_name(ep.workload, env) for ep in eps]
@@ -224,6 +257,7 @@ def compile_hub(repo: Repo, env: str, image: frozenset[str] = frozenset()) -> Tr
             where = placement_rule(repo, ep) if rule_mode else placement(repo, ep)
             # In their own folder: a workload named `application` must not replace the Application.
             tree[f"{base}workloads/{ep.workload.name}.yaml"] = yaml_docs([subscription(repo, env, ep.workload), where])
+    tree.update(compile_policies(repo, env, {ns: [ep.workload for ep in eps] for ns, eps in by_ns.items()}, image))
     if staging_list:
         # The model stagers' namespace holds no workload (rule model-settings).
         base = f"hub/apps/{models_ns}/"
@@ -233,4 +267,5 @@ def compile_hub(repo: Repo, env: str, image: frozenset[str] = frozenset()) -> Tr
         if sets and not rule_mode:
             tree[base + "clustersetbindings.yaml"] = yaml_docs(binding(models_ns, c) for c in sets)
         tree.update({path: yaml_docs(docs) for path, docs in staged.items()})
+        tree.update(staging_policies(repo, env, staging_list))
     return dict(sorted(tree.items()))

@@ -23,9 +23,11 @@ __all__ = [
     "HUB_PATH",
     "PART_OF",
     "RECONCILE_OPTION",
+    "RECONCILE_RATE",
     "WORKLOAD_LABEL",
     "app_label",
     "application_name",
+    "channel_ca_name",
     "channel_name",
     "chart_name",
     "env_labels",
@@ -42,6 +44,7 @@ OCM_APPS: Final = "apps.open-cluster-management.io"
 GIT_BRANCH: Final = f"{OCM_APPS}/git-branch"
 GIT_PATH: Final = f"{OCM_APPS}/git-path"
 RECONCILE_OPTION: Final = f"{OCM_APPS}/reconcile-option"
+RECONCILE_RATE: Final = f"{OCM_APPS}/reconcile-rate"
 DO_NOT_DELETE: Final = f"{OCM_APPS}/do-not-delete"
 
 APP_LABEL: Final = "app"
@@ -55,8 +58,6 @@ HUB_PATH: Final = "hub"  # the folder of the branch the hub-local subscription t
 
 # The ACM console refuses application names longer than 37 characters.
 APPLICATION_MAX: Final = 37
-# Helm release names are limited to 53 characters.
-RELEASE_MAX: Final = 53
 NAME_MAX: Final = 63
 
 
@@ -71,6 +72,12 @@ def application_name(repo: Repo, env: str) -> str:
 
 def channel_name(repo: Repo, env: str) -> str:
     return short_name(repo.repository.name, NAME_MAX, env)
+
+
+def channel_ca_name(repo: Repo, env: str) -> str:
+    """The Channel's CA ConfigMap; ACM copies it under this name into every workload
+    namespace on the edge clusters, where the chart's own ConfigMaps end in -config."""
+    return short_name(repo.repository.name, NAME_MAX, env, "ca")
 
 
 def hub_subscription_name(repo: Repo, env: str) -> str:
@@ -96,8 +103,10 @@ def release_name(workload: Workload) -> str:
     """The Helm release name (`packageAlias`): without an alias ACM names the release
     `<chart>-<first 5 characters of the Subscription UID>`, which changes whenever the
     Subscription is recreated. The same in every environment, so promotion does not
-    rename the workload's Kubernetes objects."""
-    return short_name(workload.name, RELEASE_MAX)
+    rename the workload's Kubernetes objects. Never shortened here: ACM renames a
+    release over 31 characters itself, so validation keeps workload names within 31
+    (rules/names.py) and the release is the workload's name on every cluster."""
+    return workload.name
 
 
 def env_labels(repo: Repo, env: str, workload: Workload | None = None) -> dict[str, str]:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from i4qew.compile.hub_names import (
     application_name,
+    channel_ca_name,
     channel_name,
     hub_subscription_name,
     subscription_name,
@@ -53,6 +54,33 @@ def _staging_lines(repo: Repo, env: str, image: frozenset[str]) -> list[str]:
             "  is there, verified by digest (docs/models.md)."]
 
 
+def _needs(repo: Repo, env: str) -> list[str]:
+    """What the hub and the edge clusters need for this branch to arrive and run."""
+    r = repo.repository
+    environment = r.environment(env)
+    assert environment is not None
+    rate = {"low": "60 minutes", "medium": "3 minutes", "high": "2 minutes"}[r.reconcile_rate or "medium"]
+    lines = [
+        "## What the hub and the edge clusters need",
+        "",
+        f"- Git egress: the hub and every edge cluster a workload lands on clone branch `{environment.branch}`",
+        f"  of {r.git_url} themselves (ACM's subscription agent and Helm controller on each",
+        "  cluster): each needs HTTPS access to the Git server.",
+        f"- Each Subscription re-clones the branch on each cluster every {rate}: keep the branch small.",
+    ]
+    if r.git_secret_ref:
+        lines += [f"- Credentials: the Secret `{r.git_secret_ref}` (keys `user`, `accessToken`) in",
+                  f"  `{r.channel_namespace}` on the hub, never in Git. ACM copies it into each workload",
+                  "  namespace on each edge cluster the workload lands on: use a read-only deploy token."]
+    if r.git_ca_file:
+        lines.append(f"- TLS: the Git server's CA, from `{r.git_ca_file}`, in the ConfigMap "
+                     f"`{channel_ca_name(repo, env)}` (key `caCerts`).")
+    gpu = environment.gpu_runtime_class
+    lines.append(f"- GPU workloads run with `runtimeClassName: {gpu}` (the RuntimeClass k3s ships for the NVIDIA"
+                 " runtime)." if gpu else "- GPU workloads use the nodes' default runtime, which must be NVIDIA's.")
+    return lines
+
+
 def render_readme(repo: Repo, env: str, *, source_commit: str | None,
                   cluster_counts: Mapping[str, int] | None, image: frozenset[str] = frozenset()) -> bytes:
     """`cluster_counts` maps `<namespace>/<workload>` to the number of clusters the
@@ -87,14 +115,14 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
     else:
         lines += ["", "Cluster counts are the placement decisions over the inventory at generation time",
                   "(`placement/`); the hub's Placements keep deciding as clusters change."]
+    lines += ["", *_needs(repo, env), "", "## Layout"]
     lines += [
         "",
-        "## Layout",
-        "",
         "- `charts/<workload>/`: a Helm chart per workload.",
-        f"- `hub/`: the ACM resources of `{env}`: Namespaces, the Channel `{channel_name(repo, env)}`,",
-        "  a Subscription and a Placement per workload, and in each workload namespace an Application",
-        f"  `{application_name(repo, env)}` that groups its Subscriptions for the ACM console.",
+        f"- `hub/`: the ACM resources of `{env}`: Namespaces (one file each: ACM applies those first),",
+        f"  the Channel `{channel_name(repo, env)}`, a Subscription and a Placement per workload, and in each",
+        f"  workload namespace an Application `{application_name(repo, env)}` that groups its Subscriptions",
+        "  for the ACM console.",
         "- `placement/`, `models/index.json`: placement decisions and the model versions each placement needs.",
         *_staging_lines(repo, env, image),
         "",

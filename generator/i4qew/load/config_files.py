@@ -1,4 +1,5 @@
-"""Read the files workloads mount (spec.config.files), behind the path guard.
+"""Read the files workloads mount (spec.config.files) and the Git CA bundle
+(spec.git.caFile), behind the path guard.
 
 A reference must be a relative path to a regular file inside the repository:
 no absolute paths, no `..` escape, no symlinks anywhere on the way, bounded size.
@@ -8,10 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
+from i4qew.load.documents import Document
 from i4qew.load.files import decode, has_unsafe_char, inside
 from i4qew.model import Repo
 from i4qew.problems import Problem
-from i4qew.rules.walk import shorten
+from i4qew.rules.walk import KeyPath, shorten
 
 MAX_CONFIG_BYTES = 512 * 1024  # a ConfigMap holds at most 1 MiB in total
 
@@ -47,28 +49,38 @@ class _Refused(Exception):
     pass
 
 
+def _read_ref(root: Path, doc: Document, path: KeyPath, ref: str, rule_id: str,
+              files: dict[str, str], problems: list[Problem]) -> None:
+    """Read the repository file `ref` named at `path` of `doc` into `files`, or report why not."""
+    shown = repr(shorten(ref, 200))
+    rel = PurePosixPath(ref)
+    if rel.is_absolute() or ".." in rel.parts or "\\" in ref or not ref:
+        problems.append(doc.problem(path, rule_id, f"{shown} must be a relative path inside the repository, without '..'"))
+        return
+    if has_unsafe_char(ref):
+        problems.append(doc.problem(path, rule_id, f"{shown} holds a control, line-break or bidi character; rename the file"))
+        return
+    try:
+        files[str(rel)] = _read(root, rel, ref)
+    except _Refused as why:
+        problems.append(doc.problem(path, rule_id, f"{shown}{why}"))
+    except (OSError, ValueError) as exc:
+        # a name too long for the file system, a NUL byte, no permission:
+        # the user's to fix, never a crash (strerror: no path echoed)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a usable path"
+        problems.append(doc.problem(path, rule_id, f"{shown} cannot be read: {reason}"))
+
+
 def read_config_files(root: Path, repo: Repo) -> tuple[dict[str, str], list[Problem]]:
+    """The files workloads mount and the Git server's CA bundle (spec.git.caFile), by
+    normalised repository path."""
     files: dict[str, str] = {}
     problems: list[Problem] = []
     for w in repo.workloads:
         config = w.spec.get("config") or {}
         for name, ref in sorted((config.get("files") or {}).items()):
-            path = ("spec", "config", "files", name)
-            shown = repr(shorten(ref, 200))
-            rel = PurePosixPath(ref)
-            if rel.is_absolute() or ".." in rel.parts or "\\" in ref or not ref:
-                problems.append(w.doc.problem(path, "config-file", f"{shown} must be a relative path inside the repository, without '..'"))
-                continue
-            if has_unsafe_char(ref):
-                problems.append(w.doc.problem(path, "config-file", f"{shown} holds a control, line-break or bidi character; rename the file"))
-                continue
-            try:
-                files[str(rel)] = _read(root, rel, ref)
-            except _Refused as why:
-                problems.append(w.doc.problem(path, "config-file", f"{shown}{why}"))
-            except (OSError, ValueError) as exc:
-                # a name too long for the file system, a NUL byte, no permission:
-                # the user's to fix, never a crash (strerror: no path echoed)
-                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a usable path"
-                problems.append(w.doc.problem(path, "config-file", f"{shown} cannot be read: {reason}"))
+            _read_ref(root, w.doc, ("spec", "config", "files", name), ref, "config-file", files, problems)
+    doc, ca = repo.repository.doc, repo.repository.git_ca_file
+    if doc is not None and ca is not None:
+        _read_ref(root, doc, ("spec", "git", "caFile"), ca, "git-ca", files, problems)
     return files, problems

@@ -32,6 +32,7 @@ ADVISORY_NOTE = ("advisory: numberOfClusters leaves feasible clusters out. The c
                  "picks also depends on the decisions of every other placement on the hub (OCM's Balance "
                  "prioritizer), so the names are what a hub with no other decisions picks (docs/placement.md).")
 MARKER = "<!-- i4qew:plan:{env} -->"
+GUARDRAIL_RULE = "guardrail-changed"  # guardrails/report.py
 
 
 def _change(p: WorkloadPlan) -> str:
@@ -122,6 +123,10 @@ def _md_names(inv: Inventory, bits: int, label: str, cap: int = 200) -> str:
 def render_markdown(plan: Plan, problems: list[Problem], group_by: str = "site") -> str:
     inv = plan.inventory
     out = [MARKER.format(env=plan.env), f"### i4qew plan: `{plan.env}`", "", _headline(plan, problems) + ".", ""]
+    moved = [p for p in problems if p.rule == GUARDRAIL_RULE]
+    if moved:  # first: the reviewer must see that a line the platform team drew was moved
+        out += ["> **Guardrails changed** by this merge request (i4qew.yaml, the platform team's to approve):", ">"]
+        out += [f"> - {p.severity.value} `{p.path}:{p.line}`: {p.message}" for p in moved] + [""]
     rows = [p for p in plan.workloads if plan.base is None or p.status != "unchanged"]
     quiet = [p for p in plan.workloads if plan.base is not None and p.status == "unchanged"]
 

@@ -6,7 +6,8 @@ import importlib
 
 FAMILIES = (
     "builtin", "names", "references", "images", "secrets", "resources", "ports", "ingress",
-    "environments", "mounts", "models", "delivery", "limits", "tolerations",
+    "environments", "mounts", "models", "delivery", "limits", "tolerations", "guardrails", "guard_images",
+    "guard_limits", "guard_config", "governance",
 )
 
 

@@ -30,6 +30,11 @@ FAMILY_TITLES = {
     "environments": "Environments",
     "mounts": "Models, mounts and architectures",
     "models": "Model sources",
+    "guardrails": "Guardrails: pod security and namespace owners",
+    "guard_images": "Guardrails: image sources",
+    "guard_limits": "Guardrails: resources and host paths",
+    "guard_config": "Guardrails: the guardrails themselves",
+    "governance": "Hub governance policies",
 }
 
 

@@ -13,9 +13,13 @@ from i4qew.rules.mounts import configmap_key_problem
 from i4qew.rules.registry import rule
 from i4qew.rules.walk import KeyPath, lookalike, shorten, variants
 
-# Generated objects are named `<workload>-<env>`; the chart's Service is named
-# after the workload and a Service name must be a DNS-1035 label.
-MAX_WORKLOAD_NAME = 47
+# The workload name is the Helm release name (the Subscription's packageAlias).
+# ACM's subscription controller renames a release longer than 31 characters to
+# `<first 25>-<5 hex of its sha1>` (stolostron/multicloud-operators-subscription
+# pkg/utils/subscription.go maxNameLength = 52 - len("-delete-registrations") and
+# GetReleaseName), which would break app.kubernetes.io/instance=<workload>. The
+# chart's Service is named after the workload: a DNS-1035 label.
+MAX_WORKLOAD_NAME = 31
 
 
 def _documents(repo: Repo) -> Iterator[Document]:
@@ -82,7 +86,9 @@ def check_names(repo: Repo) -> Iterator[Problem]:
     for w in repo.workloads:
         if len(w.name) > MAX_WORKLOAD_NAME:
             yield w.doc.problem(("metadata", "name"), "name-format",
-                                f"workload name is {len(w.name)} characters; at most {MAX_WORKLOAD_NAME} leave room for the environment suffix")
+                                f"workload name is {len(w.name)} characters; at most {MAX_WORKLOAD_NAME}: it is the Helm "
+                                "release name, which ACM cuts to '<first 25 characters>-<hash>' when longer, so "
+                                "app.kubernetes.io/instance would no longer be the workload's name")
         elif w.name[:1].isdigit():
             yield w.doc.problem(("metadata", "name"), "name-format",
                                 "a workload name must start with a letter: it names the Service (DNS-1035)")
@@ -117,6 +123,11 @@ def _referenced_names(repo: Repo) -> Iterator[tuple[Document, KeyPath, str, str]
             yield doc, ("spec", "clusterSets", i), "ManagedClusterSet", s
         if "channelNamespace" in spec:
             yield doc, ("spec", "channelNamespace"), "namespace", spec["channelNamespace"]
+        if spec.get("gpuRuntimeClass"):  # "" means none
+            yield doc, ("spec", "gpuRuntimeClass"), "RuntimeClass", spec["gpuRuntimeClass"]
+        for i, env in enumerate(spec.get("environments") or []):
+            if env.get("gpuRuntimeClass"):
+                yield doc, ("spec", "environments", i, "gpuRuntimeClass"), "RuntimeClass", env["gpuRuntimeClass"]
         defaults = spec.get("defaults") or {}
         if "namespace" in defaults:
             yield doc, ("spec", "defaults", "namespace"), "namespace", defaults["namespace"]
@@ -156,7 +167,7 @@ def _pull_secrets(doc: Document, base: KeyPath, spec: dict[str, Any]) -> Iterato
 
 @rule(
     "reference-name",
-    "names of the Secrets, ConfigMaps, PVCs, IngressClasses, namespaces and cluster sets a declaration points "
+    "names of the Secrets, ConfigMaps, PVCs, IngressClasses, RuntimeClasses, namespaces and cluster sets a declaration points "
     "at are valid Kubernetes names, and the Secret and ConfigMap keys env reads are valid keys",
     passing="imagePullSecrets: [i4qregistry]",
     failing="imagePullSecrets: [I4Q_Registry]",
