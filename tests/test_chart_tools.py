@@ -31,7 +31,7 @@ def charts(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
         for env in ENVS:
             out = write({**compile_charts(repo, env), **compile_staging_charts(repo, env)}, base / label / env)
             found.extend(sorted(p for p in (out / "charts").iterdir()))
-            found.extend(sorted(p for p in (out / "staging").iterdir()))
+            found.extend(sorted(p for p in (out / "staging").glob("*/*")))
     assert len(found) >= 21
     return found
 

@@ -94,7 +94,7 @@ def test_the_image_volume_pod_is_valid_kubernetes_from_1_35(tmp_path: Path) -> N
 def test_one_older_cluster_falls_back_to_staging_and_plan_names_it(tmp_path: Path) -> None:
     root = repo(tmp_path / "r", "v1.35.0+k3s1", "v1.30.4+k3s1")
     tree = render(root, tmp_path / "out")
-    assert "staging/detector/values.yaml" in tree and "charts/app/files/i4qew-gate.sh" in tree
+    assert "staging/i4qew-models/detector/values.yaml" in tree and "charts/app/files/i4qew-gate.sh" in tree
     values = yaml.safe_load(tree["charts/app/values.yaml"])
     assert values["model"]["gate"]["args"] == ["detector", "1", DIGEST]
     assert values["imagePullSecrets"] == [{"name": "apps-registry"}]
@@ -123,16 +123,16 @@ def test_an_environment_may_lower_the_version_where_the_gate_is_on(tmp_path: Pat
 def test_what_cannot_be_an_image_volume_is_staged(tmp_path: Path) -> None:
     # no inventory: the versions cannot be checked
     tree = render(repo(tmp_path / "a"), tmp_path / "out-a")
-    assert "staging/detector/values.yaml" in tree
+    assert "staging/i4qew-models/detector/values.yaml" in tree
     doc = plan_json(tmp_path / "a")
     assert doc["imageVolumes"][0]["reason"] == "no cluster inventory to check the clusters' Kubernetes versions against"
     # a file over https is no image
     root = repo(tmp_path / "b", "v1.35.0", source="https://models.example.com/detector/1/model.onnx")
-    assert "staging/detector/values.yaml" in render(root, tmp_path / "out-b")
+    assert "staging/i4qew-models/detector/values.yaml" in render(root, tmp_path / "out-b")
     assert plan_json(root)["imageVolumes"][0]["reason"] == "version 1 has no OCI source pinned by digest"
     # the Model does not say it is an image: not offered at all
     root = repo(tmp_path / "c", "v1.35.0", image_volume=False)
-    assert "staging/detector/values.yaml" in render(root, tmp_path / "out-c")
+    assert "staging/i4qew-models/detector/values.yaml" in render(root, tmp_path / "out-c")
     assert plan_json(root)["imageVolumes"] == []
 
 

@@ -169,7 +169,7 @@ def test_release_names_stay_within_31_characters(tmp_path: Path) -> None:
                       environments=[{"name": "production"}])
     repo = valid_repo(root)
     tree = compile_staging_charts(repo, "production")
-    values = yaml.safe_load(tree[f"staging/{name}/values.yaml"])
+    values = yaml.safe_load(tree[f"staging/i4qew-models/{name}/values.yaml"])
     assert len(values["name"]) <= 31 and values["name"].startswith("a-model-with-a-rather")
     assert len(f"{values['name']}-stager") <= 63
 
@@ -180,21 +180,43 @@ def test_the_models_namespace_gets_its_pull_secrets_and_pod_security_from_the_hu
     repo = valid_repo(ROOT)
     docs = list(yaml.safe_load_all(compile_hub(repo, "dev")["hub/apps/i4qew-models/policies.yaml"]))
     policies = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Policy"}
-    assert sorted(policies) == ["pod-security-dev", "pull-i4q-model-registry-dev"]
+    assert sorted(policies) == ["model-pull-i4q-model-registry-dev", "pod-security-dev"]
     psa = policies["pod-security-dev"]["spec"]["policy-templates"][0]["objectDefinition"]["spec"]["object-templates"][0]
     # a stager writes a hostPath as root: only privileged admits it
     assert set(psa["objectDefinition"]["metadata"]["labels"].values()) == {"privileged"}
     bindings = {d["metadata"]["name"]: d for d in docs if d["kind"] == "PlacementBinding"}
-    assert sorted(bindings) == ["lrt-forecaster-dev", "vibration-autoencoder-dev", "yolo-defects-dev"]
+    # yolo-defects is on a claim: staged in its workloads' namespace, bound there
+    assert sorted(bindings) == ["lrt-forecaster-dev", "vibration-autoencoder-dev"]
     for name, b in bindings.items():
         assert b["placementRef"] == {"apiGroup": "cluster.open-cluster-management.io", "kind": "Placement", "name": name}
 
 
-def test_jobs_alone_need_only_baseline(tmp_path: Path) -> None:
+def test_a_pvc_model_is_staged_in_each_namespace_that_mounts_its_claim(tmp_path: Path) -> None:
+    """A claim is namespaced: the Jobs write the very claim the workloads of that namespace
+    mount, as a non-root user of the claim's group (the namespace's restricted level holds)."""
     from i4qew.compile.hub import compile_hub
 
-    repo = pvc_repo(tmp_path, ("1",))
-    docs = list(yaml.safe_load_all(compile_hub(repo, "dev")["hub/apps/i4qew-models/policies.yaml"]))
-    (psa,) = [d for d in docs if d["kind"] == "Policy"]
-    template = psa["spec"]["policy-templates"][0]["objectDefinition"]["spec"]["object-templates"][0]
-    assert set(template["objectDefinition"]["metadata"]["labels"].values()) == {"baseline"}
+    m = model("detector", "edge", ("1", "2"))
+    m["spec"]["storage"] = {"persistentVolumeClaim": {"claimName": "models"}}
+    m["spec"]["pullSecret"] = "model-registry"
+    root = write_repo(tmp_path, policies=[policy("edge", selector="env=edge")], models=[m], workloads=[
+        workload("a", "edge", namespace="one", model={"name": "detector", "version": "1"}),
+        workload("b", "edge", namespace="two", model={"name": "detector", "version": "2"})])
+    repo = valid_repo(root)
+    found = stagings(repo, "dev")
+    assert [(s.namespace, s.versions) for s in found] == [("one", ("1",)), ("two", ("2",))]
+    tree = compile_staging_charts(repo, "dev")
+    values = yaml.safe_load(tree["staging/one/detector/values.yaml"])
+    assert values["podSecurityContext"] == {"fsGroup": 65532, "fsGroupChangePolicy": "OnRootMismatch",
+                                            "runAsGroup": 65532, "runAsNonRoot": True, "runAsUser": 65532,
+                                            "seccompProfile": {"type": "RuntimeDefault"}}
+    assert values["securityContext"]["runAsNonRoot"] is True and values["securityContext"]["readOnlyRootFilesystem"]
+    hub = compile_hub(repo, "dev")
+    sub, placement = yaml.safe_load_all(hub["hub/apps/one/models/detector.yaml"])
+    assert (sub["metadata"]["namespace"], placement["metadata"]["namespace"]) == ("one", "one")
+    assert sub["metadata"]["annotations"]["apps.open-cluster-management.io/git-path"] == "staging/one/detector"
+    app = yaml.safe_load(hub["hub/apps/one/application.yaml"])
+    assert app["metadata"]["annotations"]["apps.open-cluster-management.io/subscriptions"] == "one/a-dev,one/detector-dev"
+    policies = list(yaml.safe_load_all(hub["hub/apps/one/model-policies.yaml"]))
+    assert [d["metadata"]["name"] for d in policies] == ["model-pull-model-registry-dev", "detector-dev"]
+    assert "hub/apps/i4qew-models/application.yaml" not in hub  # nothing staged there

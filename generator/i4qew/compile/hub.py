@@ -58,8 +58,10 @@ from i4qew.compile.hub_placement import placement, placement_rule, rule_problems
 from i4qew.compile.hub_staging import staging_docs, staging_rule_problems
 from i4qew.compile.policies import compile_policies
 from i4qew.compile.policy_staging import staging_policies
+from i4qew.compile.staging_names import staging_hub_name
 from i4qew.model import Repo, Workload
 from i4qew.placement.effective import EffectivePlacement, effective_placement
+from i4qew.placement.staging import Staging
 from i4qew.problems import Problem, UserError, error, sort_problems
 
 SUBSCRIPTION_API: Final = "apps.open-cluster-management.io/v1"
@@ -239,18 +241,21 @@ def compile_hub(repo: Repo, env: str, image: frozenset[str] = frozenset()) -> Tr
     for ep in _placements(repo, env):
         by_ns.setdefault(ep.workload.namespace, []).append(ep)
     staged, staging_list = staging_docs(repo, env, image)
-    models_ns = repo.repository.models.namespace
-    ns_names = sorted({repo.repository.channel_namespace, *by_ns, *([models_ns] if staging_list else [])})
+    staged_in: dict[str, list[Staging]] = {}
+    for s in staging_list:
+        staged_in.setdefault(s.namespace, []).append(s)
+    ns_names = sorted({repo.repository.channel_namespace, *by_ns, *staged_in})
     tree: Tree = {f"hub/namespaces/{n}.yaml": yaml_docs([namespace(n)]) for n in ns_names}
     tree["hub/channel.yaml"] = yaml_docs([channel(repo, env)])
     ca = channel_ca(repo, env)
     if ca is not None:
         tree["hub/channel-ca.yaml"] = yaml_docs([ca])
-    for ns, eps in by_ns.items():
+    for ns in sorted({*by_ns, *staged_in}):
+        eps, here = by_ns.get(ns, []), staged_in.get(ns, [])
         base = f"hub/apps/{ns}/"
-        subs = [subscription_name(ep.workload, env) for ep in eps]
+        subs = [subscription_name(ep.workload, env) for ep in eps] + [staging_hub_name(s.model.name, env) for s in here]
         tree[base + "application.yaml"] = yaml_docs([application(repo, env, ns, subs)])
-        sets = sorted({s for ep in eps for s in ep.cluster_sets})
+        sets = sorted({s for ep in eps for s in ep.cluster_sets} | {c for s in here for c in s.cluster_sets})
         if sets and not rule_mode:  # PlacementRule knows no cluster sets
             tree[base + "clustersetbindings.yaml"] = yaml_docs(binding(ns, s) for s in sets)
         for ep in eps:
@@ -258,14 +263,6 @@ def compile_hub(repo: Repo, env: str, image: frozenset[str] = frozenset()) -> Tr
             # In their own folder: a workload named `application` must not replace the Application.
             tree[f"{base}workloads/{ep.workload.name}.yaml"] = yaml_docs([subscription(repo, env, ep.workload), where])
     tree.update(compile_policies(repo, env, {ns: [ep.workload for ep in eps] for ns, eps in by_ns.items()}, image))
-    if staging_list:
-        # The model stagers' namespace holds no workload (rule model-settings).
-        base = f"hub/apps/{models_ns}/"
-        subs = [s["metadata"]["name"] for docs in staged.values() for s in docs if s["kind"] == "Subscription"]
-        tree[base + "application.yaml"] = yaml_docs([application(repo, env, models_ns, subs)])
-        sets = sorted({c for s in staging_list for c in s.cluster_sets})
-        if sets and not rule_mode:
-            tree[base + "clustersetbindings.yaml"] = yaml_docs(binding(models_ns, c) for c in sets)
-        tree.update({path: yaml_docs(docs) for path, docs in staged.items()})
-        tree.update(staging_policies(repo, env, staging_list))
+    tree.update({path: yaml_docs(docs) for path, docs in staged.items()})
+    tree.update(staging_policies(repo, env, staging_list))
     return dict(sorted(tree.items()))

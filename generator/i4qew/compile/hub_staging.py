@@ -1,14 +1,15 @@
 """The hub side of model staging: a Subscription and a Placement per model staging,
 in the models namespace (i4qew.yaml spec.models.namespace), like a workload's.
 
-    hub/apps/<models-ns>/application.yaml          the Application of the environment there
-    hub/apps/<models-ns>/clustersetbindings.yaml   a binding per cluster set the stagings use
-    hub/apps/<models-ns>/models/<model>.yaml       Subscription + Placement (or PlacementRule)
+    hub/apps/<ns>/models/<model>.yaml       Subscription + Placement (or PlacementRule), in the
+                                            models namespace (hostPath) or a workload namespace (PVC)
+    hub/apps/<models-ns>/application.yaml   the Application of the environment there (in a
+    hub/apps/<models-ns>/clustersetbindings.yaml   workload namespace: the workloads' files)
 
-The Subscription delivers `staging/<model>/` of the environment branch to the clusters
-the staging placement selects (model policy ∧ environment ∧ the workloads'
-architectures), where ACM installs it as Helm release `<model>-<env>` (31 at most) in the
-models namespace. It sets no watchHelmNamespaceScopedResources: the stagers write their
+The Subscription delivers `staging/<ns>/<model>/` of the environment branch to the
+clusters the staging placement selects (model policy ∧ environment ∧ the workloads'
+architectures), where ACM installs it as Helm release `<model>-<env>` (31 at most) in
+that namespace. It sets no watchHelmNamespaceScopedResources: the stagers write their
 status into a ConfigMap of the release, which that option would revert.
 """
 
@@ -49,9 +50,10 @@ def subscription(repo: Repo, env: str, staging: Staging) -> dict[str, Any]:
         "kind": "Subscription",
         "metadata": {
             "name": staging_hub_name(staging.model.name, env),
-            "namespace": r.models.namespace,
+            "namespace": staging.namespace,
             "labels": _labels(repo, env, staging),
-            "annotations": {GIT_BRANCH: environment.branch, GIT_PATH: staging_folder(staging.model.name)},
+            "annotations": {GIT_BRANCH: environment.branch,
+                            GIT_PATH: staging_folder(staging.model.name, staging.namespace)},
         },
         "spec": {
             "channel": f"{r.channel_namespace}/{channel_name(repo, env)}",
@@ -64,7 +66,7 @@ def subscription(repo: Repo, env: str, staging: Staging) -> dict[str, Any]:
 
 def where(repo: Repo, env: str, staging: Staging) -> dict[str, Any]:
     r = repo.repository
-    metadata = {"name": staging_hub_name(staging.model.name, env), "namespace": r.models.namespace,
+    metadata = {"name": staging_hub_name(staging.model.name, env), "namespace": staging.namespace,
                 "labels": _labels(repo, env, staging)}
     if r.placement_api == "PlacementRule":
         return {"apiVersion": PLACEMENT_RULE_API, "kind": "PlacementRule", "metadata": metadata,
@@ -89,8 +91,8 @@ def staging_rule_problems(repo: Repo, env: str) -> list[Problem]:
 
 def staging_docs(repo: Repo, env: str, image: frozenset[str] = frozenset()
                  ) -> tuple[dict[str, list[dict[str, Any]]], list[Staging]]:
-    """`hub/apps/<models-ns>/models/<model>.yaml` -> its objects, and the stagings (for the
+    """`hub/apps/<ns>/models/<model>.yaml` -> its objects, and the stagings (for the
     Application and the cluster-set bindings compile_hub writes for every namespace)."""
     found = stagings(repo, env, image)
-    base = f"hub/apps/{repo.repository.models.namespace}/models/"
-    return {f"{base}{s.model.name}.yaml": [subscription(repo, env, s), where(repo, env, s)] for s in found}, found
+    return {f"hub/apps/{s.namespace}/models/{s.model.name}.yaml": [subscription(repo, env, s), where(repo, env, s)]
+            for s in found}, found

@@ -46,12 +46,11 @@ def _staging_lines(repo: Repo, env: str, image: frozenset[str]) -> list[str]:
     found = stagings(repo, env, image)
     if not found:
         return []
-    names = ", ".join(f"`{s.model.name}`" for s in found)
-    ns = repo.repository.models.namespace
-    return [f"- `staging/<model>/`: the model stagers ({names}), Helm charts with their own Subscription,",
-            f"  Placement and Application `{application_name(repo, env)}` in namespace `{ns}`, installed wherever",
-            "  the model may serve a workload; a workload's pod waits in its gate until its model version",
-            "  is there, verified by digest (docs/models.md)."]
+    names = ", ".join(f"`{s.model.name}` (`{s.namespace}`)" for s in found)
+    return [f"- `staging/<namespace>/<model>/`: the model stagers, {names}: Helm charts with",
+            f"  their own Subscription and Placement, grouped by the Application `{application_name(repo, env)}`",
+            "  of their namespace and installed wherever the model may serve a workload; a workload's",
+            "  pod waits in its gate until its model version is there, verified by digest (docs/models.md)."]
 
 
 def _needs(repo: Repo, env: str) -> list[str]:

@@ -65,7 +65,7 @@ def compile_staging_chart(repo: Repo, staging: Staging) -> Tree:
     content.update(values_bytes)
     meta["version"] = f"0.0.0-h{content.hexdigest()[:12]}"
     meta["appVersion"] = ", ".join(staging.versions)
-    base = staging_folder(staging.model.name) + "/"
+    base = staging_folder(staging.model.name, staging.namespace) + "/"
     tree: Tree = {base + "Chart.yaml": dump(meta), base + "values.yaml": values_bytes}
     tree.update({base + path: data for path, data in fixed})
     return tree

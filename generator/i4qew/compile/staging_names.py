@@ -1,9 +1,11 @@
 """Names of a model's staging in an environment: its chart, release, hub objects and folder.
 
-All live in the models namespace (i4qew.yaml spec.models.namespace), which holds no
-workload (rule model-settings), so they cannot meet a workload's names:
+A hostPath model's staging lives in the models namespace (i4qew.yaml
+spec.models.namespace), which holds no workload (rule model-settings); a PVC model's in
+each workload namespace that uses it, where rule model-staging-name keeps workload names
+from meeting them:
 
-    staging/<model>/          the chart on the environment branch (git-path)
+    staging/<ns>/<model>/     the chart on the environment branch (git-path)
     <model>-<env>             Subscription and Placement on the hub (63 at most)
     <model>-<env>             the Helm release (packageAlias), shortened to 31: ACM's
                               subscription controller renames a longer HelmRelease
@@ -17,21 +19,17 @@ from __future__ import annotations
 import hashlib
 from typing import Final
 
-from i4qew.k8s_names import short_name
-from i4qew.placement.staging import staging_hub_name
+from i4qew.placement.staging import staging_hub_name, staging_release
 
 __all__ = ["STAGING_PATH", "job_name", "staging_folder", "staging_hub_name", "staging_owner", "staging_release"]
 
 STAGING_PATH: Final = "staging"
-RELEASE_MAX: Final = 31
 
 
-def staging_folder(model: str) -> str:
-    return f"{STAGING_PATH}/{model}"
-
-
-def staging_release(model: str, env: str) -> str:
-    return short_name(model, RELEASE_MAX, env)
+def staging_folder(model: str, namespace: str) -> str:
+    """The chart's folder on the branch: `staging/<namespace>/<model>` (a PVC model has a
+    staging in each workload namespace that uses it)."""
+    return f"{STAGING_PATH}/{namespace}/{model}"
 
 
 def staging_owner(model: str, env: str) -> str:

@@ -2,11 +2,12 @@
 
 Two modes, by the Model's storage:
 
-- node (hostPath): a DaemonSet runs the stager on every node that may run a workload of
-  the model (the workloads' architectures; the GPU taint tolerated when one needs a
-  GPU), with the host directory as ROOT (DirectoryOrCreate: the stager makes it);
-- volume (persistentVolumeClaim): a Job per version runs the stager once over the shared
-  claim (`--only MODEL/VERSION`); the whole desired state still decides what stays.
+- node (hostPath): a DaemonSet in the models' namespace runs the stager on every node that
+  may run a workload of the model (the workloads' architectures; the GPU taint tolerated
+  when one needs a GPU), with the host directory as ROOT (DirectoryOrCreate), as root;
+- volume (persistentVolumeClaim): in the workload namespace that mounts the claim, a Job
+  per version runs the stager once over it (`--only MODEL/VERSION`; the whole desired
+  state still decides what stays), as a non-root user the claim's fsGroup lets write.
 
 The desired state (docs/model-index.md) lists every version some workload of the
 environment pins, with its pinned source; the stager verifies each digest before it
@@ -35,6 +36,27 @@ JOB_OWNER_TTL: Final = 315_360_000
 # Pod restarts a Job allows (kubelet back-off up to 6 min, plus the stager's own retries
 # within each run): about five days of an unreachable source.
 JOB_BACKOFF_LIMIT: Final = 300
+
+
+# The stager's user. On a node it is root: the kubelet creates the hostPath directory
+# root-owned, and no capability is needed to write one's own directory. On a claim it is
+# a non-root user that the volume's group (fsGroup) lets write: that meets the
+# "restricted" Pod Security level of a workload namespace.
+STAGER_UID: Final = 65532
+
+
+def security(mode: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(pod, container) securityContext of the stager: read-only root file system, no
+    capability, no privilege escalation, RuntimeDefault seccomp in both modes."""
+    container: dict[str, Any] = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
+                                 "privileged": False, "readOnlyRootFilesystem": True}
+    if mode == "node":
+        pod = {"runAsGroup": 0, "runAsNonRoot": False, "runAsUser": 0, "seccompProfile": {"type": "RuntimeDefault"}}
+    else:
+        pod = {"fsGroup": STAGER_UID, "fsGroupChangePolicy": "OnRootMismatch", "runAsGroup": STAGER_UID,
+               "runAsNonRoot": True, "runAsUser": STAGER_UID, "seccompProfile": {"type": "RuntimeDefault"}}
+    container.update({k: v for k, v in pod.items() if k in ("runAsGroup", "runAsNonRoot", "runAsUser", "seccompProfile")})
+    return pod, dict(sorted(container.items()))
 
 
 def desired_state(repo: Repo, staging: Staging) -> dict[str, Any]:
@@ -89,6 +111,7 @@ def staging_values(repo: Repo, staging: Staging, program_digest: str) -> dict[st
     else:
         mode = "node"
         volume = {"hostPath": {"path": storage["hostPath"], "type": "DirectoryOrCreate"}}
+    pod_sc, container_sc = security(mode)
     return {
         "name": release,
         "model": model.name,
@@ -99,6 +122,8 @@ def staging_values(repo: Repo, staging: Staging, program_digest: str) -> dict[st
         "root": GATE_ROOT,
         "volume": volume,
         "pullSecret": model.pull_secret or "",
+        "podSecurityContext": pod_sc,
+        "securityContext": container_sc,
         "architectures": list(staging.architectures),
         "tolerations": [{"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}] if staging.gpu else [],
         "programDigest": program_digest,

@@ -33,7 +33,7 @@ class StagingPlan:
 
 def staging_plans(repo: Repo, env: str, planner: Planner | None,
                   image: frozenset[str] = frozenset()) -> tuple[StagingPlan, ...]:
-    return tuple(StagingPlan(s.model.name, repo.repository.models.namespace, staging_hub_name(s.model.name, env),
+    return tuple(StagingPlan(s.model.name, s.namespace, staging_hub_name(s.model.name, env),
                              s.versions, planner.evaluate(s) if planner is not None else 0)
                  for s in stagings(repo, env, image))
 
@@ -63,7 +63,9 @@ class VersionPlan:
 def _versions(repo: Repo, env: str, planner: Planner | None, decided: dict[str, int],
               image: frozenset[str]) -> dict[tuple[str, str], VersionPlan]:
     out: dict[tuple[str, str], VersionPlan] = {}
-    staged = {s.model.name: s for s in stagings(repo, env, image)}
+    staged: dict[str, int] = {}  # model -> clusters of its stagings (a PVC model: one per namespace)
+    for s in stagings(repo, env, image):
+        staged[s.model.name] = staged.get(s.model.name, 0) | (planner.evaluate(s) if planner is not None else 0)
     for w in repo.workloads:
         ref = w.model
         model = repo.models.get(ref.name) if ref is not None else None
@@ -73,8 +75,7 @@ def _versions(repo: Repo, env: str, planner: Planner | None, decided: dict[str, 
         where = decided.get(f"{w.namespace}/{w.name}", 0)
         if key not in out:
             source = version_source(model, ref.version)
-            s = staged.get(ref.name)
-            clusters = planner.evaluate(s) if (s is not None and planner is not None) else 0
+            clusters = staged.get(ref.name, 0)
             delivery = "external" if model.external else "imageVolume" if ref.name in image else "stager"
             out[key] = VersionPlan(ref.name, ref.version, delivery,
                                    source.digest if source else None, version_size(model, ref.version),

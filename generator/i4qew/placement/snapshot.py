@@ -110,7 +110,7 @@ def placement_files(repo: Repo, env: str, inventory: Inventory | None, *,
     for s in stagings(repo, env, image):
         entry = {
             "model": s.model.name,
-            "namespace": repo.repository.models.namespace,
+            "namespace": s.namespace,
             "placement": staging_hub_name(s.model.name, env),
             "versions": list(s.versions),
             "predicates": predicate_texts(s.predicates),

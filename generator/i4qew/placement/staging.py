@@ -10,6 +10,11 @@ cluster the model policy allows is ready before a workload moves there. The mode
 policy's cluster sets and tolerations apply; its numberOfClusters does not (a
 workload's own choice of clusters may differ from any choice made here, and a
 workload must never land where its model cannot be).
+
+Where the staging runs: a hostPath model's stagers in the models' namespace
+(i4qew.yaml spec.models.namespace); a PVC model's Jobs in each workload namespace that
+uses it (a PersistentVolumeClaim is namespaced: the Jobs must write the very claim the
+workloads mount), one staging per such namespace with the versions pinned there.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ _OFFLINE_TOLERATIONS = tuple(Toleration(k, "Exists", None, None) for k in OFFLIN
 class Staging:
     model: Model
     env: str
+    namespace: str  # where its Subscription, Placement and stagers live
     versions: tuple[str, ...]  # pinned by some enabled workload of the environment, sorted
     users: tuple[Workload, ...]  # those workloads, by namespace and name
     conjuncts: tuple[Conjunct, ...]
@@ -48,8 +54,14 @@ class Staging:
 
 
 def staging_hub_name(model: str, env: str) -> str:
-    """The name of a staging's Subscription and Placement (in the models' namespace)."""
+    """The name of a staging's Subscription and Placement."""
     return short_name(model, 63, env)
+
+
+def staging_release(model: str, env: str) -> str:
+    """The staging's Helm release, `<model>-<env>` within 31 characters: ACM's subscription
+    controller renames a longer release, and the stager's objects are named after it."""
+    return short_name(model, 31, env)
 
 
 def users_of(repo: Repo, model: str, env: str) -> list[Workload]:
@@ -58,7 +70,7 @@ def users_of(repo: Repo, model: str, env: str) -> list[Workload]:
                   key=lambda w: (w.namespace, w.name))
 
 
-def staging_for(repo: Repo, model: Model, env: str, users: list[Workload]) -> Staging | None:
+def staging_for(repo: Repo, model: Model, env: str, users: list[Workload], namespace: str) -> Staging | None:
     """None when a reference does not resolve (reported by the rules)."""
     environment = repo.repository.environment(env)
     policy = repo.policies.get(model.placement)
@@ -81,6 +93,7 @@ def staging_for(repo: Repo, model: Model, env: str, users: list[Workload]) -> St
     return Staging(
         model=model,
         env=env,
+        namespace=namespace,
         versions=tuple(sorted({w.model.version for w in users if w.model is not None})),
         users=tuple(users),
         conjuncts=tuple(conjuncts),
@@ -92,13 +105,20 @@ def staging_for(repo: Repo, model: Model, env: str, users: list[Workload]) -> St
 
 
 def stagings(repo: Repo, env: str, image: frozenset[str] = frozenset()) -> list[Staging]:
-    """The stagings of `env`, by model name: models i4qew distributes that a workload uses,
-    except those mounted as image volumes there (`image`, placement/image_volumes.py)."""
+    """The stagings of `env`, by model name (and namespace): models i4qew distributes that a
+    workload uses, except those mounted as image volumes there (`image`,
+    placement/image_volumes.py)."""
     out = []
     for model in repo.models.values():
         if model.external or model.name in image:
             continue
-        s = staging_for(repo, model, env, users_of(repo, model.name, env))
-        if s is not None:
-            out.append(s)
+        users = users_of(repo, model.name, env)
+        if "persistentVolumeClaim" in model.storage:
+            groups = {ns: [w for w in users if w.namespace == ns] for ns in sorted({w.namespace for w in users})}
+        else:
+            groups = {repo.repository.models.namespace: users}
+        for ns, members in groups.items():
+            s = staging_for(repo, model, env, members, ns)
+            if s is not None:
+                out.append(s)
     return out

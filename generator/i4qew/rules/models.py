@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from i4qew import k8s_names
 from i4qew.model import Model, ModelVersion, Repo, kube_minor
 from i4qew.model_sources import PASSWORD_IN_URL, parse_source, size_bytes
+from i4qew.placement.staging import staging_release, stagings
 from i4qew.problems import Problem, Severity
 from i4qew.rules.images import parse_image
 from i4qew.rules.registry import rule
@@ -185,3 +186,29 @@ def check_image_volumes(repo: Repo) -> Iterator[Problem]:
                               f"minKubeVersion {text!r}: Kubernetes mounts image volumes from 1.33 (beta, with the "
                               "ImageVolume feature gate enabled on kube-apiserver and kubelet, and containerd 2.1 or "
                               "newer) and by default from 1.35; use \"1.35\", or \"1.33\" where the gate is enabled")
+
+
+@rule(
+    "model-staging-name",
+    "a workload in a namespace where a PVC model is staged is named neither like the model (its Subscription, "
+    "Placement and PlacementBinding are <model>-<env>) nor like the staging's Helm release <model>-<env>",
+    passing="model yolo (PVC) staged in i4q-vision; workload defect-detector in i4q-vision",
+    failing="model yolo (PVC) staged in i4q-vision; workload yolo in i4q-vision",
+)
+def check_staging_names(repo: Repo) -> Iterator[Problem]:
+    reported: set[tuple[str, str]] = set()
+    for env in repo.repository.environments:
+        for s in stagings(repo, env.name):
+            if s.namespace == repo.repository.models.namespace:
+                continue
+            taken = {s.model.name: "the names of the Subscription and Placement that stage",
+                     staging_release(s.model.name, env.name): "the name of the Helm release that stages"}
+            for w in repo.workloads:
+                what = taken.get(w.name)
+                if w.namespace != s.namespace or what is None or (w.namespace, w.name) in reported:
+                    continue
+                reported.add((w.namespace, w.name))
+                yield w.doc.problem(("metadata", "name"), "model-staging-name",
+                                    f"workload {w.name!r} would share {what} model "
+                                    f"{s.model.name!r} (a PersistentVolumeClaim) in namespace {w.namespace} in "
+                                    f"{env.name} ({staging_release(s.model.name, env.name)}); rename the workload")

@@ -100,8 +100,8 @@ def container_env(container: dict[str, Any]) -> dict[str, str]:
 def stager_run(out: Path, work: Path, root: Path, kube: KubeApi) -> subprocess.CompletedProcess[str]:
     """The DaemonSet's container, its volumes mapped to directories: the program and desired
     ConfigMaps as files, the hostPath root as `root`."""
-    release = yaml.safe_load((out / "staging/defects/values.yaml").read_text())["name"]
-    objs = objects(out / "staging" / "defects", release, "i4qew-models")
+    release = yaml.safe_load((out / "staging/i4qew-models/defects/values.yaml").read_text())["name"]
+    objs = objects(out / "staging" / "i4qew-models" / "defects", release, "i4qew-models")
     program, desired = work / "stager", work / "desired"
     program.mkdir(parents=True, exist_ok=True)
     desired.mkdir(parents=True, exist_ok=True)

@@ -26,14 +26,11 @@ enableServiceLinks: false
 {{- if .job }}
 restartPolicy: "OnFailure"
 {{- end }}
-# Root, to write the model root the kubelet created root-owned; no capability, no
-# privilege escalation, a read-only root file system (docs/model-index.md "Images").
+# On a node as root, to write the hostPath the kubelet created root-owned; on a claim as
+# a non-root user in the claim's fsGroup. No capability, no privilege escalation, a
+# read-only root file system in both (docs/models.md).
 securityContext:
-  runAsGroup: 0
-  runAsNonRoot: false
-  runAsUser: 0
-  seccompProfile:
-    type: "RuntimeDefault"
+  {{- toYaml .root.Values.podSecurityContext | nindent 2 }}
 {{- if and (not .job) .root.Values.architectures }}
 affinity:
   nodeAffinity:
@@ -91,16 +88,7 @@ containers:
       limits:
         memory: "256Mi"
     securityContext:
-      allowPrivilegeEscalation: false
-      capabilities:
-        drop:
-          - "ALL"
-      privileged: false
-      readOnlyRootFilesystem: true
-      runAsNonRoot: false
-      runAsUser: 0
-      seccompProfile:
-        type: "RuntimeDefault"
+      {{- toYaml .root.Values.securityContext | nindent 6 }}
     terminationMessagePolicy: "FallbackToLogsOnError"
     volumeMounts:
       - name: "models"
