@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from i4qew.compile import Tree
-from i4qew.compile.chart import compile_charts
+from i4qew.compile.chart.charts import compile_charts
 from i4qew.validation import validate_repo
 
 T = TypeVar("T")

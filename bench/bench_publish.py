@@ -44,7 +44,7 @@ def git(*args: str, cwd: Path) -> str:
 def render_only(root: Path, env: str) -> int:
     """The computing part of a publish, as its own process (see the module docs)."""
     from i4qew.compile.render import render_tree
-    from i4qew.placement.inventory import load_inventory
+    from i4qew.placement.inventory_load import load_inventory
     from i4qew.validation import validate_repo
 
     result = validate_repo(root)

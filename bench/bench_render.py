@@ -34,30 +34,30 @@ TARGET_RATIO = 2.5
 # Stages of the render side, timed in one extra run (see benchlib.timed_stages).
 STAGES = (
     ("i4qew.validation", "validate_repo", "validate_repo"),
-    ("i4qew.placement.inventory", "load_inventory", "load_inventory"),
+    ("i4qew.placement.inventory_load", "load_inventory", "load_inventory"),
     ("i4qew.compile.render", "render_tree", "render_tree"),
-    ("i4qew.compile.hub", "compile_hub", "  hub resources"),
+    ("i4qew.compile.hub.subscription", "compile_hub", "  hub resources"),
     ("i4qew.placement.snapshot", "placement_files", "  placement snapshot + model index"),
-    ("i4qew.compile.chart", "compile_charts", "  charts"),
+    ("i4qew.compile.chart.charts", "compile_charts", "  charts"),
     ("i4qew.compile.readme", "render_readme", "  README"),
     ("i4qew.emit", "write_tree", "write_tree"),
 )
 
 
 def cold() -> None:
-    """Forget what an earlier run in this process parsed or decided (the inventory
-    cache, the planner cache), so every timed run, render and baseline alike,
-    reads its inputs from scratch as a fresh `i4qew` process does."""
-    from i4qew.placement import decide, inventory_load
+    """Forget what an earlier run in this process parsed or decided (every cache of
+    i4qew.memo: the inventory, the planner, the memoized quantities and selectors), so
+    every timed run, render and baseline alike, starts from scratch as a fresh
+    `i4qew` process does."""
+    from i4qew import memo
 
-    inventory_load._cache.clear()
-    decide._last.clear()
+    memo.clear()
 
 
 def render_in_process(root: Path, env: str, dest: Path) -> dict[str, bytes]:
     from i4qew.compile.render import render_tree
     from i4qew.emit import write_tree
-    from i4qew.placement.inventory import load_inventory
+    from i4qew.placement.inventory_load import load_inventory
     from i4qew.validation import validate_repo
 
     result = validate_repo(root)
@@ -71,7 +71,7 @@ def render_in_process(root: Path, env: str, dest: Path) -> dict[str, bytes]:
 
 def baseline(root: Path, tree: dict[str, bytes], dest: Path) -> Any:
     from i4qew.load.repo import load_declarations
-    from i4qew.placement.inventory import load_inventory
+    from i4qew.placement.inventory_load import load_inventory
 
     loaded = (load_declarations(root), load_inventory(root))
     for rel, data in tree.items():

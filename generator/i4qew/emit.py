@@ -13,6 +13,8 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from i4qew.compile.readme import GENERATED_MARKER
+
 
 class UnsafePath(ValueError):
     pass
@@ -29,9 +31,6 @@ def check_relative(path: str) -> str:
     return path
 
 
-GENERATED_MARKER = "<!-- i4qew:generated -->"
-
-
 def _ours(dest: Path) -> bool:
     """An existing folder may only be replaced when it is empty or a previous render."""
     if not any(dest.iterdir()):
@@ -44,7 +43,9 @@ def _ours(dest: Path) -> bool:
 
 
 def write_tree(tree: Mapping[str, bytes], dest: Path) -> None:
-    """Replace `dest` with exactly the files of `tree` (atomically, by rename)."""
+    """Replace `dest` with exactly the files of `tree`: written into a temporary sibling,
+    then renamed into place (an earlier render is renamed aside first and removed after).
+    Never half-written; not atomic: between the two renames `dest` is briefly absent."""
     rels = [check_relative(p) for p in tree]
     dest = dest.absolute()
     if dest.is_symlink():

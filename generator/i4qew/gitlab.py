@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 import gitlab
 import requests
 
 from i4qew import __version__
+from i4qew.text import redact
 
 TOKEN_VARIABLES = ("I4QEW_GITLAB_TOKEN", "GITLAB_TOKEN")
 TIMEOUT_SECONDS = 30.0
@@ -65,15 +65,6 @@ def target_from_env(env: Mapping[str, str]) -> GitLabTarget:
     return GitLabTarget(url=url.rstrip("/"), token=token, project=project)
 
 
-def redact(text: str, token: str) -> str:
-    """`text` with every form of `token` we might have quoted replaced by [MASKED]."""
-    if not token:
-        return text
-    for form in {token, quote(token, safe=""), quote(token)}:
-        text = text.replace(form, "[MASKED]")
-    return text
-
-
 def _explain(target: GitLabTarget, action: str, exc: Exception) -> GitLabError:
     """A human sentence for a failed call: what to check, not a traceback."""
     found = getattr(exc, "response_code", None)
@@ -108,7 +99,7 @@ def _explain(target: GitLabTarget, action: str, exc: Exception) -> GitLabError:
         )
     else:
         text = f"GitLab call failed while {action}: {detail}"
-    return GitLabError(redact(text, target.token))
+    return GitLabError(redact(text, [target.token]))
 
 
 def _call(target: GitLabTarget, action: str, work: Callable[[gitlab.Gitlab], T]) -> T:

@@ -22,7 +22,7 @@ def command(repo_dir: Path, env: str) -> None:
 
     Apply it once, as an ACM subscription admin; from then on every change arrives
     through Git. See docs/acm-quickstart.md."""
-    from i4qew.compile.bootstrap import bootstrap_manifests
+    from i4qew.compile.hub.bootstrap import bootstrap_manifests
 
     repo = load_repo(repo_dir, env)
     try:

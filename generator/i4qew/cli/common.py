@@ -12,7 +12,7 @@ import click
 from i4qew.problems import ExitCode, unknown_environment
 
 if TYPE_CHECKING:
-    from i4qew.model import Repository
+    from i4qew.model.repo import Repository
 
 REPOSITORY_FILE = "i4qew.yaml"
 

@@ -70,7 +70,7 @@ def mask(text: str) -> str:
         if len(value) >= 4:
             text = text.replace(value, "[redacted]")
     try:
-        from i4qew.rules.secrets import mask_credentials
+        from i4qew.text import mask_credentials
     except Exception:  # the crash may be in that very import: the variables are masked
         return text
     return mask_credentials(text)

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import re
 import shlex
-import shutil
-import subprocess
 import sys
 from importlib import resources
 from pathlib import Path
@@ -21,7 +19,7 @@ from pathlib import Path
 import click
 
 from i4qew import __version__
-from i4qew.k8s_names import dns1123_label
+from i4qew.k8s.names import dns1123_label
 from i4qew.problems import ExitCode
 
 SOURCE = "https://gitlab.com/i4q/i4qew"  # i4qew's own repository (its i4qew.yaml names it too)
@@ -51,20 +49,6 @@ def install_spec(source: str = SOURCE) -> str:
 
 def _fill(text: str, values: dict[str, str]) -> str:
     return re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], text)
-
-
-def _git_init(directory: Path) -> str:
-    """`git init` unless DIRECTORY is inside a git work tree already; what happened, in words."""
-    if shutil.which("git") is None:
-        return "git is not installed: install it and run `git init` here (publish commits from a git clone)"
-    inside = subprocess.run(["git", "-C", str(directory), "rev-parse", "--is-inside-work-tree"],
-                            capture_output=True, text=True, check=False)
-    if inside.returncode == 0 and inside.stdout.strip() == "true":
-        return "inside an existing git repository: no git init"
-    done = subprocess.run(["git", "init", "-q", str(directory)], capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        return f"git init failed ({done.stderr.strip() or done.returncode}): run it yourself"
-    return "initialised a git repository (git init)"
 
 
 @click.command("init")
@@ -121,7 +105,9 @@ def command(directory: Path, name: str | None, git_url: str | None, source: str,
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(_fill(scaffold.joinpath(src).read_text("utf-8"), values), encoding="utf-8")
         click.echo(f"created  {dest}")
-    click.echo(_git_init(directory))
+    from i4qew.gitops.git import init_work_tree
+
+    click.echo(init_work_tree(directory))
     if git_url is None:
         click.echo(f"i4qew: warning: spec.git.url in i4qew.yaml is a placeholder ({values['git_url']}): set it to "
                    "this repository's URL, which the ACM hub clones (or run init with --git-url)", err=True)

@@ -1,5 +1,5 @@
 """Entry point. Subcommands are imported only when invoked, so `i4qew validate`
-never pays for Jinja2, GitPython or python-gitlab at start-up."""
+never pays for the git and GitLab edges (python-gitlab: ~145 ms) at start-up."""
 
 from __future__ import annotations
 

@@ -6,11 +6,9 @@ import dataclasses
 import difflib
 import io
 import os
-import subprocess
 import sys
 import tarfile
 import tempfile
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
@@ -22,30 +20,24 @@ from i4qew.problems import ExitCode, Problem, Severity, has_errors, sort_problem
 
 def _checkout(repo_dir: Path, rev: str, dest: Path) -> Path:
     """The workload repository as of `rev`, extracted under `dest` (git archive)."""
-    def git(*args: str, why: Callable[[], str] | None = None) -> bytes:
-        try:
-            done = subprocess.run(["git", "-C", str(repo_dir), *args], capture_output=True, check=False)
-        except OSError as exc:
-            fail(f"--base needs git: {exc.strerror or exc}", ExitCode.EXTERNAL)
-        if done.returncode != 0:
-            message = done.stderr.decode(errors="replace").strip().splitlines()
-            reason = why() if why else message[-1].removeprefix("fatal: ") if message else "git failed"
-            fail(f"--base {rev}: {reason}", ExitCode.USAGE)
-        return done.stdout
+    from i4qew.gitops.git import GitFailed, UnknownRevision, headline, revision_archive
 
-    prefix = git("rev-parse", "--show-prefix").decode().strip()
-    commit = git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}",
-                 why=lambda: _unknown_revision(repo_dir, rev)).decode().strip()
-    data = git("archive", "--format=tar", commit, *([prefix] if prefix else []))
+    try:
+        prefix, data = revision_archive(repo_dir, rev)
+    except UnknownRevision as exc:
+        fail(f"--base {rev}: {_unknown_revision(rev, exc.refs)}", ExitCode.USAGE)
+    except GitFailed as exc:
+        if exc.code == -1 and "not installed" in exc.stderr:
+            fail(f"--base needs git: {headline(exc.stderr).removeprefix('fatal: ')}", ExitCode.EXTERNAL)
+        reason = headline(exc.stderr).removeprefix("fatal: ") if exc.stderr.strip() else "git failed"
+        fail(f"--base {rev}: {reason}", ExitCode.USAGE)
     _extract(data, dest)
     return dest / prefix
 
 
-def _unknown_revision(repo_dir: Path, rev: str) -> str:
+def _unknown_revision(rev: str, refs: list[str]) -> str:
     """Why `rev` names no commit: a typo (the closest branch or tag), or not fetched."""
-    refs = subprocess.run(["git", "-C", str(repo_dir), "for-each-ref", "--format=%(refname:short)",
-                           "refs/heads", "refs/remotes", "refs/tags"], capture_output=True, text=True, check=False)
-    close = difflib.get_close_matches(rev, refs.stdout.split(), n=1, cutoff=0.6) if len(rev) < 200 else []
+    close = difflib.get_close_matches(rev, refs, n=1, cutoff=0.6) if len(rev) < 200 else []
     hint = f"did you mean '{close[0]}'?" if close else "a typo, or a commit not fetched yet (git fetch)?"
     return f"unknown revision: no commit {rev!r} in this repository; {hint}"
 
@@ -106,8 +98,7 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
     --inventory). Exit 1 when validation finds an error (the plan is still shown when
     the repository could be read)."""
     from i4qew.placement.checks import PLACEMENT_RULES, placement_problems
-    from i4qew.placement.inventory import load_inventory
-    from i4qew.placement.inventory_load import prefetch
+    from i4qew.placement.inventory_load import load_inventory, prefetch
     from i4qew.placement.plan import build_plan
     from i4qew.placement.plan_format import render_json, render_markdown, render_text
     from i4qew.validation import validate_repo
@@ -146,8 +137,8 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
         plan = build_plan(repo, env, inventory, base_repo=base_repo, base_inventory=base_inventory,
                           base_label=base_rev, now=now)
     if base_repo is not None and base_rev is not None:
-        from i4qew.guardrails.report import change_problems
-        from i4qew.rules.secrets import mask_credentials
+        from i4qew.rules.guard_changes import change_problems
+        from i4qew.text import mask_credentials
 
         changed = [dataclasses.replace(p, message=mask_credentials(p.message))
                    for p in change_problems(base_repo, repo, base_rev)]

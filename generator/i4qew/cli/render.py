@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import click
 
 from i4qew.cli.common import fail, repo_option, require_environments
-from i4qew.model import Repo
+from i4qew.model.repo import Repo
 from i4qew.problems import ExitCode, Problem, UserError, has_errors
 
 # What a render reads: a change here since the last commit makes the commit a lie.
@@ -31,7 +30,7 @@ def exit_on_errors(problems: Sequence[Problem]) -> None:
 
 def load_repo(repo_dir: Path, env: str) -> Repo:
     """The validated repository, with `env` known to it; exits 1 (problems printed) otherwise."""
-    from i4qew.compile.hub import repository_problems
+    from i4qew.placement.expressible import repository_problems
     from i4qew.validation import validate_repo
 
     result = validate_repo(repo_dir)
@@ -45,21 +44,10 @@ def load_repo(repo_dir: Path, env: str) -> Repo:
 
 def source_commit(repo_dir: Path) -> str | None:
     """HEAD of the repository's git work tree (`<sha>-dirty` when the declarations
-    differ from it); None outside git. Decided here, at the edge, so the compilers
-    never run git."""
-    def git(*args: str) -> str | None:
-        try:
-            done = subprocess.run(["git", "-C", str(repo_dir), *args], capture_output=True, text=True,
-                                  check=False, timeout=60)
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return done.stdout.strip() if done.returncode == 0 else None
+    differ from it); None outside git."""
+    from i4qew.gitops.git import head_commit
 
-    head = git("rev-parse", "--verify", "--quiet", "HEAD^{commit}")
-    if not head:
-        return None
-    dirty = git("status", "--porcelain", "--untracked-files=all", "--", *DECLARATIONS)
-    return f"{head}-dirty" if dirty else head
+    return head_commit(repo_dir, DECLARATIONS)
 
 
 @click.command("render")
@@ -79,7 +67,7 @@ def command(repo_dir: Path, env: str, output: Path | None, inventory: Path | Non
     Validates first: any error is printed and nothing is written (exit 1)."""
     from i4qew.compile.render import render_tree
     from i4qew.emit import UnsafePath, write_tree
-    from i4qew.placement.inventory import load_inventory
+    from i4qew.placement.inventory_load import load_inventory
 
     repo = load_repo(repo_dir, env)
     inv, inv_problems = load_inventory(repo_dir, inventory)

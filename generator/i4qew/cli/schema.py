@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import click
 
-from i4qew.schema_check import did_you_mean
-from i4qew.schemas import KINDS, load_schema, schema_text
+from i4qew.schema.kinds import KINDS, load_schema, schema_text
+from i4qew.text import did_you_mean
 
 
 @click.command("schema")

@@ -45,7 +45,7 @@ def command(repo_dir: Path, fmt: str, output: str | None, reports: tuple[str, ..
     if not repo_dir.is_dir():
         raise click.BadParameter(f"{str(repo_dir)!r} is not a folder", param_hint="--repo")
     from i4qew.load.style import style_problems
-    from i4qew.rules.secrets import mask_credentials
+    from i4qew.text import mask_credentials
     from i4qew.validation import validate_repo
 
     result = validate_repo(repo_dir)  # a crash is i4qew.cli.entry's to report (exit 5)

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from i4qew.compile.hub_names import (
+from i4qew.compile.hub.names import (
     application_name,
     channel_ca_name,
     channel_name,
     hub_subscription_name,
     subscription_name,
 )
-from i4qew.emit import GENERATED_MARKER
-from i4qew.model import Repo
+from i4qew.model.repo import Repo
 from i4qew.placement.staging import stagings
 
+# The README's first line: how `emit.write_tree` and publish recognise a tree i4qew wrote.
+GENERATED_MARKER = "<!-- i4qew:generated -->"
 UNCOMMITTED = "uncommitted"
 
 

@@ -1,9 +1,9 @@
 """The whole content of an environment branch, as one deterministic tree.
 
     README.md            compile/readme.py
-    charts/<workload>/   compile/chart.py
-    staging/<model>/     compile/staging_chart.py (a model's stager, per environment)
-    hub/                 compile/hub.py
+    charts/<workload>/   compile/chart/charts.py
+    staging/<ns>/<model>/  compile/staging/chart.py (a model's stager, per environment)
+    hub/                 compile/hub/subscription.py
     placement/, models/  placement/snapshot.py (decisions over the inventory)
 
 Pure: the caller validated the repository and loaded the inventory; nothing
@@ -15,8 +15,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from i4qew.compile import Tree, merge
-from i4qew.model import Repo
+from i4qew.compile.chart.charts import compile_charts
+from i4qew.compile.hub.subscription import compile_hub
+from i4qew.compile.readme import render_readme
+from i4qew.compile.staging.chart import compile_staging_charts
+from i4qew.model.repo import Repo
+from i4qew.placement.image_volumes import image_volume_models_for
 from i4qew.placement.inventory import Inventory
+from i4qew.placement.snapshot import DECISIONS_PATH, placement_files, read_decisions
 
 
 def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_commit: str | None,
@@ -25,13 +31,6 @@ def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_com
 
     `base` ("namespace/workload" -> cluster names of the branch's previous
     snapshot) keeps numberOfClusters choices stable; publish passes it."""
-    from i4qew.compile.chart import compile_charts
-    from i4qew.compile.hub import compile_hub
-    from i4qew.compile.readme import render_readme
-    from i4qew.compile.staging_chart import compile_staging_charts
-    from i4qew.placement.image_volumes import image_volume_models_for
-    from i4qew.placement.snapshot import DECISIONS_PATH, placement_files, read_decisions
-
     # Models mounted as image volumes in `env`: decided over the inventory's kubeversion claims.
     image = image_volume_models_for(repo, env, inventory)
     hub = compile_hub(repo, env, image)  # first: it raises the problems a user can fix

@@ -8,7 +8,12 @@
     objects.py   blob and tree ids in memory; only missing objects written (fast-import, mktree)
     source.py    the source commit's inputs and their fingerprint
     remote.py    ls-remote / fetch / push and their failures (exit 4)
-    credentials.py  tokens only through the environment; redaction
-    testhooks.py  TEST-ONLY: I4QEW_TEST_PAUSE_BEFORE_PUSH pauses a run between commit and push
+    credentials.py  tokens only through the environment (redaction: i4qew.text.redact)
+    git.py       the one way gitops runs git (plumbing, C locale, no prompts, stderr redacted)
+    identity.py  author and committer
+    settings.py  i4qew.yaml as of a commit
+    rendering.py the render of a source commit (validation, compile) as gitops needs it
+    charts.py    promotion's check that charts differ only in environment values
+    describe.py  the promotion merge request's description
 See docs/gitops.md.
 """

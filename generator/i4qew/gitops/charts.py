@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
-import yaml
-
 from i4qew.gitops.objects import BuiltTree
+from i4qew.load.yamlio import parse
+from i4qew.problems import Problem
 
 CHARTS = "charts/"
 ENV_VALUES_FILE = "values.yaml"
@@ -40,13 +40,15 @@ def _charts(ids: Mapping[str, str]) -> dict[str, dict[str, str]]:
 
 
 def _chart_yaml(data: bytes) -> Any:
+    """Chart.yaml without the environment fields, read as every declaration is (YAML 1.2,
+    bounded); None when it is not one readable mapping (then the bytes decide)."""
     try:
-        doc = yaml.safe_load(data)
-    except yaml.YAMLError:
+        parsed = parse(CHART_FILE, data.decode("utf-8"))
+    except UnicodeDecodeError:
         return None
-    if isinstance(doc, dict):
-        return {k: v for k, v in doc.items() if k not in ENV_CHART_FIELDS}
-    return None
+    if isinstance(parsed, Problem) or len(parsed.docs) != 1 or not isinstance(parsed.docs[0], dict):
+        return None
+    return {k: v for k, v in parsed.docs[0].items() if k not in ENV_CHART_FIELDS}
 
 
 def chart_differences(

@@ -5,16 +5,17 @@ CI_JOB_TOKEN) or from the userinfo of an http(s) remote URL (GitLab CI's own
 `origin` carries the job token there). Either way it is handed to git as an
 `http.<url>.extraHeader` through GIT_CONFIG_COUNT/GIT_CONFIG_KEY_n/VALUE_n, so it
 never appears on a command line, in a URL git prints, or in a file; every text
-we relay passes through `redact` first.
+we relay passes through `i4qew.text.redact` first.
 """
 
 from __future__ import annotations
 
 import base64
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from i4qew.text import strip_userinfo
 
 TOKEN_VARIABLES = ("I4QEW_PUSH_TOKEN", "I4QEW_GITLAB_TOKEN", "CI_JOB_TOKEN")
 # GitLab accepts any user name with an access token, but the job token only
@@ -22,22 +23,6 @@ TOKEN_VARIABLES = ("I4QEW_PUSH_TOKEN", "I4QEW_GITLAB_TOKEN", "CI_JOB_TOKEN")
 JOB_TOKEN_USER = "gitlab-ci-token"
 TOKEN_USER = "oauth2"
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
-_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")
-
-
-def strip_userinfo(text: str) -> str:
-    """Every `scheme://user:secret@host` in `text` as `scheme://host`."""
-    return _USERINFO.sub(r"\1", text)
-
-
-def redact(text: str, secrets: Sequence[str]) -> str:
-    for secret in sorted(set(secrets), key=len, reverse=True):
-        if len(secret) >= 4:  # a 1-3 character "secret" would shred every message
-            for form in {secret, quote(secret, safe=""), quote(secret)}:
-                text = text.replace(form, "[MASKED]")
-    return strip_userinfo(text)
-
-
 def is_url(remote: str) -> bool:
     """A remote given as a URL or a path rather than the name of a configured remote."""
     return "://" in remote or remote.startswith(("/", ".", "~")) or ":" in remote

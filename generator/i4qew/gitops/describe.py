@@ -7,11 +7,21 @@ clusters it gains and loses, as a reviewer wants to see them before merging.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Mapping, Sequence, Set
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from i4qew.gitops import trailers as T
 from i4qew.gitops.land import Proposal
+from i4qew.gitops.remote import RemoteError
 from i4qew.gitops.rendering import DECISIONS_PATH
+from i4qew.gitops.source import materialise
+from i4qew.placement.inventory_load import load_inventory
+from i4qew.placement.plan import build_plan
+from i4qew.placement.plan_format import render_markdown
+from i4qew.placement.snapshot import read_advisory, read_decisions
+from i4qew.validation import validate_repo
 
 if TYPE_CHECKING:
     from i4qew.gitops.promote import _Promoter
@@ -45,8 +55,6 @@ def placement_changes(before: Mapping[str, Sequence[str]], after: Mapping[str, S
 
 
 def describe_promotion(promoter: _Promoter, proposal: Proposal) -> str:
-    from i4qew.placement.snapshot import read_advisory, read_decisions
-
     src, dst = promoter.src_env, promoter.dst_env
     head = promoter.src_state.head
     changes = proposal.changes
@@ -85,16 +93,6 @@ def describe_promotion(promoter: _Promoter, proposal: Proposal) -> str:
 def plan_markdown(promoter: _Promoter) -> str | None:
     """`i4qew plan --format markdown` of the promoted commit against the one the target
     branch runs now, in the target environment; None when it cannot be made."""
-    import tempfile
-    from pathlib import Path
-
-    from i4qew.gitops import trailers as T
-    from i4qew.gitops.source import materialise
-    from i4qew.placement.inventory import load_inventory
-    from i4qew.placement.plan import build_plan
-    from i4qew.placement.plan_format import render_markdown
-    from i4qew.validation import validate_repo
-
     rendered, state = promoter.rendered, promoter.last_state
     if rendered is None or rendered.repo is None:
         return None
@@ -123,7 +121,6 @@ def gitlab_opener(environ: Mapping[str, str]) -> Callable[[str, str, str, str], 
     def open_mr(source_branch: str, target_branch: str, title: str, description: str) -> str:
         # python-gitlab is slow to import: only a merge request pays for it
         from i4qew.gitlab import GitLabError, open_merge_request, target_from_env
-        from i4qew.gitops.remote import RemoteError
 
         try:
             return open_merge_request(target_from_env(environ), source_branch, target_branch, title, description)

@@ -1,4 +1,8 @@
-"""The one way gitops talks to git: the git CLI through subprocess, plumbing only.
+"""The one way i4qew talks to git: the git CLI through subprocess, plumbing only.
+
+gitops/ runs everything through `Git`; the commands that only read a revision
+(`render`'s source commit, `plan --base`) use `head_commit` and `revision_archive`,
+and `init` uses `init_work_tree`.
 
 Every command runs with a C locale (so the messages we classify are English),
 without terminal prompts (a pipeline must fail, not hang, on a missing password),
@@ -13,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from i4qew.gitops.credentials import redact
+from i4qew.text import redact
 
 # A remote that accepts the connection and then says nothing must not hang a
 # pipeline until GitLab's job timeout: fail it as an unreachable remote instead.
@@ -99,3 +103,59 @@ class Git:
 
 def environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     return base_environment(os.environ if environ is None else environ)
+
+
+def head_commit(folder: Path, paths: Sequence[str]) -> str | None:
+    """HEAD of the work tree holding `folder` (`<sha>-dirty` when `paths` differ from
+    it); None outside git or without git. Decided at the edge, so the compilers never
+    run git."""
+    git = Git(folder, environment())
+    try:
+        head = git.run("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False, timeout=60)
+        if head.returncode != 0 or not head.stdout.strip():
+            return None
+        # GIT_OPTIONAL_LOCKS=0: status must not refresh (write) the user's index
+        status = git.run("status", "--porcelain", "--untracked-files=all", "--", *paths, check=False, timeout=60,
+                         env={"GIT_OPTIONAL_LOCKS": "0"})
+    except GitFailed:  # no git program, or no answer
+        return None
+    sha = head.stdout.decode().strip()
+    return f"{sha}-dirty" if status.returncode == 0 and status.stdout.strip() else sha
+
+
+class UnknownRevision(GitFailed):
+    """`rev` names no commit; `refs` are the repository's branches and tags (short names)."""
+
+    def __init__(self, rev: str, refs: list[str]) -> None:
+        super().__init__("rev-parse", 1, f"fatal: unknown revision {rev!r}")
+        self.refs = refs
+
+
+def revision_archive(folder: Path, rev: str) -> tuple[str, bytes]:
+    """(`folder` relative to the top of its work tree: "" or "deploy/", a tar of that
+    folder as committed at `rev`). Raises UnknownRevision, or GitFailed (code -1: git
+    itself is missing)."""
+    git = Git(folder, environment())
+    prefix = git.out("rev-parse", "--show-prefix")
+    found = git.run("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", check=False)
+    if found.returncode != 0:
+        refs = git.run("for-each-ref", "--format=%(refname:short)", "refs/heads", "refs/remotes", "refs/tags",
+                       check=False).stdout.decode("utf-8", "replace").split()
+        raise UnknownRevision(rev, refs)
+    commit = found.stdout.decode().strip()
+    return prefix, git.run("archive", "--format=tar", commit, *([prefix] if prefix else [])).stdout
+
+
+def init_work_tree(directory: Path) -> str:
+    """`git init` unless `directory` is inside a git work tree already; what happened, in words."""
+    git = Git(directory, environment())
+    try:
+        inside = git.run("rev-parse", "--is-inside-work-tree", check=False, timeout=60)
+        if inside.returncode == 0 and inside.stdout.strip() == b"true":
+            return "inside an existing git repository: no git init"
+        git.run("init", "-q", str(directory), timeout=60)
+    except GitFailed as exc:
+        if exc.code == -1 and "not installed" in exc.stderr:
+            return "git is not installed: install it and run `git init` here (publish commits from a git clone)"
+        return f"git init failed ({headline(exc.stderr)}): run it yourself"
+    return "initialised a git repository (git init)"

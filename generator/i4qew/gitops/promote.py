@@ -19,6 +19,7 @@ from i4qew import __version__
 from i4qew.gitops import trailers as T
 from i4qew.gitops.branch import BranchState
 from i4qew.gitops.charts import chart_differences
+from i4qew.gitops.describe import describe_promotion, gitlab_opener
 from i4qew.gitops.land import BeforePush, Landing, Outcome, Proposal
 from i4qew.gitops.objects import BuiltTree, build_tree
 from i4qew.gitops.publish import (
@@ -31,8 +32,7 @@ from i4qew.gitops.publish import (
 from i4qew.gitops.rendering import DECISIONS_PATH, Rendered, RenderFn, RenderRequest, render_source
 from i4qew.gitops.settings import environment, settings_at
 from i4qew.gitops.source import Source, fingerprint, input_ids, materialise, open_source
-from i4qew.gitops.testhooks import pause_before_push
-from i4qew.model import Environment
+from i4qew.model.repo import Environment
 from i4qew.problems import UserError
 
 # (proposal branch, target branch, title, description) -> the merge request's URL
@@ -168,7 +168,7 @@ def promote(
                         f"not from {src_env.name} (spec.environments[].promotesFrom in i4qew.yaml)")
     landing = make_landing(source, req.remote, req.push, req.dry_run, req.author, req.attempts, req.backoff,
                            environ)
-    landing.before_push = before_push or pause_before_push(environ)  # the latter: tests only
+    landing.before_push = before_push
     src_state = landing.state(src_env.branch)
     commit, extra = _source_of(src_state, src_env)
     if landing.remote is not None:
@@ -189,8 +189,6 @@ def promote(
 
 
 def _propose(promoter: _Promoter, environ: Mapping[str, str], open_mr: OpenMergeRequest | None) -> Outcome:
-    from i4qew.gitops.describe import describe_promotion, gitlab_opener
-
     dst = promoter.dst_env
     branch = proposal_branch(dst.name, promoter.commit)
     outcome, proposal = promoter.landing.propose(dst.branch, promoter.decide, branch)

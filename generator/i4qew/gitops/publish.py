@@ -18,6 +18,7 @@ from pathlib import Path
 from i4qew import __version__
 from i4qew.gitops import trailers as T
 from i4qew.gitops.branch import BranchState
+from i4qew.gitops.credentials import is_url
 from i4qew.gitops.identity import resolve_identity
 from i4qew.gitops.land import BeforePush, Landing, Outcome, Proposal
 from i4qew.gitops.objects import BuiltTree, build_tree
@@ -25,7 +26,7 @@ from i4qew.gitops.remote import RemoteError, open_remote
 from i4qew.gitops.rendering import DECISIONS_PATH, Rendered, RenderFn, RenderRequest, render_source
 from i4qew.gitops.settings import environment, settings_at
 from i4qew.gitops.source import Source, dirty_inputs, fingerprint, input_ids, open_source
-from i4qew.gitops.testhooks import pause_before_push
+from i4qew.placement.snapshot import read_decisions
 from i4qew.problems import UserError
 
 
@@ -46,8 +47,6 @@ class PublishRequest:
 
 def make_landing(source: Source, remote: str, push: bool, dry_run: bool, author: str | None,
                  attempts: int, backoff: float, environ: Mapping[str, str]) -> Landing:
-    from i4qew.gitops.credentials import is_url
-
     branches = open_remote(source.git, remote, environ) if push else None
     source_remote = None
     if branches is not None and remote != "origin":
@@ -78,8 +77,6 @@ def unpushed(landing: Landing, commit: str, branch: str) -> tuple[str, ...]:
 def previous_decisions(data: bytes | None) -> dict[str, list[str]] | None:
     if data is None:
         return None
-    from i4qew.placement.snapshot import read_decisions
-
     return read_decisions(data) or None
 
 
@@ -193,7 +190,7 @@ def publish(
                         f"run i4qew promote --from {env.promotes_from} --to {env.name}")
     landing = make_landing(source, req.remote, req.push, req.dry_run, req.author, req.attempts, req.backoff,
                            environ)
-    landing.before_push = before_push or pause_before_push(environ)  # the latter: tests only
+    landing.before_push = before_push
     publisher = _Publisher(req, source, landing, env.branch, render)
     outcome = landing.land(env.branch, publisher.decide)
     unseen = unpushed(landing, source.head, env.branch) if outcome.status in ("published", "dry-run") else ()

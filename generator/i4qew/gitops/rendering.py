@@ -10,9 +10,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from i4qew.compile.render import render_tree
 from i4qew.load.files import DECLARATION_DIRS, INVENTORY_DIR, REPOSITORY_FILE
-from i4qew.model import Repo
+from i4qew.model.repo import Repo
+from i4qew.placement.expressible import repository_problems
+from i4qew.placement.inventory_load import load_inventory
 from i4qew.problems import Problem, UserError, has_errors, sort_problems
+from i4qew.validation import validate_repo
 
 DECISIONS_PATH = "placement/decisions.json"  # the previous snapshot, read back as the next base
 
@@ -52,11 +56,6 @@ def _stop_on_errors(problems: list[Problem]) -> None:
 
 
 def render_source(req: RenderRequest) -> Rendered:
-    from i4qew.compile.hub import repository_problems
-    from i4qew.compile.render import render_tree
-    from i4qew.placement.inventory import load_inventory
-    from i4qew.validation import validate_repo
-
     validation = validate_repo(req.root)
     problems = list(validation.problems)
     _stop_on_errors(problems)

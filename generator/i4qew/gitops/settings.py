@@ -8,14 +8,14 @@ Anything wrong with the file is left to the full validation to report.
 
 from __future__ import annotations
 
-from i4qew.build import build_repository
 from i4qew.gitops.source import Source, read_blob
 from i4qew.load.documents import Document, SourceFile
 from i4qew.load.files import MAX_DECLARATION_BYTES, REPOSITORY_FILE, decode
 from i4qew.load.yamlio import parse
-from i4qew.model import Environment, Repository
+from i4qew.model.build import build_repository
+from i4qew.model.repo import Environment, Repository
 from i4qew.problems import ExitCode, Problem, UserError, has_errors, unknown_environment
-from i4qew.schema_check import check_document
+from i4qew.schema.check import check_document
 
 
 def settings_at(source: Source, blob: str | None) -> Repository | None:

@@ -6,5 +6,7 @@
     pss.py       the Pod Security Standards level a rendered pod meets, check by check
     diff.py      what changed in the guardrails between two revisions (plan --base)
 
-Pure and below the rules and the compilers: both judge with the same functions.
+Pure and below the model (which holds a `Guardrails`), the rules and the
+compilers: they all judge with the same functions. The problem lines of
+`plan --base` are rules/guard_changes.py.
 """

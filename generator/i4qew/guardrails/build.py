@@ -12,8 +12,8 @@ from fractions import Fraction
 from typing import Any
 
 from i4qew.guardrails.model import DEFAULT_MODEL_ROOTS, Guardrails, entry, host_dir
+from i4qew.k8s.quantity import QuantityError, parse_quantity
 from i4qew.load.documents import Document
-from i4qew.quantity import QuantityError, parse_quantity
 
 
 def _quantities(spec: Mapping[str, Any]) -> dict[str, dict[str, Fraction]]:

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml_rs
 
-from i4qew.load.positions import yaml_lines
+from i4qew.load.positions import duplicate_key_marks, yaml_lines
 from i4qew.problems import Problem, error
 
 # A declaration never needs more than this many nodes replayed through aliases;
@@ -237,7 +237,6 @@ def _detail(message: str) -> str:
 
 def _duplicate_problem(path: str, text: str, first: str, fallback: tuple[int, int]) -> Problem:
     """The duplicate key's own line and column, and where the key was first set."""
-    from i4qew.load.positions import duplicate_key_marks
 
     key = first.split(":", 1)[1].strip() if ":" in first else ""
     marks = duplicate_key_marks(text)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from i4qew.selectors import DOES_NOT_EXIST, EXISTS, IN, Requirement, Selector
+from i4qew.k8s.selectors import DOES_NOT_EXIST, EXISTS, IN, Requirement, Selector
 
 # Positions of the set bits of every byte value: expanding a set walks its bytes.
 _BYTE_BITS: tuple[tuple[int, ...], ...] = tuple(

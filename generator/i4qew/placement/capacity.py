@@ -15,25 +15,20 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
-from typing import Any
 
-from i4qew.model import Repo, Workload
+from i4qew import memo
+from i4qew.k8s.quantity import QuantityError, parse_quantity
+from i4qew.model.repo import Repo, Workload
 from i4qew.placement.bits import from_ids, members
 from i4qew.placement.decide import Decision
 from i4qew.placement.inventory import Inventory
 from i4qew.problems import Problem, Severity
-from i4qew.quantity import QuantityError, parse_quantity
 
 TOP = 3  # contributors named in a capacity message
 
 
-def spec_view(w: Workload, env: str) -> dict[str, Any]:
-    """Read-only `spec_for(env)` without the deep copy."""
-    return {**w.spec, **{k: v for k, v in w.overrides.get(env, {}).items() if k != "enabled"}}
-
-
-_request_milli: dict[object, int] = {}
-_alloc_milli: dict[Fraction, int] = {}
+_request_milli: dict[object, int] = memo.held("placement.capacity.request_milli", {})
+_alloc_milli: dict[Fraction, int] = memo.held("placement.capacity.alloc_milli", {})
 
 
 def _milli_up(raw: object) -> int:
@@ -52,7 +47,7 @@ def _milli_up(raw: object) -> int:
 def requests_milli(w: Workload, env: str) -> dict[str, int]:
     """Per resource, requests × replicas in milli-units. A resource with only a limit
     requests its limit (as Kubernetes defaults it)."""
-    spec = spec_view(w, env)
+    spec = w.spec_for(env)
     resources = spec.get("resources") or {}
     requests = resources.get("requests") or {}
     limits = resources.get("limits") or {}

@@ -30,8 +30,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from i4qew.k8s_names import short_name
-from i4qew.model import Predicate, Repo, Toleration, Workload
+from i4qew import memo
+from i4qew.k8s.names import short_name
+from i4qew.model.repo import Predicate, Repo, Toleration, Workload
 from i4qew.placement.bits import first, from_ids, members
 from i4qew.placement.effective import EffectivePlacement, Placeable, effective_placement
 from i4qew.placement.inventory import Cluster, Inventory, Taint
@@ -217,7 +218,7 @@ class Planner:
         return out
 
 
-_last: list[Planner] = []
+_last: list[Planner] = memo.held("placement.decide.last_planner", [])
 
 
 def planner_for(repo: Repo, inventory: Inventory, now: datetime | None = None) -> Planner:

@@ -11,12 +11,14 @@ change) and i4qew's own planning over the inventory (so both agree).
 
 from __future__ import annotations
 
-import functools
 import itertools
 from dataclasses import dataclass
 from typing import Protocol
 
-from i4qew.model import (
+from i4qew import memo
+from i4qew.k8s.quantity import QuantityError, parse_quantity
+from i4qew.k8s.selectors import Requirement, Selector, everything
+from i4qew.model.repo import (
     GPU_RESOURCE,
     OFFLINE_TAINTS,
     ModelRef,
@@ -26,8 +28,6 @@ from i4qew.model import (
     Toleration,
     Workload,
 )
-from i4qew.quantity import QuantityError, parse_quantity
-from i4qew.selectors import Requirement, Selector, everything
 
 GLOBAL_SET = "global"
 _OFFLINE_TOLERATIONS = tuple(Toleration(k, "Exists", None, None) for k in OFFLINE_TAINTS)
@@ -94,7 +94,7 @@ class Placeable(Protocol):
     def predicates(self) -> tuple[Predicate, ...]: ...
 
 
-@functools.lru_cache(maxsize=1024)
+@memo.lru(1024)
 def _label(key: str, value: str = "true") -> Predicate:
     return Predicate(Selector((Requirement(key, "In", (value,)),)), everything())
 
@@ -130,7 +130,7 @@ def satisfiable(sel: Selector) -> bool:
     return True
 
 
-@functools.lru_cache(maxsize=8192)  # workloads share their factors; the product is costly
+@memo.lru(8192)  # workloads share their factors; the product is costly
 def conjoin(*factors: tuple[Predicate, ...]) -> tuple[Predicate, ...]:
     out: list[Predicate] = []
     seen: set[Predicate] = set()
@@ -146,14 +146,6 @@ def conjoin(*factors: tuple[Predicate, ...]) -> tuple[Predicate, ...]:
     reqs = [(frozenset(p.labels.requirements), frozenset(p.claims.requirements)) for p in out]
     return tuple(p for p, (lab, cla) in zip(out, reqs, strict=True)
                  if not any(ol <= lab and oc <= cla and (ol, oc) != (lab, cla) for ol, oc in reqs))
-
-
-def _subsumes(general: Predicate, specific: Predicate) -> bool:
-    """`general` selects every cluster `specific` selects (its requirements are a
-    subset), so `specific` adds nothing to an OR. Ties keep the first."""
-    g_l, s_l = set(general.labels.requirements), set(specific.labels.requirements)
-    g_c, s_c = set(general.claims.requirements), set(specific.claims.requirements)
-    return g_l <= s_l and g_c <= s_c and (g_l, g_c) != (s_l, s_c)
 
 
 def meet_sets(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:

@@ -24,8 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from i4qew.model import Repo, kube_minor
-from i4qew.model_sources import version_source
+from i4qew.model.repo import Repo, kube_minor
+from i4qew.model.sources import version_source
 from i4qew.placement.bits import members
 from i4qew.placement.decide import Planner, planner_for
 from i4qew.placement.inventory import Inventory

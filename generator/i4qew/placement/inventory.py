@@ -2,22 +2,22 @@
 
 Clusters are kept sorted by name, so a cluster's id (its position) orders sets
 by name and every listing derived from a bitset is sorted for free. Reading the
-files (YAML, JSON, `kind: List`) lives in `inventory_load.py`.
+files (YAML, JSON, `kind: List`) lives in `inventory_load.py` (`load_inventory`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
 from functools import cached_property
-from pathlib import Path
 
+from i4qew import memo
+from i4qew.k8s.selectors import Selector
 from i4qew.load.documents import SourceFile
 from i4qew.placement.bits import LabelIndex, from_ids, members
-from i4qew.problems import Problem
-from i4qew.selectors import Selector
 
 CLUSTERSET_LABEL = "cluster.open-cluster-management.io/clusterset"
 DEFAULT_SET = "default"
@@ -133,8 +133,6 @@ class Inventory:
 
     def locate(self, cluster: Cluster) -> tuple[str, int, int]:
         """PATH, LINE, COL of a cluster's declaration, for problems about it."""
-        from i4qew.placement.inventory_parse import locate
-
         source = self.sources.get(cluster.origin.path)
         if source is None:
             return cluster.origin.path or "clusters", 1, 1
@@ -142,11 +140,33 @@ class Inventory:
         return source.path, line, col
 
 
-def load_inventory(root: Path, override: Path | None = None) -> tuple[Inventory | None, list[Problem]]:
-    """Every ManagedCluster under `root`/clusters/ (or in the one `override` file).
+# Files up to this size get exact positions from the positional parser; beyond, the
+# line of the cluster's `name:`.
+EXACT_POSITIONS_BYTES = 256 * 1024
+_NAME_LINE = re.compile(r'''^([ \t-]*)"?name"?[ \t]*:[ \t]*["']?([^"'\s,]+)''', re.MULTILINE)
+_name_lines: dict[int, tuple[SourceFile, dict[str, tuple[int, int]]]] = memo.held("placement.inventory.name_lines", {})
 
-    None when there is no inventory; problems (with positions) for malformed entries.
-    """
-    from i4qew.placement.inventory_load import load
 
-    return load(root, override)
+def _lines_of_names(source: SourceFile) -> dict[str, tuple[int, int]]:
+    """First `name: X` line of every X in a file, found in one pass (a search per
+    cluster would cost milliseconds each in a multi-MB file)."""
+    cached = _name_lines.get(id(source))
+    if cached is not None and cached[0] is source:
+        return cached[1]
+    found: dict[str, tuple[int, int]] = {}
+    text, line, last = source.text, 1, 0
+    for m in _NAME_LINE.finditer(text):
+        line += text.count("\n", last, m.start())
+        last = m.start()
+        found.setdefault(m.group(2), (line, len(m.group(1)) + 1))
+    _name_lines[id(source)] = (source, found)
+    return found
+
+
+def locate(source: SourceFile, origin: Origin, keypath: Sequence[str | int], name: str | None) -> tuple[int, int]:
+    path = ("items", origin.item, *keypath) if origin.item >= 0 else tuple(keypath)
+    if len(source.text) <= EXACT_POSITIONS_BYTES:
+        return source.locate(origin.doc, path)
+    if name:
+        return _lines_of_names(source).get(name, (1, 1))
+    return 1, 1

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml_rs
 
+from i4qew import memo
 from i4qew.load.documents import SourceFile
 from i4qew.load.files import (
     INVENTORY_DIR,
@@ -118,8 +119,11 @@ def _entry(source: SourceFile, origin: Origin, data: Any, entries: Entries) -> N
                         Severity.WARNING)
 
 
-def load(root: Path, override: Path | None) -> tuple[Inventory | None, list[Problem]]:
-    """The inventory, or None when there is none (no clusters/ folder, no files)."""
+def load_inventory(root: Path, override: Path | None = None) -> tuple[Inventory | None, list[Problem]]:
+    """Every ManagedCluster under `root`/clusters/ (or in the one `override` file).
+
+    None when there is no inventory (no clusters/ folder, no files); problems (with
+    positions) for malformed entries."""
     pending = _pending.pop(_pending_key(root, override), None)
     if pending is not None:
         pool, future = pending
@@ -170,7 +174,7 @@ def _load(root: Path, override: Path | None) -> tuple[Inventory | None, list[Pro
 
 # The last inventory read, by content: `validate` (inside `plan`) and `plan` itself,
 # or the head and the base revision of `plan --base`, read a multi-MB inventory once.
-_cache: list[tuple[str, tuple[Inventory, list[Problem]]]] = []
+_cache: list[tuple[str, tuple[Inventory, list[Problem]]]] = memo.held("placement.inventory_load.last_inventory", [])
 
 
 def _content_key(texts: list[SourceText | Problem]) -> str:
@@ -186,7 +190,7 @@ def _content_key(texts: list[SourceText | Problem]) -> str:
 # Reading a 10 MB inventory takes about half a second, all of it holding the GIL.
 # `plan` starts it in a forked process while the declarations are validated on the
 # other core; `load` then takes the parsed result (unpickling is ~5x cheaper).
-_pending: dict[tuple[str, str], tuple[Any, Any]] = {}
+_pending: dict[tuple[str, str], tuple[Any, Any]] = memo.held("placement.inventory_load.prefetch", {})
 
 
 def _pending_key(root: Path, override: Path | None) -> tuple[str, str]:

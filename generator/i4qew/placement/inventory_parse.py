@@ -9,12 +9,14 @@ YAML parser is some 20x slower than the fast one and would dominate `plan`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
+from i4qew.k8s.quantity import QuantityError, parse_quantity
+from i4qew.k8s.selector_structured import label_selector_as_selector
+from i4qew.k8s.selectors import Selector, SelectorError
 from i4qew.load.documents import SourceFile
 from i4qew.placement.inventory import (
     AVAILABLE_CONDITION,
@@ -23,14 +25,11 @@ from i4qew.placement.inventory import (
     Origin,
     Taint,
     as_hub_stores,
+    locate,
 )
 from i4qew.problems import Problem, Severity
-from i4qew.quantity import QuantityError, parse_quantity
-from i4qew.selectors import Selector, SelectorError, label_selector_as_selector
 
 EFFECTS = ("NoSelect", "PreferNoSelect", "NoSelectIfNew")
-# Files up to this size get exact positions from the positional parser.
-EXACT_POSITIONS_BYTES = 256 * 1024
 
 
 class Entries:
@@ -62,35 +61,6 @@ class Entries:
             value = None
         self.quantities[raw] = value
         return value
-
-
-_NAME_LINE = re.compile(r'''^([ \t-]*)"?name"?[ \t]*:[ \t]*["']?([^"'\s,]+)''', re.MULTILINE)
-_name_lines: dict[int, tuple[SourceFile, dict[str, tuple[int, int]]]] = {}
-
-
-def _lines_of_names(source: SourceFile) -> dict[str, tuple[int, int]]:
-    """First `name: X` line of every X in a file, found in one pass (a search per
-    cluster would cost milliseconds each in a multi-MB file)."""
-    cached = _name_lines.get(id(source))
-    if cached is not None and cached[0] is source:
-        return cached[1]
-    found: dict[str, tuple[int, int]] = {}
-    text, line, last = source.text, 1, 0
-    for m in _NAME_LINE.finditer(text):
-        line += text.count("\n", last, m.start())
-        last = m.start()
-        found.setdefault(m.group(2), (line, len(m.group(1)) + 1))
-    _name_lines[id(source)] = (source, found)
-    return found
-
-
-def locate(source: SourceFile, origin: Origin, keypath: Sequence[str | int], name: str | None) -> tuple[int, int]:
-    path = ("items", origin.item, *keypath) if origin.item >= 0 else tuple(keypath)
-    if len(source.text) <= EXACT_POSITIONS_BYTES:
-        return source.locate(origin.doc, path)
-    if name:
-        return _lines_of_names(source).get(name, (1, 1))
-    return 1, 1
 
 
 def _mapping(raw: Any) -> dict[str, Any]:

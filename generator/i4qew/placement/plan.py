@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from i4qew.model import Predicate, Repo, Workload
-from i4qew.placement.capacity import spec_view
+from i4qew.model.repo import Predicate, Repo, Workload
 from i4qew.placement.decide import Decision, Planner, placement_name, planner_for
 from i4qew.placement.effective import EffectivePlacement, effective_placement
 from i4qew.placement.image_volumes import ImageVolumeCheck, image_volume_checks, image_volume_models
@@ -77,7 +76,7 @@ def _placements(repo: Repo, env: str, planner: Planner | None) -> dict[str, tupl
 
 
 def _deployed(repo: Repo, w: Workload, env: str) -> tuple[dict[str, Any], dict[str, str | None]]:
-    spec = spec_view(w, env)
+    spec = w.spec_for(env)
     files = ((spec.get("config") or {}).get("files") or {}).values()
     # Where it runs is the placement's part of the change, not the spec's.
     deployed = {k: v for k, v in spec.items() if k != "placement"}

@@ -32,7 +32,7 @@ ADVISORY_NOTE = ("advisory: numberOfClusters leaves feasible clusters out. The c
                  "picks also depends on the decisions of every other placement on the hub (OCM's Balance "
                  "prioritizer), so the names are what a hub with no other decisions picks (docs/placement.md).")
 MARKER = "<!-- i4qew:plan:{env} -->"
-GUARDRAIL_RULE = "guardrail-changed"  # guardrails/report.py
+GUARDRAIL_RULE = "guardrail-changed"  # rules/guard_changes.py
 
 
 def _change(p: WorkloadPlan) -> str:

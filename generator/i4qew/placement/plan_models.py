@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from i4qew.model import Repo
-from i4qew.model_sources import version_size, version_source
+from i4qew.model.repo import Repo
+from i4qew.model.sources import version_size, version_source
 from i4qew.placement.decide import Planner
 from i4qew.placement.staging import staging_hub_name, stagings
 

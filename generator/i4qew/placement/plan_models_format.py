@@ -11,6 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from i4qew.k8s.quantity import format_bytes
 from i4qew.placement.bits import first
 from i4qew.placement.image_volumes import ImageVolumeCheck, version_text
 from i4qew.placement.inventory import Inventory
@@ -19,7 +20,6 @@ from i4qew.placement.plan import Plan
 from i4qew.placement.plan_groups import SIGNS, group_text, groups, plural
 from i4qew.placement.plan_models import VersionPlan
 from i4qew.placement.snapshot import NameTable
-from i4qew.quantity import format_bytes
 
 
 def _bytes(n: int) -> str:

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping, Set
 from datetime import datetime
 from typing import Any
 
-from i4qew.model import Repo
-from i4qew.model_sources import version_size, version_source
+from i4qew.model.repo import Repo
+from i4qew.model.sources import version_size, version_source
 from i4qew.placement.decide import Decision, placement_name, planner_for
 from i4qew.placement.effective import effective_placement
 from i4qew.placement.image_volumes import image_volume_models_for

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from i4qew.k8s_names import short_name
-from i4qew.model import OFFLINE_TAINTS, Model, Predicate, Repo, Toleration, Workload
+from i4qew.k8s.names import short_name
+from i4qew.k8s.selectors import everything
+from i4qew.model.repo import OFFLINE_TAINTS, Model, Predicate, Repo, Toleration, Workload
 from i4qew.placement.effective import Conjunct, conjoin, label_predicate, needs_gpu
-from i4qew.selectors import everything
 
 _OFFLINE_TOLERATIONS = tuple(Toleration(k, "Exists", None, None) for k in OFFLINE_TAINTS)
 

@@ -64,14 +64,6 @@ describe("schema", "values have the schema's type, enum or bounds (numbers where
          stage="schema",
          passing='model: {name: lrt-forecaster, version: "2"}',
          failing="model: {name: lrt-forecaster, version: 2}   # quote it")
-describe("kind-location", "i4qew.yaml holds one Repository; Workloads live in workloads/, policies in policies/, "
-         "models in models/", stage="schema",
-         passing="workloads/app.yaml: kind: Workload",
-         failing="policies/app.yaml: kind: Workload")
-describe("duplicate-name", "a PlacementPolicy or Model name is declared once; i4qew.yaml holds one document",
-         stage="schema",
-         passing="policies/lrt.yaml: PlacementPolicy lrt",
-         failing="policies/lrt.yaml and policies/lrt-copy.yaml: PlacementPolicy lrt")
 describe("selector-syntax", "label selectors parse (kubectl syntax or matchLabels/matchExpressions); the column "
          "points inside the string", stage="build",
          passing='selector: "env=lrt, site in (bologna, haifa), !decommissioned"',

@@ -2,7 +2,7 @@
 
     python -m i4qew.rules.docs docs/rules.md
 
-tests/test_rules_docs.py fails when the committed file differs from what this prints.
+tests/unit/rules/test_docs.py fails when the committed file differs from what this prints.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from i4qew.rules import FAMILIES
-from i4qew.rules.registry import Rule, all_rules
+from i4qew.rules.catalog import FAMILY_NAMES, all_rules
+from i4qew.rules.registry import Rule
 
 COMMAND = "python -m i4qew.rules.docs docs/rules.md"
 STAGES = (
@@ -65,7 +65,7 @@ def render() -> str:
         "",
         "An `error` fails the run (exit 1) and stops `render`, `plan` and `publish`; a `warning` is",
         "reported and does not. Every id below is exercised by a bad repository under",
-        "`tests/cases/negative/`.",
+        "`tests/corpus/negative/`.",
         "",
         "| id | stage | checks |",
         "|---|---|---|",
@@ -73,7 +73,7 @@ def render() -> str:
     groups: list[tuple[str, str, list[Rule]]] = []
     for stage, title, intro in STAGES:
         groups.append((title, intro, [r for r in rules.values() if r.family == stage]))
-    for family in FAMILIES:
+    for family in FAMILY_NAMES:
         if family in FAMILY_TITLES:
             groups.append((FAMILY_TITLES[family], "", [r for r in rules.values() if r.family == family]))
     known = {r.id for _, _, members in groups for r in members}

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from i4qew import k8s_names
+from i4qew.k8s import names as k8s_names
 from i4qew.load.documents import Document
-from i4qew.model import Environment, Repo
+from i4qew.model.repo import Environment, Repo
 from i4qew.problems import Problem
 from i4qew.rules.registry import rule
-from i4qew.rules.walk import shorten
-from i4qew.schema_check import did_you_mean
+from i4qew.text import did_you_mean, shorten
 
 # The branches developers merge into: an environment branch there would be
 # overwritten by generated content on every publish.

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Final
 
-from i4qew.k8s_names import POLICY_QUALIFIED_MAX, dns1123_label
-from i4qew.model import Repo
+from i4qew.k8s.names import POLICY_QUALIFIED_MAX, dns1123_label
+from i4qew.model.repo import Repo
 from i4qew.problems import Problem
 from i4qew.rules.registry import rule
 from i4qew.rules.walk import KeyPath

@@ -9,13 +9,13 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from i4qew.load.documents import Document
-from i4qew.model import Repo
+from i4qew.model.repo import Repo
 from i4qew.problems import Problem
 from i4qew.rules.mounts import absolute_path_problem
 from i4qew.rules.registry import describe, rule
 from i4qew.rules.resources import quantity
-from i4qew.rules.walk import KeyPath, shorten
-from i4qew.schema_check import did_you_mean
+from i4qew.rules.walk import KeyPath
+from i4qew.text import did_you_mean, shorten
 
 _PATTERN = re.compile(r"[a-z0-9*?](?:[-a-z0-9*?]*[a-z0-9*?])?")
 _CAPABILITY = re.compile(r"[A-Z][A-Z0-9_]*")

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from i4qew.model import Repo
+from i4qew.model.repo import Repo
 from i4qew.problems import Problem
 from i4qew.rules.guardrails import judged
 from i4qew.rules.images import ImageRef, parse_image
 from i4qew.rules.registry import rule
-from i4qew.rules.walk import effective, shorten, variants
+from i4qew.rules.walk import effective, variants
+from i4qew.text import shorten
 
 DOCKER_HUB = "docker.io"
 

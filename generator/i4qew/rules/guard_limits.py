@@ -8,14 +8,15 @@ from fractions import Fraction
 from typing import Any
 
 from i4qew.guardrails.model import Guardrail, host_dir
-from i4qew.model import GPU_RESOURCE, Repo, Workload
+from i4qew.k8s.quantity import format_cpu_millis
+from i4qew.model.repo import GPU_RESOURCE, Repo, Workload
 from i4qew.problems import Problem
-from i4qew.quantity import format_cpu_millis
 from i4qew.rules.guardrails import judged
 from i4qew.rules.mounts import absolute_path_problem
 from i4qew.rules.registry import rule
 from i4qew.rules.resources import quantity
-from i4qew.rules.walk import KeyPath, effective, shorten, variants
+from i4qew.rules.walk import KeyPath, effective, variants
+from i4qew.text import shorten
 
 _BINARY = (("Ei", 2**60), ("Pi", 2**50), ("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10))
 

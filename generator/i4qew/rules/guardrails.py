@@ -15,12 +15,13 @@ from typing import Any
 from i4qew.guardrails.model import Guardrail
 from i4qew.guardrails.pss import Level, Violation, violations
 from i4qew.guardrails.security import DEFAULT_USER, Security, security
-from i4qew.k8s_names import dns1123_label
+from i4qew.k8s.names import dns1123_label
 from i4qew.load.documents import Document
-from i4qew.model import Repo, Workload
+from i4qew.model.repo import Repo, Workload
 from i4qew.problems import Problem, Severity
 from i4qew.rules.registry import rule
-from i4qew.rules.walk import KeyPath, shorten
+from i4qew.rules.walk import KeyPath
+from i4qew.text import shorten
 
 # Checked by rules of their own: the model's hostPath by host-path, root by run-as-root.
 _ELSEWHERE = frozenset({"hostPathVolumes", "runAsNonRoot", "runAsUser"})

@@ -6,15 +6,16 @@ containerd and CRI-O parse): `[registry[:port]/]path[:tag][@sha256:<64 hex>]`.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from i4qew.model import Repo
+from i4qew import memo
+from i4qew.model.repo import Repo
 from i4qew.problems import Problem, Severity
 from i4qew.rules.registry import rule
-from i4qew.rules.walk import KeyPath, effective, shorten, variants
+from i4qew.rules.walk import KeyPath, effective, variants
+from i4qew.text import shorten
 
 _DOMAIN_PART = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
 _DOMAIN = re.compile(rf"{_DOMAIN_PART}(?:\.{_DOMAIN_PART})*(?::[0-9]+)?|\[[0-9a-fA-F:.]+\](?::[0-9]+)?")
@@ -32,7 +33,7 @@ class ImageRef:
     digest: str | None
 
 
-@functools.lru_cache(maxsize=8192)
+@memo.lru(8192)
 def parse_image(ref: str) -> ImageRef | str:
     """The parts of an image reference, or why it is not one."""
     if not ref:

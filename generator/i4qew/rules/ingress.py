@@ -5,11 +5,12 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
-from i4qew import k8s_names
-from i4qew.model import Repo, Workload
+from i4qew.k8s import names as k8s_names
+from i4qew.model.repo import Repo, Workload
 from i4qew.problems import Problem
 from i4qew.rules.registry import rule
-from i4qew.rules.walk import KeyPath, effective, shorten, variants
+from i4qew.rules.walk import KeyPath, effective, variants
+from i4qew.text import shorten
 
 
 def path_problem(path: str) -> str | None:

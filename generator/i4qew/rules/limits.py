@@ -18,11 +18,12 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from i4qew.load.documents import Document
-from i4qew.model import Repo
+from i4qew.model.repo import Repo
 from i4qew.placement.effective import needs_gpu
 from i4qew.problems import Problem
 from i4qew.rules.registry import rule
-from i4qew.rules.walk import KeyPath, shorten, variants
+from i4qew.rules.walk import KeyPath, variants
+from i4qew.text import shorten
 
 _PERCENT = re.compile(r"[0-9]{1,9}%")  # bounded: int() of 5,000 digits raises
 # k8s.io/apimachinery TotalAnnotationSizeLimitB and the ConfigMap's MaxSecretSize.
@@ -80,7 +81,7 @@ def check_rollout(repo: Repo) -> Iterator[Problem]:
             given = spec.get("rollout") or {}
             if id(given) in bad:
                 continue
-            # the chart's defaults (compile/chart_values.py): a GPU pod gives its GPU up first
+            # the chart's defaults (compile/chart/values.py): a GPU pod gives its GPU up first
             effective = ({"maxUnavailable": 1, "maxSurge": 0} if needs_gpu(spec) else
                          {"maxUnavailable": 0, "maxSurge": 1}) | dict(given)
             if all(_is_zero(effective[f]) for f in ROLLOUT_FIELDS):

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from i4qew import k8s_names
-from i4qew.model import Model, ModelVersion, Repo, kube_minor
-from i4qew.model_sources import PASSWORD_IN_URL, parse_source, size_bytes
+from i4qew.k8s import names as k8s_names
+from i4qew.model.repo import Model, ModelVersion, Repo, kube_minor
+from i4qew.model.sources import PASSWORD_IN_URL, parse_source, size_bytes
 from i4qew.placement.staging import staging_release, stagings
 from i4qew.problems import Problem, Severity
 from i4qew.rules.images import parse_image
 from i4qew.rules.registry import rule
-from i4qew.rules.walk import KeyPath, shorten
+from i4qew.rules.walk import KeyPath
+from i4qew.text import shorten
 
 MIN_IMAGE_VOLUME_VERSION = (1, 33)
 

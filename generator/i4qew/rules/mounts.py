@@ -9,14 +9,14 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from i4qew.load.documents import Document
-from i4qew.model import Repo
-from i4qew.model_sources import VERSION_NAME
+from i4qew.model.repo import Repo
+from i4qew.model.sources import VERSION_NAME
 from i4qew.problems import Problem
 from i4qew.rules.registry import rule
-from i4qew.rules.walk import shorten
+from i4qew.text import shorten
 
 _CONFIGMAP_KEY = re.compile(r"[-._a-zA-Z0-9]+")
-READ_ONLY_ROOT_TMP = "/tmp"  # compile/chart_templates: an emptyDir there when readOnlyRootFilesystem
+READ_ONLY_ROOT_TMP = "/tmp"  # compile/chart/fixed: an emptyDir there when readOnlyRootFilesystem
 MAX_CONFIGMAP_KEY = 253
 DEFAULT_LAYOUT = "{name}/{version}"
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from i4qew import k8s_names
+from i4qew.k8s import names as k8s_names
 from i4qew.load.documents import Document
-from i4qew.model import Repo
+from i4qew.model.repo import Repo
 from i4qew.problems import Problem
 from i4qew.rules.mounts import configmap_key_problem
 from i4qew.rules.registry import rule
-from i4qew.rules.walk import KeyPath, lookalike, shorten, variants
+from i4qew.rules.walk import KeyPath, variants
+from i4qew.text import lookalike, shorten
 
 # The workload name is the Helm release name (the Subscription's packageAlias).
 # ACM's subscription controller renames a release longer than 31 characters to
@@ -20,14 +21,6 @@ from i4qew.rules.walk import KeyPath, lookalike, shorten, variants
 # GetReleaseName), which would break app.kubernetes.io/instance=<workload>. The
 # chart's Service is named after the workload: a DNS-1035 label.
 MAX_WORKLOAD_NAME = 31
-
-
-def _documents(repo: Repo) -> Iterator[Document]:
-    if repo.repository.doc is not None:
-        yield repo.repository.doc
-    yield from (w.doc for w in repo.workloads)
-    yield from (p.doc for p in repo.policies.values())
-    yield from (m.doc for m in repo.models.values())
 
 
 def _annotations(doc: Document) -> Iterator[tuple[KeyPath, dict[str, Any]]]:
@@ -56,7 +49,7 @@ def _annotations(doc: Document) -> Iterator[tuple[KeyPath, dict[str, Any]]]:
     failing="metadata: {name: SKTime_v2, namespace: i4q.lrt}",
 )
 def check_names(repo: Repo) -> Iterator[Problem]:
-    for doc in _documents(repo):
+    for doc in repo.documents():
         meta = doc.data["metadata"]
         msg = k8s_names.dns1123_label(meta["name"])
         if msg:

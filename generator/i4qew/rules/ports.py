@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from i4qew import k8s_names
-from i4qew.model import Repo, Workload
+from i4qew.k8s import names as k8s_names
+from i4qew.model.repo import Repo, Workload
 from i4qew.problems import Problem
 from i4qew.rules.registry import rule
-from i4qew.rules.walk import KeyPath, shorten, variants
-from i4qew.schema_check import did_you_mean
+from i4qew.rules.walk import KeyPath, variants
+from i4qew.text import did_you_mean, shorten
 
 NODE_PORTS = (30000, 32767)  # the kube-apiserver's default --service-node-port-range
 PROBES = ("liveness", "readiness", "startup")
@@ -149,7 +149,7 @@ def check_port_references(repo: Repo) -> Iterator[Problem]:
 
 
 def _service_port_name(w: Workload) -> str:
-    """The name the chart gives the Service's single port (see compile/chart_values.py)."""
+    """The name the chart gives the Service's single port (see compile/chart/values.py)."""
     ports = _ports(w)
     svc = w.spec["service"]
     first = ports[0] if ports else {}

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from i4qew.model import Repo
+from i4qew.model.repo import Repo
 from i4qew.problems import Problem
 from i4qew.rules.registry import rule
-from i4qew.rules.walk import lookalike, shorten
-from i4qew.schema_check import did_you_mean
+from i4qew.text import did_you_mean, lookalike, shorten
 
 
 def _missing(repo: Repo, kind: str, name: str, known: list[str]) -> str | None:

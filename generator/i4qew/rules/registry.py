@@ -2,8 +2,9 @@
 
 A semantic rule is a function from the repository model to problems,
 registered with an id, a one-line summary and a passing and a failing example
-(shown by `docs/rules.md` and exercised by tests/cases/negative). Adding a rule
-is one function and one decorator line in a module of `i4qew.rules`.
+(shown by `docs/rules.md` and exercised by tests/corpus/negative). Adding a rule
+is one function and one decorator line in a module of `i4qew.rules` (a new module:
+one line in `rules/catalog.py`).
 
 The checks that run before the model exists (loading, JSON Schema, building)
 report under ids of their own; `describe` registers those without a function
@@ -15,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from i4qew.model import Repo
-from i4qew.problems import Problem, Severity
+from i4qew.model.repo import Repo
+from i4qew.problems import Problem
 
 Check = Callable[[Repo], Iterable[Problem]]
 
@@ -52,23 +53,3 @@ def rule(rule_id: str, summary: str, *, passing: str, failing: str) -> Callable[
 def describe(rule_id: str, summary: str, *, stage: str, passing: str, failing: str) -> None:
     """Register an id reported by the loader, the schema check or the model build."""
     _add(Rule(rule_id, summary, passing.strip(), failing.strip(), None, stage))
-
-
-def all_rules() -> dict[str, Rule]:
-    from i4qew.rules import load_all
-
-    load_all()
-    return REGISTRY
-
-
-def run_rules(repo: Repo) -> list[Problem]:
-    problems: list[Problem] = []
-    for r in all_rules().values():
-        if r.check is None:
-            continue
-        try:
-            problems.extend(r.check(repo))
-        except Exception as exc:  # a bug in one rule must not hide the others' findings
-            problems.append(Problem("i4qew.yaml", 1, 1, Severity.ERROR, "internal-error",
-                                    f"rule {r.id} failed ({type(exc).__name__}: {exc}); please report this as a bug"))
-    return problems

@@ -3,18 +3,18 @@ whole devices for GPUs."""
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
 
-from i4qew.model import Repo, Workload
+from i4qew import memo
+from i4qew.k8s.quantity import QuantityError, parse_quantity
+from i4qew.model.repo import Repo, Workload
 from i4qew.problems import Problem
-from i4qew.quantity import QuantityError, parse_quantity
 from i4qew.rules.registry import rule
-from i4qew.rules.walk import KeyPath, shorten, variants
-from i4qew.schema_check import did_you_mean
+from i4qew.rules.walk import KeyPath, variants
+from i4qew.text import did_you_mean, shorten
 
 STANDARD = ("cpu", "memory", "ephemeral-storage")
 _HUGEPAGES = re.compile(r"hugepages-[0-9]+(?:Ki|Mi|Gi|Ti|Pi|Ei|[kMGTPE])?")
@@ -38,7 +38,7 @@ def _quantities(w: Workload) -> Iterator[tuple[KeyPath, str, str, Any]]:
                 yield (*path, section, name), section, name, value
 
 
-@functools.lru_cache(maxsize=4096, typed=True)
+@memo.lru(4096, typed=True)
 def quantity(value: str | int | float) -> Fraction | str:
     """The parsed quantity, or why it is none. Cached: a fleet repeats a few
     dozen values (100m, 128Mi, ...) thousands of times, in three rules."""

@@ -15,23 +15,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from i4qew.load.documents import Document
-from i4qew.model import Repo
+from i4qew.model.repo import Repo
 from i4qew.problems import Problem, Severity
 from i4qew.rules.registry import rule
-from i4qew.rules.walk import dotted
-
-# (what it looks like, pattern)
-CREDENTIAL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("a private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")),
-    ("an AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("a GitLab token", re.compile(r"\bgl(?:pat|dt|rt|ptt|oas|soat|ft|imt|cbt)-[0-9A-Za-z_-]{20,}")),
-    ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})")),
-    ("a Hugging Face token", re.compile(r"\bhf_[A-Za-z0-9]{30,}\b")),
-    ("a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
-    ("a JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
-    # user:password@host; a `$(VAR)`, `${VAR}`, `{{ }}`, `<pw>` or `%s` placeholder is no secret
-    ("a password in a URL", re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@]+:(?![$<{%*])[^\s/@]+@")),
-)
+from i4qew.text import dotted, find_credential
 
 # Words of an env var name that say "credential". Long words count inside a
 # word too (DBPASSWORD); TOKEN and KEY only as whole words or after a prefix
@@ -68,64 +55,6 @@ def credential_name(name: str) -> bool:
         if any(w.endswith(end) and w[: -len(end)] in _COMPOUND_PREFIXES for end in ("KEY", "TOKEN")):
             return True
     return False
-
-
-# All patterns in one alternation: one scan per string instead of one per pattern.
-_ANY_CREDENTIAL = re.compile("|".join(f"(?P<p{i}>{p.pattern})" for i, (_, p) in enumerate(CREDENTIAL_PATTERNS)))
-
-
-# Every pattern above needs one of these: `in` is ~100x faster than the alternation,
-# which matters for a 1 MB config file (and keeps a 1 MB hostile string cheap).
-_MARKERS = ("-----BEGIN", "AKIA", "ASIA", "gl", "gh", "github_pat_", "hf_", "xox", "eyJ", "://")
-
-
-def _may_hold_credential(text: str) -> bool:
-    return any(marker in text for marker in _MARKERS)
-
-
-def find_credential(text: str) -> tuple[str, int] | None:
-    """(what it looks like, offset) of the leftmost credential-looking part of `text`."""
-    if not _may_hold_credential(text):
-        return None
-    m = _ANY_CREDENTIAL.search(text)
-    if m is None or m.lastgroup is None:
-        return None
-    return CREDENTIAL_PATTERNS[int(m.lastgroup[1:])][0], m.start()
-
-
-# What a message may quote that hides a credential the patterns above miss: a
-# `user:password@` or `token@` in front of a host without a scheme (an image reference);
-# not a digest (`app@sha256:...`) nor the path before one (`registry/app@`), nor ssh's git@.
-_USERINFO = re.compile(r"(?<![\w@/.:-])(?!git@)[^\s/:@'\"]+(?::[^\s/@'\"]+)?@(?!sha\d+:)(?=[A-Za-z0-9.-]+[/:])")
-_KEY_END = re.compile(r"-----END [A-Z0-9 ]*-----")
-_VALUE_END = re.compile("['\"…]|$")
-REDACTED = "[redacted]"
-
-
-def mask_credentials(text: str) -> str:
-    """`text` with every credential-looking part replaced by [redacted]: problem
-    messages quote user values (names, paths, references) and end up in CI logs.
-    A private key is masked up to its END line, or to the end of the quoted value."""
-    if not _may_hold_credential(text) and "@" not in text:
-        return text
-    if _ANY_CREDENTIAL.search(text) is None and _USERINFO.search(text) is None:
-        return text
-    out: list[str] = []
-    pos = 0
-    for m in _ANY_CREDENTIAL.finditer(text):
-        if m.start() < pos:
-            continue
-        end = m.end()
-        if m.lastgroup == "p0":  # a private key: its body follows the BEGIN line
-            tail = _KEY_END.search(text, end)
-            stop = _VALUE_END.search(text, end)
-            end = tail.end() if tail and (stop is None or tail.start() < stop.start() or stop.group() == "") else (
-                stop.start() if stop else len(text))
-        out.append(text[pos:m.start()])
-        out.append(REDACTED)
-        pos = end
-    out.append(text[pos:])
-    return _USERINFO.sub(REDACTED + "@", "".join(out))
 
 
 def _image_userinfo(image: str) -> bool:
@@ -165,14 +94,6 @@ def _strings(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[st
             stack.extend((x, (*p, i)) for i, x in enumerate(v))
 
 
-def _documents(repo: Repo) -> Iterator[Document]:
-    if repo.repository.doc is not None:
-        yield repo.repository.doc
-    yield from (w.doc for w in repo.workloads)
-    yield from (p.doc for p in repo.policies.values())
-    yield from (m.doc for m in repo.models.values())
-
-
 def _env_lists(doc: Document) -> Iterator[tuple[tuple[str | int, ...], list[Any]]]:
     spec = doc.data.get("spec") or {}
     if doc.kind != "Workload":
@@ -190,7 +111,7 @@ def _env_lists(doc: Document) -> Iterator[tuple[tuple[str | int, ...], list[Any]
     failing="env:\n  - name: DB_PASSWORD\n    value: hunter2",
 )
 def check_secrets(repo: Repo) -> Iterator[Problem]:
-    for doc in _documents(repo):
+    for doc in repo.documents():
         named: set[tuple[str | int, ...]] = set()
         for prefix, items in _env_lists(doc):
             for i, item in enumerate(items):

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from i4qew.model import Repo
+from i4qew.model.repo import Repo
 from i4qew.problems import Problem
 from i4qew.rules.registry import rule
-from i4qew.rules.walk import shorten
+from i4qew.text import shorten
 
 _EMPTY_KEY = "If the key is empty, operator must be Exists."
 _EXISTS_VALUE = "If the operator is Exists, the value should be empty."

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
-from i4qew.model import Repo, Workload
+from i4qew.model.repo import Repo, Workload
 
 KeyPath = tuple[str | int, ...]
 
@@ -33,33 +32,3 @@ def effective(repo: Repo, w: Workload, field: str) -> Iterator[tuple[str, KeyPat
             yield env.name, ("spec", "environments", env.name, field), over[field]
         elif field in w.spec:
             yield env.name, ("spec", field), w.spec[field]
-
-
-def shorten(text: str, limit: int = 60) -> str:
-    """A user value quoted in a message, cut so one line stays one line; credentials
-    are masked first, so a cut never leaves half a token behind."""
-    from i4qew.rules.secrets import mask_credentials  # here: secrets imports this module
-
-    # masked in a window well past the cut: a credential that starts before the cut is
-    # whole enough there for its pattern to match
-    one = mask_credentials(text[: limit + 4096]).replace("\n", "\\n")
-    return one if len(one) <= limit else one[: limit - 1] + "…"
-
-
-def lookalike(text: str) -> str:
-    """A note naming the first non-ASCII character of a name, or "": a Cyrillic 'а'
-    reads exactly like a Latin 'a' in a message ("unknown 'еdge' (did you mean 'edge'?)")."""
-    if text.isascii():
-        return ""
-    for i, ch in enumerate(text):
-        if ord(ch) > 0x7F:
-            return f" (character {i + 1} is U+{ord(ch):04X} {unicodedata.name(ch, 'without a name')}, not ASCII)"
-    return ""
-
-
-def dotted(path: Sequence[str | int]) -> str:
-    """spec.env[0].value: a key path as a user reads it."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out

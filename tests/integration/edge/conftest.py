@@ -17,7 +17,7 @@ from tests.integration.edge.servers import (
     TokenService,
     make_pki,
 )
-from tests.tools import tmpfs
+from tests.support.tools import tmpfs
 
 TOKEN_USER, TOKEN_PASSWORD = "puller", "s3cret-pull-password"
 BASIC_USER, BASIC_PASSWORD = "basic-user", "b4sic-pa55word"

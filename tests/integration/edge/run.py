@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.tools import ROOT
+from tests.support.tools import ROOT
 
 EDGE = ROOT / "generator" / "i4qew" / "edge"
 STAGER = EDGE / "stager.py"
@@ -103,3 +103,8 @@ def gate(shell: list[str], root: Path, *triples: str, timeout: int = 0, env: dic
     full = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "I4QEW_MODEL_ROOT": str(root),
             "I4QEW_NODE_NAME": "edge-1", "I4QEW_GATE_TIMEOUT": str(timeout), **(env or {})}
     return Running([*shell, str(GATE), *triples], env=full)
+
+
+def visible(root: Path) -> list[str]:
+    """Everything a workload could mount: the tree without the stagers' bookkeeping."""
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if ".i4qew" not in p.relative_to(root).parts[:1])

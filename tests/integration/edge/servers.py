@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from tests.git_remote import free_port
+from tests.support.git_remote import free_port
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from tests.integration.edge.run import GATE, STAGER
-from tests.tools import ROOT
+from tests.support.tools import ROOT
 
 DOC = (ROOT / "docs" / "model-index.md").read_text()
 

@@ -8,7 +8,7 @@ import json
 import os
 from pathlib import Path
 
-from tests.integration.edge.run import Running, desired, spawn, stage
+from tests.integration.edge.run import Running, desired, spawn, stage, visible
 from tests.integration.edge.servers import ModelServer, Route
 
 BODY = os.urandom(300_000)
@@ -20,11 +20,6 @@ def entry(server: ModelServer, path: str = "/m/model.onnx", version: str = "1", 
     server.routes.setdefault(path, Route(body))
     return {"model": "detector", "version": version, "source": server.url + path,
             "sha256": hashlib.sha256(body).hexdigest(), **extra}
-
-
-def visible(root: Path) -> list[str]:
-    """Everything a workload could mount: the tree without the stagers' bookkeeping."""
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if ".i4qew" not in p.relative_to(root).parts[:1])
 
 
 def status(root: Path, owner: str = "dev.models") -> dict[str, object]:

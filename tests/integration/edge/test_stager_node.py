@@ -11,9 +11,8 @@ import threading
 import time
 from pathlib import Path
 
-from tests.integration.edge.run import desired, spawn, stage
+from tests.integration.edge.run import desired, spawn, stage, visible
 from tests.integration.edge.servers import KubeApi, ModelServer, Route
-from tests.integration.edge.test_stager_http import visible
 
 BODIES = {v: os.urandom(50_000) for v in ("1", "2", "3")}
 

@@ -261,7 +261,7 @@ def test_gzip_is_detected_by_content_not_trusted_from_names(tmp_path: Path, regi
 def test_a_tag_without_a_digest_is_followed(tmp_path: Path, registry: Registry) -> None:
     """dev may name a tag (rule model-source-pin warns): each pass stages what the tag names
     now, the marker records that digest; offline, what was staged stays ready."""
-    from tests.git_remote import free_port
+    from tests.support.git_remote import free_port
 
     src = tmp_path / "src"
     src.mkdir()

@@ -26,7 +26,7 @@ from i4qew.cli.main import cli
 from tests.integration.edge.run import EDGE
 from tests.integration.edge.servers import KubeApi, Registry
 from tests.integration.edge.test_stager_oci import oras_push
-from tests.tools import helm
+from tests.support.tools import helm
 
 NODE = "edge-1"
 REPOSITORY = """\

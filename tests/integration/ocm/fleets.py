@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.test_placement_support import cluster, model, policy, workload, write_repo
+from tests.support.placements import cluster, model, policy, workload, write_repo
 
 SET = "cluster.open-cluster-management.io/clusterset"
 UNREACHABLE = "cluster.open-cluster-management.io/unreachable"

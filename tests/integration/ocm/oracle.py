@@ -25,7 +25,7 @@ from click.testing import CliRunner
 
 from i4qew.cli.main import cli
 from i4qew.load.yamlio import Parsed, parse
-from tests.tools import ROOT
+from tests.support.tools import ROOT
 
 BINARY = ROOT / ".tools" / "ocm-scheduler" / "ocm-scheduler"
 GROUP = "cluster.open-cluster-management.io"

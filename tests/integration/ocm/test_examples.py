@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from tests.integration.ocm import oracle
-from tests.tools import ROOT
+from tests.support.tools import ROOT
 
 INVENTORY = ROOT / "clusters"
-CASES = sorted(p for p in (ROOT / "tests" / "cases" / "positive").iterdir()
+CASES = sorted(p for p in (ROOT / "tests" / "corpus" / "positive").iterdir()
                if p.is_dir() and "placementApi: PlacementRule" not in (p / "i4qew.yaml").read_text("utf-8"))
 
 
@@ -42,7 +42,7 @@ def test_the_repository_example(env: str, tmp_path: Path) -> None:
 
 
 def test_the_cases_compared_are_most_of_the_positive_ones() -> None:
-    assert len(CASES) >= 3 and ROOT / "tests" / "cases" / "positive" / "full-featured" in CASES
+    assert len(CASES) >= 3 and ROOT / "tests" / "corpus" / "positive" / "full-featured" in CASES
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

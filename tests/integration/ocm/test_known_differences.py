@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from i4qew.cli.main import cli
 from tests.integration.ocm import oracle
-from tests.test_placement_support import cluster, policy, workload, write_repo
+from tests.support.placements import cluster, policy, workload, write_repo
 
 NOW = "2026-01-10T08:00:00Z"
 GLOBAL = {"apiVersion": "cluster.open-cluster-management.io/v1beta2", "kind": "ManagedClusterSetBinding",

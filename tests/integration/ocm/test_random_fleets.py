@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.integration.ocm import fleets, oracle
-from tests.test_plan import commit, git
+from tests.support.git_remote import commit, git
 
 SEEDS = range(1, 7)
 NOW = fleets.stamp(fleets.NOW)

@@ -1,0 +1,1 @@
+"""ACM hub resources: subscription delivery, placements, names, the bootstrap manifests."""

@@ -1,0 +1,1 @@
+"""Kubernetes primitives: names, resource quantities, label selectors (model and both syntaxes)."""

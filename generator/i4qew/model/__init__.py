@@ -1,0 +1,1 @@
+"""The repository model: the frozen dataclasses every later stage shares, built from schema-valid documents."""

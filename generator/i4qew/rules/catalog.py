@@ -1,0 +1,59 @@
+"""Every rule family, imported here once: the registry is complete when this module is.
+
+A new family is one module under rules/ and one import line below; the import
+order is the registry's order (docs/rules.md, and the order the rules run in).
+"""
+
+from __future__ import annotations
+
+from i4qew.model.repo import Repo
+from i4qew.problems import Problem, Severity
+
+# Importing a family registers its rules: this order is the registry's.
+# isort: off
+from i4qew.rules import builtin
+from i4qew.rules import declarations
+from i4qew.rules import names
+from i4qew.rules import references
+from i4qew.rules import images
+from i4qew.rules import secrets
+from i4qew.rules import resources
+from i4qew.rules import ports
+from i4qew.rules import ingress
+from i4qew.rules import environments
+from i4qew.rules import mounts
+from i4qew.rules import models
+from i4qew.rules import delivery
+from i4qew.rules import placement
+from i4qew.rules import limits
+from i4qew.rules import tolerations
+from i4qew.rules import guardrails
+from i4qew.rules import guard_images
+from i4qew.rules import guard_limits
+from i4qew.rules import guard_config
+from i4qew.rules import governance
+# isort: on
+from i4qew.rules.registry import REGISTRY, Rule
+
+# In the order docs/rules.md lists them.
+FAMILIES = (builtin, declarations, names, references, images, secrets, resources, ports, ingress, environments,
+            mounts, models, delivery, placement, limits, tolerations, guardrails, guard_images, guard_limits, guard_config,
+            governance)
+FAMILY_NAMES = tuple(f.__name__.rsplit(".", 1)[-1] for f in FAMILIES)
+
+
+def all_rules() -> dict[str, Rule]:
+    return REGISTRY
+
+
+def run_rules(repo: Repo) -> list[Problem]:
+    problems: list[Problem] = []
+    for r in REGISTRY.values():
+        if r.check is None:
+            continue
+        try:
+            problems.extend(r.check(repo))
+        except Exception as exc:  # a bug in one rule must not hide the others' findings
+            problems.append(Problem("i4qew.yaml", 1, 1, Severity.ERROR, "internal-error",
+                                    f"rule {r.id} failed ({type(exc).__name__}: {exc}); please report this as a bug"))
+    return problems

@@ -1,0 +1,1 @@
+"""The JSON Schemas of the declaration kinds (package data) and the check that explains their failures."""

@@ -1,0 +1,190 @@
+"""Real pipelines of the CI plugin, run by gitlab-ci-local on a scratch workload repo.
+
+The scratch repo's `origin` is a bare repo served by `git daemon` on 127.0.0.1, so
+publish and promote push for real; MR notes and merge requests go to the fake GitLab
+of gitlab_fake.py. i4qew reaches the jobs as a wheel built from this tree and
+installed with its dependencies by the template's own install step (`install` input),
+offline, from the wheelhouse that .ci/test fetches.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from xml.etree import ElementTree
+
+import pytest
+
+from tests.support.pipelines import (
+    MARKER,
+    NEEDS_TOOLS,
+    TOKEN,
+    Scratch,
+    codequality,
+    git,
+    job_failed,
+    job_passed,
+    job_ran,
+    job_warned,
+    junit_failures,
+    log,
+    validations,
+)
+from tests.support.tools import ROOT
+
+pytestmark = [pytest.mark.slow, NEEDS_TOOLS]
+
+
+def test_merge_request_pipeline_validates_and_plans(scratch: Scratch) -> None:
+    scratch.gitlab.add_mr("feature", "main")
+    scratch.git("checkout", "-q", "-b", "feature")
+    # a new image tag: a change the plan reports, harmless to placement and capacity
+    workload = next(p for p in sorted((scratch.repo / "workloads").glob("*.yaml")))
+    text = workload.read_text(encoding="utf-8")
+    changed = re.sub(r"^(\s+image: [^\s@]+:[\w.-]+)$", r"\1-rc1", text, count=1, flags=re.M)
+    assert changed != text, f"no tagged image in {workload}"
+    workload.write_text(changed, encoding="utf-8")
+    scratch.git("commit", "-q", "-am", "A release candidate")
+
+    run = scratch.merge_request("feature", 1)
+    assert run.returncode == 0, log(run)
+    assert job_passed(run, "i4qew:validate") and job_passed(run, "i4qew:plan"), log(run)
+    assert not job_ran(run, "i4qew:publish") and not job_ran(run, "i4qew:promote")
+    assert validations(run) == 1  # one run writes the log and both reports
+    assert codequality(scratch) == []
+    ElementTree.parse(scratch.repo / "i4qew-junit.xml")  # present and well-formed
+    plan = (scratch.repo / "plan.md").read_text(encoding="utf-8")
+    assert plan.strip(), "plan.md is empty"
+    notes = scratch.gitlab.marker_notes(1, MARKER)
+    assert len(notes) == 1 and plan.strip() in notes[0]["body"]
+    assert TOKEN not in run.stdout + run.stderr
+
+    again = scratch.merge_request("feature", 1)  # a later pipeline of the same MR
+    assert again.returncode == 0, log(again)
+    assert len(scratch.gitlab.notes[1]) == 1
+    assert scratch.remote_branches() == {"main"}  # an MR pipeline publishes nothing
+
+    # A typo: one red job (validate); the plan job warns and its note, the same one,
+    # now says why there is no plan instead of showing the plan of the commit before.
+    (scratch.repo / "workloads/broken.yaml").write_text(
+        "apiVersion: edge.i4q.eu/v1alpha1\nkind: Workload\nmetadata:\n  name: broken\n"
+        "  namespace: i4q-lrt\nspec:\n  image: registry.example/broken:1.0\n  replicaz: 2\n",
+        encoding="utf-8",
+    )
+    scratch.git("add", "workloads/broken.yaml")
+    scratch.git("commit", "-q", "-m", "A typo")
+    broken = scratch.merge_request("feature", 1)
+    assert broken.returncode != 0, log(broken)
+    assert job_failed(broken, "i4qew:validate") and job_warned(broken, "i4qew:plan"), log(broken)
+    assert len(re.findall(r"^\s*FAIL\s", broken.stdout, re.M)) == 1, log(broken)
+    assert "workloads/broken.yaml:8:" in broken.stdout  # the problem line, in the job log
+    assert validations(broken) == 1
+    issues = codequality(scratch)
+    assert any(
+        issue["location"]["path"] == "workloads/broken.yaml" and "replicaz" in issue["description"]
+        for issue in issues
+    ), issues
+    assert "replicaz" in junit_failures(scratch)
+    (note,) = scratch.gitlab.marker_notes(1, MARKER)
+    assert "No plan: the repository does not validate." in note["body"] and plan.strip() not in note["body"]
+    assert "workloads/broken.yaml:8:3: error [unknown-field]" in note["body"]
+    assert scratch.remote_branches() == {"main"}
+
+
+def test_style_problems_fail_validate_and_reach_both_reports(scratch: Scratch) -> None:
+    """The repository's .yamllint: an inventory pasted from kubectl passes it; a
+    misindented workload fails validate, and the MR widget and the test report say
+    why (they said nothing while yamllint ran beside them)."""
+    kubectl = ROOT / "tests/corpus/positive/kubectl-inventory/clusters/managedclusters.yaml"
+    shutil.copy(kubectl, scratch.repo / "clusters" / "hub-a.yaml")
+    workload = scratch.repo / "workloads" / "sktime.yaml"
+    text = workload.read_text(encoding="utf-8")
+    workload.write_text(text.replace("\nkind: Workload\n", "\nkind: Workload   \n", 1), encoding="utf-8")
+    scratch.git("checkout", "-q", "-b", "style")
+    scratch.git("add", "-A")
+    scratch.git("commit", "-q", "-m", "kubectl's inventory, and trailing spaces")
+    scratch.gitlab.add_mr("style", "main")
+    run = scratch.merge_request("style", 1)
+    assert job_failed(run, "i4qew:validate"), log(run)
+    issues = [i for i in codequality(scratch) if i["check_name"] == "yamllint"]
+    assert issues and all(i["location"]["path"] == "workloads/sktime.yaml" for i in issues), issues
+    failures = junit_failures(scratch)
+    assert "[yamllint]" in failures and "clusters/hub-a.yaml" not in failures
+    assert len(re.findall(r"^\s*FAIL\s", run.stdout, re.M)) == 1, log(run)
+
+
+def test_default_branch_pipeline_publishes_the_first_environment(scratch: Scratch) -> None:
+    run = scratch.pipeline()
+    assert run.returncode == 0, log(run)
+    assert job_passed(run, "i4qew:validate") and job_passed(run, "i4qew:publish"), log(run)
+    assert not job_ran(run, "i4qew:plan") and not job_ran(run, "i4qew:promote")
+    assert "acm-dev" in scratch.remote_branches()
+    message = git(scratch.remote, "log", "-1", "--format=%B", "acm-dev")
+    assert f"Source-Commit: {scratch.git('rev-parse', 'HEAD')}" in message
+
+    again = scratch.pipeline()  # nothing changed on main: no new commit
+    assert again.returncode == 0, log(again)
+    assert git(scratch.remote, "rev-list", "--count", "acm-dev") == "1"
+
+
+def test_manual_promote_job(scratch: Scratch) -> None:
+    first = scratch.pipeline()
+    assert first.returncode == 0, log(first)
+    assert "production" not in scratch.remote_branches()
+    source = scratch.git("rev-parse", "HEAD")
+
+    run = scratch.pipeline("--manual", "i4qew:promote")
+    assert run.returncode == 0, log(run)
+    assert job_passed(run, "i4qew:promote"), log(run)
+    assert "production" in scratch.remote_branches()
+    message = git(scratch.remote, "log", "-1", "--format=%B", "production")
+    assert f"Source-Commit: {source}" in message
+    assert "Promoted-From: " in message
+
+
+def test_manual_promote_job_can_open_a_merge_request(scratch: Scratch) -> None:
+    first = scratch.pipeline()
+    assert first.returncode == 0, log(first)
+
+    run = scratch.pipeline(
+        "--manual", "i4qew:promote", "--variable", "I4QEW_PROMOTE_MERGE_REQUEST=true"
+    )
+    assert run.returncode == 0, log(run)
+    assert "production" not in scratch.remote_branches()
+    branches = [b for b in scratch.remote_branches() if b.startswith("i4qew/promote-production-")]
+    assert len(branches) == 1, scratch.remote_branches()
+    mrs = [mr for mr in scratch.gitlab.mrs if mr["target_branch"] == "production"]
+    assert len(mrs) == 1 and mrs[0]["source_branch"] == branches[0]
+    assert TOKEN not in run.stdout + run.stderr
+
+
+def jobs_for(scratch: Scratch, *variables: str) -> dict[str, str]:
+    """Job name -> `when` after the rules, as gitlab-ci-local evaluates them."""
+    args = [arg for v in variables for arg in ("--variable", v)]
+    run = scratch.pipeline("--list-json", *args)
+    assert run.returncode == 0, log(run)
+    listing = (
+        run.stdout[run.stdout.index("\n[") :] if not run.stdout.startswith("[") else run.stdout
+    )
+    return {job["name"]: job["when"] for job in json.loads(listing)}
+
+
+def test_no_job_runs_for_branches_i4qew_writes(scratch: Scratch) -> None:
+    assert jobs_for(scratch) == {
+        "i4qew:validate": "on_success",
+        "i4qew:publish": "on_success",
+        "i4qew:promote": "manual",
+        "i4qew:plan": "never",
+    }
+    for branch in ("acm-dev", "production", "i4qew/promote-production-0123abc"):
+        scratch.git("checkout", "-q", "-B", branch, "main")
+        jobs = jobs_for(scratch, f"CI_DEFAULT_BRANCH={branch}")  # even as default branch
+        assert set(jobs.values()) == {"never"}, (branch, jobs)
+        mr = jobs_for(
+            scratch,
+            "CI_PIPELINE_SOURCE=merge_request_event",
+            f"CI_MERGE_REQUEST_SOURCE_BRANCH_NAME={branch}",
+            "CI_MERGE_REQUEST_TARGET_BRANCH_NAME=main",
+        )
+        assert set(mr.values()) == {"never"}, (branch, mr)

@@ -1,0 +1,155 @@
+"""The generated Placements, read back from their YAML, select the clusters the
+effective placements name, over clusters/managedclusters.yaml.
+
+The evaluation here follows OCM's scheduler on the emitted objects only: cluster
+sets, predicates ORed (label and claim selectors ANDed, parsed back with
+`from_structured`), NoSelect taints unless tolerated. The expected sets are
+worked out by hand from the example declarations (see the comments).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from i4qew.compile.hub.subscription import compile_hub
+from i4qew.compile.render import render_tree
+from i4qew.k8s.selector_structured import from_structured
+from i4qew.model.repo import Repo
+from i4qew.placement.inventory_load import load_inventory
+from i4qew.placement.snapshot import DECISIONS_PATH, read_decisions
+from tests.support.repos import inventory, load, variant_repo
+from tests.support.tools import ROOT
+
+CLUSTERSET = "cluster.open-cluster-management.io/clusterset"
+
+# By hand, from workloads/, policies/, models/, i4qew.yaml and the inventory's labels:
+EXPECTED = {
+    "dev": {
+        # env=lrt, !decommissioned, stage=dev, amd64 or arm64
+        "i4q-lrt/sktime": {"bologna-lab", "haifa-lab"},
+        # (role=cnc-gateway | site=ljubljana,tier=far-edge), stage=dev, arm64
+        "i4q-pm/vibration-anomaly": {"ljubljana-lab"},
+        # site in (bologna,porto), gpu, tier!=far-edge, models cache, stage=dev, amd64
+        "i4q-vision/defect-detector": {"bologna-lab", "porto-lab"},
+        # as above without the model cache (no model)
+        "i4q-vision/inspection-ui": {"bologna-lab", "porto-lab"},
+    },
+    "production": {
+        # haifa-old is decommissioned; porto/ljubljana clusters have no env=lrt
+        "i4q-lrt/sktime": {"bologna-line1", "bologna-line2", "haifa-plant"},
+        # both ljubljana CNC gateways match both alternatives
+        "i4q-pm/vibration-anomaly": {"ljubljana-cnc1", "ljubljana-cnc2"},
+        # porto-kiln is far-edge without a GPU
+        "i4q-vision/defect-detector": {"bologna-line1", "bologna-line2", "porto-ceramics"},
+        "i4q-vision/inspection-ui": {"bologna-line1", "bologna-line2", "porto-ceramics"},
+    },
+}
+
+
+def in_sets(cluster: dict[str, Any], sets: list[str]) -> bool:
+    label = cluster["metadata"].get("labels", {}).get(CLUSTERSET)
+    return any(s == "global" or s == label or (s == "default" and label is None) for s in sets)
+
+
+def tolerated(taint: dict[str, Any], tolerations: list[dict[str, Any]]) -> bool:
+    for t in tolerations:
+        if t.get("key") not in (None, taint["key"]) or t.get("effect") not in (None, taint["effect"]):
+            continue
+        if t.get("operator", "Equal") == "Exists" or t.get("value", "") == taint.get("value", ""):
+            return True
+    return False
+
+
+def selected_by_placement(placement: dict[str, Any], clusters: list[dict[str, Any]]) -> set[str]:
+    spec = placement["spec"]
+    chosen = set()
+    for c in clusters:
+        labels = c["metadata"].get("labels", {})
+        claims = {x["name"]: x["value"] for x in c.get("status", {}).get("clusterClaims", [])}
+        if not in_sets(c, spec.get("clusterSets", [])):
+            continue
+        taints = [t for t in c["spec"].get("taints", []) if t["effect"] in ("NoSelect", "NoSelectIfNew")]
+        if not all(tolerated(t, spec.get("tolerations", [])) for t in taints):
+            continue
+        for p in spec["predicates"]:
+            sel = p["requiredClusterSelector"]
+            label_sel = sel.get("labelSelector", {})
+            claim_sel = sel.get("claimSelector", {})
+            if (from_structured(label_sel.get("matchLabels"), label_sel.get("matchExpressions")).matches(labels)
+                    and from_structured(None, claim_sel.get("matchExpressions")).matches(claims)):
+                chosen.add(c["metadata"]["name"])
+                break
+    assert "numberOfClusters" not in spec  # none of the examples limits the count
+    return chosen
+
+
+def selected_by_rule(rule: dict[str, Any], clusters: list[dict[str, Any]]) -> set[str]:
+    sel = rule["spec"]["clusterSelector"]
+    match = from_structured(sel.get("matchLabels"), sel.get("matchExpressions"))
+    return {c["metadata"]["name"] for c in clusters if match.matches(c["metadata"].get("labels", {}))}
+
+
+def placements(repo: Repo, env: str, kind: str) -> dict[str, dict[str, Any]]:
+    out = {}
+    for data in compile_hub(repo, env).values():
+        for doc in yaml.safe_load_all(data):
+            if doc["kind"] == kind and "edge.i4q.eu/workload" in doc["metadata"]["labels"]:
+                out[f"{doc['metadata']['namespace']}/{doc['metadata']['labels']['edge.i4q.eu/workload']}"] = doc
+    return out
+
+
+@pytest.fixture(scope="module")
+def repo() -> Repo:
+    return load(ROOT)
+
+
+@pytest.mark.parametrize("env", ["dev", "production"])
+def test_placements_select_the_expected_clusters(repo: Repo, env: str) -> None:
+    clusters = inventory()
+    got = {key: selected_by_placement(p, clusters) for key, p in placements(repo, env, "Placement").items()}
+    assert got == EXPECTED[env]
+
+
+@pytest.mark.parametrize("env", ["dev", "production"])
+def test_the_placement_snapshot_agrees(repo: Repo, env: str) -> None:
+    inv, problems = load_inventory(ROOT)
+    assert problems == []
+    tree = render_tree(repo, env, inventory=inv, source_commit=None)
+    decided = {k: set(v) for k, v in read_decisions(tree[DECISIONS_PATH]).items()}
+    assert decided == EXPECTED[env]
+
+
+def test_offline_taints_are_tolerated_unless_turned_off(tmp_path: Path) -> None:
+    """porto-kiln (arm64, site=porto) carries the unreachable NoSelect taint: a CNC
+    policy chosen by site keeps it, unless the policy sets tolerateOffline: false."""
+    clusters = inventory()
+    tolerant = load(variant_repo(tmp_path / "a", api="Placement"))
+    strict = load(variant_repo(tmp_path / "b", api="Placement", tolerate_offline=False))
+    key = "i4q-pm/vibration-anomaly"
+    p = placements(tolerant, "production", "Placement")[key]
+    assert selected_by_placement(p, clusters) == {"ljubljana-cnc1", "ljubljana-cnc2", "porto-kiln"}
+    assert {t["key"] for t in p["spec"]["tolerations"]} == {
+        "cluster.open-cluster-management.io/unreachable", "cluster.open-cluster-management.io/unavailable"}
+    p = placements(strict, "production", "Placement")[key]
+    assert "tolerations" not in p["spec"]
+    assert selected_by_placement(p, clusters) == {"ljubljana-cnc1", "ljubljana-cnc2"}
+
+
+@pytest.mark.parametrize("env", ["dev", "production"])
+def test_placement_rules_select_the_expected_clusters(tmp_path: Path, env: str) -> None:
+    """PlacementRule mode (variant_repo: sktime on amd64 only, CNC gateways by site,
+    the two sites' OR folded into one `site in (ljubljana,porto)`)."""
+    repo = load(variant_repo(tmp_path))
+    rules = placements(repo, env, "PlacementRule")
+    expected = dict(EXPECTED[env])
+    # PlacementRule knows no taints: porto-kiln (arm64, site=porto) is chosen in production.
+    expected["i4q-pm/vibration-anomaly"] = (
+        {"ljubljana-lab"} if env == "dev" else {"ljubljana-cnc1", "ljubljana-cnc2", "porto-kiln"})
+    assert {k: selected_by_rule(r, inventory()) for k, r in rules.items()} == expected
+    site = [e for e in rules["i4q-pm/vibration-anomaly"]["spec"]["clusterSelector"]["matchExpressions"]
+            if e["key"] == "site"]
+    assert site == [{"key": "site", "operator": "In", "values": ["ljubljana", "porto"]}]

@@ -1,0 +1,146 @@
+"""The rendered branch as a whole: the parts refer to each other correctly (what ACM
+will look up by name and path exists), the README tells what is deployed where,
+and every plain YAML file passes yamllint."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from i4qew.cli.main import cli
+from i4qew.compile.render import render_tree
+from i4qew.compile.staging.names import staging_release
+from i4qew.emit import GENERATED_MARKER
+from i4qew.placement.inventory_load import load_inventory
+from i4qew.placement.snapshot import DECISIONS_PATH
+from tests.support.repos import load
+from tests.support.tools import ROOT, require
+
+YAMLLINT_CONFIG = ROOT / "generator" / "i4qew" / "scaffold" / "yamllint.yaml"
+
+
+@pytest.fixture(scope="module", params=["dev", "production"])
+def rendered(request: pytest.FixtureRequest) -> tuple[str, dict[str, bytes]]:
+    env: str = request.param
+    inv, problems = load_inventory(ROOT)
+    assert problems == [] and inv is not None
+    return env, render_tree(load(ROOT), env, inventory=inv, source_commit="abc123")
+
+
+def hub(tree: dict[str, bytes]) -> list[dict[str, Any]]:
+    return [d for p, data in tree.items() if p.startswith("hub/") for d in yaml.safe_load_all(data)]
+
+
+def test_subscriptions_point_at_charts_and_placements_that_exist(rendered: tuple[str, dict[str, bytes]]) -> None:
+    env, tree = rendered
+    docs = hub(tree)
+    subs = [d for d in docs if d["kind"] == "Subscription"]
+    # a Subscription per workload, and per model i4qew stages (in the models' namespace)
+    assert sorted(s["metadata"]["labels"].get("edge.i4q.eu/workload", "") for s in subs)[3:] == [
+        "defect-detector", "inspection-ui", "sktime", "vibration-anomaly"]
+    assert sorted(s["metadata"]["labels"].get("edge.i4q.eu/model", "") for s in subs)[4:] == [
+        "lrt-forecaster", "vibration-autoencoder", "yolo-defects"]
+    placements = {(d["metadata"]["namespace"], d["metadata"]["name"]) for d in docs if d["kind"] == "Placement"}
+    channel = next(d for d in docs if d["kind"] == "Channel")
+    branch = {"dev": "acm-dev", "production": "production"}[env]
+    for s in subs:
+        ann = s["metadata"]["annotations"]
+        assert ann["apps.open-cluster-management.io/git-branch"] == branch
+        chart_dir = ann["apps.open-cluster-management.io/git-path"]
+        chart = yaml.safe_load(tree[f"{chart_dir}/Chart.yaml"])
+        # ACM's Git subscriber indexes the chart by its Chart.yaml name and keeps only the
+        # chart spec.name names; packageOverrides apply to that same name.
+        (override,) = s["spec"]["packageOverrides"]
+        assert chart["name"] == s["spec"]["name"] == override["packageName"]
+        labels = s["metadata"]["labels"]
+        if "edge.i4q.eu/workload" in labels:
+            assert override["packageAlias"] == labels["edge.i4q.eu/workload"]
+        else:  # a model's stager: the release is <model>-<env>, the name its objects carry
+            assert override["packageAlias"] == staging_release(labels["edge.i4q.eu/model"], env)
+            assert yaml.safe_load(tree[f"{chart_dir}/values.yaml"])["name"] == override["packageAlias"]
+        ref = s["spec"]["placement"]["placementRef"]
+        assert ref["kind"] == "Placement"
+        assert (s["metadata"]["namespace"], ref["name"]) in placements
+        assert s["spec"]["channel"] == f"{channel['metadata']['namespace']}/{channel['metadata']['name']}"
+    # Every namespaced hub object lives in a namespace the branch creates, and each
+    # namespace with a Placement binds the cluster sets it uses.
+    namespaces = {d["metadata"]["name"] for d in docs if d["kind"] == "Namespace"}
+    assert {d["metadata"]["namespace"] for d in docs if d["kind"] != "Namespace"} <= namespaces
+    bound = {(d["metadata"]["namespace"], d["metadata"]["name"]) for d in docs
+             if d["kind"] == "ManagedClusterSetBinding"}
+    for d in docs:
+        if d["kind"] == "Placement":
+            assert {(d["metadata"]["namespace"], s) for s in d["spec"]["clusterSets"]} <= bound
+
+
+def test_applications_group_their_namespace_subscriptions(rendered: tuple[str, dict[str, bytes]]) -> None:
+    _, tree = rendered
+    docs = hub(tree)
+    for app in (d for d in docs if d["kind"] == "Application"):
+        ns = app["metadata"]["namespace"]
+        (expr,) = app["spec"]["selector"]["matchExpressions"]
+        selected = sorted(f"{ns}/{d['metadata']['name']}" for d in docs if d["kind"] == "Subscription"
+                          and d["metadata"]["namespace"] == ns and d["metadata"]["labels"][expr["key"]] in expr["values"])
+        assert selected
+        assert app["metadata"]["annotations"]["apps.open-cluster-management.io/subscriptions"] == ",".join(selected)
+
+
+def test_the_snapshot_names_the_hub_placements(rendered: tuple[str, dict[str, bytes]]) -> None:
+    _, tree = rendered
+    snapshot = yaml.safe_load(tree[DECISIONS_PATH])
+    hub_names = {(d["metadata"]["namespace"], d["metadata"]["name"]) for d in hub(tree) if d["kind"] == "Placement"}
+    assert {(p["namespace"], p["placement"]) for p in [*snapshot["placements"], *snapshot["stagings"]]} == hub_names
+
+
+def test_readme_states_source_and_what_is_deployed_where(rendered: tuple[str, dict[str, bytes]]) -> None:
+    env, tree = rendered
+    readme = tree["README.md"].decode()
+    assert readme.startswith(GENERATED_MARKER + "\n")
+    assert "do not edit" in readme
+    assert "- Source commit: `abc123`" in readme
+    counts = {"dev": [2, 1, 2, 2], "production": [3, 2, 3, 3]}[env]
+    rows = [line for line in readme.splitlines() if line.startswith("| `")]
+    assert [r.split(" | ")[0] for r in rows] == ["| `sktime`", "| `vibration-anomaly`", "| `defect-detector`",
+                                                 "| `inspection-ui`"]
+    assert [int(r.split(" | ")[4]) for r in rows] == counts
+    assert f"i4qew bootstrap --env {env} | kubectl apply -f -" in readme
+
+
+def test_readme_without_inventory_says_so() -> None:
+    tree = render_tree(load(ROOT), "dev", inventory=None, source_commit=None)
+    readme = tree["README.md"].decode()
+    assert "- Source commit: uncommitted" in readme
+    assert "No cluster inventory was given" in readme
+    assert all(r.split(" | ")[4] == "—" for r in readme.splitlines() if r.startswith("| `"))
+
+
+def test_generated_plain_yaml_passes_yamllint(rendered: tuple[str, dict[str, bytes]], tmp_path: Path) -> None:
+    """Everything but the Helm templates (Go templates, not YAML), plus the bootstrap output."""
+    env, tree = rendered
+    tool = require("yamllint")
+    files = []
+    for path, data in tree.items():
+        if path.endswith((".yaml", ".yml")) and "/templates/" not in path:
+            f = tmp_path / path
+            f.parent.mkdir(parents=True, exist_ok=True)
+            f.write_bytes(data)
+            files.append(str(f))
+    result = CliRunner().invoke(cli, ["bootstrap", "-C", str(ROOT), "--env", env])
+    assert result.exit_code == 0
+    (tmp_path / "bootstrap.yaml").write_text(result.output)
+    files.append(str(tmp_path / "bootstrap.yaml"))
+    assert len(files) >= 12
+    # The configuration `i4qew init` gives workload repositories; --strict fails on warnings too.
+    done = subprocess.run([tool, "--strict", "-c", str(YAMLLINT_CONFIG), *files],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    # The check can fail: a duplicated key is an error.
+    (tmp_path / "bad.yaml").write_text("a: 1\na: 2\n")
+    done = subprocess.run([tool, "-c", str(YAMLLINT_CONFIG), str(tmp_path / "bad.yaml")],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode != 0

@@ -1,0 +1,85 @@
+"""The indexed evaluation (bitsets over a label index) equals the naive one
+(`Selector.matches` against every cluster) on random fleets and selectors."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from i4qew.k8s.selectors import Requirement, Selector
+from i4qew.model.repo import Predicate, Repo, Repository
+from i4qew.placement.bits import first, from_ids, members
+from i4qew.placement.decide import Planner
+from i4qew.placement.inventory import CLUSTERSET_LABEL, Cluster, Inventory, as_hub_stores
+
+KEYS = ["site", "tier", "role", "gpu", CLUSTERSET_LABEL]
+VALUES = ["a", "b", "c", ""]
+
+labels = st.dictionaries(st.sampled_from(KEYS), st.sampled_from(VALUES), max_size=len(KEYS))
+
+
+@st.composite
+def requirements(draw: st.DrawFn) -> Requirement:
+    key = draw(st.sampled_from(KEYS))
+    op = draw(st.sampled_from(["In", "NotIn", "Exists", "DoesNotExist"]))
+    values = tuple(draw(st.lists(st.sampled_from(VALUES), min_size=1, max_size=3))) if op in ("In", "NotIn") else ()
+    return Requirement(key, op, values)
+
+
+selectors = st.lists(requirements(), max_size=4).map(lambda rs: Selector(tuple(rs)))
+fleets = st.lists(st.tuples(labels, labels), max_size=70)
+
+
+def inventory_of(fleet: list[tuple[dict[str, str], dict[str, str]]]) -> Inventory:
+    """As the inventory loader reads them: the clusterset label as the hub stores it."""
+    stored = [(as_hub_stores(lab), claims) for lab, claims in fleet]
+    clusters = tuple(Cluster(f"c{i:03d}", lab, claims, {"cpu": Fraction(1)}, (), lab[CLUSTERSET_LABEL])
+                     for i, (lab, claims) in enumerate(stored))
+    return Inventory(clusters)
+
+
+def planner_of(inv: Inventory) -> Planner:
+    repository = Repository("t", "", None, False, "subscription", "Placement", ("global",), (), "ns",
+                            "arch.edge.i4q.eu/", "gpu.edge.i4q.eu/nvidia", 85, {}, None)
+    return Planner(Repo(repository, ()), inv)
+
+
+@pytest.mark.slow
+@settings(max_examples=150, deadline=None)
+@given(fleets, selectors)
+def test_selector_index_equals_naive(fleet: list[tuple[dict[str, str], dict[str, str]]], sel: Selector) -> None:
+    inv = inventory_of(fleet)
+    naive = [c.name for c in inv.clusters if sel.matches(c.labels)]
+    assert inv.cluster_names(inv.labels.selector(sel)) == naive
+
+
+@pytest.mark.slow
+@settings(max_examples=150, deadline=None)
+@given(fleets, st.lists(st.tuples(selectors, selectors), min_size=1, max_size=3),
+       st.lists(st.sampled_from(["a", "b", "default", "global"]), min_size=1, max_size=2))
+def test_predicates_and_sets_equal_naive(fleet: list[tuple[dict[str, str], dict[str, str]]],
+                                         preds: list[tuple[Selector, Selector]], sets: list[str]) -> None:
+    """ORed predicates (labels AND claims) within cluster sets, as OCM defines them."""
+    inv = inventory_of(fleet)
+    planner = planner_of(inv)
+    predicates = tuple(Predicate(lab, cla) for lab, cla in preds)
+    got = planner.sets(tuple(sets)) & planner.predicates(predicates)
+
+    def in_sets(c: Cluster) -> bool:
+        # The hub's webhook: a missing or empty clusterset label means `default`.
+        own = fleet[int(c.name[1:])][0].get(CLUSTERSET_LABEL) or "default"
+        return "global" in sets or own in sets
+
+    naive = [c.name for c in inv.clusters
+             if in_sets(c) and any(p.labels.matches(c.labels) and p.claims.matches(c.claims) for p in predicates)]
+    assert inv.cluster_names(got) == naive
+
+
+@given(st.sets(st.integers(0, 300)), st.integers(0, 400))
+def test_bitset_members_and_first(ids: set[int], count: int) -> None:
+    bits = from_ids(ids, 301)
+    assert members(bits) == sorted(ids)
+    assert members(first(bits, count)) == sorted(ids)[:count]
