@@ -7,7 +7,8 @@ command; from the workload's chart the gate init container. They run as the kube
 run them, the model root volume standing in as a directory: the workload's gate passes only
 once the stager has staged the version with the pinned digest, and a re-pinned version
 holds the new pods (digest mismatch) until the new bytes are staged, when the old pin no
-longer passes.
+longer passes. A PVC model is staged by a Job per version in the workload's own namespace
+(the claim is namespaced), as a non-root user, reporting into that namespace.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ spec:
 """
 
 
-def model(source: str) -> str:
+def model(source: str, storage: str = "hostPath: /var/lib/i4q/models") -> str:
     return f"""\
 apiVersion: edge.i4q.eu/v1alpha1
 kind: Model
@@ -75,7 +76,7 @@ spec:
   plainHTTP: true
   placement: edge
   storage:
-    hostPath: /var/lib/i4q/models
+    {storage}
 """
 
 
@@ -97,11 +98,19 @@ def container_env(container: dict[str, Any]) -> dict[str, str]:
     return env
 
 
-def stager_run(out: Path, work: Path, root: Path, kube: KubeApi) -> subprocess.CompletedProcess[str]:
-    """The DaemonSet's container, its volumes mapped to directories: the program and desired
-    ConfigMaps as files, the hostPath root as `root`."""
-    release = yaml.safe_load((out / "staging/i4qew-models/defects/values.yaml").read_text())["name"]
-    objs = objects(out / "staging" / "i4qew-models" / "defects", release, "i4qew-models")
+def stager_pod(out: Path, namespace: str = "i4qew-models") -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """(release, its objects, the pod spec of its DaemonSet or of its one Job)."""
+    release = yaml.safe_load((out / "staging" / namespace / "defects" / "values.yaml").read_text())["name"]
+    objs = objects(out / "staging" / namespace / "defects", release, namespace)
+    (pod,) = [o["spec"]["template"]["spec"] for (kind, _), o in objs.items() if kind in ("DaemonSet", "Job")]
+    return release, objs, pod
+
+
+def stager_run(out: Path, work: Path, root: Path, kube: KubeApi,
+               namespace: str = "i4qew-models") -> subprocess.CompletedProcess[str]:
+    """The DaemonSet's (or the Job's) container, its volumes mapped to directories: the program
+    and desired ConfigMaps as files, the model volume as `root`."""
+    release, objs, pod = stager_pod(out, namespace)
     program, desired = work / "stager", work / "desired"
     program.mkdir(parents=True, exist_ok=True)
     desired.mkdir(parents=True, exist_ok=True)
@@ -114,24 +123,32 @@ def stager_run(out: Path, work: Path, root: Path, kube: KubeApi) -> subprocess.C
     assert state["root"] == "/i4qew/models"
     state["root"] = str(root)  # where the hostPath volume is mounted
     (desired / "staging.json").write_text(json.dumps(state))
-    pod = objs[("DaemonSet", release)]["spec"]["template"]["spec"]
     (container,) = pod["containers"]
-    assert next(v for v in pod["volumes"] if v["name"] == "models")["hostPath"] == {
-        "path": "/var/lib/i4q/models", "type": "DirectoryOrCreate"}
     command = [c.replace("/i4qew/stager", str(program)).replace("/etc/i4qew/desired", str(desired))
                for c in container["command"]]
     assert command[:3] == ["python3", "-S", "-E"]
     sa = work / "sa"
     sa.mkdir(exist_ok=True)
     (sa / "token").write_text("token")
-    args = [sys.executable, *command[1:], "--once", "--kube-api", kube.url, "--service-account-dir", str(sa),
+    once = [] if "--once" in command else ["--once"]
+    args = [sys.executable, *command[1:], *once, "--kube-api", kube.url, "--service-account-dir", str(sa),
             "--backoff-initial", "0.01", "--backoff-max", "0.05", "--attempts", "2"]
     return subprocess.run(args, env=container_env(container), capture_output=True, text=True, timeout=120,
                           check=False, stdin=subprocess.DEVNULL)
 
 
-def gate_run(out: Path, root: Path) -> subprocess.CompletedProcess[str]:
+def volume_source(volume: dict[str, Any]) -> tuple[str, str]:
+    if "hostPath" in volume:
+        return "hostPath", volume["hostPath"]["path"]
+    return "claim", volume["persistentVolumeClaim"]["claimName"]
+
+
+def gate_run(out: Path, root: Path, namespace: str = "i4qew-models") -> subprocess.CompletedProcess[str]:
     objs = objects(out / "charts" / "detector", "detector", "plant")
+    volumes = objs[("Deployment", "detector")]["spec"]["template"]["spec"]["volumes"]
+    staged = next(v for v in stager_pod(out, namespace)[2]["volumes"] if v["name"] == "models")
+    # the gate reads the volume the stager writes
+    assert volume_source(next(v for v in volumes if v["name"] == "model")) == volume_source(staged)
     (gate,) = objs[("Deployment", "detector")]["spec"]["template"]["spec"]["initContainers"]
     env = container_env(gate)
     env.update(I4QEW_MODEL_ROOT=str(root), I4QEW_GATE_TIMEOUT="0")
@@ -162,6 +179,7 @@ def test_the_rendered_stager_and_gate_admit_only_the_pinned_bytes(registry: Regi
     assert held.returncode == 1
     assert f"model defects version 1 is not ready on node {NODE}: absent" in held.stderr
 
+    assert stager_pod(out)[2]["securityContext"]["runAsUser"] == 0  # it writes the root-owned host directory
     root.mkdir(parents=True)  # the kubelet makes the hostPath directory (DirectoryOrCreate)
     staged = stager_run(out, tmp_path / "pod-1", root, kube_api)
     assert staged.returncode == 0, staged.stderr
@@ -189,3 +207,36 @@ def test_the_rendered_stager_and_gate_admit_only_the_pinned_bytes(registry: Regi
     stale = gate_run(old_out, root)
     assert stale.returncode == 1
     assert f"digest mismatch: the marker has {two}, the workload declares {one}" in stale.stderr
+
+
+def test_a_pvc_model_is_staged_by_a_job_in_the_workloads_namespace(registry: Registry, kube_api: KubeApi,
+                                                                    tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    weights = os.urandom(50_000)
+    (src / "weights.bin").write_bytes(weights)
+    digest = oras_push(registry, src, "models/defects", "a", "weights.bin")
+    repo = tmp_path / "repo"
+    source = model(f"oci://{registry.host}/models/defects@{digest}", "persistentVolumeClaim: {claimName: models}")
+    for rel, text in {"i4qew.yaml": REPOSITORY, "policies/edge.yaml": POLICY, "workloads/detector.yaml": WORKLOAD,
+                      "models/defects.yaml": source}.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    out, root = tmp_path / "out", tmp_path / "claim"
+    render(repo, out)
+    assert not (out / "staging" / "i4qew-models").exists()  # the claim the workload mounts is in `plant`
+    release, objs, pod = stager_pod(out, "plant")
+    assert {k for k in objs if k[0] == "Job"} and not {k for k in objs if k[0] == "DaemonSet"}
+    assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["fsGroup"] == 65532
+
+    root.mkdir()
+    held = gate_run(out, root, "plant")
+    assert held.returncode == 1 and f"model defects version 1 is not ready on node {NODE}: absent" in held.stderr
+    staged = stager_run(out, tmp_path / "job", root, kube_api, "plant")
+    assert staged.returncode == 0, staged.stderr
+    assert (root / "defects" / "1" / "weights.bin").read_bytes() == weights
+    ready = gate_run(out, root, "plant")
+    assert ready.returncode == 0, ready.stderr
+    (patch,) = kube_api.patches  # the Job reports into the status ConfigMap of its own namespace
+    assert patch["path"] == f"/api/v1/namespaces/plant/configmaps/{release}-status"
+    assert json.loads(patch["body"]["data"]["defects.1.json"])["ready"] is True
