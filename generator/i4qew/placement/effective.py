@@ -170,6 +170,16 @@ def needs_gpu(workload_spec: dict[str, object]) -> bool:
     return False
 
 
+def policy_tolerations(policy: PlacementPolicy) -> list[Toleration]:
+    """A placement policy's tolerations, plus OCM's offline taints when it tolerates them
+    (where a workload or a model's staging may stay while its cluster is unreachable)."""
+    tolerations = list(policy.tolerations)
+    if policy.tolerate_offline:
+        known = {t.key for t in tolerations}
+        tolerations.extend(t for t in _OFFLINE_TOLERATIONS if t.key not in known)
+    return tolerations
+
+
 def effective_placement(repo: Repo, workload: Workload, env_name: str) -> EffectivePlacement | None:
     """None when a reference does not resolve (already reported by the rules)."""
     env = repo.repository.environment(env_name)
@@ -197,10 +207,7 @@ def effective_placement(repo: Repo, workload: Workload, env_name: str) -> Effect
                                   tuple(_label(repo.repository.arch_label(a)) for a in archs)))
     if needs_gpu(spec):
         conjuncts.append(Conjunct("an NVIDIA GPU", (_label(repo.repository.gpu_label),)))
-    tolerations = list(policy.tolerations)
-    if policy.tolerate_offline:
-        known = {t.key for t in tolerations}
-        tolerations.extend(t for t in _OFFLINE_TOLERATIONS if t.key not in known)
+    tolerations = policy_tolerations(policy)
     return EffectivePlacement(
         workload=workload,
         env=env_name,

@@ -23,10 +23,14 @@ from dataclasses import dataclass, field
 
 from i4qew.k8s.names import short_name
 from i4qew.k8s.selectors import everything
-from i4qew.model.repo import OFFLINE_TAINTS, Model, Predicate, Repo, Toleration, Workload
-from i4qew.placement.effective import Conjunct, conjoin, label_predicate, needs_gpu
-
-_OFFLINE_TOLERATIONS = tuple(Toleration(k, "Exists", None, None) for k in OFFLINE_TAINTS)
+from i4qew.model.repo import Model, Predicate, Repo, Toleration, Workload
+from i4qew.placement.effective import (
+    Conjunct,
+    conjoin,
+    label_predicate,
+    needs_gpu,
+    policy_tolerations,
+)
 
 
 @dataclass(frozen=True)
@@ -86,10 +90,7 @@ def staging_for(repo: Repo, model: Model, env: str, users: list[Workload], names
         archs = tuple(sorted({a for s in specs for a in s["architectures"]}))
         conjuncts.append(Conjunct(f"architectures {', '.join(archs)}",
                                   tuple(label_predicate(repo.repository.arch_label(a)) for a in archs)))
-    tolerations = list(policy.tolerations)
-    if policy.tolerate_offline:
-        known = {t.key for t in tolerations}
-        tolerations.extend(t for t in _OFFLINE_TOLERATIONS if t.key not in known)
+    tolerations = policy_tolerations(policy)
     return Staging(
         model=model,
         env=env,
