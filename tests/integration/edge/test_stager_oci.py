@@ -5,7 +5,6 @@ bytes; and artifacts whose layers must not become files."""
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import hashlib
 import io
@@ -24,21 +23,11 @@ from tests.integration.edge.conftest import (
     docker_config,
 )
 from tests.integration.edge.run import desired, stage
-from tests.integration.edge.servers import Registry, TamperProxy, TokenService
+from tests.integration.edge.servers import Registry, TamperProxy, TokenService, oras_push
 
 WEIGHTS = os.urandom(200_000)
 CONFIG = b'{"labels": ["bolt", "nut"]}\n'
 RUN_SH = "#!/bin/sh\n"
-
-
-def oras_push(registry: Registry, src: Path, repo: str, tag: str, *names: str) -> str:
-    """Push files/directories under ``src`` with the oras client; return the manifest digest."""
-    import oras.client
-
-    client = oras.client.OrasClient(hostname=registry.host, insecure=True)
-    with contextlib.chdir(src):
-        client.push(files=list(names), target=f"{registry.host}/{repo}:{tag}")
-    return registry.digest_of(repo, tag)
 
 
 @pytest.fixture(scope="module")

@@ -25,28 +25,11 @@ from click.testing import CliRunner
 
 from i4qew.cli.main import cli
 from tests.integration.edge.run import EDGE
-from tests.integration.edge.servers import KubeApi, Registry
-from tests.integration.edge.test_stager_oci import oras_push
+from tests.integration.edge.servers import KubeApi, Registry, oras_push
+from tests.support.hostile.repo import POLICY, REPOSITORY
 from tests.support.tools import helm
 
 NODE = "edge-1"
-REPOSITORY = """\
-apiVersion: edge.i4q.eu/v1alpha1
-kind: Repository
-metadata:
-  name: plant
-spec:
-  git:
-    url: https://gitlab.example.com/plant/edge.git
-"""
-POLICY = """\
-apiVersion: edge.i4q.eu/v1alpha1
-kind: PlacementPolicy
-metadata:
-  name: edge
-spec:
-  selector: "env=edge"
-"""
 WORKLOAD = """\
 apiVersion: edge.i4q.eu/v1alpha1
 kind: Workload
