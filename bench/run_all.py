@@ -24,6 +24,7 @@ SCRIPTS = {
     "bench_charts.py": ["--workloads", "200", "--repeat", "1"],
     "bench_publish.py": FLEET_SMALL,
     "bench_plan.py": FLEET_SMALL,
+    "bench_page.py": FLEET_SMALL,
 }
 
 

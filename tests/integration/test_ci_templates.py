@@ -161,9 +161,13 @@ def test_jobs_report_to_the_merge_request_widget() -> None:
     assert validate["script"] == [
         "i4qew validate --report codequality=gl-code-quality-report.json --report junit=i4qew-junit.xml"]
     plan = jobs()["i4qew:plan"]
-    assert plan["artifacts"]["paths"] == ["plan.md"]
-    assert "$CI_MERGE_REQUEST_DIFF_BASE_SHA" in "\n".join(plan["script"])
-    assert "i4qew mr-note plan.md" in "\n".join(plan["script"])
+    assert plan["artifacts"]["paths"] == ["plan.html", "plan.svg", "plan.md"]
+    assert plan["artifacts"]["expose_as"] == "i4qew plan" and plan["artifacts"]["when"] == "always"
+    script = "\n".join(plan["script"])
+    assert "$CI_MERGE_REQUEST_DIFF_BASE_SHA" in script
+    assert "--format markdown --html plan.html --svg plan.svg" in script
+    assert 'set -- plan.md --marker "plan:$I4QEW_ENVIRONMENT"' in script
+    assert "--page plan.html" in script and "--picture plan.svg" in script and 'i4qew mr-note "$@"' in script
     # a repository that does not validate: validate is the red job, plan a warning
     assert plan["allow_failure"] == {"exit_codes": [1, 4]}
 

@@ -180,6 +180,36 @@ def test_cli_posts_then_updates(fake: FakeGitLab, tmp_path: Path) -> None:
     assert len(fake.notes[1]) == 1 and fake.notes[1][0]["body"].startswith(MARKER)
 
 
+def test_cli_links_the_page_and_shows_the_picture_of_the_job(fake: FakeGitLab, tmp_path: Path) -> None:
+    plan = tmp_path / "plan.md"
+    plan.write_text(f"{MARKER}\n### i4qew plan: `dev`\n\n3 workloads.\n\n| a |\n", encoding="utf-8")
+    job = "https://gitlab.example.com/edge/workloads/-/jobs/42"
+    result = CliRunner().invoke(mr_note, [str(plan), "--marker", "plan:dev", "--page", "plan.html",
+                                          "--picture", "plan.svg"], env={**ci_env(fake), "CI_JOB_URL": job})
+    assert result.exit_code == 0, result.output
+    body = fake.notes[1][0]["body"]
+    page, picture = f"{job}/artifacts/file/plan.html", f"{job}/artifacts/raw/plan.svg"
+    assert body == (f"{MARKER}\n### i4qew plan: `dev`\n\n3 workloads.\n\n[![Placement by site]({picture})]({page})\n\n"
+                    f"**[Open the placement page]({page})** (`plan.html`, an artifact of this job)\n\n| a |\n")
+
+
+def test_cli_without_a_job_url_posts_the_note_without_links(fake: FakeGitLab, tmp_path: Path) -> None:
+    plan = tmp_path / "plan.md"
+    plan.write_text("# Plan\n", encoding="utf-8")
+    result = CliRunner().invoke(mr_note, [str(plan), "--page", "plan.html"], env=ci_env(fake))
+    assert result.exit_code == 0
+    assert "CI_JOB_URL is not set: the note does not link the job's artifacts" in result.stderr
+    assert fake.notes[1][0]["body"].endswith("# Plan\n")
+
+
+@pytest.mark.parametrize("path", ["../plan.html", "/plan.html", ".hidden", "a b.html", "p)x.html", ""])
+def test_cli_refuses_an_artifact_path_outside_the_job(tmp_path: Path, path: str) -> None:
+    plan = tmp_path / "plan.md"
+    plan.write_text("# Plan\n", encoding="utf-8")
+    result = CliRunner().invoke(mr_note, [str(plan), "--page", path])
+    assert result.exit_code == 2 and "--page" in result.output
+
+
 def test_cli_skips_outside_merge_requests(fake: FakeGitLab, tmp_path: Path) -> None:
     plan = tmp_path / "plan.md"
     plan.write_text("# Plan\n", encoding="utf-8")

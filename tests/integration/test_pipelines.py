@@ -19,6 +19,7 @@ import pytest
 from tests.support.pipelines import (
     MARKER,
     NEEDS_TOOLS,
+    PROJECT,
     TOKEN,
     Scratch,
     codequality,
@@ -56,8 +57,19 @@ def test_merge_request_pipeline_validates_and_plans(scratch: Scratch) -> None:
     ElementTree.parse(scratch.repo / "i4qew-junit.xml")  # present and well-formed
     plan = (scratch.repo / "plan.md").read_text(encoding="utf-8")
     assert plan.strip(), "plan.md is empty"
+    # the placement page and its picture: artifacts of the same plan, exposed in the MR
+    page = (scratch.repo / "plan.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "Placement of <code>dev</code> against <code>" in page
+    assert "~ changed (spec)" in page
+    assert (scratch.repo / "plan.svg").read_text(encoding="utf-8").startswith("<svg ")
     notes = scratch.gitlab.marker_notes(1, MARKER)
-    assert len(notes) == 1 and plan.strip() in notes[0]["body"]
+    assert len(notes) == 1
+    body = notes[0]["body"]
+    assert all(line in body for line in plan.splitlines())  # the whole plan, with the links added
+    job = re.search(rf"\(([^()\s]+/{PROJECT}/-/jobs/\d+)/artifacts/file/plan\.html\)", body)
+    assert job, body[:2000]
+    assert f"[![Placement by site]({job[1]}/artifacts/raw/plan.svg)]({job[1]}/artifacts/file/plan.html)" in body
+    assert f"{job[1]}/artifacts/file/plan.html" in run.stdout  # and in the job log
     assert TOKEN not in run.stdout + run.stderr
 
     again = scratch.merge_request("feature", 1)  # a later pipeline of the same MR

@@ -115,8 +115,8 @@ def test_a_changed_image_makes_one_commit_touching_only_that_workload(s: Site) -
     assert git(s.bare, "rev-list", "--count", f"{before}..{after}") == "1"
     paths = changed_paths(s.bare, after)
     assert "charts/sktime/values.yaml" in paths
-    # the README states the source commit, so it changes with every publish
-    assert all(p.startswith("charts/sktime/") or p == "README.md" for p in paths), paths
+    # the README and the placement page state the source commit, so they change with every publish
+    assert all(p.startswith("charts/sktime/") or p in ("README.md", "plan.html") for p in paths), paths
     assert "sktime:1.3.0" in s.show(after, "charts/sktime/values.yaml")
     body = git(s.bare, "log", "-1", "--format=%b", after)
     assert "Updated (1): sktime" in body

@@ -11,11 +11,15 @@ import tarfile
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 import click
 
 from i4qew.cli.common import fail, repo_option, require_environments, write_text
 from i4qew.problems import ExitCode, Problem, Severity, has_errors, sort_problems
+
+if TYPE_CHECKING:
+    from i4qew.placement.picture.aggregate import Picture
 
 
 def _checkout(repo_dir: Path, rev: str, dest: Path) -> Path:
@@ -82,8 +86,13 @@ def _now(text: str | None) -> datetime | None:
               help="ManagedClusters (YAML or JSON, kubectl -o yaml/json) instead of clusters/.")
 @click.option("--base", "base_rev", default=None,
               help="A git revision of the same repository to compare with (e.g. origin/main).")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "html", "svg"]), default="text",
+              show_default=True, help="html: the placement page (docs/plan-html.md); svg: the site matrix picture.")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None, help="Write to FILE.")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False), default=None,
+              help="Also write the placement page (as --format html) to FILE, from the same plan.")
+@click.option("--svg", "svg_file", type=click.Path(dir_okay=False), default=None,
+              help="Also write the site matrix picture (as --format svg) to FILE, from the same plan.")
 @click.option("--group-by", "group_by", default="site", show_default=True,
               help="Cluster label whose values group clusters in summaries.")
 @click.option("--max-list", "max_list", type=int, default=20, show_default=True,
@@ -91,7 +100,8 @@ def _now(text: str | None) -> datetime | None:
 @click.option("--now", "now_text", default=None,
               help="Evaluate tolerationSeconds at this RFC 3339 time (default: the newest taint time of the inventory).")
 def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str | None, fmt: str,
-            output: str | None, group_by: str, max_list: int, now_text: str | None) -> None:
+            output: str | None, html_file: str | None, svg_file: str | None, group_by: str, max_list: int,
+            now_text: str | None) -> None:
     """Which clusters each workload of ENV lands on; with --base, the clusters gained and lost.
 
     The decisions follow OCM's Placement semantics over the inventory (clusters/ or
@@ -121,7 +131,7 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
             problems += placement_problems(repo, inventory, now=now)
         problems = sort_problems(problems)
     if repo is None or any(p.severity is Severity.ERROR and p.rule not in PLACEMENT_RULES for p in problems):
-        _report_only(problems, fmt, output, env)
+        _report_only(problems, fmt, output, env, html_file, svg_file)
         return
 
     base_repo = base_inventory = None
@@ -143,11 +153,17 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
         changed = [dataclasses.replace(p, message=mask_credentials(p.message))
                    for p in change_problems(base_repo, repo, base_rev)]
         problems = sort_problems([*problems, *changed])
+    text = ""
+    if fmt in ("html", "svg") or html_file or svg_file:
+        from i4qew.placement.picture.aggregate import build_picture
+
+        picture = build_picture(repo, plan, problems, group_by=group_by, now=now)
+        text = _pictures(picture, fmt, html_file, svg_file)
     if fmt == "markdown":
         text = render_markdown(plan, problems, group_by)
     elif fmt == "json":
         text = render_json(plan, problems, group_by)
-    else:
+    elif fmt == "text":
         text = render_text(plan, problems, group_by, max_list)
     write_text(output, text)
     if output and problems:
@@ -155,8 +171,36 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
     sys.exit(ExitCode.PROBLEMS if has_errors(problems) else ExitCode.OK)
 
 
-def _report_only(problems: list[Problem], fmt: str, output: str | None, env: str) -> None:
+def _write(target: str, data: bytes) -> None:
+    try:
+        Path(target).write_bytes(data)
+    except OSError as exc:
+        fail(f"cannot write {target}: {exc.strerror or exc}", ExitCode.PROBLEMS)
+
+
+def _pictures(picture: Picture, fmt: str, html_file: str | None, svg_file: str | None) -> str:
+    """Write the page and the SVG where asked; the one --format names, as text."""
+    from i4qew.placement.picture.page import render_html
+    from i4qew.placement.picture.svg import render_svg
+
+    if html_file:
+        _write(html_file, render_html(picture))
+    if svg_file:
+        _write(svg_file, render_svg(picture))
+    if fmt == "html":
+        return render_html(picture).decode("utf-8")
+    return render_svg(picture).decode("utf-8") if fmt == "svg" else ""
+
+
+def _report_only(problems: list[Problem], fmt: str, output: str | None, env: str,
+                 html_file: str | None = None, svg_file: str | None = None) -> None:
     """Validation failed before planning: the problems, in the requested format."""
+    if fmt in ("html", "svg") or html_file or svg_file:
+        from i4qew.placement.picture.aggregate import no_plan
+
+        text = _pictures(no_plan(env, problems), fmt, html_file, svg_file)
+        if text:
+            write_text(output, text)
     if fmt == "markdown":
         from i4qew.placement.plan_format import MARKER
 
@@ -170,7 +214,7 @@ def _report_only(problems: list[Problem], fmt: str, output: str | None, env: str
                                          "severity": p.severity.value, "rule": p.rule, "message": p.message}
                                         for p in problems]}, indent=2, sort_keys=True) + "\n"
         write_text(output, body)
-    elif output:
+    elif fmt == "text" and output:
         write_text(output, "".join(p.format() + "\n" for p in problems))
     sys.stderr.write("".join(p.format() + "\n" for p in problems))
     sys.exit(ExitCode.PROBLEMS)

@@ -115,8 +115,16 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
     else:
         lines += ["", "Cluster counts are the placement decisions over the inventory at generation time",
                   "(`placement/`); the hub's Placements keep deciding as clusters change."]
-    lines += ["", *_needs(repo, env), "", "## Layout"]
+    lines += ["", "## Placement picture", ""]
+    if cluster_counts is not None:
+        lines += [f"![Placement of {env} by site: the clusters each workload runs on per site](plan.svg)", ""]
     lines += [
+        "[`plan.html`](plan.html) shows every site, workload and cluster, with each cluster's capacity",
+        "headroom: download it and open it in a browser (it loads nothing from the network).",
+        "",
+        *_needs(repo, env),
+        "",
+        "## Layout",
         "",
         "- `charts/<workload>/`: a Helm chart per workload.",
         f"- `hub/`: the ACM resources of `{env}`: Namespaces (one file each: ACM applies those first),",
@@ -125,6 +133,7 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
         "  for the ACM console.",
         "- `placement/`, `models/index.json`: placement decisions and the model versions each placement needs.",
         *_staging_lines(repo, env, image),
+        "- `plan.html`, `plan.svg`: the placement picture (`i4qew plan --format html` / `svg`) at generation time.",
         "",
         "## Bootstrap a hub (once)",
         "",

@@ -1,6 +1,7 @@
 """The whole content of an environment branch, as one deterministic tree.
 
     README.md            compile/readme.py
+    plan.html, plan.svg  placement/picture/ (the placement picture)
     charts/<workload>/   compile/chart/charts.py
     staging/<ns>/<model>/  compile/staging/chart.py (a model's stager, per environment)
     hub/                 compile/hub/subscription.py
@@ -22,7 +23,14 @@ from i4qew.compile.staging.chart import compile_staging_charts
 from i4qew.model.repo import Repo
 from i4qew.placement.image_volumes import image_volume_models_for
 from i4qew.placement.inventory import Inventory
+from i4qew.placement.picture.aggregate import build_picture
+from i4qew.placement.picture.page import render_html
+from i4qew.placement.picture.svg import render_svg
+from i4qew.placement.plan import build_plan
 from i4qew.placement.snapshot import DECISIONS_PATH, placement_files, read_decisions
+
+PAGE_PATH = "plan.html"  # the placement page, next to the README
+PICTURE_PATH = "plan.svg"  # the site matrix, shown in the README
 
 
 def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_commit: str | None,
@@ -34,9 +42,14 @@ def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_com
     # Models mounted as image volumes in `env`: decided over the inventory's kubeversion claims.
     image = image_volume_models_for(repo, env, inventory)
     hub = compile_hub(repo, env, image)  # first: it raises the problems a user can fix
+    keep = {k: inventory.bits_of(v) for k, v in base.items()} if base and inventory is not None else None
+    plan = build_plan(repo, env, inventory, keep=keep)
     placement = placement_files(repo, env, inventory, base=base)
     counts = None
     if inventory is not None:
         counts = {key: len(names) for key, names in read_decisions(placement[DECISIONS_PATH]).items()}
+    picture = build_picture(repo, plan, [], source=source_commit)
+    pages = {PAGE_PATH: render_html(picture), PICTURE_PATH: render_svg(picture)}
     readme = {"README.md": render_readme(repo, env, source_commit=source_commit, cluster_counts=counts, image=image)}
-    return merge(readme, compile_charts(repo, env, image), compile_staging_charts(repo, env, image), hub, placement)
+    return merge(readme, compile_charts(repo, env, image), compile_staging_charts(repo, env, image), hub, placement,
+                 pages)

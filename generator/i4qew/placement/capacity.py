@@ -13,7 +13,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from fractions import Fraction
 
 from i4qew import memo
@@ -79,7 +79,8 @@ def show(res: str, milli: int) -> str:
     return str(whole) if not rest else str(milli / 1000)
 
 
-def _allocatable(alloc: Mapping[str, Fraction], res: str) -> int | None:
+def allocatable_milli(alloc: Mapping[str, Fraction], res: str) -> int | None:
+    """A cluster's allocatable `res` in milli-units (rounded down); None when unknown."""
     value = alloc.get(res)
     if value is None:
         # An extended resource (vendor/name) the cluster does not report is absent;
@@ -91,25 +92,34 @@ def _allocatable(alloc: Mapping[str, Fraction], res: str) -> int | None:
     return milli
 
 
-def capacity_problems(repo: Repo, inv: Inventory, decisions: Sequence[Decision]) -> list[Problem]:
-    n = len(inv)
-    requests = {id(d): requests_milli(d.workload, d.env) for d in decisions}
+def cluster_loads(size: int, placed: Iterable[tuple[int, Mapping[str, int]]],
+                  ids: Callable[[int], list[int]] = members) -> dict[str, list[int]]:
+    """Per resource, the milli-units requested on each of `size` clusters by the
+    (clusters, requests) pairs placed: summed per distinct set of clusters first.
+    `ids` expands a set (a caller that expands the same sets again passes its cache)."""
     by_bits: dict[int, dict[str, int]] = {}
-    for d in decisions:
-        vec = by_bits.setdefault(d.clusters, {})
-        for res, v in requests[id(d)].items():
+    for bits, req in placed:
+        vec = by_bits.setdefault(bits, {})
+        for res, v in req.items():
             vec[res] = vec.get(res, 0) + v
     loads: dict[str, list[int]] = {}
     for bits, vec in by_bits.items():
         if not bits or not vec:
             continue
-        ids = members(bits)
+        chosen = ids(bits)
         for res, v in vec.items():
             load = loads.get(res)
             if load is None:
-                load = loads[res] = [0] * n
-            for i in ids:
+                load = loads[res] = [0] * size
+            for i in chosen:
                 load[i] += v
+    return loads
+
+
+def capacity_problems(repo: Repo, inv: Inventory, decisions: Sequence[Decision]) -> list[Problem]:
+    n = len(inv)
+    requests = {id(d): requests_milli(d.workload, d.env) for d in decisions}
+    loads = cluster_loads(n, ((d.clusters, requests[id(d)]) for d in decisions))
     warn = repo.repository.capacity_warn_percent
     flagged: list[tuple[int, str, int, int]] = []
     for res in sorted(loads):
@@ -117,7 +127,7 @@ def capacity_problems(repo: Repo, inv: Inventory, decisions: Sequence[Decision])
         for i, c in enumerate(inv.clusters):
             if not load[i] or not c.allocatable:
                 continue
-            alloc = _allocatable(c.allocatable, res)
+            alloc = allocatable_milli(c.allocatable, res)
             if alloc is None:
                 continue
             # Whole devices (vendor/name: GPUs) are meant to be used up: only overcommit counts.

@@ -13,6 +13,7 @@ The blast radius is every cluster whose set of workloads changes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -94,13 +95,16 @@ def _same_placement(a: EffectivePlacement, b: EffectivePlacement) -> bool:
 
 def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
                base_repo: Repo | None = None, base_inventory: Inventory | None = None,
-               base_label: str | None = None, now: datetime | None = None) -> Plan:
+               base_label: str | None = None, now: datetime | None = None,
+               keep: Mapping[str, int] | None = None) -> Plan:
+    """`keep` (without `base_repo`): earlier decisions ("namespace/workload" -> clusters)
+    that numberOfClusters choices stay on, as publish keeps the branch's snapshot."""
     planner = planner_for(repo, inventory, now) if inventory is not None else None
     head = _placements(repo, env, planner)
     checks = image_volume_checks(repo, env, planner)
     image = image_volume_models(checks)
     if base_repo is None:
-        decided = {d.key: d for d in planner.decisions(env)} if planner else {}
+        decided = {d.key: d for d in planner.decisions(env, keep)} if planner else {}
         models = model_plans(repo, env, planner, {k: d.clusters for k, d in decided.items()}, image=image)
         return Plan(env, inventory, tuple(
             WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep,

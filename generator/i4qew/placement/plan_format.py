@@ -54,7 +54,7 @@ def _count(p: WorkloadPlan) -> str:
     return text + (f" (advisory: {p.clusters.bit_count()} of {p.feasible} feasible)" if p.advisory else "")
 
 
-def _headline(plan: Plan, problems: list[Problem]) -> str:
+def headline(plan: Plan, problems: list[Problem]) -> str:
     inv = plan.inventory
     head = plural(len(plan.workloads) - plan.count("removed"), "workload")
     head += f" over {plural(len(inv), 'cluster')}" if inv is not None else " (no cluster inventory: decisions unknown)"
@@ -70,7 +70,7 @@ def _headline(plan: Plan, problems: list[Problem]) -> str:
 
 def render_text(plan: Plan, problems: list[Problem], group_by: str = "site", max_list: int = 20) -> str:
     inv = plan.inventory
-    lines = [f"plan for '{plan.env}': {_headline(plan, problems)}"]
+    lines = [f"plan for '{plan.env}': {headline(plan, problems)}"]
     for p in plan.workloads:
         line = f"{SIGNS[p.status]} {p.name} ({p.namespace}) placement {p.placement}"
         if inv is not None and p.status != "removed":
@@ -122,7 +122,7 @@ def _md_names(inv: Inventory, bits: int, label: str, cap: int = 200) -> str:
 
 def render_markdown(plan: Plan, problems: list[Problem], group_by: str = "site") -> str:
     inv = plan.inventory
-    out = [MARKER.format(env=plan.env), f"### i4qew plan: `{plan.env}`", "", _headline(plan, problems) + ".", ""]
+    out = [MARKER.format(env=plan.env), f"### i4qew plan: `{plan.env}`", "", headline(plan, problems) + ".", ""]
     moved = [p for p in problems if p.rule == GUARDRAIL_RULE]
     if moved:  # first: the reviewer must see that a line the platform team drew was moved
         out += ["> **Guardrails changed** by this merge request (i4qew.yaml, the platform team's to approve):", ">"]
