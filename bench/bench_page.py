@@ -2,7 +2,7 @@
 
     python bench/bench_page.py [--workloads 2000 --policies 200 --models 50 --clusters 10000]
 
-* `i4qew plan --env ENV --format html -o page.html --svg page.svg` as a whole process
+* `i4qew plan --env ENV --format html -o page.html --report svg=page.svg` as a whole process
   (best of --repeat), and the sizes of the page and the SVG;
 * the page opened from file:// in Debian's chromium (headless, fresh profile, see
   headless.py): navigation start -> load event and first contentful paint, best of
@@ -43,12 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="i4qew-bench-page-") as tmp:
         page, svg = Path(tmp) / "page.html", Path(tmp) / "page.svg"
         cmd = [*benchlib.i4qew(), "plan", "-C", str(root), "--env", args.env, "--format", "html",
-               "-o", str(page), "--svg", str(svg)]
+               "-o", str(page), "--report", f"svg={svg}"]
         r = benchlib.best_run(cmd, args.repeat)
         if r.code != 0 or not page.is_file():
             benchlib.show_failure(r)
             return 1
-        figure("i4qew plan --format html --svg, whole process", r.seconds)
+        figure("i4qew plan --format html --report svg=, whole process", r.seconds)
         note(f"page {page.stat().st_size / 1e6:.2f} MB, svg {svg.stat().st_size / 1e3:.0f} kB")
         with headless.chromium(Path(tmp) / "profile") as driver:
             timings, requests = [], []

@@ -165,7 +165,7 @@ def test_jobs_report_to_the_merge_request_widget() -> None:
     assert plan["artifacts"]["expose_as"] == "i4qew plan" and plan["artifacts"]["when"] == "always"
     script = "\n".join(plan["script"])
     assert "$CI_MERGE_REQUEST_DIFF_BASE_SHA" in script
-    assert "--format markdown --html plan.html --svg plan.svg" in script
+    assert "--format markdown --report html=plan.html --report svg=plan.svg" in script
     assert 'set -- plan.md --marker "plan:$I4QEW_ENVIRONMENT"' in script
     assert "--page plan.html" in script and "--picture plan.svg" in script and 'i4qew mr-note "$@"' in script
     # a repository that does not validate: validate is the red job, plan a warning

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,12 +56,28 @@ repo_option = click.option(
 
 
 def write_text(target: str | None, text: str) -> None:
-    """Write to FILE, or to stdout for None or '-'."""
+    """Write to FILE, or to stdout for None or '-'. A file that cannot be written (no
+    such folder, no permission, a full disk) is one line and exit 1, whichever option
+    named it."""
     if target in (None, "-"):
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    Path(target).write_text(text, encoding="utf-8")
+    try:
+        Path(target).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {target}: {exc.strerror or exc}", ExitCode.PROBLEMS)
+
+
+def parse_report(text: str, formats: Iterable[str]) -> tuple[str, str]:
+    """`--report FORMAT=FILE` (validate, plan): the format and the file; a usage error
+    (exit 2) naming the formats otherwise."""
+    known = sorted(formats)
+    fmt, sep, path = text.partition("=")
+    if not sep or fmt not in known or not path:
+        raise click.BadParameter(f"{text!r}: give FORMAT=FILE with FORMAT one of {', '.join(known)}",
+                                 param_hint="--report")
+    return fmt, path
 
 
 def require_environments(repository: Repository, *names: str) -> None:

@@ -15,11 +15,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from i4qew.cli.common import fail, repo_option, require_environments, write_text
+from i4qew.cli.common import fail, parse_report, repo_option, require_environments, write_text
 from i4qew.problems import ExitCode, Problem, Severity, has_errors, sort_problems
 
 if TYPE_CHECKING:
+    from i4qew.model.repo import Repo
     from i4qew.placement.picture.aggregate import Picture
+    from i4qew.placement.plan import Plan
+
+FORMATS = ("text", "markdown", "json", "html", "svg")
 
 
 def _checkout(repo_dir: Path, rev: str, dest: Path) -> Path:
@@ -86,13 +90,12 @@ def _now(text: str | None) -> datetime | None:
               help="ManagedClusters (YAML or JSON, kubectl -o yaml/json) instead of clusters/.")
 @click.option("--base", "base_rev", default=None,
               help="A git revision of the same repository to compare with (e.g. origin/main).")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "html", "svg"]), default="text",
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
               show_default=True, help="html: the placement page (docs/plan-html.md); svg: the site matrix picture.")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None, help="Write to FILE.")
-@click.option("--html", "html_file", type=click.Path(dir_okay=False), default=None,
-              help="Also write the placement page (as --format html) to FILE, from the same plan.")
-@click.option("--svg", "svg_file", type=click.Path(dir_okay=False), default=None,
-              help="Also write the site matrix picture (as --format svg) to FILE, from the same plan.")
+@click.option("--report", "reports", multiple=True, metavar="FORMAT=FILE",
+              help="Also write the plan in FORMAT to FILE (repeatable), from the same run: e.g. --format markdown "
+                   "--report html=plan.html --report svg=plan.svg.")
 @click.option("--group-by", "group_by", default="site", show_default=True,
               help="Cluster label whose values group clusters in summaries.")
 @click.option("--max-list", "max_list", type=int, default=20, show_default=True,
@@ -100,8 +103,7 @@ def _now(text: str | None) -> datetime | None:
 @click.option("--now", "now_text", default=None,
               help="Evaluate tolerationSeconds at this RFC 3339 time (default: the newest taint time of the inventory).")
 def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str | None, fmt: str,
-            output: str | None, html_file: str | None, svg_file: str | None, group_by: str, max_list: int,
-            now_text: str | None) -> None:
+            output: str | None, reports: tuple[str, ...], group_by: str, max_list: int, now_text: str | None) -> None:
     """Which clusters each workload of ENV lands on; with --base, the clusters gained and lost.
 
     The decisions follow OCM's Placement semantics over the inventory (clusters/ or
@@ -110,9 +112,9 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
     from i4qew.placement.checks import PLACEMENT_RULES, placement_problems
     from i4qew.placement.inventory_load import load_inventory, prefetch
     from i4qew.placement.plan import build_plan
-    from i4qew.placement.plan_format import render_json, render_markdown, render_text
     from i4qew.validation import validate_repo
 
+    targets = [parse_report(text, FORMATS) for text in reports]
     now = _now(now_text)
     prefetch(repo_dir, inventory_file)  # parsed on the other core while validation runs
     if inventory_file is not None:
@@ -131,7 +133,7 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
             problems += placement_problems(repo, inventory, now=now)
         problems = sort_problems(problems)
     if repo is None or any(p.severity is Severity.ERROR and p.rule not in PLACEMENT_RULES for p in problems):
-        _report_only(problems, fmt, output, env, html_file, svg_file)
+        _report_only(problems, fmt, output, env, targets)
         return
 
     base_repo = base_inventory = None
@@ -153,68 +155,72 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
         changed = [dataclasses.replace(p, message=mask_credentials(p.message))
                    for p in change_problems(base_repo, repo, base_rev)]
         problems = sort_problems([*problems, *changed])
-    text = ""
-    if fmt in ("html", "svg") or html_file or svg_file:
-        from i4qew.placement.picture.aggregate import build_picture
-
-        picture = build_picture(repo, plan, problems, group_by=group_by, now=now)
-        text = _pictures(picture, fmt, html_file, svg_file)
-    if fmt == "markdown":
-        text = render_markdown(plan, problems, group_by)
-    elif fmt == "json":
-        text = render_json(plan, problems, group_by)
-    elif fmt == "text":
-        text = render_text(plan, problems, group_by, max_list)
-    write_text(output, text)
+    texts = _texts(repo, plan, problems, {fmt, *(f for f, _ in targets)}, group_by, max_list, now)
+    for target_fmt, path in targets:
+        write_text(path, texts[target_fmt])
+    write_text(output, texts[fmt])
     if output and problems:
         sys.stderr.write("".join(p.format() + "\n" for p in problems))
     sys.exit(ExitCode.PROBLEMS if has_errors(problems) else ExitCode.OK)
 
 
-def _write(target: str, data: bytes) -> None:
-    try:
-        Path(target).write_bytes(data)
-    except OSError as exc:
-        fail(f"cannot write {target}: {exc.strerror or exc}", ExitCode.PROBLEMS)
+def _texts(repo: Repo, plan: Plan, problems: list[Problem], formats: set[str], group_by: str, max_list: int,
+           now: datetime | None) -> dict[str, str]:
+    """The plan in each of `formats`; the picture is built once for html and svg."""
+    from i4qew.placement.plan_format import render_json, render_markdown, render_text
+
+    out: dict[str, str] = {}
+    if formats & {"html", "svg"}:
+        from i4qew.placement.picture.aggregate import build_picture
+
+        out.update(_pictures(build_picture(repo, plan, problems, group_by=group_by, now=now), formats))
+    if "markdown" in formats:
+        out["markdown"] = render_markdown(plan, problems, group_by)
+    if "json" in formats:
+        out["json"] = render_json(plan, problems, group_by)
+    if "text" in formats:
+        out["text"] = render_text(plan, problems, group_by, max_list)
+    return out
 
 
-def _pictures(picture: Picture, fmt: str, html_file: str | None, svg_file: str | None) -> str:
-    """Write the page and the SVG where asked; the one --format names, as text."""
+def _pictures(picture: Picture, formats: set[str]) -> dict[str, str]:
     from i4qew.placement.picture.page import render_html
     from i4qew.placement.picture.svg import render_svg
 
-    if html_file:
-        _write(html_file, render_html(picture))
-    if svg_file:
-        _write(svg_file, render_svg(picture))
-    if fmt == "html":
-        return render_html(picture).decode("utf-8")
-    return render_svg(picture).decode("utf-8") if fmt == "svg" else ""
+    out = {}
+    if "html" in formats:
+        out["html"] = render_html(picture).decode("utf-8")
+    if "svg" in formats:
+        out["svg"] = render_svg(picture).decode("utf-8")
+    return out
 
 
 def _report_only(problems: list[Problem], fmt: str, output: str | None, env: str,
-                 html_file: str | None = None, svg_file: str | None = None) -> None:
-    """Validation failed before planning: the problems, in the requested format."""
-    if fmt in ("html", "svg") or html_file or svg_file:
+                 targets: list[tuple[str, str]]) -> None:
+    """Validation failed before planning: the problems, in the requested formats (the
+    page and the picture say there is no plan, and why). Exit 1."""
+    formats = {fmt, *(f for f, _ in targets)}
+    texts: dict[str, str] = {}
+    if formats & {"html", "svg"}:
         from i4qew.placement.picture.aggregate import no_plan
 
-        text = _pictures(no_plan(env, problems), fmt, html_file, svg_file)
-        if text:
-            write_text(output, text)
-    if fmt == "markdown":
+        texts.update(_pictures(no_plan(env, problems), formats))
+    if "markdown" in formats:
         from i4qew.placement.plan_format import MARKER
 
         shown = [p.format() for p in problems[:50]] + ([f"… {len(problems) - 50} more"] if len(problems) > 50 else [])
-        write_text(output, "\n".join([MARKER.format(env=env), f"### i4qew plan: `{env}`", "",
-                                      "No plan: the repository does not validate.", "", "```", *shown, "```"]) + "\n")
-    elif fmt == "json":
+        texts["markdown"] = "\n".join([MARKER.format(env=env), f"### i4qew plan: `{env}`", "",
+                                       "No plan: the repository does not validate.", "", "```", *shown, "```"]) + "\n"
+    if "json" in formats:
         import json
 
-        body = json.dumps({"problems": [{"path": p.path, "line": p.line, "column": p.column,
-                                         "severity": p.severity.value, "rule": p.rule, "message": p.message}
-                                        for p in problems]}, indent=2, sort_keys=True) + "\n"
-        write_text(output, body)
-    elif fmt == "text" and output:
-        write_text(output, "".join(p.format() + "\n" for p in problems))
-    sys.stderr.write("".join(p.format() + "\n" for p in problems))
+        texts["json"] = json.dumps({"problems": [{"path": p.path, "line": p.line, "column": p.column,
+                                                  "severity": p.severity.value, "rule": p.rule, "message": p.message}
+                                                 for p in problems]}, indent=2, sort_keys=True) + "\n"
+    texts["text"] = "".join(p.format() + "\n" for p in problems)
+    for target_fmt, path in targets:
+        write_text(path, texts[target_fmt])
+    if fmt != "text" or output:  # text on stdout: the problems below are the report
+        write_text(output, texts[fmt])
+    sys.stderr.write(texts["text"])
     sys.exit(ExitCode.PROBLEMS)

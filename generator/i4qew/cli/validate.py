@@ -8,18 +8,10 @@ from pathlib import Path
 
 import click
 
-from i4qew.cli.common import repo_option, write_text
+from i4qew.cli.common import parse_report, repo_option, write_text
 from i4qew.problems import ExitCode, has_errors, sort_problems
 from i4qew.report import REPORTERS
 from i4qew.report.text import render as render_text
-
-
-def _report(text: str) -> tuple[str, str]:
-    fmt, sep, path = text.partition("=")
-    if not sep or fmt not in REPORTERS or not path:
-        raise click.BadParameter(f"{text!r}: give FORMAT=FILE with FORMAT one of {', '.join(sorted(REPORTERS))}",
-                                 param_hint="--report")
-    return fmt, path
 
 
 @click.command("validate")
@@ -41,7 +33,7 @@ def command(repo_dir: Path, fmt: str, output: str | None, reports: tuple[str, ..
     validate reads are problems too (rule yamllint). Exit codes: 0 no error
     (warnings allowed), 1 errors found, 2 usage error.
     """
-    targets = [_report(text) for text in reports]
+    targets = [parse_report(text, REPORTERS) for text in reports]
     if not repo_dir.is_dir():
         raise click.BadParameter(f"{str(repo_dir)!r} is not a folder", param_hint="--repo")
     from i4qew.load.style import style_problems
@@ -54,11 +46,7 @@ def command(repo_dir: Path, fmt: str, output: str | None, reports: tuple[str, ..
                               *(dataclasses.replace(p, message=mask_credentials(p.message)) for p in style)])
     files = sorted({*result.files, *linted})
     for target_fmt, path in [*targets, *([(fmt, output)] if output else [])]:
-        try:
-            write_text(path, REPORTERS[target_fmt](problems, files))
-        except OSError as exc:
-            option = "--output" if path == output else "--report"
-            raise click.BadParameter(f"cannot write {path!r}: {exc.strerror or exc}", param_hint=option) from None
+        write_text(path, REPORTERS[target_fmt](problems, files))
     if output is None:
         write_text(None, REPORTERS[fmt](problems, files))
     elif fmt != "text":

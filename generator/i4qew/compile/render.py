@@ -27,7 +27,7 @@ from i4qew.placement.picture.aggregate import build_picture
 from i4qew.placement.picture.page import render_html
 from i4qew.placement.picture.svg import render_svg
 from i4qew.placement.plan import build_plan
-from i4qew.placement.snapshot import DECISIONS_PATH, placement_files, read_decisions
+from i4qew.placement.snapshot import placement_files
 
 PAGE_PATH = "plan.html"  # the placement page, next to the README
 PICTURE_PATH = "plan.svg"  # the site matrix, shown in the README
@@ -44,10 +44,9 @@ def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_com
     hub = compile_hub(repo, env, image)  # first: it raises the problems a user can fix
     keep = {k: inventory.bits_of(v) for k, v in base.items()} if base and inventory is not None else None
     plan = build_plan(repo, env, inventory, keep=keep)
+    # the same decisions again (the planner decides once per base): the snapshot and the model index
     placement = placement_files(repo, env, inventory, base=base)
-    counts = None
-    if inventory is not None:
-        counts = {key: len(names) for key, names in read_decisions(placement[DECISIONS_PATH]).items()}
+    counts = {w.key: w.clusters.bit_count() for w in plan.workloads} if inventory is not None else None
     picture = build_picture(repo, plan, [], source=source_commit)
     pages = {PAGE_PATH: render_html(picture), PICTURE_PATH: render_svg(picture)}
     readme = {"README.md": render_readme(repo, env, source_commit=source_commit, cluster_counts=counts, image=image)}

@@ -99,6 +99,7 @@ class Planner:
         self._sets: dict[tuple[str, ...], int] = {}
         self._taints: dict[tuple[Toleration, ...], tuple[int, int]] = {}
         self._decisions: dict[str, list[Decision]] = {}
+        self._kept: tuple[str, dict[str, int], list[Decision]] | None = None  # the last call with a base
         self._effective: dict[tuple[int, str], EffectivePlacement | None] = {}
 
     def predicate(self, p: Predicate) -> int:
@@ -203,9 +204,12 @@ class Planner:
 
     def decisions(self, env: str, base: Mapping[str, int] | None = None) -> list[Decision]:
         """One decision per workload enabled in `env`; `base` maps Decision.key to its
-        base decision (a bitset over this inventory)."""
+        base decision (a bitset over this inventory). The same call twice decides once
+        (render: the branch's plan for its page, then its snapshot, over one base)."""
         if not base and env in self._decisions:
             return self._decisions[env]
+        if base and self._kept is not None and self._kept[0] == env and self._kept[1] == base:
+            return self._kept[2]
         out: list[Decision] = []
         for w in self.repo.workloads:
             if not w.enabled_in(env):
@@ -215,6 +219,8 @@ class Planner:
                 out.append(d)
         if not base:
             self._decisions[env] = out
+        else:
+            self._kept = (env, dict(base), out)
         return out
 
 

@@ -91,10 +91,13 @@ def test_exit_2_on_usage_errors(args: list[str]) -> None:
     assert "Usage:" in out
 
 
-def test_unwritable_output_is_a_usage_error(tmp_path: Path) -> None:
-    code, out = run("validate", "-C", str(GOOD), "-o", str(tmp_path / "missing-dir" / "report.json"))
-    assert code == 2
-    assert "cannot write" in out
+@pytest.mark.parametrize("option", ["--output=", "--report=junit="])
+def test_an_unwritable_report_is_one_line_and_exit_1(tmp_path: Path, option: str) -> None:
+    """As plan and render answer it: the file, the reason, exit 1."""
+    target = tmp_path / "missing-dir" / "report.xml"
+    code, out = run("validate", "-C", str(GOOD), f"{option}{target}")
+    assert code == 1
+    assert out.endswith(f"i4qew: error: cannot write {target}: No such file or directory\n")
 
 
 # --- formats ----------------------------------------------------------------------------------

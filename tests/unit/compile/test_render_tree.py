@@ -16,8 +16,11 @@ from i4qew.cli.main import cli
 from i4qew.compile.render import render_tree
 from i4qew.compile.staging.names import staging_release
 from i4qew.emit import GENERATED_MARKER
+from i4qew.model.repo import Workload
+from i4qew.placement.decide import Decision, Planner
 from i4qew.placement.inventory_load import load_inventory
-from i4qew.placement.snapshot import DECISIONS_PATH
+from i4qew.placement.snapshot import DECISIONS_PATH, read_decisions
+from tests.support.placements import cluster, policy, validated, workload, write_repo
 from tests.support.repos import load
 from tests.support.tools import ROOT, require
 
@@ -144,3 +147,34 @@ def test_generated_plain_yaml_passes_yamllint(rendered: tuple[str, dict[str, byt
     done = subprocess.run([tool, "-c", str(YAMLLINT_CONFIG), str(tmp_path / "bad.yaml")],
                           capture_output=True, text=True, check=False)
     assert done.returncode != 0
+
+
+def test_a_branch_with_a_base_keeps_its_choices_everywhere_and_decides_once(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """publish passes the branch's previous snapshot: numberOfClusters stays on its
+    cluster in the snapshot, the README and the page alike, decided once per workload."""
+    fleet = [cluster(n, {"site": "x"}) for n in ("b", "c")]
+    spec = {"policies": [policy("one", selector="site=x", maxClusters=1)],
+            "workloads": [workload("w", "one"), workload("v", "one")]}
+    result, inventory = validated(write_repo(tmp_path, clusters=fleet, **spec))
+    assert result.repo is not None
+    first = render_tree(result.repo, "dev", inventory=inventory, source_commit=None)
+    base = read_decisions(first[DECISIONS_PATH])
+    assert base == {"apps/v": ["b"], "apps/w": ["b"]}
+    result, inventory = validated(write_repo(tmp_path, clusters=[cluster("a", {"site": "x"}), *fleet], **spec))
+    assert result.repo is not None
+    decided: list[str] = []
+    original = Planner.decide
+
+    def decide(self: Planner, w: Workload, env: str, base: int = 0) -> Decision | None:
+        decided.append(w.name)
+        return original(self, w, env, base)
+
+    monkeypatch.setattr(Planner, "decide", decide)
+    tree = render_tree(result.repo, "dev", inventory=inventory, source_commit=None, base=base)
+    assert sorted(decided) == ["v", "w"]
+    assert read_decisions(tree[DECISIONS_PATH]) == base  # not the new cluster a, which sorts first
+    rows = [r for r in tree["README.md"].decode().splitlines() if r.startswith("| `")]
+    assert [int(r.split(" | ")[4]) for r in rows] == [1, 1]
+    page = tree["plan.html"].decode()
+    assert '<tr><th scope="row">a</th><td class="n">0</td></tr><tr><th scope="row">b</th><td class="n">2</td></tr>' in page

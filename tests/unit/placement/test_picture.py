@@ -1,4 +1,4 @@
-"""`i4qew plan --format html / svg` and `--html/--svg FILE`: the placement picture as bytes.
+"""`i4qew plan --format html / svg` and `--report FORMAT=FILE`: the placement picture as bytes.
 
 What a browser does with the page is in tests/integration/test_plan_page_browser.py; here: the bytes
 (deterministic, self-contained, escaped), the command's options and failures, and
@@ -99,8 +99,8 @@ def test_the_svg_is_well_formed_and_marks_changes_with_signs(tmp_path: Path) -> 
 
 def test_markdown_on_stdout_and_the_page_and_svg_from_the_same_run(tmp_path: Path) -> None:
     root = two_revisions(tmp_path / "repo")
-    code, out = plan(root, "--base", "HEAD~1", "--format", "markdown", "--html", str(tmp_path / "a.html"),
-                     "--svg", str(tmp_path / "a.svg"))
+    code, out = plan(root, "--base", "HEAD~1", "--format", "markdown", "--report", f"html={tmp_path / 'a.html'}",
+                     "--report", f"svg={tmp_path / 'a.svg'}")
     assert code == 0 and out.startswith("<!-- i4qew:plan:dev -->")
     plan(root, "--base", "HEAD~1", "--format", "html", "-o", str(tmp_path / "b.html"))
     plan(root, "--base", "HEAD~1", "--format", "svg", "-o", str(tmp_path / "b.svg"))
@@ -108,12 +108,21 @@ def test_markdown_on_stdout_and_the_page_and_svg_from_the_same_run(tmp_path: Pat
     assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
 
 
-def test_an_unwritable_page_is_one_line_and_exit_1(tmp_path: Path) -> None:
+@pytest.mark.parametrize("option", ["--report=html=", "--report=svg=", "--report=json=", "--output="])
+def test_an_unwritable_file_is_one_line_and_exit_1(tmp_path: Path, option: str) -> None:
     root = two_revisions(tmp_path / "repo")
-    code, out = plan(root, "--html", str(tmp_path / "missing" / "p.html"))
-    assert code == 1
-    assert out.strip().splitlines()[-1].startswith(f"i4qew: error: cannot write {tmp_path / 'missing' / 'p.html'}:")
-    assert "Traceback" not in out
+    target = tmp_path / "missing" / "p.out"
+    result = CliRunner().invoke(cli, ["plan", "--env", "dev", "-C", str(root), f"{option}{target}"])
+    assert result.exit_code == 1
+    assert result.stderr == f"i4qew: error: cannot write {target}: No such file or directory\n"
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("report", ["pdf=p.pdf", "html", "html=", "=p.html"])
+def test_a_report_needs_a_known_format_and_a_file(tmp_path: Path, report: str) -> None:
+    code, out = plan(two_revisions(tmp_path / "repo"), "--report", report)
+    assert code == 2
+    assert "give FORMAT=FILE with FORMAT one of html, json, markdown, svg, text" in out
 
 
 def test_a_repository_that_does_not_validate_still_gets_a_page_with_its_problems(tmp_path: Path) -> None:
@@ -121,7 +130,7 @@ def test_a_repository_that_does_not_validate_still_gets_a_page_with_its_problems
                       workloads=[*head_workloads(), {"apiVersion": "edge.i4q.eu/v1alpha1", "kind": "Workload",
                                                      "metadata": {"name": "typo", "namespace": "apps"},
                                                      "spec": {"image": "r.example/t:1", "replicaz": 1}}])
-    code, _ = plan(root, "--format", "html", "-o", str(tmp_path / "p.html"), "--svg", str(tmp_path / "p.svg"))
+    code, _ = plan(root, "--format", "html", "-o", str(tmp_path / "p.html"), "--report", f"svg={tmp_path / 'p.svg'}")
     assert code == 1
     page = (tmp_path / "p.html").read_text(encoding="utf-8")
     assert re.search(r"No plan: the repository does not validate \(\d+ errors?\)", page)
@@ -132,7 +141,7 @@ def test_a_repository_that_does_not_validate_still_gets_a_page_with_its_problems
 
 def test_without_an_inventory_the_page_lists_the_effective_placements(tmp_path: Path) -> None:
     root = write_repo(tmp_path / "repo", policies=POLICIES, workloads=head_workloads(), models=MODELS)
-    code, _ = plan(root, "--format", "html", "-o", str(tmp_path / "p.html"), "--svg", str(tmp_path / "p.svg"))
+    code, _ = plan(root, "--format", "html", "-o", str(tmp_path / "p.html"), "--report", f"svg={tmp_path / 'p.svg'}")
     assert code == 0
     page = (tmp_path / "p.html").read_text(encoding="utf-8")
     assert "No cluster inventory" in page and "site=bologna" in page and 'id="sites"' not in page
