@@ -14,9 +14,11 @@ import yaml
 from click.testing import CliRunner
 
 from i4qew.cli.main import cli
+from i4qew.compile.render import render_tree
 from i4qew.model.repo import kube_minor
+from i4qew.placement.snapshot import DECISIONS_PATH, read_decisions
 from tests.support.charts import manifests
-from tests.support.placements import cluster, model, policy, workload, write_repo
+from tests.support.placements import cluster, model, policy, validated, workload, write_repo
 from tests.support.plan import plan_json
 from tests.support.tools import helm, require
 
@@ -146,3 +148,30 @@ def test_the_model_pull_secret_is_copied_where_the_kubelet_pulls_it(tmp_path: Pa
     assert template["objectDefinition"]["metadata"] == {"name": "model-registry", "namespace": "apps"}
     (bind,) = [d for d in docs if d["kind"] == "PlacementBinding"]
     assert {s["name"] for s in bind["subjects"]} >= {"pull-apps-registry-dev", "pull-model-registry-dev"}
+
+
+def test_the_choice_follows_the_clusters_the_branch_keeps(tmp_path: Path) -> None:
+    """publish passes the branch's snapshot: numberOfClusters stays on its old cluster, so
+    whether the model can be an image volume is judged on that cluster, not on a newer one
+    a fresh decision would pick (a pod with an image volume on a 1.30 kubelet never starts)."""
+    m = model("detector", "edge")
+    m["spec"]["imageVolume"] = True
+    spec: dict[str, Any] = {
+        "environments": [{"name": "dev", "imageVolumes": {}}], "models": [m],
+        "policies": [policy("edge", selector="env=edge", maxClusters=1)],
+        "workloads": [workload("app", "edge", model={"name": "detector", "version": "1"})]}
+    old = cluster("edge-b", {"env": "edge"}, claims={"kubeversion.open-cluster-management.io": "v1.30.4"})
+    result, inventory = validated(write_repo(tmp_path, clusters=[old], **spec))
+    assert result.repo is not None
+    first = render_tree(result.repo, "dev", inventory=inventory, source_commit=None)
+    base = read_decisions(first[DECISIONS_PATH])
+    assert base == {"apps/app": ["edge-b"]} and "staging/i4qew-models/detector/values.yaml" in first
+    new = cluster("edge-a", {"env": "edge"}, claims={"kubeversion.open-cluster-management.io": "v1.35.0"})
+    result, inventory = validated(write_repo(tmp_path, clusters=[new, old], **spec))
+    assert result.repo is not None
+    fresh = render_tree(result.repo, "dev", inventory=inventory, source_commit=None)
+    assert read_decisions(fresh[DECISIONS_PATH]) == {"apps/app": ["edge-a"]}  # a new branch would take the 1.35 one
+    assert not any(p.startswith("staging/") for p in fresh)
+    kept = render_tree(result.repo, "dev", inventory=inventory, source_commit=None, base=base)
+    assert read_decisions(kept[DECISIONS_PATH]) == base
+    assert "staging/i4qew-models/detector/values.yaml" in kept and "charts/app/files/i4qew-gate.sh" in kept

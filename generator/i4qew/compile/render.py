@@ -39,10 +39,10 @@ def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_com
 
     `base` ("namespace/workload" -> cluster names of the branch's previous
     snapshot) keeps numberOfClusters choices stable; publish passes it."""
-    # Models mounted as image volumes in `env`: decided over the inventory's kubeversion claims.
-    image = image_volume_models_for(repo, env, inventory)
-    hub = compile_hub(repo, env, image)  # first: it raises the problems a user can fix
     keep = {k: inventory.bits_of(v) for k, v in base.items()} if base and inventory is not None else None
+    # Models mounted as image volumes in `env`: decided over the inventory's kubeversion claims.
+    image = image_volume_models_for(repo, env, inventory, keep)
+    hub = compile_hub(repo, env, image)  # first: it raises the problems a user can fix
     plan = build_plan(repo, env, inventory, keep=keep)
     # the same decisions again (the planner decides once per base): the snapshot and the model index
     placement = placement_files(repo, env, inventory, base=base)

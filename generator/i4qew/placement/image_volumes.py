@@ -21,6 +21,7 @@ cluster that joins after the render is not covered (render again).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -59,16 +60,18 @@ def _model_reason(repo: Repo, model_name: str, versions: list[str]) -> str:
     return ""
 
 
-def image_volume_checks(repo: Repo, env: str, planner: Planner | None) -> dict[str, ImageVolumeCheck]:
+def image_volume_checks(repo: Repo, env: str, planner: Planner | None,
+                        keep: Mapping[str, int] | None = None) -> dict[str, ImageVolumeCheck]:
     """The models of `env` that could be image volumes there (environment and Model opt in),
-    each with what keeps it from being one. No inventory (planner None): none qualifies."""
+    each with what keeps it from being one. No inventory (planner None): none qualifies.
+    `keep`: the decisions numberOfClusters stays on (Planner.decisions), as the branch's."""
     environment = repo.repository.environment(env)
     if environment is None or environment.image_volumes is None:
         return {}
     minimum = environment.image_volumes
     users: dict[str, list[tuple[str, int]]] = {}
     if planner is not None:
-        for d in planner.decisions(env):
+        for d in planner.decisions(env, keep):
             ref = d.workload.model
             if ref is not None and ref.name in repo.models:
                 users.setdefault(ref.name, []).append((ref.version, d.clusters))
@@ -104,8 +107,9 @@ def image_volume_models(checks: dict[str, ImageVolumeCheck]) -> frozenset[str]:
     return frozenset(name for name, check in checks.items() if check.ok)
 
 
-def image_volume_models_for(repo: Repo, env: str, inventory: Inventory | None) -> frozenset[str]:
+def image_volume_models_for(repo: Repo, env: str, inventory: Inventory | None,
+                            keep: Mapping[str, int] | None = None) -> frozenset[str]:
     """The models mounted as image volumes in `env` over `inventory` (none without one)."""
     if inventory is None:
         return frozenset()
-    return image_volume_models(image_volume_checks(repo, env, planner_for(repo, inventory)))
+    return image_volume_models(image_volume_checks(repo, env, planner_for(repo, inventory), keep))

@@ -101,7 +101,7 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
     that numberOfClusters choices stay on, as publish keeps the branch's snapshot."""
     planner = planner_for(repo, inventory, now) if inventory is not None else None
     head = _placements(repo, env, planner)
-    checks = image_volume_checks(repo, env, planner)
+    checks = image_volume_checks(repo, env, planner, keep if base_repo is None else None)
     image = image_volume_models(checks)
     if base_repo is None:
         decided = {d.key: d for d in planner.decisions(env, keep)} if planner else {}

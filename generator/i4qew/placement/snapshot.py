@@ -21,7 +21,7 @@ from i4qew.model.repo import Repo
 from i4qew.model.sources import version_size, version_source
 from i4qew.placement.decide import Decision, placement_name, planner_for
 from i4qew.placement.effective import effective_placement
-from i4qew.placement.image_volumes import image_volume_models_for
+from i4qew.placement.image_volumes import image_volume_checks, image_volume_models
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.jsonout import NameList, dumps
 from i4qew.placement.staging import staging_hub_name, stagings
@@ -71,6 +71,7 @@ def placement_files(repo: Repo, env: str, inventory: Inventory | None, *,
     numberOfClusters choices and NoSelectIfNew clusters stable."""
     planner = planner_for(repo, inventory, now) if inventory is not None else None
     decided: dict[str, Decision] = {}
+    base_bits: dict[str, int] = {}
     if planner is not None and inventory is not None:
         base_bits = {k: inventory.bits_of(v) for k, v in (base or {}).items()}
         decided = {d.key: d for d in planner.decisions(env, base_bits)}
@@ -106,7 +107,7 @@ def placement_files(repo: Repo, env: str, inventory: Inventory | None, *,
                 advisory.add(key)
         placements.append(entry)
     staged: list[dict[str, Any]] = []
-    image = image_volume_models_for(repo, env, inventory)
+    image = image_volume_models(image_volume_checks(repo, env, planner, base_bits))
     for s in stagings(repo, env, image):
         entry = {
             "model": s.model.name,
