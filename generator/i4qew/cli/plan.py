@@ -109,9 +109,10 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
     The decisions follow OCM's Placement semantics over the inventory (clusters/ or
     --inventory). Exit 1 when validation finds an error (the plan is still shown when
     the repository could be read)."""
-    from i4qew.placement.checks import PLACEMENT_RULES, placement_problems
+    from i4qew.placement.checks import placement_problems
     from i4qew.placement.inventory_load import load_inventory, prefetch
     from i4qew.placement.plan import build_plan
+    from i4qew.rules.placement import PLACEMENT_RULES
     from i4qew.validation import validate_repo
 
     targets = [parse_report(text, FORMATS) for text in reports]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import itertools
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple
 
 from i4qew.model.repo import OFFLINE_TAINTS, PlacementPolicy, Repo, Toleration, Workload
 from i4qew.placement.bits import members
@@ -26,42 +25,6 @@ from i4qew.placement.inventory import Inventory
 from i4qew.placement.inventory_load import load_inventory
 from i4qew.problems import Problem, has_errors, warning
 
-
-class RuleDoc(NamedTuple):
-    """An id these checks report, as docs/rules.md shows it (registered by rules/placement.py)."""
-
-    id: str
-    summary: str
-    passing: str
-    failing: str
-
-
-RULE_DOCS = (
-    RuleDoc("placement-empty", "an effective placement selects at least one cluster of the inventory; "
-            "the message names the conjunct that emptied it",
-            passing="placement: lrt   # env=lrt matches bologna-line1",
-            failing="placement: lrt   # with model policy 'gpu': 0 clusters"),
-    RuleDoc("model-not-distributed", "a workload lands only on clusters its model is distributed to",
-            passing="the model's policy selects every cluster the workload's placement selects",
-            failing="a workload on a cluster outside its model's placement"),
-    RuleDoc("cluster-arch-label", "inventory clusters carry the architecture labels (arch.edge.i4q.eu/<arch>=true)",
-            passing="labels: {arch.edge.i4q.eu/amd64: 'true'}",
-            failing="labels: {}   # no architecture label: no workload with architectures lands here"),
-    RuleDoc("capacity", "the requests placed on a cluster fit its allocatable (error above 100 %, "
-            "warning above spec.capacity.warnAbovePercent)",
-            passing="requests 2 CPU on a cluster with 8 allocatable",
-            failing="requests 12 CPU on a cluster with 8 allocatable"),
-    RuleDoc("environment-collision", "no cluster is selected by the selectors of two environments",
-            passing="dev: stage=dev, production: stage=production",
-            failing="dev: site=bologna, production: site in (bologna, porto)"),
-    RuleDoc("environment-overlap", "one workload of two environments never lands on the same cluster",
-            passing="the dev and production placements of sktime select disjoint clusters",
-            failing="sktime-dev and sktime-production both on bologna-lab"),
-    RuleDoc("inventory-entry", "the inventory holds ManagedCluster objects (single, multi-document or kind: List)",
-            passing="kind: List\nitems: [{kind: ManagedCluster, ...}]",
-            failing="kind: ConfigMap   # in clusters/"),
-)
-PLACEMENT_RULES = frozenset(doc.id for doc in RULE_DOCS)
 SHOWN = 5  # cluster names quoted in a message before "…"
 
 

@@ -20,12 +20,33 @@ FOLDER_OF_KIND = {"Workload": "workloads/", "PlacementPolicy": "policies/", "Mod
 
 describe("kind-location", "i4qew.yaml holds one Repository; Workloads live in workloads/, policies in policies/, "
          "models in models/", stage="schema",
-         passing="workloads/app.yaml: kind: Workload",
-         failing="policies/app.yaml: kind: Workload")
+         passing=(
+             "# workloads/app.yaml\n"
+             "kind: Workload"
+         ),
+         failing=(
+             "# policies/web.yaml\n"
+             "apiVersion: edge.i4q.eu/v1alpha1\n"
+             "kind: Workload   # in policies/\n"
+             "metadata: {name: web, namespace: plant}\n"
+             "spec: {image: registry.example.com/plant/web:1.0.0, placement: edge}"
+         ))
 describe("duplicate-name", "a PlacementPolicy or Model name is declared once; i4qew.yaml holds one document",
          stage="schema",
-         passing="policies/lrt.yaml: PlacementPolicy lrt",
-         failing="policies/lrt.yaml and policies/lrt-copy.yaml: PlacementPolicy lrt")
+         passing=(
+             "# policies/edge-copy.yaml\n"
+             "apiVersion: edge.i4q.eu/v1alpha1\n"
+             "kind: PlacementPolicy\n"
+             "metadata: {name: edge-copy}\n"
+             "spec: {selector: \"site=porto\"}"
+         ),
+         failing=(
+             "# policies/edge-copy.yaml\n"
+             "apiVersion: edge.i4q.eu/v1alpha1\n"
+             "kind: PlacementPolicy\n"
+             "metadata: {name: edge}   # policies/edge.yaml has it\n"
+             "spec: {selector: \"site=porto\"}"
+         ))
 
 
 @dataclass

@@ -20,8 +20,22 @@ from i4qew.text import shorten
     "placement-api",
     "with placementApi: PlacementRule, every effective placement is one label selector "
     "(no OR across keys, no cluster claims, no cluster sets)",
-    passing="placementApi: PlacementRule\narchitectures: [amd64]          # one arch label",
-    failing="placementApi: PlacementRule\narchitectures: [amd64, arm64]   # an OR across two labels",
+    passing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  placementApi: Placement\n"
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  architectures: [amd64, arm64]"
+    ),
+    failing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  placementApi: PlacementRule   # deprecated-api is reported too\n"
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  architectures: [amd64, arm64]   # an OR across two labels"
+    ),
 )
 def check_placement_api(repo: Repo) -> Iterator[Problem]:
     for env in repo.repository.environments:
@@ -33,8 +47,16 @@ def check_placement_api(repo: Repo) -> Iterator[Problem]:
 @rule(
     "delivery-unsupported",
     "spec.delivery is a mode this version compiles (subscription)",
-    passing="delivery: subscription",
-    failing="delivery: argocd   # planned",
+    passing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  delivery: subscription"
+    ),
+    failing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  delivery: argocd   # planned"
+    ),
 )
 def check_delivery(repo: Repo) -> Iterator[Problem]:
     envs = repo.repository.environments
@@ -50,8 +72,16 @@ _GIT_URL = re.compile(r"(?:(?:https?|ssh|git)://[^\s/?#]+(?:/[^\s]*)?|[A-Za-z0-9
     "git-url",
     "spec.git.url is a URL ACM can clone (https://, http://, ssh://, git:// or git@host:path), one line "
     "without spaces or control characters",
-    passing="git: {url: https://gitlab.example.com/plant/edge.git}",
-    failing="git: {url: gitlab.example.com/plant/edge}",
+    passing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  git: {url: https://gitlab.example.com/plant/edge.git}"
+    ),
+    failing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  git: {url: gitlab.example.com/plant/edge}"
+    ),
 )
 def check_git_url(repo: Repo) -> Iterator[Problem]:
     doc = repo.repository.doc
@@ -126,8 +156,33 @@ def _ca_problem(text: str) -> str | None:
     "git-ca",
     "spec.git.caFile names a PEM file in the repository with the Git server's CA certificate(s), "
     "and never comes with insecureSkipVerify: true (ACM would ignore the CA)",
-    passing="git: {url: https://gitlab.plant.example/edge.git, caFile: certs/gitlab-ca.pem}",
-    failing="git: {url: https://gitlab.plant.example/edge.git, caFile: certs/gitlab-ca.pem, insecureSkipVerify: true}",
+    passing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  git: {url: https://gitlab.plant.example/edge.git, caFile: certs/gitlab-ca.pem}\n"
+        "# certs/gitlab-ca.pem\n"
+        "-----BEGIN CERTIFICATE-----\n"
+        "MIIBszCCAVmgAwIBAgIUeyuuG7NfWXsslWR2m43GlAz7dKIwCgYIKoZIzj0EAwIw\n"
+        "LjEsMCoGA1UEAwwjUGxhbnQgR2l0TGFiIENBIChpNHFldyB0ZXN0IGNvcnB1cykw\n"
+        "IBcNMjYxMjA2MjEzNzA0WhgPMjEyNjExMTIyMTM3MDRaMC4xLDAqBgNVBAMMI1Bs\n"
+        "YW50IEdpdExhYiBDQSAoaTRxZXcgdGVzdCBjb3JwdXMpMFkwEwYHKoZIzj0CAQYI\n"
+        "KoZIzj0DAQcDQgAEiu/K908Zur/cP76GHobGoxDzu6f/jkmf1NSWKK7Ez59A/EBi\n"
+        "93pHaER16Q5iriDoa4FiT/PqkJBNjGbBnu80dKNTMFEwHQYDVR0OBBYEFEudVjoq\n"
+        "hJdAvVr3NNXLkUSxltsJMB8GA1UdIwQYMBaAFEudVjoqhJdAvVr3NNXLkUSxltsJ\n"
+        "MA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSAAwRQIga/cioKem3u0+HX19\n"
+        "Q/FRQmF4l8Et4MEC9gNxbOSZuoUCIQCam6nlzy/KPfjSEA63EJnBwFyoYW2PoLwc\n"
+        "w8BvRYkHKQ==\n"
+        "-----END CERTIFICATE-----"
+    ),
+    failing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  git: {url: https://gitlab.plant.example/edge.git, caFile: certs/gitlab-ca.pem}\n"
+        "# certs/gitlab-ca.pem\n"
+        "-----BEGIN CERTIFICATE-----\n"
+        "pasted from a web page: not the certificate\n"
+        "-----END CERTIFICATE-----"
+    ),
 )
 def check_git_ca(repo: Repo) -> Iterator[Problem]:
     doc, r = repo.repository.doc, repo.repository
@@ -151,8 +206,16 @@ def check_git_ca(repo: Repo) -> Iterator[Problem]:
 @rule(
     "deprecated-api",
     "placementApi: PlacementRule is deprecated since ACM 2.8 and unsupported: use placementApi: Placement",
-    passing="placementApi: Placement",
-    failing="placementApi: PlacementRule",
+    passing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  placementApi: Placement"
+    ),
+    failing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  placementApi: PlacementRule"
+    ),
 )
 def check_deprecated_api(repo: Repo) -> Iterator[Problem]:
     doc = repo.repository.doc
@@ -168,8 +231,16 @@ _PLACEHOLDER_HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/\s]*@)?[^/:\s]
     "git-url-placeholder",
     "spec.git.url is the repository's own URL, not the placeholder `i4qew init` writes (a host under .invalid, "
     "which never resolves: the hub could not clone it)",
-    passing="git: {url: https://gitlab.example.com/plant/edge.git}",
-    failing="git: {url: https://gitlab.example.invalid/change-me/edge.git}   # i4qew init's placeholder",
+    passing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  git: {url: https://gitlab.example.com/plant/edge.git}"
+    ),
+    failing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  git: {url: https://gitlab.example.invalid/change-me/edge.git}   # i4qew init's placeholder"
+    ),
 )
 def check_git_url_placeholder(repo: Repo) -> Iterator[Problem]:
     doc = repo.repository.doc

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from i4qew.rules.catalog import FAMILY_NAMES, all_rules
+from i4qew.rules.examples import EXAMPLE_REPOSITORY
 from i4qew.rules.registry import Rule
 
 COMMAND = "python -m i4qew.rules.docs docs/rules.md"
@@ -46,8 +47,10 @@ def _prose(text: str) -> str:
 def _section(rules: list[Rule]) -> list[str]:
     out: list[str] = []
     for r in rules:
-        out += [f"### `{r.id}`", "", _prose(r.summary[0].upper() + r.summary[1:]) + ".", "",
-                "Passes:", "", "```yaml", r.passing, "```", "",
+        out += [f"### `{r.id}`", "", _prose(r.summary[0].upper() + r.summary[1:]) + ".", ""]
+        if r.not_run:
+            out += [f"No example repository shows it: {_prose(r.not_run)}.", ""]
+        out += ["Passes:", "", "```yaml", r.passing, "```", "",
                 "Fails:", "", "```yaml", r.failing, "```", ""]
     return out
 
@@ -66,6 +69,14 @@ def render() -> str:
         "An `error` fails the run (exit 1) and stops `render`, `plan` and `publish`; a `warning` is",
         "reported and does not. Every id below is exercised by a bad repository under",
         "`tests/corpus/negative/`.",
+        "",
+        "Each rule has a passing and a failing example: files of a repository, each after a",
+        "`# PATH` line. Their YAML is merged into [the example repository](#the-example-repository)",
+        "(`# PATH (the whole file)` replaces a file; `(removed)`, `(a symlink to T)`, `(a FIFO)` and",
+        "`(Latin-1)` say what else the file is; `# base/PATH` is the file at the merge request's base).",
+        "tests/unit/rules/test_examples.py runs every example through `i4qew validate` (through",
+        "`i4qew plan --base` when it has `base/` files): the failing one reports its rule and no",
+        "other, the passing one nothing.",
         "",
         "| id | stage | checks |",
         "|---|---|---|",
@@ -92,6 +103,10 @@ def render() -> str:
         if intro:
             lines += [intro, ""]
         lines += _section(members)
+    lines += ["## The example repository", "",
+              "Valid, and with nothing to report; every example is placed into it.", ""]
+    for path, text in EXAMPLE_REPOSITORY.items():
+        lines += [f"`{path}`:", "", "```yaml", text.rstrip("\n"), "```", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

@@ -57,8 +57,16 @@ def _path(env: Environment, field: str) -> tuple[str | int, ...]:
 @rule(
     "environment-name",
     "environment names are DNS-1123 labels (they end hub object names) and unique",
-    passing="environments: [{name: dev}, {name: production, promotesFrom: dev}]",
-    failing="environments: [{name: Dev}, {name: dev}, {name: dev}]",
+    passing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  environments: [{name: dev, selector: \"stage=dev\"}, {name: production, selector: \"stage=production\"}]"
+    ),
+    failing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  environments: [{name: dev, selector: \"stage=dev\"}, {name: Production, selector: \"stage=production\"}]"
+    ),
 )
 def check_names(repo: Repo) -> Iterator[Problem]:
     doc = _declared(repo)
@@ -78,8 +86,16 @@ def check_names(repo: Repo) -> Iterator[Problem]:
 @rule(
     "environment-branch",
     "environment branches are valid git branch names (git check-ref-format), unique, and not main or master",
-    passing="environments: [{name: dev, branch: acm-dev}]",
-    failing="environments: [{name: dev, branch: 'acm dev'}, {name: production, branch: main}]",
+    passing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  environments: [{name: dev, branch: acm-dev}]"
+    ),
+    failing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  environments: [{name: dev, branch: 'acm dev'}, {name: production, branch: main}]"
+    ),
 )
 def check_branches(repo: Repo) -> Iterator[Problem]:
     doc = _declared(repo)
@@ -106,8 +122,16 @@ def check_branches(repo: Repo) -> Iterator[Problem]:
 @rule(
     "promotes-from",
     "promotesFrom names another declared environment, and promotions form no cycle",
-    passing="environments: [{name: dev}, {name: production, promotesFrom: dev}]",
-    failing="environments: [{name: dev, promotesFrom: production}, {name: production, promotesFrom: dev}]",
+    passing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  environments: [{name: dev}, {name: production, promotesFrom: dev}]"
+    ),
+    failing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  environments: [{name: dev, promotesFrom: production}, {name: production, promotesFrom: dev}]"
+    ),
 )
 def check_promotion(repo: Repo) -> Iterator[Problem]:
     doc = _declared(repo)

@@ -20,8 +20,14 @@ MAX_NAMESPACE: Final = POLICY_QUALIFIED_MAX - 9
     "policy-namespace",
     f"a workload namespace has at most {MAX_NAMESPACE} characters while i4qew generates ACM Policies into it "
     f"(spec.governance): ACM refuses a Policy whose namespace and name exceed {POLICY_QUALIFIED_MAX}",
-    passing="metadata: {name: app, namespace: vision}",
-    failing="metadata: {name: app, namespace: a-namespace-name-of-sixty-characters-for-the-vision-team-x}",
+    passing=(
+        "# workloads/app.yaml\n"
+        "metadata: {name: app, namespace: vision}"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "metadata: {name: app, namespace: a-namespace-name-of-sixty-characters-for-the-vision-team-x}"
+    ),
 )
 def check_namespace(repo: Repo) -> Iterator[Problem]:
     r = repo.repository

@@ -11,6 +11,7 @@ from typing import Any
 from i4qew.load.documents import Document
 from i4qew.model.repo import Repo
 from i4qew.problems import Problem
+from i4qew.rules.examples import guardrail
 from i4qew.rules.mounts import absolute_path_problem
 from i4qew.rules.registry import describe, rule
 from i4qew.rules.resources import quantity
@@ -64,8 +65,12 @@ def _entry(doc: Document, i: int, e: Mapping[str, Any], envs: list[str]) -> Iter
     "guardrail-config",
     "spec.guardrails of i4qew.yaml is usable: namespace patterns, folders inside the repository, image "
     "prefixes, known environments in digestIn, quantities, capability names and absolute host paths",
-    passing="guardrails: {namespaces: [{match: ['team-a-*'], folders: [workloads/team-a], digestIn: [production]}]}",
-    failing="guardrails: {namespaces: [{match: ['Team A'], folders: [../team-a], digestIn: [prod]}]}",
+    passing=(
+        guardrail("{match: ['plant-*'], folders: [workloads/plant], digestIn: [production]}")
+    ),
+    failing=(
+        guardrail("{match: ['Plant A'], folders: [../plant], digestIn: [prod]}")
+    ),
 )
 def check_config(repo: Repo) -> Iterator[Problem]:
     doc = repo.repository.doc
@@ -85,5 +90,11 @@ def check_config(repo: Repo) -> Iterator[Problem]:
 describe("guardrail-changed", "`plan --base` calls out a change to spec.guardrails of i4qew.yaml (or "
          "governance.podSecurityLabels) for each namespace in use: a warning where it loosens what the namespace "
          "may run with, info where it tightens it", stage="plan",
-         passing="podSecurity: restricted   # as at the merge request's base",
-         failing="podSecurity: privileged   # was restricted at the base: the plan note says so")
+         passing=(
+             guardrail("{match: [plant], podSecurity: restricted}   # as at the merge request's base") +
+             guardrail("{match: [plant], podSecurity: restricted}", path="base/i4qew.yaml")
+         ),
+         failing=(
+             guardrail("{match: [plant], podSecurity: privileged}") +
+             guardrail("{match: [plant], podSecurity: restricted}   # the plan note says it was loosened", path="base/i4qew.yaml")
+         ))

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from i4qew.model.repo import Repo
 from i4qew.problems import Problem
+from i4qew.rules.examples import guardrail
 from i4qew.rules.guardrails import judged
 from i4qew.rules.images import ImageRef, parse_image
 from i4qew.rules.registry import rule
@@ -56,8 +57,18 @@ def allowed(image: ImageRef, registries: tuple[str, ...]) -> bool:
     "image-registry",
     "a workload's images come from a registry its namespace's guardrail lists (registries: image prefixes, "
     "matched by whole path components)",
-    passing="image: registry.example.com/team-a/detector:1.0   # registries: [registry.example.com/team-a]",
-    failing="image: docker.io/someone/detector:1.0   # registries: [registry.example.com/team-a]",
+    passing=(
+        guardrail("{match: [plant], registries: [registry.example.com/plant]}") +
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  image: registry.example.com/plant/detector:1.0"
+    ),
+    failing=(
+        guardrail("{match: [plant], registries: [registry.example.com/plant]}") +
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  image: docker.io/someone/detector:1.0"
+    ),
 )
 def check_registry(repo: Repo) -> Iterator[Problem]:
     guardrails = repo.repository.guardrails
@@ -80,8 +91,18 @@ def check_registry(repo: Repo) -> Iterator[Problem]:
     "image-digest",
     "in the environments its namespace's guardrail names in digestIn, every image is pinned by @sha256 digest "
     "(a tag can be moved to other bytes)",
-    passing="image: registry.example.com/lrt/sktime@sha256:<64 hex>   # digestIn: [production]",
-    failing="image: registry.example.com/lrt/sktime:1.2.0   # digestIn: [production]",
+    passing=(
+        guardrail("{match: [plant], digestIn: [production]}") +
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  image: registry.example.com/plant/app@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    ),
+    failing=(
+        guardrail("{match: [plant], digestIn: [production]}") +
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  image: registry.example.com/plant/app:1.0.0"
+    ),
 )
 def check_digest(repo: Repo) -> Iterator[Problem]:
     guardrails = repo.repository.guardrails

@@ -11,6 +11,7 @@ from i4qew.guardrails.model import Guardrail, host_dir
 from i4qew.k8s.quantity import format_cpu_millis
 from i4qew.model.repo import GPU_RESOURCE, Repo, Workload
 from i4qew.problems import Problem
+from i4qew.rules.examples import guardrail
 from i4qew.rules.guardrails import judged
 from i4qew.rules.mounts import absolute_path_problem
 from i4qew.rules.registry import rule
@@ -86,8 +87,20 @@ def _gpus(repo: Repo, w: Workload, g: Guardrail) -> Iterator[Problem]:
     "resource-max",
     "requests and limits stay within the namespace guardrail's maxResources (a capped limit must be set), "
     "and replicas × GPUs within maxGPUs",
-    passing="limits: {memory: 8Gi, nvidia.com/gpu: 1}   # maxResources: {limits: {memory: 16Gi}}, maxGPUs: 1",
-    failing="limits: {memory: 64Gi}   # maxResources: {limits: {memory: 16Gi}}",
+    passing=(
+        guardrail("{match: [plant], maxResources: {limits: {memory: 16Gi}}, maxGPUs: 1}") +
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  resources:\n"
+        "    limits: {memory: 8Gi, nvidia.com/gpu: 1}"
+    ),
+    failing=(
+        guardrail("{match: [plant], maxResources: {limits: {memory: 16Gi}}, maxGPUs: 1}") +
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  resources:\n"
+        "    limits: {memory: 64Gi}"
+    ),
 )
 def check_resources(repo: Repo) -> Iterator[Problem]:
     guardrails = repo.repository.guardrails
@@ -108,8 +121,22 @@ def inside(path: str, roots: tuple[str, ...]) -> bool:
     "host-path",
     "a workload mounts host directories only under the model roots or its namespace guardrail's hostPaths "
     "(the hostPath of the Model it names)",
-    passing="storage: {hostPath: /var/lib/i4q/models}   # a model root",
-    failing="storage: {hostPath: /var/lib/rancher}   # used by a workload; not a model root",
+    passing=(
+        "# models/detector.yaml\n"
+        "spec:\n"
+        "  storage: {hostPath: /var/lib/i4q/models}   # a model root\n"
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  model: {name: detector, version: \"1\", mountPath: /models}"
+    ),
+    failing=(
+        "# models/detector.yaml\n"
+        "spec:\n"
+        "  storage: {hostPath: /var/lib/rancher}   # not a model root\n"
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  model: {name: detector, version: \"1\", mountPath: /models}"
+    ),
 )
 def check_host_paths(repo: Repo) -> Iterator[Problem]:
     guardrails = repo.repository.guardrails

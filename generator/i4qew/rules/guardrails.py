@@ -19,6 +19,7 @@ from i4qew.k8s.names import dns1123_label
 from i4qew.load.documents import Document
 from i4qew.model.repo import Repo, Workload
 from i4qew.problems import Problem, Severity
+from i4qew.rules.examples import guardrail
 from i4qew.rules.registry import rule
 from i4qew.rules.walk import KeyPath
 from i4qew.text import shorten
@@ -95,8 +96,16 @@ def _capability_problems(w: Workload, g: Guardrail) -> Iterator[Problem]:
     "a workload's securityContext stays within its namespace's guardrail (podSecurity level, granted "
     "capabilities): no privileged container, privilege escalation, Unconfined seccomp or added capability "
     "beyond what i4qew.yaml grants",
-    passing="securityContext: {capabilities: {add: [NET_BIND_SERVICE]}}",
-    failing="securityContext: {privileged: true}   # namespace guardrail podSecurity: restricted",
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  securityContext: {capabilities: {add: [NET_BIND_SERVICE]}}"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  securityContext: {privileged: true}   # the built-in guardrail: podSecurity restricted"
+    ),
 )
 def check_pod_security(repo: Repo) -> Iterator[Problem]:
     guardrails = repo.repository.guardrails
@@ -123,8 +132,16 @@ def root_reason(sec: Security) -> str:
     "run-as-root",
     "a workload that runs (or may run) as root is refused, warned about or allowed as its namespace's "
     "guardrail says (runAsRoot; the built-in default warns)",
-    passing="securityContext: {runAsUser: 1000}",
-    failing="securityContext: {runAsUser: 0}   # guardrail runAsRoot: refuse",
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  securityContext: {runAsUser: 1000}"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  securityContext: {runAsUser: 0}   # the built-in guardrail refuses root under restricted"
+    ),
 )
 def check_root(repo: Repo) -> Iterator[Problem]:
     guardrails = repo.repository.guardrails
@@ -164,8 +181,17 @@ def _identity_places(repo: Repo) -> Iterator[tuple[Document, KeyPath, Mapping[st
 @rule(
     "non-root-user",
     "runAsNonRoot: true never with runAsUser: 0 — the kubelet refuses to start such a container",
-    passing="securityContext: {runAsNonRoot: true, runAsUser: 1000}",
-    failing="securityContext: {runAsNonRoot: true, runAsUser: 0}",
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  securityContext: {runAsNonRoot: true, runAsUser: 1000}"
+    ),
+    failing=(
+        guardrail("{match: [plant], podSecurity: baseline, runAsRoot: allow}   # root is allowed here") +
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  securityContext: {runAsNonRoot: true, runAsUser: 0}"
+    ),
 )
 def check_non_root_user(repo: Repo) -> Iterator[Problem]:
     for doc, path, sc in _identity_places(repo):
@@ -181,8 +207,20 @@ def check_non_root_user(repo: Repo) -> Iterator[Problem]:
     "namespace-owner",
     "a workload is declared in a folder its namespace's guardrail admits (folders), so one team's folder "
     "cannot deploy into another team's namespace",
-    passing="# workloads/team-a/app.yaml\nmetadata: {name: app, namespace: team-a}   # folders: [workloads/team-a]",
-    failing="# workloads/team-a/app.yaml\nmetadata: {name: app, namespace: team-b}   # folders: [workloads/team-b]",
+    passing=(
+        guardrail("{match: [plant], folders: [workloads/plant]}") +
+        "# workloads/app.yaml (removed)\n"
+        "# workloads/plant/app.yaml\n"
+        "apiVersion: edge.i4q.eu/v1alpha1\n"
+        "kind: Workload\n"
+        "metadata: {name: app, namespace: plant}\n"
+        "spec: {image: registry.example.com/plant/app:1.0.0, placement: edge}"
+    ),
+    failing=(
+        guardrail("{match: [plant], folders: [workloads/plant]}") +
+        "# workloads/app.yaml\n"
+        "metadata: {name: app, namespace: plant}   # not in workloads/plant/"
+    ),
 )
 def check_owner(repo: Repo) -> Iterator[Problem]:
     guardrails = repo.repository.guardrails

@@ -75,8 +75,16 @@ def parse_image(ref: str) -> ImageRef | str:
     "image-reference",
     "spec.image (and each environment's image) is a valid reference: registry/repository:tag or "
     "registry/repository@sha256:<64 hex digits>",
-    passing="image: registry.gitlab.com/i4q/lrt/sktime:1.2.0",
-    failing="image: registry.gitlab.com/i4q/LRT/sktime:1.2.0   # upper case",
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  image: registry.example.com/plant/app:1.0.0"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  image: registry.example.com/Plant/app:1.0.0   # upper case"
+    ),
 )
 def check_syntax(repo: Repo) -> Iterator[Problem]:
     for w in repo.workloads:
@@ -90,8 +98,16 @@ def check_syntax(repo: Repo) -> Iterator[Problem]:
     "image-tag",
     "an image names a fixed version: no tag or `latest` is a warning, and an error in an environment "
     "that has promotesFrom (promotion must deploy exactly what was tested)",
-    passing="image: registry.gitlab.com/i4q/lrt/sktime:1.2.0",
-    failing="image: registry.gitlab.com/i4q/lrt/sktime:latest   # production promotesFrom dev",
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  image: registry.example.com/plant/app:1.0.0"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  image: registry.example.com/plant/app:latest   # production promotes from dev"
+    ),
 )
 def check_tag(repo: Repo) -> Iterator[Problem]:
     promoted = {e.name for e in repo.repository.environments if e.promotes_from}

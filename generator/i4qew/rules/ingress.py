@@ -54,8 +54,20 @@ def _normal(path: str) -> str:
 @rule(
     "ingress-path",
     "ingress.path starts with '/' and has no whitespace, '//', '/./', '/../' or '%2f'",
-    passing="ingress: {path: /api/ui}",
-    failing="ingress: {path: api/ui}",
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  ports: [{name: http, containerPort: 8080}]\n"
+        "  service: {port: 80, targetPort: http}\n"
+        "  ingress: {path: /api/ui}"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  ports: [{name: http, containerPort: 8080}]\n"
+        "  service: {port: 80, targetPort: http}\n"
+        "  ingress: {path: api/ui}"
+    ),
 )
 def check_paths(repo: Repo) -> Iterator[Problem]:
     for w in repo.workloads:
@@ -68,8 +80,20 @@ def check_paths(repo: Repo) -> Iterator[Problem]:
 @rule(
     "ingress-host",
     "ingress.host is a DNS-1123 subdomain (a leading '*.' allowed), not an IP, without scheme or port",
-    passing="ingress: {path: /, host: ui.plant-bologna.example.com}",
-    failing="ingress: {path: /, host: https://UI.example.com:8443}",
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  ports: [{name: http, containerPort: 8080}]\n"
+        "  service: {port: 80, targetPort: http}\n"
+        "  ingress: {path: /, host: ui.plant-bologna.example.com}"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  ports: [{name: http, containerPort: 8080}]\n"
+        "  service: {port: 80, targetPort: http}\n"
+        "  ingress: {path: /, host: https://UI.example.com:8443}"
+    ),
 )
 def check_hosts(repo: Repo) -> Iterator[Problem]:
     for w in repo.workloads:
@@ -84,8 +108,18 @@ def check_hosts(repo: Repo) -> Iterator[Problem]:
 @rule(
     "ingress-service",
     "a workload with an ingress has a service to route to",
-    passing="service: {port: 80, targetPort: http}\ningress: {path: /api/ui}",
-    failing="ingress: {path: /api/ui}   # no service",
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  ports: [{name: http, containerPort: 8080}]\n"
+        "  service: {port: 80, targetPort: http}\n"
+        "  ingress: {path: /api/ui}"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  ingress: {path: /api/ui}   # no service"
+    ),
 )
 def check_service(repo: Repo) -> Iterator[Problem]:
     for w in repo.workloads:
@@ -97,11 +131,36 @@ def check_service(repo: Repo) -> Iterator[Problem]:
                                 "add service: {port: ..., targetPort: ...}")
 
 
+_APP_UI = (
+    "# workloads/app.yaml\n"
+    "spec:\n"
+    "  ports: [{name: http, containerPort: 8080}]\n"
+    "  service: {port: 80, targetPort: http}\n"
+    "  ingress: {path: /api/ui}\n"
+)
+
+
+def _dashboard(path: str, comment: str = "") -> str:
+    """The ingress-conflict examples' second workload, its ingress on `path`."""
+    return (
+        "# workloads/dashboard.yaml\n"
+        "apiVersion: edge.i4q.eu/v1alpha1\n"
+        "kind: Workload\n"
+        "metadata: {name: dashboard, namespace: plant}\n"
+        "spec:\n"
+        "  image: registry.example.com/plant/dashboard:1.0.0\n"
+        "  placement: edge\n"
+        "  ports: [{name: http, containerPort: 8080}]\n"
+        "  service: {port: 80, targetPort: http}\n"
+        f"  ingress: {{path: {path}}}" + (f"   # {comment}" if comment else "")
+    )
+
+
 @rule(
     "ingress-conflict",
     "no two workloads claim the same ingress host and path in one environment",
-    passing="sktime: {path: /api/ui}; inspection-ui: {path: /inspection}",
-    failing="sktime: {path: /api/ui}; dashboard: {path: /api/ui/}",
+    passing=_APP_UI + _dashboard("/dashboard"),
+    failing=_APP_UI + _dashboard("/api/ui/", "app's /api/ui: a trailing '/' makes no difference"),
 )
 def check_conflicts(repo: Repo) -> Iterator[Problem]:
     # Traefik and ingress-nginx merge every Ingress of a cluster into one routing

@@ -55,8 +55,16 @@ def _is_zero(value: Any) -> bool:
     "rollout",
     "rollout.maxUnavailable and maxSurge are whole numbers (0 or more) or percentages like 25% "
     "(maxUnavailable at most 100%), and not both 0",
-    passing="rollout: {maxUnavailable: 0, maxSurge: 25%}",
-    failing='rollout: {maxUnavailable: "1", maxSurge: 0%}',
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  rollout: {maxUnavailable: 0, maxSurge: 25%}"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  rollout: {maxUnavailable: \"1\", maxSurge: 0%}"
+    ),
 )
 def check_rollout(repo: Repo) -> Iterator[Problem]:
     places: list[tuple[Document, KeyPath, Mapping[str, Any]]] = []
@@ -116,6 +124,8 @@ def _annotation_places(repo: Repo) -> Iterator[tuple[Document, KeyPath, Mapping[
     "at most 1 MiB of ConfigMap data (config.data and config.files together)",
     passing="config: {mountPath: /etc/app, files: {model.json: workloads/files/model.json}}   # 40 KiB",
     failing="config: {mountPath: /etc/app, files: {a.bin: ..., b.bin: ...}}   # 2 x 512 KiB + data",
+    not_run="the example would hold over 256 KiB of annotations or 1 MiB of ConfigMap data; "
+            "tests/corpus/negative/object-size has 270 KiB of annotations",
 )
 def check_object_size(repo: Repo) -> Iterator[Problem]:
     for d, path, entries in _annotation_places(repo):
@@ -143,8 +153,18 @@ HANDLERS = ("httpGet", "tcpSocket", "exec", "grpc")
 @rule(
     "probe-handler",
     "each probe has exactly one handler: httpGet, tcpSocket, exec or grpc",
-    passing="probes: {readiness: {httpGet: {path: /ready, port: http}, periodSeconds: 5}}",
-    failing="probes: {readiness: {periodSeconds: 5}, liveness: {httpGet: {port: http}, exec: {command: [check]}}}",
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  ports: [{name: http, containerPort: 8080}]\n"
+        "  probes: {readiness: {httpGet: {path: /ready, port: http}, periodSeconds: 5}}"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  ports: [{name: http, containerPort: 8080}]\n"
+        "  probes: {readiness: {periodSeconds: 5}, liveness: {httpGet: {port: http}, exec: {command: [check]}}}"
+    ),
 )
 def check_probe_handlers(repo: Repo) -> Iterator[Problem]:
     for w in repo.workloads:
@@ -178,8 +198,16 @@ def _security_problems(sc: Mapping[str, Any]) -> Iterator[tuple[tuple[str, ...],
     "security-context",
     "securityContext is one the API accepts: seccomp localhostProfile only with type Localhost (and then "
     "required, relative, without '..'); privileged never with allowPrivilegeEscalation: false",
-    passing="securityContext: {seccompProfile: {type: Localhost, localhostProfile: profiles/app.json}}",
-    failing="securityContext: {seccompProfile: {type: RuntimeDefault, localhostProfile: app.json}}",
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  securityContext: {seccompProfile: {type: Localhost, localhostProfile: profiles/app.json}}"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  securityContext: {seccompProfile: {type: RuntimeDefault, localhostProfile: app.json}}"
+    ),
 )
 def check_security_context(repo: Repo) -> Iterator[Problem]:
     places: list[tuple[Document, KeyPath, Mapping[str, Any]]] = []

@@ -26,9 +26,21 @@ def _path(e: ModelVersion, key: str | None = None) -> KeyPath:
     "model-source",
     "a model version's source is oci://REGISTRY/REPOSITORY@sha256:<64 hex> or an https URL with its sha256 "
     "(no credentials, a plain file name), its size a byte count; pullSecret is a Secret name",
-    passing='versions:\n  - version: "2"\n    source: oci://registry.example.com/i4q/lrt@sha256:3b5f…(64 hex)\n'
-            "    size: 100Mi",
-    failing='versions:\n  - version: "2"\n    source: https://models.example.com/lrt/2/model.pkl   # no sha256',
+    passing=(
+        "# models/detector.yaml\n"
+        "spec:\n"
+        "  versions:\n"
+        "    - version: \"2\"\n"
+        "      source: oci://registry.example.com/i4q/detector@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+        "      size: 100Mi"
+    ),
+    failing=(
+        "# models/detector.yaml\n"
+        "spec:\n"
+        "  versions:\n"
+        "    - version: \"2\"\n"
+        "      source: https://models.example.com/detector/2/model.onnx   # no sha256"
+    ),
 )
 def check_sources(repo: Repo) -> Iterator[Problem]:
     for m in repo.models.values():
@@ -72,8 +84,26 @@ def _users(repo: Repo) -> dict[tuple[str, str], set[str]]:
     "model-source-pin",
     "an OCI model source names a digest: a tag alone is a warning (the stager follows the tag), and an error in "
     "an environment that has promotesFrom (promotion must deploy exactly the bytes that were tested)",
-    passing="source: oci://registry.example.com/i4q/lrt@sha256:3b5f…(64 hex)",
-    failing="source: oci://registry.example.com/i4q/lrt:2   # production promotesFrom dev",
+    passing=(
+        "# models/detector.yaml\n"
+        "spec:\n"
+        "  distribution: stager\n"
+        "  versions:\n"
+        "    - {version: \"2\", source: \"oci://registry.example.com/i4q/detector@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}\n"
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  model: {name: detector, version: \"2\"}"
+    ),
+    failing=(
+        "# models/detector.yaml\n"
+        "spec:   # production promotesFrom dev: a tag is an error\n"
+        "  distribution: stager\n"
+        "  versions:\n"
+        "    - {version: \"2\", source: \"oci://registry.example.com/i4q/detector:2\"}\n"
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  model: {name: detector, version: \"2\"}"
+    ),
 )
 def check_pins(repo: Repo) -> Iterator[Problem]:
     promoted = [e.name for e in repo.repository.environments if e.promotes_from]
@@ -102,8 +132,25 @@ def check_pins(repo: Repo) -> Iterator[Problem]:
     "model-version-source",
     "a workload's model version has a source, so i4qew can stage and verify it, unless the Model says "
     "distribution: external",
-    passing='model: {name: lrt-forecaster, version: "2"}   # versions: [{version: "2", source: oci://…@sha256:…}]',
-    failing='model: {name: lrt-forecaster, version: "2"}   # versions: ["1", "2"]',
+    passing=(
+        "# models/detector.yaml\n"
+        "spec:\n"
+        "  distribution: stager\n"
+        "  versions:\n"
+        "    - {version: \"1\", source: \"oci://registry.example.com/i4q/detector@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}\n"
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  model: {name: detector, version: \"1\"}"
+    ),
+    failing=(
+        "# models/detector.yaml\n"
+        "spec:\n"
+        "  distribution: stager\n"
+        "  versions: [\"1\"]   # a name, no source\n"
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  model: {name: detector, version: \"1\"}"
+    ),
 )
 def check_version_sources(repo: Repo) -> Iterator[Problem]:
     for w in repo.workloads:
@@ -126,8 +173,18 @@ def check_version_sources(repo: Repo) -> Iterator[Problem]:
     "model-settings",
     "i4qew.yaml spec.models: the namespace is a DNS label that no workload and not the channel uses; the stager "
     "and gate images are valid references, pinned by digest (a tag alone is a warning)",
-    passing="models: {namespace: i4qew-models, gateImage: docker.io/library/busybox:1.37@sha256:9db7…(64 hex)}",
-    failing="models: {namespace: i4q-lrt}   # the namespace of workload sktime",
+    passing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  models:\n"
+        "    namespace: i4qew-models\n"
+        "    gateImage: docker.io/library/busybox:1.37@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+    ),
+    failing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  models: {namespace: plant}   # the namespace of workload app"
+    ),
 )
 def check_settings(repo: Repo) -> Iterator[Problem]:
     r = repo.repository
@@ -166,8 +223,20 @@ def check_settings(repo: Repo) -> Iterator[Problem]:
     "image-volumes",
     "an environment's imageVolumes.minKubeVersion is MAJOR.MINOR and at least 1.33: the kubelet mounts image "
     "volumes from 1.33 (beta, feature gate ImageVolume off by default) and by default from 1.35",
-    passing='environments:\n  - {name: production, imageVolumes: {minKubeVersion: "1.35"}}',
-    failing='environments:\n  - {name: production, imageVolumes: {minKubeVersion: "1.31"}}   # alpha',
+    passing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  environments:\n"
+        "    - {name: dev, selector: \"stage=dev\", imageVolumes: {minKubeVersion: \"1.35\"}}\n"
+        "    - {name: production, selector: \"stage=production\", promotesFrom: dev}"
+    ),
+    failing=(
+        "# i4qew.yaml\n"
+        "spec:\n"
+        "  environments:\n"
+        "    - {name: dev, selector: \"stage=dev\", imageVolumes: {minKubeVersion: \"1.31\"}}   # alpha\n"
+        "    - {name: production, selector: \"stage=production\", promotesFrom: dev}"
+    ),
 )
 def check_image_volumes(repo: Repo) -> Iterator[Problem]:
     doc = repo.repository.doc
@@ -193,8 +262,33 @@ def check_image_volumes(repo: Repo) -> Iterator[Problem]:
     "model-staging-name",
     "a workload in a namespace where a PVC model is staged is named neither like the model (its Subscription, "
     "Placement and PlacementBinding are <model>-<env>) nor like the staging's Helm release <model>-<env>",
-    passing="model yolo (PVC) staged in i4q-vision; workload defect-detector in i4q-vision",
-    failing="model yolo (PVC) staged in i4q-vision; workload yolo in i4q-vision",
+    passing=(
+        "# models/detector.yaml (the whole file)\n"
+        "apiVersion: edge.i4q.eu/v1alpha1\n"
+        "kind: Model\n"
+        "metadata: {name: detector}\n"
+        "spec:\n"
+        "  versions: [{version: \"1\", source: \"oci://registry.example.com/i4q/detector@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}]\n"
+        "  placement: edge\n"
+        "  storage: {persistentVolumeClaim: {claimName: models}}   # staged in namespace plant\n"
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  model: {name: detector, version: \"1\"}"
+    ),
+    failing=(
+        "# models/detector.yaml (the whole file)\n"
+        "apiVersion: edge.i4q.eu/v1alpha1\n"
+        "kind: Model\n"
+        "metadata: {name: detector}\n"
+        "spec:\n"
+        "  versions: [{version: \"1\", source: \"oci://registry.example.com/i4q/detector@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}]\n"
+        "  placement: edge\n"
+        "  storage: {persistentVolumeClaim: {claimName: models}}   # staged in namespace plant\n"
+        "# workloads/app.yaml\n"
+        "metadata: {name: detector}\n"
+        "spec:\n"
+        "  model: {name: detector, version: \"1\"}"
+    ),
 )
 def check_staging_names(repo: Repo) -> Iterator[Problem]:
     reported: set[tuple[str, str]] = set()

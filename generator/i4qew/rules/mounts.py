@@ -49,8 +49,16 @@ def configmap_key_problem(key: str) -> str | None:
     "model-versions",
     "a Model's versions are unique and each one is a directory name the readiness marker contract allows: "
     "letters, digits, '.', '_', '-', at most 128, not starting with '.', '_' or '-'",
-    passing='versions: ["1", "2024.3"]',
-    failing='versions: ["1", "2", "2"]',
+    passing=(
+        "# models/detector.yaml\n"
+        "spec:\n"
+        "  versions: [\"1\", \"2\"]"
+    ),
+    failing=(
+        "# models/detector.yaml\n"
+        "spec:\n"
+        "  versions: [\"1\", \"2\", \"2\"]"
+    ),
 )
 def check_versions(repo: Repo) -> Iterator[Problem]:
     for m in repo.models.values():
@@ -73,8 +81,16 @@ def check_versions(repo: Repo) -> Iterator[Problem]:
     "model-storage",
     "a Model's storage has exactly one of hostPath (absolute) and persistentVolumeClaim; subPathTemplate, if "
     "given, is {name}/{version} (where the gate reads the readiness marker)",
-    passing="storage: {hostPath: /var/lib/i4q/models}",
-    failing="storage: {hostPath: var/lib/i4q/models, persistentVolumeClaim: {claimName: models}}",
+    passing=(
+        "# models/detector.yaml\n"
+        "spec:\n"
+        "  storage: {hostPath: /var/lib/i4q/models}"
+    ),
+    failing=(
+        "# models/detector.yaml\n"
+        "spec:\n"
+        "  storage: {hostPath: /var/lib/i4q/models, persistentVolumeClaim: {claimName: models}}"
+    ),
 )
 def check_storage(repo: Repo) -> Iterator[Problem]:
     for m in repo.models.values():
@@ -104,8 +120,17 @@ def check_storage(repo: Repo) -> Iterator[Problem]:
     "mount-path",
     "model.mountPath and config.mountPath are absolute paths without '..', not the same directory, and not /tmp "
     "under a read-only root file system",
-    passing="model: {name: lrt-forecaster, version: '2', mountPath: /models/lrt}\nconfig: {mountPath: /etc/lrt}",
-    failing="model: {name: lrt-forecaster, version: '2', mountPath: models/lrt}",
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  model: {name: detector, version: \"1\", mountPath: /models/detector}\n"
+        "  config: {mountPath: /etc/app, data: {app.yaml: \"x: 1\"}}"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  model: {name: detector, version: \"1\", mountPath: models/detector}"
+    ),
 )
 def check_mount_paths(repo: Repo) -> Iterator[Problem]:
     for w in repo.workloads:
@@ -135,8 +160,16 @@ def check_mount_paths(repo: Repo) -> Iterator[Problem]:
 @rule(
     "config-key",
     "config.data and config.files keys are valid ConfigMap keys (file names) and not given in both",
-    passing="config: {mountPath: /etc/app, data: {app.yaml: 'x: 1'}}",
-    failing="config: {mountPath: /etc/app, data: {conf/app.yaml: 'x: 1'}}",
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  config: {mountPath: /etc/app, data: {app.yaml: \"x: 1\"}}"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  config: {mountPath: /etc/app, data: {conf/app.yaml: \"x: 1\"}}"
+    ),
 )
 def check_config_keys(repo: Repo) -> Iterator[Problem]:
     for w in repo.workloads:
@@ -157,8 +190,16 @@ def check_config_keys(repo: Repo) -> Iterator[Problem]:
 @rule(
     "duplicate-architecture",
     "architectures lists each CPU architecture once",
-    passing="architectures: [amd64, arm64]",
-    failing="architectures: [amd64, arm64, amd64]",
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  architectures: [amd64, arm64]"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  architectures: [amd64, arm64, amd64]"
+    ),
 )
 def check_architectures(repo: Repo) -> Iterator[Problem]:
     places: list[tuple[Document, tuple[str, ...], list[Any]]] = []

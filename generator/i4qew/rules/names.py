@@ -45,8 +45,14 @@ def _annotations(doc: Document) -> Iterator[tuple[KeyPath, dict[str, Any]]]:
     "name-format",
     "metadata.name and metadata.namespace are DNS-1123 labels; metadata.labels are valid Kubernetes labels; "
     "annotation keys (metadata, service, ingress) are qualified names like example.com/key",
-    passing="metadata: {name: sktime, namespace: i4q-lrt}",
-    failing="metadata: {name: SKTime_v2, namespace: i4q.lrt}",
+    passing=(
+        "# workloads/app.yaml\n"
+        "metadata: {name: sktime, namespace: i4q-lrt}"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "metadata: {name: SKTime_v2, namespace: i4q.lrt}"
+    ),
 )
 def check_names(repo: Repo) -> Iterator[Problem]:
     for doc in repo.documents():
@@ -90,8 +96,20 @@ def check_names(repo: Repo) -> Iterator[Problem]:
 @rule(
     "duplicate-workload",
     "workload names are unique in the repository (each owns charts/<name>/ on the branch)",
-    passing="workloads sktime (i4q-lrt) and forecaster (i4q-lrt)",
-    failing="two workloads named sktime, in i4q-lrt and in i4q-dev",
+    passing=(
+        "# workloads/web.yaml\n"
+        "apiVersion: edge.i4q.eu/v1alpha1\n"
+        "kind: Workload\n"
+        "metadata: {name: web, namespace: plant-lab}\n"
+        "spec: {image: registry.example.com/plant/app:1.0.0, placement: edge}"
+    ),
+    failing=(
+        "# workloads/app-lab.yaml\n"
+        "apiVersion: edge.i4q.eu/v1alpha1\n"
+        "kind: Workload\n"
+        "metadata: {name: app, namespace: plant-lab}   # app is in plant too\n"
+        "spec: {image: registry.example.com/plant/app:1.0.0, placement: edge}"
+    ),
 )
 def check_duplicates(repo: Repo) -> Iterator[Problem]:
     first: dict[str, Document] = {}
@@ -162,8 +180,16 @@ def _pull_secrets(doc: Document, base: KeyPath, spec: dict[str, Any]) -> Iterato
     "reference-name",
     "names of the Secrets, ConfigMaps, PVCs, IngressClasses, RuntimeClasses, namespaces and cluster sets a declaration points "
     "at are valid Kubernetes names, and the Secret and ConfigMap keys env reads are valid keys",
-    passing="imagePullSecrets: [i4qregistry]",
-    failing="imagePullSecrets: [I4Q_Registry]",
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  imagePullSecrets: [registry-creds]"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  imagePullSecrets: [Registry_Creds]"
+    ),
 )
 def check_reference_names(repo: Repo) -> Iterator[Problem]:
     for doc, path, what, name in _referenced_names(repo):

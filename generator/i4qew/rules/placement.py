@@ -1,11 +1,143 @@
 """The ids the placement checks over the inventory report (placement/checks.py, run
-inside `validate` whenever clusters/ holds an inventory), in the registry so that
-docs/rules.md and the corpus cover them; their documentation lives with the checks."""
+inside `validate` whenever clusters/ holds an inventory), documented and registered
+here so that docs/rules.md and the corpus cover them."""
 
 from __future__ import annotations
 
-from i4qew.placement.checks import RULE_DOCS
-from i4qew.rules.registry import describe
+from i4qew.rules.registry import REGISTRY, describe
 
-for doc in RULE_DOCS:
-    describe(doc.id, doc.summary, stage="placement", passing=doc.passing, failing=doc.failing)
+
+def _clusters(*more: str, allocatable: str = "") -> str:
+    """The examples' inventory: bologna-dev and bologna-prod (amd64), then `more`
+    ManagedClusters (each the text after `kind: ManagedCluster`)."""
+    status = f"\nstatus: {{allocatable: {allocatable}}}" if allocatable else ""
+    clusters = [
+        "metadata: {name: bologna-dev, labels: {site: bologna, stage: dev, arch.edge.i4q.eu/amd64: \"true\"}}" + status,
+        "metadata: {name: bologna-prod, labels: {site: bologna, stage: production, arch.edge.i4q.eu/amd64: \"true\"}}"
+        + status,
+        *more,
+    ]
+    return "# clusters/managedclusters.yaml\n" + "\n---\n".join(f"kind: ManagedCluster\n{c}" for c in clusters)
+
+
+_DEV_2 = "metadata: {name: bologna-dev-2, labels: {site: bologna, stage: dev, arch.edge.i4q.eu/amd64: \"true\"}}"
+_LAB = "metadata: {name: lab-1, labels: {site: lab, stage: lab, arch.edge.i4q.eu/amd64: \"true\"}}"
+
+describe("placement-empty", "an effective placement selects at least one cluster of the inventory; the "
+         "message names the conjunct that emptied it",
+         stage="placement",
+         passing=(
+             "# policies/edge.yaml\n"
+             "spec:\n"
+             "  selector: \"site=bologna\"   # both clusters\n"
+             + _clusters()
+         ),
+         failing=(
+             "# policies/edge.yaml\n"
+             "spec:\n"
+             "  selector: \"site=porto\"   # no cluster in porto\n"
+             + _clusters()
+         ))
+describe("model-not-distributed", "a workload lands only on clusters its model is distributed to",
+         stage="placement",
+         passing=(
+             "# workloads/app.yaml\n"
+             "spec:\n"
+             "  model: {name: detector, version: \"1\", mountPath: /models}   # the model goes where app goes\n"
+             + _clusters(_DEV_2)
+         ),
+         failing=(
+             "# workloads/app.yaml\n"
+             "spec:\n"
+             "  model: {name: detector, version: \"1\", mountPath: /models}\n"
+             "# models/detector.yaml\n"
+             "spec:\n"
+             "  placement: cache\n"
+             "# policies/cache.yaml\n"
+             "apiVersion: edge.i4q.eu/v1alpha1\n"
+             "kind: PlacementPolicy\n"
+             "metadata: {name: cache}\n"
+             "spec: {selector: \"site=bologna\", maxClusters: 1}   # the model goes to one cluster, app to two in dev\n"
+             + _clusters(_DEV_2)
+         ))
+describe("cluster-arch-label", "inventory clusters carry the architecture labels (arch.edge.i4q.eu/<arch>=true)",
+         stage="placement",
+         passing=(
+             "# workloads/app.yaml\n"
+             "spec:\n"
+             "  architectures: [amd64]\n"
+             + _clusters()
+         ),
+         failing=(
+             "# workloads/app.yaml\n"
+             "spec:\n"
+             "  architectures: [amd64]\n"
+             + _clusters("metadata: {name: porto-dev, labels: {site: porto, stage: dev}}   "
+                         "# no arch.edge.i4q.eu/<arch> label")
+         ))
+describe("capacity", "the requests placed on a cluster fit its allocatable (error above 100 %, warning "
+         "above spec.capacity.warnAbovePercent)",
+         stage="placement",
+         passing=(
+             "# workloads/app.yaml\n"
+             "spec:\n"
+             "  resources:\n"
+             "    requests: {cpu: '2'}\n"
+             + _clusters(allocatable="{cpu: \"8\"}")
+         ),
+         failing=(
+             "# workloads/app.yaml\n"
+             "spec:\n"
+             "  resources:\n"
+             "    requests: {cpu: '12'}   # 8 allocatable\n"
+             + _clusters(allocatable="{cpu: \"8\"}")
+         ))
+describe("environment-collision", "no cluster is selected by the selectors of two environments",
+         stage="placement",
+         passing=(
+             "# i4qew.yaml\n"
+             "spec:\n"
+             "  environments:\n"
+             "    - {name: dev, selector: \"stage in (dev, lab)\"}\n"
+             "    - {name: production, selector: \"stage=production\", promotesFrom: dev}\n"
+             + _clusters(_LAB)
+         ),
+         failing=(
+             "# i4qew.yaml\n"
+             "spec:\n"
+             "  environments:\n"
+             "    - {name: dev, selector: \"stage in (dev, lab)\"}\n"
+             "    - {name: production, selector: \"stage in (production, lab)\", promotesFrom: dev}\n"
+             + _clusters(_LAB + "   # dev's and production's")
+         ))
+describe("environment-overlap", "one workload of two environments never lands on the same cluster",
+         stage="placement",
+         passing=(
+             "# i4qew.yaml\n"
+             "spec:\n"
+             "  environments:   # app of dev on bologna-dev, app of production on bologna-prod\n"
+             "    - {name: dev, selector: \"stage=dev\"}\n"
+             "    - {name: production, selector: \"stage=production\", promotesFrom: dev}\n"
+             + _clusters()
+         ),
+         failing=(
+             "# i4qew.yaml\n"
+             "spec:\n"
+             "  # no selectors: app of dev and app of production both on both clusters\n"
+             "  # (environment-collision is reported too: the two environments select the same clusters)\n"
+             "  environments: [{name: dev}, {name: production, promotesFrom: dev}]\n"
+             + _clusters()
+         ))
+describe("inventory-entry", "the inventory holds ManagedCluster objects (single, multi-document or kind: "
+         "List)",
+         stage="placement",
+         passing=_clusters(),
+         failing=(
+             _clusters() + "\n"
+             "# clusters/extra.yaml\n"
+             "apiVersion: v1\n"
+             "kind: ConfigMap   # in clusters/\n"
+             "metadata: {name: settings}"
+         ))
+
+PLACEMENT_RULES = frozenset(r.id for r in REGISTRY.values() if r.family == "placement")

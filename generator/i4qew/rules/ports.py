@@ -40,8 +40,16 @@ def _probe_ports(w: Workload) -> Iterator[tuple[KeyPath, Any]]:
     "port-name",
     "port names are IANA service names: at most 15 characters, lower-case letters, digits and '-', "
     "at least one letter",
-    passing="ports: [{name: http, containerPort: 8080}]",
-    failing="ports: [{name: HTTP_API, containerPort: 8080}]",
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  ports: [{name: http, containerPort: 8080}]"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  ports: [{name: HTTP_API, containerPort: 8080}]"
+    ),
 )
 def check_port_names(repo: Repo) -> Iterator[Problem]:
     for w in repo.workloads:
@@ -57,8 +65,18 @@ def check_port_names(repo: Repo) -> Iterator[Problem]:
     "port-number",
     "containerPort, service.port, a numeric targetPort and probe ports are 1-65535; a nodePort is 30000-32767 "
     "and needs service.type NodePort or LoadBalancer",
-    passing="service: {port: 80, targetPort: http}",
-    failing="service: {port: 0, targetPort: 70000}",
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  ports: [{name: http, containerPort: 8080}]\n"
+        "  service: {port: 80, targetPort: http}"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  ports: [{name: http, containerPort: 8080}]\n"
+        "  service: {port: 0, targetPort: 70000}"
+    ),
 )
 def check_port_numbers(repo: Repo) -> Iterator[Problem]:
     for w in repo.workloads:
@@ -94,8 +112,16 @@ def check_port_numbers(repo: Repo) -> Iterator[Problem]:
 @rule(
     "duplicate-port",
     "port names are unique, and so is each containerPort per protocol",
-    passing="ports: [{name: http, containerPort: 8080}, {name: metrics, containerPort: 9100}]",
-    failing="ports: [{name: http, containerPort: 8080}, {name: http, containerPort: 9100}]",
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  ports: [{name: http, containerPort: 8080}, {name: metrics, containerPort: 9100}]"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  ports: [{name: http, containerPort: 8080}, {name: http, containerPort: 9100}]"
+    ),
 )
 def check_duplicate_ports(repo: Repo) -> Iterator[Problem]:
     for w in repo.workloads:
@@ -119,8 +145,18 @@ def check_duplicate_ports(repo: Repo) -> Iterator[Problem]:
     "port-reference",
     "a port given by name (service.targetPort, probe ports, ingress.servicePort) names a port of spec.ports; "
     "a numeric ingress.servicePort is service.port",
-    passing="ports: [{name: http, containerPort: 8080}]\nservice: {port: 80, targetPort: http}",
-    failing="ports: [{name: http, containerPort: 8080}]\nservice: {port: 80, targetPort: web}",
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  ports: [{name: http, containerPort: 8080}]\n"
+        "  service: {port: 80, targetPort: http}"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  ports: [{name: http, containerPort: 8080}]\n"
+        "  service: {port: 80, targetPort: web}"
+    ),
 )
 def check_port_references(repo: Repo) -> Iterator[Problem]:
     for w in repo.workloads:
@@ -162,8 +198,16 @@ def _service_port_name(w: Workload) -> str:
 @rule(
     "replicas",
     "replicas is 0 or more (0 keeps the workload declared but stopped), in the spec and every environment",
-    passing="replicas: 2",
-    failing="replicas: -1",
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  replicas: 2"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  replicas: -1"
+    ),
 )
 def check_replicas(repo: Repo) -> Iterator[Problem]:
     for w in repo.workloads:
@@ -175,8 +219,16 @@ def check_replicas(repo: Repo) -> Iterator[Problem]:
 @rule(
     "env-name",
     "env var names are valid (letters, digits, '_', '-', '.', not starting with a digit) and unique in each list",
-    passing="env: [{name: LOG_LEVEL, value: info}]",
-    failing="env: [{name: 1ST_RUN, value: 'yes'}, {name: LOG_LEVEL, value: info}, {name: LOG_LEVEL, value: debug}]",
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  env: [{name: LOG_LEVEL, value: info}]"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  env: [{name: 1ST_RUN, value: 'yes'}, {name: LOG_LEVEL, value: info}, {name: LOG_LEVEL, value: debug}]"
+    ),
 )
 def check_env_names(repo: Repo) -> Iterator[Problem]:
     for w in repo.workloads:

@@ -22,8 +22,16 @@ def _missing(repo: Repo, kind: str, name: str, known: list[str]) -> str | None:
 @rule(
     "unknown-policy",
     "placement (of a workload, an environment override or a model) names a declared PlacementPolicy",
-    passing="placement: lrt   # policies/lrt.yaml declares PlacementPolicy lrt",
-    failing="placement: lrtt",
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  placement: edge   # policies/edge.yaml declares PlacementPolicy edge"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  placement: egde"
+    ),
 )
 def check_policies(repo: Repo) -> Iterator[Problem]:
     known = list(repo.policies)
@@ -45,8 +53,16 @@ def check_policies(repo: Repo) -> Iterator[Problem]:
 @rule(
     "unknown-model",
     "model.name names a declared Model and model.version one of its versions",
-    passing='model: {name: lrt-forecaster, version: "2"}',
-    failing='model: {name: lrt-forecaster, version: "3"}   # versions: ["1", "2"]',
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  model: {name: detector, version: \"1\", mountPath: /models}"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  model: {name: detector, version: \"3\", mountPath: /models}   # versions: [\"1\"]"
+    ),
 )
 def check_models(repo: Repo) -> Iterator[Problem]:
     known = list(repo.models)
@@ -68,8 +84,16 @@ def check_models(repo: Repo) -> Iterator[Problem]:
 @rule(
     "unknown-environment",
     "spec.environments of a workload only names environments of i4qew.yaml",
-    passing="environments: {production: {replicas: 2}}",
-    failing="environments: {prod: {replicas: 2}}",
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  environments: {production: {replicas: 2}}"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  environments: {prod: {replicas: 2}}"
+    ),
 )
 def check_environments(repo: Repo) -> Iterator[Problem]:
     names = [e.name for e in repo.repository.environments]

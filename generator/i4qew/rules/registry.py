@@ -1,10 +1,13 @@
 """The registry of rules: every id a problem line can carry.
 
 A semantic rule is a function from the repository model to problems,
-registered with an id, a one-line summary and a passing and a failing example
-(shown by `docs/rules.md` and exercised by tests/corpus/negative). Adding a rule
-is one function and one decorator line in a module of `i4qew.rules` (a new module:
-one line in `rules/catalog.py`).
+registered with an id, a one-line summary and a passing and a failing example:
+files of a repository in the form rules/examples.py describes, which docs/rules.md
+shows and tests/unit/rules/test_examples.py runs through `i4qew validate` (the few
+that no example repository can show say why in `not_run`). A negative case under
+tests/corpus/negative exercises each id too. Adding a rule is one function and one
+decorator line in a module of `i4qew.rules` (a new module: one line in
+`rules/catalog.py`).
 
 The checks that run before the model exists (loading, JSON Schema, building)
 report under ids of their own; `describe` registers those without a function
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 
 from i4qew.model.repo import Repo
 from i4qew.problems import Problem
+from i4qew.rules.examples import sections
 
 Check = Callable[[Repo], Iterable[Problem]]
 
@@ -30,6 +34,7 @@ class Rule:
     failing: str
     check: Check | None
     family: str  # the rules module, or the stage (load, schema, build) that reports it
+    not_run: str = ""  # why no example repository can show it (the examples are then prose)
 
 
 REGISTRY: dict[str, Rule] = {}
@@ -38,18 +43,26 @@ REGISTRY: dict[str, Rule] = {}
 def _add(entry: Rule) -> None:
     if entry.id in REGISTRY:
         raise RuntimeError(f"rule {entry.id} registered twice")
+    if not entry.not_run:
+        for example in (entry.passing, entry.failing):
+            try:
+                sections(example)
+            except ValueError as exc:
+                raise RuntimeError(f"rule {entry.id}: {exc} (rules/examples.py)") from None
     REGISTRY[entry.id] = entry
 
 
-def rule(rule_id: str, summary: str, *, passing: str, failing: str) -> Callable[[Check], Check]:
+def rule(rule_id: str, summary: str, *, passing: str, failing: str,
+         not_run: str = "") -> Callable[[Check], Check]:
     def register(check: Check) -> Check:
         family = check.__module__.rsplit(".", 1)[-1]
-        _add(Rule(rule_id, summary, passing.strip(), failing.strip(), check, family))
+        _add(Rule(rule_id, summary, passing.strip(), failing.strip(), check, family, not_run))
         return check
 
     return register
 
 
-def describe(rule_id: str, summary: str, *, stage: str, passing: str, failing: str) -> None:
-    """Register an id reported by the loader, the schema check or the model build."""
-    _add(Rule(rule_id, summary, passing.strip(), failing.strip(), None, stage))
+def describe(rule_id: str, summary: str, *, stage: str, passing: str, failing: str, not_run: str = "") -> None:
+    """Register an id reported by the loader, the schema check, the model build, the
+    placement checks or `plan --base`."""
+    _add(Rule(rule_id, summary, passing.strip(), failing.strip(), None, stage, not_run))

@@ -60,8 +60,18 @@ def _parsed(res: dict[str, Any], section: str) -> dict[str, Fraction]:
 @rule(
     "resource-name",
     "resource names are cpu, memory, ephemeral-storage, hugepages-<size> or a vendor resource such as nvidia.com/gpu",
-    passing="limits: {memory: 1Gi, nvidia.com/gpu: 1}",
-    failing="limits: {memory: 1Gi, gpu: 1}   # did you mean 'nvidia.com/gpu'?",
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  resources:\n"
+        "    limits: {memory: 1Gi, nvidia.com/gpu: 1}"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  resources:\n"
+        "    limits: {memory: 1Gi, gpu: 1}   # did you mean 'nvidia.com/gpu'?"
+    ),
 )
 def check_names(repo: Repo) -> Iterator[Problem]:
     for w in repo.workloads:
@@ -78,8 +88,18 @@ def check_names(repo: Repo) -> Iterator[Problem]:
     "resource-quantity",
     "requests and limits are Kubernetes quantities (250m, 1.5, 512Mi); cpu and memory are greater than 0 and "
     "memory is whole bytes",
-    passing="requests: {cpu: 250m, memory: 512Mi}",
-    failing="requests: {cpu: 250 m, memory: 512m}   # a space; 512m is 0.512 bytes",
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  resources:\n"
+        "    requests: {cpu: 250m, memory: 512Mi}"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  resources:\n"
+        "    requests: {cpu: 250 m, memory: 512m}   # a space; 512m is 0.512 bytes"
+    ),
 )
 def check_quantities(repo: Repo) -> Iterator[Problem]:
     for w in repo.workloads:
@@ -102,8 +122,20 @@ def check_quantities(repo: Repo) -> Iterator[Problem]:
 @rule(
     "resource-limits",
     "a request is at most its limit, for every resource given in both",
-    passing="requests: {cpu: 250m}\nlimits: {cpu: '1'}",
-    failing="requests: {cpu: '2'}\nlimits: {cpu: '1'}",
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  resources:\n"
+        "    requests: {cpu: 250m}\n"
+        "    limits: {cpu: '1'}"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  resources:\n"
+        "    requests: {cpu: '2'}\n"
+        "    limits: {cpu: '1'}"
+    ),
 )
 def check_limits(repo: Repo) -> Iterator[Problem]:
     for w in repo.workloads:
@@ -120,8 +152,19 @@ def check_limits(repo: Repo) -> Iterator[Problem]:
     "extended-resource",
     "nvidia.com/gpu and other vendor resources are whole numbers, set in limits, and equal in requests "
     "when given there too",
-    passing="requests: {nvidia.com/gpu: 1}\nlimits: {nvidia.com/gpu: 1}",
-    failing="requests: {nvidia.com/gpu: 0.5}   # and no limit",
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  resources:\n"
+        "    requests: {nvidia.com/gpu: 1}\n"
+        "    limits: {nvidia.com/gpu: 1}"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  resources:\n"
+        "    requests: {nvidia.com/gpu: 0.5}   # and no limit"
+    ),
 )
 def check_extended(repo: Repo) -> Iterator[Problem]:
     for w in repo.workloads:

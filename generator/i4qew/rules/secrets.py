@@ -107,8 +107,21 @@ def _env_lists(doc: Document) -> Iterator[tuple[tuple[str | int, ...], list[Any]
     "plaintext-secret",
     "no credential in plain text: an env var named like PASSWORD/TOKEN/SECRET/KEY/CREDENTIAL has no literal "
     "value, and no value, argument or config file looks like a token, private key, JWT or user:pass@ URL",
-    passing="env:\n  - name: DB_PASSWORD\n    valueFrom:\n      secretKeyRef: {name: db, key: password}",
-    failing="env:\n  - name: DB_PASSWORD\n    value: hunter2",
+    passing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  env:\n"
+        "    - name: DB_PASSWORD\n"
+        "      valueFrom:\n"
+        "        secretKeyRef: {name: db, key: password}"
+    ),
+    failing=(
+        "# workloads/app.yaml\n"
+        "spec:\n"
+        "  env:\n"
+        "    - name: DB_PASSWORD\n"
+        "      value: hunter2"
+    ),
 )
 def check_secrets(repo: Repo) -> Iterator[Problem]:
     for doc in repo.documents():

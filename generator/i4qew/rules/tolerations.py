@@ -25,8 +25,16 @@ _EXISTS_VALUE = "If the operator is Exists, the value should be empty."
     "toleration",
     "a toleration is one OCM's scheduler accepts: an empty key only with operator Exists, "
     "a value only with operator Equal",
-    passing="tolerations: [{key: example.com/maintenance, operator: Exists}]",
-    failing="tolerations: [{operator: Equal, value: planned}]   # no key: the Placement selects nothing",
+    passing=(
+        "# policies/edge.yaml\n"
+        "spec:\n"
+        "  tolerations: [{key: example.com/maintenance, operator: Exists}]"
+    ),
+    failing=(
+        "# policies/edge.yaml\n"
+        "spec:\n"
+        "  tolerations: [{operator: Equal, value: planned}]   # no key: the Placement selects nothing"
+    ),
 )
 def check_tolerations(repo: Repo) -> Iterator[Problem]:
     for policy in repo.policies.values():

@@ -9,6 +9,7 @@ import jsonschema
 import pytest
 
 from i4qew.load.documents import Document, SourceFile
+from i4qew.rules.examples import EXAMPLE_REPOSITORY
 from i4qew.schema.check import check_document, did_you_mean
 from i4qew.schema.kinds import KINDS, load_schema, schema_text
 
@@ -38,16 +39,7 @@ def _doc(text: str, data: dict[str, Any]) -> Document:
     return Document(SourceFile("workloads/app.yaml", text), 0, data)
 
 
-WORKLOAD = """\
-apiVersion: edge.i4q.eu/v1alpha1
-kind: Workload
-metadata:
-  name: app
-  namespace: plant
-spec:
-  image: registry.example.com/plant/app:1.0.0
-  placement: edge
-"""
+WORKLOAD = EXAMPLE_REPOSITORY["workloads/app.yaml"]  # valid: the rules' examples start from it
 
 
 def _check(extra: str) -> list[str]:
