@@ -249,4 +249,5 @@ def test_gitlab_ci_local_reads_this_repos_pipeline(tmp_path: Path) -> None:
         "i4qew:plan": "never",
         "i4qew:publish": "on_success",
         "i4qew:promote": "manual",
+        "i4qew:rollout": "manual",
     }

@@ -16,9 +16,8 @@ from i4qew.gitops.publish import PublishRequest, publish
 from tests.support.failure_injection import (
     assert_forward_only,
     assert_new_state,
+    assert_render_of,
     kill_before_push,
-    render_tree_id,
-    tree_of,
 )
 from tests.support.git_remote import Site, clean_environ, edit, git, site, trailers
 
@@ -82,7 +81,7 @@ def test_a_promotion_racing_a_newer_promotion_stands_back(s: Site) -> None:
     head = s.branch("production") or ""
     assert trailers(s.bare, head)["Source-Commit"] == newer
     assert git(s.bare, "rev-parse", f"{head}^") == old
-    assert tree_of(s.bare, head) == render_tree_id(rival, newer, "production", s.tmp)
+    assert_render_of(s.bare, head, rival, newer, "production", s.tmp)  # production's waves pinned
     assert_forward_only(s.bare, "production")
     assert promote_prod(s.work).status in ("late", "unchanged")  # and so does the next run
     assert s.branch("production") == head

@@ -155,6 +155,30 @@ def test_manual_promote_job(scratch: Scratch) -> None:
     assert "Promoted-From: " in message
 
 
+def test_manual_rollout_job_moves_one_wave(scratch: Scratch) -> None:
+    """production (this repository's example) rolls out in two waves: a second promotion
+    reaches the canary only; the manual rollout job (forced past the canary's soak and the
+    rest's window) moves the rest, with the status in the job log."""
+    assert scratch.pipeline().returncode == 0
+    assert scratch.pipeline("--manual", "i4qew:promote").returncode == 0
+    first = git(scratch.remote, "rev-parse", "production")
+    path = scratch.repo / "workloads" / "sktime.yaml"
+    path.write_text(path.read_text().replace("sktime:1.2.0", "sktime:1.3.0"))
+    scratch.git("commit", "-qam", "sktime 1.3.0")
+    assert scratch.pipeline().returncode == 0
+    assert scratch.pipeline("--manual", "i4qew:promote").returncode == 0
+    assert git(scratch.remote, "rev-parse", "production-wave-rest") == first
+
+    run = scratch.pipeline("--manual", "i4qew:rollout", "--variable", "I4QEW_ROLLOUT_FORCE=true")
+    assert job_passed(run, "i4qew:rollout"), log(run)
+    assert "wave rest: " in run.stdout and "(pinned, production-wave-rest)" in run.stdout  # status before
+    message = git(scratch.remote, "log", "-1", "--format=%B", "production")
+    assert "I4qew-Rollout: advance" in message and f"I4qew-Wave: rest {first} -> head" in message
+    again = scratch.pipeline("--manual", "i4qew:rollout", "--variable", "I4QEW_ROLLOUT_WAVE=rest")
+    assert job_passed(again, "i4qew:rollout"), log(again)  # rest already runs it: nothing to do
+    assert git(scratch.remote, "log", "-1", "--format=%B", "production") == message
+
+
 def test_manual_promote_job_can_open_a_merge_request(scratch: Scratch) -> None:
     first = scratch.pipeline()
     assert first.returncode == 0, log(first)
@@ -187,9 +211,10 @@ def test_no_job_runs_for_branches_i4qew_writes(scratch: Scratch) -> None:
         "i4qew:validate": "on_success",
         "i4qew:publish": "on_success",
         "i4qew:promote": "manual",
+        "i4qew:rollout": "manual",
         "i4qew:plan": "never",
     }
-    for branch in ("acm-dev", "production", "i4qew/promote-production-0123abc"):
+    for branch in ("acm-dev", "production", "production-wave-rest", "i4qew/promote-production-0123abc"):
         scratch.git("checkout", "-q", "-B", branch, "main")
         jobs = jobs_for(scratch, f"CI_DEFAULT_BRANCH={branch}")  # even as default branch
         assert set(jobs.values()) == {"never"}, (branch, jobs)

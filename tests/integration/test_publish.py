@@ -6,7 +6,6 @@ import hashlib
 import itertools
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 from i4qew.gitops.land import Outcome, RetriesExhausted
 from i4qew.gitops.publish import PublishRequest, publish
 from i4qew.problems import UserError
-from tests.support.git_remote import Site, clean_environ, edit, git, head, site, trailers
+from tests.support.git_remote import Site, clean_environ, edit, git, head, race, site, trailers
 
 pytestmark = pytest.mark.slow  # a few seconds per test (subprocesses, remotes, big inputs)
 
@@ -147,25 +146,8 @@ def test_two_racing_publishers_end_at_the_newest_source_with_linear_history(s: S
     c2 = edit(second, "workloads/vibration.yaml", "vibration-anomaly:3.1.0", "vibration-anomaly:3.2.0", "v 3.2")
     assert _is_ancestor(second, c1, c2)
     # both commit, then both push at the same moment: one of them must lose the race
-    barrier = threading.Barrier(2, timeout=60)
-
-    def together(attempt: int, sha: str) -> None:
-        if attempt == 1:
-            barrier.wait()
-
-    outcomes: dict[str, Outcome | BaseException] = {}
-
-    def go(name: str, repo: Path) -> None:
-        try:
-            outcomes[name] = run(repo, before_push=together)
-        except BaseException as exc:  # reported below
-            outcomes[name] = exc
-
-    threads = [threading.Thread(target=go, args=(n, r)) for n, r in (("first", first), ("second", second))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+    outcomes = race({name: lambda hook, repo=repo: run(repo, before_push=hook)
+                     for name, repo in (("first", first), ("second", second))})
     statuses = {}
     for name, got in outcomes.items():
         assert isinstance(got, Outcome), f"{name} failed: {got!r}"

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -251,6 +251,31 @@ def head(repo: Path, ref: str) -> str | None:
 SECRET_VARIABLES = ("I4QEW_PUSH_TOKEN", "I4QEW_GITLAB_TOKEN", "CI_JOB_TOKEN", "GITLAB_TOKEN", "GIT_AUTHOR_NAME",
                     "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GITLAB_USER_NAME",
                     "GITLAB_USER_EMAIL", "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")
+
+
+def race(jobs: Mapping[str, Callable[[Callable[[int, str], None]], Any]]) -> dict[str, Any]:
+    """Run each job in a thread of its own, handing it a before-push hook that holds its
+    first push until every job is about to push: name -> its result or exception."""
+    barrier = threading.Barrier(len(jobs), timeout=60)
+
+    def together(attempt: int, sha: str) -> None:
+        if attempt == 1:
+            barrier.wait()
+
+    results: dict[str, Any] = {}
+
+    def go(name: str, job: Callable[[Callable[[int, str], None]], Any]) -> None:
+        try:
+            results[name] = job(together)
+        except BaseException as exc:  # the caller asserts on it
+            results[name] = exc
+
+    threads = [threading.Thread(target=go, args=item) for item in jobs.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return results
 
 
 def clean_environ(**extra: str) -> dict[str, str]:

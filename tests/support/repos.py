@@ -43,7 +43,17 @@ def variant_repo(dest: Path, *, api: str = "PlacementRule", tolerate_offline: bo
         text = (dest / name).read_text()
         assert old in text, f"{name} changed: update variant_repo"
         (dest / name).write_text(text.replace(old, new))
+    if api == "PlacementRule":
+        without_waves(dest)
     return dest
+
+
+def without_waves(dest: Path) -> None:
+    """This repository's i4qew.yaml without production's rollout waves (they need
+    placementApi: Placement: rule wave-declaration)."""
+    text = (dest / "i4qew.yaml").read_text()
+    start = text.index("      # A new commit reaches")
+    (dest / "i4qew.yaml").write_text(text[:start] + text[text.index("  defaults:"):])
 
 
 # validate reports what the hub compiler cannot express (placement-api,

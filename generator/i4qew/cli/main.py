@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "bootstrap": "bootstrap",
     "schema": "schema",
     "mr-note": "mr_note",
+    "rollout": "rollout",
 }
 
 

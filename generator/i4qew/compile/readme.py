@@ -37,8 +37,11 @@ def _rows(repo: Repo, env: str, counts: Mapping[str, int] | None) -> list[str]:
         model = spec.get("model")
         model_text = f"{model['name']} {model['version']}" if model else "—"
         clusters = "—" if counts is None else str(counts.get(f"{w.namespace}/{w.name}", 0))
-        cells = [f"`{w.name}`", f"`{w.namespace}`", f"`{spec['image']}`", model_text, clusters,
-                 f"`{subscription_name(w, env)}`"]
+        environment = repo.repository.environment(env)
+        waves = w.waves_for(environment) if environment is not None else ()
+        subscription = (f"`{subscription_name(w, env)}-<wave>` ({', '.join(x.name for x in waves)})" if waves
+                        else f"`{subscription_name(w, env)}`")
+        cells = [f"`{w.name}`", f"`{w.namespace}`", f"`{spec['image']}`", model_text, clusters, subscription]
         rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return rows
 
@@ -52,6 +55,14 @@ def _staging_lines(repo: Repo, env: str, image: frozenset[str]) -> list[str]:
             f"  their own Subscription and Placement, grouped by the Application `{application_name(repo, env)}`",
             "  of their namespace and installed wherever the model may serve a workload; a workload's",
             "  pod waits in its gate until its model version is there, verified by digest (docs/models.md)."]
+def _wave_lines(repo: Repo, env: str) -> list[str]:
+    environment = repo.repository.environment(env)
+    if environment is None or not environment.waves:
+        return []
+    names = ", ".join(w.name for w in environment.waves)
+    return [f"- Rollout waves ({names}): per wave a Subscription and a Placement; `hub/rollout.yaml` holds",
+            "  which commit each wave runs (a pinned wave follows its branch `<branch>-wave-<wave>`);",
+            "  a new commit reaches the first wave only (docs/rollout.md in the i4qew repository)."]
 
 
 def _needs(repo: Repo, env: str) -> list[str]:
@@ -131,6 +142,7 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
         f"  the Channel `{channel_name(repo, env)}`, a Subscription and a Placement per workload, and in each",
         f"  workload namespace an Application `{application_name(repo, env)}` that groups its Subscriptions",
         "  for the ACM console.",
+        *_wave_lines(repo, env),
         "- `placement/`, `models/index.json`: placement decisions and the model versions each placement needs.",
         *_staging_lines(repo, env, image),
         "- `plan.html`, `plan.svg`: the placement picture (`i4qew plan --format html` / `svg`) at generation time.",

@@ -17,10 +17,12 @@ from collections.abc import Iterable, Mapping
 
 from i4qew.compile import Tree, merge
 from i4qew.compile.chart.charts import compile_charts
+from i4qew.compile.hub.rollout_state import RolloutState
 from i4qew.compile.hub.subscription import compile_hub
 from i4qew.compile.readme import render_readme
 from i4qew.compile.staging.chart import compile_staging_charts
 from i4qew.model.repo import Repo
+from i4qew.placement.expressible import hub_problems
 from i4qew.placement.image_volumes import image_volume_models_for
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.picture.aggregate import build_picture
@@ -28,25 +30,36 @@ from i4qew.placement.picture.page import render_html
 from i4qew.placement.picture.svg import render_svg
 from i4qew.placement.plan import build_plan
 from i4qew.placement.snapshot import placement_files
+from i4qew.placement.wave_checks import needs_inventory
+from i4qew.problems import UserError
 
 PAGE_PATH = "plan.html"  # the placement page, next to the README
 PICTURE_PATH = "plan.svg"  # the site matrix, shown in the README
 
 
 def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_commit: str | None,
-                base: Mapping[str, Iterable[str]] | None = None) -> Tree:
+                base: Mapping[str, Iterable[str]] | None = None, rollout: RolloutState | None = None) -> Tree:
     """Raises UserError (with problems) when `env` cannot be compiled for the hub.
 
     `base` ("namespace/workload" -> cluster names of the branch's previous
-    snapshot) keeps numberOfClusters choices stable; publish passes it."""
+    snapshot) keeps numberOfClusters choices stable; publish passes it. `rollout`
+    is the branch's rollout state (environments with waves; None: all follow the head)."""
+    problems = hub_problems(repo, env)  # first: the problems a user can fix
+    if not problems and inventory is None:
+        problems = needs_inventory(repo)
+    if problems:
+        raise UserError(problems)
     keep = {k: inventory.bits_of(v) for k, v in base.items()} if base and inventory is not None else None
     # Models mounted as image volumes in `env`: decided over the inventory's kubeversion claims.
     image = image_volume_models_for(repo, env, inventory, keep)
-    hub = compile_hub(repo, env, image)  # first: it raises the problems a user can fix
     plan = build_plan(repo, env, inventory, keep=keep)
     # the same decisions again (the planner decides once per base): the snapshot and the model index
     placement = placement_files(repo, env, inventory, base=base)
     counts = {w.key: w.clusters.bit_count() for w in plan.workloads} if inventory is not None else None
+    members = None  # each wave's clusters, for the waves only names can say (compile/hub/waves.py)
+    if inventory is not None:
+        members = {w.key: [inventory.cluster_names(x.clusters) for x in w.waves] for w in plan.workloads if w.waves}
+    hub = compile_hub(repo, env, image, rollout=rollout, wave_members=members)
     picture = build_picture(repo, plan, [], source=source_commit)
     pages = {PAGE_PATH: render_html(picture), PICTURE_PATH: render_svg(picture)}
     readme = {"README.md": render_readme(repo, env, source_commit=source_commit, cluster_counts=counts, image=image)}

@@ -48,6 +48,8 @@ class Proposal:
     tree: BuiltTree
     message: str
     changes: Changes
+    # Branches that move with the commit, atomically (rollout wave branches): (branch, commit).
+    refs: tuple[tuple[str, str], ...] = ()
 
 
 Decide = Callable[[BranchState], "Proposal | Outcome"]
@@ -194,11 +196,13 @@ class Landing:
                 self._pause(attempt)
                 continue
             if self.remote is None:
+                for ref, oid in decision.refs:
+                    self.git.run("update-ref", "-m", "i4qew", f"refs/heads/{ref}", oid)
                 return Outcome("committed", branch, sha, (
                     f"committed {branch} {sha[:12]} locally ({decision.changes.summary()}); not pushed",))
             if self.before_push:
                 self.before_push(attempt, sha)
-            if self.remote.push(sha, branch, built_on=base) is Pushed.OK:
+            if self.remote.push(sha, branch, built_on=base, also=decision.refs) is Pushed.OK:
                 return Outcome(verb, branch, sha, (
                     f"{verb} {branch} {sha[:12]} to {self.remote.display} ({decision.changes.summary()})",))
             if attempt < self.attempts:
@@ -229,8 +233,10 @@ class Landing:
                     f"{proposal_branch} already proposes this commit ({existing[:12]})",)), decision
         sha = self._commit(state, decision)
         # the proposal branch is i4qew's own and throwaway: replaced only if it is
-        # still where we saw it; environment branches are never replaced
-        if self.remote.push(sha, proposal_branch, built_on=existing, replace=True) is not Pushed.OK:
+        # still where we saw it; environment branches are never replaced. Wave branches
+        # go with it: they pin commits the environment branch already holds.
+        if self.remote.push(sha, proposal_branch, built_on=existing, replace=True,
+                            also=decision.refs) is not Pushed.OK:
             raise RetriesExhausted(f"{proposal_branch} changed on {self.remote.display} while we replaced it; "
                                    "run it again")
         return Outcome("proposed", proposal_branch, sha, (

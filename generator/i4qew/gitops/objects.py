@@ -27,6 +27,13 @@ class TreeObject:
 
 
 @dataclass(frozen=True)
+class Stored:
+    """A file whose blob the repository already has (a tree rebuilt around a few edits)."""
+
+    oid: str
+
+
+@dataclass(frozen=True)
 class BuiltTree:
     oid: str
     blobs: Mapping[str, bytes]  # oid -> content
@@ -47,8 +54,8 @@ def _hash(kind: bytes, data: bytes, algo: str) -> tuple[str, bytes]:
     return h.hexdigest(), h.digest()
 
 
-def build_tree(files: Mapping[str, bytes], algo: str = "sha1") -> BuiltTree:
-    """Hash `files` ({posix path: bytes}) into git blobs and trees."""
+def build_tree(files: Mapping[str, bytes | Stored], algo: str = "sha1") -> BuiltTree:
+    """Hash `files` ({posix path: bytes, or a Stored blob}) into git blobs and trees."""
     root: dict[str, object] = {}
     for path, data in files.items():
         node = root
@@ -73,6 +80,10 @@ def build_tree(files: Mapping[str, bytes], algo: str = "sha1") -> BuiltTree:
                 oid, raw = visit(value, child_path)
                 entry = (TREE_MODE, "tree", oid, name)
                 key = name.encode() + b"/"  # git sorts a folder as if its name ended in "/"
+            elif isinstance(value, Stored):
+                oid, raw = value.oid, bytes.fromhex(value.oid)
+                entry = (FILE_MODE, "blob", oid, name)
+                key = name.encode()
             else:
                 assert isinstance(value, bytes)
                 oid, raw = _hash(b"blob", value, algo)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from i4qew import __version__
+from i4qew.compile.hub.rollout_state import RolloutState
 from i4qew.gitops import trailers as T
 from i4qew.gitops.branch import BranchState
 from i4qew.gitops.charts import chart_differences
@@ -32,6 +33,7 @@ from i4qew.gitops.publish import (
 from i4qew.gitops.rendering import DECISIONS_PATH, Rendered, RenderFn, RenderRequest, render_source
 from i4qew.gitops.settings import environment, settings_at
 from i4qew.gitops.source import Source, fingerprint, input_ids, materialise, open_source
+from i4qew.gitops.wave_pins import WavePins, proposed_since
 from i4qew.model.repo import Environment
 from i4qew.problems import UserError
 
@@ -72,19 +74,22 @@ class _Promoter:
     dst_env: Environment
     src_state: BranchState
     rendered: Rendered | None = None
-    renders: dict[bytes | None, tuple[Rendered, BuiltTree]] = field(default_factory=dict)
+    renders: dict[tuple[bytes | None, RolloutState | None], tuple[Rendered, BuiltTree]] = \
+        field(default_factory=dict)
     last_state: BranchState | None = None  # the target branch as last decided on
+    since: str | None = None  # when the first rollout wave takes the commit (None: now)
 
-    def render_on(self, state: BranchState) -> tuple[Rendered, BuiltTree]:
+    def render_on(self, state: BranchState, rollout: RolloutState | None = None) -> tuple[Rendered, BuiltTree]:
         decisions = self.landing.head_file(state, DECISIONS_PATH)
-        if decisions not in self.renders:
+        key = (decisions, rollout)
+        if key not in self.renders:
             rendered = self.render(RenderRequest(self.folder, self.dst_env.name, self.commit, self.req.inventory,
-                                                 previous_decisions(decisions)))
+                                                 previous_decisions(decisions), rollout))
             tree = build_tree(rendered.files, self.source.algo)
             self.check_charts(rendered, tree)
-            self.renders[decisions] = (rendered, tree)
-        self.rendered = self.renders[decisions][0]
-        return self.renders[decisions]
+            self.renders[key] = (rendered, tree)
+        self.rendered = self.renders[key][0]
+        return self.renders[key]
 
     def check_charts(self, rendered: Rendered, tree: BuiltTree) -> None:
         head = self.src_state.head
@@ -115,22 +120,25 @@ class _Promoter:
         base_source = state.base.source if state.base else None
         if base_source and self.landing.relation(self.commit, base_source) == "older":
             return late_outcome(branch, base_source, self.commit)
-        rendered, tree = self.render_on(state)
+        pins = WavePins.read(self.landing, state, self.dst_env, self.since)
+        rendered, tree = self.render_on(state, pins.old)
         if state.head is not None and tree.oid == state.head.tree:
             return Outcome("unchanged", branch, state.head.sha, (
                 f"{branch} already runs source commit {self.commit[:12]}: nothing to promote",))
+        if pins.moves:
+            rendered, tree = self.render_on(state, pins.new)
         assert self.src_state.head is not None
         changes = self.landing.changes(state, tree)
         ids = input_ids(self.source, self.commit, rendered.extra_inputs)
         trailers = [(T.SOURCE_COMMIT, self.commit), (T.PROMOTED_FROM, self.src_state.head.sha),
                     (T.VERSION, __version__), (T.ENVIRONMENT, self.dst_env.name),
                     (T.INPUTS, fingerprint(ids, self.dst_env.name, self.req.inventory)),
-                    *[(T.INPUT_PATH, p) for p in rendered.extra_inputs], (T.TREE, tree.oid)]
+                    *[(T.INPUT_PATH, p) for p in rendered.extra_inputs], *pins.trailers(), (T.TREE, tree.oid)]
         intro = (f"Promotes source commit {self.commit}, which {self.src_env.branch} "
                  f"({self.src_state.head.sha[:12]}) was built from.")
         message = T.compose(f"i4qew: promote {self.dst_env.name} from {self.src_env.name} ({self.commit[:12]})",
-                            [intro, changes.body(), overwrite_note(state)], trailers)
-        return Proposal(tree, message, changes)
+                            [intro, changes.body(), pins.body(), overwrite_note(state)], trailers)
+        return Proposal(tree, message, changes, pins.refs())
 
 
 def _source_of(state: BranchState, src_env: Environment) -> tuple[str, tuple[str, ...]]:
@@ -191,6 +199,7 @@ def promote(
 def _propose(promoter: _Promoter, environ: Mapping[str, str], open_mr: OpenMergeRequest | None) -> Outcome:
     dst = promoter.dst_env
     branch = proposal_branch(dst.name, promoter.commit)
+    promoter.since = proposed_since(promoter.landing, branch, dst)
     outcome, proposal = promoter.landing.propose(dst.branch, promoter.decide, branch)
     if outcome.status != "proposed" or proposal is None:
         return outcome

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from i4qew import __version__
+from i4qew.compile.hub.rollout_state import RolloutState
 from i4qew.gitops import trailers as T
 from i4qew.gitops.branch import BranchState
 from i4qew.gitops.credentials import is_url
@@ -26,6 +27,8 @@ from i4qew.gitops.remote import RemoteError, open_remote
 from i4qew.gitops.rendering import DECISIONS_PATH, Rendered, RenderFn, RenderRequest, render_source
 from i4qew.gitops.settings import environment, settings_at
 from i4qew.gitops.source import Source, dirty_inputs, fingerprint, input_ids, open_source
+from i4qew.gitops.wave_pins import WavePins
+from i4qew.model.repo import Environment
 from i4qew.placement.snapshot import read_decisions
 from i4qew.problems import UserError
 
@@ -107,7 +110,9 @@ class _Publisher:
     branch: str
     render: RenderFn
     rendered: Rendered | None = None
-    renders: dict[bytes | None, tuple[Rendered, BuiltTree]] = field(default_factory=dict)
+    renders: dict[tuple[bytes | None, RolloutState | None], tuple[Rendered, BuiltTree]] = \
+        field(default_factory=dict)
+    env: Environment | None = None
     fingerprints: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     def fingerprint(self, extra: tuple[str, ...]) -> str:
@@ -116,21 +121,22 @@ class _Publisher:
             self.fingerprints[extra] = fingerprint(ids, self.req.env, self.req.inventory)
         return self.fingerprints[extra]
 
-    def render_on(self, state: BranchState) -> tuple[Rendered, BuiltTree]:
+    def render_on(self, state: BranchState, rollout: RolloutState | None = None) -> tuple[Rendered, BuiltTree]:
         """The render on top of `state` (it depends on the head only through its previous
-        placement decisions, so a retry on a new head usually reuses it)."""
+        placement decisions and rollout state, so a retry on a new head usually reuses it)."""
         decisions = self.landing.head_file(state, DECISIONS_PATH)
-        if decisions not in self.renders:
+        key = (decisions, rollout)
+        if key not in self.renders:
             rendered = self.render(RenderRequest(self.source.root, self.req.env, self.source.head,
-                                                 self.req.inventory, previous_decisions(decisions)))
+                                                 self.req.inventory, previous_decisions(decisions), rollout))
             dirty = dirty_inputs(self.source, rendered.config_paths, self.req.inventory is None)
             if dirty:
                 raise UserError(f"uncommitted changes to {', '.join(dirty[:10])}"
                                 f"{' and more' if len(dirty) > 10 else ''}: publish renders the checked-out "
                                 f"commit {self.source.head[:12]}; commit or stash them first")
-            self.renders[decisions] = (rendered, build_tree(rendered.files, self.source.algo))
-        self.rendered = self.renders[decisions][0]
-        return self.renders[decisions]
+            self.renders[key] = (rendered, build_tree(rendered.files, self.source.algo))
+        self.rendered = self.renders[key][0]
+        return self.renders[key]
 
     def decide(self, state: BranchState) -> Proposal | Outcome:
         ours, base = self.source.head, state.base
@@ -152,17 +158,20 @@ class _Publisher:
                                               "publish renders the checked-out commit")
                 return Outcome("unchanged", self.branch, state.head.sha if state.head else None, (
                     f"{self.branch} is up to date: its inputs are those of {ours[:12]}; nothing to commit",))
-        rendered, tree = self.render_on(state)
+        pins = WavePins.read(self.landing, state, self.env)
+        rendered, tree = self.render_on(state, pins.old)
         if state.head is not None and tree.oid == state.head.tree:
             return Outcome("unchanged", self.branch, state.head.sha, (
                 f"{self.branch} already holds exactly this render of {ours[:12]}; nothing to commit",))
+        if pins.moves:
+            rendered, tree = self.render_on(state, pins.new)
         changes = self.landing.changes(state, tree)
         trailers = [(T.SOURCE_COMMIT, ours), (T.VERSION, __version__), (T.ENVIRONMENT, self.req.env),
                     (T.INPUTS, self.fingerprint(rendered.extra_inputs)),
-                    *[(T.INPUT_PATH, p) for p in rendered.extra_inputs], (T.TREE, tree.oid)]
+                    *[(T.INPUT_PATH, p) for p in rendered.extra_inputs], *pins.trailers(), (T.TREE, tree.oid)]
         message = T.compose(f"i4qew: publish {self.req.env} from {ours[:12]}",
-                            [changes.body(), overwrite_note(state)], trailers)
-        return Proposal(tree, message, changes)
+                            [changes.body(), pins.body(), overwrite_note(state)], trailers)
+        return Proposal(tree, message, changes, pins.refs())
 
 
 def publish(
@@ -191,7 +200,7 @@ def publish(
     landing = make_landing(source, req.remote, req.push, req.dry_run, req.author, req.attempts, req.backoff,
                            environ)
     landing.before_push = before_push
-    publisher = _Publisher(req, source, landing, env.branch, render)
+    publisher = _Publisher(req, source, landing, env.branch, render, env=env)
     outcome = landing.land(env.branch, publisher.decide)
     unseen = unpushed(landing, source.head, env.branch) if outcome.status in ("published", "dry-run") else ()
     warnings = publisher.rendered.warnings if publisher.rendered else ()

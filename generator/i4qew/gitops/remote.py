@@ -9,7 +9,7 @@ text is one line without credentials (exit 4).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -120,7 +120,8 @@ class Remote:
             if not _MISSING_OBJECT.search(exc.stderr):
                 raise self._failure("fetching the source history", exc) from None
 
-    def push(self, oid: str, branch: str, *, built_on: str | None, replace: bool = False) -> Pushed:
+    def push(self, oid: str, branch: str, *, built_on: str | None, replace: bool = False,
+             also: Sequence[tuple[str, str]] = ()) -> Pushed:
         """Push `oid`, built on `built_on` (None: a new branch), to `branch` as a fast-forward.
 
         The push lands only while `branch` still points at `built_on` (a lease: the
@@ -130,6 +131,8 @@ class Remote:
         `built_on`, so what lands is always a fast-forward, never a force.
         `replace` is only for i4qew's own throwaway proposal branches, whose `oid`
         need not descend from `built_on`: it replaces that branch under the same lease.
+        `also` (branch, commit): branches set in the same atomic push, whatever they held
+        (rollout wave branches, which follow from the environment branch's content).
         """
         if not replace and built_on is not None and not self.git.is_ancestor(built_on, oid):
             raise RuntimeError(f"refusing to push {oid[:12]} to {branch}: it does not descend from {built_on[:12]}")
@@ -138,7 +141,9 @@ class Remote:
             if self.push_options:
                 args.append("--push-option=ci.skip")  # pushes of generated branches start no pipeline
             args.append(f"--force-with-lease=refs/heads/{branch}:{built_on or ''}")
-            args += ["--", self.push_url, f"{oid}:refs/heads/{branch}"]
+            if also:
+                args.append("--atomic")
+            args += ["--", self.push_url, f"{oid}:refs/heads/{branch}", *(f"+{c}:refs/heads/{b}" for b, c in also)]
             proc = self.git.run(*args, check=False, timeout=REMOTE_TIMEOUT_SECONDS)
             stderr = self.git.redact(proc.stderr.decode("utf-8", "replace"))
             if proc.returncode != 0 and self.push_options and _NO_PUSH_OPTIONS in stderr:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from i4qew.compile.hub.rollout_state import RolloutState
 from i4qew.compile.render import render_tree
 from i4qew.load.files import DECLARATION_DIRS, INVENTORY_DIR, REPOSITORY_FILE
 from i4qew.model.repo import Repo
@@ -30,6 +31,7 @@ class RenderRequest:
     # the branch's previous placement decisions ("namespace/workload" -> clusters),
     # so numberOfClusters choices stay where they were
     base: Mapping[str, Sequence[str]] | None = None
+    rollout: RolloutState | None = None  # the rollout state to compile (environments with waves)
 
 
 @dataclass(frozen=True)
@@ -68,5 +70,6 @@ def render_source(req: RenderRequest) -> Rendered:
     problems.extend(inventory_problems)
     _stop_on_errors(problems)
     base = {k: list(v) for k, v in req.base.items()} if req.base else None
-    tree = render_tree(repo, req.env, inventory=loaded, source_commit=req.source_commit, base=base)
+    tree = render_tree(repo, req.env, inventory=loaded, source_commit=req.source_commit, base=base,
+                       rollout=req.rollout)
     return Rendered(dict(tree), tuple(sorted(repo.files)), tuple(sort_problems(problems)), repo)

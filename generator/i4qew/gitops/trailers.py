@@ -18,6 +18,9 @@ ENVIRONMENT = "I4qew-Environment"
 INPUTS = "I4qew-Inputs"  # fingerprint of everything the render read
 INPUT_PATH = "I4qew-Input"  # an input outside the declaration folders (a config file)
 TREE = "I4qew-Tree"
+# One per wave a commit moves: "<wave> <from> -> <to>", a commit or `head` (the branch head).
+WAVE = "I4qew-Wave"
+ROLLOUT = "I4qew-Rollout"  # what `i4qew rollout` did: advance | rollback | pause | resume
 MAX_LISTED = 40  # names per line of the "what changed" body
 
 

@@ -32,6 +32,7 @@ from i4qew.model.repo import (
     Workload,
     kube_minor,
 )
+from i4qew.model.waves import wave_list
 from i4qew.problems import Problem
 
 DEFAULT_ENVIRONMENTS: tuple[dict[str, Any], ...] = (
@@ -58,11 +59,15 @@ def build_repository(doc: Document | None, out: list[Problem]) -> Repository:
         sel = selector_at(doc, ("spec", "environments", i, "selector"), text, out) if (doc and text) else everything()
         name = e["name"]
         default_branch = "acm-dev" if name == "dev" else name
+        waves = (wave_list(e["waves"]) or ()) if e.get("waves") else ()
+        for j, wave in enumerate(e.get("waves") or ()):
+            if doc and "selector" in wave:  # reported here once; wave_list dropped the list
+                selector_at(doc, ("spec", "environments", i, "waves", j, "selector"), wave["selector"], out)
         image = e.get("imageVolumes")
         minimum = None if image is None else (
             kube_minor(image.get("minKubeVersion", "")) or DEFAULT_IMAGE_VOLUME_VERSION)  # rule image-volumes
-        envs.append(Environment(name, e.get("branch", default_branch), sel or everything(), text, e.get("promotesFrom"),
-                                i, e.get("gpuRuntimeClass", runtime_class), minimum))
+        envs.append(Environment(name, e.get("branch", default_branch), sel or everything(), text, e.get("promotesFrom"), i,
+                                e.get("gpuRuntimeClass", runtime_class), image_volumes=minimum, waves=waves))
     git = spec["git"]
     subscription = spec.get("subscription", {})
     labels = spec.get("clusterLabels", {})

@@ -16,6 +16,7 @@ from typing import Any
 from i4qew.guardrails.model import Guardrails
 from i4qew.k8s.selectors import Selector
 from i4qew.load.documents import Document
+from i4qew.model.waves import Wave, wave_list
 
 DEFAULT_ARCH_PREFIX = "arch.edge.i4q.eu/"
 DEFAULT_GPU_LABEL = "gpu.edge.i4q.eu/nvidia"
@@ -70,6 +71,7 @@ class Environment:
     index: int  # position in spec.environments, for problems
     gpu_runtime_class: str = DEFAULT_GPU_RUNTIME_CLASS  # "" = the nodes' default runtime
     image_volumes: tuple[int, int] | None = None  # minKubeVersion when imageVolumes is on
+    waves: tuple[Wave, ...] = ()  # () = the whole environment at once
 
 
 @dataclass(frozen=True)
@@ -198,6 +200,14 @@ class Workload:
             if key != "enabled":
                 merged[key] = value
         return merged
+
+    def waves_for(self, env: Environment) -> tuple[Wave, ...]:
+        """The environment's waves with this workload's own membership, if it declares one
+        (a list whose selectors do not parse falls back: rule wave-declaration says why)."""
+        raw = self.spec_for(env.name).get("waves")
+        if not raw or not env.waves:
+            return env.waves
+        return wave_list(raw, env.waves) or env.waves
 
     def placement_for(self, env: str) -> str:
         return str(self.spec_for(env)["placement"])

@@ -8,6 +8,8 @@
 | capacity | error / warning | on a cluster, the requests × replicas of everything placed there exceed allocatable (error) or `spec.capacity.warnAbovePercent` of it (warning, default 85) |
 | environment-overlap | error | one workload of two environments lands on the same cluster |
 | environment-collision | error | two environments' selectors select the same cluster (SPEC §3) |
+| wave-empty, wave-whole, wave-canary | warning | rollout waves over the inventory (wave_checks.py) |
+| wave-share | error | without an inventory: waves only cluster names can say (wave_checks.py) |
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from i4qew.placement.decide import Decision, Planner, planner_for
 from i4qew.placement.effective import Conjunct, EffectivePlacement
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.inventory_load import load_inventory
+from i4qew.placement.wave_checks import needs_inventory, wave_problems
 from i4qew.problems import Problem, has_errors, warning
 
 SHOWN = 5  # cluster names quoted in a message before "…"
@@ -151,6 +154,9 @@ def placement_problems(repo: Repo, inventory: Inventory, *, now: datetime | None
             out.extend(_decision_problems(repo, planner, d))
     out.extend(_arch_problems(repo, inventory))
     out.extend(_environment_problems(repo, planner, by_env))
+    for env in repo.repository.environments:
+        if env.waves:
+            out.extend(wave_problems(repo, planner, env, by_env[env.name]))
     out.extend(capacity_problems(repo, inventory, [d for ds in by_env.values() for d in ds]))
     return out
 
@@ -163,4 +169,6 @@ def inventory_problems(root: Path, repo: Repo) -> list[Problem]:
     inventory, problems = load_inventory(root)
     if inventory is not None and not has_errors(problems):
         problems = [*problems, *placement_problems(repo, inventory)]
+    if inventory is None and not problems:
+        problems = needs_inventory(repo)
     return problems

@@ -24,6 +24,7 @@ from i4qew.placement.effective import EffectivePlacement, effective_placement
 from i4qew.placement.image_volumes import ImageVolumeCheck, image_volume_checks, image_volume_models
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.plan_models import StagingPlan, VersionPlan, model_plans, staging_plans
+from i4qew.placement.waves import WavePlan, wave_plans
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class WorkloadPlan:
     lost_gone: tuple[str, ...] = ()  # lost clusters that left the inventory
     feasible: int = 0  # clusters the filters keep now, before numberOfClusters
     advisory: bool = False  # which clusters (not how many) is the hub's choice: Decision.advisory
+    waves: tuple[WavePlan, ...] = ()  # the environment declares waves and an inventory is given
 
     @property
     def predicates(self) -> tuple[Predicate, ...]:
@@ -93,6 +95,18 @@ def _same_placement(a: EffectivePlacement, b: EffectivePlacement) -> bool:
         (b.predicates, b.cluster_sets, b.max_clusters, frozenset(b.tolerations))
 
 
+def _waves(repo: Repo, w: Workload, env: str, inventory: Inventory | None, clusters: int,
+           base: tuple[Repo, Workload, int] | None = None) -> tuple[WavePlan, ...]:
+    environment = repo.repository.environment(env)
+    if inventory is None or environment is None or not environment.waves:
+        return ()
+    base_waves = None
+    if base is not None:
+        base_env = base[0].repository.environment(env)
+        base_waves = (base[1].waves_for(base_env) if base_env is not None else (), base[2])
+    return wave_plans(inventory, w.waves_for(environment), clusters, base_waves)
+
+
 def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
                base_repo: Repo | None = None, base_inventory: Inventory | None = None,
                base_label: str | None = None, now: datetime | None = None,
@@ -108,7 +122,8 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
         models = model_plans(repo, env, planner, {k: d.clusters for k, d in decided.items()}, image=image)
         return Plan(env, inventory, tuple(
             WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep,
-                         "planned", decided[k].clusters if k in decided else 0, **_choice(decided.get(k)))
+                         "planned", decided[k].clusters if k in decided else 0, **_choice(decided.get(k)),
+                         waves=_waves(repo, w, env, inventory, decided[k].clusters if k in decided else 0))
             for k, (w, ep) in head.items()), models=models, stagings=staging_plans(repo, env, planner, image),
             image_volumes=tuple(checks.values()))
 
@@ -137,7 +152,8 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
         if k not in base:
             w, ep = head[k]
             plans.append(WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy,
-                                      ep, "added", now_bits, gained=now_bits, **_choice(decided.get(k))))
+                                      ep, "added", now_bits, gained=now_bits, **_choice(decided.get(k)),
+                                      waves=_waves(repo, w, env, inventory, now_bits)))
             continue
         bw, bep = base[k]
         if k not in head:
@@ -151,7 +167,8 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
         plans.append(WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep,
                                   "changed" if spec_changed or placement_changed else "unchanged", now_bits,
                                   spec_changed, placement_changed, gained, lost, gone.get(k, ()),
-                                  **_choice(decided.get(k))))
+                                  **_choice(decided.get(k)),
+                                  waves=_waves(repo, w, env, inventory, now_bits, (base_repo, bw, was_bits))))
     blast = 0
     blast_gone: set[str] = set()
     for p in plans:

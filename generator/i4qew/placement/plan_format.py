@@ -26,6 +26,7 @@ from i4qew.placement.plan_models_format import (
     total_bytes,
 )
 from i4qew.placement.snapshot import NameTable, predicate_texts
+from i4qew.placement.wave_format import json_waves, markdown_cell, text_lines
 from i4qew.problems import Problem, Severity
 
 ADVISORY_NOTE = ("advisory: numberOfClusters leaves feasible clusters out. The count is exact; which clusters the hub "
@@ -98,6 +99,7 @@ def render_text(plan: Plan, problems: list[Problem], group_by: str = "site", max
         lines.extend(f"      {e}" for e in entries)
         if len(entries) < total:
             lines.append(f"      … {total - len(entries)} more")
+        lines.extend(text_lines(inv, p.waves, plan.base is not None))
     lines += models_text(plan, group_by, max_list) + image_volumes_text(plan)
     if inv is not None and any(p.advisory and p.status != "removed" for p in plan.workloads):
         lines += ["", ADVISORY_NOTE]
@@ -132,13 +134,16 @@ def render_markdown(plan: Plan, problems: list[Problem], group_by: str = "site")
 
     def table(items: list[WorkloadPlan]) -> list[str]:
         change = plan.base is not None
-        t = [f"| workload | namespace | clusters | {group_by} |" + (" change |" if change else ""),
-             "|---|---|---:|---|" + ("---|" if change else "")]
+        waves = any(p.waves for p in items)
+        t = [f"| workload | namespace | clusters | {group_by} |" + (" change |" if change else "")
+             + (" waves |" if waves else ""),
+             "|---|---|---:|---|" + ("---|" if change else "") + ("---|" if waves else "")]
         for p in items:
             n = "" if inv is None or p.status == "removed" else str(p.clusters.bit_count())
             n += " (advisory)" if n and p.advisory else ""
             gs = group_text(groups(inv, p.clusters, group_by)) if inv is not None and p.clusters else ""
-            t.append(f"| {p.name} | {p.namespace} | {n} | {gs} |" + (f" {_change(p)} |" if change else ""))
+            t.append(f"| {p.name} | {p.namespace} | {n} | {gs} |" + (f" {_change(p)} |" if change else "")
+                     + (f" {markdown_cell(p.waves, change)} |" if waves else ""))
         return t
 
     if rows:
@@ -193,6 +198,8 @@ def render_json(plan: Plan, problems: list[Problem], group_by: str = "site") -> 
             if plan.base is not None:
                 entry["gained"] = NameList(inv.cluster_names(p.gained))
                 entry["lost"] = NameList(sorted([*inv.cluster_names(p.lost), *p.lost_gone]))
+            if p.waves:
+                entry["waves"] = json_waves(inv, p.waves, plan.base is not None)
         workloads.append(entry)
     doc = {
         "apiVersion": "edge.i4q.eu/v1alpha1", "kind": "Plan", "environment": plan.env, "groupBy": group_by,

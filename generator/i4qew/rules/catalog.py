@@ -32,13 +32,14 @@ from i4qew.rules import guard_images
 from i4qew.rules import guard_limits
 from i4qew.rules import guard_config
 from i4qew.rules import governance
+from i4qew.rules import waves
 # isort: on
 from i4qew.rules.registry import REGISTRY, Rule
 
 # In the order docs/rules.md lists them.
 FAMILIES = (builtin, declarations, names, references, images, secrets, resources, ports, ingress, environments,
-            mounts, models, delivery, placement, limits, tolerations, guardrails, guard_images, guard_limits, guard_config,
-            governance)
+            mounts, models, delivery, placement, limits, tolerations, guardrails, guard_images, guard_limits,
+            guard_config, governance, waves)
 FAMILY_NAMES = tuple(f.__name__.rsplit(".", 1)[-1] for f in FAMILIES)
 
 

@@ -140,4 +140,45 @@ describe("inventory-entry", "the inventory holds ManagedCluster objects (single,
              "metadata: {name: settings}"
          ))
 
+
+def _dev_waves(waves: str, *clusters: str, policy: str = "", note: str = "") -> str:
+    """An example: dev rolls out in `waves` (flow sequence) over bologna-dev, bologna-prod and `clusters`."""
+    return ("# i4qew.yaml\n"
+            "spec:\n"
+            f"  environments:{'   # ' + note if note else ''}\n"
+            f"    - {{name: dev, selector: \"stage=dev\", waves: {waves}}}\n"
+            "    - {name: production, selector: \"stage=production\", promotesFrom: dev}\n"
+            + (f"# policies/edge.yaml\nspec:\n  selector: \"{policy}\"\n" if policy else "")
+            + _clusters(*clusters))
+
+
+_LAB_ARM = "metadata: {name: lab-dev, labels: {site: lab, stage: dev, arch.edge.i4q.eu/arm64: \"true\"}}"
+
+describe("wave-empty", "every rollout wave holds at least one cluster of each workload's placement",
+         stage="placement",
+         passing=_dev_waves("[{name: canary, clusters: 1}, {name: rest}]", _DEV_2),
+         failing=_dev_waves("[{name: canary, clusters: 1}, {name: porto, selector: \"site=porto\"}, {name: rest}]",
+                            _DEV_2, note="no cluster in porto"))
+describe("wave-whole", "no rollout wave holds every cluster of a workload (the rollout would reach them all "
+         "at once)",
+         stage="placement",
+         passing=_dev_waves("[{name: canary, clusters: 1}, {name: rest}]", _DEV_2),
+         failing=_dev_waves("[{name: canary, selector: \"site=bologna\"}, {name: rest}]", _DEV_2,
+                            note="the canary holds both dev clusters"))
+describe("wave-canary", "the first rollout wave shares a site or an architecture with the rest (else it proves "
+         "nothing about them)",
+         stage="placement",
+         passing=_dev_waves("[{name: canary, clusters: 1}, {name: rest}]", _DEV_2, note="bologna and amd64 both"),
+         failing=_dev_waves("[{name: canary, selector: \"site=lab\"}, {name: rest}]", _LAB_ARM,
+                            policy="site in (bologna, lab)", note="canary lab/arm64, rest bologna/amd64"))
+describe("wave-share", "waves that only cluster names can say (clusters or percent, or maxClusters on the "
+         "placement) have the cluster inventory (clusters/) to draw the names from",
+         stage="placement",
+         passing=_dev_waves("[{name: canary, percent: 50}, {name: rest}]", _DEV_2),
+         failing=("# i4qew.yaml\n"
+                  "spec:\n"
+                  "  environments:   # and no clusters/ folder\n"
+                  "    - {name: dev, selector: \"stage=dev\", waves: [{name: canary, percent: 50}, {name: rest}]}\n"
+                  "    - {name: production, selector: \"stage=production\", promotesFrom: dev}\n"))
+
 PLACEMENT_RULES = frozenset(r.id for r in REGISTRY.values() if r.family == "placement")

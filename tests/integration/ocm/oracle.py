@@ -135,14 +135,16 @@ def plan(repo: Path, env: str, *args: str) -> dict[str, Any]:
 
 
 def compare(plan_doc: dict[str, Any], exact: dict[tuple[str, str], Result],
-            feasible: dict[tuple[str, str], Result], where: str) -> int:
+            feasible: dict[tuple[str, str], Result], where: str,
+            grouped: frozenset[tuple[str, str]] = frozenset()) -> int:
     """Assert that `plan` agrees with the oracle; return how many decisions were advisory.
 
     `exact`: the oracle on the rendered hub (isolated: a hub where each placement is
     the only one with decisions besides its own base); `feasible`: the same without
     numberOfClusters. Exact decisions must be identical. An advisory decision must
     have exactly the count, lie within the feasible clusters, be what the isolated
-    hub picks, and be advisory exactly when numberOfClusters leaves some out."""
+    hub picks, and be advisory exactly when numberOfClusters leaves some out.
+    `grouped`: the Placements that carry a decisionStrategy (rollout waves)."""
     advisory = 0
     names = plan_doc["decisions"]
     for w in plan_doc["workloads"]:
@@ -153,8 +155,12 @@ def compare(plan_doc: dict[str, Any], exact: dict[tuple[str, str], Result],
         got, all_of = exact[key], feasible[key]
         chosen = names[w["decision"]]
         assert not got.misconfigured, (label, got.conditions)
-        assert got.groups == [{"index": 0, "name": "", "clusters": got.groups[0]["clusters"]}], (label, got.groups)
-        assert sorted(got.groups[0]["clusters"]) == got.clusters and got.selected == len(got.clusters), label
+        if w.get("waves"):
+            waves_agree(w, key, exact, got, label, key in grouped)
+        else:
+            assert got.groups == [{"index": 0, "name": "", "clusters": got.groups[0]["clusters"]}], (label, got.groups)
+            assert sorted(got.groups[0]["clusters"]) == got.clusters
+        assert got.selected == len(got.clusters), label
         assert w["feasible"] == len(all_of.clusters), (label, w["feasible"], all_of.clusters)
         assert w["advisory"] == (len(all_of.clusters) > len(chosen)), (label, w["advisory"])
         assert set(chosen) <= set(all_of.clusters) and len(chosen) == len(got.clusters), label
@@ -166,6 +172,33 @@ def compare(plan_doc: dict[str, Any], exact: dict[tuple[str, str], Result],
         got = exact[key]
         assert not got.misconfigured, (f"{where}: {key}", got.conditions)
         assert names[s["decision"]] == got.clusters == feasible[key].clusters, (f"{where}: {key}", got.clusters)
-    assert {(w["namespace"], w["placement"]) for w in [*plan_doc["workloads"], *plan_doc["stagings"]]
-            if w.get("status") != "removed"} == set(exact)
+    expected = {(w["namespace"], w["placement"]) for w in plan_doc["workloads"] if w["status"] != "removed"}
+    expected |= {(s["namespace"], s["placement"]) for s in plan_doc["stagings"]}
+    expected |= {(w["namespace"], f"{w['placement']}-{wave['name']}") for w in plan_doc["workloads"]
+                 for wave in w.get("waves") or ()}
+    assert expected == set(exact)
     return advisory
+
+
+def waves_agree(w: dict[str, Any], key: tuple[str, str], exact: dict[tuple[str, str], Result], got: Result,
+                label: str, grouped: bool) -> None:
+    """Rollout waves (docs/rollout.md): each wave's own Placement decides exactly the clusters
+    `plan` puts in that wave, and the workload's Placement groups its decision the same way
+    (its decision groups named for the waves, the last wave's clusters unnamed) where it
+    carries them: only selectors say waves as decision groups, a share is not one."""
+    waves = w["waves"]
+    for wave in waves:
+        mine = exact[(key[0], f"{key[1]}-{wave['name']}")]
+        assert not mine.misconfigured, (label, wave["name"], mine.conditions)
+        assert mine.clusters == sorted(wave["clusters"]), (label, wave["name"], mine.clusters, wave["clusters"])
+    by_name: dict[str, list[str]] = {}
+    for g in got.groups:
+        by_name.setdefault(g["name"], []).extend(g["clusters"])
+    named = {n: sorted(c) for n, c in by_name.items() if c}
+    plan_groups = {wave["name"]: sorted(wave["clusters"]) for wave in waves[:-1] if wave["clusters"]}
+    if waves[-1]["clusters"]:
+        plan_groups[""] = sorted(waves[-1]["clusters"])
+    if not grouped:
+        plan_groups = {"": got.clusters} if got.clusters else {}
+    assert named == plan_groups, (label, named, plan_groups)
+    assert sorted(c for g in got.groups for c in g["clusters"]) == got.clusters, label

@@ -30,6 +30,16 @@ metadata:
 spec:
   git:
     url: https://gitlab.example.com/plant/edge.git
+  environments:
+    - name: dev
+      branch: acm-dev
+      waves:
+        - name: canary
+          selector: "site=lab"
+        - name: rest
+    - name: production
+      branch: production
+      promotesFrom: dev
 """
 POLICY = """\
 apiVersion: edge.i4q.eu/v1alpha1
@@ -118,8 +128,10 @@ def kitchen_sink(name: str = "sink", variant: int = 0) -> dict[str, Any]:
             "seccompProfile": {"type": "Localhost", "localhostProfile": "profiles/app.json"},
         },
         "model": {"name": "detector", "version": "1.0", "mountPath": "/models/detector"},
+        "waves": [{"name": "canary", "selector": "site=porto"}, {"name": "rest"}],
         "environments": {
             "dev": {
+                "waves": [{"name": "canary", "selector": "site=bologna"}, {"name": "rest"}],
                 "image": "registry.example.com/plant/app:1.0.1",
                 "imagePullSecrets": ["pull-c", {"name": "pull-d"}],
                 "command": ["python3"],

@@ -18,7 +18,7 @@ from i4qew.placement.effective import EffectivePlacement, effective_placement
 from i4qew.placement.expressible import hub_problems
 from i4qew.problems import UserError
 from tests.support.crds import crd_errors
-from tests.support.repos import copy_repo, inventory, load
+from tests.support.repos import copy_repo, inventory, load, without_waves
 from tests.support.tools import ROOT
 
 
@@ -28,6 +28,8 @@ def edited(dest: Path, edits: dict[str, tuple[str, str]]) -> Repo:
         text = (dest / name).read_text()
         assert old in text, f"{name}: {old!r} not found"
         (dest / name).write_text(text.replace(old, new, 1))
+    if "placementApi: PlacementRule" in (dest / "i4qew.yaml").read_text():
+        without_waves(dest)
     return load(dest)
 
 
@@ -83,8 +85,9 @@ def test_claims_become_a_claim_selector_or_a_problem(tmp_path: Path) -> None:
 
 def test_cluster_sets_are_bound_in_every_namespace_that_uses_them(tmp_path: Path) -> None:
     repo = edited(tmp_path / "p", {"policies/lrt.yaml": ("spec:\n", "spec:\n  clusterSets: [factories]\n")})
-    (_, placement) = docs_of(repo, "production", "hub/apps/i4q-lrt/workloads/sktime.yaml")
-    assert placement["spec"]["clusterSets"] == ["factories"]
+    placements = [d for d in docs_of(repo, "production", "hub/apps/i4q-lrt/workloads/sktime.yaml")
+                  if d["kind"] == "Placement"]  # the workload's, then one per rollout wave
+    assert [p["spec"]["clusterSets"] for p in placements] == [["factories"]] * 3
     bindings = docs_of(repo, "production", "hub/apps/i4q-lrt/clustersetbindings.yaml")
     assert [(b["metadata"]["name"], b["metadata"]["namespace"], b["spec"]["clusterSet"]) for b in bindings] == [
         ("factories", "i4q-lrt", "factories")]

@@ -43,10 +43,10 @@ def test_subscriptions_point_at_charts_and_placements_that_exist(rendered: tuple
     env, tree = rendered
     docs = hub(tree)
     subs = [d for d in docs if d["kind"] == "Subscription"]
-    # a Subscription per workload, and per model i4qew stages (in the models' namespace)
-    assert sorted(s["metadata"]["labels"].get("edge.i4q.eu/workload", "") for s in subs)[3:] == [
-        "defect-detector", "inspection-ui", "sktime", "vibration-anomaly"]
-    assert sorted(s["metadata"]["labels"].get("edge.i4q.eu/model", "") for s in subs)[4:] == [
+    # a Subscription per workload (production: one per rollout wave), and per model i4qew stages
+    workloads = [s for s in subs if "edge.i4q.eu/model" not in s["metadata"]["labels"]]
+    assert len(workloads) == 4 * (2 if env == "production" else 1)
+    assert sorted(s["metadata"]["labels"]["edge.i4q.eu/model"] for s in subs if s not in workloads) == [
         "lrt-forecaster", "vibration-autoencoder", "yolo-defects"]
     placements = {(d["metadata"]["namespace"], d["metadata"]["name"]) for d in docs if d["kind"] == "Placement"}
     channel = next(d for d in docs if d["kind"] == "Channel")
@@ -96,7 +96,8 @@ def test_applications_group_their_namespace_subscriptions(rendered: tuple[str, d
 def test_the_snapshot_names_the_hub_placements(rendered: tuple[str, dict[str, bytes]]) -> None:
     _, tree = rendered
     snapshot = yaml.safe_load(tree[DECISIONS_PATH])
-    hub_names = {(d["metadata"]["namespace"], d["metadata"]["name"]) for d in hub(tree) if d["kind"] == "Placement"}
+    hub_names = {(d["metadata"]["namespace"], d["metadata"]["name"]) for d in hub(tree)
+                 if d["kind"] == "Placement" and "edge.i4q.eu/wave" not in d["metadata"]["labels"]}
     assert {(p["namespace"], p["placement"]) for p in [*snapshot["placements"], *snapshot["stagings"]]} == hub_names
 
 

@@ -37,12 +37,12 @@ from i4qew.compile.hub.names import (
 )
 from i4qew.compile.hub.subscription import (
     RECONCILE,
-    SUBSCRIPTION_API,
     channel,
     channel_ca,
     namespace,
     yaml_docs,
 )
+from i4qew.compile.hub.subscription_doc import SUBSCRIPTION_API
 from i4qew.model.repo import Repo
 from i4qew.placement.expressible import repository_problems
 from i4qew.problems import UserError

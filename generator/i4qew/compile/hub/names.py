@@ -19,6 +19,7 @@ __all__ = [
     "DO_NOT_DELETE",
     "ENV_LABEL",
     "GIT_BRANCH",
+    "GIT_DESIRED_COMMIT",
     "GIT_PATH",
     "HUB_PATH",
     "PART_OF",
@@ -36,13 +37,17 @@ __all__ = [
     "hub_subscription_name",
     "placement_name",
     "release_name",
+    "rollout_name",
     "shared_labels",
     "subscription_name",
+    "wave_branch",
+    "wave_name",
 ]
 
 OCM_APPS: Final = "apps.open-cluster-management.io"
 GIT_BRANCH: Final = f"{OCM_APPS}/git-branch"
 GIT_PATH: Final = f"{OCM_APPS}/git-path"
+GIT_DESIRED_COMMIT: Final = f"{OCM_APPS}/git-desired-commit"
 RECONCILE_OPTION: Final = f"{OCM_APPS}/reconcile-option"
 RECONCILE_RATE: Final = f"{OCM_APPS}/reconcile-rate"
 DO_NOT_DELETE: Final = f"{OCM_APPS}/do-not-delete"
@@ -87,6 +92,23 @@ def hub_subscription_name(repo: Repo, env: str) -> str:
 
 def hub_application_name(repo: Repo, env: str) -> str:
     return short_name(repo.repository.name, APPLICATION_MAX, env, "hub")
+
+
+def rollout_name(repo: Repo, env: str) -> str:
+    """The ConfigMap holding the environment's rollout state (hub/rollout.yaml)."""
+    return short_name(repo.repository.name, NAME_MAX, env, "rollout")
+
+
+def wave_name(workload: Workload, env: str, wave: str) -> str:
+    """A wave's Placement and Subscription: `<workload>-<env>-<wave>`."""
+    return short_name(workload.name, NAME_MAX, env, wave)
+
+
+def wave_branch(env_branch: str, wave: str) -> str:
+    """The branch a pinned wave's Subscription follows: at exactly its pinned commit, because
+    ACM's HelmRelease downloads a Git chart from its branch head, whatever commit is pinned
+    (docs/rollout.md)."""
+    return f"{env_branch}-wave-{wave}"
 
 
 def subscription_name(workload: Workload, env: str) -> str:

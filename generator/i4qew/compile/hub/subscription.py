@@ -31,7 +31,7 @@ from under the other environment's subscriptions).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any, Final
 
@@ -39,34 +39,33 @@ from i4qew.compile import Tree
 from i4qew.compile.hub.names import (
     APP_LABEL,
     DO_NOT_DELETE,
-    GIT_BRANCH,
-    GIT_PATH,
     RECONCILE_OPTION,
     RECONCILE_RATE,
     app_label,
     application_name,
     channel_ca_name,
     channel_name,
-    chart_name,
     env_labels,
-    placement_name,
-    release_name,
     shared_labels,
     subscription_name,
+    wave_name,
 )
 from i4qew.compile.hub.placement import placement, placement_rule
 from i4qew.compile.hub.policies import compile_policies
 from i4qew.compile.hub.policy_staging import staging_policies
+from i4qew.compile.hub.rollout_state import PATH as ROLLOUT_PATH
+from i4qew.compile.hub.rollout_state import RolloutState, configmap
 from i4qew.compile.hub.staging import staging_docs
+from i4qew.compile.hub.subscription_doc import SUBSCRIPTION_API, subscription
+from i4qew.compile.hub.waves import wave_documents
 from i4qew.compile.staging.names import staging_hub_name
 from i4qew.compile.yaml_writer import dump
-from i4qew.model.repo import Repo, Workload
+from i4qew.model.repo import Repo
 from i4qew.placement.effective import EffectivePlacement
 from i4qew.placement.expressible import environment_placements, hub_problems
 from i4qew.placement.staging import Staging
 from i4qew.problems import UserError
 
-SUBSCRIPTION_API: Final = "apps.open-cluster-management.io/v1"
 BINDING_API: Final = "cluster.open-cluster-management.io/v1beta2"
 APPLICATION_API: Final = "app.k8s.io/v1beta1"
 # The hub-local subscription's option for the plain YAML of hub/ (Channel,
@@ -129,33 +128,6 @@ def channel_ca(repo: Repo, env: str) -> dict[str, Any] | None:
     }
 
 
-def subscription(repo: Repo, env: str, w: Workload) -> dict[str, Any]:
-    environment = repo.repository.environment(env)
-    assert environment is not None
-    kind = "PlacementRule" if repo.repository.placement_api == "PlacementRule" else "Placement"
-    chart = chart_name(w)
-    spec: dict[str, Any] = {
-        "channel": f"{repo.repository.channel_namespace}/{channel_name(repo, env)}",
-        # The chart's name: ACM's Git subscriber keeps only the charts it names.
-        "name": chart,
-        "packageOverrides": [{"packageName": chart, "packageAlias": release_name(w)}],
-        "placement": {"placementRef": {"kind": kind, "name": placement_name(w.name, env)}},
-    }
-    if repo.repository.watch_helm_resources:
-        spec["watchHelmNamespaceScopedResources"] = True
-    return {
-        "apiVersion": SUBSCRIPTION_API,
-        "kind": "Subscription",
-        "metadata": {
-            "name": subscription_name(w, env),
-            "namespace": w.namespace,
-            "labels": env_labels(repo, env, w),
-            "annotations": {GIT_BRANCH: environment.branch, GIT_PATH: f"charts/{w.name}"},
-        },
-        "spec": spec,
-    }
-
-
 def binding(ns: str, cluster_set: str) -> dict[str, Any]:
     return {
         "apiVersion": BINDING_API,
@@ -193,12 +165,20 @@ def application(repo: Repo, env: str, ns: str, subscriptions: list[str]) -> dict
     }
 
 
-def compile_hub(repo: Repo, env: str, image: frozenset[str] = frozenset()) -> Tree:
+def compile_hub(repo: Repo, env: str, image: frozenset[str] = frozenset(), *, rollout: RolloutState | None = None,
+                wave_members: Mapping[str, Sequence[Sequence[str]]] | None = None) -> Tree:
     """The hub/ folder of environment `env`; raises UserError with every problem first.
-    `image`: the models mounted as image volumes in `env` (no staging for them)."""
+    `image`: the models mounted as image volumes in `env` (no staging for them).
+
+    With waves: `rollout` is the branch's state (None: every wave follows the head) and
+    `wave_members` ("namespace/workload" -> each wave's cluster names) what the
+    inventory decided, for waves that labels cannot say (compile/hub/waves.py)."""
     problems = hub_problems(repo, env)
     if problems:
         raise UserError(problems)
+    environment = repo.repository.environment(env)
+    waved = environment if environment is not None and environment.waves else None
+    state = rollout or RolloutState()
     rule_mode = repo.repository.placement_api == "PlacementRule"
     by_ns: dict[str, list[EffectivePlacement]] = {}
     for ep in environment_placements(repo, env):
@@ -216,15 +196,25 @@ def compile_hub(repo: Repo, env: str, image: frozenset[str] = frozenset()) -> Tr
     for ns in sorted({*by_ns, *staged_in}):
         eps, here = by_ns.get(ns, []), staged_in.get(ns, [])
         base = f"hub/apps/{ns}/"
-        subs = [subscription_name(ep.workload, env) for ep in eps] + [staging_hub_name(s.model.name, env) for s in here]
+        subs = (sorted(wave_name(ep.workload, env, w.name) for ep in eps for w in ep.workload.waves_for(waved))
+                if waved is not None else [subscription_name(ep.workload, env) for ep in eps])
+        subs += [staging_hub_name(s.model.name, env) for s in here]
         tree[base + "application.yaml"] = yaml_docs([application(repo, env, ns, subs)])
         sets = sorted({s for ep in eps for s in ep.cluster_sets} | {c for s in here for c in s.cluster_sets})
         if sets and not rule_mode:  # PlacementRule knows no cluster sets
             tree[base + "clustersetbindings.yaml"] = yaml_docs(binding(ns, s) for s in sets)
         for ep in eps:
-            where = placement_rule(repo, ep) if rule_mode else placement(repo, ep)
             # In their own folder: a workload named `application` must not replace the Application.
-            tree[f"{base}workloads/{ep.workload.name}.yaml"] = yaml_docs([subscription(repo, env, ep.workload), where])
+            path = f"{base}workloads/{ep.workload.name}.yaml"
+            if waved is not None:
+                key = f"{ep.workload.namespace}/{ep.workload.name}"
+                members = (wave_members or {}).get(key)
+                tree[path] = yaml_docs(wave_documents(repo, waved, ep, state, members))
+                continue
+            where = placement_rule(repo, ep) if rule_mode else placement(repo, ep)
+            tree[path] = yaml_docs([subscription(repo, env, ep.workload), where])
+    if waved is not None:
+        tree[ROLLOUT_PATH] = yaml_docs([configmap(repo, env, [w.name for w in waved.waves], state)])
     tree.update(compile_policies(repo, env, {ns: [ep.workload for ep in eps] for ns, eps in by_ns.items()}, image))
     tree.update({path: yaml_docs(docs) for path, docs in staged.items()})
     tree.update(staging_policies(repo, env, staging_list))
