@@ -155,6 +155,20 @@ def test_manual_promote_job(scratch: Scratch) -> None:
     assert "Promoted-From: " in message
 
 
+def test_merge_request_note_shows_where_the_rollout_stands(scratch: Scratch) -> None:
+    assert scratch.pipeline().returncode == 0
+    assert scratch.pipeline("--manual", "i4qew:promote").returncode == 0  # production, in two waves
+    head = git(scratch.remote, "rev-parse", "production")
+    scratch.gitlab.add_mr("feature", "main")
+    scratch.git("checkout", "-q", "-b", "feature")
+    scratch.git("commit", "-q", "--allow-empty", "-m", "nothing")
+    run = scratch.merge_request("feature", 1)
+    assert job_passed(run, "i4qew:plan"), log(run)
+    (note,) = scratch.gitlab.marker_notes(1, MARKER)
+    rollout = note["body"].split("#### Rollout of `production`", 1)[1]
+    assert f"wave canary: {head[:12]} (branch head)" in rollout and f"wave rest: {head[:12]}" in rollout
+
+
 def test_manual_rollout_job_moves_one_wave(scratch: Scratch) -> None:
     """production (this repository's example) rolls out in two waves: a second promotion
     reaches the canary only; the manual rollout job (forced past the canary's soak and the
