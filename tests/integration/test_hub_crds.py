@@ -43,9 +43,13 @@ def test_every_hub_resource_fits_its_crd(repos: dict[str, Repo], mode: str, env:
         if doc["kind"] not in ("Namespace", "ConfigMap"):  # kubernetes-validate checks those below
             errors += [f"{path}: {e}" for e in crd_errors(doc)]
     assert errors == []
-    expected = {"Namespace", "Channel", "Subscription", "Application", "Policy", "PlacementBinding"}
-    expected |= {"PlacementRule"} if mode == "PlacementRule" else {"Placement", "ManagedClusterSetBinding"}
-    expected |= {"ConfigMap"} if env == "production" and mode == "Placement" else set()  # its waves' state
+    if repos[mode].repository.delivery_of(env) == "applicationset":
+        expected = {"Namespace", "Placement", "ManagedClusterSetBinding", "GitOpsCluster", "ApplicationSet",
+                    "Policy", "PlacementBinding"}
+    else:
+        expected = {"Namespace", "Channel", "Subscription", "Application", "Policy", "PlacementBinding"}
+        expected |= {"PlacementRule"} if mode == "PlacementRule" else {"Placement", "ManagedClusterSetBinding"}
+        expected |= {"ConfigMap"} if env == "production" and mode == "Placement" else set()  # its waves' state
     assert kinds == expected
 
 
@@ -106,8 +110,9 @@ def test_namespaces_pass_kubernetes_validate_strict(repos: dict[str, Repo], tmp_
                 f = tmp_path / f"{env}-{i}.yaml"
                 f.write_text(yaml.safe_dump(doc))
                 files.append(str(f))
-    # i4qew-channels, the three workload namespaces and i4qew-models per environment; production's rollout state
-    assert len(files) == 11
+    # the three workload namespaces per environment and production's channel namespace;
+    # production's rollout state
+    assert len(files) == 8
     done = subprocess.run([tool, "--strict", "-k", k8s, *files], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     bad = tmp_path / "bad.yaml"

@@ -54,7 +54,7 @@ def test_every_command_finds_the_repository_from_a_subfolder(repo: Path, tmp_pat
     plan = i4qew(repo / "workloads", "plan", "--env", "dev", "--base", "HEAD")
     assert plan.returncode == 0 and plan.stdout == i4qew(repo, "plan", "--env", "dev", "--base", "HEAD").stdout
     render = i4qew(repo / "policies", "render", "--env", "dev", "-o", str(tmp_path / "out"))
-    assert render.returncode == 0 and (tmp_path / "out" / "hub" / "channel.yaml").is_file()
+    assert render.returncode == 0 and (tmp_path / "out" / "hub" / "argocd" / "gitopscluster.yaml").is_file()
 
 
 def test_the_search_stops_at_the_top_of_the_git_work_tree(tmp_path: Path) -> None:

@@ -70,6 +70,37 @@ def test_promotion_ships_the_tested_source_commit_after_main_moved_on(s: Site) -
     assert again.status == "unchanged" and s.branch("production") == production
 
 
+def test_promotion_between_environments_delivered_by_argo_cd(s: Site) -> None:
+    """Both environments on `delivery: applicationset`: production's branch gets its own
+    ApplicationSets (following production, not dev's branch) and dev's tested chart
+    templates; hub/ differs from dev's only where the environments do (name, branch,
+    selector, placements)."""
+    text = (s.work / "i4qew.yaml").read_text()
+    waves = text[text.index("      # A new commit reaches"):text.index("  defaults:")]  # Subscription delivery only
+    edit(s.work, "i4qew.yaml", waves, "", "production without waves", push=False)
+    edit(s.work, "i4qew.yaml", "  delivery: subscription\n", "  delivery: applicationset\n", "all on Argo CD")
+    publish_dev(s.work)
+    dev_head = s.branch("acm-dev")
+    assert dev_head is not None
+    done = s.cli("promote", "--from", "dev", "--to", "production")
+    assert done.returncode == 0, done.stderr
+    production = s.branch("production")
+    assert production is not None
+    files = s.files(production)
+    appsets = [f for f in files if f.startswith("hub/argocd/applicationsets/")]
+    assert appsets and not [f for f in files if "subscription" in f.lower()]
+    assert [f.replace("acm-dev", "production") for f in appsets] == [
+        f.replace("acm-dev", "production") for f in s.files(dev_head) if f.startswith("hub/argocd/applicationsets/")]
+    for path in appsets:
+        text = s.show(production, path)
+        assert 'targetRevision: "production"\n' in text and "acm-dev" not in text
+        as_dev = text.replace('targetRevision: "production"', 'targetRevision: "acm-dev"').replace("production", "dev")
+        assert as_dev == s.show(dev_head, path)
+    for path in files:
+        if path.startswith("charts/") and "/templates/" in path:
+            assert s.show(production, path) == s.show(dev_head, path)
+
+
 def test_promotion_must_follow_promotes_from(s: Site) -> None:
     publish_dev(s.work)
     done = s.cli("promote", "--from", "production", "--to", "dev")

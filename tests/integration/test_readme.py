@@ -54,5 +54,5 @@ def test_the_main_job_runs_as_written_on_this_repos_examples(tmp_path: Path) -> 
     assert (repo / ".venv" / "bin" / "i4qew").is_file()
     assert re.search(r"^\d+ files checked: 0 errors, 0 warnings$", done.stdout, re.MULTILINE), done.stdout
     assert "plan for 'dev'" in done.stdout
-    assert (repo / "out" / "dev" / "hub" / "channel.yaml").is_file()
+    assert (repo / "out" / "dev" / "hub" / "argocd" / "gitopscluster.yaml").is_file()  # dev: by Argo CD
     assert (repo / "out" / "dev" / "charts" / "sktime" / "Chart.yaml").is_file()

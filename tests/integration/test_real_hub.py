@@ -129,13 +129,14 @@ def test_a_40_character_workload_name_is_refused(tmp_path: Path) -> None:
 
 def test_release_names_reach_the_hub_unchanged(tmp_path: Path) -> None:
     """The longest name validation allows (31) is the release name on every cluster, and
-    the chart's selector app.kubernetes.io/instance=<workload> holds."""
+    the chart's selector app.kubernetes.io/instance=<workload> holds (production: by
+    Subscription; dev's ApplicationSets pin helm.releaseName, tests/test_argocd.py)."""
     name = "sktime-forecaster-" + "x" * 13
     assert len(name) == 31
     repo = copy_repo(tmp_path / "repo")
     edit(repo / "workloads" / "sktime.yaml", "  name: sktime\n", f"  name: {name}\n")
-    out = rendered(repo, "dev", tmp_path / "out")
-    aliases, staged = {}, []
+    out = rendered(repo, "production", tmp_path / "out")
+    aliases = {}
     for _, d in hub_objects(out):
         if d["kind"] == "Subscription":
             (override,) = d["spec"]["packageOverrides"]
@@ -162,14 +163,12 @@ def test_workload_subscriptions_carry_no_reconcile_option(tmp_path: Path) -> Non
     and a Subscription is itself always replaced (synchronizer.go L504-509). The
     hub-local subscription keeps `replace`: hub/ is plain YAML, which inherits it
     (git_subscriber_item.go L720-742)."""
-    out = rendered(ROOT, "dev", tmp_path / "out")
+    out = rendered(ROOT, "production", tmp_path / "out")
     subscriptions = [d for _, d in hub_objects(out) if d["kind"] == "Subscription"]
-    # four workloads and three models' staging charts, each a chart with its HelmRelease
-    assert len([d for d in subscriptions if MODEL_LABEL not in d["metadata"]["labels"]]) == 4
-    assert len(subscriptions) == 7
+    assert len(subscriptions) == 8  # one per workload and rollout wave
     for d in subscriptions:
         assert "apps.open-cluster-management.io/reconcile-option" not in d["metadata"]["annotations"]
-    result = CliRunner().invoke(cli, ["bootstrap", "-C", str(ROOT), "--env", "dev"])
+    result = CliRunner().invoke(cli, ["bootstrap", "-C", str(ROOT), "--env", "production"])
     (hub_local,) = [d for d in yaml.safe_load_all(result.output) if d and d["kind"] == "Subscription"]
     assert hub_local["metadata"]["annotations"]["apps.open-cluster-management.io/reconcile-option"] == "replace"
 
@@ -195,7 +194,7 @@ def apply_order(out: Path) -> list[str]:
 
 
 def test_namespaces_are_applied_before_the_objects_in_them(tmp_path: Path) -> None:
-    out = rendered(ROOT, "dev", tmp_path / "out")
+    out = rendered(ROOT, "production", tmp_path / "out")
     order = apply_order(out)
     created: set[str] = set()
     for rel in order:
@@ -208,7 +207,7 @@ def test_namespaces_are_applied_before_the_objects_in_them(tmp_path: Path) -> No
 
 
 def test_the_defaults_add_nothing_to_the_channel_and_subscriptions(tmp_path: Path) -> None:
-    out = rendered(ROOT, "dev", tmp_path / "out")
+    out = rendered(ROOT, "production", tmp_path / "out")
     objects = dict(hub_objects(out))
     channel = objects["hub/channel.yaml"]
     assert "annotations" not in channel["metadata"]  # ACM's default rate: medium

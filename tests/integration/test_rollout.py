@@ -41,6 +41,8 @@ IMAGE = "registry.gitlab.com/i4q/vision/defect-detector:"
 @pytest.fixture
 def s(tmp_path: Path) -> Iterator[Site]:
     with site(tmp_path) as made:
+        # waves are built for Subscription delivery (this repository's dev is Argo CD's)
+        edit(made.work, "i4qew.yaml", "      delivery: applicationset\n", "", "dev by Subscription", push=False)
         edit(made.work, "i4qew.yaml", '      selector: "stage=dev"\n', WAVES, "dev rolls out in three waves")
         yield made
 

@@ -47,6 +47,12 @@ CRDS: dict[tuple[str, str], tuple[str, ...]] = {
         "app.k8s.io_Application_v1beta1.yaml",
         "variants/app.k8s.io_Application_v1beta1.acm-bundled.yaml",
     ),
+    ("apps.open-cluster-management.io/v1beta1", "GitOpsCluster"): (
+        "apps.open-cluster-management.io_GitOpsCluster_v1beta1.yaml",
+        "variants/apps.open-cluster-management.io_GitOpsCluster_v1beta1.acm-2.11-2.14.yaml",
+    ),
+    ("argoproj.io/v1alpha1", "ApplicationSet"): ("argoproj.io_ApplicationSet_v1alpha1.yaml",),
+    ("argoproj.io/v1alpha1", "Application"): ("argoproj.io_Application_v1alpha1.yaml",),
     ("policy.open-cluster-management.io/v1", "Policy"): ("policy.open-cluster-management.io_Policy_v1.yaml",),
     ("policy.open-cluster-management.io/v1", "PlacementBinding"): (
         "policy.open-cluster-management.io_PlacementBinding_v1.yaml",

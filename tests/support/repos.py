@@ -43,9 +43,18 @@ def variant_repo(dest: Path, *, api: str = "PlacementRule", tolerate_offline: bo
         text = (dest / name).read_text()
         assert old in text, f"{name} changed: update variant_repo"
         (dest / name).write_text(text.replace(old, new))
-    if api == "PlacementRule":
+    if api == "PlacementRule":  # which feeds no ApplicationSet: every environment by Subscription
+        set_delivery(dest, "subscription")
         without_waves(dest)
     return dest
+
+
+def set_delivery(dest: Path, delivery: str) -> None:
+    """Every environment of the copy at `dest` delivered by `delivery`."""
+    text = (dest / "i4qew.yaml").read_text()
+    assert "      delivery: applicationset\n" in text, "i4qew.yaml changed: update set_delivery"
+    text = text.replace("      delivery: applicationset\n", "")
+    (dest / "i4qew.yaml").write_text(text.replace("  delivery: subscription\n", f"  delivery: {delivery}\n"))
 
 
 def without_waves(dest: Path) -> None:
@@ -56,9 +65,9 @@ def without_waves(dest: Path) -> None:
     (dest / "i4qew.yaml").write_text(text[:start] + text[text.index("  defaults:"):])
 
 
-# validate reports what the hub compiler cannot express (placement-api,
-# delivery-unsupported) too; these tests exercise the compiler's own reporting.
-HUB_RULES = {"placement-api", "delivery-unsupported"}
+# validate reports what the hub compiler cannot express (placement-api) too;
+# these tests exercise the compiler's own reporting.
+HUB_RULES = {"placement-api"}
 
 
 def load(root: Path) -> Repo:

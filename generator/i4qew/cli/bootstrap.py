@@ -18,10 +18,13 @@ from i4qew.problems import ExitCode, UserError
 def command(repo_dir: Path, env: str) -> None:
     """Print (multi-document YAML, for `kubectl apply -f -`) the channel Namespace, the Git
     Channel (and its CA ConfigMap with spec.git.caFile), an Application for the console
-    and a hub-local Subscription that applies the hub/ folder of ENV's branch.
+    and a hub-local Subscription that applies the hub/ folder of ENV's branch. With
+    delivery: applicationset, the acm-placement ConfigMap, RBAC for the Argo CD
+    application controller and an Argo CD Application that applies the hub/ folder
+    instead.
 
-    Apply it once, as an ACM subscription admin; from then on every change arrives
-    through Git. See docs/acm-quickstart.md."""
+    Apply it once, as an ACM subscription admin (a cluster admin for Argo CD); from then
+    on every change arrives through Git. See docs/acm-quickstart.md, docs/argocd.md."""
     from i4qew.compile.hub.bootstrap import bootstrap_manifests
 
     repo = load_repo(repo_dir, env)

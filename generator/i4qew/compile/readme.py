@@ -13,6 +13,7 @@ from i4qew.compile.hub.names import (
     application_name,
     channel_ca_name,
     channel_name,
+    gitops_cluster_name,
     hub_subscription_name,
     subscription_name,
 )
@@ -117,7 +118,8 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
     ]
     if rows:
         clusters = "clusters (inventory)" if cluster_counts is not None else "clusters"
-        lines += [f"| workload | namespace | image | model | {clusters} | subscription |",
+        by = "applicationset" if environment.delivery == "applicationset" else "subscription"
+        lines += [f"| workload | namespace | image | model | {clusters} | {by} |",
                   "|---|---|---|---|---|---|", *rows]
     else:
         lines.append(f"No workload is enabled in `{env}`.")
@@ -132,6 +134,10 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
     lines += [
         "[`plan.html`](plan.html) shows every site, workload and cluster, with each cluster's capacity",
         "headroom: download it and open it in a browser (it loads nothing from the network).",
+    ]
+    if environment.delivery == "applicationset":
+        return ("\n".join(lines + _argocd_lines(repo, env)) + "\n").encode("utf-8")
+    lines += [
         "",
         *_needs(repo, env),
         "",
@@ -159,3 +165,53 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
         f"which applies `hub/` from branch `{environment.branch}`; from then on every change arrives through Git.",
     ]
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _argocd_lines(repo: Repo, env: str) -> list[str]:
+    r = repo.repository
+    environment = r.environment(env)
+    assert environment is not None
+    a = r.argocd
+    if a.mode == "pull":
+        needs = [
+            f"- Pull mode: ACM hands each Application to the edge cluster's own Argo CD, in namespace `{a.namespace}`",
+            "  (an upstream Argo CD on k3s); the hub needs no access to the edges' API servers.",
+            f"- Git egress: every edge cluster a workload lands on clones branch `{environment.branch}` of",
+            f"  {r.git_url} itself (and needs the repository credentials for a private repository).",
+        ]
+    else:
+        needs = [
+            f"- Push mode: the hub's Argo CD (`{a.namespace}`) clones branch `{environment.branch}` of {r.git_url}",
+            "  and applies to each edge cluster's API server: the hub must reach it (port 6443 on k3s).",
+        ]
+    gpu = environment.gpu_runtime_class
+    needs.append(f"- GPU workloads run with `runtimeClassName: {gpu}` (the RuntimeClass k3s ships for the NVIDIA"
+                 " runtime)." if gpu else "- GPU workloads use the nodes' default runtime, which must be NVIDIA's.")
+    return [
+        "",
+        "## What the hub and the edge clusters need",
+        "",
+        *needs,
+        "",
+        "## Layout",
+        "",
+        "- `charts/<workload>/`: a Helm chart per workload.",
+        f"- `hub/`: the hub resources of `{env}` (delivery: applicationset, {a.mode} mode). In the Argo CD",
+        f"  namespace `{a.namespace}`: the GitOpsCluster `{gitops_cluster_name(repo, env)}` that registers the",
+        "  environment's clusters with Argo CD, and per workload a Placement and an ApplicationSet",
+        "  `<workload>-" + env + "` whose Applications install `charts/<workload>` with the workload's name",
+        "  as Helm release; in each workload namespace the workload's Placement for governance policies.",
+        "- `placement/`, `models/index.json`: placement decisions and the model versions each placement needs.",
+        "- `plan.html`, `plan.svg`: the placement picture (`i4qew plan --format html` / `svg`) at generation time.",
+        "",
+        "## Bootstrap a hub (once)",
+        "",
+        "As a cluster admin, on a hub with ACM and OpenShift GitOps:",
+        "",
+        "```sh",
+        f"i4qew bootstrap --env {env} | kubectl apply -f -",
+        "```",
+        "",
+        f"This creates the Argo CD Application `{a.namespace}/{hub_subscription_name(repo, env)}`, which applies",
+        f"`hub/` from branch `{environment.branch}`; from then on every change arrives through Git (docs/argocd.md).",
+    ]

@@ -16,10 +16,13 @@ from i4qew.k8s.selectors import Selector, SelectorError, everything
 from i4qew.load.documents import Document
 from i4qew.model.repo import (
     DEFAULT_ARCH_PREFIX,
+    DEFAULT_ARGOCD_NAMESPACE,
+    DEFAULT_ARGOCD_SERVER,
     DEFAULT_CHANNEL_NAMESPACE,
     DEFAULT_GPU_LABEL,
     DEFAULT_GPU_RUNTIME_CLASS,
     DEFAULT_IMAGE_VOLUME_VERSION,
+    ArgoCD,
     Environment,
     Model,
     ModelSettings,
@@ -67,7 +70,8 @@ def build_repository(doc: Document | None, out: list[Problem]) -> Repository:
         minimum = None if image is None else (
             kube_minor(image.get("minKubeVersion", "")) or DEFAULT_IMAGE_VOLUME_VERSION)  # rule image-volumes
         envs.append(Environment(name, e.get("branch", default_branch), sel or everything(), text, e.get("promotesFrom"), i,
-                                e.get("gpuRuntimeClass", runtime_class), image_volumes=minimum, waves=waves))
+                                e.get("gpuRuntimeClass", runtime_class), image_volumes=minimum,
+                                delivery=e.get("delivery", spec.get("delivery", "subscription")), waves=waves))
     git = spec["git"]
     subscription = spec.get("subscription", {})
     labels = spec.get("clusterLabels", {})
@@ -86,6 +90,7 @@ def build_repository(doc: Document | None, out: list[Problem]) -> Repository:
         capacity_warn_percent=int(spec.get("capacity", {}).get("warnAbovePercent", 85)),
         defaults=spec.get("defaults", {}),
         doc=doc,
+        argocd=_argocd(spec.get("argocd") or {}),
         git_ca_file=git.get("caFile"),
         reconcile_rate=subscription.get("reconcileRate"),
         watch_helm_resources=bool(subscription.get("watchHelmNamespaceScopedResources", False)),
@@ -101,6 +106,14 @@ def _model_settings(spec: dict[str, Any]) -> ModelSettings:
     return ModelSettings(spec.get("namespace", d.namespace), spec.get("stagerImage", d.stager_image),
                          spec.get("gateImage", d.gate_image), spec.get("gateTimeoutSeconds", d.gate_timeout),
                          spec.get("keepPrevious", d.keep_previous))
+def _argocd(a: dict[str, Any]) -> ArgoCD:
+    return ArgoCD(
+        namespace=a.get("namespace", DEFAULT_ARGOCD_NAMESPACE),
+        server=a.get("server", DEFAULT_ARGOCD_SERVER),
+        project=a.get("project", "default"),
+        mode=a.get("mode", "push"),
+        sync_options=tuple(a.get("syncOptions") or ()),
+    )
 
 
 def _predicate(doc: Document, path: tuple[str | int, ...], spec: dict[str, Any], out: list[Problem]) -> Predicate | None:

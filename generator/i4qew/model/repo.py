@@ -71,7 +71,25 @@ class Environment:
     index: int  # position in spec.environments, for problems
     gpu_runtime_class: str = DEFAULT_GPU_RUNTIME_CLASS  # "" = the nodes' default runtime
     image_volumes: tuple[int, int] | None = None  # minKubeVersion when imageVolumes is on
+    delivery: str = "subscription"  # subscription | applicationset (the repository's unless overridden)
     waves: tuple[Wave, ...] = ()  # () = the whole environment at once
+
+
+# OpenShift GitOps: the default instance runs in openshift-gitops on the hub
+# (local-cluster), with the AppProject `default`.
+DEFAULT_ARGOCD_NAMESPACE = "openshift-gitops"
+DEFAULT_ARGOCD_SERVER = "local-cluster"
+
+
+@dataclass(frozen=True, slots=True)
+class ArgoCD:
+    """spec.argocd: the Argo CD instance of the applicationset environments."""
+
+    namespace: str = DEFAULT_ARGOCD_NAMESPACE
+    server: str = DEFAULT_ARGOCD_SERVER  # GitOpsCluster spec.argoServer.cluster
+    project: str = "default"
+    mode: str = "push"  # push | pull
+    sync_options: tuple[str, ...] = ()  # besides CreateNamespace=true
 
 
 @dataclass(frozen=True)
@@ -90,6 +108,7 @@ class Repository:
     capacity_warn_percent: int
     defaults: Mapping[str, Any]
     doc: Document | None
+    argocd: ArgoCD = ArgoCD()
     git_ca_file: str | None = None  # repository path of the Git server's CA bundle (PEM)
     reconcile_rate: str | None = None  # the Channel's reconcile-rate; None = ACM's default
     watch_helm_resources: bool = False  # Subscription watchHelmNamespaceScopedResources
@@ -101,6 +120,10 @@ class Repository:
 
     def environment(self, name: str) -> Environment | None:
         return next((e for e in self.environments if e.name == name), None)
+
+    def delivery_of(self, env: str) -> str:
+        e = self.environment(env)
+        return e.delivery if e is not None else self.delivery
 
     def arch_label(self, arch: str) -> str:
         return f"{self.arch_prefix}{arch}"

@@ -45,6 +45,12 @@ def placement_name(workload: str, env: str) -> str:
     return short_name(workload, 63, env)
 
 
+def gitops_cluster_name(repository: str, env: str) -> str:
+    """The GitOpsCluster of an applicationset environment and its Placement (in the
+    Argo CD namespace, beside the workloads' `<workload>-<env>` Placements)."""
+    return short_name(repository, 63, env)
+
+
 @dataclass(frozen=True)
 class Decision:
     workload: Workload

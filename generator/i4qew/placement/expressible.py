@@ -21,7 +21,6 @@ from i4qew.placement.staging import stagings
 from i4qew.problems import Problem, error, sort_problems
 
 RULE_ID: Final = "placement-api"
-SUPPORTED_DELIVERY: Final = "subscription"
 
 
 def environment_placements(repo: Repo, env: str) -> list[EffectivePlacement]:
@@ -37,15 +36,19 @@ def environment_placements(repo: Repo, env: str) -> list[EffectivePlacement]:
 
 
 def repository_problems(repo: Repo, env: str) -> list[Problem]:
-    """`env` unknown, or a delivery mode not supported."""
+    """`env` unknown, or a delivery its placementApi cannot feed."""
     r = repo.repository
-    if r.environment(env) is None:
+    environment = r.environment(env)
+    if environment is None:
         names = ", ".join(e.name for e in r.environments)
         return [_repository_problem(repo, ("spec", "environments"), "unknown-environment",
                                     f"no environment '{env}' in i4qew.yaml (environments: {names})")]
-    if r.delivery != SUPPORTED_DELIVERY:
-        return [_repository_problem(repo, ("spec", "delivery"), "delivery-unsupported",
-                                    f"delivery: {r.delivery} is not supported yet; use delivery: subscription")]
+    if environment.delivery == "applicationset" and r.placement_api == "PlacementRule":
+        # The generator reads PlacementDecisions (the acm-placement ConfigMap); i4qew
+        # emits no PlacementRule flavour of it.
+        return [_repository_problem(repo, ("spec", "placementApi"), RULE_ID,
+                                    f"environment '{env}' has delivery: applicationset, whose ApplicationSets read "
+                                    "the decisions of OCM Placements; use placementApi: Placement in i4qew.yaml")]
     return []
 
 

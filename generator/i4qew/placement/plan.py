@@ -4,9 +4,10 @@ what changes. Pure: the command reads the revisions; this compares them.
 A workload is identified across revisions by "namespace/name". Against the base:
   added      enabled in the environment now, not at the base
   removed    the reverse
-  changed    its deployed spec (incl. the config files it mounts) or its
+  changed    its deployed spec (incl. the config files it mounts), its
              placement (effective predicates, cluster sets, numberOfClusters,
-             tolerations, or the chosen clusters) differs
+             tolerations, or the chosen clusters) or the environment's delivery
+             (subscription, applicationset) differs
   unchanged  neither
 The blast radius is every cluster whose set of workloads changes.
 """
@@ -44,6 +45,7 @@ class WorkloadPlan:
     lost_gone: tuple[str, ...] = ()  # lost clusters that left the inventory
     feasible: int = 0  # clusters the filters keep now, before numberOfClusters
     advisory: bool = False  # which clusters (not how many) is the hub's choice: Decision.advisory
+    delivery_changed: bool = False  # another controller takes the release over on every cluster
     waves: tuple[WavePlan, ...] = ()  # the environment declares waves and an inventory is given
 
     @property
@@ -63,6 +65,12 @@ class Plan:
     models: tuple[VersionPlan, ...] = ()  # the model versions and where they must be (plan_models.py)
     stagings: tuple[StagingPlan, ...] = ()  # the models' staging Placements and their decisions
     image_volumes: tuple[ImageVolumeCheck, ...] = ()  # models offered as image volumes, and who cannot
+    delivery: str = "subscription"  # the environment's delivery now
+    base_delivery: str | None = None  # ... and at the base
+
+    @property
+    def delivery_changed(self) -> bool:
+        return self.base_delivery is not None and self.base_delivery != self.delivery
 
     def count(self, status: str) -> int:
         return sum(1 for w in self.workloads if w.status == status)
@@ -117,6 +125,7 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
     head = _placements(repo, env, planner)
     checks = image_volume_checks(repo, env, planner, keep if base_repo is None else None)
     image = image_volume_models(checks)
+    delivery = repo.repository.delivery_of(env)
     if base_repo is None:
         decided = {d.key: d for d in planner.decisions(env, keep)} if planner else {}
         models = model_plans(repo, env, planner, {k: d.clusters for k, d in decided.items()}, image=image)
@@ -125,7 +134,8 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
                          "planned", decided[k].clusters if k in decided else 0, **_choice(decided.get(k)),
                          waves=_waves(repo, w, env, inventory, decided[k].clusters if k in decided else 0))
             for k, (w, ep) in head.items()), models=models, stagings=staging_plans(repo, env, planner, image),
-            image_volumes=tuple(checks.values()))
+            image_volumes=tuple(checks.values()), delivery=delivery)
+    base_delivery = base_repo.repository.delivery_of(env)
 
     base_inv = base_inventory if base_inventory is not None else inventory
     base_planner = Planner(base_repo, base_inv, now=now) if base_inv is not None else None
@@ -164,15 +174,17 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
         gained, lost = now_bits & ~was_bits, was_bits & ~now_bits
         spec_changed = _deployed(repo, w, env) != _deployed(base_repo, bw, env)
         placement_changed = bool(gained or lost or gone.get(k)) or not _same_placement(ep, bep)
+        moved = delivery != base_delivery
         plans.append(WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep,
-                                  "changed" if spec_changed or placement_changed else "unchanged", now_bits,
+                                  "changed" if spec_changed or placement_changed or moved else "unchanged", now_bits,
                                   spec_changed, placement_changed, gained, lost, gone.get(k, ()),
-                                  **_choice(decided.get(k)),
+                                  **_choice(decided.get(k)), delivery_changed=moved,
                                   waves=_waves(repo, w, env, inventory, now_bits, (base_repo, bw, was_bits))))
     blast = 0
     blast_gone: set[str] = set()
     for p in plans:
-        if p.status in ("added", "removed") or p.spec_changed:
+        # A change of delivery uninstalls and reinstalls the release on every cluster it was on.
+        if p.status in ("added", "removed") or p.spec_changed or p.delivery_changed:
             blast |= p.clusters | p.lost
         else:
             blast |= p.gained | p.lost
@@ -188,4 +200,4 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
                          base_decided={k: d.clusters for k, d in base_decided.items()}, base_image=base_image,
                          to_head=to_head)
     return Plan(env, inventory, tuple(plans), base_label, blast, tuple(sorted(blast_gone)), models,
-                staging_plans(repo, env, planner, image), tuple(checks.values()))
+                staging_plans(repo, env, planner, image), tuple(checks.values()), delivery, base_delivery)

@@ -33,6 +33,14 @@ ADVISORY_NOTE = ("advisory: numberOfClusters leaves feasible clusters out. The c
                  "picks also depends on the decisions of every other placement on the hub (OCM's Balance "
                  "prioritizer), so the names are what a hub with no other decisions picks (docs/placement.md).")
 MARKER = "<!-- i4qew:plan:{env} -->"
+DELIVERY_NOTE = ("delivery changes from {base} to {head}: {how} Publish it only in the order "
+                 "docs/argocd.md#migration gives.")
+_HOW = {
+    "applicationset": "the Subscriptions go, ACM uninstalls each Helm release and garbage-collects its objects, "
+                      "then Argo CD installs the same release name again (an outage per cluster).",
+    "subscription": "the ApplicationSets go and Argo CD deletes each Application's objects, then ACM's "
+                    "Subscription installs the same release name again (an outage per cluster).",
+}
 GUARDRAIL_RULE = "guardrail-changed"  # rules/guard_changes.py
 
 
@@ -42,7 +50,8 @@ def _change(p: WorkloadPlan) -> str:
         return ""
     text = p.status
     if p.status == "changed":
-        text += ": " + ", ".join(x for x, on in (("spec", p.spec_changed), ("placement", p.placement_changed)) if on)
+        text += ": " + ", ".join(x for x, on in (("spec", p.spec_changed), ("placement", p.placement_changed),
+                                                 ("delivery", p.delivery_changed)) if on)
     lost = p.lost.bit_count() + len(p.lost_gone)
     if p.gained or lost:
         text += f" (+{p.gained.bit_count()} −{lost})"
@@ -69,9 +78,18 @@ def headline(plan: Plan, problems: list[Problem]) -> str:
     return head
 
 
+def delivery_note(plan: Plan) -> str | None:
+    if not plan.delivery_changed:
+        return None
+    return DELIVERY_NOTE.format(base=plan.base_delivery, head=plan.delivery, how=_HOW[plan.delivery])
+
+
 def render_text(plan: Plan, problems: list[Problem], group_by: str = "site", max_list: int = 20) -> str:
     inv = plan.inventory
     lines = [f"plan for '{plan.env}': {headline(plan, problems)}"]
+    note = delivery_note(plan)
+    if note:
+        lines.append(f"! {note}")
     for p in plan.workloads:
         line = f"{SIGNS[p.status]} {p.name} ({p.namespace}) placement {p.placement}"
         if inv is not None and p.status != "removed":
@@ -125,6 +143,9 @@ def _md_names(inv: Inventory, bits: int, label: str, cap: int = 200) -> str:
 def render_markdown(plan: Plan, problems: list[Problem], group_by: str = "site") -> str:
     inv = plan.inventory
     out = [MARKER.format(env=plan.env), f"### i4qew plan: `{plan.env}`", "", headline(plan, problems) + ".", ""]
+    note = delivery_note(plan)
+    if note:
+        out += [f"> [!warning]\n> {note}", ""]
     moved = [p for p in problems if p.rule == GUARDRAIL_RULE]
     if moved:  # first: the reviewer must see that a line the platform team drew was moved
         out += ["> **Guardrails changed** by this merge request (i4qew.yaml, the platform team's to approve):", ">"]
@@ -186,6 +207,7 @@ def render_json(plan: Plan, problems: list[Problem], group_by: str = "site") -> 
             "workload": p.name, "namespace": p.namespace, "placement": p.placement, "policy": p.policy,
             "predicates": predicate_texts(p.predicates), "status": p.status,
             "specChanged": p.spec_changed, "placementChanged": p.placement_changed,
+            "deliveryChanged": p.delivery_changed,
             "clusters": None, "groups": None, "decision": None, "gained": None, "lost": None,
             "feasible": None, "advisory": False,
         }
@@ -205,6 +227,7 @@ def render_json(plan: Plan, problems: list[Problem], group_by: str = "site") -> 
         "apiVersion": "edge.i4q.eu/v1alpha1", "kind": "Plan", "environment": plan.env, "groupBy": group_by,
         "inventory": None if inv is None else {"clusters": len(inv)},
         "base": plan.base,
+        "delivery": {"head": plan.delivery, "base": plan.base_delivery},
         "summary": {
             "workloads": len(plan.workloads) - plan.count("removed"),
             **({s: plan.count(s) for s in ("added", "removed", "changed", "unchanged")} if plan.base is not None else {}),

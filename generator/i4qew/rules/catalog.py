@@ -24,6 +24,7 @@ from i4qew.rules import environments
 from i4qew.rules import mounts
 from i4qew.rules import models
 from i4qew.rules import delivery
+from i4qew.rules import argocd
 from i4qew.rules import placement
 from i4qew.rules import limits
 from i4qew.rules import tolerations
@@ -38,7 +39,7 @@ from i4qew.rules.registry import REGISTRY, Rule
 
 # In the order docs/rules.md lists them.
 FAMILIES = (builtin, declarations, names, references, images, secrets, resources, ports, ingress, environments,
-            mounts, models, delivery, placement, limits, tolerations, guardrails, guard_images, guard_limits,
+            mounts, models, delivery, argocd, placement, limits, tolerations, guardrails, guard_images, guard_limits,
             guard_config, governance, waves)
 FAMILY_NAMES = tuple(f.__name__.rsplit(".", 1)[-1] for f in FAMILIES)
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from i4qew.model.repo import Repo
-from i4qew.placement.expressible import hub_problems, repository_problems
+from i4qew.placement.expressible import hub_problems
 from i4qew.problems import Problem, Severity
 from i4qew.rules.registry import rule
 from i4qew.text import shorten
@@ -42,26 +42,6 @@ def check_placement_api(repo: Repo) -> Iterator[Problem]:
         for p in hub_problems(repo, env.name):
             if p.rule == "placement-api":
                 yield p
-
-
-@rule(
-    "delivery-unsupported",
-    "spec.delivery is a mode this version compiles (subscription)",
-    passing=(
-        "# i4qew.yaml\n"
-        "spec:\n"
-        "  delivery: subscription"
-    ),
-    failing=(
-        "# i4qew.yaml\n"
-        "spec:\n"
-        "  delivery: argocd   # planned"
-    ),
-)
-def check_delivery(repo: Repo) -> Iterator[Problem]:
-    envs = repo.repository.environments
-    if envs:
-        yield from (p for p in repository_problems(repo, envs[0].name) if p.rule == "delivery-unsupported")
 
 
 # What ACM's Git channel can clone: http(s)/ssh/git URLs or scp-like `git@host:path`.

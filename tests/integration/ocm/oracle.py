@@ -67,6 +67,15 @@ def hub_objects(rendered: Path, inventory: Iterable[Any]) -> list[dict[str, Any]
     return [*fleet, *sets, *hub]
 
 
+def argocd_placements(rendered: Path) -> set[tuple[str, str]]:
+    """(namespace, name) of the Placements an applicationset environment keeps in the
+    Argo CD namespace (hub/argocd/): the GitOpsCluster's and a copy of each workload's."""
+    folder = rendered / "hub" / "argocd"
+    if not folder.is_dir():
+        return set()
+    return {(d["metadata"]["namespace"], d["metadata"]["name"]) for d in of_kind(documents(folder), "Placement")}
+
+
 def inventory_now(inventory: Iterable[Any]) -> str:
     """The time `plan` evaluates tolerationSeconds at by default: the newest taint time."""
     times = [t["timeAdded"] for c in of_kind(inventory, "ManagedCluster")

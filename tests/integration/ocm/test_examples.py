@@ -26,14 +26,36 @@ def agree(repo: Path, env: str, tmp_path: Path, *plan_args: str) -> dict[str, ob
     oracle.scheduler()
     inventory = list(oracle.documents(INVENTORY))
     now = oracle.inventory_now(inventory)
-    objects = oracle.hub_objects(oracle.render(repo, env, tmp_path / "out"), inventory)
+    rendered = oracle.render(repo, env, tmp_path / "out")
+    objects = oracle.hub_objects(rendered, inventory)
     doc = oracle.plan(repo, env, *plan_args)
     exact = oracle.run(objects, now, tmp_path / "exact")
     feasible = oracle.run(oracle.without_number_of_clusters(objects), now, tmp_path / "feasible")
+    argo = oracle.argocd_placements(rendered)
     grouped = frozenset((o["metadata"]["namespace"], o["metadata"]["name"]) for o in objects
                         if o["kind"] == "Placement" and "decisionStrategy" in o["spec"])
-    oracle.compare(doc, exact, feasible, f"{repo.name}/{env}", grouped)
+    oracle.compare(doc, {k: v for k, v in exact.items() if k not in argo},
+                   {k: v for k, v in feasible.items() if k not in argo}, f"{repo.name}/{env}", grouped)
+    if argo:
+        argocd_agrees(doc, exact, argo)
     return doc
+
+
+def argocd_agrees(doc: dict[str, object], exact: dict[tuple[str, str], oracle.Result],
+                  argo: set[tuple[str, str]]) -> None:
+    """delivery: applicationset: the ApplicationSet's Placement in the Argo CD namespace
+    decides what the workload's own does, and the GitOpsCluster's Placement decides every
+    cluster any workload lands on (the generator skips a cluster without a cluster secret)."""
+    workloads = doc["workloads"]
+    assert isinstance(workloads, list)
+    (argo_ns,) = {ns for ns, _ in argo}
+    landed: set[str] = set()
+    for w in workloads:
+        copy = exact[(argo_ns, w["placement"])]
+        assert copy.clusters == exact[(w["namespace"], w["placement"])].clusters, w["placement"]
+        landed |= set(copy.clusters)
+    (env_placement,) = argo - {(argo_ns, w["placement"]) for w in workloads}
+    assert landed and landed <= set(exact[env_placement].clusters)
 
 
 @pytest.mark.parametrize("env", ["dev", "production"])

@@ -151,3 +151,37 @@ def test_markdown_stays_short_at_scale(tmp_path: Path) -> None:
     assert "| v | apps | 450 | s0 65, s1 65, s2 64, s3 64, s4 64, … +2 more | added (+450 −0) |" in md
     gained = next(line for line in md.splitlines() if line.startswith("gained: "))
     assert gained.count("`c") == 200 and gained.endswith("… and 250 more clusters")
+
+
+def mixed(root: Path, dev_delivery: str) -> None:
+    write_repo(root, clusters=FLEET, policies=POLICIES, workloads=[workload("keep", "px"), workload("bump", "py")],
+               environments=[{"name": "dev", "selector": "site in (x, y)", "delivery": dev_delivery}])
+
+
+def test_plan_shows_a_change_of_delivery_before_it_is_published(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    mixed(root, "subscription")
+    git(root, "init", "-q")
+    commit(root, "base")
+    mixed(root, "applicationset")
+    commit(root, "head")
+    doc = plan_json(root, "--base", "HEAD~1")
+    assert doc["delivery"] == {"head": "applicationset", "base": "subscription"}
+    assert {w["workload"]: (w["status"], w["deliveryChanged"]) for w in doc["workloads"]} == {
+        "bump": ("changed", True), "keep": ("changed", True)}
+    assert doc["blastRadius"] == ["a", "b", "c", "d"]  # every cluster: the release is reinstalled there
+    code, text = plan(root, "--base", "HEAD~1")
+    assert code == 0, text
+    lines = text.splitlines()
+    assert lines[1].startswith("! delivery changes from subscription to applicationset: the Subscriptions go")
+    assert "docs/argocd.md#migration" in lines[1]
+    assert "changed: delivery" in text
+    code, md = plan(root, "--base", "HEAD~1", "--format", "markdown")
+    assert "> [!warning]\n> delivery changes from subscription to applicationset" in md
+    # and back: Argo CD deletes its objects before the Subscription installs again
+    code, text = plan(root, "--base", "HEAD", "--format", "text")
+    assert "! delivery" not in text
+    mixed(root, "subscription")
+    commit(root, "back")
+    code, text = plan(root, "--base", "HEAD~1")
+    assert "! delivery changes from applicationset to subscription: the ApplicationSets go" in text

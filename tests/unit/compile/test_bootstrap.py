@@ -27,7 +27,7 @@ def docs(text: str) -> list[dict[str, Any]]:
     return [d for d in yaml.safe_load_all(text) if d is not None]
 
 
-@pytest.mark.parametrize(("env", "branch"), [("dev", "acm-dev"), ("production", "production")])
+@pytest.mark.parametrize(("env", "branch"), [("production", "production")])  # dev (Argo CD): below
 def test_bootstrap_manifests(env: str, branch: str) -> None:
     code, out = bootstrap(ROOT, env)
     assert code == 0, out
@@ -76,7 +76,7 @@ def with_git(repo: Path, settings: str) -> Path:
 
 def test_a_private_repository_gets_its_secret_ref(tmp_path: Path) -> None:
     repo = with_git(copy_repo(tmp_path / "repo"), "    secretRef: gitlab-token\n    insecureSkipVerify: true\n")
-    code, out = bootstrap(repo, "dev")
+    code, out = bootstrap(repo, "production")
     assert code == 0, out
     channel = docs(out)[1]
     assert channel["spec"] == {"type": "Git", "pathname": "https://gitlab.com/i4q/i4qew.git",
@@ -84,7 +84,7 @@ def test_a_private_repository_gets_its_secret_ref(tmp_path: Path) -> None:
     assert crd_errors(channel) == []
     header = out.split("---", 1)[0]
     assert "create secret generic gitlab-token" in header and "-n i4qew-channels" in header
-    hub = compile_hub(load(repo), "dev")
+    hub = compile_hub(load(repo), "production")
     assert (b"---\n" + yaml_bytes(out, 2)) in hub["hub/channel.yaml"]
 
 
@@ -98,14 +98,14 @@ def test_a_self_hosted_git_server_gets_its_ca_before_the_first_clone(tmp_path: P
     (repo / "certs").mkdir()
     pem = (ROOT / "tests/corpus/positive/full-featured/certs/gitlab-ca.pem").read_text()
     (repo / "certs/gitlab-ca.pem").write_text(pem)
-    code, out = bootstrap(repo, "dev")
+    code, out = bootstrap(repo, "production")
     assert code == 0, out
     namespace, ca, channel, _, _ = docs(out)
     assert ca["kind"] == "ConfigMap" and ca["data"] == {"caCerts": pem}
     assert ca["metadata"]["namespace"] == channel["metadata"]["namespace"] == namespace["metadata"]["name"]
     assert channel["spec"]["configMapRef"] == {"name": ca["metadata"]["name"]}
     assert "insecureSkipVerify" not in channel["spec"]
-    hub = compile_hub(load(repo), "dev")
+    hub = compile_hub(load(repo), "production")
     # byte for byte the objects hub/ carries (which take them over)
     assert hub["hub/channel-ca.yaml"] + hub["hub/channel.yaml"] in out.encode()
 
@@ -117,17 +117,75 @@ def test_bootstrap_errors(tmp_path: Path) -> None:
     assert CliRunner().invoke(cli, ["bootstrap", "-C", str(ROOT)]).exit_code == 2
     repo = copy_repo(tmp_path / "repo")
     text = (repo / "i4qew.yaml").read_text()
-    (repo / "i4qew.yaml").write_text(text.replace("delivery: subscription", "delivery: argocd"))
-    code, out = bootstrap(repo, "dev")
+    (repo / "i4qew.yaml").write_text(text.replace("placementApi: Placement", "placementApi: PlacementRule"))
+    code, out = bootstrap(repo, "dev")  # applicationset: its generator reads Placement decisions
     assert code == 1
-    assert "[delivery-unsupported]" in out
+    assert "[placement-api]" in out and "delivery: applicationset" in out
 
 
 def test_bootstrap_namespace_passes_kubernetes_validate(tmp_path: Path) -> None:
-    code, out = bootstrap(ROOT, "dev")
+    code, out = bootstrap(ROOT, "production")
     assert code == 0
     f = tmp_path / "ns.yaml"
     f.write_text(yaml.safe_dump(docs(out)[0]))
     tool = require("kubernetes-validate")
     done = subprocess.run([tool, "--strict", "-k", "1.28.0", str(f)], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_bootstrap_points_the_hub_argo_cd_at_the_branch(tmp_path: Path) -> None:
+    code, out = bootstrap(ROOT, "dev")
+    assert code == 0, out
+    config, role, binding, app = docs(out)
+    assert [d["kind"] for d in (config, role, binding, app)] == [
+        "ConfigMap", "ClusterRole", "ClusterRoleBinding", "Application"]
+    assert crd_errors(app) == []
+    assert app["metadata"]["namespace"] == "openshift-gitops"
+    assert app["spec"]["source"] == {"repoURL": "https://gitlab.com/i4q/i4qew.git", "targetRevision": "acm-dev",
+                                     "path": "hub", "directory": {"recurse": True}}
+    assert app["spec"]["destination"] == {"server": "https://kubernetes.default.svc"}
+    assert app["spec"]["syncPolicy"]["automated"] == {"prune": True, "selfHeal": True}
+    # The controller that syncs hub/ may apply every kind hub/ holds, and bind the cluster sets.
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "openshift-gitops-argocd-application-controller",
+                                    "namespace": "openshift-gitops"}]
+    assert binding["roleRef"]["name"] == role["metadata"]["name"]
+    granted = {(g, r) for rule in role["rules"] for g in rule["apiGroups"] for r in rule["resources"]
+               if "create" in rule["verbs"]}
+    hub = compile_hub(load(ROOT), "dev")
+    for data in hub.values():
+        for d in yaml.safe_load_all(data):
+            group = d["apiVersion"].rpartition("/")[0]
+            kind = d["kind"].lower()
+            assert (group, kind[:-1] + "ies" if kind.endswith("y") else kind + "s") in granted, d["kind"]
+    assert ("cluster.open-cluster-management.io", "managedclustersets/bind") in granted
+    assert config["data"] == {"apiVersion": "cluster.open-cluster-management.io/v1beta1",
+                              "kind": "placementdecisions", "statusListKey": "decisions", "matchKey": "clusterName"}
+    tool = require("kubernetes-validate")
+    files = []
+    for i, d in enumerate((config, role, binding)):
+        f = tmp_path / f"{i}.yaml"
+        f.write_text(yaml.safe_dump(d))
+        files.append(str(f))
+    done = subprocess.run([tool, "--strict", "-k", "1.28.0", *files], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    header = out.split("---", 1)[0]
+    assert "i4qew bootstrap --env dev | kubectl apply -f -" in header and "docs/argocd.md" in header
+
+
+def test_bootstrap_of_a_private_repository_in_pull_mode(tmp_path: Path) -> None:
+    repo = copy_repo(tmp_path / "repo")
+    text = (repo / "i4qew.yaml").read_text()
+    (repo / "i4qew.yaml").write_text(text.replace(
+        "    url: https://gitlab.com/i4q/i4qew.git\n",
+        "    url: https://gitlab.com/i4q/i4qew.git\n    secretRef: gitlab-token\n").replace(
+        "    mode: push\n", "    mode: pull\n    namespace: argocd\n").replace(
+        "    namespace: openshift-gitops   # OpenShift GitOps' default instance\n", ""))
+    code, out = bootstrap(repo, "dev")
+    assert code == 0, out
+    header = out.split("---", 1)[0]
+    assert "-n argocd create secret generic gitlab-token" in header
+    assert "argocd.argoproj.io/secret-type=repository" in header
+    assert "Pull mode" in header
+    binding = docs(out)[2]
+    assert binding["subjects"][0] == {"kind": "ServiceAccount", "name": "argocd-application-controller",
+                                      "namespace": "argocd"}

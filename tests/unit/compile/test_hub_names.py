@@ -12,7 +12,7 @@ from i4qew.compile.hub.subscription import compile_hub
 from i4qew.k8s.names import dns1123_label, label_value
 from i4qew.model.repo import Repo
 from tests.support.crds import crd_errors
-from tests.support.repos import copy_repo, load
+from tests.support.repos import copy_repo, load, set_delivery
 from tests.support.tools import ROOT
 
 LONG_WORKLOAD = "sktime-" + "x" * 24  # 31 characters, the longest name validation allows
@@ -70,29 +70,38 @@ def test_long_names_are_shortened_within_limits_and_stay_distinct(tmp_path: Path
     assert len(names[LONG_ENV][("Application", "i4q-lrt", "")]) == 37
     per_env = {"Subscription", "Placement", "Channel", "Application"}
     for key, name in names["dev"].items():
-        if key[0] in per_env:
+        if key[0] in per_env and key in names[LONG_ENV]:  # dev is delivered by Argo CD
             assert names[LONG_ENV][key] != name, key
     # Deterministic: compiling again gives the same bytes.
     assert compile_hub(repo, LONG_ENV) == compile_hub(repo, LONG_ENV)
 
 
+def shared_objects(tree: dict[str, bytes]) -> dict[tuple[str, str, str], dict[str, Any]]:
+    return {(d["kind"], d["metadata"].get("namespace", ""), d["metadata"]["name"]): d for d in all_docs(tree)
+            if d["kind"] in ("Namespace", "ManagedClusterSetBinding")}
+
+
 def test_shared_objects_are_identical_in_every_environment() -> None:
-    """Namespaces and ManagedClusterSetBindings are applied by both environments'
-    hub-local subscriptions: identical bytes, never deleted by one of them."""
+    """Namespaces and ManagedClusterSetBindings are applied by both environments (dev by
+    its hub Argo CD Application, production by its hub-local subscription): identical
+    objects, which neither deletes nor prunes while the other still needs them."""
     repo = load(ROOT)
     dev, prod = compile_hub(repo, "dev"), compile_hub(repo, "production")
-    shared = [p for p in dev if p.startswith("hub/namespaces/") or p.endswith("clustersetbindings.yaml")]
-    assert len(shared) == 9  # five Namespaces (i4qew-models too), four namespaces' bindings
-    for path in shared:
-        assert dev[path] == prod[path]
-        for d in yaml.safe_load_all(dev[path]):
-            assert d["metadata"]["annotations"] == {
-                "apps.open-cluster-management.io/do-not-delete": "true",
-                "apps.open-cluster-management.io/reconcile-option": "merge",
-            }
-            assert "edge.i4q.eu/environment" not in d["metadata"]["labels"]
-    for path in set(dev) - set(shared):
-        assert dev[path] != prod[path]
+    shared_dev, shared_prod = shared_objects(dev), shared_objects(prod)
+    both = set(shared_dev) & set(shared_prod)
+    assert len(both) == 6  # three workload namespaces and a binding in each
+    for key in both:
+        assert shared_dev[key] == shared_prod[key], key
+    for d in [*shared_dev.values(), *shared_prod.values()]:
+        assert d["metadata"]["annotations"] == {
+            "apps.open-cluster-management.io/do-not-delete": "true",
+            "apps.open-cluster-management.io/reconcile-option": "merge",
+            "argocd.argoproj.io/sync-options": "Prune=false,Delete=false",
+        }
+        assert "edge.i4q.eu/environment" not in d["metadata"]["labels"]
+    for path in (set(dev) & set(prod)) - {p for p in dev if p.endswith("clustersetbindings.yaml")
+                                          or p.startswith("hub/namespaces/")}:
+        assert dev[path] != prod[path], path
 
 
 def test_a_workload_named_like_a_hub_file_does_not_replace_it(tmp_path: Path) -> None:
@@ -100,6 +109,7 @@ def test_a_workload_named_like_a_hub_file_does_not_replace_it(tmp_path: Path) ->
     text = (repo / "workloads" / "object-detection.yaml").read_text()
     (repo / "workloads" / "object-detection.yaml").write_text(text.replace("  name: inspection-ui\n",
                                                                            "  name: application\n"))
+    set_delivery(repo, "subscription")  # dev by Subscriptions, without production's waves
     tree = compile_hub(load(repo), "dev")
     kinds = {p: [d["kind"] for d in yaml.safe_load_all(data)] for p, data in tree.items()}
     assert kinds["hub/apps/i4q-vision/application.yaml"] == ["Application"]

@@ -97,9 +97,10 @@ def placements(repo: Repo, env: str, kind: str) -> dict[str, dict[str, Any]]:
     out = {}
     for data in compile_hub(repo, env).values():
         for doc in yaml.safe_load_all(data):
-            labels = doc["metadata"].get("labels", {})
-            # the workload's own (not a model's staging, not a rollout wave's)
-            if doc["kind"] == kind and "edge.i4q.eu/workload" in labels and "edge.i4q.eu/wave" not in labels:
+            # the workload's own, in its namespace (not a wave's; an applicationset environment
+            # has copies in the Argo CD namespace)
+            if (doc["kind"] == kind and "edge.i4q.eu/wave" not in doc["metadata"]["labels"]
+                    and doc["metadata"]["namespace"] != repo.repository.argocd.namespace):
                 out[f"{doc['metadata']['namespace']}/{doc['metadata']['labels']['edge.i4q.eu/workload']}"] = doc
     return out
 

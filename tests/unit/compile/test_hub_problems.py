@@ -22,12 +22,13 @@ from tests.support.repos import copy_repo, inventory, load, without_waves
 from tests.support.tools import ROOT
 
 
-def edited(dest: Path, edits: dict[str, tuple[str, str]]) -> Repo:
+def edited(dest: Path, edits: dict[str, tuple[str, str] | list[tuple[str, str]]]) -> Repo:
     copy_repo(dest)
-    for name, (old, new) in edits.items():
-        text = (dest / name).read_text()
-        assert old in text, f"{name}: {old!r} not found"
-        (dest / name).write_text(text.replace(old, new, 1))
+    for name, change in edits.items():
+        for old, new in change if isinstance(change, list) else [change]:
+            text = (dest / name).read_text()
+            assert old in text, f"{name}: {old!r} not found"
+            (dest / name).write_text(text.replace(old, new, 1))
     if "placementApi: PlacementRule" in (dest / "i4qew.yaml").read_text():
         without_waves(dest)
     return load(dest)
@@ -45,7 +46,9 @@ def position(path: str, needle: str) -> tuple[int, int]:
     raise AssertionError(f"{needle!r} not in {path}")
 
 
-RULE_API = {"i4qew.yaml": ("placementApi: Placement", "placementApi: PlacementRule")}
+SUBSCRIPTION_ONLY = ("      delivery: applicationset\n", "")
+RULE_API: dict[str, tuple[str, str] | list[tuple[str, str]]] = {
+    "i4qew.yaml": [("placementApi: Placement", "placementApi: PlacementRule"), SUBSCRIPTION_ONLY]}
 
 
 def test_placement_rule_mode_reports_what_it_cannot_express(tmp_path: Path) -> None:
@@ -72,12 +75,12 @@ def test_claims_become_a_claim_selector_or_a_problem(tmp_path: Path) -> None:
     claims = ('  selector: "env=lrt, !decommissioned"\n',
               '  selector: "env=lrt, !decommissioned"\n  claims: "product.open-cluster-management.io=K3s"\n')
     repo = edited(tmp_path / "p", {"policies/lrt.yaml": claims})
-    (_, placement) = docs_of(repo, "dev", "hub/apps/i4q-lrt/workloads/sktime.yaml")
+    (placement,) = docs_of(repo, "dev", "hub/apps/i4q-lrt/workloads/sktime.yaml")  # dev: by ApplicationSet
     for p in placement["spec"]["predicates"]:
         assert p["requiredClusterSelector"]["claimSelector"] == {"matchExpressions": [
             {"key": "product.open-cluster-management.io", "operator": "In", "values": ["K3s"]}]}
     assert crd_errors(placement) == []
-    (_, inspection) = docs_of(repo, "dev", "hub/apps/i4q-vision/workloads/inspection-ui.yaml")
+    (inspection,) = docs_of(repo, "dev", "hub/apps/i4q-vision/workloads/inspection-ui.yaml")
     assert "claimSelector" not in inspection["spec"]["predicates"][0]["requiredClusterSelector"]
     rule = edited(tmp_path / "r", {"policies/lrt.yaml": claims, **RULE_API})
     assert any("cluster claims" in p.message for p in hub_problems(rule, "dev"))
@@ -100,7 +103,8 @@ def test_cluster_sets_are_bound_in_every_namespace_that_uses_them(tmp_path: Path
 
 def test_max_clusters_limits_the_count(tmp_path: Path) -> None:
     limit = {"policies/vision.yaml": ("  selector: \"site in", "  maxClusters: 2\n  selector: \"site in")}
-    (_, placement) = docs_of(edited(tmp_path / "p", limit), "dev", "hub/apps/i4q-vision/workloads/inspection-ui.yaml")
+    (_, placement) = docs_of(edited(tmp_path / "p", {**limit, "i4qew.yaml": SUBSCRIPTION_ONLY}), "dev",
+                             "hub/apps/i4q-vision/workloads/inspection-ui.yaml")
     assert placement["spec"]["numberOfClusters"] == 2
     rule_repo = edited(tmp_path / "r", {**limit, **RULE_API})
     assert [p.path for p in hub_problems(rule_repo, "dev")] == [
@@ -135,12 +139,16 @@ def test_a_placement_that_can_never_match_selects_nothing(empty: str) -> None:
     assert len(never[0]["spec"]["predicates"]) == 1
 
 
-def test_argocd_delivery_is_reported_not_supported(tmp_path: Path) -> None:
-    repo = edited(tmp_path, {"i4qew.yaml": ("delivery: subscription", "delivery: argocd")})
-    (problem,) = hub_problems(repo, "dev")
-    assert (problem.path, problem.line, problem.rule) == (
-        "i4qew.yaml", position("i4qew.yaml", "delivery: ")[0], "delivery-unsupported")
-    assert "not supported yet" in problem.message
+def test_applicationset_delivery_needs_placements(tmp_path: Path) -> None:
+    """The ApplicationSets read PlacementDecisions: with PlacementRule the applicationset
+    environment is refused at placementApi, the subscription one still compiles."""
+    repo = edited(tmp_path, {"i4qew.yaml": ("placementApi: Placement", "placementApi: PlacementRule")})
+    problems = hub_problems(repo, "dev")
+    assert [(p.path, p.line, p.column, p.rule) for p in problems] == [
+        ("i4qew.yaml", *position("i4qew.yaml", "placementApi: "), "placement-api")]
+    assert "delivery: applicationset" in problems[0].message
+    with pytest.raises(UserError):
+        compile_hub(repo, "dev")
 
 
 def test_an_unknown_environment_lists_the_known_ones() -> None:

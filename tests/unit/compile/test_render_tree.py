@@ -39,9 +39,49 @@ def hub(tree: dict[str, bytes]) -> list[dict[str, Any]]:
     return [d for p, data in tree.items() if p.startswith("hub/") for d in yaml.safe_load_all(data)]
 
 
+ARGO_NS = "openshift-gitops"  # exists once OpenShift GitOps is installed: the branch does not create it
+
+
+def namespaces_and_bindings_exist(docs: list[dict[str, Any]], elsewhere: frozenset[str] = frozenset()) -> None:
+    """Every namespaced hub object lives in a namespace the branch creates (or one
+    `elsewhere` provides), and each namespace with a Placement binds the cluster sets it uses."""
+    namespaces = {d["metadata"]["name"] for d in docs if d["kind"] == "Namespace"} | elsewhere
+    assert {d["metadata"]["namespace"] for d in docs if d["kind"] != "Namespace"} <= namespaces
+    bound = {(d["metadata"]["namespace"], d["metadata"]["name"]) for d in docs
+             if d["kind"] == "ManagedClusterSetBinding"}
+    for d in docs:
+        if d["kind"] == "Placement":
+            assert {(d["metadata"]["namespace"], s) for s in d["spec"]["clusterSets"]} <= bound
+
+
+def test_applicationsets_point_at_charts_and_placements_that_exist(rendered: tuple[str, dict[str, bytes]]) -> None:
+    env, tree = rendered
+    docs = hub(tree)
+    appsets = [d for d in docs if d["kind"] == "ApplicationSet"]
+    if env == "production":  # delivered by Subscriptions
+        assert appsets == [] and not [d for d in docs if d["kind"] == "GitOpsCluster"]
+        return
+    assert len(appsets) == 4
+    placements = {(d["metadata"]["namespace"], d["metadata"]["name"]) for d in docs if d["kind"] == "Placement"}
+    (gitops,) = [d for d in docs if d["kind"] == "GitOpsCluster"]
+    assert (gitops["metadata"]["namespace"], gitops["spec"]["placementRef"]["name"]) in placements
+    for a in appsets:
+        (generator,) = a["spec"]["generators"]
+        selector = generator["clusterDecisionResource"]["labelSelector"]["matchLabels"]
+        assert (a["metadata"]["namespace"], selector["cluster.open-cluster-management.io/placement"]) in placements
+        source = a["spec"]["template"]["spec"]["source"]
+        assert source["targetRevision"] == "acm-dev"
+        chart = yaml.safe_load(tree[f"{source['path']}/Chart.yaml"])
+        assert chart["name"] == source["helm"]["releaseName"] == a["metadata"]["labels"]["edge.i4q.eu/workload"]
+    namespaces_and_bindings_exist(docs, frozenset({ARGO_NS}))
+
+
 def test_subscriptions_point_at_charts_and_placements_that_exist(rendered: tuple[str, dict[str, bytes]]) -> None:
     env, tree = rendered
     docs = hub(tree)
+    if env == "dev":  # delivered by ApplicationSets (above)
+        assert not [d for d in docs if d["kind"] in ("Subscription", "Channel")]
+        return
     subs = [d for d in docs if d["kind"] == "Subscription"]
     # a Subscription per workload (production: one per rollout wave), and per model i4qew stages
     workloads = [s for s in subs if "edge.i4q.eu/model" not in s["metadata"]["labels"]]
@@ -70,15 +110,7 @@ def test_subscriptions_point_at_charts_and_placements_that_exist(rendered: tuple
         assert ref["kind"] == "Placement"
         assert (s["metadata"]["namespace"], ref["name"]) in placements
         assert s["spec"]["channel"] == f"{channel['metadata']['namespace']}/{channel['metadata']['name']}"
-    # Every namespaced hub object lives in a namespace the branch creates, and each
-    # namespace with a Placement binds the cluster sets it uses.
-    namespaces = {d["metadata"]["name"] for d in docs if d["kind"] == "Namespace"}
-    assert {d["metadata"]["namespace"] for d in docs if d["kind"] != "Namespace"} <= namespaces
-    bound = {(d["metadata"]["namespace"], d["metadata"]["name"]) for d in docs
-             if d["kind"] == "ManagedClusterSetBinding"}
-    for d in docs:
-        if d["kind"] == "Placement":
-            assert {(d["metadata"]["namespace"], s) for s in d["spec"]["clusterSets"]} <= bound
+    namespaces_and_bindings_exist(docs)
 
 
 def test_applications_group_their_namespace_subscriptions(rendered: tuple[str, dict[str, bytes]]) -> None:
@@ -98,7 +130,11 @@ def test_the_snapshot_names_the_hub_placements(rendered: tuple[str, dict[str, by
     snapshot = yaml.safe_load(tree[DECISIONS_PATH])
     hub_names = {(d["metadata"]["namespace"], d["metadata"]["name"]) for d in hub(tree)
                  if d["kind"] == "Placement" and "edge.i4q.eu/wave" not in d["metadata"]["labels"]}
-    assert {(p["namespace"], p["placement"]) for p in [*snapshot["placements"], *snapshot["stagings"]]} == hub_names
+    # an applicationset environment also has the workloads' Placements and the GitOpsCluster's in the Argo CD namespace
+    workload_names = {k for k in hub_names if k[0] != ARGO_NS}
+    assert {(p["namespace"], p["placement"]) for p in snapshot["placements"]} == workload_names
+    argo = {name for ns, name in hub_names if ns == ARGO_NS}
+    assert argo in (set(), {name for _, name in workload_names} | {"i4q-edge-dev"})
 
 
 def test_readme_states_source_and_what_is_deployed_where(rendered: tuple[str, dict[str, bytes]]) -> None:

@@ -24,6 +24,9 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from i4qew.compile.hub.argocd import acm_placement_configmap
+from i4qew.compile.hub.argocd_bootstrap import header_lines, hub_rbac
+from i4qew.compile.hub.argocd_bootstrap import hub_application as argocd_hub_application
 from i4qew.compile.hub.names import (
     APP_LABEL,
     GIT_BRANCH,
@@ -117,6 +120,10 @@ def _header(repo: Repo, env: str) -> str:
             "    --from-literal=user=DEPLOY_TOKEN_USERNAME --from-literal=accessToken=DEPLOY_TOKEN",
         ]
     lines += ["", "See docs/acm-quickstart.md."]
+    return _comment(lines)
+
+
+def _comment(lines: list[str]) -> str:
     return "".join(f"# {line}\n" if line else "#\n" for line in lines)
 
 
@@ -125,6 +132,9 @@ def bootstrap_manifests(repo: Repo, env: str) -> bytes:
     problems = repository_problems(repo, env)
     if problems:
         raise UserError(problems)
+    if repo.repository.delivery_of(env) == "applicationset":
+        argo_docs = [acm_placement_configmap(repo), *hub_rbac(repo), argocd_hub_application(repo, env)]
+        return _comment(header_lines(repo, env)).encode("utf-8") + yaml_docs(argo_docs)
     ca = channel_ca(repo, env)
     docs = [
         namespace(repo.repository.channel_namespace),

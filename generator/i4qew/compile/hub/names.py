@@ -12,10 +12,13 @@ from typing import Final
 
 from i4qew.k8s.names import short_name
 from i4qew.model.repo import Repo, Workload
+from i4qew.placement.decide import gitops_cluster_name as placement_gitops_name
 from i4qew.placement.decide import placement_name
 
 __all__ = [
     "APP_LABEL",
+    "ARGOCD_SHARED",
+    "ARGOCD_SYNC_OPTIONS",
     "DO_NOT_DELETE",
     "ENV_LABEL",
     "GIT_BRANCH",
@@ -32,6 +35,7 @@ __all__ = [
     "channel_name",
     "chart_name",
     "env_labels",
+    "gitops_cluster_name",
     "hub_application_name",
     "hub_labels",
     "hub_subscription_name",
@@ -51,6 +55,10 @@ GIT_DESIRED_COMMIT: Final = f"{OCM_APPS}/git-desired-commit"
 RECONCILE_OPTION: Final = f"{OCM_APPS}/reconcile-option"
 RECONCILE_RATE: Final = f"{OCM_APPS}/reconcile-rate"
 DO_NOT_DELETE: Final = f"{OCM_APPS}/do-not-delete"
+# Objects every environment ships identically, applied by each environment's hub
+# Argo CD Application: none of them prunes or deletes what the others still need.
+ARGOCD_SYNC_OPTIONS: Final = "argocd.argoproj.io/sync-options"
+ARGOCD_SHARED: Final = "Prune=false,Delete=false"
 
 APP_LABEL: Final = "app"
 PART_OF: Final = "app.kubernetes.io/part-of"
@@ -77,6 +85,11 @@ def application_name(repo: Repo, env: str) -> str:
 
 def channel_name(repo: Repo, env: str) -> str:
     return short_name(repo.repository.name, NAME_MAX, env)
+
+
+def gitops_cluster_name(repo: Repo, env: str) -> str:
+    """The GitOpsCluster of an applicationset environment and its Placement."""
+    return placement_gitops_name(repo.repository.name, env)
 
 
 def channel_ca_name(repo: Repo, env: str) -> str:

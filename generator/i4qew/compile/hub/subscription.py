@@ -20,6 +20,17 @@ so each Namespace has a file of its own:
     hub/apps/<ns>/policies.yaml              governance Policies + a PlacementBinding per workload
                                              (compile/hub/policies.py: Pod Security labels, pull secrets)
 
+With `delivery: applicationset` the environment's Argo CD objects go to
+`hub/argocd/` (compile/hub/argocd.py) instead of the Channel, Subscriptions and
+Applications; each workload namespace keeps its Placement, which governance
+PlacementBindings (namespace-local) bind to:
+
+    hub/argocd/gitopscluster.yaml            GitOpsCluster `<repo>-<env>` + its Placement
+    hub/argocd/clustersetbindings.yaml       a ManagedClusterSetBinding per cluster set used
+    hub/argocd/applicationsets/<workload>.yaml  Placement + ApplicationSet `<workload>-<env>`
+    hub/apps/<ns>/workloads/<workload>.yaml  the Placement in the workload namespace
+    hub/apps/<ns>/policies.yaml              governance Policies bound to it
+
 Per-environment objects carry the environment in their name. Namespaces and
 ManagedClusterSetBindings cannot (a binding's name is its cluster set's), so
 dev and production ship byte-identical copies of them: environment-neutral
@@ -36,8 +47,17 @@ from pathlib import PurePosixPath
 from typing import Any, Final
 
 from i4qew.compile import Tree
+from i4qew.compile.hub.argocd import (
+    applicationset,
+    argocd_placement,
+    environment_placement,
+    gitops_cluster,
+    workload_unit,
+)
 from i4qew.compile.hub.names import (
     APP_LABEL,
+    ARGOCD_SHARED,
+    ARGOCD_SYNC_OPTIONS,
     DO_NOT_DELETE,
     RECONCILE_OPTION,
     RECONCILE_RATE,
@@ -92,9 +112,15 @@ def namespace(name: str) -> dict[str, Any]:
         "metadata": {
             "name": name,
             "labels": shared_labels(),
-            "annotations": {DO_NOT_DELETE: "true", RECONCILE_OPTION: SHARED_RECONCILE},
+            "annotations": shared_annotations(),
         },
     }
+
+
+def shared_annotations() -> dict[str, str]:
+    """Whichever delivery applies it (ACM's hub-local subscription or an Argo CD
+    Application), an object every environment ships is never deleted by one of them."""
+    return {DO_NOT_DELETE: "true", RECONCILE_OPTION: SHARED_RECONCILE, ARGOCD_SYNC_OPTIONS: ARGOCD_SHARED}
 
 
 def channel(repo: Repo, env: str) -> dict[str, Any]:
@@ -137,7 +163,7 @@ def binding(ns: str, cluster_set: str) -> dict[str, Any]:
             "name": cluster_set,
             "namespace": ns,
             "labels": shared_labels(),
-            "annotations": {DO_NOT_DELETE: "true", RECONCILE_OPTION: SHARED_RECONCILE},
+            "annotations": shared_annotations(),
         },
         "spec": {"clusterSet": cluster_set},
     }
@@ -176,13 +202,13 @@ def compile_hub(repo: Repo, env: str, image: frozenset[str] = frozenset(), *, ro
     problems = hub_problems(repo, env)
     if problems:
         raise UserError(problems)
+    if repo.repository.delivery_of(env) == "applicationset":
+        return compile_applicationsets(repo, env, image)
     environment = repo.repository.environment(env)
     waved = environment if environment is not None and environment.waves else None
     state = rollout or RolloutState()
     rule_mode = repo.repository.placement_api == "PlacementRule"
-    by_ns: dict[str, list[EffectivePlacement]] = {}
-    for ep in environment_placements(repo, env):
-        by_ns.setdefault(ep.workload.namespace, []).append(ep)
+    by_ns = _by_namespace(repo, env)
     staged, staging_list = staging_docs(repo, env, image)
     staged_in: dict[str, list[Staging]] = {}
     for s in staging_list:
@@ -219,3 +245,70 @@ def compile_hub(repo: Repo, env: str, image: frozenset[str] = frozenset(), *, ro
     tree.update({path: yaml_docs(docs) for path, docs in staged.items()})
     tree.update(staging_policies(repo, env, staging_list))
     return dict(sorted(tree.items()))
+
+
+def _by_namespace(repo: Repo, env: str) -> dict[str, list[EffectivePlacement]]:
+    by_ns: dict[str, list[EffectivePlacement]] = {}
+    for ep in environment_placements(repo, env):
+        by_ns.setdefault(ep.workload.namespace, []).append(ep)
+    return by_ns
+
+
+def compile_applicationsets(repo: Repo, env: str, image: frozenset[str] = frozenset()) -> Tree:
+    """hub/ of an environment with delivery: applicationset (see the module docstring).
+    The models' staging charts still come by Channel and Subscription (staging_tree)."""
+    by_ns = _by_namespace(repo, env)
+    argo = "hub/argocd/"
+    all_sets = sorted({s for eps in by_ns.values() for ep in eps for s in ep.cluster_sets})
+    tree: Tree = {f"hub/namespaces/{n}.yaml": yaml_docs([namespace(n)]) for n in sorted(by_ns)}
+    tree |= {
+        argo + "gitopscluster.yaml": yaml_docs([gitops_cluster(repo, env),
+                                                environment_placement(repo, env, all_sets or
+                                                                      list(repo.repository.cluster_sets))]),
+        argo + "clustersetbindings.yaml": yaml_docs(binding(repo.repository.argocd.namespace, s)
+                                                    for s in all_sets or repo.repository.cluster_sets),
+    }
+    for ns, eps in by_ns.items():
+        base = f"hub/apps/{ns}/"
+        sets = sorted({s for ep in eps for s in ep.cluster_sets})
+        if sets:
+            tree[base + "clustersetbindings.yaml"] = yaml_docs(binding(ns, s) for s in sets)
+        for ep in eps:
+            w = ep.workload
+            tree[f"{base}workloads/{w.name}.yaml"] = yaml_docs([placement(repo, ep)])
+            tree[f"{argo}applicationsets/{w.name}.yaml"] = yaml_docs([
+                argocd_placement(repo, ep), applicationset(repo, env, workload_unit(repo, env, w))])
+    # Governance Policies bind (PlacementBindings are namespace-local) to the Placement above.
+    tree.update(compile_policies(repo, env, {ns: [ep.workload for ep in eps] for ns, eps in by_ns.items()}, image))
+    tree.update(staging_tree(repo, env, image, {ns: {c for ep in eps for c in ep.cluster_sets} for ns, eps in by_ns.items()}))
+    return dict(sorted(tree.items()))
+
+
+def staging_tree(repo: Repo, env: str, image: frozenset[str], known: Mapping[str, set[str]]) -> Tree:
+    """Under Argo CD delivery, the models' staging charts: a gated pod waits for its model
+    version, so the stagers must come all the same, by the hub's own Channel and a
+    Subscription + Placement per staging (compile/hub/staging.py) and the Application of
+    each staging namespace; `known`: the namespaces hub/ already has, with their bound sets."""
+    staged, staging_list = staging_docs(repo, env, image)
+    if not staging_list:
+        return {}
+    rule_mode = repo.repository.placement_api == "PlacementRule"
+    staged_in: dict[str, list[Staging]] = {}
+    for s in staging_list:
+        staged_in.setdefault(s.namespace, []).append(s)
+    new = sorted(({repo.repository.channel_namespace} | set(staged_in)) - set(known))
+    tree: Tree = {f"hub/namespaces/{n}.yaml": yaml_docs([namespace(n)]) for n in new}
+    tree["hub/channel.yaml"] = yaml_docs([channel(repo, env)])
+    ca = channel_ca(repo, env)
+    if ca is not None:
+        tree["hub/channel-ca.yaml"] = yaml_docs([ca])
+    for ns, here in sorted(staged_in.items()):
+        base = f"hub/apps/{ns}/"
+        subs = [staging_hub_name(s.model.name, env) for s in here]
+        tree[base + "model-application.yaml"] = yaml_docs([application(repo, env, ns, subs)])
+        sets = sorted({c for s in here for c in s.cluster_sets} - known.get(ns, set()))
+        if sets and not rule_mode:
+            tree[base + "model-clustersetbindings.yaml"] = yaml_docs(binding(ns, c) for c in sets)
+    tree.update({path: yaml_docs(docs) for path, docs in staged.items()})
+    tree.update(staging_policies(repo, env, staging_list))
+    return tree
