@@ -1,13 +1,18 @@
 """Synthetic fleet generator: a complete, valid i4qew workload repository.
 
     python bench/fleet.py OUT_DIR --workloads 2000 --policies 200 --models 50 \\
-        --clusters 10000 --seed 1 [--single-file] [--inventory-json] [--no-inventory] [--force]
+        --clusters 10000 --seed 1 [--hubs N] [--single-file] [--inventory-json] [--no-inventory] [--force]
 
 Writes i4qew.yaml (environments dev -> acm-dev and production -> production,
 selected by the `stage` cluster label), policies/, models/, workloads/ and
 clusters/managedclusters.yaml (one `kind: List`, as `kubectl get
 managedclusters -o yaml` prints it; with --inventory-json also inventory.json
 as `-o json` prints it, outside clusters/ so it is not read twice).
+
+With --hubs N, i4qew.yaml declares N hubs (hub-01 ...) and the clusters, sorted by
+name, are cut into N runs of equal size (a site may straddle two hubs): one
+clusters/hub-NN/managedclusters.yaml each (docs/hubs.md). Everything else is the
+same fleet as without hubs.
 
 The same arguments give a byte-identical tree. Everything validates, every
 effective placement selects at least one cluster in both environments, and
@@ -26,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import fleet_yaml
-from fleet_clusters import FAR, NEAR, REGIONS, make_clusters, managed_cluster_list
+from fleet_clusters import FAR, NEAR, REGIONS, Cluster, make_clusters, managed_cluster_list
 from fleet_placement import Selector, size_clusters
 from fleet_policies import model_policies, render_policy, workload_policy
 from fleet_workloads import ENVS, WorkloadInfo, make_models, make_workload
@@ -67,6 +72,7 @@ class FleetParams:
     single_file: bool = False
     inventory_json: bool = False
     inventory: bool = True  # False: no clusters/ (the placements are still built over it)
+    hubs: int = 0  # 0: one hub, clusters/managedclusters.yaml; N: clusters/hub-NN/ each
 
 
 def _documents(folder: str, docs: list[dict[str, object]], single_file: bool, tree: dict[str, bytes],
@@ -105,18 +111,40 @@ def generate(p: FleetParams) -> dict[str, bytes]:
         workloads.append(make_workload(rng, w, sel, wp, models_in[wp.regions[0]]))
     _size(rng, sel, workloads)
 
-    tree: dict[str, bytes] = {"i4qew.yaml": REPOSITORY.format(seed=p.seed).encode()}
+    tree: dict[str, bytes] = {"i4qew.yaml": (REPOSITORY.format(seed=p.seed) + hub_list(p.hubs)).encode()}
     _documents("policies", [render_policy(x) for x in [*mpolicies, *wpolicies]], p.single_file, tree)
     _documents("models", [m.doc for m in models], p.single_file, tree)
     docs = [w.doc for w in workloads]
     paths = {i: f"{d['metadata']['namespace']}/{d['metadata']['name']}.yaml" for i, d in enumerate(docs)}
     _documents("workloads", docs, p.single_file, tree, paths)
     listing = managed_cluster_list(clusters)
-    if p.inventory:
+    if p.inventory and p.hubs:
+        for name, part in split(clusters, p.hubs).items():
+            tree[f"clusters/{name}/managedclusters.yaml"] = fleet_yaml.dump(managed_cluster_list(part)).encode()
+    elif p.inventory:
         tree["clusters/managedclusters.yaml"] = fleet_yaml.dump(listing).encode()
     if p.inventory_json:
         tree["inventory.json"] = (json.dumps(listing, indent=4) + "\n").encode()
     return dict(sorted(tree.items()))
+
+
+def hub_name(i: int) -> str:
+    return f"hub-{i + 1:02d}"
+
+
+def hub_list(hubs: int) -> str:
+    """The spec.hubs lines of i4qew.yaml ("" for one hub)."""
+    if not hubs:
+        return ""
+    return "  hubs:\n" + "".join(f"    - name: {hub_name(i)}\n" for i in range(hubs))
+
+
+def split(clusters: list[Cluster], hubs: int) -> dict[str, list[Cluster]]:
+    """The clusters (sorted by name) cut into `hubs` runs whose sizes differ by one at most."""
+    out: dict[str, list[Cluster]] = {}
+    for i in range(hubs):
+        out[hub_name(i)] = clusters[i * len(clusters) // hubs:(i + 1) * len(clusters) // hubs]
+    return out
 
 
 def _size(rng: random.Random, sel: Selector, workloads: list[WorkloadInfo]) -> None:
@@ -165,13 +193,14 @@ def parse_args(argv: list[str] | None) -> tuple[FleetParams, Path, bool]:
     ap.add_argument("--models", type=int, default=50)
     ap.add_argument("--clusters", type=int, default=10000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--hubs", type=int, default=0, help="declare N hubs, the clusters split among them")
     ap.add_argument("--single-file", action="store_true", help="one multi-document file per kind")
     ap.add_argument("--inventory-json", action="store_true", help="also write inventory.json (kubectl -o json)")
     ap.add_argument("--no-inventory", action="store_true", help="write no clusters/ folder")
     ap.add_argument("--force", action="store_true", help="write into a non-empty folder")
     a = ap.parse_args(argv)
     params = FleetParams(a.workloads, a.policies, a.models, a.clusters, a.seed, a.single_file,
-                         a.inventory_json, not a.no_inventory)
+                         a.inventory_json, not a.no_inventory, a.hubs)
     return params, a.out, a.force
 
 

@@ -1,7 +1,8 @@
 """Run every bench script, with small defaults unless told otherwise.
 
     python bench/run_all.py                 # small fleet: quick, for CI and smoke runs
-    python bench/run_all.py --full          # the issues' sizes (2,000 workloads, 10,000 clusters)
+    python bench/run_all.py --full          # the issues' sizes (2,000 workloads, 10,000 clusters;
+                                            # bench_scale: 1x, 2x, 5x up to 50,000 clusters, 15 hubs)
 
 Figures are printed, never asserted. The exit code is non-zero only when a script
 itself broke (a traceback, a bad argument), not when a target is missed.
@@ -25,6 +26,8 @@ SCRIPTS = {
     "bench_publish.py": FLEET_SMALL,
     "bench_plan.py": FLEET_SMALL,
     "bench_page.py": FLEET_SMALL,
+    "bench_scale.py": ["--clusters", "600", "--hubs", "2", "--workloads", "60", "--policies", "12", "--models", "4",
+                       "--repeat", "1", "--scales", "1,2"],
 }
 
 

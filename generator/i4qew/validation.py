@@ -15,7 +15,7 @@ from i4qew.load.repo import load_declarations
 from i4qew.model.build import build_repo
 from i4qew.model.config_files import read_config_files
 from i4qew.model.repo import Repo
-from i4qew.placement.checks import inventory_problems
+from i4qew.placement.fleet import all_inventory_problems
 from i4qew.problems import Problem, Severity, has_errors, sort_problems
 from i4qew.rules.catalog import run_rules
 from i4qew.rules.declarations import sort_declarations
@@ -47,8 +47,9 @@ def validate_repo(root: Path) -> Validation:
     problems.extend(file_problems)
     repo = dataclasses.replace(repo, files=files)
     problems.extend(_without_cascades(run_rules(repo), loaded.problems))
-    # Placement checks need the inventory under clusters/ (none there: no checks).
-    problems.extend(inventory_problems(root, repo))
+    # Placement checks need the inventory under clusters/ (none there: no checks),
+    # or each hub's under clusters/<hub>/.
+    problems.extend(all_inventory_problems(root, repo))
     return Validation(repo, sort_problems(_masked(problems)), loaded.files)
 
 

@@ -1,12 +1,15 @@
 """Golden files: the whole rendered tree of this repository, byte for byte.
 
 Every file of `i4qew render --env ENV` (README, charts, hub resources, placement
-snapshot, model index) is compared with tests/golden/ENV/, except the programs the
-charts carry for the edge (the stager, `staging/*/*/files/stager/`, and the gate,
-`charts/*/files/i4qew-gate.sh`): those must be byte for byte the package's own
-`i4qew/edge/` files, and are checked against them instead of being stored again per
-chart. After an intended change to the output, regenerate and review the diff (see
-tests/golden/README.md):
+"""Golden files: the whole rendered tree of this repository, byte for byte.
+
+Every file of `i4qew render --env ENV` (README, charts, hub resources, placement
+snapshot, model index) is compared with tests/golden/ENV/; the two-hub example of
+docs/hubs.md (docs/examples/two-hubs, spec.hubs) with tests/golden/two-hubs/ENV/. The
+programs the charts carry for the edge (the stager, `staging/*/*/files/stager/`, and the
+gate, `charts/*/files/i4qew-gate.sh`) are not stored per chart: they must be byte for byte
+the package's own `i4qew/edge/` files, and are checked against them instead. After an
+intended change to the output, regenerate and review the diff (see tests/golden/README.md):
 
     I4QEW_UPDATE_GOLDEN=1 python -m pytest tests/golden/test_render_golden.py
 """
@@ -47,8 +50,12 @@ def source_of(path: str) -> Path:
     return PROGRAMS[pattern](path)
 
 
-def render(env: str, dest: Path) -> dict[str, bytes]:
-    result = CliRunner().invoke(cli, ["render", "-C", str(ROOT), "--env", env, "-o", str(dest),
+# (repository, golden folder): this repository, and the two-hub example of docs/hubs.md
+REPOS = {"": ROOT, "two-hubs": ROOT / "docs" / "examples" / "two-hubs"}
+
+
+def render(env: str, dest: Path, repo: Path = ROOT) -> dict[str, bytes]:
+    result = CliRunner().invoke(cli, ["render", "-C", str(repo), "--env", env, "-o", str(dest),
                                       "--source-commit", SOURCE_COMMIT])
     assert result.exit_code == 0, result.output
     return tree_of(dest)
@@ -67,9 +74,9 @@ def describe(expected: dict[str, bytes], got: dict[str, bytes]) -> str:
 
 
 @pytest.mark.parametrize("env", ["dev", "production"])
-def test_render_matches_the_golden_tree(env: str, tmp_path: Path) -> None:
-    got, programs = split_programs(render(env, tmp_path / env))
-    assert programs, "the charts carry the stager and the gate"
+@pytest.mark.parametrize("name", list(REPOS), ids=["this-repository", "two-hubs"])
+def test_render_matches_the_golden_tree(name: str, env: str, tmp_path: Path) -> None:
+    got, programs = split_programs(render(env, tmp_path / env, REPOS[name]))
     for path, data in programs.items():
         assert data == source_of(path).read_bytes(), f"{path} is not i4qew's own {source_of(path).name}"
     stagers = {p.rsplit("/", 1)[0] for p in got if fnmatch.fnmatchcase(p, "staging/*/*/Chart.yaml")}
@@ -78,8 +85,10 @@ def test_render_matches_the_golden_tree(env: str, tmp_path: Path) -> None:
             f.name for f in EDGE.glob("*.py")}
     gated = {p.rsplit("/", 1)[0] for p in got if fnmatch.fnmatchcase(p, "charts/*/values.yaml")
              and ((yaml.safe_load(got[p]) or {}).get("model") or {}).get("gate")}
-    assert gated and {p.rsplit("/files/", 1)[0] for p in programs if p.startswith("charts/")} == gated
-    golden = GOLDEN / env
+    assert {p.rsplit("/files/", 1)[0] for p in programs if p.startswith("charts/")} == gated
+    if not name:  # this repository's examples stage models and gate their workloads
+        assert stagers and gated, "the charts carry the stager and the gate"
+    golden = GOLDEN / name / env if name else GOLDEN / env
     if UPDATE:
         shutil.rmtree(golden, ignore_errors=True)
         for path, data in got.items():
@@ -88,6 +97,6 @@ def test_render_matches_the_golden_tree(env: str, tmp_path: Path) -> None:
     assert golden.is_dir(), f"no goldens yet: run I4QEW_UPDATE_GOLDEN=1 pytest {Path(__file__).name}"
     expected = tree_of(golden)
     assert got == expected, (
-        "the rendered tree differs from tests/golden/" + env + " (if intended, regenerate with "
+        f"the rendered tree differs from {golden.relative_to(ROOT)} (if intended, regenerate with "
         "I4QEW_UPDATE_GOLDEN=1 python -m pytest tests/golden/test_render_golden.py and review the diff):\n"
         + describe(expected, got))

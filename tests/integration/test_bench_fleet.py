@@ -128,3 +128,17 @@ def test_single_file_layout_and_json_inventory(tmp_path: Path) -> None:
         yaml.safe_load((repo / "clusters" / "managedclusters.yaml").read_text())
     done = i4qew("validate", "-C", str(repo))
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_fleet_of_hubs_splits_the_same_clusters_and_validates_clean(small: Path, tmp_path: Path) -> None:
+    hubs = generate(tmp_path / "hubs", *SMALL, "--seed", "7", "--hubs", "3")
+    parts = sorted(p.relative_to(hubs).as_posix() for p in (hubs / "clusters").rglob("*.yaml"))
+    assert parts == [f"clusters/hub-0{i}/managedclusters.yaml" for i in (1, 2, 3)]
+    names = [[i["metadata"]["name"] for i in yaml_rs.loads((hubs / p).read_text())["items"]] for p in parts]
+    assert sorted(len(n) for n in names) == [66, 67, 67]
+    one = yaml_rs.loads((small / "clusters" / "managedclusters.yaml").read_text())["items"]
+    assert [n for part in names for n in part] == [i["metadata"]["name"] for i in one]
+    assert "  hubs:\n    - name: hub-01\n    - name: hub-02\n    - name: hub-03\n" in (hubs / "i4qew.yaml").read_text()
+    done = i4qew("validate", "-C", str(hubs))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert " 0 errors, 0 warnings" in done.stdout, done.stdout

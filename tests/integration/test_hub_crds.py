@@ -119,3 +119,31 @@ def test_namespaces_pass_kubernetes_validate_strict(repos: dict[str, Repo], tmp_
     bad.write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: x, nmae: y}\n")
     done = subprocess.run([tool, "--strict", "-k", k8s, str(bad)], capture_output=True, text=True, check=False)
     assert done.returncode != 0
+
+
+@pytest.mark.parametrize("env", ["dev", "production"])
+def test_every_hub_of_the_two_hub_example_fits_the_crds(env: str) -> None:
+    """spec.hubs: hub/<hub>/ of each hub, as render writes it, and each hub's bootstrap."""
+    from i4qew.compile.hub.bootstrap import bootstrap_manifests
+    from i4qew.compile.render import render_tree
+    from i4qew.placement.fleet import load_inventories
+    from tests.support.hubs import TWO_HUBS
+
+    repo = load(TWO_HUBS)
+    _, hubs, _ = load_inventories(TWO_HUBS, repo)
+    tree = render_tree(repo, env, inventory=None, source_commit=None, hubs=hubs)
+    errors: list[str] = []
+    folders: set[str] = set()
+    for path, data in tree.items():
+        if not path.startswith("hub/"):
+            continue
+        folders.add(path.split("/")[1])
+        for doc in yaml.safe_load_all(data):
+            if doc["kind"] != "Namespace":
+                errors += [f"{path}: {e}" for e in crd_errors(doc)]
+    for hub in repo.repository.hubs:
+        for doc in yaml.safe_load_all(bootstrap_manifests(repo, env, hub)):
+            if doc and doc["kind"] not in ("Namespace", "ConfigMap"):
+                errors += [f"bootstrap --hub {hub.name}: {e}" for e in crd_errors(doc)]
+    assert errors == []
+    assert folders == {"east", "west"}

@@ -110,6 +110,7 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
     --inventory). Exit 1 when validation finds an error (the plan is still shown when
     the repository could be read)."""
     from i4qew.placement.checks import placement_problems
+    from i4qew.placement.fleet import declared_hub_folders
     from i4qew.placement.inventory_load import load_inventory, prefetch
     from i4qew.placement.plan import build_plan
     from i4qew.rules.placement import PLACEMENT_RULES
@@ -117,14 +118,23 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
 
     targets = [parse_report(text, FORMATS) for text in reports]
     now = _now(now_text)
-    prefetch(repo_dir, inventory_file)  # parsed on the other core while validation runs
-    if inventory_file is not None:
-        prefetch(repo_dir)  # validation's own look at clusters/
+    hub_folders = declared_hub_folders(repo_dir)
+    if hub_folders:
+        for folder in hub_folders:
+            prefetch(repo_dir, folder=folder)  # each hub's inventory, on the other core
+    else:
+        prefetch(repo_dir, inventory_file)  # parsed on the other core while validation runs
+        if inventory_file is not None:
+            prefetch(repo_dir)  # validation's own look at clusters/
     result = validate_repo(repo_dir)
     problems = result.problems
     repo = result.repo
     if repo is not None:
         require_environments(repo.repository, env)
+        if repo.repository.hubs:
+            _fleet(repo_dir, repo, env, problems, inventory_file, base_rev, fmt, output, targets, group_by, max_list,
+                   now)
+            return
     inventory, inv_problems = load_inventory(repo_dir, inventory_file)
     if inventory_file is not None or now is not None:
         # validate_repo judged clusters/ at the default time; judge what this plan uses.
@@ -140,11 +150,7 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
     base_repo = base_inventory = None
     with tempfile.TemporaryDirectory(prefix="i4qew-base-") as tmp:
         if base_rev is not None:
-            base_root = _checkout(repo_dir, base_rev, Path(tmp))
-            base_repo = validate_repo(base_root).repo
-            if base_repo is None:
-                fail(f"--base {base_rev}: the repository at that revision cannot be read (run i4qew validate there)",
-                     ExitCode.PROBLEMS)
+            base_root, base_repo = _base(repo_dir, base_rev, Path(tmp))
             if inventory_file is None:
                 base_inventory, _ = load_inventory(base_root)
         plan = build_plan(repo, env, inventory, base_repo=base_repo, base_inventory=base_inventory,
@@ -157,12 +163,78 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
                    for p in change_problems(base_repo, repo, base_rev)]
         problems = sort_problems([*problems, *changed])
     texts = _texts(repo, plan, problems, {fmt, *(f for f, _ in targets)}, group_by, max_list, now)
+    _finish(texts, fmt, output, targets, problems)
+
+
+def _finish(texts: dict[str, str], fmt: str, output: str | None, targets: list[tuple[str, str]],
+            problems: list[Problem]) -> None:
     for target_fmt, path in targets:
         write_text(path, texts[target_fmt])
     write_text(output, texts[fmt])
     if output and problems:
         sys.stderr.write("".join(p.format() + "\n" for p in problems))
     sys.exit(ExitCode.PROBLEMS if has_errors(problems) else ExitCode.OK)
+
+
+def _base(repo_dir: Path, base_rev: str, tmp: Path) -> tuple[Path, Repo]:
+    """The repository at --base REV, extracted under `tmp`, and its model."""
+    from i4qew.validation import validate_repo
+
+    base_root = _checkout(repo_dir, base_rev, tmp)
+    base_repo = validate_repo(base_root).repo
+    if base_repo is None:
+        fail(f"--base {base_rev}: the repository at that revision cannot be read (run i4qew validate there)",
+             ExitCode.PROBLEMS)
+    assert base_repo is not None
+    return base_root, base_repo
+
+
+def _fleet(repo_dir: Path, repo: Repo, env: str, problems: list[Problem], inventory_file: Path | None,
+           base_rev: str | None, fmt: str, output: str | None, targets: list[tuple[str, str]], group_by: str,
+           max_list: int, now: datetime | None) -> None:
+    """`plan` of a repository with spec.hubs: each hub over clusters/<hub>/, and the fleet."""
+    from i4qew.placement.fleet import fleet_problems, load_hubs
+    from i4qew.placement.fleet_plan import (
+        build_fleet_plan,
+        render_fleet_json,
+        render_fleet_markdown,
+        render_fleet_text,
+    )
+    from i4qew.rules.placement import (
+        PLACEMENT_RULES,  # the fleet's ids (hub-*) are placement ids too
+    )
+
+    formats = {fmt, *(f for f, _ in targets)}
+    if formats & {"html", "svg"}:
+        fail("i4qew.yaml declares hubs (spec.hubs): the placement picture is drawn per hub, at "
+             "placement/<hub>/plan.html and plan.svg of the rendered branch (i4qew render)", ExitCode.USAGE)
+    if inventory_file is not None:
+        fail(f"--inventory {inventory_file}: i4qew.yaml declares hubs (spec.hubs), and each hub plans over its own "
+             "folder clusters/<hub>/; put the ManagedClusters there", ExitCode.USAGE)
+    inventories, inv_problems = load_hubs(repo_dir, repo)
+    if now is not None:  # validate_repo judged the hubs at the default time
+        problems = sort_problems([*(p for p in problems if p.rule not in PLACEMENT_RULES
+                                    and not p.path.startswith("clusters/")),
+                                  *inv_problems, *fleet_problems(repo, inventories, now=now)])
+    if any(p.severity is Severity.ERROR and p.rule not in PLACEMENT_RULES for p in problems):
+        _report_only(problems, fmt, output, env, targets)
+        return
+    with tempfile.TemporaryDirectory(prefix="i4qew-base-") as tmp:
+        base_repo = base_inventories = None
+        if base_rev is not None:
+            base_root, base_repo = _base(repo_dir, base_rev, Path(tmp))
+            if base_repo.repository.hubs:
+                base_inventories = load_hubs(base_root, base_repo)[0]
+        plans = build_fleet_plan(repo, env, inventories, base_repo=base_repo, base_inventories=base_inventories,
+                                 base_label=base_rev, now=now)
+    texts = {}
+    if "markdown" in formats:
+        texts["markdown"] = render_fleet_markdown(env, plans, problems, group_by)
+    if "json" in formats:
+        texts["json"] = render_fleet_json(env, plans, problems, group_by)
+    if "text" in formats:
+        texts["text"] = render_fleet_text(env, plans, problems, group_by, max_list)
+    _finish(texts, fmt, output, targets, problems)
 
 
 def _texts(repo: Repo, plan: Plan, problems: list[Problem], formats: set[str], group_by: str, max_list: int,

@@ -67,13 +67,17 @@ def command(repo_dir: Path, env: str, output: Path | None, inventory: Path | Non
     Validates first: any error is printed and nothing is written (exit 1)."""
     from i4qew.compile.render import render_tree
     from i4qew.emit import UnsafePath, write_tree
-    from i4qew.placement.inventory_load import load_inventory
+    from i4qew.placement.fleet import load_inventories
 
     repo = load_repo(repo_dir, env)
-    inv, inv_problems = load_inventory(repo_dir, inventory)
+    try:
+        inv, hubs, inv_problems = load_inventories(repo_dir, repo, inventory)
+    except UserError as exc:
+        fail(exc.text, exc.code)
+        return
     exit_on_errors(inv_problems)
     try:
-        tree = render_tree(repo, env, inventory=inv,
+        tree = render_tree(repo, env, inventory=inv, hubs=hubs,
                            source_commit=commit if commit is not None else source_commit(repo_dir))
     except UserError as exc:
         print_problems(exc.problems)

@@ -12,8 +12,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 Tree = dict[str, bytes]
+
+
+@dataclass(frozen=True)
+class Changed:
+    """The workloads a change touches, their names and namespaces before and after it
+    (compile/incremental.py renders what they own)."""
+
+    names: frozenset[str]
+    namespaces: frozenset[str]
 
 
 def merge(*parts: Mapping[str, bytes]) -> Tree:

@@ -128,6 +128,10 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
     else:
         lines += ["", "Cluster counts are the placement decisions over the inventory at generation time",
                   "(`placement/`); the hub's Placements keep deciding as clusters change."]
+    if r.hubs:
+        lines += ["", "## Placement pictures", "", *_fleet_pictures(repo), "", *_needs(repo, env), "", "## Layout",
+                  *_fleet_layout(repo, env)]
+        return ("\n".join(lines) + "\n").encode("utf-8")
     lines += ["", "## Placement picture", ""]
     if cluster_counts is not None:
         lines += [f"![Placement of {env} by site: the clusters each workload runs on per site](plan.svg)", ""]
@@ -165,6 +169,45 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
         f"which applies `hub/` from branch `{environment.branch}`; from then on every change arrives through Git.",
     ]
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _fleet_pictures(repo: Repo) -> list[str]:
+    """Each hub's placement picture (spec.hubs)."""
+    lines = ["Each hub's placement over its own inventory: the site matrix and the page that shows every site,",
+             "workload and cluster with each cluster's capacity headroom (download it and open it in a browser;",
+             "it loads nothing from the network).", ""]
+    return lines + [f"- hub `{h.name}`: [`placement/{h.name}/plan.html`](placement/{h.name}/plan.html), "
+                    f"[`placement/{h.name}/plan.svg`](placement/{h.name}/plan.svg)" for h in repo.repository.hubs]
+
+
+def _fleet_layout(repo: Repo, env: str) -> list[str]:
+    """Layout and bootstrap of a branch that several hubs follow (spec.hubs)."""
+    r = repo.repository
+    environment = r.environment(env)
+    assert environment is not None
+    names = ", ".join(f"`{h.name}`" for h in r.hubs)
+    lines = [
+        "",
+        "- `charts/<workload>/`: a Helm chart per workload, shared by every hub.",
+        f"- `hub/<hub>/`: the ACM resources of `{env}` on each hub ({names}): Namespaces, the Channel",
+        f"  `{channel_name(repo, env)}`, a Subscription and a Placement per workload, and in each workload",
+        f"  namespace an Application `{application_name(repo, env)}`.",
+        "- `placement/<hub>/`, `models/<hub>/index.json`: each hub's placement decisions over its own",
+        "  inventory (and its placement picture, `plan.html` and `plan.svg`) and the model versions its",
+        "  placements need.",
+        "",
+        "## Bootstrap each hub (once)",
+        "",
+        "As an ACM subscription admin, on each hub:",
+        "",
+        "```sh",
+        *(f"i4qew bootstrap --env {env} --hub {h.name} | kubectl apply -f -   # on hub {h.name}" for h in r.hubs),
+        "```",
+        "",
+        f"Each creates a hub-local Subscription `{hub_subscription_name(repo, env)}` that applies that hub's",
+        f"`hub/<hub>/` from branch `{environment.branch}`; from then on every change arrives through Git.",
+    ]
+    return lines
 
 
 def _argocd_lines(repo: Repo, env: str) -> list[str]:

@@ -4,7 +4,7 @@
     plan.html, plan.svg  placement/picture/ (the placement picture)
     charts/<workload>/   compile/chart/charts.py
     staging/<ns>/<model>/  compile/staging/chart.py (a model's stager, per environment)
-    hub/                 compile/hub/subscription.py
+    hub/                 compile/hub/subscription.py (hub/<hub>/: compile/fleet.py)
     placement/, models/  placement/snapshot.py (decisions over the inventory)
 
 Pure: the caller validated the repository and loaded the inventory; nothing
@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 
 from i4qew.compile import Tree, merge
 from i4qew.compile.chart.charts import compile_charts
+from i4qew.compile.fleet import fleet_globals, fleet_objects
 from i4qew.compile.hub.rollout_state import RolloutState
 from i4qew.compile.hub.subscription import compile_hub
 from i4qew.compile.readme import render_readme
@@ -38,12 +39,18 @@ PICTURE_PATH = "plan.svg"  # the site matrix, shown in the README
 
 
 def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_commit: str | None,
-                base: Mapping[str, Iterable[str]] | None = None, rollout: RolloutState | None = None) -> Tree:
+                base: Mapping[str, Iterable[str]] | None = None, rollout: RolloutState | None = None,
+                hubs: Mapping[str, Inventory | None] | None = None) -> Tree:
     """Raises UserError (with problems) when `env` cannot be compiled for the hub.
 
     `base` ("namespace/workload" -> cluster names of the branch's previous
     snapshot) keeps numberOfClusters choices stable; publish passes it. `rollout`
-    is the branch's rollout state (environments with waves; None: all follow the head)."""
+    is the branch's rollout state (environments with waves; None: all follow the head).
+    With spec.hubs, `hubs` holds each hub's inventory and `inventory` is unused."""
+    if repo.repository.hubs:
+        objects = render_objects(repo, env)  # first: the hub compiler raises the problems a user can fix
+        return merge(objects, render_globals(repo, env, inventory=inventory, source_commit=source_commit,
+                                             base=base, hubs=hubs))
     problems = hub_problems(repo, env)  # first: the problems a user can fix
     if not problems and inventory is None:
         problems = needs_inventory(repo)
@@ -65,3 +72,45 @@ def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_com
     readme = {"README.md": render_readme(repo, env, source_commit=source_commit, cluster_counts=counts, image=image)}
     return merge(readme, compile_charts(repo, env, image), compile_staging_charts(repo, env, image), hub, placement,
                  pages)
+
+
+def waves_in(repo: Repo, env: str) -> bool:
+    environment = repo.repository.environment(env)
+    return environment is not None and bool(environment.waves)
+
+
+def render_objects(repo: Repo, env: str) -> Tree:
+    """What each workload and each namespace owns, for an environment without waves:
+    charts/<workload>/ and the hub objects (hub/, or hub/<hub>/ with spec.hubs), and the
+    models' staging charts (staging/<ns>/<model>/, shared by the hubs).
+    compile/incremental.py renders a part of it (never with models i4qew stages)."""
+    if waves_in(repo, env):
+        raise UserError(f"environment {env!r} rolls out in waves: with spec.hubs, or rendered in parts, waves are "
+                        "not supported yet (docs/hubs.md)")
+    if repo.repository.hubs and repo.repository.delivery_of(env) == "applicationset":
+        raise UserError(f"environment {env!r} is delivered by Argo CD (applicationset): with spec.hubs that is "
+                        "not supported yet (docs/hubs.md)")
+    # No image volumes here: with spec.hubs the rule image-volumes refuses them, and an
+    # incremental render renders an environment that has them whole.
+    hub = fleet_objects(repo, env) if repo.repository.hubs else compile_hub(repo, env)
+    return merge(hub, compile_charts(repo, env), compile_staging_charts(repo, env))
+
+
+def render_globals(repo: Repo, env: str, *, inventory: Inventory | None, source_commit: str | None,
+                   base: Mapping[str, Iterable[str]] | None = None,
+                   hubs: Mapping[str, Inventory | None] | None = None) -> Tree:
+    """What every workload shares (environments without waves): the README, the placement
+    snapshots, model indexes and pictures."""
+    if repo.repository.hubs:
+        fleet, fleet_counts = fleet_globals(repo, env, hubs or {}, base=base, source_commit=source_commit)
+        readme = {"README.md": render_readme(repo, env, source_commit=source_commit, cluster_counts=fleet_counts)}
+        return merge(readme, fleet)
+    keep = {k: inventory.bits_of(v) for k, v in base.items()} if base and inventory is not None else None
+    image = image_volume_models_for(repo, env, inventory, keep)
+    plan = build_plan(repo, env, inventory, keep=keep)
+    placement = placement_files(repo, env, inventory, base=base)
+    counts = {w.key: w.clusters.bit_count() for w in plan.workloads} if inventory is not None else None
+    picture = build_picture(repo, plan, [], source=source_commit)
+    pages = {PAGE_PATH: render_html(picture), PICTURE_PATH: render_svg(picture)}
+    readme = {"README.md": render_readme(repo, env, source_commit=source_commit, cluster_counts=counts, image=image)}
+    return merge(readme, placement, pages)

@@ -24,13 +24,15 @@ from i4qew.gitops.describe import describe_promotion, gitlab_opener
 from i4qew.gitops.land import BeforePush, Landing, Outcome, Proposal
 from i4qew.gitops.objects import BuiltTree, build_tree
 from i4qew.gitops.publish import (
+    head_decisions,
     late_outcome,
     make_landing,
     overwrite_note,
     previous_decisions,
     refuse_drift,
 )
-from i4qew.gitops.rendering import DECISIONS_PATH, Rendered, RenderFn, RenderRequest, render_source
+from i4qew.gitops.rendering import render_source
+from i4qew.gitops.requests import Rendered, RenderFn, RenderRequest
 from i4qew.gitops.settings import environment, settings_at
 from i4qew.gitops.source import Source, fingerprint, input_ids, materialise, open_source
 from i4qew.gitops.wave_pins import WavePins, proposed_since
@@ -74,13 +76,13 @@ class _Promoter:
     dst_env: Environment
     src_state: BranchState
     rendered: Rendered | None = None
-    renders: dict[tuple[bytes | None, RolloutState | None], tuple[Rendered, BuiltTree]] = \
+    renders: dict[tuple[tuple[bytes, ...], RolloutState | None], tuple[Rendered, BuiltTree]] = \
         field(default_factory=dict)
     last_state: BranchState | None = None  # the target branch as last decided on
     since: str | None = None  # when the first rollout wave takes the commit (None: now)
 
     def render_on(self, state: BranchState, rollout: RolloutState | None = None) -> tuple[Rendered, BuiltTree]:
-        decisions = self.landing.head_file(state, DECISIONS_PATH)
+        decisions = head_decisions(self.landing, state)
         key = (decisions, rollout)
         if key not in self.renders:
             rendered = self.render(RenderRequest(self.folder, self.dst_env.name, self.commit, self.req.inventory,

@@ -21,10 +21,11 @@ from i4qew.gitops import trailers as T
 from i4qew.gitops.branch import BranchState
 from i4qew.gitops.credentials import is_url
 from i4qew.gitops.identity import resolve_identity
+from i4qew.gitops.incremental import changed_workloads
 from i4qew.gitops.land import BeforePush, Landing, Outcome, Proposal
-from i4qew.gitops.objects import BuiltTree, build_tree
+from i4qew.gitops.objects import BuiltTree, Stored, build_tree
 from i4qew.gitops.remote import RemoteError, open_remote
-from i4qew.gitops.rendering import DECISIONS_PATH, Rendered, RenderFn, RenderRequest, render_source
+from i4qew.gitops.requests import Rendered, RenderFn, RenderRequest, is_snapshot
 from i4qew.gitops.settings import environment, settings_at
 from i4qew.gitops.source import Source, dirty_inputs, fingerprint, input_ids, open_source
 from i4qew.gitops.wave_pins import WavePins
@@ -77,10 +78,29 @@ def unpushed(landing: Landing, commit: str, branch: str) -> tuple[str, ...]:
             "names a Source-Commit nobody else can see until you push it (git push)",)
 
 
-def previous_decisions(data: bytes | None) -> dict[str, list[str]] | None:
-    if data is None:
-        return None
-    return read_decisions(data) or None
+def files_of(listing: Mapping[str, str]) -> set[str]:
+    """The files of a tree listing (gitops/objects.listing names folders too)."""
+    folders = {p.rsplit("/", 1)[0] for p in listing if "/" in p}
+    return set(listing) - folders
+
+
+def head_decisions(landing: Landing, state: BranchState) -> tuple[bytes, ...]:
+    """The placement snapshots of the branch head: placement/decisions.json, or one
+    placement/<hub>/decisions.json per hub (spec.hubs)."""
+    if state.head is None:
+        return ()
+    paths = sorted(p for p in landing.listing(state.head.tree) if is_snapshot(p))
+    return tuple(data for p in paths if (data := landing.head_file(state, p)) is not None)
+
+
+def previous_decisions(snapshots: tuple[bytes, ...]) -> dict[str, list[str]] | None:
+    """"namespace/workload" -> the clusters chosen, over every snapshot: the hubs' cluster
+    names are disjoint (rule hub-cluster-duplicate), so each hub finds its own."""
+    out: dict[str, list[str]] = {}
+    for data in snapshots:
+        for key, names in read_decisions(data).items():
+            out.setdefault(key, []).extend(names)
+    return out or None
 
 
 def refuse_drift(state: BranchState, verb: str) -> UserError:
@@ -110,10 +130,11 @@ class _Publisher:
     branch: str
     render: RenderFn
     rendered: Rendered | None = None
-    renders: dict[tuple[bytes | None, RolloutState | None], tuple[Rendered, BuiltTree]] = \
+    renders: dict[tuple[tuple[bytes, ...], RolloutState | None], tuple[Rendered, BuiltTree]] = \
         field(default_factory=dict)
     env: Environment | None = None
     fingerprints: dict[tuple[str, ...], str] = field(default_factory=dict)
+    default_namespace: str | None = None  # spec.defaults.namespace: a workload's when it names none
 
     def fingerprint(self, extra: tuple[str, ...]) -> str:
         if extra not in self.fingerprints:
@@ -124,17 +145,28 @@ class _Publisher:
     def render_on(self, state: BranchState, rollout: RolloutState | None = None) -> tuple[Rendered, BuiltTree]:
         """The render on top of `state` (it depends on the head only through its previous
         placement decisions and rollout state, so a retry on a new head usually reuses it)."""
-        decisions = self.landing.head_file(state, DECISIONS_PATH)
+        decisions = head_decisions(self.landing, state)
         key = (decisions, rollout)
         if key not in self.renders:
+            changed = None if self.req.rerender or rollout is not None else changed_workloads(
+                self.source, state, self.req.env, self.default_namespace, self.req.inventory is not None)
+            listing = self.landing.listing(state.head.tree) if changed is not None and state.head else {}
+            previous = tuple(sorted(files_of(listing)))
             rendered = self.render(RenderRequest(self.source.root, self.req.env, self.source.head,
-                                                 self.req.inventory, previous_decisions(decisions), rollout))
+                                                 self.req.inventory, previous_decisions(decisions), rollout,
+                                                 changed=changed, previous=previous))
             dirty = dirty_inputs(self.source, rendered.config_paths, self.req.inventory is None)
             if dirty:
                 raise UserError(f"uncommitted changes to {', '.join(dirty[:10])}"
                                 f"{' and more' if len(dirty) > 10 else ''}: publish renders the checked-out "
                                 f"commit {self.source.head[:12]}; commit or stash them first")
-            self.renders[key] = (rendered, build_tree(rendered.files, self.source.algo))
+            files: dict[str, bytes | Stored] = {**rendered.files, **{p: Stored(listing[p]) for p in rendered.kept}}
+            if rendered.kept:
+                self.landing.note(f"only workloads changed since the branch head: rendered {len(rendered.files)} "
+                                  f"files again ({', '.join(sorted(changed.names)[:5]) if changed else ''}"
+                                  f"{', …' if changed and len(changed.names) > 5 else ''}), kept "
+                                  f"{len(rendered.kept)} as they are")
+            self.renders[key] = (rendered, build_tree(files, self.source.algo))
         self.rendered = self.renders[key][0]
         return self.renders[key]
 
@@ -174,11 +206,19 @@ class _Publisher:
         return Proposal(tree, message, changes, pins.refs())
 
 
+def _render(req: RenderRequest) -> Rendered:
+    """The real render, imported when a publish renders: one whose inputs are unchanged
+    never does, and the validation and the compilers cost ~0.2 s to import."""
+    from i4qew.gitops.rendering import render_source
+
+    return render_source(req)
+
+
 def publish(
     req: PublishRequest,
     *,
     environ: Mapping[str, str] | None = None,
-    render: RenderFn = render_source,
+    render: RenderFn | None = None,
     before_push: BeforePush | None = None,
 ) -> Outcome:
     """Publish `req.root`'s checked-out commit to the branch of `req.env`.
@@ -187,6 +227,7 @@ def publish(
     remote failed), RetriesExhausted (the branch kept moving).
     """
     environ = os.environ if environ is None else environ
+    render = render or _render
     source = open_source(req.root, environ)
     ids = input_ids(source, source.head)
     settings = settings_at(source, ids.get("i4qew.yaml"))
@@ -200,7 +241,9 @@ def publish(
     landing = make_landing(source, req.remote, req.push, req.dry_run, req.author, req.attempts, req.backoff,
                            environ)
     landing.before_push = before_push
-    publisher = _Publisher(req, source, landing, env.branch, render, env=env)
+    namespace = settings.defaults.get("namespace")
+    publisher = _Publisher(req, source, landing, env.branch, render, env=env,
+                           default_namespace=namespace if isinstance(namespace, str) else None)
     outcome = landing.land(env.branch, publisher.decide)
     unseen = unpushed(landing, source.head, env.branch) if outcome.status in ("published", "dry-run") else ()
     warnings = publisher.rendered.warnings if publisher.rendered else ()

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
 
 KeyPath = Sequence[Any]
 
@@ -40,6 +40,10 @@ def _for_ruamel(text: str) -> str:
 
 
 def _loader() -> YAML:
+    # Imported here: only a file with a problem is read with ruamel, and its import costs
+    # about 0.1 s that a clean validate or an unchanged publish need not pay.
+    from ruamel.yaml import YAML
+
     yaml = YAML(typ="rt", pure=True)
     yaml.allow_duplicate_keys = False
     return yaml
@@ -162,6 +166,8 @@ class Positions:
     def locate(self, doc: int, path: KeyPath, *, key: bool = False) -> tuple[int, int]:
         """1-based (line, column) of the value at `path` in document `doc`; with
         `key`, of the mapping key itself. Stops at the deepest part that exists."""
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
         docs = self._load()
         if doc >= len(docs):
             return self._doc_start(doc)

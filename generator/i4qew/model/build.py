@@ -22,8 +22,10 @@ from i4qew.model.repo import (
     DEFAULT_GPU_LABEL,
     DEFAULT_GPU_RUNTIME_CLASS,
     DEFAULT_IMAGE_VOLUME_VERSION,
+    HUB_CLUSTER_LIMIT,
     ArgoCD,
     Environment,
+    Hub,
     Model,
     ModelSettings,
     ModelVersion,
@@ -73,6 +75,10 @@ def build_repository(doc: Document | None, out: list[Problem]) -> Repository:
                                 e.get("gpuRuntimeClass", runtime_class), image_volumes=minimum,
                                 delivery=e.get("delivery", spec.get("delivery", "subscription")), waves=waves))
     git = spec["git"]
+    sets = tuple(spec.get("clusterSets", ["global"]))
+    channel_ns = spec.get("channelNamespace", DEFAULT_CHANNEL_NAMESPACE)
+    hubs = tuple(Hub(h["name"], tuple(h.get("clusterSets", sets)), h.get("channelNamespace", channel_ns),
+                     h.get("managedClusterLimit", HUB_CLUSTER_LIMIT), i) for i, h in enumerate(spec.get("hubs") or ()))
     subscription = spec.get("subscription", {})
     labels = spec.get("clusterLabels", {})
     return Repository(
@@ -82,9 +88,9 @@ def build_repository(doc: Document | None, out: list[Problem]) -> Repository:
         git_insecure=bool(git.get("insecureSkipVerify", False)),
         delivery=spec.get("delivery", "subscription"),
         placement_api=spec.get("placementApi", "Placement"),
-        cluster_sets=tuple(spec.get("clusterSets", ["global"])),
+        cluster_sets=sets,
         environments=tuple(envs),
-        channel_namespace=spec.get("channelNamespace", DEFAULT_CHANNEL_NAMESPACE),
+        channel_namespace=channel_ns,
         arch_prefix=labels.get("architecturePrefix", DEFAULT_ARCH_PREFIX),
         gpu_label=labels.get("gpu", DEFAULT_GPU_LABEL),
         capacity_warn_percent=int(spec.get("capacity", {}).get("warnAbovePercent", 85)),
@@ -98,6 +104,7 @@ def build_repository(doc: Document | None, out: list[Problem]) -> Repository:
         pod_security_labels=bool(spec.get("governance", {}).get("podSecurityLabels", True)),
         pull_secrets=bool(spec.get("governance", {}).get("pullSecrets", True)),
         models=_model_settings(spec.get("models") or {}),
+        hubs=hubs,
     )
 
 

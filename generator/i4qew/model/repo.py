@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from i4qew import memo
 from i4qew.guardrails.model import Guardrails
 from i4qew.k8s.selectors import Selector
 from i4qew.load.documents import Document
@@ -75,6 +76,27 @@ class Environment:
     waves: tuple[Wave, ...] = ()  # () = the whole environment at once
 
 
+# The managed clusters ACM documents for one hub: the Red Hat scale lab managed 3,500
+# single-node OpenShift clusters from one 3-node hub (docs/hubs.md cites the sources).
+HUB_CLUSTER_LIMIT = 3500
+
+
+@dataclass(frozen=True, slots=True)
+class Hub:
+    """One ACM hub of a multi-hub fleet: its inventory is clusters/<name>/, its hub
+    objects hub/<name>/ of every environment branch."""
+
+    name: str
+    cluster_sets: tuple[str, ...]
+    channel_namespace: str
+    cluster_limit: int
+    index: int  # position in spec.hubs, for problems
+
+    @property
+    def inventory_dir(self) -> str:
+        return f"clusters/{self.name}"
+
+
 # OpenShift GitOps: the default instance runs in openshift-gitops on the hub
 # (local-cluster), with the AppProject `default`.
 DEFAULT_ARGOCD_NAMESPACE = "openshift-gitops"
@@ -117,6 +139,7 @@ class Repository:
     pod_security_labels: bool = True
     pull_secrets: bool = True
     models: ModelSettings = ModelSettings()
+    hubs: tuple[Hub, ...] = ()  # empty: one hub, inventory clusters/, hub objects hub/
 
     def environment(self, name: str) -> Environment | None:
         return next((e for e in self.environments if e.name == name), None)
@@ -269,5 +292,23 @@ class Repo:
         yield from (p.doc for p in self.policies.values())
         yield from (m.doc for m in self.models.values())
 
+    def for_hub(self, hub: Hub) -> Repo:
+        """The repository as one hub sees it: that hub's cluster sets and channel namespace.
+        The same object for the same hub, so the planner's memo (placement/decide.py)
+        serves validation, plan and render alike."""
+        got = _views.get((id(self), hub))
+        if got is not None and got[0] is self:
+            return got[1]
+        r = replace(self.repository, cluster_sets=hub.cluster_sets, channel_namespace=hub.channel_namespace, hubs=())
+        view = replace(self, repository=r)
+        if len(_views) >= 64:
+            _views.clear()
+        _views[(id(self), hub)] = (self, view)
+        return view
+
     def workload(self, name: str, namespace: str | None = None) -> Workload | None:
         return next((w for w in self.workloads if w.name == name and namespace in (None, w.namespace)), None)
+
+
+# Repo.for_hub: (id of the repository, hub) -> (the repository, its view of the hub)
+_views: dict[tuple[int, Hub], tuple[Repo, Repo]] = memo.held("model.repo.hub_views", {})

@@ -28,7 +28,8 @@ TOP = 3  # contributors named in a capacity message
 
 
 _request_milli: dict[object, int] = memo.held("placement.capacity.request_milli", {})
-_alloc_milli: dict[Fraction, int] = memo.held("placement.capacity.alloc_milli", {})
+# keyed by (numerator, denominator): hashing a Fraction computes a modular inverse each time
+_alloc_milli: dict[tuple[int, int], int] = memo.held("placement.capacity.alloc_milli", {})
 
 
 def _milli_up(raw: object) -> int:
@@ -86,9 +87,10 @@ def allocatable_milli(alloc: Mapping[str, Fraction], res: str) -> int | None:
         # An extended resource (vendor/name) the cluster does not report is absent;
         # an unreported core resource is unknown.
         return 0 if "/" in res else None
-    milli = _alloc_milli.get(value)
+    key = (value.numerator, value.denominator)
+    milli = _alloc_milli.get(key)
     if milli is None:
-        milli = _alloc_milli[value] = math.floor(value * 1000)
+        milli = _alloc_milli[key] = math.floor(value * 1000)
     return milli
 
 
@@ -118,8 +120,9 @@ def cluster_loads(size: int, placed: Iterable[tuple[int, Mapping[str, int]]],
 
 def capacity_problems(repo: Repo, inv: Inventory, decisions: Sequence[Decision]) -> list[Problem]:
     n = len(inv)
-    requests = {id(d): requests_milli(d.workload, d.env) for d in decisions}
-    loads = cluster_loads(n, ((d.clusters, requests[id(d)]) for d in decisions))
+    # Only decisions that place something: on a fleet most of a hub's are empty (another hub's sites).
+    requests = {id(d): requests_milli(d.workload, d.env) for d in decisions if d.clusters}
+    loads = cluster_loads(n, ((d.clusters, requests[id(d)]) for d in decisions if d.clusters))
     warn = repo.repository.capacity_warn_percent
     flagged: list[tuple[int, str, int, int]] = []
     for res in sorted(loads):

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from pathlib import Path
 
@@ -77,9 +78,11 @@ def _model_policy_placement(repo: Repo, policy: PlacementPolicy, ep: EffectivePl
     )
 
 
-def _decision_problems(repo: Repo, planner: Planner, d: Decision) -> list[Problem]:
+def _decision_problems(repo: Repo, planner: Planner, d: Decision, elsewhere: AbstractSet[tuple[str, str]]) -> list[Problem]:
     w, ep = d.workload, d.effective
     out: list[Problem] = []
+    if not d.clusters and (d.env, d.key) in elsewhere:
+        return out  # another hub of the fleet runs it: not a problem here
     if not d.clusters:
         why = "the inventory holds no clusters" if not len(planner.inv) else explain_empty(planner, ep)
         out.append(w.doc.problem(_placement_path(w, d.env), "placement-empty",
@@ -144,14 +147,22 @@ def _environment_problems(repo: Repo, planner: Planner, by_env: dict[str, list[D
     return out
 
 
-def placement_problems(repo: Repo, inventory: Inventory, *, now: datetime | None = None) -> list[Problem]:
-    """Every inventory-dependent problem of the repository, all environments."""
+def decisions_by_env(repo: Repo, inventory: Inventory, now: datetime | None = None) -> dict[str, list[Decision]]:
     planner = planner_for(repo, inventory, now)
-    by_env = {e.name: planner.decisions(e.name) for e in repo.repository.environments}
+    return {e.name: planner.decisions(e.name) for e in repo.repository.environments}
+
+
+def placement_problems(repo: Repo, inventory: Inventory, *, now: datetime | None = None,
+                       elsewhere: AbstractSet[tuple[str, str]] = frozenset()) -> list[Problem]:
+    """Every inventory-dependent problem of the repository, all environments.
+    `elsewhere`: the (env, "namespace/workload") another hub runs somewhere (spec.hubs),
+    for which selecting no cluster of this inventory is no problem."""
+    planner = planner_for(repo, inventory, now)
+    by_env = decisions_by_env(repo, inventory, now)
     out: list[Problem] = []
     for decisions in by_env.values():
         for d in decisions:
-            out.extend(_decision_problems(repo, planner, d))
+            out.extend(_decision_problems(repo, planner, d, elsewhere))
     out.extend(_arch_problems(repo, inventory))
     out.extend(_environment_problems(repo, planner, by_env))
     for env in repo.repository.environments:

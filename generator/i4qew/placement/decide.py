@@ -231,6 +231,7 @@ class Planner:
 
 
 _last: list[Planner] = memo.held("placement.decide.last_planner", [])
+_KEPT = 32
 
 
 def planner_for(repo: Repo, inventory: Inventory, now: datetime | None = None) -> Planner:
@@ -240,5 +241,5 @@ def planner_for(repo: Repo, inventory: Inventory, now: datetime | None = None) -
         if p.repo is repo and p.inv is inventory and p.now == (now if now is not None else inventory.as_of):
             return p
     planner = Planner(repo, inventory, now=now)
-    _last[:] = [planner]
+    _last[:] = [*_last[-(_KEPT - 1):], planner]  # one per hub of a fleet (spec.hubs)
     return planner

@@ -180,8 +180,34 @@ def policy_tolerations(policy: PlacementPolicy) -> list[Toleration]:
     return tolerations
 
 
+# The hubs of a fleet (Repo.for_hub) share the workloads, policies, models and
+# environments: an effective placement differs between them only by the default
+# cluster sets, so each is made once per distinct cluster-set list.
+_by_view: dict[tuple[int, str, tuple[str, ...]], tuple[Workload, Repo, EffectivePlacement | None]] = \
+    memo.held("placement.effective.by_view", {})
+
+
 def effective_placement(repo: Repo, workload: Workload, env_name: str) -> EffectivePlacement | None:
     """None when a reference does not resolve (already reported by the rules)."""
+    key = (id(workload), env_name, repo.repository.cluster_sets)
+    got = _by_view.get(key)
+    if got is not None and got[0] is workload and _same_declarations(got[1], repo):
+        return got[2]
+    ep = _effective(repo, workload, env_name)
+    if len(_by_view) >= 500_000:
+        _by_view.clear()
+    _by_view[key] = (workload, repo, ep)
+    return ep
+
+
+def _same_declarations(a: Repo, b: Repo) -> bool:
+    """Two views of one repository (Repo.for_hub): the same declarations, maybe other hub settings."""
+    ra, rb = a.repository, b.repository
+    return (a is b) or (a.policies is b.policies and a.models is b.models and ra.environments is rb.environments
+                        and ra.arch_prefix == rb.arch_prefix and ra.gpu_label == rb.gpu_label)
+
+
+def _effective(repo: Repo, workload: Workload, env_name: str) -> EffectivePlacement | None:
     env = repo.repository.environment(env_name)
     spec = workload.spec_for(env_name)
     policy_name = str(spec["placement"])

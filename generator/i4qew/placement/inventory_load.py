@@ -39,8 +39,8 @@ LIST_KINDS = ("List", "ManagedClusterList")
 _ALIAS_LIMITS = yaml_rs.AliasLimits(max_total_replayed_events=100_000, max_replay_stack_depth=64)
 
 
-def _discover(root: Path, out: list[Problem]) -> list[Path]:
-    found, problems = discover(root, (INVENTORY_DIR,), suffixes=SUFFIXES, what="the inventory", skip=None)
+def _discover(root: Path, out: list[Problem], folder: str = INVENTORY_DIR) -> list[Path]:
+    found, problems = discover(root, (folder,), suffixes=SUFFIXES, what="the inventory", skip=None)
     out.extend(problems)
     return found
 
@@ -119,12 +119,14 @@ def _entry(source: SourceFile, origin: Origin, data: Any, entries: Entries) -> N
                         Severity.WARNING)
 
 
-def load_inventory(root: Path, override: Path | None = None) -> tuple[Inventory | None, list[Problem]]:
-    """Every ManagedCluster under `root`/clusters/ (or in the one `override` file).
+def load_inventory(root: Path, override: Path | None = None,
+                   folder: str = INVENTORY_DIR) -> tuple[Inventory | None, list[Problem]]:
+    """Every ManagedCluster under `root`/`folder` (clusters/; one hub's clusters/<hub>/),
+    or in the one `override` file.
 
-    None when there is no inventory (no clusters/ folder, no files); problems (with
+    None when there is no inventory (no such folder, no files); problems (with
     positions) for malformed entries."""
-    pending = _pending.pop(_pending_key(root, override), None)
+    pending = _pending.pop(_pending_key(root, override, folder), None)
     if pending is not None:
         pool, future = pending
         result: tuple[Inventory | None, list[Problem]] | None = None
@@ -136,27 +138,28 @@ def load_inventory(root: Path, override: Path | None = None) -> tuple[Inventory 
         finally:
             pool.shutdown(wait=True)
         if result is not None:
-            _cache[:] = [cached] if cached is not None else []
+            if cached is not None:
+                _remember(*cached)
             return result
-    return _load(root, override)
+    return _load(root, override, folder)
 
 
-def _load(root: Path, override: Path | None) -> tuple[Inventory | None, list[Problem]]:
+def _load(root: Path, override: Path | None, folder: str = INVENTORY_DIR) -> tuple[Inventory | None, list[Problem]]:
     problems: list[Problem] = []
     if override is not None:
         got = _read_override(root, override)
         texts = [got]
     else:
-        if not (root / INVENTORY_DIR).exists():
+        if not (root / folder).exists():
             return None, []
-        paths = _discover(root, problems)
+        paths = _discover(root, problems, folder)
         texts = [read_text(root, p, MAX_INVENTORY_BYTES) for p in paths]
         if not texts:
             return None, problems
     key = _content_key(texts)
-    if _cache and _cache[0][0] == key:
-        inv, cached_problems = _cache[0][1]
-        return inv, [*problems, *cached_problems]
+    hit = next((got for k, got in _cache if k == key), None)
+    if hit is not None:
+        return hit[0], [*problems, *hit[1]]
     before = len(problems)
     entries = Entries(problems)
     for got in texts:
@@ -168,13 +171,19 @@ def _load(root: Path, override: Path | None) -> tuple[Inventory | None, list[Pro
             _collect(got, docs, entries)
     clusters: list[Cluster] = sorted(entries.clusters.values(), key=lambda c: c.name)
     inv = Inventory(tuple(clusters), dict(sorted(entries.sets.items())), entries.sources)
-    _cache[:] = [(key, (inv, problems[before:]))]
+    _remember(key, (inv, problems[before:]))
     return inv, problems
 
 
-# The last inventory read, by content: `validate` (inside `plan`) and `plan` itself,
-# or the head and the base revision of `plan --base`, read a multi-MB inventory once.
+# The last inventories read, by content: `validate` (inside `plan`) and `plan` itself,
+# or the head and the base revision of `plan --base`, read a multi-MB inventory once;
+# a fleet of hubs is one inventory per hub.
 _cache: list[tuple[str, tuple[Inventory, list[Problem]]]] = memo.held("placement.inventory_load.last_inventory", [])
+_KEPT = 64
+
+
+def _remember(key: str, got: tuple[Inventory, list[Problem]]) -> None:
+    _cache[:] = [*(e for e in _cache if e[0] != key), (key, got)][-_KEPT:]
 
 
 def _content_key(texts: list[SourceText | Problem]) -> str:
@@ -190,26 +199,26 @@ def _content_key(texts: list[SourceText | Problem]) -> str:
 # Reading a 10 MB inventory takes about half a second, all of it holding the GIL.
 # `plan` starts it in a forked process while the declarations are validated on the
 # other core; `load` then takes the parsed result (unpickling is ~5x cheaper).
-_pending: dict[tuple[str, str], tuple[Any, Any]] = memo.held("placement.inventory_load.prefetch", {})
+_pending: dict[tuple[str, str, str], tuple[Any, Any]] = memo.held("placement.inventory_load.prefetch", {})
 
 
-def _pending_key(root: Path, override: Path | None) -> tuple[str, str]:
-    return str(root.resolve()), str(override.resolve()) if override is not None else ""
+def _pending_key(root: Path, override: Path | None, folder: str = INVENTORY_DIR) -> tuple[str, str, str]:
+    return str(root.resolve()), str(override.resolve()) if override is not None else "", folder
 
 
-def _load_in_child(root: Path, override: Path | None) -> tuple[
+def _load_in_child(root: Path, override: Path | None, folder: str) -> tuple[
         tuple[Inventory | None, list[Problem]], tuple[str, tuple[Inventory, list[Problem]]] | None]:
-    result = _load(root, override)
-    return result, (_cache[0] if _cache else None)
+    result = _load(root, override, folder)
+    return result, (_cache[-1] if _cache else None)
 
 
-def prefetch(root: Path, override: Path | None = None) -> None:
+def prefetch(root: Path, override: Path | None = None, folder: str = INVENTORY_DIR) -> None:
     """Start loading the inventory in the background (POSIX fork; elsewhere a no-op)."""
-    key = _pending_key(root, override)
+    key = _pending_key(root, override, folder)
     if key in _pending or "fork" not in multiprocessing.get_all_start_methods():
         return
     try:
         pool = concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-        _pending[key] = (pool, pool.submit(_load_in_child, root, override))
+        _pending[key] = (pool, pool.submit(_load_in_child, root, override, folder))
     except (OSError, RuntimeError):
         return

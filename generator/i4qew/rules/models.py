@@ -222,7 +222,8 @@ def check_settings(repo: Repo) -> Iterator[Problem]:
 @rule(
     "image-volumes",
     "an environment's imageVolumes.minKubeVersion is MAJOR.MINOR and at least 1.33: the kubelet mounts image "
-    "volumes from 1.33 (beta, feature gate ImageVolume off by default) and by default from 1.35",
+    "volumes from 1.33 (beta, feature gate ImageVolume off by default) and by default from 1.35; not with "
+    "spec.hubs (the hubs share the charts, each hub's inventory would decide alone)",
     passing=(
         "# i4qew.yaml\n"
         "spec:\n"
@@ -243,6 +244,13 @@ def check_image_volumes(repo: Repo) -> Iterator[Problem]:
     if doc is None:
         return
     for i, env in enumerate(doc.data["spec"].get("environments") or ()):
+        if "imageVolumes" in env and repo.repository.hubs:
+            yield doc.problem(("spec", "environments", i, "imageVolumes"), "image-volumes",
+                              f"environment {env.get('name')!r}: image volumes with spec.hubs are not supported yet "
+                              "(the hubs share charts/ and staging/, and whether a model can be an image volume "
+                              "depends on each hub's clusters); remove imageVolumes: the models are staged "
+                              "(docs/hubs.md)")
+            continue
         text = (env.get("imageVolumes") or {}).get("minKubeVersion")
         if text is None:
             continue

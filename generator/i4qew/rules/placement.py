@@ -140,6 +140,39 @@ describe("inventory-entry", "the inventory holds ManagedCluster objects (single,
              "metadata: {name: settings}"
          ))
 
+# A fleet of hubs (spec.hubs, placement/fleet.py): the inventories of two hubs.
+_TWO_HUBS = "# i4qew.yaml\nspec:\n  hubs: [{name: east}, {name: west}]\n"
+
+
+def _hub_inventory(path: str, *names: str) -> str:
+    """One hub's inventory file: clusters `name:stage` at site bologna."""
+    clusters = [f"kind: ManagedCluster\nmetadata: {{name: {n.split(':')[0]}, labels: {{site: bologna, "
+                f"stage: {n.split(':')[1]}}}}}" for n in names]
+    return f"# {path}\n" + "\n---\n".join(clusters) + "\n"
+
+
+describe("hub-cluster-duplicate", "a cluster is in the inventory of one hub only (clusters/<hub>/)",
+         stage="placement",
+         passing=(_TWO_HUBS + _hub_inventory("clusters/east/sites.yaml", "bologna-dev:dev", "bologna-prod:production")
+                  + _hub_inventory("clusters/west/sites.yaml", "bologna-lab:dev")),
+         failing=(_TWO_HUBS + _hub_inventory("clusters/east/sites.yaml", "bologna-dev:dev", "bologna-prod:production")
+                  + _hub_inventory("clusters/west/sites.yaml", "bologna-prod:production")
+                  + "# bologna-prod: under east and under west"))
+describe("hub-cluster-limit", "a hub holds at most its managedClusterLimit clusters (default and maximum 3500, "
+         "the managed clusters ACM documents for one hub: docs/hubs.md)",
+         stage="placement",
+         passing=("# i4qew.yaml\nspec:\n  hubs: [{name: east, managedClusterLimit: 2}]\n"
+                  + _hub_inventory("clusters/east/sites.yaml", "bologna-dev:dev", "bologna-prod:production")),
+         failing=("# i4qew.yaml\nspec:\n  hubs: [{name: east, managedClusterLimit: 1}]   # two clusters below\n"
+                  + _hub_inventory("clusters/east/sites.yaml", "bologna-dev:dev", "bologna-prod:production")))
+describe("hub-inventory", "with spec.hubs, every inventory file is in a hub's folder clusters/<hub>/",
+         stage="placement",
+         passing=("# i4qew.yaml\nspec:\n  hubs: [{name: east}]\n"
+                  + _hub_inventory("clusters/east/sites.yaml", "bologna-dev:dev", "bologna-prod:production")),
+         failing=("# i4qew.yaml\nspec:\n  hubs: [{name: east}]\n"
+                  + _hub_inventory("clusters/east/sites.yaml", "bologna-dev:dev", "bologna-prod:production")
+                  + _hub_inventory("clusters/sites.yaml", "porto-dev:dev") + "# in no hub's folder: planned nowhere"))
+
 
 def _dev_waves(waves: str, *clusters: str, policy: str = "", note: str = "") -> str:
     """An example: dev rolls out in `waves` (flow sequence) over bologna-dev, bologna-prod and `clusters`."""

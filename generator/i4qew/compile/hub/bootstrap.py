@@ -31,11 +31,11 @@ from i4qew.compile.hub.names import (
     APP_LABEL,
     GIT_BRANCH,
     GIT_PATH,
-    HUB_PATH,
     RECONCILE_OPTION,
     channel_name,
     hub_application_name,
     hub_labels,
+    hub_path,
     hub_subscription_name,
 )
 from i4qew.compile.hub.subscription import (
@@ -46,14 +46,14 @@ from i4qew.compile.hub.subscription import (
     yaml_docs,
 )
 from i4qew.compile.hub.subscription_doc import SUBSCRIPTION_API
-from i4qew.model.repo import Repo
+from i4qew.model.repo import Hub, Repo
 from i4qew.placement.expressible import repository_problems
 from i4qew.problems import UserError
 
 SUBSCRIPTION_ADMIN: Final = "open-cluster-management:subscription-admin"
 
 
-def hub_subscription(repo: Repo, env: str) -> dict[str, Any]:
+def hub_subscription(repo: Repo, env: str, hub: Hub | None = None) -> dict[str, Any]:
     r = repo.repository
     environment = r.environment(env)
     assert environment is not None
@@ -64,7 +64,7 @@ def hub_subscription(repo: Repo, env: str) -> dict[str, Any]:
             "name": hub_subscription_name(repo, env),
             "namespace": r.channel_namespace,
             "labels": hub_labels(repo, env),
-            "annotations": {GIT_BRANCH: environment.branch, GIT_PATH: HUB_PATH, RECONCILE_OPTION: RECONCILE},
+            "annotations": {GIT_BRANCH: environment.branch, GIT_PATH: hub_path(hub), RECONCILE_OPTION: RECONCILE},
         },
         "spec": {
             "channel": f"{r.channel_namespace}/{channel_name(repo, env)}",
@@ -88,17 +88,19 @@ def hub_application(repo: Repo, env: str) -> dict[str, Any]:
     }
 
 
-def _header(repo: Repo, env: str) -> str:
+def _header(repo: Repo, env: str, hub: Hub | None) -> str:
     r = repo.repository
     environment = r.environment(env)
     assert environment is not None
     admin = SUBSCRIPTION_ADMIN
+    which = "the ACM hub" if hub is None else f"ACM hub '{hub.name}'"
+    flag = "" if hub is None else f" --hub {hub.name}"
     lines = [
-        f"i4qew bootstrap, environment '{env}': from now on the ACM hub follows branch",
-        f"'{environment.branch}' of {r.git_url} (its hub/ folder).",
+        f"i4qew bootstrap, environment '{env}': from now on {which} follows branch",
+        f"'{environment.branch}' of {r.git_url} (its {hub_path(hub)}/ folder).",
         "",
-        "Apply once on the hub, as a subscription admin:",
-        f"  i4qew bootstrap --env {env} | kubectl apply -f -",
+        f"Apply once on {'the hub' if hub is None else 'that hub'}, as a subscription admin:",
+        f"  i4qew bootstrap --env {env}{flag} | kubectl apply -f -",
         "",
         "A subscription admin is a subject of any ClusterRoleBinding to the ClusterRole",
         f"{admin}. ACM checks the user who last created or updated",
@@ -127,12 +129,18 @@ def _comment(lines: list[str]) -> str:
     return "".join(f"# {line}\n" if line else "#\n" for line in lines)
 
 
-def bootstrap_manifests(repo: Repo, env: str) -> bytes:
-    """Multi-document YAML for `kubectl apply -f -`; raises UserError like compile_hub."""
+def bootstrap_manifests(repo: Repo, env: str, hub: Hub | None = None) -> bytes:
+    """Multi-document YAML for `kubectl apply -f -`; raises UserError like compile_hub.
+    `hub`: one hub of spec.hubs (its channel namespace, its folder hub/<hub>/)."""
+    if hub is not None:
+        repo = repo.for_hub(hub)
     problems = repository_problems(repo, env)
     if problems:
         raise UserError(problems)
     if repo.repository.delivery_of(env) == "applicationset":
+        if hub is not None:
+            raise UserError(f"environment {env!r} is delivered by Argo CD (applicationset): with spec.hubs that is "
+                            "not supported yet (docs/hubs.md)")
         argo_docs = [acm_placement_configmap(repo), *hub_rbac(repo), argocd_hub_application(repo, env)]
         return _comment(header_lines(repo, env)).encode("utf-8") + yaml_docs(argo_docs)
     ca = channel_ca(repo, env)
@@ -141,6 +149,6 @@ def bootstrap_manifests(repo: Repo, env: str) -> bytes:
         *([ca] if ca is not None else []),
         channel(repo, env),
         hub_application(repo, env),
-        hub_subscription(repo, env),
+        hub_subscription(repo, env, hub),
     ]
-    return _header(repo, env).encode("utf-8") + yaml_docs(docs)
+    return _header(repo, env, hub).encode("utf-8") + yaml_docs(docs)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Final
 
 from i4qew.k8s.names import short_name
-from i4qew.model.repo import Repo, Workload
+from i4qew.model.repo import Hub, Repo, Workload
 from i4qew.placement.decide import gitops_cluster_name as placement_gitops_name
 from i4qew.placement.decide import placement_name
 
@@ -38,6 +38,7 @@ __all__ = [
     "gitops_cluster_name",
     "hub_application_name",
     "hub_labels",
+    "hub_path",
     "hub_subscription_name",
     "placement_name",
     "release_name",
@@ -68,6 +69,11 @@ WORKLOAD_LABEL: Final = "edge.i4q.eu/workload"
 I4QEW: Final = "i4qew"
 
 HUB_PATH: Final = "hub"  # the folder of the branch the hub-local subscription tracks
+
+
+def hub_path(hub: Hub | None) -> str:
+    """The folder one hub's hub-local subscription tracks: hub/, or hub/<hub>/ with spec.hubs."""
+    return HUB_PATH if hub is None else f"{HUB_PATH}/{hub.name}"
 
 # The ACM console refuses application names longer than 37 characters.
 APPLICATION_MAX: Final = 37

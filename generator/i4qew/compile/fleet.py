@@ -1,0 +1,89 @@
+"""The hubs' part of an environment branch when i4qew.yaml declares `spec.hubs`.
+
+One branch serves every hub: the charts are shared (each Subscription names
+charts/<workload>), and each hub gets its own folders
+
+    hub/<hub>/               what compile/hub/ writes for one hub (its cluster sets,
+                             its channel namespace), applied by that hub's bootstrap
+    placement/<hub>/decisions.json, models/<hub>/index.json
+                             the decisions over that hub's inventory
+    placement/<hub>/plan.html, plan.svg
+                             that hub's placement picture (placement/picture/)
+
+Pure, like compile/render.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from i4qew.compile import Tree
+from i4qew.compile.hub.names import hub_path
+from i4qew.compile.hub.subscription import compile_hub
+from i4qew.model.repo import Hub, Repo
+from i4qew.placement.inventory import Inventory
+from i4qew.placement.picture.aggregate import build_picture
+from i4qew.placement.picture.page import render_html
+from i4qew.placement.picture.svg import render_svg
+from i4qew.placement.plan import build_plan
+from i4qew.placement.snapshot import (
+    DECISIONS_PATH,
+    MODEL_INDEX_PATH,
+    placement_files,
+    read_decisions,
+)
+
+
+def decisions_path(hub: Hub) -> str:
+    return f"placement/{hub.name}/decisions.json"
+
+
+def fleet_objects(repo: Repo, env: str) -> Tree:
+    """hub/<hub>/ of every hub."""
+    tree: Tree = {}
+    for hub in repo.repository.hubs:
+        for path, data in compile_hub(repo.for_hub(hub), env).items():
+            tree[f"{hub_path(hub)}/{path.removeprefix('hub/')}"] = data
+    return tree
+
+
+def _per_hub(base: Mapping[str, Iterable[str]], inventories: Mapping[str, Inventory | None]) -> dict[str, dict[str, list[str]]]:
+    """The union of the hubs' previous decisions, split by the hub each cluster is in, in one
+    pass (each hub looking its names up in the whole union cost hubs x the union)."""
+    owner = {name: hub for hub, inv in inventories.items() if inv is not None for name in inv.ids}
+    out: dict[str, dict[str, list[str]]] = {}
+    for key, names in base.items():
+        for name in names:
+            hub = owner.get(name)
+            if hub is not None:
+                out.setdefault(hub, {}).setdefault(key, []).append(name)
+    return out
+
+
+def fleet_globals(repo: Repo, env: str, inventories: Mapping[str, Inventory | None], *,
+                  base: Mapping[str, Iterable[str]] | None = None,
+                  source_commit: str | None = None) -> tuple[Tree, dict[str, int] | None]:
+    """The placement/ and models/ files of every hub, and the clusters each
+    "namespace/workload" runs on across the fleet (None when no hub has an inventory).
+
+    `base` is the union of the hubs' previous decisions: cluster names are unique
+    across hubs (rule hub-cluster-duplicate), so each hub takes back its own."""
+    tree: Tree = {}
+    counts: dict[str, int] | None = None
+    bases = _per_hub(base or {}, inventories)
+    for hub in repo.repository.hubs:
+        view = repo.for_hub(hub)
+        inventory = inventories.get(hub.name)
+        base = bases.get(hub.name)
+        placement = placement_files(view, env, inventory, base=base)
+        tree[decisions_path(hub)] = placement[DECISIONS_PATH]
+        tree[f"models/{hub.name}/index.json"] = placement[MODEL_INDEX_PATH]
+        keep = {k: inventory.bits_of(v) for k, v in base.items()} if base and inventory is not None else None
+        picture = build_picture(view, build_plan(view, env, inventory, keep=keep), [], source=source_commit)
+        tree[f"placement/{hub.name}/plan.html"] = render_html(picture)
+        tree[f"placement/{hub.name}/plan.svg"] = render_svg(picture)
+        if inventory is not None:
+            counts = counts if counts is not None else {}
+            for key, names in read_decisions(placement[DECISIONS_PATH]).items():
+                counts[key] = counts.get(key, 0) + len(names)
+    return tree, counts

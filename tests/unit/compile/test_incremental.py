@@ -1,0 +1,127 @@
+"""compile/incremental.py: rendering only what changed gives, byte for byte, the full render,
+on random sequences of workload edits (image, replicas, namespace, placement, enabled,
+added, removed), for one hub and for two."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from i4qew.compile import Changed
+from i4qew.compile.incremental import apply, render_changed
+from i4qew.compile.render import render_tree, waves_in
+from i4qew.gitops.publish import previous_decisions
+from i4qew.gitops.requests import is_snapshot
+from i4qew.model.repo import Repo, Workload
+from i4qew.placement.fleet import load_inventories
+from i4qew.placement.inventory import Inventory
+from i4qew.validation import validate_repo
+from tests.support.hubs import TWO_HUBS
+from tests.support.tools import ROOT
+
+pytestmark = pytest.mark.slow  # renders two repositories a few hundred times
+
+COMMIT = "0" * 40
+
+
+def partial(repo: Repo, env: str) -> bool:
+    """Whether render_changed renders a part: not with waves, not with Argo CD delivery."""
+    return not waves_in(repo, env) and repo.repository.delivery_of(env) == "subscription"
+Loaded = tuple[Repo, Inventory | None, dict[str, Inventory | None] | None]
+
+
+def _load(root: Path) -> Loaded:
+    repo = validate_repo(root).repo
+    assert repo is not None
+    inventory, hubs, problems = load_inventories(root, repo)
+    assert problems == []
+    return repo, inventory, hubs
+
+
+REPOS = {"one hub": _load(ROOT), "two hubs": _load(TWO_HUBS)}
+
+# (kind, workload index, a choice) — the index and the choice are taken modulo what exists
+EDIT = st.tuples(st.sampled_from(["image", "replicas", "namespace", "placement", "disable", "remove", "copy"]),
+                 st.integers(0, 50), st.integers(0, 50))
+
+
+def _edit(repo: Repo, kind: str, i: int, choice: int) -> tuple[Repo, list[Workload]]:
+    """The repository after one edit, and the workloads before and after it that it touched."""
+    ws = list(repo.workloads)
+    if not ws:
+        return repo, []
+    w = ws[i % len(ws)]
+    spec: dict[str, Any] = dict(w.spec)
+    overrides = dict(w.overrides)
+    namespace = w.namespace
+    name = w.name
+    if kind == "image":
+        spec["image"] = f"{str(spec['image']).rsplit(':', 1)[0]}:9.{choice}.0"
+    elif kind == "replicas":
+        spec["replicas"] = 1 + choice % 4
+    elif kind == "namespace":
+        pool = sorted({x.namespace for x in ws} | {"extra"})
+        namespace = pool[choice % len(pool)]
+    elif kind == "placement":
+        spec["placement"] = sorted(repo.policies)[choice % len(repo.policies)]
+    elif kind == "disable":
+        env = sorted(e.name for e in repo.repository.environments)[choice % len(repo.repository.environments)]
+        overrides[env] = {**overrides.get(env, {}), "enabled": choice % 3 == 0}
+    elif kind == "remove":
+        ws.remove(w)
+        return dataclasses.replace(repo, workloads=tuple(ws)), [w]
+    elif kind == "copy":
+        name = f"{w.name[:20]}-c{choice}"
+        if any(x.name == name for x in ws):
+            return repo, []
+    new = dataclasses.replace(w, name=name, namespace=namespace, spec=spec, overrides=overrides)
+    if kind != "copy":
+        ws.remove(w)
+    ws.append(new)
+    ws.sort(key=lambda x: (x.name, x.namespace))
+    return dataclasses.replace(repo, workloads=tuple(ws)), [w, new]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(which=st.sampled_from(sorted(REPOS)), edits=st.lists(EDIT, min_size=1, max_size=4))
+def test_a_partial_render_equals_the_full_render(which: str, edits: list[tuple[str, int, int]]) -> None:
+    repo, inventory, hubs = REPOS[which]
+    for env in ("dev", "production"):
+        current = repo
+        previous = render_tree(current, env, inventory=inventory, hubs=hubs, source_commit=COMMIT)
+        for kind, i, choice in edits:
+            current, touched = _edit(current, kind, i, choice)
+            changed = Changed(frozenset(w.name for w in touched), frozenset(w.namespace for w in touched))
+            # as publish does: the previous snapshots keep numberOfClusters choices where they were
+            base = previous_decisions(tuple(data for path, data in previous.items() if is_snapshot(path)))
+            written, kept = render_changed(current, env, changed, previous, inventory=inventory, hubs=hubs,
+                                           source_commit=COMMIT, base=base)
+            full = render_tree(current, env, inventory=inventory, hubs=hubs, source_commit=COMMIT, base=base)
+            assert apply(previous, written, kept) == full
+            if partial(current, env):  # waves or Argo CD delivery: rendered whole
+                assert len(written) < len(full)  # it did not just render everything
+            previous = full
+
+
+def test_an_image_change_renders_one_chart_and_its_namespace() -> None:
+    repo, inventory, hubs = REPOS["one hub"]
+    # this repository's dev is delivered by Argo CD, production rolls out in waves: as subscription, no waves
+    repo = dataclasses.replace(repo, repository=dataclasses.replace(
+        repo.repository, environments=tuple(dataclasses.replace(e, delivery="subscription", waves=())
+                                            for e in repo.repository.environments)))
+    assert partial(repo, "dev")
+    previous = render_tree(repo, "dev", inventory=inventory, hubs=hubs, source_commit=COMMIT)
+    edited, touched = _edit(repo, "image", 0, 7)
+    (w,) = {x.name for x in touched}
+    changed = Changed(frozenset({w}), frozenset(x.namespace for x in touched))
+    written, kept = render_changed(edited, "dev", changed, previous, inventory=inventory, source_commit=COMMIT)
+    assert len(kept) > 0.6 * len(previous)
+    charts = {p.split("/")[1] for p in written if p.startswith("charts/")}
+    assert charts == {w}
+    assert {p.split("/")[2] for p in written if p.startswith("hub/apps/")} == {x.namespace for x in touched}
+    assert not any(p.startswith("charts/") and p.split("/")[1] == w for p in kept)
