@@ -1,9 +1,6 @@
 """Golden files: the whole rendered tree of this repository, byte for byte.
 
 Every file of `i4qew render --env ENV` (README, charts, hub resources, placement
-"""Golden files: the whole rendered tree of this repository, byte for byte.
-
-Every file of `i4qew render --env ENV` (README, charts, hub resources, placement
 snapshot, model index) is compared with tests/golden/ENV/; the two-hub example of
 docs/hubs.md (docs/examples/two-hubs, spec.hubs) with tests/golden/two-hubs/ENV/. The
 programs the charts carry for the edge (the stager, `staging/*/*/files/stager/`, and the

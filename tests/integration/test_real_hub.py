@@ -136,7 +136,7 @@ def test_release_names_reach_the_hub_unchanged(tmp_path: Path) -> None:
     repo = copy_repo(tmp_path / "repo")
     edit(repo / "workloads" / "sktime.yaml", "  name: sktime\n", f"  name: {name}\n")
     out = rendered(repo, "production", tmp_path / "out")
-    aliases = {}
+    aliases, staged = {}, []
     for _, d in hub_objects(out):
         if d["kind"] == "Subscription":
             (override,) = d["spec"]["packageOverrides"]
@@ -165,7 +165,9 @@ def test_workload_subscriptions_carry_no_reconcile_option(tmp_path: Path) -> Non
     (git_subscriber_item.go L720-742)."""
     out = rendered(ROOT, "production", tmp_path / "out")
     subscriptions = [d for _, d in hub_objects(out) if d["kind"] == "Subscription"]
-    assert len(subscriptions) == 8  # one per workload and rollout wave
+    # one per workload and rollout wave, and three models' staging charts, each a chart with its HelmRelease
+    assert len([d for d in subscriptions if MODEL_LABEL not in d["metadata"]["labels"]]) == 8
+    assert len(subscriptions) == 11
     for d in subscriptions:
         assert "apps.open-cluster-management.io/reconcile-option" not in d["metadata"]["annotations"]
     result = CliRunner().invoke(cli, ["bootstrap", "-C", str(ROOT), "--env", "production"])

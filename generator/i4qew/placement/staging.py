@@ -68,6 +68,12 @@ def staging_release(model: str, env: str) -> str:
     return short_name(model, 31, env)
 
 
+def staging_argocd_name(model: str, namespace: str, env: str) -> str:
+    """The Placement and ApplicationSet of a staging in the Argo CD namespace (delivery:
+    applicationset): `<namespace>-<model>-<env>`, 63 at most; one namespace holds them all."""
+    return short_name(f"{namespace}-{model}", 63, env)
+
+
 def users_of(repo: Repo, model: str, env: str) -> list[Workload]:
     return sorted((w for w in repo.workloads
                    if w.enabled_in(env) and w.model is not None and w.model.name == model),

@@ -89,7 +89,8 @@ def test_shared_objects_are_identical_in_every_environment() -> None:
     dev, prod = compile_hub(repo, "dev"), compile_hub(repo, "production")
     shared_dev, shared_prod = shared_objects(dev), shared_objects(prod)
     both = set(shared_dev) & set(shared_prod)
-    assert len(both) == 6  # three workload namespaces and a binding in each
+    # three workload namespaces and the models' (i4qew-models), and a binding in each
+    assert len(both) == 8
     for key in both:
         assert shared_dev[key] == shared_prod[key], key
     for d in [*shared_dev.values(), *shared_prod.values()]:

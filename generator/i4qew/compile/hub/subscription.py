@@ -28,8 +28,12 @@ PlacementBindings (namespace-local) bind to:
     hub/argocd/gitopscluster.yaml            GitOpsCluster `<repo>-<env>` + its Placement
     hub/argocd/clustersetbindings.yaml       a ManagedClusterSetBinding per cluster set used
     hub/argocd/applicationsets/<workload>.yaml  Placement + ApplicationSet `<workload>-<env>`
+    hub/argocd/stagings/<ns>/<model>.yaml    Placement + ApplicationSet `<ns>-<model>-<env>` of a
+                                             model's staging chart (compile/hub/argocd_staging.py)
     hub/apps/<ns>/workloads/<workload>.yaml  the Placement in the workload namespace
-    hub/apps/<ns>/policies.yaml              governance Policies bound to it
+    hub/apps/<ns>/models/<model>.yaml        a staging's Placement in its namespace
+    hub/apps/<ns>/policies.yaml              governance Policies bound to them (model-policies.yaml:
+                                             the stagings' in a workload namespace)
 
 Per-environment objects carry the environment in their name. Namespaces and
 ManagedClusterSetBindings cannot (a binding's name is its cluster set's), so
@@ -54,6 +58,7 @@ from i4qew.compile.hub.argocd import (
     gitops_cluster,
     workload_unit,
 )
+from i4qew.compile.hub.argocd_staging import argocd_staging_docs
 from i4qew.compile.hub.names import (
     APP_LABEL,
     ARGOCD_SHARED,
@@ -83,7 +88,7 @@ from i4qew.compile.yaml_writer import dump
 from i4qew.model.repo import Repo
 from i4qew.placement.effective import EffectivePlacement
 from i4qew.placement.expressible import environment_placements, hub_problems
-from i4qew.placement.staging import Staging
+from i4qew.placement.staging import Staging, stagings
 from i4qew.problems import UserError
 
 BINDING_API: Final = "cluster.open-cluster-management.io/v1beta2"
@@ -256,11 +261,17 @@ def _by_namespace(repo: Repo, env: str) -> dict[str, list[EffectivePlacement]]:
 
 def compile_applicationsets(repo: Repo, env: str, image: frozenset[str] = frozenset()) -> Tree:
     """hub/ of an environment with delivery: applicationset (see the module docstring).
-    The models' staging charts still come by Channel and Subscription (staging_tree)."""
+    The models' staging charts come by ApplicationSets too (compile/hub/argocd_staging.py)."""
     by_ns = _by_namespace(repo, env)
+    found = stagings(repo, env, image)
+    staged_in: dict[str, list[Staging]] = {}
+    for st in found:
+        staged_in.setdefault(st.namespace, []).append(st)
     argo = "hub/argocd/"
-    all_sets = sorted({s for eps in by_ns.values() for ep in eps for s in ep.cluster_sets})
-    tree: Tree = {f"hub/namespaces/{n}.yaml": yaml_docs([namespace(n)]) for n in sorted(by_ns)}
+    all_sets = sorted({s for eps in by_ns.values() for ep in eps for s in ep.cluster_sets}
+                      | {c for st in found for c in st.cluster_sets})
+    namespaces = sorted({*by_ns, *staged_in})
+    tree: Tree = {f"hub/namespaces/{n}.yaml": yaml_docs([namespace(n)]) for n in namespaces}
     tree |= {
         argo + "gitopscluster.yaml": yaml_docs([gitops_cluster(repo, env),
                                                 environment_placement(repo, env, all_sets or
@@ -268,9 +279,10 @@ def compile_applicationsets(repo: Repo, env: str, image: frozenset[str] = frozen
         argo + "clustersetbindings.yaml": yaml_docs(binding(repo.repository.argocd.namespace, s)
                                                     for s in all_sets or repo.repository.cluster_sets),
     }
-    for ns, eps in by_ns.items():
+    for ns in namespaces:
+        eps, here = by_ns.get(ns, []), staged_in.get(ns, [])
         base = f"hub/apps/{ns}/"
-        sets = sorted({s for ep in eps for s in ep.cluster_sets})
+        sets = sorted({s for ep in eps for s in ep.cluster_sets} | {c for st in here for c in st.cluster_sets})
         if sets:
             tree[base + "clustersetbindings.yaml"] = yaml_docs(binding(ns, s) for s in sets)
         for ep in eps:
@@ -278,37 +290,8 @@ def compile_applicationsets(repo: Repo, env: str, image: frozenset[str] = frozen
             tree[f"{base}workloads/{w.name}.yaml"] = yaml_docs([placement(repo, ep)])
             tree[f"{argo}applicationsets/{w.name}.yaml"] = yaml_docs([
                 argocd_placement(repo, ep), applicationset(repo, env, workload_unit(repo, env, w))])
-    # Governance Policies bind (PlacementBindings are namespace-local) to the Placement above.
+    # Governance Policies bind (PlacementBindings are namespace-local) to the Placements above.
     tree.update(compile_policies(repo, env, {ns: [ep.workload for ep in eps] for ns, eps in by_ns.items()}, image))
-    tree.update(staging_tree(repo, env, image, {ns: {c for ep in eps for c in ep.cluster_sets} for ns, eps in by_ns.items()}))
+    tree.update({path: yaml_docs(docs) for path, docs in argocd_staging_docs(repo, env, found).items()})
+    tree.update(staging_policies(repo, env, found))
     return dict(sorted(tree.items()))
-
-
-def staging_tree(repo: Repo, env: str, image: frozenset[str], known: Mapping[str, set[str]]) -> Tree:
-    """Under Argo CD delivery, the models' staging charts: a gated pod waits for its model
-    version, so the stagers must come all the same, by the hub's own Channel and a
-    Subscription + Placement per staging (compile/hub/staging.py) and the Application of
-    each staging namespace; `known`: the namespaces hub/ already has, with their bound sets."""
-    staged, staging_list = staging_docs(repo, env, image)
-    if not staging_list:
-        return {}
-    rule_mode = repo.repository.placement_api == "PlacementRule"
-    staged_in: dict[str, list[Staging]] = {}
-    for s in staging_list:
-        staged_in.setdefault(s.namespace, []).append(s)
-    new = sorted(({repo.repository.channel_namespace} | set(staged_in)) - set(known))
-    tree: Tree = {f"hub/namespaces/{n}.yaml": yaml_docs([namespace(n)]) for n in new}
-    tree["hub/channel.yaml"] = yaml_docs([channel(repo, env)])
-    ca = channel_ca(repo, env)
-    if ca is not None:
-        tree["hub/channel-ca.yaml"] = yaml_docs([ca])
-    for ns, here in sorted(staged_in.items()):
-        base = f"hub/apps/{ns}/"
-        subs = [staging_hub_name(s.model.name, env) for s in here]
-        tree[base + "model-application.yaml"] = yaml_docs([application(repo, env, ns, subs)])
-        sets = sorted({c for s in here for c in s.cluster_sets} - known.get(ns, set()))
-        if sets and not rule_mode:
-            tree[base + "model-clustersetbindings.yaml"] = yaml_docs(binding(ns, c) for c in sets)
-    tree.update({path: yaml_docs(docs) for path, docs in staged.items()})
-    tree.update(staging_policies(repo, env, staging_list))
-    return tree
