@@ -203,10 +203,11 @@ def check_settings(repo: Repo) -> Iterator[Problem]:
         yield r.doc.problem((*base, "namespace"), "model-settings",
                             f"namespace {settings.namespace!r} holds the model stagers and cannot also hold "
                             f"workloads ({shorten(', '.join(users))}): choose another namespace")
-    elif settings.namespace == r.channel_namespace:
+    elif settings.namespace in {r.channel_namespace, *(h.channel_namespace for h in r.hubs)}:
         yield r.doc.problem((*base, "namespace"), "model-settings",
-                            f"namespace {settings.namespace!r} is the channel namespace; the model stagers need "
-                            "their own")
+                            f"namespace {settings.namespace!r} is the channel namespace"
+                            f"{' of a hub' if settings.namespace != r.channel_namespace else ''}; the model "
+                            "stagers need their own")
     for key, image in (("stagerImage", settings.stager_image), ("gateImage", settings.gate_image)):
         if key not in given:
             continue

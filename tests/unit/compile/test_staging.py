@@ -17,7 +17,9 @@ from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from i4qew.cli.main import cli
 from i4qew.compile.staging.chart import compile_staging_charts, fixed_files
 from i4qew.compile.staging.values import desired_state, staging_values
 from i4qew.model.repo import Repo
@@ -25,6 +27,8 @@ from i4qew.placement.decide import Planner
 from i4qew.placement.inventory_load import load_inventory
 from i4qew.placement.staging import stagings
 from tests.support.charts import valid_repo
+from tests.support.crds import crd_errors
+from tests.support.hubs import two_hubs
 from tests.support.placements import model, policy, workload, write_repo
 from tests.support.tools import ROOT
 
@@ -220,3 +224,49 @@ def test_a_pvc_model_is_staged_in_each_namespace_that_mounts_its_claim(tmp_path:
     policies = list(yaml.safe_load_all(hub["hub/apps/one/model-policies.yaml"]))
     assert [d["metadata"]["name"] for d in policies] == ["model-pull-model-registry-dev", "detector-dev"]
     assert "hub/apps/i4qew-models/application.yaml" not in hub  # nothing staged there
+
+
+def test_with_two_hubs_each_hub_stages_the_shared_chart_on_its_own_clusters(tmp_path: Path) -> None:
+    """spec.hubs: the staging chart is on the branch once (staging/<ns>/<model>/, like the
+    workloads' charts); each hub's hub/<hub>/ has the staging's Subscription, Placement and
+    Application in that hub's channel namespace and cluster sets, as for its workloads."""
+    repo = two_hubs(tmp_path / "repo")
+    (repo / "models").mkdir()
+    (repo / "models" / "detector.yaml").write_text(
+        "apiVersion: edge.i4q.eu/v1alpha1\nkind: Model\nmetadata: {name: detector}\nspec:\n"
+        "  versions:\n    - version: \"1\"\n"
+        "      source: oci://registry.example.com/models/detector@sha256:" + "ab" * 32 + "\n"
+        "  placement: lines\n  storage: {hostPath: /var/lib/i4q/models}\n")
+    anomaly = repo / "workloads" / "anomaly.yaml"
+    anomaly.write_text(anomaly.read_text() + "  model: {name: detector, version: \"1\", mountPath: /models/detector}\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["render", "-C", str(repo), "--env", "dev", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "staging" / "i4qew-models" / "detector" / "Chart.yaml").is_file()
+    assert not list(out.glob("hub/*/staging")) and not (out / "hub" / "apps").exists()
+    for hub, channel_ns, sets in (("east", "i4qew-channels", ["plants-east"]), ("west", "i4qew-west", ["global"])):
+        base = out / "hub" / hub
+        sub, where = yaml.safe_load_all((base / "apps" / "i4qew-models" / "models" / "detector.yaml").read_text())
+        assert sub["metadata"]["annotations"]["apps.open-cluster-management.io/git-path"] == "staging/i4qew-models/detector"
+        assert sub["spec"]["channel"] == f"{channel_ns}/plants-dev"
+        assert where["spec"]["clusterSets"] == sets
+        (app,) = yaml.safe_load_all((base / "apps" / "i4qew-models" / "application.yaml").read_text())
+        assert app["metadata"]["annotations"]["apps.open-cluster-management.io/subscriptions"] == \
+            "i4qew-models/detector-dev"
+        assert (base / "namespaces" / "i4qew-models.yaml").is_file()
+        assert [e for p in base.rglob("*.yaml") for d in yaml.safe_load_all(p.read_text())
+                if d and d["kind"] != "Namespace" for e in crd_errors(d)] == []
+    gated = yaml.safe_load((out / "charts" / "anomaly" / "values.yaml").read_text())["model"]
+    assert gated["gate"]["args"][:2] == ["detector", "1"]
+
+
+def test_the_models_namespace_is_no_hub_s_channel_namespace(tmp_path: Path) -> None:
+    repo = two_hubs(tmp_path / "repo")
+    text = (repo / "i4qew.yaml").read_text()
+    (repo / "i4qew.yaml").write_text(text.replace("  clusterSets: [global]\n",
+                                                  "  clusterSets: [global]\n  models: {namespace: i4qew-west}\n"))
+    result = CliRunner().invoke(cli, ["validate", "-C", str(repo)])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == (
+        "i4qew.yaml:11:23: error [model-settings] namespace 'i4qew-west' is the channel namespace of a hub; "
+        "the model stagers need their own")
