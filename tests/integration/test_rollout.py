@@ -165,3 +165,19 @@ def test_two_ci_jobs_racing_to_advance_one_wave_make_one_commit(s: Site) -> None
     with pytest.raises(UserError, match=r"wave rest starts only inside|soak ends at"):
         roll(s, "advance", at, wave="rest")
     consistent(s)
+
+
+def test_a_health_gate_refuses_an_unhealthy_wave_even_forced(s: Site) -> None:
+    pub(s)
+    bump(s, "9.9.1")
+    p2 = pub(s)
+    at = since(s, "canary") + timedelta(hours=2)
+    sick = 'echo "canary: 2 of 3 pods ready on $I4QEW_GATE_WAVE at $I4QEW_GATE_COMMIT"; exit 3'
+    with pytest.raises(UserError, match=rf"wave canary at {p2[:12]} is not healthy .* exited 3: canary: 2 of 3 "
+                                        rf"pods ready on canary at {p2}\)"):
+        roll(s, "advance", at, gate=sick, force=True)
+    assert pins(s)["early"] != ""  # nothing moved
+    healthy = 'test "$I4QEW_GATE_WAVE/$I4QEW_ROLLOUT_WAVE" = canary/early'
+    moved = roll(s, "advance", at, gate=healthy)
+    assert any(f"health gate passed for wave canary at {p2[:12]}" in line for line in moved.lines)
+    assert pins(s)["early"] == ""

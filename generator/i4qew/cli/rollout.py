@@ -24,12 +24,16 @@ from i4qew.cli.publish import (
               help="advance: this wave, only if it is next (a CI job per wave); rollback: only this wave.")
 @click.option("--force", "force", is_flag=True,
               help="advance before the previous wave's soak is over or outside the wave's windows.")
+@click.option("--gate", "gate", default=None, metavar="COMMAND",
+              help="advance: a health gate, a shell command run before the wave moves (with I4QEW_GATE_WAVE and "
+                   "I4QEW_GATE_COMMIT: the wave before and the commit it runs); anything but exit 0 refuses, "
+                   "--force or not.")
 @remote_option
 @no_push_option
 @dry_run_option
 @author_option
-def command(repo_dir: Path, action: str, env: str, wave: str | None, force: bool, remote: str, no_push: bool,
-            dry_run: bool, author: str | None) -> None:
+def command(repo_dir: Path, action: str, env: str, wave: str | None, force: bool, gate: str | None, remote: str,
+            no_push: bool, dry_run: bool, author: str | None) -> None:
     """Show or move ENV's rollout waves (docs/rollout.md), on its environment branch.
 
     status: which commit each wave runs. advance: the next wave takes the commit of
@@ -43,5 +47,5 @@ def command(repo_dir: Path, action: str, env: str, wave: str | None, force: bool
     from i4qew.gitops.rollout import RolloutRequest, rollout
 
     request = RolloutRequest(root=repo_dir, env=env, action=action, wave=wave, force=force, remote=remote,
-                             push=not no_push, dry_run=dry_run, author=author)
+                             push=not no_push, dry_run=dry_run, author=author, gate=gate)
     run_guarded(lambda: rollout(request))

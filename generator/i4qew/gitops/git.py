@@ -2,7 +2,9 @@
 
 gitops/ runs everything through `Git`; the commands that only read a revision
 (`render`'s source commit, `plan --base`) use `head_commit` and `revision_archive`,
-and `init` uses `init_work_tree`.
+and `init` uses `init_work_tree`. The one program that is not git, a rollout's health
+gate (`i4qew rollout advance --gate`), runs through `run_gate`, so that subprocess
+stays in this module.
 
 Every command runs with a C locale (so the messages we classify are English),
 without terminal prompts (a pipeline must fail, not hang, on a missing password),
@@ -17,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from i4qew.text import redact
+from i4qew.text import redact, shorten
 
 # A remote that accepts the connection and then says nothing must not hang a
 # pipeline until GitLab's job timeout: fail it as an unreachable remote instead.
@@ -144,6 +146,24 @@ def revision_archive(folder: Path, rev: str) -> tuple[str, bytes]:
         raise UnknownRevision(rev, refs)
     commit = found.stdout.decode().strip()
     return prefix, git.run("archive", "--format=tar", commit, *([prefix] if prefix else [])).stdout
+
+
+GATE_TIMEOUT_SECONDS = 600.0
+
+
+def run_gate(command: str, cwd: Path, extra_env: Mapping[str, str]) -> tuple[int, str]:
+    """Run a health gate (a shell command) in `cwd` with `extra_env` added: (exit code,
+    its output's last line, redacted). A gate that cannot start or times out fails (126/124)."""
+    env = {**os.environ, **extra_env}
+    try:
+        done = subprocess.run(["/bin/sh", "-c", command], cwd=cwd, env=env, capture_output=True,
+                              timeout=GATE_TIMEOUT_SECONDS, check=False)
+    except subprocess.TimeoutExpired:
+        return 124, f"no answer within {GATE_TIMEOUT_SECONDS:.0f} s"
+    except OSError as exc:
+        return 126, str(exc)
+    lines = (done.stdout + done.stderr).decode("utf-8", "replace").strip().splitlines()
+    return done.returncode, shorten(redact(lines[-1], ()), 200) if lines else ""
 
 
 def init_work_tree(directory: Path) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from i4qew.compile.hub.names import wave_branch
 from i4qew.compile.hub.rollout_state import PATH, RolloutState, parse, wave_names_in
 from i4qew.gitops import trailers as T
 from i4qew.gitops.branch import BranchState
+from i4qew.gitops.git import run_gate
 from i4qew.gitops.land import BeforePush, Landing, Outcome, Proposal
 from i4qew.gitops.objects import build_tree
 from i4qew.gitops.publish import make_landing, refuse_drift
@@ -31,6 +32,7 @@ from i4qew.gitops.source import input_ids, open_source
 from i4qew.gitops.wave_pins import moved_lines, wave_refs, wave_trailers
 from i4qew.model.repo import Environment
 from i4qew.problems import UserError
+from i4qew.text import shorten
 
 ACTIONS = ("advance", "rollback", "pause", "resume")
 KEPT = (T.SOURCE_COMMIT, T.PROMOTED_FROM, T.ENVIRONMENT, T.INPUTS)  # the head's, carried over
@@ -48,6 +50,7 @@ class RolloutRequest:
     dry_run: bool = False
     author: str | None = None
     now: datetime | None = None  # tests pin the clock
+    gate: str | None = None  # advance: a shell command that must exit 0 (the wave before is healthy)
     attempts: int = 5
     backoff: float = 0.25
 
@@ -72,6 +75,7 @@ class _Roller:
     landing: Landing
     env: Environment
     now: datetime
+    gated: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
 
     def step(self, branch: BranchState, state: RolloutState) -> Step | None:
         assert branch.head is not None
@@ -83,12 +87,28 @@ class _Roller:
             return rollback(self.env, state, head, self.now, wave=self.req.wave)
         return pause(state, action == "pause")
 
+    def check_gate(self, step: Step, old: RolloutState, head: str) -> None:
+        """The health gate, once per wave and commit (a retry on a moved branch reuses it)."""
+        extra = _gate_env(self.env, step, old, head)
+        key = (extra["I4QEW_GATE_WAVE"], extra["I4QEW_GATE_COMMIT"])
+        if key not in self.gated:
+            assert self.req.gate is not None
+            self.gated[key] = run_gate(self.req.gate, self.req.root, extra)
+        code, last = self.gated[key]
+        if code != 0:
+            raise UserError(f"the health gate refuses to advance wave {step.waves[0]}: wave {key[0]} at "
+                            f"{key[1][:12]} is not healthy (`{shorten(self.req.gate or '', 80)}` exited {code}"
+                            + (f": {last}" if last else "") + ")")
+        self.landing.note(f"health gate passed for wave {key[0]} at {key[1][:12]}")
+
     def decide(self, branch: BranchState) -> Proposal | Outcome:
         if branch.drifted:
             raise refuse_drift(branch, f"rollout {self.req.action}")
         old = _state(self.landing, branch, self.env)
         step = self.step(branch, old)
         assert branch.head is not None and branch.base is not None
+        if step is not None and self.req.action == "advance" and self.req.gate:
+            self.check_gate(step, old, branch.head.sha)
         if step is None:
             return Outcome("unchanged", branch.branch, branch.head.sha, (
                 f"{branch.branch}: nothing to {self.req.action} ({'; '.join(status_lines(self.env, old, branch))})",))
@@ -101,6 +121,13 @@ class _Roller:
         body = "\n".join(moved_lines(self.env, old, step.state))
         message = T.compose(f"i4qew: rollout {self.env.name}: {step.summary}", [body], trailers)
         return Proposal(tree, message, self.landing.changes(branch, tree), wave_refs(self.env, step.state))
+
+
+def _gate_env(env: Environment, step: Step, old: RolloutState, head: str) -> dict[str, str]:
+    names = [w.name for w in env.waves]
+    before = names[names.index(step.waves[0]) - 1]
+    return {"I4QEW_ROLLOUT_ENV": env.name, "I4QEW_ROLLOUT_WAVE": step.waves[0], "I4QEW_GATE_WAVE": before,
+            "I4QEW_GATE_COMMIT": effective(old, before, head)}
 
 
 def status_lines(env: Environment, state: RolloutState, branch: BranchState) -> list[str]:
