@@ -26,7 +26,7 @@ Every step is big-int set algebra over the inventory's label index.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -107,6 +107,8 @@ class Planner:
         self._decisions: dict[str, list[Decision]] = {}
         self._kept: tuple[str, dict[str, int], list[Decision]] | None = None  # the last call with a base
         self._effective: dict[tuple[int, str], EffectivePlacement | None] = {}
+        # A hub of a fleet: decisions(env, base) made over the fleet (placement/fleet_decide.py).
+        self.shared: Callable[[str, Mapping[str, int] | None], list[Decision]] | None = None
 
     def predicate(self, p: Predicate) -> int:
         # Keyed by identity first: hashing a Predicate walks its selectors, and the
@@ -217,12 +219,15 @@ class Planner:
         if base and self._kept is not None and self._kept[0] == env and self._kept[1] == base:
             return self._kept[2]
         out: list[Decision] = []
-        for w in self.repo.workloads:
-            if not w.enabled_in(env):
-                continue
-            d = self.decide(w, env, (base or {}).get(f"{w.namespace}/{w.name}", 0))
-            if d is not None:
-                out.append(d)
+        if self.shared is not None:
+            out = self.shared(env, base)
+        else:
+            for w in self.repo.workloads:
+                if not w.enabled_in(env):
+                    continue
+                d = self.decide(w, env, (base or {}).get(f"{w.namespace}/{w.name}", 0))
+                if d is not None:
+                    out.append(d)
         if not base:
             self._decisions[env] = out
         else:
@@ -231,7 +236,7 @@ class Planner:
 
 
 _last: list[Planner] = memo.held("placement.decide.last_planner", [])
-_KEPT = 32
+_KEPT = 64
 
 
 def planner_for(repo: Repo, inventory: Inventory, now: datetime | None = None) -> Planner:

@@ -138,7 +138,7 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
     base_delivery = base_repo.repository.delivery_of(env)
 
     base_inv = base_inventory if base_inventory is not None else inventory
-    base_planner = Planner(base_repo, base_inv, now=now) if base_inv is not None else None
+    base_planner = planner_for(base_repo, base_inv, now) if base_inv is not None else None
     base = _placements(base_repo, env, base_planner)
     base_decided = {d.key: d for d in base_planner.decisions(env)} if base_planner else {}
     # Base decisions as bitsets over the head inventory, plus the names it no longer has.
