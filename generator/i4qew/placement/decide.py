@@ -34,7 +34,7 @@ from i4qew import memo
 from i4qew.k8s.names import short_name
 from i4qew.model.repo import Predicate, Repo, Toleration, Workload
 from i4qew.placement.bits import first, from_ids, members
-from i4qew.placement.effective import EffectivePlacement, effective_placement
+from i4qew.placement.effective import EffectivePlacement, Placeable, effective_placement
 from i4qew.placement.inventory import Cluster, Inventory, Taint
 
 PLACEMENT_RULE = "PlacementRule"
@@ -181,7 +181,7 @@ class Planner:
         kept = first(feasible & base, count)
         return kept | first(feasible & ~base, count - kept.bit_count())
 
-    def feasible(self, ep: EffectivePlacement, base: int = 0) -> int:
+    def feasible(self, ep: Placeable, base: int = 0) -> int:
         """The clusters the filters keep (sets, predicates, taints), before numberOfClusters."""
         # AND over the conjuncts of the OR of their predicates: the same clusters as
         # the OR of ep.predicates (AND distributes over OR), without multiplying out.
@@ -192,7 +192,7 @@ class Planner:
                 return 0
         return self.tolerated(eligible, ep.tolerations, base)
 
-    def evaluate(self, ep: EffectivePlacement, base: int = 0) -> int:
+    def evaluate(self, ep: Placeable, base: int = 0) -> int:
         return self.choose(self.feasible(ep, base), ep.max_clusters, base)
 
     def effective(self, workload: Workload, env: str) -> EffectivePlacement | None:

@@ -19,7 +19,8 @@ from i4qew.placement.fleet import Hubs
 from i4qew.placement.fleet_decide import hub_planners
 from i4qew.placement.jsonout import dumps
 from i4qew.placement.plan import Plan, build_plan
-from i4qew.placement.plan_format import MARKER, plural, render_json, render_markdown, render_text
+from i4qew.placement.plan_format import MARKER, render_json, render_markdown, render_text
+from i4qew.placement.plan_groups import plural
 from i4qew.problems import Problem, Severity
 
 
