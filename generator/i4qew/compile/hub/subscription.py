@@ -23,6 +23,8 @@ PlacementBindings (namespace-local) bind to:
     hub/argocd/gitopscluster.yaml            GitOpsCluster `<repo>-<env>` + its Placement
     hub/argocd/clustersetbindings.yaml       a ManagedClusterSetBinding per cluster set used
     hub/argocd/applicationsets/<workload>.yaml  Placement + ApplicationSet `<workload>-<env>`
+                                             (with waves: both per wave, `<workload>-<env>-<wave>`)
+    hub/rollout.yaml                         with waves: the rollout state (compile/hub/rollout_state.py)
     hub/apps/<ns>/workloads/<workload>.yaml  the Placement in the workload namespace
     hub/apps/<ns>/policies.yaml              governance Policies bound to it
 
@@ -49,6 +51,7 @@ from i4qew.compile.hub.argocd import (
     gitops_cluster,
     workload_unit,
 )
+from i4qew.compile.hub.argocd_waves import wave_applicationsets
 from i4qew.compile.hub.names import (
     APP_LABEL,
     ARGOCD_SHARED,
@@ -70,9 +73,9 @@ from i4qew.compile.hub.policies import compile_policies
 from i4qew.compile.hub.rollout_state import PATH as ROLLOUT_PATH
 from i4qew.compile.hub.rollout_state import RolloutState, configmap
 from i4qew.compile.hub.subscription_doc import SUBSCRIPTION_API, subscription
-from i4qew.compile.hub.waves import wave_documents
+from i4qew.compile.hub.waves import grouped_placement, wave_documents
 from i4qew.compile.yaml_writer import dump
-from i4qew.model.repo import Repo
+from i4qew.model.repo import Environment, Repo
 from i4qew.placement.effective import EffectivePlacement
 from i4qew.placement.expressible import environment_placements, hub_problems
 from i4qew.problems import UserError
@@ -193,9 +196,8 @@ def compile_hub(repo: Repo, env: str, *, rollout: RolloutState | None = None,
     if problems:
         raise UserError(problems)
     if repo.repository.delivery_of(env) == "applicationset":
-        return compile_applicationsets(repo, env)
-    environment = repo.repository.environment(env)
-    waved = environment if environment is not None and environment.waves else None
+        return compile_applicationsets(repo, env, rollout=rollout, wave_members=wave_members)
+    waved = _waved(repo, env)
     state = rollout or RolloutState()
     rule_mode = repo.repository.placement_api == "PlacementRule"
     by_ns = _by_namespace(repo, env)
@@ -229,6 +231,11 @@ def compile_hub(repo: Repo, env: str, *, rollout: RolloutState | None = None,
     return dict(sorted(tree.items()))
 
 
+def _waved(repo: Repo, env: str) -> Environment | None:
+    environment = repo.repository.environment(env)
+    return environment if environment is not None and environment.waves else None
+
+
 def _by_namespace(repo: Repo, env: str) -> dict[str, list[EffectivePlacement]]:
     by_ns: dict[str, list[EffectivePlacement]] = {}
     for ep in environment_placements(repo, env):
@@ -236,9 +243,13 @@ def _by_namespace(repo: Repo, env: str) -> dict[str, list[EffectivePlacement]]:
     return by_ns
 
 
-def compile_applicationsets(repo: Repo, env: str) -> Tree:
-    """hub/ of an environment with delivery: applicationset (see the module docstring)."""
+def compile_applicationsets(repo: Repo, env: str, *, rollout: RolloutState | None = None,
+                            wave_members: Mapping[str, Sequence[Sequence[str]]] | None = None) -> Tree:
+    """hub/ of an environment with delivery: applicationset (see the module docstring);
+    with waves, per wave a Placement and a pinned ApplicationSet (compile/hub/argocd_waves.py)."""
     by_ns = _by_namespace(repo, env)
+    waved = _waved(repo, env)
+    state = rollout or RolloutState()
     argo = "hub/argocd/"
     all_sets = sorted({s for eps in by_ns.values() for ep in eps for s in ep.cluster_sets})
     tree: Tree = {f"hub/namespaces/{n}.yaml": yaml_docs([namespace(n)]) for n in sorted(by_ns)}
@@ -256,9 +267,17 @@ def compile_applicationsets(repo: Repo, env: str) -> Tree:
             tree[base + "clustersetbindings.yaml"] = yaml_docs(binding(ns, s) for s in sets)
         for ep in eps:
             w = ep.workload
+            if waved is not None:
+                members = (wave_members or {}).get(f"{w.namespace}/{w.name}")
+                tree[f"{base}workloads/{w.name}.yaml"] = yaml_docs([grouped_placement(repo, waved, ep)])
+                tree[f"{argo}applicationsets/{w.name}.yaml"] = yaml_docs(
+                    wave_applicationsets(repo, waved, ep, state, members))
+                continue
             tree[f"{base}workloads/{w.name}.yaml"] = yaml_docs([placement(repo, ep)])
             tree[f"{argo}applicationsets/{w.name}.yaml"] = yaml_docs([
                 argocd_placement(repo, ep), applicationset(repo, env, workload_unit(repo, env, w))])
+    if waved is not None:
+        tree[ROLLOUT_PATH] = yaml_docs([configmap(repo, env, [w.name for w in waved.waves], state)])
     # Governance Policies bind (PlacementBindings are namespace-local) to the Placement above.
     tree.update(compile_policies(repo, env, {ns: [ep.workload for ep in eps] for ns, eps in by_ns.items()}))
     return dict(sorted(tree.items()))
