@@ -57,9 +57,15 @@ def make_models(rng: random.Random, count: int, policies: list[Policy]) -> list[
             {"hostPath": "/var/lib/i4q/models"} if j % 2 == 0
             else {"persistentVolumeClaim": {"claimName": "i4q-models", "readOnly": True}}
         )
+        # Pinned sources (digests and sizes derived from the names, no draw from rng,
+        # so the fleet's other choices stay as they were).
+        entries = [{"version": v, "size": f"{(j % 7 + 1) * 16 + k}Mi",
+                    "source": f"oci://registry.example.com/models/{name}@sha256:"
+                              + hashlib.sha256(f"{name}/{v}".encode()).hexdigest()}
+                   for k, v in enumerate(versions)]
         doc = {"apiVersion": API, "kind": "Model", "metadata": {"name": name},
                "spec": {"description": f"{name.rsplit('-', 1)[0]} model, synthetic fleet",
-                        "versions": list(versions), "placement": policy.name, "storage": storage}}
+                        "versions": entries, "placement": policy.name, "storage": storage}}
         out.append(ModelInfo(name, versions, policy, doc))
     return out
 

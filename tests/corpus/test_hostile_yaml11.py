@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
+from i4qew.model.sources import VERSION_NAME
 from tests.support.hostile.corpus import wl
 from tests.support.hostile.repo import MODEL, POLICY, write_repo
 from tests.support.hostile.runner import (
@@ -86,7 +87,10 @@ def test_non_string_names_are_refused(tmp_path: Path) -> None:
 
 def _accepted_repo(root: Path) -> Path:
     files: dict[str, str] = {}
-    versions = ", ".join(STRINGS)  # unquoted too: the Model's list reads them the same way
+    # unquoted too: the Model's list reads them the same way. "1:30" is no version name
+    # (the gate and the stager read ROOT/MODEL/VERSION): it stays in the env values.
+    usable = [raw for raw in STRINGS if VERSION_NAME.fullmatch(raw)]
+    versions = ", ".join(usable)
     files["models/detector.yaml"] = MODEL.replace('versions: ["1.0"]', f"versions: [{versions}]")
     selector = ", ".join(LABEL_VALUES)
     files["policies/edge.yaml"] = (POLICY.replace('selector: "env=edge"', f'selector: "tier in ({selector}), ON"')
@@ -94,7 +98,8 @@ def _accepted_repo(root: Path) -> Path:
     for i, raw in enumerate(STRINGS):
         label = raw if raw in LABEL_VALUES else "x"
         files[f"workloads/s{i:02d}.yaml"] = wl(
-            f"  env: [{{name: A, value: {raw}}}]\n  model: {{name: detector, version: {raw}}}\n",
+            f"  env: [{{name: A, value: {raw}}}]\n"
+            f"  model: {{name: detector, version: {raw if raw in usable else usable[0]}}}\n",
             name=f"s{i:02d}", meta=f"  labels: {{t: {label}}}\n",
             image=f"registry.example.com/plant/app:{TAGS[i % len(TAGS)]}")
     for raw in NAMES:
@@ -158,7 +163,8 @@ def test_go_reads_the_strings_back_unchanged(tmp_path: Path) -> None:
         container = pod["spec"]["containers"][0]
         env = {e["name"]: e["value"] for e in container["env"]}
         tag = TAGS[i % len(TAGS)]
-        assert env["A"] == raw and env["MODEL_VERSION"] == raw
+        assert env["A"] == raw
+        assert env["MODEL_VERSION"] == (raw if VERSION_NAME.fullmatch(raw) else "on")
         assert pod["metadata"]["labels"]["t"] == (raw if raw in LABEL_VALUES else "x")
         assert pod["metadata"]["labels"]["app.kubernetes.io/version"] == tag
         assert container["image"].endswith(f":{tag}")

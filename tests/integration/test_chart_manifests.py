@@ -159,7 +159,7 @@ def test_pvc_model_volume_subpath_template_and_own_model_path(render: Render) ->
     assert {"name": "model", "mountPath": "/models/yolo", "subPath": "yolo-defects/2024.2", "readOnly": True} in container(objs)["volumeMounts"]
     configured = render("configured")
     mounts = {m["name"]: m for m in container(configured)["volumeMounts"]}
-    assert mounts["model"] == {"name": "model", "mountPath": "/models/llm-small", "subPath": "llm-small/v7b-q4", "readOnly": True}
+    assert mounts["model"] == {"name": "model", "mountPath": "/models/llm-small", "subPath": "llm-small/7b-q4", "readOnly": True}
     assert mounts["config"] == {"name": "config", "mountPath": "/etc/configured", "readOnly": True}
     env = env_of(configured)
     assert (env["MODEL_NAME"], env["MODEL_VERSION"], env["MODEL_PATH"]) == ("llm-small", "7b-q4", "/models/own")

@@ -2,7 +2,8 @@
 
 Charts come from this repository's own workloads and from the extra workloads of
 tests/support/charts.py (GPU, PVC model, config files, ingress with host and TLS,
-arm64 only, environment overrides), in every environment.
+arm64 only, environment overrides), in every environment; with them the model-staging
+charts of both repositories (a DaemonSet per hostPath model, Jobs per PVC model).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from i4qew.compile.chart.charts import compile_charts
+from i4qew.compile.staging.chart import compile_staging_charts
 from tests.support.charts import example_repo, run, template, valid_repo, write
 from tests.support.tools import ROOT, helm, require
 
@@ -27,9 +29,10 @@ def charts(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     found: list[Path] = []
     for label, repo in (("self", valid_repo(ROOT)), ("extras", example_repo(extras_root))):
         for env in ENVS:
-            out = write(compile_charts(repo, env), base / label / env)
+            out = write({**compile_charts(repo, env), **compile_staging_charts(repo, env)}, base / label / env)
             found.extend(sorted(p for p in (out / "charts").iterdir()))
-    assert len(found) >= 15
+            found.extend(sorted(p for p in (out / "staging").glob("*/*")))
+    assert len(found) >= 21
     return found
 
 

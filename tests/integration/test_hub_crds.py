@@ -110,9 +110,9 @@ def test_namespaces_pass_kubernetes_validate_strict(repos: dict[str, Repo], tmp_
                 f = tmp_path / f"{env}-{i}.yaml"
                 f.write_text(yaml.safe_dump(doc))
                 files.append(str(f))
-    # the three workload namespaces per environment and production's channel namespace;
-    # production's rollout state
-    assert len(files) == 8
+    # the three workload namespaces and the models' (i4qew-models) per environment and
+    # production's channel namespace; production's rollout state
+    assert len(files) == 10
     done = subprocess.run([tool, "--strict", "-k", k8s, *files], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     bad = tmp_path / "bad.yaml"

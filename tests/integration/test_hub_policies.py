@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from i4qew.compile.hub.policy_pull import base_name
+from i4qew.compile.hub.staging import MODEL_LABEL
 from i4qew.compile.hub.subscription import compile_hub
 from i4qew.k8s.names import POLICY_QUALIFIED_MAX
 from i4qew.model.repo import Repo
@@ -61,19 +62,24 @@ def test_every_workload_binds_its_own_placement_to_the_policies_it_needs(env: st
     placements = of_kind(found, "Placement")
     policies = of_kind(found, "Policy")
     bindings = of_kind(found, "PlacementBinding")
+    # a model's staging Placement (compile/hub/staging.py) binds the Policies its stagers need
+    staging = {key for key, p in placements.items() if MODEL_LABEL in p["metadata"]["labels"]}
     bound: set[tuple[str, str]] = set()
-    for (ns, _name), b in bindings.items():
+    for (ns, name), b in bindings.items():
         ref = b["placementRef"]
         assert (ref["kind"], ref["apiGroup"]) == ("Placement", "cluster.open-cluster-management.io")
         assert (ns, ref["name"]) in placements, "a binding names the workload's own Placement, in its namespace"
         subjects = [s["name"] for s in b["subjects"]]
-        assert f"pod-security-{env}" in subjects
+        if (ns, ref["name"]) in staging:
+            assert ref["name"] == name and all(s.startswith(("model-pull-", "pod-security-")) for s in subjects)
+        else:
+            assert f"pod-security-{env}" in subjects
         for s in subjects:
             assert (ns, s) in policies
             bound.add((ns, s))
     assert set(policies) == bound, "every Policy is placed by some workload"
     workloads = {(w.namespace, f"{w.name}-{env}") for w in repo.workloads if w.enabled_in(env)}
-    assert set(bindings) == workloads
+    assert set(bindings) - staging == workloads
     for (ns, name) in policies:
         assert len(ns) + len(name) <= POLICY_QUALIFIED_MAX
 
@@ -122,7 +128,10 @@ def test_governance_can_be_turned_off(tmp_path: Path) -> None:
     root = copy_repo(tmp_path / "repo")
     edit(root, "i4qew.yaml", "  defaults:\n", "  governance: {podSecurityLabels: false}\n  defaults:\n")
     found = docs(load(root), "dev")
-    assert {n.split("-dev")[0].rsplit("-", 1)[0] for _, n in of_kind(found, "Policy")} == {"pull"}
+    # what is left: pull secrets copied, for the workloads (pull-) and the model stagers (model-pull-)
+    kinds = {"pull" if n.startswith("pull-") else "model-pull" if n.startswith("model-pull-") else n
+             for _, n in of_kind(found, "Policy")}
+    assert kinds == {"pull", "model-pull"}
     edit(root, "i4qew.yaml", "podSecurityLabels: false}", "podSecurityLabels: false, pullSecrets: false}")
     found = docs(load(root), "dev")
     assert of_kind(found, "Policy") == {} and of_kind(found, "PlacementBinding") == {}

@@ -24,6 +24,7 @@ import yaml
 from click.testing import CliRunner
 
 from i4qew.cli.main import cli
+from i4qew.compile.hub.staging import MODEL_LABEL
 from tests.support.charts import manifests
 from tests.support.crds import crd_errors
 from tests.support.repos import copy_repo
@@ -135,12 +136,16 @@ def test_release_names_reach_the_hub_unchanged(tmp_path: Path) -> None:
     repo = copy_repo(tmp_path / "repo")
     edit(repo / "workloads" / "sktime.yaml", "  name: sktime\n", f"  name: {name}\n")
     out = rendered(repo, "production", tmp_path / "out")
-    aliases = {}
+    aliases, staged = {}, []
     for _, d in hub_objects(out):
         if d["kind"] == "Subscription":
             (override,) = d["spec"]["packageOverrides"]
-            aliases[d["metadata"]["labels"]["edge.i4q.eu/workload"]] = override["packageAlias"]
+            if MODEL_LABEL in d["metadata"]["labels"]:  # a model's staging chart, release <model>-<env>
+                staged.append(override["packageAlias"])
+            else:
+                aliases[d["metadata"]["labels"]["edge.i4q.eu/workload"]] = override["packageAlias"]
     assert aliases[name] == name
+    assert staged and all(acm_release_name(alias) == alias for alias in staged)
     for workload, alias in aliases.items():
         release = acm_release_name(alias)
         assert release == workload
@@ -160,7 +165,9 @@ def test_workload_subscriptions_carry_no_reconcile_option(tmp_path: Path) -> Non
     (git_subscriber_item.go L720-742)."""
     out = rendered(ROOT, "production", tmp_path / "out")
     subscriptions = [d for _, d in hub_objects(out) if d["kind"] == "Subscription"]
-    assert len(subscriptions) == 8  # one per workload and rollout wave
+    # one per workload and rollout wave, and three models' staging charts, each a chart with its HelmRelease
+    assert len([d for d in subscriptions if MODEL_LABEL not in d["metadata"]["labels"]]) == 8
+    assert len(subscriptions) == 11
     for d in subscriptions:
         assert "apps.open-cluster-management.io/reconcile-option" not in d["metadata"]["annotations"]
     result = CliRunner().invoke(cli, ["bootstrap", "-C", str(ROOT), "--env", "production"])
@@ -198,7 +205,7 @@ def test_namespaces_are_applied_before_the_objects_in_them(tmp_path: Path) -> No
                 created.add(d["metadata"]["name"])
             else:
                 assert d["metadata"]["namespace"] in created, (rel, d["kind"], order)
-    assert created == {"i4qew-channels", "i4q-lrt", "i4q-pm", "i4q-vision"}
+    assert created == {"i4qew-channels", "i4q-lrt", "i4q-pm", "i4q-vision", "i4qew-models"}
 
 
 def test_the_defaults_add_nothing_to_the_channel_and_subscriptions(tmp_path: Path) -> None:
@@ -232,7 +239,11 @@ def test_channel_ca_rate_and_reapply_reach_the_hub(env: str, tmp_path: Path) -> 
     assert ca["metadata"]["namespace"] == channel["metadata"]["namespace"]
     assert ca["data"] == {"caCerts": (FULL / "certs" / "gitlab-ca.pem").read_text()}
     subscriptions = [d for _, d in objects if d["kind"] == "Subscription"]
-    assert subscriptions and all(d["spec"]["watchHelmNamespaceScopedResources"] is True for d in subscriptions)
+    workloads = [d for d in subscriptions if MODEL_LABEL not in d["metadata"]["labels"]]
+    assert workloads and all(d["spec"]["watchHelmNamespaceScopedResources"] is True for d in workloads)
+    # a staging chart never: the stagers write their status into a ConfigMap of the release,
+    # which that option would revert (compile/hub/staging.py)
+    assert all("watchHelmNamespaceScopedResources" not in d["spec"] for d in subscriptions if d not in workloads)
     tool = require("kubernetes-validate")
     (tmp_path / "ca.yaml").write_text(yaml.safe_dump(ca))
     done = subprocess.run([tool, "--strict", "-k", "1.30.0", str(tmp_path / "ca.yaml")],

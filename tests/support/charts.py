@@ -25,11 +25,14 @@ kind: Model
 metadata:
   name: llm-small
 spec:
-  versions: ["7b-q4"]
+  versions:
+    - version: "7b-q4"
+      source: https://models.example.com/llm-small/7b-q4/model.gguf
+      sha256: b57d75642afde9945264055ba81b297a97e2396e6e6ba6c1764147d50f88b8e6
+      size: 3900Mi
   placement: lrt
   storage:
     hostPath: /var/lib/i4q/models
-    subPathTemplate: "{name}/v{version}"
 """
 
 EXTRA_WORKLOADS = """\

@@ -7,6 +7,7 @@ expectations are about behaviour, not about internal objects.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -59,8 +60,11 @@ def workload(name: str, placement: str, namespace: str = "apps", **spec: Any) ->
 
 
 def model(name: str, placement: str, versions: tuple[str, ...] = ("1",)) -> dict[str, Any]:
+    """A Model whose versions come from pinned OCI sources (digests made from the names)."""
+    entries = [{"version": v, "source": f"oci://registry.example.com/models/{name}@sha256:"
+                + hashlib.sha256(f"{name}/{v}".encode()).hexdigest()} for v in versions]
     return {"apiVersion": API, "kind": "Model", "metadata": {"name": name},
-            "spec": {"versions": list(versions), "placement": placement,
+            "spec": {"versions": entries, "placement": placement,
                      "storage": {"hostPath": "/var/lib/i4q/models"}}}
 
 

@@ -42,9 +42,17 @@ def test_ci_job_token_is_the_same_story_in_help_and_ci_readme() -> None:
 def test_the_branch_readme_counts_applications_as_the_hub_tree_does() -> None:
     golden = ROOT / "tests" / "golden" / "production"  # delivered by Subscriptions (dev: by Argo CD)
     apps = sorted(golden.glob("hub/apps/*/application.yaml"))
-    assert len(apps) == 3  # one per workload namespace
+    assert len(apps) == 4  # one per workload namespace, and one in the models' namespace
     text = " ".join((golden / "README.md").read_text().split())
     assert "in each workload namespace an Application `i4q-edge-production` that groups its Subscriptions" in text
+    assert "grouped by the Application `i4q-edge-production` of their namespace" in text
+    assert "`yolo-defects` (`i4q-vision`)" in text  # a PVC model: staged where its claim is
+    # dev (Argo CD) has no Application: its stagings come by ApplicationSets, as its workloads
+    assert not list((ROOT / "tests" / "golden" / "dev").glob("hub/apps/*/*application*.yaml"))
+    dev = " ".join((ROOT / "tests" / "golden" / "dev" / "README.md").read_text().split())
+    assert "a Placement and an ApplicationSet `<namespace>-<model>-dev` each in the Argo CD namespace" in dev
+    assert sorted(p.name for p in (ROOT / "tests" / "golden" / "dev" / "hub" / "argocd" / "stagings").glob("*/*")) == [
+        "lrt-forecaster.yaml", "vibration-autoencoder.yaml", "yolo-defects.yaml"]
 
 
 def test_the_readme_says_what_shared_is_and_why_tests_skip() -> None:

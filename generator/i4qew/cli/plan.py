@@ -110,22 +110,15 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
     --inventory). Exit 1 when validation finds an error (the plan is still shown when
     the repository could be read)."""
     from i4qew.placement.checks import placement_problems
-    from i4qew.placement.fleet import declared_hub_folders
-    from i4qew.placement.inventory_load import load_inventory, prefetch
+    from i4qew.placement.fleet import prefetch_inventories
+    from i4qew.placement.inventory_load import load_inventory
     from i4qew.placement.plan import build_plan
     from i4qew.rules.placement import PLACEMENT_RULES
     from i4qew.validation import validate_repo
 
     targets = [parse_report(text, FORMATS) for text in reports]
     now = _now(now_text)
-    hub_folders = declared_hub_folders(repo_dir)
-    if hub_folders:
-        for folder in hub_folders:
-            prefetch(repo_dir, folder=folder)  # each hub's inventory, on the other core
-    else:
-        prefetch(repo_dir, inventory_file)  # parsed on the other core while validation runs
-        if inventory_file is not None:
-            prefetch(repo_dir)  # validation's own look at clusters/
+    prefetch_inventories(repo_dir, inventory_file)  # parsed on the other core while validation runs
     result = validate_repo(repo_dir)
     problems = result.problems
     repo = result.repo

@@ -21,6 +21,7 @@ from i4qew.compile import Tree
 from i4qew.compile.hub.names import hub_path
 from i4qew.compile.hub.subscription import compile_hub
 from i4qew.model.repo import Hub, Repo
+from i4qew.placement.fleet_decide import hub_planners
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.picture.aggregate import build_picture
 from i4qew.placement.picture.page import render_html
@@ -71,6 +72,7 @@ def fleet_globals(repo: Repo, env: str, inventories: Mapping[str, Inventory | No
     tree: Tree = {}
     counts: dict[str, int] | None = None
     bases = _per_hub(base or {}, inventories)
+    hub_planners(repo, inventories)  # decided once over the fleet
     for hub in repo.repository.hubs:
         view = repo.for_hub(hub)
         inventory = inventories.get(hub.name)

@@ -51,14 +51,24 @@ def _mine(path: str, changed: Changed, hub_folders: tuple[str, ...]) -> bool:
     return kind == "hub" or (name in changed.names if kind == "chart" else name in changed.namespaces)
 
 
+def models_in(repo: Repo, env: str) -> bool:
+    """True when `env`'s branch may hold what a workload change moves beyond its own chart
+    and namespace: a staging chart (any Model i4qew distributes) or image volumes."""
+    environment = repo.repository.environment(env)
+    return any(not m.external for m in repo.models.values()) or (
+        environment is not None and environment.image_volumes is not None)
+
+
 def render_changed(repo: Repo, env: str, changed: Changed, previous: Iterable[str], *,
                    inventory: Inventory | None, source_commit: str | None,
                    base: Mapping[str, Iterable[str]] | None = None,
                    hubs: Mapping[str, Inventory | None] | None = None) -> tuple[Tree, frozenset[str]]:
     """(the files rendered again, the paths of `previous` that stay as they are). An
     environment with waves (its hub objects follow the rollout state) or delivered by
-    Argo CD (its ApplicationSets list every workload) is rendered whole."""
-    if waves_in(repo, env) or repo.repository.delivery_of(env) != "subscription":
+    Argo CD (its ApplicationSets list every workload) is rendered whole, and so is one with
+    models i4qew stages or mounts as image volumes (a staging follows every workload of its
+    model, an image volume the inventory)."""
+    if waves_in(repo, env) or repo.repository.delivery_of(env) != "subscription" or models_in(repo, env):
         return render_tree(repo, env, inventory=inventory, source_commit=source_commit, base=base,
                            hubs=hubs), frozenset()
     hub_folders = tuple(f"hub/{h.name}/" for h in repo.repository.hubs) or ("hub/",)

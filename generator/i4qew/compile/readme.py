@@ -18,6 +18,7 @@ from i4qew.compile.hub.names import (
     subscription_name,
 )
 from i4qew.model.repo import Repo
+from i4qew.placement.staging import stagings
 
 # The README's first line: how `emit.write_tree` and publish recognise a tree i4qew wrote.
 GENERATED_MARKER = "<!-- i4qew:generated -->"
@@ -46,6 +47,24 @@ def _rows(repo: Repo, env: str, counts: Mapping[str, int] | None) -> list[str]:
     return rows
 
 
+def _staging_lines(repo: Repo, env: str, image: frozenset[str]) -> list[str]:
+    found = stagings(repo, env, image)
+    if not found:
+        return []
+    names = ", ".join(f"`{s.model.name}` (`{s.namespace}`)" for s in found)
+    if repo.repository.hubs:  # the charts shared, each hub's Subscriptions and Placements its own
+        how = ["  a Subscription and a Placement on each hub (`hub/<hub>/apps/<namespace>/models/`), grouped by",
+               f"  the Application `{application_name(repo, env)}` of their namespace"]
+    elif repo.repository.delivery_of(env) == "applicationset":
+        how = ["  a Placement and an ApplicationSet `<namespace>-<model>-" + env + "` each in the Argo CD namespace",
+               "  (like the workloads'),"]
+    else:
+        how = [f"  their own Subscription and Placement, grouped by the Application `{application_name(repo, env)}`",
+               "  of their namespace"]
+    how[-1] += (" installed" if how[-1].endswith(",") else " and installed") + \
+        " wherever the model may serve a workload; a workload's"
+    return [f"- `staging/<namespace>/<model>/`: the model stagers, {names}: Helm charts with", *how,
+            "  pod waits in its gate until its model version is there, verified by digest (docs/models.md)."]
 def _wave_lines(repo: Repo, env: str) -> list[str]:
     environment = repo.repository.environment(env)
     if environment is None or not environment.waves:
@@ -84,7 +103,7 @@ def _needs(repo: Repo, env: str) -> list[str]:
 
 
 def render_readme(repo: Repo, env: str, *, source_commit: str | None,
-                  cluster_counts: Mapping[str, int] | None) -> bytes:
+                  cluster_counts: Mapping[str, int] | None, image: frozenset[str] = frozenset()) -> bytes:
     """`cluster_counts` maps `<namespace>/<workload>` to the number of clusters the
     placement chose over the inventory; None when there is no inventory."""
     r = repo.repository
@@ -130,7 +149,7 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
         "headroom: download it and open it in a browser (it loads nothing from the network).",
     ]
     if environment.delivery == "applicationset":
-        return ("\n".join(lines + _argocd_lines(repo, env)) + "\n").encode("utf-8")
+        return ("\n".join(lines + _argocd_lines(repo, env, image)) + "\n").encode("utf-8")
     lines += [
         "",
         *_needs(repo, env),
@@ -144,6 +163,7 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
         "  for the ACM console.",
         *_wave_lines(repo, env),
         "- `placement/`, `models/index.json`: placement decisions and the model versions each placement needs.",
+        *_staging_lines(repo, env, image),
         "- `plan.html`, `plan.svg`: the placement picture (`i4qew plan --format html` / `svg`) at generation time.",
         "",
         "## Bootstrap a hub (once)",
@@ -184,6 +204,7 @@ def _fleet_layout(repo: Repo, env: str) -> list[str]:
         "- `placement/<hub>/`, `models/<hub>/index.json`: each hub's placement decisions over its own",
         "  inventory (and its placement picture, `plan.html` and `plan.svg`) and the model versions its",
         "  placements need.",
+        *_staging_lines(repo, env, frozenset()),
         "",
         "## Bootstrap each hub (once)",
         "",
@@ -199,7 +220,7 @@ def _fleet_layout(repo: Repo, env: str) -> list[str]:
     return lines
 
 
-def _argocd_lines(repo: Repo, env: str) -> list[str]:
+def _argocd_lines(repo: Repo, env: str, image: frozenset[str]) -> list[str]:
     r = repo.repository
     environment = r.environment(env)
     assert environment is not None
@@ -234,6 +255,7 @@ def _argocd_lines(repo: Repo, env: str) -> list[str]:
         "  `<workload>-" + env + "` whose Applications install `charts/<workload>` with the workload's name",
         "  as Helm release; in each workload namespace the workload's Placement for governance policies.",
         "- `placement/`, `models/index.json`: placement decisions and the model versions each placement needs.",
+        *_staging_lines(repo, env, image),
         "- `plan.html`, `plan.svg`: the placement picture (`i4qew plan --format html` / `svg`) at generation time.",
         "",
         "## Bootstrap a hub (once)",

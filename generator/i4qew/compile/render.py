@@ -3,6 +3,7 @@
     README.md            compile/readme.py
     plan.html, plan.svg  placement/picture/ (the placement picture)
     charts/<workload>/   compile/chart/charts.py
+    staging/<ns>/<model>/  compile/staging/chart.py (a model's stager, per environment)
     hub/                 compile/hub/subscription.py (hub/<hub>/: compile/fleet.py)
     placement/, models/  placement/snapshot.py (decisions over the inventory)
 
@@ -20,8 +21,10 @@ from i4qew.compile.fleet import fleet_globals, fleet_objects
 from i4qew.compile.hub.rollout_state import RolloutState
 from i4qew.compile.hub.subscription import compile_hub
 from i4qew.compile.readme import render_readme
+from i4qew.compile.staging.chart import compile_staging_charts
 from i4qew.model.repo import Repo
 from i4qew.placement.expressible import hub_problems
+from i4qew.placement.image_volumes import image_volume_models_for
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.picture.aggregate import build_picture
 from i4qew.placement.picture.page import render_html
@@ -54,6 +57,8 @@ def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_com
     if problems:
         raise UserError(problems)
     keep = {k: inventory.bits_of(v) for k, v in base.items()} if base and inventory is not None else None
+    # Models mounted as image volumes in `env`: decided over the inventory's kubeversion claims.
+    image = image_volume_models_for(repo, env, inventory, keep)
     plan = build_plan(repo, env, inventory, keep=keep)
     # the same decisions again (the planner decides once per base): the snapshot and the model index
     placement = placement_files(repo, env, inventory, base=base)
@@ -61,11 +66,12 @@ def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_com
     members = None  # each wave's clusters, for the waves only names can say (compile/hub/waves.py)
     if inventory is not None:
         members = {w.key: [inventory.cluster_names(x.clusters) for x in w.waves] for w in plan.workloads if w.waves}
-    hub = compile_hub(repo, env, rollout=rollout, wave_members=members)
+    hub = compile_hub(repo, env, image, rollout=rollout, wave_members=members)
     picture = build_picture(repo, plan, [], source=source_commit)
     pages = {PAGE_PATH: render_html(picture), PICTURE_PATH: render_svg(picture)}
-    readme = {"README.md": render_readme(repo, env, source_commit=source_commit, cluster_counts=counts)}
-    return merge(readme, compile_charts(repo, env), hub, placement, pages)
+    readme = {"README.md": render_readme(repo, env, source_commit=source_commit, cluster_counts=counts, image=image)}
+    return merge(readme, compile_charts(repo, env, image), compile_staging_charts(repo, env, image), hub, placement,
+                 pages)
 
 
 def waves_in(repo: Repo, env: str) -> bool:
@@ -75,17 +81,19 @@ def waves_in(repo: Repo, env: str) -> bool:
 
 def render_objects(repo: Repo, env: str) -> Tree:
     """What each workload and each namespace owns, for an environment without waves:
-    charts/<workload>/ and the hub objects (hub/, or hub/<hub>/ with spec.hubs).
-    compile/incremental.py renders a part of it."""
+    charts/<workload>/ and the hub objects (hub/, or hub/<hub>/ with spec.hubs), and the
+    models' staging charts (staging/<ns>/<model>/, shared by the hubs).
+    compile/incremental.py renders a part of it (never with models i4qew stages)."""
     if waves_in(repo, env):
         raise UserError(f"environment {env!r} rolls out in waves: with spec.hubs, or rendered in parts, waves are "
                         "not supported yet (docs/hubs.md)")
     if repo.repository.hubs and repo.repository.delivery_of(env) == "applicationset":
         raise UserError(f"environment {env!r} is delivered by Argo CD (applicationset): with spec.hubs that is "
                         "not supported yet (docs/hubs.md)")
-    if repo.repository.hubs:
-        return merge(fleet_objects(repo, env), compile_charts(repo, env))
-    return merge(compile_hub(repo, env), compile_charts(repo, env))
+    # No image volumes here: with spec.hubs the rule image-volumes refuses them, and an
+    # incremental render renders an environment that has them whole.
+    hub = fleet_objects(repo, env) if repo.repository.hubs else compile_hub(repo, env)
+    return merge(hub, compile_charts(repo, env), compile_staging_charts(repo, env))
 
 
 def render_globals(repo: Repo, env: str, *, inventory: Inventory | None, source_commit: str | None,
@@ -98,10 +106,11 @@ def render_globals(repo: Repo, env: str, *, inventory: Inventory | None, source_
         readme = {"README.md": render_readme(repo, env, source_commit=source_commit, cluster_counts=fleet_counts)}
         return merge(readme, fleet)
     keep = {k: inventory.bits_of(v) for k, v in base.items()} if base and inventory is not None else None
+    image = image_volume_models_for(repo, env, inventory, keep)
     plan = build_plan(repo, env, inventory, keep=keep)
     placement = placement_files(repo, env, inventory, base=base)
     counts = {w.key: w.clusters.bit_count() for w in plan.workloads} if inventory is not None else None
     picture = build_picture(repo, plan, [], source=source_commit)
     pages = {PAGE_PATH: render_html(picture), PICTURE_PATH: render_svg(picture)}
-    readme = {"README.md": render_readme(repo, env, source_commit=source_commit, cluster_counts=counts)}
+    readme = {"README.md": render_readme(repo, env, source_commit=source_commit, cluster_counts=counts, image=image)}
     return merge(readme, placement, pages)

@@ -4,7 +4,9 @@
 #
 #   gate.sh MODEL VERSION DIGEST [MODEL VERSION DIGEST ...]
 #
-# DIGEST is sha256:<64 hex>: the OCI manifest digest, or the sha256 of an https file.
+# DIGEST is sha256:<64 hex>: the OCI manifest digest, or the sha256 of an https file; or
+# `any` where the workload declares no pin (an external distributor's version without a
+# source, or an OCI tag the stager follows): then any valid marker for the version passes.
 # Environment:
 #   I4QEW_MODEL_ROOT        the model root as mounted in this container (default /i4qew/models)
 #   I4QEW_NODE_NAME         the node, for the log (downward API spec.nodeName)
@@ -26,7 +28,7 @@ termlog=${I4QEW_TERMINATION_LOG:-/dev/termination-log}
 marker=.i4qew-ready
 
 say() { printf 'i4qew-gate: %s\n' "$*" >&2; }
-usage() { say "error: $*"; say "usage: gate.sh MODEL VERSION sha256:<64 hex> [MODEL VERSION DIGEST ...]"; exit 2; }
+usage() { say "error: $*"; say "usage: gate.sh MODEL VERSION sha256:<64 hex>|any [MODEL VERSION DIGEST ...]"; exit 2; }
 
 is_count() { case $1 in '' | *[!0-9]*) return 1 ;; esac; }
 is_name() {
@@ -34,6 +36,7 @@ is_name() {
   [ "${#1}" -le 128 ]
 }
 is_digest() {
+  [ "$1" = any ] && return 0
   case $1 in sha256:*) ;; *) return 1 ;; esac
   hex=${1#sha256:}
   case $hex in *[!0-9a-f]*) return 1 ;; esac
@@ -47,7 +50,7 @@ n=0
 for a in "$@"; do
   case $((n % 3)) in
     0 | 1) is_name "$a" || usage "'$a' is not a model or version name" ;;
-    2) is_digest "$a" || usage "'$a' is not sha256:<64 lowercase hex>" ;;
+    2) is_digest "$a" || usage "'$a' is not sha256:<64 lowercase hex> or any" ;;
   esac
   n=$((n + 1))
 done
@@ -70,7 +73,9 @@ check() {
   if [ "$mm" != "$1" ] || [ "$mv" != "$2" ]; then
     reason="marker mismatch: $dir/$marker is for model '$mm' version '$mv'"; return 1
   fi
-  if [ "$got" != "$3" ]; then
+  if [ "$3" = any ]; then
+    case $got in sha256:*) ;; *) reason="unreadable marker: $dir/$marker has no sha256 digest"; return 1 ;; esac
+  elif [ "$got" != "$3" ]; then
     reason="digest mismatch: the marker has ${got:-no digest}, the workload declares $3"; return 1
   fi
   return 0
@@ -98,7 +103,15 @@ while :; do
     i=0
     for a in "$@"; do
       i=$((i + 1))
-      case $((i % 3)) in 1) model=$a ;; 2) version=$a ;; 0) say "ready: model $model version $version ($a) on node $node" ;; esac
+      case $((i % 3)) in
+        1) model=$a ;;
+        2) version=$a ;;
+        0)
+          pin=$a
+          [ "$a" = any ] && pin="$(sed -n 's/^digest=//p' "$root/$model/$version/$marker" | head -n 1), not pinned"
+          say "ready: model $model version $version ($pin) on node $node"
+          ;;
+      esac
     done
     exit 0
   fi

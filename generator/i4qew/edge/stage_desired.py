@@ -21,8 +21,8 @@ FILE_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+-]{0,254}")
 HEX64_RE = re.compile(r"[0-9a-f]{64}")
 OCI_RE = re.compile(
     r"oci://(?P<registry>[A-Za-z0-9.-]+(?::[0-9]{1,5})?)/(?P<repository>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-    r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?"
-    r"@sha256:(?P<hex>[0-9a-f]{64})"
+    r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9._-]{0,127}))?"
+    r"(?:@sha256:(?P<hex>[0-9a-f]{64}))?"
 )
 TOP_KEYS = {"apiVersion", "kind", "owner", "root", "keepPrevious", "versions"}
 ENTRY_KEYS = {"model", "version", "source", "sha256", "size", "file", "pullSecret", "plainHTTP", "caFile"}
@@ -38,7 +38,8 @@ class Entry:
     version: str
     kind: str  # "oci" or "http"
     source: str
-    digest: str  # sha256:<hex>: the OCI manifest digest, or the sha256 of the downloaded file
+    digest: str  # sha256:<hex>: the OCI manifest digest, or the sha256 of the downloaded file;
+    # "" for an OCI tag without a digest: the stager follows the tag (stage_fetch.resolve_tag)
     size: int | None
     file: str  # http: the file name in the version directory; oci: ""
     pull_secret: str | None
@@ -120,12 +121,13 @@ def _entry(data: Any, where: str) -> Entry:
         raise ValueError(f"{where}.plainHTTP must be true or false")
     if source.startswith("oci://"):
         m = OCI_RE.fullmatch(source)
-        if not m:
-            raise ValueError(f"{where}.source must be oci://REGISTRY/REPOSITORY@sha256:<64 hex> (a tag alone is not a pin)")
+        if not m or not (m["hex"] or m["tag"]):
+            raise ValueError(f"{where}.source must be oci://REGISTRY/REPOSITORY@sha256:<64 hex> (or :TAG, followed)")
         for key in ("sha256", "file"):
             if key in data:
                 raise ValueError(f"{where}.{key} is for https sources; an OCI source carries its digest")
-        return Entry(model, version, "oci", source, f"sha256:{m['hex']}", size, "", secret, plain, ca_file)
+        digest = f"sha256:{m['hex']}" if m["hex"] else ""
+        return Entry(model, version, "oci", source, digest, size, "", secret, plain, ca_file)
     if source.startswith(("https://", "http://")):
         return _http_entry(data, where, model, version, source, size, ca_file)
     raise ValueError(f"{where}.source must start with oci://, https:// or http://")

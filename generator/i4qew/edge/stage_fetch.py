@@ -6,6 +6,7 @@ wrong digest removes the work directory so nothing partial stays behind.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import shutil
 import time
@@ -38,6 +39,11 @@ def backoff(attempt: int, opts: Options) -> float:
 
 
 def ensure(entry: Entry, layout: Layout, pins: dict[str, str], owner: str, opts: Options) -> VersionStatus:
+    if not entry.digest:
+        followed = _follow(entry, layout, opts)
+        if isinstance(followed, VersionStatus):
+            return followed
+        entry = followed
     if ready_digest(layout, entry.model, entry.version) == entry.digest:
         return _ready(entry, layout)
     lock = layout.state / "locks" / f"{entry.model}@{entry.version}.lock"
@@ -45,12 +51,37 @@ def ensure(entry: Entry, layout: Layout, pins: dict[str, str], owner: str, opts:
         if ready_digest(layout, entry.model, entry.version) == entry.digest:
             log("info", "staged meanwhile by another stager", entry.what)
             return _ready(entry, layout)
-        others = sorted(o for o, d in pins.items() if o != owner and d != entry.digest)
+        # A pin of another owner wins; an owner following a tag ("") pins nothing.
+        others = sorted(o for o, d in pins.items() if o != owner and d and d != entry.digest)
         if others:
             msg = f"conflict: owner {others[0]} pins digest {pins[others[0]]} for this version"
             log("error", msg, entry.what)
             return VersionStatus(entry.model, entry.version, entry.digest, "Failed", msg)
         return _attempts(entry, layout, opts)
+
+
+def _follow(entry: Entry, layout: Layout, opts: Options) -> Entry | VersionStatus:
+    """An OCI tag without a digest: the entry pinned to what the tag names now. Offline, the
+    version staged earlier stays Ready (the tag is checked again next pass)."""
+    http = Http(entry.ca_file or opts.ca_file, opts.timeout)
+    error: FetchError | None = None
+    for attempt in range(1, opts.attempts + 1):
+        try:
+            digest, _ = stage_oci.resolve_tag(http, entry)
+            log("info", f"tag {redact(entry.source)} names {digest}", entry.what)
+            return dataclasses.replace(entry, digest=digest)
+        except FetchError as e:
+            error = e
+        if not error.transient or attempt == opts.attempts:
+            break
+        time.sleep(backoff(attempt, opts))
+    assert error is not None
+    staged = ready_digest(layout, entry.model, entry.version)
+    if staged and error.transient:
+        log("warning", f"tag not checked ({error}); keeping the staged {staged}", entry.what)
+        return _ready(dataclasses.replace(entry, digest=staged), layout)
+    log("error", f"not staged: {error}", entry.what)
+    return VersionStatus(entry.model, entry.version, "", "Failed", str(error))
 
 
 def _attempts(entry: Entry, layout: Layout, opts: Options) -> VersionStatus:

@@ -52,7 +52,7 @@ class Registry:
     def __init__(self, http: Http, entry: Entry) -> None:
         m = OCI_RE.fullmatch(entry.source)
         assert m is not None  # stage_desired checked it
-        self.http, self.name, self.repo = http, m["registry"], m["repository"]
+        self.http, self.name, self.repo, self.tag = http, m["registry"], m["repository"], m["tag"]
         self.base = f"{'http' if entry.plain_http else 'https'}://{self.name}/v2/{self.repo}"
         self.auth = Authenticator(http, self.name, load_credential(entry.pull_secret, self.name))
 
@@ -114,6 +114,14 @@ def _blob_opener(reg: Registry, digest: str) -> Opener:
         return reg.open(f"/blobs/{digest}", headers)
 
     return opener
+
+
+def resolve_tag(http: Http, entry: Entry) -> tuple[str, bytes]:
+    """The digest the entry's tag names now, and the manifest's bytes (a followed tag)."""
+    reg = Registry(http, entry)
+    accept = ", ".join(MANIFEST_TYPES + INDEX_TYPES)
+    body = read_small(reg.open(f"/manifests/{reg.tag}", {"Accept": accept}), MAX_MANIFEST, reg.base)
+    return "sha256:" + hashlib.sha256(body).hexdigest(), body
 
 
 def _manifest(reg: Registry, entry: Entry, work: Path) -> bytes:

@@ -49,15 +49,22 @@ def arguments(argv: list[str]) -> argparse.Namespace:
                    help="also merge the status into this ConfigMap as key NODE.json")
     p.add_argument("--kube-api", help="Kubernetes API URL (default from KUBERNETES_SERVICE_HOST/PORT)")
     p.add_argument("--service-account-dir", default="/var/run/secrets/kubernetes.io/serviceaccount")
+    p.add_argument("--only", metavar="MODEL/VERSION",
+                   help="stage only this desired version (a Job per version on a shared volume); what stays "
+                        "is still decided by the whole desired state; status goes to OWNER@MODEL@VERSION.json and "
+                        "the ConfigMap key MODEL.VERSION.json")
     args = p.parse_args(argv)
     if args.attempts < 1 or args.backoff_initial < 0 or args.backoff_max < args.backoff_initial:
         p.error("--attempts must be >= 1 and 0 <= --backoff-initial <= --backoff-max")
     if args.report_configmap and args.report_configmap.count("/") != 1:
         p.error("--report-configmap must be NAMESPACE/NAME")
+    if args.only is not None and args.only.count("/") != 1:
+        p.error("--only must be MODEL/VERSION")
     return args
 
 
-def one_pass(desired: stage_desired.Desired, opts: Options, ttl: float, sink: Sink | None) -> bool:
+def one_pass(desired: stage_desired.Desired, opts: Options, ttl: float, sink: Sink | None,
+             only: str | None = None) -> bool:
     layout = Layout(Path(desired.root))
     layout.prepare()
     with locked(layout.state / "lock", "the model root", opts.lock_timeout):
@@ -65,30 +72,33 @@ def one_pass(desired: stage_desired.Desired, opts: Options, ttl: float, sink: Si
         need = stage_gc.needs(layout, ttl)
         stage_gc.collect(layout, need)
     statuses: list[VersionStatus] = []
-    for e in desired.entries:
+    entries = [e for e in desired.entries if only is None or f"{e.model}/{e.version}" == only]
+    for e in entries:
         try:
             statuses.append(ensure(e, layout, need.pins.get((e.model, e.version), {}), desired.owner, opts))
         except TimeoutError as err:
             log("error", str(err), e.what)
             statuses.append(VersionStatus(e.model, e.version, e.digest, "Failed", str(err)))
-    for model, versions in sorted(stage_gc.previous(layout, record).items()):
+    for model, versions in sorted(stage_gc.previous(layout, record).items() if only is None else ()):
         for v in versions:
             digest = ready_digest(layout, model, v) or ""
             statuses.append(VersionStatus(model, v, digest, "Kept", "previous version, kept for rollback"))
     text = document(desired.owner, node(), statuses)
-    write_file(layout, desired.owner, text)
+    write_file(layout, desired.owner if only is None else f"{desired.owner}@{only.replace('/', '@')}", text)
     if sink is not None:
         try:
-            sink.publish(node(), text)
+            # A ConfigMap key holds only [-._a-zA-Z0-9]: MODEL.VERSION for a Job's version.
+            sink.publish(node() if only is None else only.replace("/", "."), text)
         except OSError as err:
             log("warning", f"status not reported: {err}")
     return all(s.state != "Failed" for s in statuses)
 
 
-def guarded_pass(desired: stage_desired.Desired, opts: Options, ttl: float, sink: Sink | None) -> bool:
+def guarded_pass(desired: stage_desired.Desired, opts: Options, ttl: float, sink: Sink | None,
+                 only: str | None = None) -> bool:
     """One pass; a model root that cannot be used (not a directory, full, read-only) is a failed pass."""
     try:
-        return one_pass(desired, opts, ttl, sink)
+        return one_pass(desired, opts, ttl, sink, only)
     except OSError as e:
         log("error", f"model root {desired.root} unusable: {e.strerror or e} ({e.__class__.__name__})")
         return False
@@ -110,11 +120,14 @@ def main(argv: list[str] | None = None) -> int:
     except stage_desired.DesiredError as e:
         print(e, file=sys.stderr)
         return 2
+    if args.only is not None and not any(f"{e.model}/{e.version}" == args.only for e in desired.entries):
+        print(f"{args.desired}:1:1: error [stage-desired] --only {args.only}: not a desired version", file=sys.stderr)
+        return 2
     if args.once:
-        return 0 if guarded_pass(desired, opts, args.owner_ttl, sink) else 1
+        return 0 if guarded_pass(desired, opts, args.owner_ttl, sink, args.only) else 1
     failures = 0
     while True:
-        ok = guarded_pass(desired, opts, args.owner_ttl, sink)
+        ok = guarded_pass(desired, opts, args.owner_ttl, sink, args.only)
         failures = 0 if ok else failures + 1
         delay = args.interval if ok else backoff(failures, opts)
         log("info", f"next pass in {delay:.0f}s (or when the desired state changes)")

@@ -21,17 +21,21 @@ from i4qew.model.repo import (
     DEFAULT_CHANNEL_NAMESPACE,
     DEFAULT_GPU_LABEL,
     DEFAULT_GPU_RUNTIME_CLASS,
+    DEFAULT_IMAGE_VOLUME_VERSION,
     HUB_CLUSTER_LIMIT,
     ArgoCD,
     Environment,
     Hub,
     Model,
+    ModelSettings,
+    ModelVersion,
     PlacementPolicy,
     Predicate,
     Repo,
     Repository,
     Toleration,
     Workload,
+    kube_minor,
 )
 from i4qew.model.waves import wave_list
 from i4qew.problems import Problem
@@ -64,9 +68,12 @@ def build_repository(doc: Document | None, out: list[Problem]) -> Repository:
         for j, wave in enumerate(e.get("waves") or ()):
             if doc and "selector" in wave:  # reported here once; wave_list dropped the list
                 selector_at(doc, ("spec", "environments", i, "waves", j, "selector"), wave["selector"], out)
+        image = e.get("imageVolumes")
+        minimum = None if image is None else (
+            kube_minor(image.get("minKubeVersion", "")) or DEFAULT_IMAGE_VOLUME_VERSION)  # rule image-volumes
         envs.append(Environment(name, e.get("branch", default_branch), sel or everything(), text, e.get("promotesFrom"), i,
-                                e.get("gpuRuntimeClass", runtime_class),
-                                e.get("delivery", spec.get("delivery", "subscription")), waves))
+                                e.get("gpuRuntimeClass", runtime_class), image_volumes=minimum,
+                                delivery=e.get("delivery", spec.get("delivery", "subscription")), waves=waves))
     git = spec["git"]
     sets = tuple(spec.get("clusterSets", ["global"]))
     channel_ns = spec.get("channelNamespace", DEFAULT_CHANNEL_NAMESPACE)
@@ -96,10 +103,16 @@ def build_repository(doc: Document | None, out: list[Problem]) -> Repository:
         guardrails=build_guardrails(doc),
         pod_security_labels=bool(spec.get("governance", {}).get("podSecurityLabels", True)),
         pull_secrets=bool(spec.get("governance", {}).get("pullSecrets", True)),
+        models=_model_settings(spec.get("models") or {}),
         hubs=hubs,
     )
 
 
+def _model_settings(spec: dict[str, Any]) -> ModelSettings:
+    d = ModelSettings()
+    return ModelSettings(spec.get("namespace", d.namespace), spec.get("stagerImage", d.stager_image),
+                         spec.get("gateImage", d.gate_image), spec.get("gateTimeoutSeconds", d.gate_timeout),
+                         spec.get("keepPrevious", d.keep_previous))
 def _argocd(a: dict[str, Any]) -> ArgoCD:
     return ArgoCD(
         namespace=a.get("namespace", DEFAULT_ARGOCD_NAMESPACE),
@@ -167,8 +180,13 @@ def build_policy(doc: Document, out: list[Problem]) -> PlacementPolicy | None:
 
 def build_model(doc: Document) -> Model:
     spec = doc.data["spec"]
-    return Model(doc.data["metadata"]["name"], tuple(spec["versions"]), spec["placement"], spec["storage"],
-                 spec.get("description", ""), doc)
+    entries = tuple(
+        ModelVersion(v, i) if isinstance(v, str)
+        else ModelVersion(v["version"], i, v.get("source"), v.get("sha256"), v.get("file"), v.get("size"))
+        for i, v in enumerate(spec["versions"]))
+    return Model(doc.data["metadata"]["name"], tuple(e.version for e in entries), spec["placement"], spec["storage"],
+                 spec.get("description", ""), doc, entries, spec.get("distribution", "stager"),
+                 spec.get("pullSecret"), bool(spec.get("plainHTTP", False)), bool(spec.get("imageVolume", False)))
 
 
 def build_workload(doc: Document, repo: Repository, out: list[Problem]) -> Workload | None:

@@ -8,6 +8,7 @@ references, selectors, environments) is typed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -31,6 +32,36 @@ OFFLINE_TAINTS = (
 )
 
 
+# The images the edge containers run (docs/model-index.md "Images"), multi-arch, pinned by
+# the digest of their image index; i4qew.yaml spec.models overrides them.
+DEFAULT_STAGER_IMAGE = ("docker.io/library/python:3.13-alpine"
+                        "@sha256:540c7d91f98ff6880174c40e99067bf5941eb54d818a7a5e094d188b196a934d")
+DEFAULT_GATE_IMAGE = ("docker.io/library/busybox:1.37"
+                      "@sha256:9db7b59979c38555a39def84a31fb98b5296952f9e3afd4f6f11f05b07adfab0")
+DEFAULT_MODELS_NAMESPACE = "i4qew-models"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSettings:
+    """i4qew.yaml spec.models: how model versions are staged and workloads gated."""
+
+    namespace: str = DEFAULT_MODELS_NAMESPACE
+    stager_image: str = DEFAULT_STAGER_IMAGE
+    gate_image: str = DEFAULT_GATE_IMAGE
+    gate_timeout: int = 300
+    keep_previous: int = 1
+
+
+DEFAULT_IMAGE_VOLUME_VERSION = (1, 35)  # ImageVolume on by default (placement/image_volumes.py)
+_KUBE_MINOR = re.compile(r"v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?")
+
+
+def kube_minor(text: str) -> tuple[int, int] | None:
+    """(major, minor) of a Kubernetes version such as `1.35` or `v1.33.5+k3s1`; None if unreadable."""
+    m = _KUBE_MINOR.fullmatch(text.strip())
+    return (int(m[1]), int(m[2])) if m else None
+
+
 @dataclass(frozen=True, slots=True)
 class Environment:
     name: str
@@ -40,6 +71,7 @@ class Environment:
     promotes_from: str | None
     index: int  # position in spec.environments, for problems
     gpu_runtime_class: str = DEFAULT_GPU_RUNTIME_CLASS  # "" = the nodes' default runtime
+    image_volumes: tuple[int, int] | None = None  # minKubeVersion when imageVolumes is on
     delivery: str = "subscription"  # subscription | applicationset (the repository's unless overridden)
     waves: tuple[Wave, ...] = ()  # () = the whole environment at once
 
@@ -106,6 +138,7 @@ class Repository:
     # spec.governance: the ACM Policies generated next to the workloads
     pod_security_labels: bool = True
     pull_secrets: bool = True
+    models: ModelSettings = ModelSettings()
     hubs: tuple[Hub, ...] = ()  # empty: one hub, inventory clusters/, hub objects hub/
 
     def environment(self, name: str) -> Environment | None:
@@ -151,6 +184,18 @@ class PlacementPolicy:
 
 
 @dataclass(frozen=True)
+class ModelVersion:
+    """One entry of a Model's spec.versions as declared (parsed by model/sources.py)."""
+
+    version: str
+    index: int  # position in spec.versions, for problems
+    source: str | None = None
+    sha256: str | None = None
+    file: str | None = None
+    size: Any = None  # bytes (int) or a quantity string, as written
+
+
+@dataclass(frozen=True)
 class Model:
     name: str
     versions: tuple[str, ...]
@@ -158,6 +203,18 @@ class Model:
     storage: Mapping[str, Any]
     description: str
     doc: Document
+    entries: tuple[ModelVersion, ...] = ()
+    distribution: str = "stager"  # stager | external
+    pull_secret: str | None = None
+    plain_http: bool = False
+    image_volume: bool = False  # its sources are images the kubelet may mount (spec.imageVolume)
+
+    def entry(self, version: str) -> ModelVersion | None:
+        return next((e for e in self.entries if e.version == version), None)
+
+    @property
+    def external(self) -> bool:
+        return self.distribution == "external"
 
 
 @dataclass(frozen=True)

@@ -78,11 +78,10 @@ def _model_policy_placement(repo: Repo, policy: PlacementPolicy, ep: EffectivePl
     )
 
 
-def _decision_problems(repo: Repo, planner: Planner, d: Decision, elsewhere: AbstractSet[tuple[str, str]]) -> list[Problem]:
+def _decision_problems(repo: Repo, planner: Planner, d: Decision, reach_of: dict[str, int]) -> list[Problem]:
+    """`reach_of`: the clusters each model policy reaches (by policy name), filled as met."""
     w, ep = d.workload, d.effective
     out: list[Problem] = []
-    if not d.clusters and (d.env, d.key) in elsewhere:
-        return out  # another hub of the fleet runs it: not a problem here
     if not d.clusters:
         why = "the inventory holds no clusters" if not len(planner.inv) else explain_empty(planner, ep)
         out.append(w.doc.problem(_placement_path(w, d.env), "placement-empty",
@@ -91,7 +90,10 @@ def _decision_problems(repo: Repo, planner: Planner, d: Decision, elsewhere: Abs
     model = repo.models.get(ep.model.name) if ep.model else None
     policy = repo.policies.get(model.placement) if model else None
     if model is not None and policy is not None:
-        reach = planner.evaluate(_model_policy_placement(repo, policy, ep))
+        # The model policy's reach depends on the policy and the hub, not on the workload.
+        reach = reach_of.get(policy.name)
+        if reach is None:
+            reach = reach_of[policy.name] = planner.evaluate(_model_policy_placement(repo, policy, ep))
         missing = d.clusters & ~reach
         if missing:
             names = planner.inv.cluster_names(missing)
@@ -160,9 +162,12 @@ def placement_problems(repo: Repo, inventory: Inventory, *, now: datetime | None
     planner = planner_for(repo, inventory, now)
     by_env = decisions_by_env(repo, inventory, now)
     out: list[Problem] = []
+    reach_of: dict[str, int] = {}
     for decisions in by_env.values():
         for d in decisions:
-            out.extend(_decision_problems(repo, planner, d, elsewhere))
+            # an empty decision another hub of the fleet runs somewhere: not a problem here
+            if d.clusters or (d.env, d.key) not in elsewhere:
+                out.extend(_decision_problems(repo, planner, d, reach_of))
     out.extend(_arch_problems(repo, inventory))
     out.extend(_environment_problems(repo, planner, by_env))
     for env in repo.repository.environments:

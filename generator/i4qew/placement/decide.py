@@ -26,7 +26,7 @@ Every step is big-int set algebra over the inventory's label index.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -34,7 +34,7 @@ from i4qew import memo
 from i4qew.k8s.names import short_name
 from i4qew.model.repo import Predicate, Repo, Toleration, Workload
 from i4qew.placement.bits import first, from_ids, members
-from i4qew.placement.effective import EffectivePlacement, effective_placement
+from i4qew.placement.effective import EffectivePlacement, Placeable, effective_placement
 from i4qew.placement.inventory import Cluster, Inventory, Taint
 
 PLACEMENT_RULE = "PlacementRule"
@@ -107,6 +107,8 @@ class Planner:
         self._decisions: dict[str, list[Decision]] = {}
         self._kept: tuple[str, dict[str, int], list[Decision]] | None = None  # the last call with a base
         self._effective: dict[tuple[int, str], EffectivePlacement | None] = {}
+        # A hub of a fleet: decisions(env, base) made over the fleet (placement/fleet_decide.py).
+        self.shared: Callable[[str, Mapping[str, int] | None], list[Decision]] | None = None
 
     def predicate(self, p: Predicate) -> int:
         # Keyed by identity first: hashing a Predicate walks its selectors, and the
@@ -179,7 +181,7 @@ class Planner:
         kept = first(feasible & base, count)
         return kept | first(feasible & ~base, count - kept.bit_count())
 
-    def feasible(self, ep: EffectivePlacement, base: int = 0) -> int:
+    def feasible(self, ep: Placeable, base: int = 0) -> int:
         """The clusters the filters keep (sets, predicates, taints), before numberOfClusters."""
         # AND over the conjuncts of the OR of their predicates: the same clusters as
         # the OR of ep.predicates (AND distributes over OR), without multiplying out.
@@ -190,7 +192,7 @@ class Planner:
                 return 0
         return self.tolerated(eligible, ep.tolerations, base)
 
-    def evaluate(self, ep: EffectivePlacement, base: int = 0) -> int:
+    def evaluate(self, ep: Placeable, base: int = 0) -> int:
         return self.choose(self.feasible(ep, base), ep.max_clusters, base)
 
     def effective(self, workload: Workload, env: str) -> EffectivePlacement | None:
@@ -217,12 +219,15 @@ class Planner:
         if base and self._kept is not None and self._kept[0] == env and self._kept[1] == base:
             return self._kept[2]
         out: list[Decision] = []
-        for w in self.repo.workloads:
-            if not w.enabled_in(env):
-                continue
-            d = self.decide(w, env, (base or {}).get(f"{w.namespace}/{w.name}", 0))
-            if d is not None:
-                out.append(d)
+        if self.shared is not None:
+            out = self.shared(env, base)
+        else:
+            for w in self.repo.workloads:
+                if not w.enabled_in(env):
+                    continue
+                d = self.decide(w, env, (base or {}).get(f"{w.namespace}/{w.name}", 0))
+                if d is not None:
+                    out.append(d)
         if not base:
             self._decisions[env] = out
         else:
@@ -231,7 +236,7 @@ class Planner:
 
 
 _last: list[Planner] = memo.held("placement.decide.last_planner", [])
-_KEPT = 32
+_KEPT = 64
 
 
 def planner_for(repo: Repo, inventory: Inventory, now: datetime | None = None) -> Planner:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Protocol
 
 from i4qew import memo
 from i4qew.k8s.quantity import QuantityError, parse_quantity
@@ -78,9 +79,29 @@ class EffectivePlacement:
     predicates: tuple[Predicate, ...] = _Multiplied()  # type: ignore[assignment]
 
 
+class Placeable(Protocol):
+    """What the planner evaluates: a workload's effective placement, or a model's staging."""
+
+    @property
+    def conjuncts(self) -> tuple[Conjunct, ...]: ...
+    @property
+    def cluster_sets(self) -> tuple[str, ...]: ...
+    @property
+    def max_clusters(self) -> int | None: ...
+    @property
+    def tolerations(self) -> tuple[Toleration, ...]: ...
+    @property
+    def predicates(self) -> tuple[Predicate, ...]: ...
+
+
 @memo.lru(1024)
 def _label(key: str, value: str = "true") -> Predicate:
     return Predicate(Selector((Requirement(key, "In", (value,)),)), everything())
+
+
+def label_predicate(key: str, value: str = "true") -> Predicate:
+    """`key=value` as a predicate (e.g. one architecture label)."""
+    return _label(key, value)
 
 
 def satisfiable(sel: Selector) -> bool:
@@ -149,6 +170,16 @@ def needs_gpu(workload_spec: dict[str, object]) -> bool:
     return False
 
 
+def policy_tolerations(policy: PlacementPolicy) -> list[Toleration]:
+    """A placement policy's tolerations, plus OCM's offline taints when it tolerates them
+    (where a workload or a model's staging may stay while its cluster is unreachable)."""
+    tolerations = list(policy.tolerations)
+    if policy.tolerate_offline:
+        known = {t.key for t in tolerations}
+        tolerations.extend(t for t in _OFFLINE_TOLERATIONS if t.key not in known)
+    return tolerations
+
+
 # The hubs of a fleet (Repo.for_hub) share the workloads, policies, models and
 # environments: an effective placement differs between them only by the default
 # cluster sets, so each is made once per distinct cluster-set list.
@@ -202,10 +233,7 @@ def _effective(repo: Repo, workload: Workload, env_name: str) -> EffectivePlacem
                                   tuple(_label(repo.repository.arch_label(a)) for a in archs)))
     if needs_gpu(spec):
         conjuncts.append(Conjunct("an NVIDIA GPU", (_label(repo.repository.gpu_label),)))
-    tolerations = list(policy.tolerations)
-    if policy.tolerate_offline:
-        known = {t.key for t in tolerations}
-        tolerations.extend(t for t in _OFFLINE_TOLERATIONS if t.key not in known)
+    tolerations = policy_tolerations(policy)
     return EffectivePlacement(
         workload=workload,
         env=env_name,

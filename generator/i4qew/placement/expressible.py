@@ -6,7 +6,8 @@ express) ask this module; neither imports the other.
 
 PlacementRule (apps.open-cluster-management.io/v1) has one label selector and
 nothing else, so an effective placement that needs an OR over different labels,
-cluster claims or cluster sets cannot be one; Placement can say all of it.
+cluster claims or cluster sets cannot be one; Placement can say all of it. The same
+holds for where a model is staged (placement/staging.py), reported at the Model.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Final
 
 from i4qew.k8s.selectors import IN, Requirement, Selector
 from i4qew.model.repo import Predicate, Repo
-from i4qew.placement.effective import GLOBAL_SET, EffectivePlacement, effective_placement
+from i4qew.placement.effective import GLOBAL_SET, EffectivePlacement, Placeable, effective_placement
+from i4qew.placement.staging import stagings
 from i4qew.problems import Problem, error, sort_problems
 
 RULE_ID: Final = "placement-api"
@@ -55,7 +57,8 @@ def hub_problems(repo: Repo, env: str) -> list[Problem]:
     problems = repository_problems(repo, env)
     if problems or repo.repository.placement_api != "PlacementRule":
         return problems
-    return sort_problems(p for ep in environment_placements(repo, env) for p in rule_problems(repo, ep))
+    found = [p for ep in environment_placements(repo, env) for p in rule_problems(repo, ep)]
+    return sort_problems([*found, *staging_rule_problems(repo, env)])
 
 
 def _repository_problem(repo: Repo, path: tuple[str | int, ...], rule: str, message: str) -> Problem:
@@ -63,7 +66,7 @@ def _repository_problem(repo: Repo, path: tuple[str | int, ...], rule: str, mess
     return doc.problem(path, rule, message) if doc is not None else error("i4qew.yaml", 1, 1, rule, message)
 
 
-def selects_nothing(ep: EffectivePlacement) -> bool:
+def selects_nothing(ep: Placeable) -> bool:
     return not ep.predicates or not ep.cluster_sets
 
 
@@ -103,17 +106,7 @@ def merge_for_rule(predicates: tuple[Predicate, ...]) -> tuple[Predicate, ...]:
 
 def rule_problems(repo: Repo, ep: EffectivePlacement) -> list[Problem]:
     """What the effective placement needs that a PlacementRule cannot say."""
-    if selects_nothing(ep):
-        return []
-    why: list[str] = []
-    preds = merge_for_rule(ep.predicates)
-    if len(preds) > 1:
-        alternatives = " | ".join(p.labels.to_text() or "(all clusters)" for p in preds)
-        why.append(f"it is an OR over different labels ({alternatives})")
-    if any(not p.claims.is_empty() for p in preds):
-        why.append("it selects by cluster claims")
-    if GLOBAL_SET not in ep.cluster_sets:
-        why.append(f"it is limited to the cluster sets {', '.join(ep.cluster_sets)}")
+    why = inexpressible(ep)
     if not why:
         return []
     w = ep.workload
@@ -125,3 +118,30 @@ def rule_problems(repo: Repo, ep: EffectivePlacement) -> list[Problem]:
     return [w.doc.problem(path, RULE_ID, message)]
 
 
+def staging_rule_problems(repo: Repo, env: str) -> list[Problem]:
+    """What a PlacementRule cannot say about where a model is staged, at the Model's placement."""
+    out = []
+    for s in stagings(repo, env):
+        why = inexpressible(s)
+        if why:
+            out.append(s.model.doc.problem(
+                ("spec", "placement"), RULE_ID,
+                f"placementApi: PlacementRule cannot express where model '{s.model.name}' is staged in {env}: "
+                f"{'; '.join(why)}; use placementApi: Placement in i4qew.yaml"))
+    return out
+
+
+def inexpressible(ep: Placeable) -> list[str]:
+    """Why a PlacementRule cannot say what `ep` selects (empty when it can)."""
+    if selects_nothing(ep):
+        return []
+    why: list[str] = []
+    preds = merge_for_rule(ep.predicates)
+    if len(preds) > 1:
+        alternatives = " | ".join(p.labels.to_text() or "(all clusters)" for p in preds)
+        why.append(f"it is an OR over different labels ({alternatives})")
+    if any(not p.claims.is_empty() for p in preds):
+        why.append("it selects by cluster claims")
+    if GLOBAL_SET not in ep.cluster_sets:
+        why.append(f"it is limited to the cluster sets {', '.join(ep.cluster_sets)}")
+    return why

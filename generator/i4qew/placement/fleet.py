@@ -26,8 +26,9 @@ from i4qew.load.files import INVENTORY_DIR, REPOSITORY_FILE, discover
 from i4qew.load.yamlio import parse
 from i4qew.model.repo import Hub, Repo
 from i4qew.placement.checks import decisions_by_env, inventory_problems, placement_problems
+from i4qew.placement.fleet_decide import hub_planners
 from i4qew.placement.inventory import Inventory
-from i4qew.placement.inventory_load import SUFFIXES, load_inventory
+from i4qew.placement.inventory_load import SUFFIXES, load_inventory, prefetch
 from i4qew.problems import ExitCode, Problem, UserError, error, has_errors
 
 Hubs = Mapping[str, Inventory | None]  # hub name -> its inventory (None: clusters/<hub>/ holds none)
@@ -110,6 +111,7 @@ def _per_hub(repo: Repo, inventories: Hubs, now: datetime | None) -> list[Proble
     # by place and by "workload 'w' would run on no cluster in 'env'" (the reason differs per hub)
     empty: dict[tuple[str, int, int, str], list[tuple[str, Problem]]] = {}
     planned = [(h, inv) for h in repo.repository.hubs if (inv := inventories.get(h.name)) is not None]
+    hub_planners(repo, inventories, now)  # decided once over the fleet
     runs = {(env, d.key) for h, inv in planned for env, ds in decisions_by_env(repo.for_hub(h), inv, now).items()
             for d in ds if d.clusters}
     for h, inv in planned:
@@ -175,3 +177,32 @@ def declared_hub_folders(root: Path) -> tuple[str, ...] | None:
     except (OSError, UnicodeDecodeError, LookupError, TypeError, AttributeError):
         return None
     return tuple(f"{INVENTORY_DIR}/{n}" for n in names if isinstance(n, str) and not dns1123_label(n))
+
+
+PREFETCH_BYTES = 4 * 1024 * 1024  # below this, reading the inventory costs less than forking for it
+
+
+def _size(folder: Path) -> int:
+    total = 0
+    try:
+        for entry in folder.iterdir():
+            total += _size(entry) if entry.is_dir() and not entry.is_symlink() else entry.lstat().st_size
+    except OSError:
+        pass  # the loader reports what cannot be read
+    return total
+
+
+def prefetch_inventories(root: Path, override: Path | None = None) -> None:
+    """Start reading the inventory (each hub's, with spec.hubs) on the other core while the
+    declarations are validated (inventory_load.prefetch); only for an inventory large
+    enough to pay for the fork."""
+    if override is None and _size(root / INVENTORY_DIR) < PREFETCH_BYTES:
+        return
+    folders = declared_hub_folders(root)
+    if folders:
+        for folder in folders:
+            prefetch(root, folder=folder)
+    else:
+        prefetch(root, override)
+        if override is not None:
+            prefetch(root)  # validation's own look at clusters/

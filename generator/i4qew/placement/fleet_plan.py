@@ -16,9 +16,11 @@ from typing import Any
 
 from i4qew.model.repo import Repo
 from i4qew.placement.fleet import Hubs
+from i4qew.placement.fleet_decide import hub_planners
 from i4qew.placement.jsonout import dumps
 from i4qew.placement.plan import Plan, build_plan
-from i4qew.placement.plan_format import MARKER, plural, render_json, render_markdown, render_text
+from i4qew.placement.plan_format import MARKER, render_json, render_markdown, render_text
+from i4qew.placement.plan_groups import plural
 from i4qew.problems import Problem, Severity
 
 
@@ -28,6 +30,9 @@ def build_fleet_plan(repo: Repo, env: str, inventories: Hubs, *, base_repo: Repo
     """hub name -> its plan. A hub the base revision did not declare is compared with
     the base's repository as a whole (its inventory: the base's clusters of that hub)."""
     plans: dict[str, Plan] = {}
+    hub_planners(repo, inventories, now)  # decided once over the fleet
+    if base_repo is not None and base_inventories:
+        hub_planners(base_repo, base_inventories, now)  # and the base's fleet
     for hub in repo.repository.hubs:
         base_view = None
         if base_repo is not None:

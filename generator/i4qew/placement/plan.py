@@ -22,7 +22,9 @@ from typing import Any
 from i4qew.model.repo import Predicate, Repo, Workload
 from i4qew.placement.decide import Decision, Planner, placement_name, planner_for
 from i4qew.placement.effective import EffectivePlacement, effective_placement
+from i4qew.placement.image_volumes import ImageVolumeCheck, image_volume_checks, image_volume_models
 from i4qew.placement.inventory import Inventory
+from i4qew.placement.plan_models import StagingPlan, VersionPlan, model_plans, staging_plans
 from i4qew.placement.waves import WavePlan, wave_plans
 
 
@@ -60,6 +62,9 @@ class Plan:
     base: str | None = None  # the base revision as given
     blast: int = 0
     blast_gone: tuple[str, ...] = ()
+    models: tuple[VersionPlan, ...] = ()  # the model versions and where they must be (plan_models.py)
+    stagings: tuple[StagingPlan, ...] = ()  # the models' staging Placements and their decisions
+    image_volumes: tuple[ImageVolumeCheck, ...] = ()  # models offered as image volumes, and who cannot
     delivery: str = "subscription"  # the environment's delivery now
     base_delivery: str | None = None  # ... and at the base
 
@@ -118,18 +123,22 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
     that numberOfClusters choices stay on, as publish keeps the branch's snapshot."""
     planner = planner_for(repo, inventory, now) if inventory is not None else None
     head = _placements(repo, env, planner)
+    checks = image_volume_checks(repo, env, planner, keep if base_repo is None else None)
+    image = image_volume_models(checks)
     delivery = repo.repository.delivery_of(env)
     if base_repo is None:
         decided = {d.key: d for d in planner.decisions(env, keep)} if planner else {}
+        models = model_plans(repo, env, planner, {k: d.clusters for k, d in decided.items()}, image=image)
         return Plan(env, inventory, tuple(
             WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep,
                          "planned", decided[k].clusters if k in decided else 0, **_choice(decided.get(k)),
                          waves=_waves(repo, w, env, inventory, decided[k].clusters if k in decided else 0))
-            for k, (w, ep) in head.items()), delivery=delivery)
+            for k, (w, ep) in head.items()), models=models, stagings=staging_plans(repo, env, planner, image),
+            image_volumes=tuple(checks.values()), delivery=delivery)
     base_delivery = base_repo.repository.delivery_of(env)
 
     base_inv = base_inventory if base_inventory is not None else inventory
-    base_planner = Planner(base_repo, base_inv, now=now) if base_inv is not None else None
+    base_planner = planner_for(base_repo, base_inv, now) if base_inv is not None else None
     base = _placements(base_repo, env, base_planner)
     base_decided = {d.key: d for d in base_planner.decisions(env)} if base_planner else {}
     # Base decisions as bitsets over the head inventory, plus the names it no longer has.
@@ -180,4 +189,15 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
         else:
             blast |= p.gained | p.lost
         blast_gone.update(p.lost_gone)
-    return Plan(env, inventory, tuple(plans), base_label, blast, tuple(sorted(blast_gone)), delivery, base_delivery)
+    def to_head(bits: int) -> int:
+        if inventory is None or base_inv is None or base_inv is inventory:
+            return bits
+        return inventory.bits_of(base_inv.cluster_names(bits))
+
+    base_image = image_volume_models(image_volume_checks(base_repo, env, base_planner))
+    models = model_plans(repo, env, planner, {k: d.clusters for k, d in decided.items()}, image=image,
+                         base_repo=base_repo, base_planner=base_planner,
+                         base_decided={k: d.clusters for k, d in base_decided.items()}, base_image=base_image,
+                         to_head=to_head)
+    return Plan(env, inventory, tuple(plans), base_label, blast, tuple(sorted(blast_gone)), models,
+                staging_plans(repo, env, planner, image), tuple(checks.values()), delivery, base_delivery)

@@ -9,15 +9,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from i4qew.placement.bits import first, members
+from i4qew.placement.bits import first
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.jsonout import NameList, dumps
 from i4qew.placement.plan import Plan, WorkloadPlan
+from i4qew.placement.plan_groups import NO_GROUP as NO_GROUP  # re-exported: the page reads it here
+from i4qew.placement.plan_groups import SIGNS, group_text, grouped_names, groups, plural
+from i4qew.placement.plan_models_format import (
+    image_volumes_json,
+    image_volumes_markdown,
+    image_volumes_text,
+    models_json,
+    models_markdown,
+    models_text,
+    stagings_json,
+    total_bytes,
+)
 from i4qew.placement.snapshot import NameTable, predicate_texts
 from i4qew.placement.wave_format import json_waves, markdown_cell, text_lines
 from i4qew.problems import Problem, Severity
 
-NO_GROUP = "(none)"
 ADVISORY_NOTE = ("advisory: numberOfClusters leaves feasible clusters out. The count is exact; which clusters the hub "
                  "picks also depends on the decisions of every other placement on the hub (OCM's Balance "
                  "prioritizer), so the names are what a hub with no other decisions picks (docs/placement.md).")
@@ -31,44 +42,6 @@ _HOW = {
                     "Subscription installs the same release name again (an outage per cluster).",
 }
 GUARDRAIL_RULE = "guardrail-changed"  # rules/guard_changes.py
-SIGNS = {"added": "+", "removed": "-", "changed": "~", "unchanged": " ", "planned": " "}
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def groups(inv: Inventory, bits: int, label: str) -> list[tuple[str, int]]:
-    """(label value, clusters) for the clusters in `bits`, largest first."""
-    counts: dict[str, int] = {}
-    values = inv.labels.values(label)
-    if bits.bit_count() < 2 * len(values):
-        # Few clusters for many values: read their labels rather than one set
-        # operation per value (a set operation costs about two label reads).
-        for i in members(bits):
-            value = inv.clusters[i].labels.get(label, NO_GROUP)
-            counts[value] = counts.get(value, 0) + 1
-    else:
-        for value in values:
-            n = (bits & inv.labels.with_value(label, value)).bit_count()
-            if n:
-                counts[value] = n
-        rest = (bits & ~inv.labels.with_key(label)).bit_count()
-        if rest:
-            counts[NO_GROUP] = rest
-    return sorted(counts.items(), key=lambda g: (-g[1], g[0]))
-
-
-def group_text(gs: list[tuple[str, int]], limit: int = 5) -> str:
-    text = ", ".join(f"{v} {n}" for v, n in gs[:limit])
-    return text + (f", … +{len(gs) - limit} more" if len(gs) > limit else "")
-
-
-def grouped_names(inv: Inventory, bits: int, label: str) -> list[tuple[str, list[str]]]:
-    by: dict[str, list[str]] = {}
-    for c in (inv.clusters[i] for i in members(bits)):
-        by.setdefault(c.labels.get(label, NO_GROUP), []).append(c.name)
-    return sorted(by.items(), key=lambda g: (-len(g[1]), g[0]))
 
 
 def _change(p: WorkloadPlan) -> str:
@@ -145,6 +118,7 @@ def render_text(plan: Plan, problems: list[Problem], group_by: str = "site", max
         if len(entries) < total:
             lines.append(f"      … {total - len(entries)} more")
         lines.extend(text_lines(inv, p.waves, plan.base is not None))
+    lines += models_text(plan, group_by, max_list) + image_volumes_text(plan)
     if inv is not None and any(p.advisory and p.status != "removed" for p in plan.workloads):
         lines += ["", ADVISORY_NOTE]
     if problems:
@@ -216,6 +190,7 @@ def render_markdown(plan: Plan, problems: list[Problem], group_by: str = "site")
             out.append("</details>")
         if len(changes) > 100:
             out.append(f"… and {len(changes) - 100} more workloads with cluster changes (`i4qew plan --format json`).")
+    out += models_markdown(plan, group_by) + image_volumes_markdown(plan)
     if problems:
         out += ["", f"#### Problems ({len(problems)})", "", "```"]
         out += [p.format() for p in problems[:50]]
@@ -257,8 +232,12 @@ def render_json(plan: Plan, problems: list[Problem], group_by: str = "site") -> 
             "workloads": len(plan.workloads) - plan.count("removed"),
             **({s: plan.count(s) for s in ("added", "removed", "changed", "unchanged")} if plan.base is not None else {}),
             "blastRadius": (plan.blast.bit_count() + len(plan.blast_gone)) if plan.base is not None and inv else None,
+            "bytesToMove": total_bytes(plan),
         },
         "workloads": workloads,
+        "models": models_json(plan, table, group_by),
+        "stagings": stagings_json(plan, table),
+        "imageVolumes": image_volumes_json(plan),
         "decisions": table.table() if table is not None else {},
         "blastRadius": (NameList(sorted([*inv.cluster_names(plan.blast), *plan.blast_gone]))
                         if plan.base is not None and inv is not None else None),

@@ -18,10 +18,13 @@ from datetime import datetime
 from typing import Any
 
 from i4qew.model.repo import Repo
+from i4qew.model.sources import version_size, version_source
 from i4qew.placement.decide import Decision, placement_name, planner_for
 from i4qew.placement.effective import effective_placement
+from i4qew.placement.image_volumes import image_volume_checks, image_volume_models
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.jsonout import NameList, dumps
+from i4qew.placement.staging import staging_hub_name, stagings
 
 API_VERSION = "edge.i4q.eu/v1alpha1"
 DECISIONS_PATH = "placement/decisions.json"
@@ -68,6 +71,7 @@ def placement_files(repo: Repo, env: str, inventory: Inventory | None, *,
     numberOfClusters choices and NoSelectIfNew clusters stable."""
     planner = planner_for(repo, inventory, now) if inventory is not None else None
     decided: dict[str, Decision] = {}
+    base_bits: dict[str, int] = {}
     if planner is not None and inventory is not None:
         base_bits = {k: inventory.bits_of(v) for k, v in (base or {}).items()}
         decided = {d.key: d for d in planner.decisions(env, base_bits)}
@@ -102,6 +106,23 @@ def placement_files(repo: Repo, env: str, inventory: Inventory | None, *,
             if d.advisory:
                 advisory.add(key)
         placements.append(entry)
+    staged: list[dict[str, Any]] = []
+    image = image_volume_models(image_volume_checks(repo, env, planner, base_bits))
+    for s in stagings(repo, env, image):
+        entry = {
+            "model": s.model.name,
+            "namespace": s.namespace,
+            "placement": staging_hub_name(s.model.name, env),
+            "versions": list(s.versions),
+            "predicates": predicate_texts(s.predicates),
+            "clusterSets": list(s.cluster_sets),
+            "clusters": None,
+            "decision": None,
+        }
+        if planner is not None and names is not None:
+            bits = planner.evaluate(s)
+            entry["decision"], entry["clusters"] = names.get(bits)[0], bits.bit_count()
+        staged.append(entry)
     snapshot = {
         "apiVersion": API_VERSION,
         "kind": "PlacementSnapshot",
@@ -109,6 +130,7 @@ def placement_files(repo: Repo, env: str, inventory: Inventory | None, *,
         "placementApi": repo.repository.placement_api,
         "inventory": None if inventory is None else {"clusters": len(inventory)},
         "placements": placements,
+        "stagings": staged,
         "decisions": names.table() if names is not None else {},
     }
     return {
@@ -140,9 +162,14 @@ def model_index(repo: Repo, env: str, inventory: Inventory | None,
     models = []
     for (name, version), users in sorted(needs.items()):
         model = repo.models[name]
+        source = version_source(model, version)
         models.append({
             "name": name,
             "version": version,
+            "distribution": model.distribution,
+            "source": source.text if source else None,
+            "digest": source.digest if source else None,
+            "size": version_size(model, version),
             "policy": model.placement,
             "storage": dict(model.storage),
             "placements": sorted(users, key=lambda u: (u["namespace"], u["placement"])),

@@ -11,6 +11,7 @@ from i4qew.k8s.names import dns1123_label, dns1123_subdomain
 from i4qew.model.repo import Environment, Repo, Workload
 from i4qew.placement.decide import gitops_cluster_name, placement_name
 from i4qew.placement.effective import conjoin, effective_placement, meet_sets
+from i4qew.placement.staging import staging_argocd_name, stagings
 from i4qew.problems import Problem
 from i4qew.rules.registry import rule
 
@@ -118,7 +119,8 @@ def check_argocd_settings(repo: Repo) -> Iterator[Problem]:
 @rule(
     "argocd-names",
     "the names i4qew gives in the Argo CD namespace are unique: the Placement of each environment's "
-    "GitOpsCluster (<repository>-<env>) and each workload's Placement and ApplicationSet (<workload>-<env>)",
+    "GitOpsCluster (<repository>-<env>), each workload's Placement and ApplicationSet (<workload>-<env>) and "
+    "each model staging's (<namespace>-<model>-<env>)",
     passing=(
         "# i4qew.yaml\n"
         "spec:\n"
@@ -141,12 +143,23 @@ def check_argocd_names(repo: Repo) -> Iterator[Problem]:
     if doc is None:
         return
     envs = [e for e in repo.repository.environments if e.delivery == "applicationset"]
-    taken = {gitops_cluster_name(repo.repository.name, e.name): e for e in envs}
+    taken: dict[str, dict[str, str]] = {}  # env -> name in the Argo CD namespace -> whose
+    for e in envs:
+        owners = taken[e.name] = {gitops_cluster_name(repo.repository.name, e.name):
+                                  f"the GitOpsCluster Placement of environment '{e.name}'"}
+        for s in stagings(repo, e.name):
+            name = staging_argocd_name(s.model.name, s.namespace, e.name)
+            if name in owners:
+                yield s.model.doc.problem(("metadata", "name"), "argocd-names",
+                                          f"model '{s.model.name}' staged in namespace {s.namespace} would have the "
+                                          f"Placement and ApplicationSet {name} in the Argo CD namespace, which is the "
+                                          f"name of {owners[name]}; rename the model")
+            else:
+                owners[name] = f"the staging of model '{s.model.name}' in namespace {s.namespace}"
     for w in sorted(repo.workloads, key=lambda w: w.name):
         for e in envs:
             name = placement_name(w.name, e.name)
-            if w.enabled_in(e.name) and name in taken:
+            if w.enabled_in(e.name) and name in taken[e.name]:
                 yield w.doc.problem(("metadata", "name"), "argocd-names",
                                     f"workload '{w.name}' would have the Placement {name} in the Argo CD namespace, "
-                                    f"which is the name of the GitOpsCluster Placement of environment '{taken[name].name}'; "
-                                    "rename the workload")
+                                    f"which is the name of {taken[e.name][name]}; rename the workload")

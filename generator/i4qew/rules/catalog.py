@@ -23,6 +23,7 @@ from i4qew.rules import ingress
 from i4qew.rules import environments
 from i4qew.rules import hubs
 from i4qew.rules import mounts
+from i4qew.rules import models
 from i4qew.rules import delivery
 from i4qew.rules import argocd
 from i4qew.rules import placement
@@ -39,7 +40,7 @@ from i4qew.rules.registry import REGISTRY, Rule
 
 # In the order docs/rules.md lists them.
 FAMILIES = (builtin, declarations, names, references, images, secrets, resources, ports, ingress, environments,
-            hubs, mounts, delivery, argocd, placement, limits, tolerations, guardrails, guard_images, guard_limits,
+            hubs, mounts, models, delivery, argocd, placement, limits, tolerations, guardrails, guard_images, guard_limits,
             guard_config, governance, waves)
 FAMILY_NAMES = tuple(f.__name__.rsplit(".", 1)[-1] for f in FAMILIES)
 

@@ -30,6 +30,7 @@ FAMILY_TITLES = {
     "ingress": "Ingress",
     "environments": "Environments",
     "mounts": "Models, mounts and architectures",
+    "models": "Model sources",
     "guardrails": "Guardrails: pod security and namespace owners",
     "guard_images": "Guardrails: image sources",
     "guard_limits": "Guardrails: resources and host paths",

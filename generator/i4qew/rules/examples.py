@@ -86,6 +86,7 @@ metadata:
   name: detector
 spec:
   versions: ["1"]
+  distribution: external   # the plant's distributor places it: versions need no source
   placement: edge
   storage:
     hostPath: /var/lib/i4q/models

@@ -10,6 +10,7 @@ from typing import Any
 
 from i4qew.load.documents import Document
 from i4qew.model.repo import Repo
+from i4qew.model.sources import VERSION_NAME
 from i4qew.problems import Problem
 from i4qew.rules.registry import rule
 from i4qew.text import shorten
@@ -17,6 +18,7 @@ from i4qew.text import shorten
 _CONFIGMAP_KEY = re.compile(r"[-._a-zA-Z0-9]+")
 READ_ONLY_ROOT_TMP = "/tmp"  # compile/chart/fixed: an emptyDir there when readOnlyRootFilesystem
 MAX_CONFIGMAP_KEY = 253
+DEFAULT_LAYOUT = "{name}/{version}"
 
 
 def absolute_path_problem(path: str) -> str | None:
@@ -45,7 +47,8 @@ def configmap_key_problem(key: str) -> str | None:
 
 @rule(
     "model-versions",
-    "a Model's versions are unique and each one is a usable directory name (no '/', not '.' or '..')",
+    "a Model's versions are unique and each one is a directory name the readiness marker contract allows: "
+    "letters, digits, '.', '_', '-', at most 128, not starting with '.', '_' or '-'",
     passing=(
         "# models/detector.yaml\n"
         "spec:\n"
@@ -60,12 +63,15 @@ def configmap_key_problem(key: str) -> str | None:
 def check_versions(repo: Repo) -> Iterator[Problem]:
     for m in repo.models.values():
         seen: dict[str, int] = {}
-        for i, v in enumerate(m.versions):
-            path = ("spec", "versions", i)
-            if not v or "/" in v or v in (".", "..") or any(ch.isspace() for ch in v):
+        for e in m.entries:
+            i, v = e.index, e.version
+            written_alone = isinstance(m.doc.data["spec"]["versions"][i], str)
+            path: tuple[str | int, ...] = ("spec", "versions", i) if written_alone else ("spec", "versions", i, "version")
+            if not VERSION_NAME.fullmatch(v):
                 yield m.doc.problem(path, "model-versions",
-                                    f"version {shorten(v)!r} must be a non-empty directory name: no '/', no spaces, "
-                                    "not '.' or '..'")
+                                    f"version {shorten(v)!r} must be a directory name of letters, digits, '.', '_' "
+                                    "and '-' (at most 128, starting with a letter or digit): the stager and the gate "
+                                    "read ROOT/MODEL/VERSION")
             elif v in seen:
                 yield m.doc.problem(path, "model-versions", f"version {v!r} is already listed at versions[{seen[v]}]")
             seen.setdefault(v, i)
@@ -73,8 +79,8 @@ def check_versions(repo: Repo) -> Iterator[Problem]:
 
 @rule(
     "model-storage",
-    "a Model's storage has exactly one of hostPath (absolute) and persistentVolumeClaim; subPathTemplate "
-    "is relative",
+    "a Model's storage has exactly one of hostPath (absolute) and persistentVolumeClaim; subPathTemplate, if "
+    "given, is {name}/{version} (where the gate reads the readiness marker)",
     passing=(
         "# models/detector.yaml\n"
         "spec:\n"
@@ -103,6 +109,11 @@ def check_storage(repo: Repo) -> Iterator[Problem]:
         if isinstance(template, str) and (template.startswith("/") or ".." in PurePosixPath(template).parts):
             yield m.doc.problem(("spec", "storage", "subPathTemplate"), "model-storage",
                                 f"subPathTemplate {shorten(template)!r} must be a relative path without '..'")
+        elif isinstance(template, str) and template != DEFAULT_LAYOUT:
+            yield m.doc.problem(("spec", "storage", "subPathTemplate"), "model-storage",
+                                f"subPathTemplate {shorten(template)!r}: the gate reads the readiness marker at "
+                                f"ROOT/MODEL/VERSION, so a version is mounted from {DEFAULT_LAYOUT}; remove "
+                                "subPathTemplate (docs/model-index.md)")
 
 
 @rule(

@@ -95,6 +95,13 @@ def _translate(doc: Document, schema: dict[str, Any], err: Any, path: list[str |
         yield doc.problem(path, "schema", f"{where}: {shown} is not one of {', '.join(options)}{hint}")
     elif kind == "AnyOf":
         alternatives = _at(schema, list(err.schema_path)[:-1]).get("anyOf") or []
+        branch = _branch(alternatives, value)
+        if branch is not None:
+            # One alternative has the value's type: explain what is wrong inside it
+            # ("unknown field 'sorce'") rather than that no alternative fits.
+            for inner in jsonschema_rs.validator_for(branch).iter_errors(value):
+                yield from _translate(doc, branch, inner, [*path, *inner.instance_path])
+            return
         forms = [_form(a) for a in alternatives if isinstance(a, dict)]
         expected = " or ".join(dict.fromkeys(f for f in forms if f)) or "another form"
         yield doc.problem(path, "schema", f"{where}: expected {expected}, got {_type_name(value)}"
@@ -114,6 +121,16 @@ def _translate(doc: Document, schema: dict[str, Any], err: Any, path: list[str |
                                                            "(letters, digits, '-', '_', '.', with an optional domain/ prefix)", key=True)
     else:
         yield doc.problem(path, "schema", f"{where}: {shorten(str(err.message), 120)}")
+
+
+_JSON_TYPES = {"object": dict, "array": list, "string": str}
+
+
+def _branch(alternatives: list[Any], value: Any) -> dict[str, Any] | None:
+    """The only alternative of an anyOf whose (object, array or string) type the value has."""
+    fits = [a for a in alternatives if isinstance(a, dict) and isinstance(a.get("type"), str)
+            and isinstance(value, _JSON_TYPES.get(a["type"], ()))]
+    return fits[0] if len(fits) == 1 and fits[0]["type"] == "object" else None
 
 
 def _form(alternative: dict[str, Any]) -> str:

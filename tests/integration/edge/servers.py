@@ -6,6 +6,7 @@ alters bytes; and a recorder standing in for the Kubernetes API (ConfigMap PATCH
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime
 import json
 import shutil
@@ -408,3 +409,13 @@ class Registry:
     def digest_of(self, repo: str, ref: str) -> str:
         with self._open(f"{self.url}/v2/{repo}/manifests/{ref}", "HEAD", headers={"Accept": OCI_MANIFEST}) as r:
             return str(r.headers["Docker-Content-Digest"])
+
+
+def oras_push(registry: Registry, src: Path, repo: str, tag: str, *names: str) -> str:
+    """Push files/directories under ``src`` with the oras client; return the manifest digest."""
+    import oras.client
+
+    client = oras.client.OrasClient(hostname=registry.host, insecure=True)
+    with contextlib.chdir(src):
+        client.push(files=list(names), target=f"{registry.host}/{repo}:{tag}")
+    return registry.digest_of(repo, tag)

@@ -47,6 +47,30 @@ def test_present_marker_passes(shell: list[str], tmp_path: Path) -> None:
                                 f"i4qew-gate: ready: model tokenizer version v2 ({OTHER}) on node edge-1"]
 
 
+def test_any_accepts_a_valid_marker_of_whatever_digest(shell: list[str], tmp_path: Path) -> None:
+    """`any`: a version without a pin (an external distributor's, or a followed OCI tag) needs
+    its marker, but not one particular digest."""
+    mark(tmp_path, "detector", "1", OTHER)
+    code, log = gate(shell, tmp_path, "detector", "1", "any").finish()
+    assert code == 0, log
+    assert log.splitlines() == [f"i4qew-gate: ready: model detector version 1 ({OTHER}, not pinned) on node edge-1"]
+
+
+@pytest.mark.parametrize(("setup", "reason"), [
+    ("nothing", "absent: no directory {root}/detector/1"),
+    ("empty-dir", "absent: {root}/detector/1 has no .i4qew-ready (not staged yet, or still staging)"),
+    ("no-digest", "unreadable marker: {root}/detector/1/.i4qew-ready has no sha256 digest"),
+])
+def test_any_still_needs_the_marker(shell: list[str], tmp_path: Path, setup: str, reason: str) -> None:
+    if setup == "empty-dir":
+        (tmp_path / "detector" / "1").mkdir(parents=True)
+    elif setup == "no-digest":
+        mark(tmp_path, "detector", "1", "")
+    code, log = gate(shell, tmp_path, "detector", "1", "any").finish()
+    assert code == 1
+    assert f"model detector version 1 is not ready on node edge-1: {reason.format(root=tmp_path)}" in log
+
+
 @pytest.mark.parametrize(("setup", "reason"), [
     ("nothing", "absent: no directory {root}/detector/1"),
     ("empty-dir", "absent: {root}/detector/1 has no .i4qew-ready (not staged yet, or still staging)"),
@@ -104,7 +128,8 @@ def test_gives_up_after_its_bound(shell: list[str], tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("args", "env", "message"), [
     (["detector", "1"], {}, "expected MODEL VERSION DIGEST triples, got 2 arguments"),
-    (["detector", "1", "sha256:abc"], {}, "'sha256:abc' is not sha256:<64 lowercase hex>"),
+    (["detector", "1", "sha256:abc"], {}, "'sha256:abc' is not sha256:<64 lowercase hex> or any"),
+    (["detector", "1", "ANY"], {}, "'ANY' is not sha256:<64 lowercase hex> or any"),
     (["../etc", "1", DIGEST], {}, "'../etc' is not a model or version name"),
     (["detector", "1", DIGEST], {"I4QEW_GATE_TIMEOUT": "soon"}, "I4QEW_GATE_TIMEOUT must be whole seconds, not 'soon'"),
     (["detector", "1", DIGEST], {"I4QEW_GATE_BACKOFF_MAX": "0"}, "I4QEW_GATE_BACKOFF_MAX must be whole seconds >= 1"),

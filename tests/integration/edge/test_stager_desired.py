@@ -24,7 +24,7 @@ def run(doc: Any, tmp_path: Path, raw: str | None = None) -> subprocess.Complete
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ({"source": "oci://127.0.0.1:9/models/detector:v1"}, "must be oci://REGISTRY/REPOSITORY@sha256:<64 hex> (a tag alone is not a pin)"),
+    ({"source": "oci://127.0.0.1:9/models/detector"}, "must be oci://REGISTRY/REPOSITORY@sha256:<64 hex> (or :TAG, followed)"),
     ({"source": "oci://127.0.0.1:9/Models/x@sha256:" + HEX}, "must be oci://"),
     ({"source": "ftp://127.0.0.1:9/m"}, "must start with oci://, https:// or http://"),
     ({"source": "https://user:pw@127.0.0.1:9/m.onnx"}, "carry no credentials"),

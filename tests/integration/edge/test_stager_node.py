@@ -212,3 +212,24 @@ def test_abandoned_work_of_an_old_pin_is_removed_and_current_work_kept(tmp_path:
     assert done.returncode == 1
     assert not stale.exists()
     assert current.is_dir()  # version 2 is still desired: its partial download stays for resuming
+
+
+def test_only_stages_one_version_and_keeps_what_the_desired_state_names(tmp_path: Path, models: ModelServer) -> None:
+    """A Job per version on a shared volume: `--only MODEL/VERSION` fetches that version alone,
+    while what stays is decided by the whole desired state (the other Jobs' versions stay)."""
+    root = tmp_path / "root"
+    assert stage(desired(root, [version(models, "1")], owner="dev.detector", keep=0), tmp_path).returncode == 0
+    doc = desired(root, [version(models, "2"), version(models, "3")], owner="dev.detector", keep=0)
+    done = stage(doc, tmp_path, "--only", "detector/3")
+    assert done.returncode == 0, done.stderr
+    assert versions(root) == ["3"]  # 1 is desired no more; 2 is another Job's
+    assert [path for path, _ in models.requests if "/2/" in path] == []
+    assert [path for path, _ in models.requests if "/3/" in path] == ["/detector/3/model.bin"]
+    status = json.loads((root / ".i4qew" / "status" / "dev.detector@detector@3.json").read_text())
+    assert [(v["version"], v["state"]) for v in status["versions"]] == [("3", "Ready")]
+    done = stage(doc, tmp_path, "--only", "detector/2")
+    assert done.returncode == 0, done.stderr
+    assert versions(root) == ["2", "3"]
+    done = stage(doc, tmp_path, "--only", "detector/4")
+    assert done.returncode == 2
+    assert done.stderr.endswith("error [stage-desired] --only detector/4: not a desired version\n")

@@ -5,7 +5,6 @@ bytes; and artifacts whose layers must not become files."""
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import hashlib
 import io
@@ -24,21 +23,11 @@ from tests.integration.edge.conftest import (
     docker_config,
 )
 from tests.integration.edge.run import desired, stage
-from tests.integration.edge.servers import Registry, TamperProxy, TokenService
+from tests.integration.edge.servers import Registry, TamperProxy, TokenService, oras_push
 
 WEIGHTS = os.urandom(200_000)
 CONFIG = b'{"labels": ["bolt", "nut"]}\n'
 RUN_SH = "#!/bin/sh\n"
-
-
-def oras_push(registry: Registry, src: Path, repo: str, tag: str, *names: str) -> str:
-    """Push files/directories under ``src`` with the oras client; return the manifest digest."""
-    import oras.client
-
-    client = oras.client.OrasClient(hostname=registry.host, insecure=True)
-    with contextlib.chdir(src):
-        client.push(files=list(names), target=f"{registry.host}/{repo}:{tag}")
-    return registry.digest_of(repo, tag)
 
 
 @pytest.fixture(scope="module")
@@ -256,3 +245,40 @@ def test_gzip_is_detected_by_content_not_trusted_from_names(tmp_path: Path, regi
     done = stage(desired(root, [oci(f"oci://{registry.host}/models/plain@{digest}")]), tmp_path)
     assert done.returncode == 0, done.stderr
     assert (root / "detector" / "1" / "d" / "a.txt").read_bytes() == b"a"
+
+
+def test_a_tag_without_a_digest_is_followed(tmp_path: Path, registry: Registry) -> None:
+    """dev may name a tag (rule model-source-pin warns): each pass stages what the tag names
+    now, the marker records that digest; offline, what was staged stays ready."""
+    from tests.support.git_remote import free_port
+
+    src = tmp_path / "src"
+    src.mkdir()
+    root = tmp_path / "root"
+    (src / "weights.bin").write_bytes(b"first weights")
+    first = oras_push(registry, src, "models/followed", "latest", "weights.bin")
+    tagged = {"model": "detector", "version": "1", "source": f"oci://{registry.host}/models/followed:latest",
+              "plainHTTP": True}
+    done = stage(desired(root, [tagged]), tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"tag oci://{registry.host}/models/followed:latest names {first}" in done.stderr
+    assert f"digest={first}\n" in (root / "detector" / "1" / ".i4qew-ready").read_text()
+
+    (src / "weights.bin").write_bytes(b"second weights")
+    second = oras_push(registry, src, "models/followed", "latest", "weights.bin")
+    done = stage(desired(root, [tagged]), tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (root / "detector" / "1" / "weights.bin").read_bytes() == b"second weights"
+    assert f"digest={second}\n" in (root / "detector" / "1" / ".i4qew-ready").read_text()
+
+    offline = {**tagged, "source": f"oci://127.0.0.1:{free_port()}/models/followed:latest"}
+    done = stage(desired(root, [offline]), tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "tag not checked (" in done.stderr and f"keeping the staged {second}" in done.stderr
+    status = json.loads((root / ".i4qew" / "status" / "dev.models.json").read_text())
+    assert [(v["state"], v["digest"]) for v in status["versions"]] == [("Ready", second)]
+
+    missing = {**tagged, "version": "2", "source": f"oci://{registry.host}/models/followed:nope"}
+    done = stage(desired(root, [missing]), tmp_path)
+    assert done.returncode == 1
+    assert "HTTP 404" in done.stderr and not (root / "detector" / "2").exists()

@@ -175,7 +175,14 @@ def compare(plan_doc: dict[str, Any], exact: dict[tuple[str, str], Result],
         assert set(chosen) <= set(all_of.clusters) and len(chosen) == len(got.clusters), label
         assert chosen == got.clusters, (label, chosen, got.clusters)
         advisory += w["advisory"]
+    # The models' staging placements (no numberOfClusters: every feasible cluster).
+    for s in plan_doc["stagings"]:
+        key = (s["namespace"], s["placement"])
+        got = exact[key]
+        assert not got.misconfigured, (f"{where}: {key}", got.conditions)
+        assert names[s["decision"]] == got.clusters == feasible[key].clusters, (f"{where}: {key}", got.clusters)
     expected = {(w["namespace"], w["placement"]) for w in plan_doc["workloads"] if w["status"] != "removed"}
+    expected |= {(s["namespace"], s["placement"]) for s in plan_doc["stagings"]}
     expected |= {(w["namespace"], f"{w['placement']}-{wave['name']}") for w in plan_doc["workloads"]
                  for wave in w.get("waves") or ()}
     assert expected == set(exact)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from i4qew.placement.staging import staging_argocd_name
 from tests.integration.ocm import oracle
 from tests.support.tools import ROOT
 
@@ -37,24 +38,29 @@ def agree(repo: Path, env: str, tmp_path: Path, *plan_args: str) -> dict[str, ob
     oracle.compare(doc, {k: v for k, v in exact.items() if k not in argo},
                    {k: v for k, v in feasible.items() if k not in argo}, f"{repo.name}/{env}", grouped)
     if argo:
-        argocd_agrees(doc, exact, argo)
+        argocd_agrees(doc, exact, argo, env)
     return doc
 
 
 def argocd_agrees(doc: dict[str, object], exact: dict[tuple[str, str], oracle.Result],
-                  argo: set[tuple[str, str]]) -> None:
+                  argo: set[tuple[str, str]], env: str) -> None:
     """delivery: applicationset: the ApplicationSet's Placement in the Argo CD namespace
-    decides what the workload's own does, and the GitOpsCluster's Placement decides every
-    cluster any workload lands on (the generator skips a cluster without a cluster secret)."""
-    workloads = doc["workloads"]
-    assert isinstance(workloads, list)
+    decides what the workload's (or the model staging's) own does, and the GitOpsCluster's
+    Placement decides every cluster any of them lands on (the generator skips a cluster
+    without a cluster secret)."""
+    workloads, stagings = doc["workloads"], doc["stagings"]
+    assert isinstance(workloads, list) and isinstance(stagings, list)
     (argo_ns,) = {ns for ns, _ in argo}
     landed: set[str] = set()
-    for w in workloads:
-        copy = exact[(argo_ns, w["placement"])]
-        assert copy.clusters == exact[(w["namespace"], w["placement"])].clusters, w["placement"]
+    copies = set()
+    for ns, own, copy_name in [*((w["namespace"], w["placement"], w["placement"]) for w in workloads),
+                               *((s["namespace"], s["placement"], staging_argocd_name(s["model"], s["namespace"], env))
+                                 for s in stagings)]:
+        copy = exact[(argo_ns, copy_name)]
+        assert copy.clusters == exact[(ns, own)].clusters, copy_name
         landed |= set(copy.clusters)
-    (env_placement,) = argo - {(argo_ns, w["placement"]) for w in workloads}
+        copies.add((argo_ns, copy_name))
+    (env_placement,) = argo - copies
     assert landed and landed <= set(exact[env_placement].clusters)
 
 

@@ -55,6 +55,7 @@ kind: Model
 metadata:
   name: detector
 spec:
+  distribution: external
   versions: ["1.0"]
   placement: edge
   storage:

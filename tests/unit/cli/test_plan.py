@@ -3,42 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
-from typing import Any
 
-from click.testing import CliRunner
-
-from i4qew.cli.main import cli
 from tests.support.placements import cluster, kubectl_list, policy, workload, write_repo
-from tests.support.tools import require
+from tests.support.plan import commit, git, plan, plan_json
 
 FLEET = [cluster("a", {"site": "x"}), cluster("b", {"site": "x"}), cluster("c", {"site": "y"}),
          cluster("d", {"site": "y"})]
 POLICIES = [policy("px", selector="site=x"), policy("py", selector="site=y")]
-
-
-def git(root: Path, *args: str) -> str:
-    done = subprocess.run([require("git"), "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.com",
-                           "-c", "commit.gpgsign=false", *args], capture_output=True, text=True, check=True)
-    return done.stdout
-
-
-def commit(root: Path, message: str) -> None:
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", message)
-
-
-def plan(root: Path, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, ["plan", "--env", "dev", "-C", str(root), *args])
-    return result.exit_code, result.output
-
-
-def plan_json(root: Path, *args: str) -> dict[str, Any]:
-    code, out = plan(root, "--format", "json", *args)
-    assert code == 0, out
-    doc: dict[str, Any] = json.loads(out)
-    return doc
 
 
 def two_revisions(root: Path) -> Path:
@@ -57,7 +29,8 @@ def test_the_change_against_a_base_revision(tmp_path: Path) -> None:
     root = two_revisions(tmp_path / "repo")
     doc = plan_json(root, "--base", "HEAD~1")
     assert doc["base"] == "HEAD~1"
-    assert doc["summary"] == {"workloads": 4, "added": 1, "removed": 1, "changed": 2, "unchanged": 1, "blastRadius": 4}
+    assert doc["summary"] == {"workloads": 4, "added": 1, "removed": 1, "changed": 2, "unchanged": 1, "blastRadius": 4,
+                              "bytesToMove": 0}
     by = {w["workload"]: w for w in doc["workloads"]}
     assert [w["workload"] for w in doc["workloads"]] == ["bump", "fresh", "gone", "keep", "move"]
     assert {k: w["status"] for k, w in by.items()} == {

@@ -80,7 +80,13 @@ def test_placement_rule_problems_exit_1(repo: Path, tmp_path: Path) -> None:
     # validation reports it for every environment, before anything is compiled: dev is
     # delivered by ApplicationSets, which read Placement decisions only
     assert first.startswith("i4qew.yaml:") and "environment 'dev' has delivery: applicationset" in first
-    assert [(line.split(":")[0], line.split(" goes in ")[1].split(":")[0]) for line in lines] == [
+    def where(line: str) -> tuple[str, str]:
+        env = line.split(" goes in " if " goes in " in line else " is staged in ")[1].split(":")[0]
+        return line.split(":")[0], env
+
+    # the workloads' placements and their models' staging placements
+    assert [where(line) for line in lines] == [
+        ("models/lrt-forecaster.yaml", "production"), ("models/vision.yaml", "production"),
         ("workloads/sktime.yaml", "production"), ("workloads/vibration.yaml", "production")]
     assert all("error [placement-api]" in line for line in [first, *lines])
     assert not (tmp_path / "out").exists()

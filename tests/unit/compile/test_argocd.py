@@ -47,11 +47,19 @@ def test_the_applicationset_environment_has_every_object_it_needs(dev_tree: dict
     assert {t["key"] for t in env_placement["spec"]["tolerations"]} == {
         "cluster.open-cluster-management.io/unreachable", "cluster.open-cluster-management.io/unavailable"}
     appsets = {d["metadata"]["name"]: d for d in by_kind["ApplicationSet"]}
+    # the workloads' and the models' staging charts (<namespace>-<model>-<env>: a PVC model
+    # has a staging in each workload namespace that uses it)
     assert set(appsets) == set(argo_placements) == {
-        "sktime-dev", "vibration-anomaly-dev", "defect-detector-dev", "inspection-ui-dev"}
-    # The governance Placement in the workload namespace says exactly what the Argo CD one says.
+        "sktime-dev", "vibration-anomaly-dev", "defect-detector-dev", "inspection-ui-dev",
+        "i4qew-models-lrt-forecaster-dev", "i4qew-models-vibration-autoencoder-dev", "i4q-vision-yolo-defects-dev"}
+    # The governance Placement in the workload's (or the staging's) namespace says exactly
+    # what the Argo CD one says.
     for name, p in argo_placements.items():
-        (twin,) = [d for d in by_kind["Placement"] if d["metadata"]["name"] == name and d["metadata"]["namespace"] != ARGO_NS]
+        model = p["metadata"]["labels"].get("edge.i4q.eu/model")
+        namespace = appsets[name]["spec"]["template"]["spec"]["destination"]["namespace"]
+        own = f"{model}-dev" if model else name
+        (twin,) = [d for d in by_kind["Placement"] if d["metadata"]["name"] == own
+                   and d["metadata"]["namespace"] == namespace]
         assert twin["spec"] == p["spec"]
     bound = {(b["metadata"]["namespace"], b["spec"]["clusterSet"]) for b in by_kind["ManagedClusterSetBinding"]}
     for p in by_kind["Placement"]:

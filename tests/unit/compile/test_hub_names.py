@@ -58,9 +58,12 @@ def test_long_names_are_shortened_within_limits_and_stay_distinct(tmp_path: Path
                 (override,) = d["spec"]["packageOverrides"]
                 # ACM renames a release over 31 characters (see test_release_names_reach_the_hub_unchanged)
                 alias = override["packageAlias"]
-                assert alias == meta["labels"]["edge.i4q.eu/workload"] and len(alias) <= 31
+                assert len(alias) <= 31
+                # a workload's release is its name; a model stager's is <model>-<env>, shortened
+                assert alias == meta["labels"].get("edge.i4q.eu/workload") or "edge.i4q.eu/model" in meta["labels"]
                 assert override["packageName"] == d["spec"]["name"]
-            workload = meta.get("labels", {}).get("edge.i4q.eu/workload", "")
+            labels = meta.get("labels", {})
+            workload = labels.get("edge.i4q.eu/workload", labels.get("edge.i4q.eu/model", ""))
             names.setdefault(env, {})[(d["kind"], meta.get("namespace", ""), workload)] = meta["name"]
     long_sub = names[LONG_ENV][("Subscription", "i4q-lrt", LONG_WORKLOAD)]
     assert len(long_sub) == 63 and long_sub.startswith(LONG_WORKLOAD)
@@ -86,7 +89,8 @@ def test_shared_objects_are_identical_in_every_environment() -> None:
     dev, prod = compile_hub(repo, "dev"), compile_hub(repo, "production")
     shared_dev, shared_prod = shared_objects(dev), shared_objects(prod)
     both = set(shared_dev) & set(shared_prod)
-    assert len(both) == 6  # three workload namespaces and a binding in each
+    # three workload namespaces and the models' (i4qew-models), and a binding in each
+    assert len(both) == 8
     for key in both:
         assert shared_dev[key] == shared_prod[key], key
     for d in [*shared_dev.values(), *shared_prod.values()]:

@@ -21,6 +21,8 @@ from i4qew.k8s.selector_structured import from_structured
 from i4qew.model.repo import Repo
 from i4qew.placement.inventory_load import load_inventory
 from i4qew.placement.snapshot import DECISIONS_PATH, read_decisions
+from tests.support.argocd import ARGO_NS, generated_application, render_dev
+from tests.support.crds import crd_errors
 from tests.support.repos import inventory, load, variant_repo
 from tests.support.tools import ROOT
 
@@ -99,7 +101,9 @@ def placements(repo: Repo, env: str, kind: str) -> dict[str, dict[str, Any]]:
         for doc in yaml.safe_load_all(data):
             # the workload's own, in its namespace (not a wave's; an applicationset environment
             # has copies in the Argo CD namespace)
-            if (doc["kind"] == kind and "edge.i4q.eu/wave" not in doc["metadata"]["labels"]
+            # (not a model's staging either)
+            if (doc["kind"] == kind and "edge.i4q.eu/workload" in doc["metadata"]["labels"]
+                    and "edge.i4q.eu/wave" not in doc["metadata"]["labels"]
                     and doc["metadata"]["namespace"] != repo.repository.argocd.namespace):
                 out[f"{doc['metadata']['namespace']}/{doc['metadata']['labels']['edge.i4q.eu/workload']}"] = doc
     return out
@@ -156,3 +160,49 @@ def test_placement_rules_select_the_expected_clusters(tmp_path: Path, env: str) 
     site = [e for e in rules["i4q-pm/vibration-anomaly"]["spec"]["clusterSelector"]["matchExpressions"]
             if e["key"] == "site"]
     assert site == [{"key": "site", "operator": "In", "values": ["ljubljana", "porto"]}]
+
+
+def test_every_gated_pod_of_dev_gets_its_staging_by_argo_cd_on_its_clusters() -> None:
+    """dev is delivered by Argo CD: a gated pod waits for its model version, so an
+    ApplicationSet must deliver a staging chart holding that version (in the namespace
+    whose volume the pod mounts) to every cluster the workload's own ApplicationSet
+    reaches; the Application it makes per cluster points at that chart and release."""
+    tree = render_dev()
+    docs = [d for p, data in sorted(tree.items()) if p.startswith("hub/") for d in yaml.safe_load_all(data)]
+    argo = {d["metadata"]["name"]: d for d in docs if d["metadata"].get("namespace") == ARGO_NS
+            and d["kind"] == "Placement"}
+    appsets = [d for d in docs if d["kind"] == "ApplicationSet"]
+
+    def reached(appset: dict[str, Any]) -> set[str]:
+        (generator,) = appset["spec"]["generators"]
+        name = generator["clusterDecisionResource"]["labelSelector"]["matchLabels"][
+            "cluster.open-cluster-management.io/placement"]
+        return selected_by_placement(argo[name], inventory())
+
+    stagings = {}  # (namespace, model, version) -> the clusters its ApplicationSet reaches
+    for a in appsets:
+        source, dest = a["spec"]["template"]["spec"]["source"], a["spec"]["template"]["spec"]["destination"]
+        if not source["path"].startswith("staging/"):
+            continue
+        values = yaml.safe_load(tree[f"{source['path']}/values.yaml"])
+        assert source["helm"]["releaseName"] == values["name"]
+        assert source["path"] == f"staging/{dest['namespace']}/{values['model']}"
+        for cluster in sorted(reached(a))[:1]:
+            app = generated_application(a, cluster)
+            assert crd_errors(app) == [] and "CreateNamespace=true" in app["spec"]["syncPolicy"]["syncOptions"]
+        for v in values["desired"]["versions"]:
+            stagings[(dest["namespace"], v["model"], v["version"])] = reached(a)
+    gated = 0
+    for a in appsets:
+        source = a["spec"]["template"]["spec"]["source"]
+        values = yaml.safe_load(tree[f"{source['path']}/values.yaml"])
+        model = values.get("model") or {}
+        if not source["path"].startswith("charts/") or not model.get("gate"):
+            continue
+        gated += 1
+        namespace = (a["spec"]["template"]["spec"]["destination"]["namespace"]
+                     if "persistentVolumeClaim" in model["volume"] else "i4qew-models")
+        key = (namespace, model["name"], model["version"])
+        assert key in stagings, f"{source['path']}: no staging chart delivers {key}"
+        assert reached(a) and reached(a) <= stagings[key], (source["path"], reached(a), stagings[key])
+    assert gated == 3  # sktime, vibration-anomaly, defect-detector

@@ -55,13 +55,17 @@ def test_placement_rule_mode_reports_what_it_cannot_express(tmp_path: Path) -> N
     repo = edited(tmp_path, RULE_API)
     problems = hub_problems(repo, "dev")
     line, col = position("workloads/sktime.yaml", "placement: ")
+    # The models' staging placements have the same ORs: reported at the Model's placement.
     assert [(p.path, p.line, p.column, p.rule) for p in problems] == [
+        ("models/lrt-forecaster.yaml", *position("models/lrt-forecaster.yaml", "placement: "), "placement-api"),
+        ("models/vision.yaml", 36, position("models/vision.yaml", "placement: cnc")[1] - 3, "placement-api"),
         ("workloads/sktime.yaml", line, col, "placement-api"),
         ("workloads/vibration.yaml", *position("workloads/vibration.yaml", "placement: "), "placement-api"),
     ]
-    assert "OR over different labels" in problems[0].message
-    assert "arch.edge.i4q.eu/amd64=true" in problems[0].message
-    assert "placementApi: Placement" in problems[0].message
+    assert "model 'lrt-forecaster' is staged in dev" in problems[0].message
+    assert "OR over different labels" in problems[2].message
+    assert "arch.edge.i4q.eu/amd64=true" in problems[2].message
+    assert "placementApi: Placement" in problems[2].message
     with pytest.raises(UserError) as raised:
         compile_hub(repo, "dev")
     assert raised.value.problems == problems
@@ -103,7 +107,8 @@ def test_max_clusters_limits_the_count(tmp_path: Path) -> None:
                              "hub/apps/i4q-vision/workloads/inspection-ui.yaml")
     assert placement["spec"]["numberOfClusters"] == 2
     rule_repo = edited(tmp_path / "r", {**limit, **RULE_API})
-    assert [p.path for p in hub_problems(rule_repo, "dev")] == ["workloads/sktime.yaml", "workloads/vibration.yaml"]
+    assert [p.path for p in hub_problems(rule_repo, "dev")] == [
+        "models/lrt-forecaster.yaml", "models/vision.yaml", "workloads/sktime.yaml", "workloads/vibration.yaml"]
     rule = placement_rule(rule_repo, effective(rule_repo, "inspection-ui", "dev"))
     assert rule["spec"]["clusterReplicas"] == 2
     assert crd_errors(rule) == []

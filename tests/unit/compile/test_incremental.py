@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from i4qew.compile import Changed
-from i4qew.compile.incremental import apply, render_changed
+from i4qew.compile.incremental import apply, models_in, render_changed
 from i4qew.compile.render import render_tree, waves_in
 from i4qew.gitops.publish import previous_decisions
 from i4qew.gitops.requests import is_snapshot
@@ -30,8 +30,9 @@ COMMIT = "0" * 40
 
 
 def partial(repo: Repo, env: str) -> bool:
-    """Whether render_changed renders a part: not with waves, not with Argo CD delivery."""
-    return not waves_in(repo, env) and repo.repository.delivery_of(env) == "subscription"
+    """Whether render_changed renders a part: not with waves, not with Argo CD delivery, not
+    with models i4qew stages or mounts as image volumes."""
+    return not waves_in(repo, env) and repo.repository.delivery_of(env) == "subscription" and not models_in(repo, env)
 Loaded = tuple[Repo, Inventory | None, dict[str, Inventory | None] | None]
 
 
@@ -108,12 +109,36 @@ def test_a_partial_render_equals_the_full_render(which: str, edits: list[tuple[s
             previous = full
 
 
-def test_an_image_change_renders_one_chart_and_its_namespace() -> None:
-    repo, inventory, hubs = REPOS["one hub"]
-    # this repository's dev is delivered by Argo CD, production rolls out in waves: as subscription, no waves
-    repo = dataclasses.replace(repo, repository=dataclasses.replace(
+def subscription_only(repo: Repo) -> Repo:
+    return dataclasses.replace(repo, repository=dataclasses.replace(
         repo.repository, environments=tuple(dataclasses.replace(e, delivery="subscription", waves=())
                                             for e in repo.repository.environments)))
+
+
+def test_staged_models_render_the_environment_whole() -> None:
+    """A staging follows every workload of its model (its versions, its placement, its namespace
+    for a PVC model): a workload change renders the whole environment, staging charts included."""
+    repo, inventory, hubs = REPOS["one hub"]
+    repo = subscription_only(repo)
+    assert models_in(repo, "dev") and not partial(repo, "dev")
+    previous = render_tree(repo, "dev", inventory=inventory, hubs=hubs, source_commit=COMMIT)
+    (i,) = [i for i, w in enumerate(repo.workloads) if w.name == "sktime"]  # lrt-forecaster's only user
+    edited, touched = _edit(repo, "disable", i, 2)  # not enabled in dev
+    changed = Changed(frozenset(x.name for x in touched), frozenset(x.namespace for x in touched))
+    written, kept = render_changed(edited, "dev", changed, previous, inventory=inventory, source_commit=COMMIT)
+    assert kept == frozenset()
+    assert written == render_tree(edited, "dev", inventory=inventory, hubs=hubs, source_commit=COMMIT)
+    assert any(p.startswith("staging/i4qew-models/lrt-forecaster/") for p in previous)
+    assert not any(p.startswith("staging/i4qew-models/lrt-forecaster/") for p in written)
+
+
+def test_an_image_change_renders_one_chart_and_its_namespace() -> None:
+    repo, inventory, hubs = REPOS["one hub"]
+    # this repository's dev is delivered by Argo CD, production rolls out in waves, its models are
+    # staged: as subscription, no waves, models distributed by someone else
+    repo = subscription_only(repo)
+    repo = dataclasses.replace(repo, models={n: dataclasses.replace(m, distribution="external")
+                                             for n, m in repo.models.items()})
     assert partial(repo, "dev")
     previous = render_tree(repo, "dev", inventory=inventory, hubs=hubs, source_commit=COMMIT)
     edited, touched = _edit(repo, "image", 0, 7)

@@ -14,11 +14,13 @@ from click.testing import CliRunner
 
 from i4qew.cli.main import cli
 from i4qew.compile.render import render_tree
+from i4qew.compile.staging.names import staging_release
 from i4qew.emit import GENERATED_MARKER
 from i4qew.model.repo import Workload
 from i4qew.placement.decide import Decision, Planner
 from i4qew.placement.inventory_load import load_inventory
 from i4qew.placement.snapshot import DECISIONS_PATH, read_decisions
+from i4qew.placement.staging import staging_argocd_name
 from tests.support.placements import cluster, policy, validated, workload, write_repo
 from tests.support.repos import load
 from tests.support.tools import ROOT, require
@@ -60,7 +62,11 @@ def test_applicationsets_point_at_charts_and_placements_that_exist(rendered: tup
     if env == "production":  # delivered by Subscriptions
         assert appsets == [] and not [d for d in docs if d["kind"] == "GitOpsCluster"]
         return
-    assert len(appsets) == 4
+    # one per workload, and one per model i4qew stages (the staging charts come the same way)
+    workloads = [a for a in appsets if "edge.i4q.eu/model" not in a["metadata"]["labels"]]
+    assert len(workloads) == 4
+    assert sorted(a["metadata"]["name"] for a in appsets if a not in workloads) == [
+        "i4q-vision-yolo-defects-dev", "i4qew-models-lrt-forecaster-dev", "i4qew-models-vibration-autoencoder-dev"]
     placements = {(d["metadata"]["namespace"], d["metadata"]["name"]) for d in docs if d["kind"] == "Placement"}
     (gitops,) = [d for d in docs if d["kind"] == "GitOpsCluster"]
     assert (gitops["metadata"]["namespace"], gitops["spec"]["placementRef"]["name"]) in placements
@@ -71,7 +77,13 @@ def test_applicationsets_point_at_charts_and_placements_that_exist(rendered: tup
         source = a["spec"]["template"]["spec"]["source"]
         assert source["targetRevision"] == "acm-dev"
         chart = yaml.safe_load(tree[f"{source['path']}/Chart.yaml"])
-        assert chart["name"] == source["helm"]["releaseName"] == a["metadata"]["labels"]["edge.i4q.eu/workload"]
+        if a in workloads:
+            assert chart["name"] == source["helm"]["releaseName"] == a["metadata"]["labels"]["edge.i4q.eu/workload"]
+        else:  # a model's stager: the release is <model>-<env>, the name its objects carry
+            model = a["metadata"]["labels"]["edge.i4q.eu/model"]
+            assert chart["name"] == model and source["path"].endswith(f"/{model}")
+            assert source["helm"]["releaseName"] == staging_release(model, env)
+            assert yaml.safe_load(tree[f"{source['path']}/values.yaml"])["name"] == source["helm"]["releaseName"]
     namespaces_and_bindings_exist(docs, frozenset({ARGO_NS}))
 
 
@@ -82,7 +94,11 @@ def test_subscriptions_point_at_charts_and_placements_that_exist(rendered: tuple
         assert not [d for d in docs if d["kind"] in ("Subscription", "Channel")]
         return
     subs = [d for d in docs if d["kind"] == "Subscription"]
-    assert len(subs) == 4 * (2 if env == "production" else 1)  # production: one per rollout wave
+    # a Subscription per workload (production: one per rollout wave), and per model i4qew stages
+    workloads = [s for s in subs if "edge.i4q.eu/model" not in s["metadata"]["labels"]]
+    assert len(workloads) == 4 * (2 if env == "production" else 1)
+    assert sorted(s["metadata"]["labels"]["edge.i4q.eu/model"] for s in subs if s not in workloads) == [
+        "lrt-forecaster", "vibration-autoencoder", "yolo-defects"]
     placements = {(d["metadata"]["namespace"], d["metadata"]["name"]) for d in docs if d["kind"] == "Placement"}
     channel = next(d for d in docs if d["kind"] == "Channel")
     branch = {"dev": "acm-dev", "production": "production"}[env]
@@ -95,7 +111,12 @@ def test_subscriptions_point_at_charts_and_placements_that_exist(rendered: tuple
         # chart spec.name names; packageOverrides apply to that same name.
         (override,) = s["spec"]["packageOverrides"]
         assert chart["name"] == s["spec"]["name"] == override["packageName"]
-        assert override["packageAlias"] == s["metadata"]["labels"]["edge.i4q.eu/workload"]
+        labels = s["metadata"]["labels"]
+        if "edge.i4q.eu/workload" in labels:
+            assert override["packageAlias"] == labels["edge.i4q.eu/workload"]
+        else:  # a model's stager: the release is <model>-<env>, the name its objects carry
+            assert override["packageAlias"] == staging_release(labels["edge.i4q.eu/model"], env)
+            assert yaml.safe_load(tree[f"{chart_dir}/values.yaml"])["name"] == override["packageAlias"]
         ref = s["spec"]["placement"]["placementRef"]
         assert ref["kind"] == "Placement"
         assert (s["metadata"]["namespace"], ref["name"]) in placements
@@ -121,10 +142,13 @@ def test_the_snapshot_names_the_hub_placements(rendered: tuple[str, dict[str, by
     hub_names = {(d["metadata"]["namespace"], d["metadata"]["name"]) for d in hub(tree)
                  if d["kind"] == "Placement" and "edge.i4q.eu/wave" not in d["metadata"]["labels"]}
     # an applicationset environment also has the workloads' Placements and the GitOpsCluster's in the Argo CD namespace
-    workload_names = {k for k in hub_names if k[0] != ARGO_NS}
-    assert {(p["namespace"], p["placement"]) for p in snapshot["placements"]} == workload_names
+    # and each staging's in the Argo CD namespace too, named <namespace>-<model>-<env> there
+    ours = {k for k in hub_names if k[0] != ARGO_NS}
+    assert {(p["namespace"], p["placement"]) for p in [*snapshot["placements"], *snapshot["stagings"]]} == ours
     argo = {name for ns, name in hub_names if ns == ARGO_NS}
-    assert argo in (set(), {name for _, name in workload_names} | {"i4q-edge-dev"})
+    assert argo in (set(), {name for _, name in (ours - {(s["namespace"], s["placement"]) for s in snapshot["stagings"]})}
+                    | {staging_argocd_name(s["model"], s["namespace"], "dev") for s in snapshot["stagings"]}
+                    | {"i4q-edge-dev"})
 
 
 def test_readme_states_source_and_what_is_deployed_where(rendered: tuple[str, dict[str, bytes]]) -> None:

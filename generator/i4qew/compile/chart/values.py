@@ -25,6 +25,7 @@ from decimal import Decimal
 from pathlib import PurePosixPath
 from typing import Any, Final
 
+from i4qew.compile.chart.model import model_values
 from i4qew.guardrails.security import security
 from i4qew.model.repo import GPU_RESOURCE, Repo, Workload
 from i4qew.placement.effective import needs_gpu
@@ -36,7 +37,6 @@ RESERVED_LABELS: Final = frozenset({
 })
 COMPONENT_LABEL: Final = "app.kubernetes.io/component"
 DEFAULT_COMPONENT: Final = "workload"
-DEFAULT_SUBPATH: Final = "{name}/{version}"
 
 
 def _sorted(value: Any) -> Any:
@@ -118,28 +118,6 @@ def _config(repo: Repo, spec: dict[str, Any]) -> dict[str, Any]:
     return {"mountPath": cfg["mountPath"], "data": dict(sorted(data.items()))}
 
 
-def _model(repo: Repo, spec: dict[str, Any]) -> dict[str, Any]:
-    ref = spec.get("model")
-    if not ref:
-        return {}
-    storage = repo.models[ref["name"]].storage
-    template = storage.get("subPathTemplate", DEFAULT_SUBPATH)
-    volume: dict[str, Any]
-    if "persistentVolumeClaim" in storage:
-        pvc = storage["persistentVolumeClaim"]
-        volume = {"persistentVolumeClaim": {"claimName": pvc["claimName"], "readOnly": pvc.get("readOnly", True)}}
-    else:
-        # Directory: the model distribution service creates it; never an empty stand-in.
-        volume = {"hostPath": {"path": storage["hostPath"], "type": "Directory"}}
-    return {
-        "name": ref["name"],
-        "version": ref["version"],
-        "mountPath": ref.get("mountPath") or f"/models/{ref['name']}",
-        "subPath": template.replace("{name}", ref["name"]).replace("{version}", ref["version"]),
-        "volume": volume,
-    }
-
-
 def _env(spec: dict[str, Any], model: dict[str, Any]) -> list[dict[str, Any]]:
     user = [{"name": e["name"], **_sorted({k: v for k, v in e.items() if k != "name"})}
             for e in spec.get("env") or ()]
@@ -151,12 +129,16 @@ def _env(spec: dict[str, Any], model: dict[str, Any]) -> list[dict[str, Any]]:
     return generated + user
 
 
-def _pull_secrets(spec: dict[str, Any]) -> list[dict[str, str]]:
+def _pull_secrets(spec: dict[str, Any], model_secret: str | None = None) -> list[dict[str, str]]:
+    """The workload's imagePullSecrets, and the Model's pull secret when the kubelet pulls
+    the model as an image volume."""
     names: list[str] = []
     for s in spec.get("imagePullSecrets") or ():
         name = s if isinstance(s, str) else s["name"]
         if name not in names:
             names.append(name)
+    if model_secret and model_secret not in names:
+        names.append(model_secret)
     return [{"name": n} for n in names]
 
 
@@ -165,14 +147,14 @@ def _runtime_class(repo: Repo, env: str) -> str:
     return environment.gpu_runtime_class if environment is not None else ""
 
 
-def chart_values(repo: Repo, workload: Workload, env: str) -> dict[str, Any]:
+def chart_values(repo: Repo, workload: Workload, env: str, image: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The values of `workload`'s chart in `env`, in the fixed order values.yaml shows them."""
     spec = workload.spec_for(env)
     meta = workload.doc.data.get("metadata") or {}
     labels = meta.get("labels") or {}
     gpu = needs_gpu(spec)
     ports = _ports(spec)
-    model = _model(repo, spec)
+    model = model_values(repo, spec, image)
     sec = security(spec)
     rollout = {"maxUnavailable": 1, "maxSurge": 0} if gpu else {"maxUnavailable": 0, "maxSurge": 1}
     rollout.update(spec.get("rollout") or {})
@@ -183,7 +165,7 @@ def chart_values(repo: Repo, workload: Workload, env: str) -> dict[str, Any]:
         "labels": {k: v for k, v in sorted(labels.items()) if k not in RESERVED_LABELS},
         "annotations": dict(sorted((meta.get("annotations") or {}).items())),
         "image": spec["image"],
-        "imagePullSecrets": _pull_secrets(spec),
+        "imagePullSecrets": _pull_secrets(spec, repo.models[model["name"]].pull_secret if model.get("volume", {}).get("image") else None),
         "replicas": spec.get("replicas", 1),
         "command": list(spec.get("command") or ()),
         "args": list(spec.get("args") or ()),

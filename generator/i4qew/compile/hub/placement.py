@@ -15,7 +15,7 @@ from typing import Any, Final
 from i4qew.compile.hub.names import env_labels, placement_name
 from i4qew.k8s.selectors import DOES_NOT_EXIST, EXISTS, Requirement, Selector
 from i4qew.model.repo import Predicate, Repo, Toleration
-from i4qew.placement.effective import EffectivePlacement
+from i4qew.placement.effective import EffectivePlacement, Placeable
 from i4qew.placement.expressible import merge_for_rule, selects_nothing
 
 PLACEMENT_API: Final = "cluster.open-cluster-management.io/v1beta1"
@@ -65,6 +65,12 @@ def _metadata(repo: Repo, ep: EffectivePlacement) -> dict[str, Any]:
 
 
 def placement(repo: Repo, ep: EffectivePlacement) -> dict[str, Any]:
+    return {"apiVersion": PLACEMENT_API, "kind": "Placement", "metadata": _metadata(repo, ep),
+            "spec": placement_spec(ep)}
+
+
+def placement_spec(ep: Placeable) -> dict[str, Any]:
+    """The Placement's spec for an effective placement (or a model's staging)."""
     predicates = (_NEVER,) if selects_nothing(ep) else ep.predicates
     spec: dict[str, Any] = {}
     if ep.cluster_sets:
@@ -79,14 +85,19 @@ def placement(repo: Repo, ep: EffectivePlacement) -> dict[str, Any]:
         spec["predicates"].append({"requiredClusterSelector": selector})
     if ep.tolerations:
         spec["tolerations"] = [_toleration(t) for t in ep.tolerations]
-    return {"apiVersion": PLACEMENT_API, "kind": "Placement", "metadata": _metadata(repo, ep), "spec": spec}
+    return spec
 
 
 def placement_rule(repo: Repo, ep: EffectivePlacement) -> dict[str, Any]:
     """Only for placements `rule_problems` accepts. Taints and cluster sets do not exist
     for PlacementRule: it keeps the controller's default cluster conditions."""
+    return {"apiVersion": PLACEMENT_RULE_API, "kind": "PlacementRule", "metadata": _metadata(repo, ep),
+            "spec": placement_rule_spec(ep)}
+
+
+def placement_rule_spec(ep: Placeable) -> dict[str, Any]:
     (pred,) = (_NEVER,) if selects_nothing(ep) else merge_for_rule(ep.predicates)
     spec: dict[str, Any] = {"clusterSelector": dict(pred.labels.to_structured())}
     if ep.max_clusters is not None:
         spec["clusterReplicas"] = ep.max_clusters
-    return {"apiVersion": PLACEMENT_RULE_API, "kind": "PlacementRule", "metadata": _metadata(repo, ep), "spec": spec}
+    return spec

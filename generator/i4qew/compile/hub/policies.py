@@ -8,6 +8,7 @@ it needs. Adding a feature (model pull secrets, ...) is one provider.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
@@ -41,12 +42,15 @@ def namespace_policies(repo: Repo, env: str, namespace: str, workloads: Sequence
     return docs
 
 
-def compile_policies(repo: Repo, env: str, by_namespace: Mapping[str, Sequence[Workload]]) -> Tree:
+def compile_policies(repo: Repo, env: str, by_namespace: Mapping[str, Sequence[Workload]],
+                     image: frozenset[str] = frozenset()) -> Tree:
     """`hub/apps/<ns>/policies.yaml` for every namespace with a Policy; `by_namespace`
-    holds the workloads the hub places in `env` (compile_hub's), by name."""
+    holds the workloads the hub places in `env` (compile_hub's), by name; `image` the
+    models mounted as image volumes there (their pull secrets are the pods')."""
     tree: Tree = {}
+    providers = (pod_security, functools.partial(pull_secrets, image=image)) if image else PROVIDERS
     for ns, workloads in sorted(by_namespace.items()):
-        docs = namespace_policies(repo, env, ns, sorted(workloads, key=lambda w: w.name))
+        docs = namespace_policies(repo, env, ns, sorted(workloads, key=lambda w: w.name), providers)
         if docs:
             tree[f"hub/apps/{ns}/policies.yaml"] = b"".join(b"---\n" + dump(d) for d in docs)
     return tree

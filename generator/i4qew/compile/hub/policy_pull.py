@@ -65,11 +65,18 @@ def secret_policies(namespace: str, users: Mapping[str, Iterable[Workload]]) -> 
             for secret, ws in sorted(users.items())]
 
 
-def pull_secrets(repo: Repo, env: str, namespace: str, workloads: Sequence[Workload]) -> list[EdgePolicy]:
+def pull_secrets(repo: Repo, env: str, namespace: str, workloads: Sequence[Workload],
+                 image: frozenset[str] = frozenset()) -> list[EdgePolicy]:
+    """`image`: the models mounted as image volumes in `env`: the kubelet pulls those with
+    the pod's pull secrets, so a Model's pullSecret is copied like the workload's own."""
     if not repo.repository.pull_secrets:
         return []
     users: dict[str, list[Workload]] = {}
     for w in workloads:
-        for name in pull_secret_names(w.spec_for(env)):
+        names = pull_secret_names(w.spec_for(env))
+        model = repo.models.get(w.model.name) if w.model is not None and w.model.name in image else None
+        if model is not None and model.pull_secret and model.pull_secret not in names:
+            names.append(model.pull_secret)
+        for name in names:
             users.setdefault(name, []).append(w)
     return secret_policies(namespace, users)

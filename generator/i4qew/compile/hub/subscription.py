@@ -12,6 +12,11 @@ so each Namespace has a file of its own:
     hub/apps/<ns>/application.yaml           Application `<repo>-<env>` grouping the subscriptions
     hub/apps/<ns>/clustersetbindings.yaml    a ManagedClusterSetBinding per cluster set used
     hub/apps/<ns>/workloads/<workload>.yaml  Subscription + Placement (or PlacementRule)
+    hub/apps/<ns>/models/<model>.yaml        Subscription + Placement of a model's staging chart
+                                             (compile/hub/staging.py), in spec.models.namespace
+                                             or, for a PVC model, each workload namespace using it
+    hub/apps/<models-ns>/policies.yaml       the stagings' Policies: the Models' pull secrets, Pod
+    hub/apps/<ns>/model-policies.yaml        Security labels (compile/hub/policy_staging.py)
     hub/apps/<ns>/policies.yaml              governance Policies + a PlacementBinding per workload
                                              (compile/hub/policies.py: Pod Security labels, pull secrets)
 
@@ -24,9 +29,13 @@ PlacementBindings (namespace-local) bind to:
     hub/argocd/clustersetbindings.yaml       a ManagedClusterSetBinding per cluster set used
     hub/argocd/applicationsets/<workload>.yaml  Placement + ApplicationSet `<workload>-<env>`
                                              (with waves: both per wave, `<workload>-<env>-<wave>`)
-    hub/rollout.yaml                         with waves: the rollout state (compile/hub/rollout_state.py)
+    hub/argocd/stagings/<ns>/<model>.yaml    Placement + ApplicationSet `<ns>-<model>-<env>` of a
+                                             model's staging chart (compile/hub/argocd_staging.py)
     hub/apps/<ns>/workloads/<workload>.yaml  the Placement in the workload namespace
-    hub/apps/<ns>/policies.yaml              governance Policies bound to it
+    hub/apps/<ns>/models/<model>.yaml        a staging's Placement in its namespace
+    hub/apps/<ns>/policies.yaml              governance Policies bound to them (model-policies.yaml:
+                                             the stagings' in a workload namespace)
+    hub/rollout.yaml                         with waves: the rollout state (compile/hub/rollout_state.py)
 
 Per-environment objects carry the environment in their name. Namespaces and
 ManagedClusterSetBindings cannot (a binding's name is its cluster set's), so
@@ -51,6 +60,7 @@ from i4qew.compile.hub.argocd import (
     gitops_cluster,
     workload_unit,
 )
+from i4qew.compile.hub.argocd_staging import argocd_staging_docs
 from i4qew.compile.hub.argocd_waves import wave_applicationsets
 from i4qew.compile.hub.names import (
     APP_LABEL,
@@ -70,14 +80,18 @@ from i4qew.compile.hub.names import (
 )
 from i4qew.compile.hub.placement import placement, placement_rule
 from i4qew.compile.hub.policies import compile_policies
+from i4qew.compile.hub.policy_staging import staging_policies
 from i4qew.compile.hub.rollout_state import PATH as ROLLOUT_PATH
 from i4qew.compile.hub.rollout_state import RolloutState, configmap
+from i4qew.compile.hub.staging import staging_docs
 from i4qew.compile.hub.subscription_doc import SUBSCRIPTION_API, subscription
 from i4qew.compile.hub.waves import grouped_placement, wave_documents
+from i4qew.compile.staging.names import staging_hub_name
 from i4qew.compile.yaml_writer import dump
 from i4qew.model.repo import Environment, Repo
 from i4qew.placement.effective import EffectivePlacement
 from i4qew.placement.expressible import environment_placements, hub_problems
+from i4qew.placement.staging import Staging, stagings
 from i4qew.problems import UserError
 
 BINDING_API: Final = "cluster.open-cluster-management.io/v1beta2"
@@ -185,9 +199,10 @@ def application(repo: Repo, env: str, ns: str, subscriptions: list[str]) -> dict
     }
 
 
-def compile_hub(repo: Repo, env: str, *, rollout: RolloutState | None = None,
+def compile_hub(repo: Repo, env: str, image: frozenset[str] = frozenset(), *, rollout: RolloutState | None = None,
                 wave_members: Mapping[str, Sequence[Sequence[str]]] | None = None) -> Tree:
     """The hub/ folder of environment `env`; raises UserError with every problem first.
+    `image`: the models mounted as image volumes in `env` (no staging for them).
 
     With waves: `rollout` is the branch's state (None: every wave follows the head) and
     `wave_members` ("namespace/workload" -> each wave's cluster names) what the
@@ -196,23 +211,29 @@ def compile_hub(repo: Repo, env: str, *, rollout: RolloutState | None = None,
     if problems:
         raise UserError(problems)
     if repo.repository.delivery_of(env) == "applicationset":
-        return compile_applicationsets(repo, env, rollout=rollout, wave_members=wave_members)
+        return compile_applicationsets(repo, env, image, rollout=rollout, wave_members=wave_members)
     waved = _waved(repo, env)
     state = rollout or RolloutState()
     rule_mode = repo.repository.placement_api == "PlacementRule"
     by_ns = _by_namespace(repo, env)
-    ns_names = sorted({repo.repository.channel_namespace, *by_ns})
+    staged, staging_list = staging_docs(repo, env, image)
+    staged_in: dict[str, list[Staging]] = {}
+    for s in staging_list:
+        staged_in.setdefault(s.namespace, []).append(s)
+    ns_names = sorted({repo.repository.channel_namespace, *by_ns, *staged_in})
     tree: Tree = {f"hub/namespaces/{n}.yaml": yaml_docs([namespace(n)]) for n in ns_names}
     tree["hub/channel.yaml"] = yaml_docs([channel(repo, env)])
     ca = channel_ca(repo, env)
     if ca is not None:
         tree["hub/channel-ca.yaml"] = yaml_docs([ca])
-    for ns, eps in by_ns.items():
+    for ns in sorted({*by_ns, *staged_in}):
+        eps, here = by_ns.get(ns, []), staged_in.get(ns, [])
         base = f"hub/apps/{ns}/"
         subs = (sorted(wave_name(ep.workload, env, w.name) for ep in eps for w in ep.workload.waves_for(waved))
                 if waved is not None else [subscription_name(ep.workload, env) for ep in eps])
+        subs += [staging_hub_name(s.model.name, env) for s in here]
         tree[base + "application.yaml"] = yaml_docs([application(repo, env, ns, subs)])
-        sets = sorted({s for ep in eps for s in ep.cluster_sets})
+        sets = sorted({s for ep in eps for s in ep.cluster_sets} | {c for s in here for c in s.cluster_sets})
         if sets and not rule_mode:  # PlacementRule knows no cluster sets
             tree[base + "clustersetbindings.yaml"] = yaml_docs(binding(ns, s) for s in sets)
         for ep in eps:
@@ -227,7 +248,9 @@ def compile_hub(repo: Repo, env: str, *, rollout: RolloutState | None = None,
             tree[path] = yaml_docs([subscription(repo, env, ep.workload), where])
     if waved is not None:
         tree[ROLLOUT_PATH] = yaml_docs([configmap(repo, env, [w.name for w in waved.waves], state)])
-    tree.update(compile_policies(repo, env, {ns: [ep.workload for ep in eps] for ns, eps in by_ns.items()}))
+    tree.update(compile_policies(repo, env, {ns: [ep.workload for ep in eps] for ns, eps in by_ns.items()}, image))
+    tree.update({path: yaml_docs(docs) for path, docs in staged.items()})
+    tree.update(staging_policies(repo, env, staging_list))
     return dict(sorted(tree.items()))
 
 
@@ -243,16 +266,24 @@ def _by_namespace(repo: Repo, env: str) -> dict[str, list[EffectivePlacement]]:
     return by_ns
 
 
-def compile_applicationsets(repo: Repo, env: str, *, rollout: RolloutState | None = None,
+def compile_applicationsets(repo: Repo, env: str, image: frozenset[str] = frozenset(), *,
+                            rollout: RolloutState | None = None,
                             wave_members: Mapping[str, Sequence[Sequence[str]]] | None = None) -> Tree:
-    """hub/ of an environment with delivery: applicationset (see the module docstring);
+    """hub/ of an environment with delivery: applicationset (see the module docstring).
+    The models' staging charts come by ApplicationSets too (compile/hub/argocd_staging.py);
     with waves, per wave a Placement and a pinned ApplicationSet (compile/hub/argocd_waves.py)."""
     by_ns = _by_namespace(repo, env)
     waved = _waved(repo, env)
     state = rollout or RolloutState()
+    found = stagings(repo, env, image)
+    staged_in: dict[str, list[Staging]] = {}
+    for st in found:
+        staged_in.setdefault(st.namespace, []).append(st)
     argo = "hub/argocd/"
-    all_sets = sorted({s for eps in by_ns.values() for ep in eps for s in ep.cluster_sets})
-    tree: Tree = {f"hub/namespaces/{n}.yaml": yaml_docs([namespace(n)]) for n in sorted(by_ns)}
+    all_sets = sorted({s for eps in by_ns.values() for ep in eps for s in ep.cluster_sets}
+                      | {c for st in found for c in st.cluster_sets})
+    namespaces = sorted({*by_ns, *staged_in})
+    tree: Tree = {f"hub/namespaces/{n}.yaml": yaml_docs([namespace(n)]) for n in namespaces}
     tree |= {
         argo + "gitopscluster.yaml": yaml_docs([gitops_cluster(repo, env),
                                                 environment_placement(repo, env, all_sets or
@@ -260,9 +291,10 @@ def compile_applicationsets(repo: Repo, env: str, *, rollout: RolloutState | Non
         argo + "clustersetbindings.yaml": yaml_docs(binding(repo.repository.argocd.namespace, s)
                                                     for s in all_sets or repo.repository.cluster_sets),
     }
-    for ns, eps in by_ns.items():
+    for ns in namespaces:
+        eps, here = by_ns.get(ns, []), staged_in.get(ns, [])
         base = f"hub/apps/{ns}/"
-        sets = sorted({s for ep in eps for s in ep.cluster_sets})
+        sets = sorted({s for ep in eps for s in ep.cluster_sets} | {c for st in here for c in st.cluster_sets})
         if sets:
             tree[base + "clustersetbindings.yaml"] = yaml_docs(binding(ns, s) for s in sets)
         for ep in eps:
@@ -278,6 +310,8 @@ def compile_applicationsets(repo: Repo, env: str, *, rollout: RolloutState | Non
                 argocd_placement(repo, ep), applicationset(repo, env, workload_unit(repo, env, w))])
     if waved is not None:
         tree[ROLLOUT_PATH] = yaml_docs([configmap(repo, env, [w.name for w in waved.waves], state)])
-    # Governance Policies bind (PlacementBindings are namespace-local) to the Placement above.
-    tree.update(compile_policies(repo, env, {ns: [ep.workload for ep in eps] for ns, eps in by_ns.items()}))
+    # Governance Policies bind (PlacementBindings are namespace-local) to the Placements above.
+    tree.update(compile_policies(repo, env, {ns: [ep.workload for ep in eps] for ns, eps in by_ns.items()}, image))
+    tree.update({path: yaml_docs(docs) for path, docs in argocd_staging_docs(repo, env, found).items()})
+    tree.update(staging_policies(repo, env, found))
     return dict(sorted(tree.items()))

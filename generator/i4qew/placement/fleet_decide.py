@@ -1,0 +1,161 @@
+"""A fleet's decisions made once over the fleet (spec.hubs), not once per hub.
+
+Each hub decides over its own inventory: a Placement sees its hub's ManagedClusters
+and no other. But the filters that do not depend on the hub (the predicates' label
+and claim selectors) select the same clusters whichever hub holds them. The fleet
+index is the hubs' inventories concatenated, hub by hub, each in its own order: hub
+h's cluster i is fleet bit offset[h] + i, so a hub's share of a fleet set is a shift
+and a mask. Per workload and environment, the predicates and the cluster sets (each
+hub's own, shifted into place) are evaluated once over the fleet; only the hubs whose
+share is not empty decide further, with their own planner (taints at the hub's time,
+numberOfClusters over the hub's base decision). Every other hub gets the workload's
+empty decision, one object shared by those hubs, without any work: a workload for a
+few sites costs a few hubs, not all of them.
+
+The decisions are the ones each hub's `Planner` makes alone (tests/unit/placement
+compare them); `hub_planners` wires each hub's planner to the fleet's.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from i4qew import memo
+from i4qew.model.repo import Predicate, Repo, Workload
+from i4qew.placement.bits import LabelIndex
+from i4qew.placement.decide import Decision, Planner, placement_name, planner_for
+from i4qew.placement.effective import EffectivePlacement
+from i4qew.placement.inventory import Inventory
+
+
+@dataclass
+class _Decided:
+    """One environment over the fleet, before the hubs' bases."""
+
+    empties: list[list[Decision]]  # per group: each workload's empty decision, in the planner's order
+    # per hub: (position in the list, workload, effective placement, the hub's share of the eligible clusters)
+    reached: list[list[tuple[int, Workload, EffectivePlacement, int]]] = field(default_factory=list)
+
+
+class FleetDecider:
+    """The hubs' planners (each over its inventory) deciding once over their concatenation."""
+
+    def __init__(self, planners: Sequence[Planner]) -> None:
+        self.planners = tuple(planners)
+        self.offsets: list[int] = []
+        self.masks: list[int] = []
+        size = 0
+        for p in self.planners:
+            self.offsets.append(size)
+            self.masks.append((1 << len(p.inv)) - 1)
+            size += len(p.inv)
+        self.labels = LabelIndex([c.labels for p in self.planners for c in p.inv.clusters])
+        self.claims = LabelIndex([c.claims for p in self.planners for c in p.inv.clusters])
+        # Hubs whose views place alike: an effective placement reads one hub setting, its cluster sets.
+        by_sets: dict[tuple[str, ...], list[int]] = {}
+        for i, p in enumerate(self.planners):
+            by_sets.setdefault(p.repo.repository.cluster_sets, []).append(i)
+        self.groups = list(by_sets.values())
+        self.group_of = {h: g for g, hubs in enumerate(self.groups) for h in hubs}
+        self._predicates: dict[int, tuple[Predicate, int]] = {}  # by id, the object kept alive
+        self._sets: dict[tuple[int, tuple[str, ...]], int] = {}
+        self._envs: dict[str, _Decided] = {}
+
+    def predicate(self, p: Predicate) -> int:
+        got = self._predicates.get(id(p))
+        if got is not None:
+            return got[1]
+        bits = self.labels.selector(p.labels)
+        if bits and not p.claims.is_empty():
+            bits &= self.claims.selector(p.claims)
+        self._predicates[id(p)] = (p, bits)
+        return bits
+
+    def sets(self, group: int, names: tuple[str, ...]) -> int:
+        """The clusters of the named sets on the group's hubs (each hub's own sets)."""
+        bits = self._sets.get((group, names))
+        if bits is None:
+            bits = 0
+            for h in self.groups[group]:
+                bits |= self.planners[h].sets(names) << self.offsets[h]
+            self._sets[(group, names)] = bits
+        return bits
+
+    def eligible(self, group: int, ep: EffectivePlacement) -> int:
+        """Cluster sets and predicates over the fleet (what Planner.feasible does before taints)."""
+        bits = self.sets(group, ep.cluster_sets)
+        for c in ep.conjuncts:
+            if not bits:
+                return 0
+            ors = 0
+            for p in c.predicates:
+                ors |= self.predicate(p)
+            bits &= ors
+        return bits
+
+    def _decide(self, env: str) -> _Decided:
+        got = self._envs.get(env)
+        if got is not None:
+            return got
+        offsets, masks = self.offsets, self.masks
+        decided = _Decided([], [[] for _ in self.planners])
+        for g, hubs in enumerate(self.groups):
+            planner = self.planners[hubs[0]]
+            empties: list[Decision] = []
+            for w in planner.repo.workloads:
+                if not w.enabled_in(env):
+                    continue
+                ep = planner.effective(w, env)
+                if ep is None:
+                    continue
+                pos = len(empties)
+                empties.append(Decision(w, env, ep, placement_name(w.name, env), 0, f"{w.namespace}/{w.name}"))
+                bits = self.eligible(g, ep)
+                while bits:
+                    h = bisect.bisect_right(offsets, (bits & -bits).bit_length() - 1) - 1
+                    decided.reached[h].append((pos, w, ep, bits >> offsets[h] & masks[h]))
+                    bits &= ~(masks[h] << offsets[h])
+            decided.empties.append(empties)
+        self._envs[env] = decided
+        return decided
+
+    def hub_decisions(self, hub: int, env: str, base: Mapping[str, int] | None) -> list[Decision]:
+        """What hub `hub`'s planner decides alone: Planner.decisions(env, base)."""
+        decided = self._decide(env)
+        out = list(decided.empties[self.group_of[hub]])
+        planner = self.planners[hub]
+        for pos, w, ep, eligible in decided.reached[hub]:
+            empty = out[pos]
+            was = base.get(empty.key, 0) if base else 0
+            feasible = planner.tolerated(eligible, ep.tolerations, was)
+            count, n = ep.max_clusters, feasible.bit_count()
+            if n:
+                out[pos] = Decision(w, env, ep, empty.name, planner.choose(feasible, count, was), empty.key, n,
+                                    advisory=count is not None and n > count)
+        return out
+
+
+_deciders: list[FleetDecider] = memo.held("placement.fleet_decide.deciders", [])
+_KEPT = 4  # the head's fleet and a base's, with room to spare
+
+
+def hub_planners(repo: Repo, inventories: Mapping[str, Inventory | None],
+                 now: datetime | None = None) -> dict[str, Planner]:
+    """Each hub's planner (hubs with an inventory, in spec.hubs order), deciding over the fleet.
+    The planners are planner_for's, so every later planner_for of a hub gets the wired one."""
+    hubs = [(h.name, view, inv) for h in repo.repository.hubs
+            if (inv := inventories.get(h.name)) is not None and (view := repo.for_hub(h)) is not None]
+    planners = [planner_for(view, inv, now) for _, view, inv in hubs]
+    if len(planners) > 1:
+        decider = next((d for d in _deciders if len(d.planners) == len(planners)
+                        and all(a is b for a, b in zip(d.planners, planners, strict=True))), None)
+        if decider is None:
+            decider = FleetDecider(planners)
+            _deciders[:] = [*_deciders[-(_KEPT - 1):], decider]
+        for i, p in enumerate(planners):
+            p.shared = functools.partial(decider.hub_decisions, i)
+    return {name: p for (name, _, _), p in zip(hubs, planners, strict=True)}

@@ -1,0 +1,122 @@
+"""What a plan says about models: per model version the clusters that must hold it, the bytes
+to move there, and against a base which clusters must fetch a version before the workloads
+that use it can move (their gate holds the new pods until then).
+
+A version i4qew stages (`distribution: stager`) is held by every cluster of its staging
+placement (placement/staging.py); an external distributor's version by the clusters its
+workloads are placed on. Bytes are counted per cluster (a hostPath model is fetched by each
+node of it that may run the workloads; a PVC model once): size × clusters that must fetch
+it, against a base only the clusters that did not hold that version with that digest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from i4qew.model.repo import Repo
+from i4qew.model.sources import version_size, version_source
+from i4qew.placement.decide import Planner
+from i4qew.placement.staging import staging_hub_name, stagings
+
+
+@dataclass(frozen=True)
+class StagingPlan:
+    """A model's staging Placement in the environment and its decision."""
+
+    model: str
+    namespace: str
+    placement: str
+    versions: tuple[str, ...]
+    clusters: int  # bitset over the inventory (0 without one)
+
+
+def staging_plans(repo: Repo, env: str, planner: Planner | None,
+                  image: frozenset[str] = frozenset()) -> tuple[StagingPlan, ...]:
+    return tuple(StagingPlan(s.model.name, s.namespace, staging_hub_name(s.model.name, env),
+                             s.versions, planner.evaluate(s) if planner is not None else 0)
+                 for s in stagings(repo, env, image))
+
+
+@dataclass(frozen=True)
+class VersionPlan:
+    model: str
+    version: str
+    delivery: str  # "stager" | "external" | "imageVolume"
+    digest: str | None  # the pin the gate checks; None: not pinned
+    size: int | None  # declared bytes
+    clusters: int  # bitset: the clusters that hold it
+    workloads: tuple[str, ...]  # "namespace/name" of the workloads that pin it
+    status: str = "planned"  # planned | added | removed | changed (other digest) | unchanged
+    fetch: int = 0  # bitset: clusters that must fetch it (all of `clusters` without a base)
+    before: tuple[tuple[str, int], ...] = ()  # with a base: (workload key, clusters it waits on there)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.model, self.version
+
+    @property
+    def bytes(self) -> int | None:
+        return None if self.size is None else self.size * self.fetch.bit_count()
+
+
+def _versions(repo: Repo, env: str, planner: Planner | None, decided: dict[str, int],
+              image: frozenset[str]) -> dict[tuple[str, str], VersionPlan]:
+    out: dict[tuple[str, str], VersionPlan] = {}
+    staged: dict[str, int] = {}  # model -> clusters of its stagings (a PVC model: one per namespace)
+    for s in stagings(repo, env, image):
+        staged[s.model.name] = staged.get(s.model.name, 0) | (planner.evaluate(s) if planner is not None else 0)
+    for w in repo.workloads:
+        ref = w.model
+        model = repo.models.get(ref.name) if ref is not None else None
+        if ref is None or model is None or not w.enabled_in(env):
+            continue
+        key = (ref.name, ref.version)
+        where = decided.get(f"{w.namespace}/{w.name}", 0)
+        if key not in out:
+            source = version_source(model, ref.version)
+            clusters = staged.get(ref.name, 0)
+            delivery = "external" if model.external else "imageVolume" if ref.name in image else "stager"
+            out[key] = VersionPlan(ref.name, ref.version, delivery,
+                                   source.digest if source else None, version_size(model, ref.version),
+                                   clusters, ())
+        vp = out[key]
+        # Not staged: held where its workloads are (the distributor's, or the kubelet's pull).
+        clusters = vp.clusters if vp.delivery == "stager" else vp.clusters | where
+        out[key] = VersionPlan(vp.model, vp.version, vp.delivery, vp.digest, vp.size, clusters,
+                               (*vp.workloads, f"{w.namespace}/{w.name}"))
+    return out
+
+
+def model_plans(repo: Repo, env: str, planner: Planner | None, decided: dict[str, int], *,
+                image: frozenset[str] = frozenset(), base_repo: Repo | None = None,
+                base_planner: Planner | None = None, base_decided: dict[str, int] | None = None,
+                base_image: frozenset[str] = frozenset(),
+                to_head: Callable[[int], int] = lambda bits: bits) -> tuple[VersionPlan, ...]:
+    """The model versions of `env`, by model then version. `decided` maps "namespace/name"
+    to the workload's clusters (a bitset over the head inventory); with a base, the base's
+    decisions (over the base inventory) and `to_head`, which turns a bitset over the base
+    inventory into one over the head inventory."""
+    head = _versions(repo, env, planner, decided, image)
+    if base_repo is None:
+        return tuple(replace(vp, fetch=vp.clusters) for _, vp in sorted(head.items()))
+    base = _versions(base_repo, env, base_planner, base_decided or {}, base_image)
+    out: list[VersionPlan] = []
+    for key in sorted({*head, *base}):
+        now, was = head.get(key), base.get(key)
+        if now is None:
+            assert was is not None
+            out.append(replace(was, status="removed", clusters=0, fetch=0))
+            continue
+        held = to_head(was.clusters) if was is not None and was.digest == now.digest else 0
+        fetch = now.clusters & ~held
+        if was is None:
+            status = "added"
+        elif was.digest != now.digest or now.clusters != held:
+            status = "changed"
+        else:
+            status = "unchanged"
+        # The workloads' new pods wait in their gate wherever the version is not held yet.
+        before = tuple((w, decided.get(w, 0) & ~held) for w in now.workloads if decided.get(w, 0) & ~held)
+        out.append(replace(now, status=status, fetch=fetch, before=before))
+    return tuple(out)

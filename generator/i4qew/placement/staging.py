@@ -1,0 +1,131 @@
+"""Where a model is staged in an environment, and which versions.
+
+    staging placement = model policy ∧ environment selector ∧ architectures of the
+                        workloads of the environment that use the model
+
+A Model distributed by i4qew (not `distribution: external`) gets one staging per
+environment in which some enabled workload uses it. The stager runs on every node of
+every cluster this selects and keeps there every version those workloads pin: a
+cluster the model policy allows is ready before a workload moves there. The model
+policy's cluster sets and tolerations apply; its numberOfClusters does not (a
+workload's own choice of clusters may differ from any choice made here, and a
+workload must never land where its model cannot be).
+
+Where the staging runs: a hostPath model's stagers in the models' namespace
+(i4qew.yaml spec.models.namespace); a PVC model's Jobs in each workload namespace that
+uses it (a PersistentVolumeClaim is namespaced: the Jobs must write the very claim the
+workloads mount), one staging per such namespace with the versions pinned there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from i4qew.k8s.names import short_name
+from i4qew.k8s.selectors import everything
+from i4qew.model.repo import Model, Predicate, Repo, Toleration, Workload
+from i4qew.placement.effective import (
+    Conjunct,
+    conjoin,
+    label_predicate,
+    needs_gpu,
+    policy_tolerations,
+)
+
+
+@dataclass(frozen=True)
+class Staging:
+    model: Model
+    env: str
+    namespace: str  # where its Subscription, Placement and stagers live
+    versions: tuple[str, ...]  # pinned by some enabled workload of the environment, sorted
+    users: tuple[Workload, ...]  # those workloads, by namespace and name
+    conjuncts: tuple[Conjunct, ...]
+    cluster_sets: tuple[str, ...]
+    tolerations: tuple[Toleration, ...]
+    architectures: tuple[str, ...]  # the nodes the stager runs on; () = every node
+    gpu: bool  # some user needs a GPU: the stager tolerates the GPU nodes' taint
+    max_clusters: None = None
+    predicates: tuple[Predicate, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not self.predicates:
+            object.__setattr__(self, "predicates", conjoin(*(c.predicates for c in self.conjuncts)))
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+
+def staging_hub_name(model: str, env: str) -> str:
+    """The name of a staging's Subscription and Placement."""
+    return short_name(model, 63, env)
+
+
+def staging_release(model: str, env: str) -> str:
+    """The staging's Helm release, `<model>-<env>` within 31 characters: ACM's subscription
+    controller renames a longer release, and the stager's objects are named after it."""
+    return short_name(model, 31, env)
+
+
+def staging_argocd_name(model: str, namespace: str, env: str) -> str:
+    """The Placement and ApplicationSet of a staging in the Argo CD namespace (delivery:
+    applicationset): `<namespace>-<model>-<env>`, 63 at most; one namespace holds them all."""
+    return short_name(f"{namespace}-{model}", 63, env)
+
+
+def users_of(repo: Repo, model: str, env: str) -> list[Workload]:
+    return sorted((w for w in repo.workloads
+                   if w.enabled_in(env) and w.model is not None and w.model.name == model),
+                  key=lambda w: (w.namespace, w.name))
+
+
+def staging_for(repo: Repo, model: Model, env: str, users: list[Workload], namespace: str) -> Staging | None:
+    """None when a reference does not resolve (reported by the rules)."""
+    environment = repo.repository.environment(env)
+    policy = repo.policies.get(model.placement)
+    if environment is None or policy is None or not users:
+        return None
+    conjuncts = [Conjunct(f"model '{model.name}' (policy '{policy.name}')", policy.predicates)]
+    if not environment.selector.is_empty():
+        conjuncts.append(Conjunct(f"environment '{env}' ({environment.selector_text})",
+                                  (Predicate(environment.selector, everything()),)))
+    specs = [w.spec_for(env) for w in users]
+    archs: tuple[str, ...] = ()
+    if all(s.get("architectures") for s in specs):
+        archs = tuple(sorted({a for s in specs for a in s["architectures"]}))
+        conjuncts.append(Conjunct(f"architectures {', '.join(archs)}",
+                                  tuple(label_predicate(repo.repository.arch_label(a)) for a in archs)))
+    tolerations = policy_tolerations(policy)
+    return Staging(
+        model=model,
+        env=env,
+        namespace=namespace,
+        versions=tuple(sorted({w.model.version for w in users if w.model is not None})),
+        users=tuple(users),
+        conjuncts=tuple(conjuncts),
+        cluster_sets=tuple(policy.cluster_sets or repo.repository.cluster_sets),
+        tolerations=tuple(tolerations),
+        architectures=archs,
+        gpu=any(needs_gpu(s) for s in specs),
+    )
+
+
+def stagings(repo: Repo, env: str, image: frozenset[str] = frozenset()) -> list[Staging]:
+    """The stagings of `env`, by model name (and namespace): models i4qew distributes that a
+    workload uses, except those mounted as image volumes there (`image`,
+    placement/image_volumes.py)."""
+    out = []
+    for model in repo.models.values():
+        if model.external or model.name in image:
+            continue
+        users = users_of(repo, model.name, env)
+        if "persistentVolumeClaim" in model.storage:
+            groups = {ns: [w for w in users if w.namespace == ns] for ns in sorted({w.namespace for w in users})}
+        else:
+            groups = {repo.repository.models.namespace: users}
+        for ns, members in groups.items():
+            s = staging_for(repo, model, env, members, ns)
+            if s is not None:
+                out.append(s)
+    return out
