@@ -67,9 +67,8 @@ def command(repo_dir: Path, env: str, output: Path | None, inventory: Path | Non
     Validates first: any error is printed and nothing is written (exit 1)."""
     from i4qew.compile.render import render_tree
     from i4qew.emit import UnsafePath, write_tree
-    from i4qew.placement.fleet import load_inventories, prefetch_inventories
+    from i4qew.placement.fleet import load_inventories
 
-    prefetch_inventories(repo_dir, inventory)  # read on the other core while the declarations are validated
     repo = load_repo(repo_dir, env)
     try:
         inv, hubs, inv_problems = load_inventories(repo_dir, repo, inventory)

@@ -37,11 +37,9 @@ def command(repo_dir: Path, fmt: str, output: str | None, reports: tuple[str, ..
     if not repo_dir.is_dir():
         raise click.BadParameter(f"{str(repo_dir)!r} is not a folder", param_hint="--repo")
     from i4qew.load.style import style_problems
-    from i4qew.placement.fleet import prefetch_inventories
     from i4qew.text import mask_credentials
     from i4qew.validation import validate_repo
 
-    prefetch_inventories(repo_dir)  # read on the other core while the declarations are validated
     result = validate_repo(repo_dir)  # a crash is i4qew.cli.entry's to report (exit 5)
     style, linted = style_problems(repo_dir, result.problems)
     problems = sort_problems([*result.problems,

@@ -10,7 +10,7 @@ from i4qew.compile.incremental import render_changed
 from i4qew.compile.render import render_tree
 from i4qew.gitops.requests import Rendered, RenderRequest
 from i4qew.placement.expressible import repository_problems
-from i4qew.placement.fleet import load_inventories, prefetch_inventories
+from i4qew.placement.fleet import load_inventories
 from i4qew.problems import Problem, UserError, has_errors, sort_problems
 from i4qew.validation import validate_repo
 
@@ -21,7 +21,6 @@ def _stop_on_errors(problems: list[Problem]) -> None:
 
 
 def render_source(req: RenderRequest) -> Rendered:
-    prefetch_inventories(req.root, req.inventory)  # read on the other core while the declarations are validated
     validation = validate_repo(req.root)
     problems = list(validation.problems)
     _stop_on_errors(problems)
