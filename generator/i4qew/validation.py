@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from i4qew.load.files import REPOSITORY_FILE
-from i4qew.load.repo import load_declarations
+from i4qew.load.repo import Loaded, load_declarations
 from i4qew.model.build import build_repo
 from i4qew.model.config_files import read_config_files
 from i4qew.model.repo import Repo
@@ -34,18 +34,31 @@ class Validation:
         return not has_errors(self.problems)
 
 
-def validate_repo(root: Path) -> Validation:
+def read_repo(root: Path) -> Repo | None:
+    """The model validate_repo builds, without judging it (no rules, no placement checks):
+    all that a comparison with another revision reads of it (`plan --base`, promote's
+    merge request). None where validate_repo's repo is None."""
+    return _build(root)[0]
+
+
+def _build(root: Path) -> tuple[Repo | None, list[Problem], Loaded]:
     loaded = load_declarations(root)
     problems = list(loaded.problems)
     found = sort_declarations((doc, check_document(doc)) for doc in loaded.documents)
     problems.extend(found.problems)
     if any(p.path == REPOSITORY_FILE and p.severity is Severity.ERROR for p in problems) and found.repository is None:
         # Without valid repository settings nothing below can be judged fairly.
-        return Validation(None, sort_problems(_masked(problems)), loaded.files)
+        return None, problems, loaded
     repo = build_repo(found.repository, found.valid, problems, frozenset(found.declared))
     files, file_problems = read_config_files(root, repo)
     problems.extend(file_problems)
-    repo = dataclasses.replace(repo, files=files)
+    return dataclasses.replace(repo, files=files), problems, loaded
+
+
+def validate_repo(root: Path) -> Validation:
+    repo, problems, loaded = _build(root)
+    if repo is None:
+        return Validation(None, sort_problems(_masked(problems)), loaded.files)
     problems.extend(_without_cascades(run_rules(repo), loaded.problems))
     # Placement checks need the inventory under clusters/ (none there: no checks),
     # or each hub's under clusters/<hub>/.

@@ -171,10 +171,10 @@ def _finish(texts: dict[str, str], fmt: str, output: str | None, targets: list[t
 
 def _base(repo_dir: Path, base_rev: str, tmp: Path) -> tuple[Path, Repo]:
     """The repository at --base REV, extracted under `tmp`, and its model."""
-    from i4qew.validation import validate_repo
+    from i4qew.validation import read_repo
 
     base_root = _checkout(repo_dir, base_rev, tmp)
-    base_repo = validate_repo(base_root).repo
+    base_repo = read_repo(base_root)  # its model only: the base's problems are not this plan's
     if base_repo is None:
         fail(f"--base {base_rev}: the repository at that revision cannot be read (run i4qew validate there)",
              ExitCode.PROBLEMS)

@@ -40,10 +40,17 @@ def decisions_path(hub: Hub) -> str:
 
 
 def fleet_objects(repo: Repo, env: str) -> Tree:
-    """hub/<hub>/ of every hub."""
+    """hub/<hub>/ of every hub. A hub's view of the repository differs from another's only
+    by its cluster sets and channel namespace (Repo.for_hub): hubs that declare the same
+    get the same objects, compiled once and placed in each hub's folder."""
     tree: Tree = {}
+    compiled: dict[tuple[tuple[str, ...], str], Tree] = {}
     for hub in repo.repository.hubs:
-        for path, data in compile_hub(repo.for_hub(hub), env).items():
+        same = (hub.cluster_sets, hub.channel_namespace)
+        objects = compiled.get(same)
+        if objects is None:
+            objects = compiled[same] = compile_hub(repo.for_hub(hub), env)
+        for path, data in objects.items():
             tree[f"{hub_path(hub)}/{path.removeprefix('hub/')}"] = data
     return tree
 

@@ -22,7 +22,7 @@ from i4qew.placement.inventory_load import load_inventory
 from i4qew.placement.plan import build_plan
 from i4qew.placement.plan_format import render_markdown
 from i4qew.placement.snapshot import read_advisory
-from i4qew.validation import validate_repo
+from i4qew.validation import read_repo
 
 if TYPE_CHECKING:
     from i4qew.gitops.promote import _Promoter
@@ -106,7 +106,7 @@ def plan_markdown(promoter: _Promoter) -> str | None:
             base_repo = base_inventory = None
             if base is not None and running and promoter.source.git.has_object(running):
                 materialise(promoter.source, running, Path(tmp), base.trailers.get(T.INPUT_PATH.lower(), ()))
-                base_repo = validate_repo(Path(tmp)).repo
+                base_repo = read_repo(Path(tmp))  # its model only
                 if promoter.req.inventory is None:
                     base_inventory, _ = load_inventory(Path(tmp))
             plan = build_plan(rendered.repo, promoter.dst_env.name, inventory, base_repo=base_repo,

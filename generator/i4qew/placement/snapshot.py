@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Set
 from datetime import datetime
 from typing import Any
 
+from i4qew import memo
 from i4qew.model.repo import Repo
 from i4qew.model.sources import version_size, version_source
 from i4qew.placement.decide import Decision, placement_name, planner_for
@@ -53,13 +54,27 @@ class NameTable:
         return {d: NameList(names) for d, names in sorted(self.by_bits.values())}
 
 
+# The texts of a tuple of predicates, by its identity (the tuple kept alive): the hubs of a
+# fleet share each workload's effective placement, and write its predicates once per hub.
+_texts: dict[int, tuple[tuple[Any, ...], list[dict[str, str]]]] = memo.held("placement.snapshot.predicate_texts", {})
+
+
 def predicate_texts(decision_predicates: Iterable[Any]) -> list[dict[str, str]]:
+    """The predicates as the snapshot and the plan write them (shared: callers only read it)."""
+    if isinstance(decision_predicates, tuple):
+        got = _texts.get(id(decision_predicates))
+        if got is not None and got[0] is decision_predicates:
+            return got[1]
     out = []
     for p in decision_predicates:
         entry = {"labels": p.labels.to_text()}
         if not p.claims.is_empty():
             entry["claims"] = p.claims.to_text()
         out.append(entry)
+    if isinstance(decision_predicates, tuple):
+        if len(_texts) >= 100_000:
+            _texts.clear()
+        _texts[id(decision_predicates)] = (decision_predicates, out)
     return out
 
 

@@ -94,6 +94,51 @@ def _strings(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[st
             stack.extend((x, (*p, i)) for i, x in enumerate(v))
 
 
+def _texts(value: Any) -> list[str]:
+    """Every string of `value`, mapping keys included, in no particular order (what
+    `_strings` yields without the paths: the scan of a document's strings joined needs
+    only them, and nearly every document stops there)."""
+    out: list[str] = []
+    stack: list[Any] = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            for k, x in v.items():
+                if isinstance(k, str):
+                    out.append(k)
+                if isinstance(x, str):
+                    out.append(x)
+                elif isinstance(x, (dict, list)):
+                    stack.append(x)
+        elif isinstance(v, list):
+            for x in v:
+                if isinstance(x, str):
+                    out.append(x)
+                elif isinstance(x, (dict, list)):
+                    stack.append(x)
+        elif isinstance(v, str):
+            out.append(v)
+    return out
+
+
+def _userinfo_fields(data: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """The strings a credential can hide in without looking like one: the git URL and
+    the images (`_is_image`), with their paths."""
+    spec = data.get("spec") if isinstance(data, dict) else None
+    if not isinstance(spec, dict):
+        return
+    git = spec.get("git")
+    if isinstance(git, dict) and isinstance(git.get("url"), str):
+        yield ("spec", "git", "url"), git["url"]
+    if isinstance(spec.get("image"), str):
+        yield ("spec", "image"), spec["image"]
+    envs = spec.get("environments")
+    pairs = envs.items() if isinstance(envs, dict) else enumerate(envs) if isinstance(envs, list) else ()
+    for env, over in pairs:
+        if isinstance(over, dict) and isinstance(over.get("image"), str):
+            yield ("spec", "environments", env, "image"), over["image"]
+
+
 def _env_lists(doc: Document) -> Iterator[tuple[tuple[str | int, ...], list[Any]]]:
     spec = doc.data.get("spec") or {}
     if doc.kind != "Workload":
@@ -133,11 +178,13 @@ def check_secrets(repo: Repo) -> Iterator[Problem]:
                     named.add((*prefix, i, "value"))
                     yield doc.problem((*prefix, i, "value"), "plaintext-secret",
                                       f"env {item['name']} holds a credential in plain text; {ENV_ADVICE}")
-        strings = list(_strings(doc.data, ()))
         # One scan of the document's strings joined: a match inside any one string
         # is a match in the join, so a document without one (nearly all of them)
         # skips the per-string scans. A match across a separator only costs them.
-        scan = find_credential("\x00".join(text for _, text, _ in strings)) is not None
+        scan = find_credential("\x00".join(_texts(doc.data))) is not None
+        # Without a match only a credential in front of a host is left to find, in the
+        # fields that name hosts.
+        strings = _strings(doc.data, ()) if scan else ((p, t, False) for p, t in _userinfo_fields(doc.data))
         for path, text, is_key in strings:
             if path in named and not is_key:
                 continue
