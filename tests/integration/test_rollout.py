@@ -17,23 +17,11 @@ from i4qew.gitops.publish import PublishRequest, publish
 from i4qew.gitops.rollout import RolloutRequest, rollout
 from i4qew.problems import UserError
 from tests.support.git_remote import Site, clean_environ, edit, git, race, site, trailers
+from tests.support.rollout import THREE_WAVES
 
 pytestmark = pytest.mark.slow
 
-WAVES = """      selector: "stage=dev"
-      waves:
-        - name: canary
-          selector: "site=bologna"
-          soak: 1h
-        - name: early
-          selector: "site=porto"
-          soak: 2h
-        - name: rest
-          windows:
-            - cron: "0 22 * * *"
-              duration: 2h
-              timeZone: UTC
-"""
+WAVES = '      selector: "stage=dev"\n' + THREE_WAVES
 BRANCH = "acm-dev"
 IMAGE = "registry.gitlab.com/i4q/vision/defect-detector:"
 

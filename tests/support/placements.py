@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from i4qew.k8s.selector_structured import label_selector_as_selector
 from i4qew.placement.decide import Planner
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.inventory_load import load_inventory
@@ -103,3 +104,12 @@ def decisions(root: Path, env: str = "dev", *, base: dict[str, list[str]] | None
     planner = Planner(result.repo, inventory, now=now)
     base_bits = {f"apps/{k}": inventory.bits_of(v) for k, v in (base or {}).items()}
     return {d.workload.name: inventory.cluster_names(d.clusters) for d in planner.decisions(env, base_bits)}
+
+
+def decided_by(doc: dict[str, Any], labels: dict[str, str]) -> bool:
+    """OCM's predicate semantics over one cluster's labels: the predicates are ORed."""
+    for p in doc["spec"]["predicates"]:
+        sel = label_selector_as_selector(p["requiredClusterSelector"]["labelSelector"])
+        if sel is not None and sel.matches(labels):
+            return True
+    return False

@@ -42,7 +42,8 @@ def command(repo_dir: Path, action: str, env: str, wave: str | None, force: bool
     backwards). rollback: a wave (--wave), or every wave ahead of the last one, goes
     back to the commit it ran before. pause / resume: stop and allow advancing.
     Like publish: one commit or none, pushed under a lease with the wave branches in
-    one atomic push (exit 3 when the branch kept moving, 4 when the remote failed).
+    one atomic push (Subscription delivery; ApplicationSets pin by targetRevision)
+    (exit 3 when the branch kept moving, 4 when the remote failed).
     """
     from i4qew.gitops.rollout import RolloutRequest, rollout
 

@@ -130,10 +130,14 @@ def _gate_env(env: Environment, step: Step, old: RolloutState, head: str) -> dic
             "I4QEW_GATE_COMMIT": effective(old, before, head)}
 
 
+def _pinned_by(env: Environment, wave: str) -> str:
+    return "targetRevision" if env.delivery == "applicationset" else wave_branch(env.branch, wave)
+
+
 def status_lines(env: Environment, state: RolloutState, branch: BranchState) -> list[str]:
     head = branch.head.sha if branch.head else ""
     out = [f"wave {w.name}: {effective(state, w.name, head)[:12]}"
-           + (" (branch head)" if not state.wave(w.name).commit else f" (pinned, {wave_branch(env.branch, w.name)})")
+           + (" (branch head)" if not state.wave(w.name).commit else f" (pinned, {_pinned_by(env, w.name)})")
            for w in env.waves]
     return out + (["paused"] if state.paused else [])
 

@@ -2,10 +2,11 @@
 
 Publish and promote land a new commit that only the first wave takes: every other
 wave that followed the branch head is pinned to the old head (whose charts it
-runs), a pinned wave stays where it is. The pins reach ACM through wave branches
-(`<branch>-wave-<wave>`, at the pinned commit), pushed atomically with the
-environment branch: they follow from the state on the branch, so whoever wins
-the environment branch's lease sets them.
+runs), a pinned wave stays where it is. With Subscriptions the pins reach ACM
+through wave branches (`<branch>-wave-<wave>`, at the pinned commit), pushed
+atomically with the environment branch: they follow from the state on the branch,
+so whoever wins the environment branch's lease sets them. ApplicationSets name the
+commit in `targetRevision`: no wave branch.
 """
 
 from __future__ import annotations
@@ -58,7 +59,10 @@ def proposed_since(landing: Landing, proposal_branch: str, env: Environment) -> 
 
 
 def wave_refs(env: Environment, state: RolloutState) -> tuple[Ref, ...]:
-    """The wave branches the state implies: one per pinned wave."""
+    """The wave branches the state implies: one per pinned wave (none where Argo CD
+    delivers: an ApplicationSet pins the commit itself, compile/hub/argocd_waves.py)."""
+    if env.delivery == "applicationset":
+        return ()
     return tuple((wave_branch(env.branch, w.name), state.wave(w.name).commit)
                  for w in env.waves if state.wave(w.name).commit)
 

@@ -105,13 +105,6 @@ def check_declaration(repo: Repo) -> Iterator[Problem]:
             yield doc.problem(path, "wave-declaration",
                               "rollout waves need placementApi: Placement (a PlacementRule cannot say which "
                               "clusters a wave leaves to the next)", key=True)
-        declared = repo.repository.environments
-        argo = declared[int(path[2])] if int(path[2]) < len(declared) else None
-        if argo is not None and argo.delivery == "applicationset":
-            yield doc.problem(path, "wave-declaration",
-                              f"rollout waves are built for delivery: subscription only; environment {argo.name!r} "
-                              "is delivered by Argo CD (applicationset), whose ApplicationSets would take every "
-                              "wave at once: remove the waves or deliver it by subscription", key=True)
     seen_problems: set[Problem] = set()
     for doc, path, waves, env_names, env in _workload_lists(repo):
         for p in _workload_problems(doc, path, waves, env_names, env):

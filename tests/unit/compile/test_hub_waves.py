@@ -12,27 +12,17 @@ import yaml
 
 from i4qew.compile.hub.waves import negate
 from i4qew.compile.render import render_tree
-from i4qew.k8s.selector_structured import label_selector_as_selector
 from i4qew.k8s.selector_text import parse_selector
 from i4qew.placement.decide import Planner
 from i4qew.placement.inventory_load import load_inventory
 from i4qew.placement.waves import members_by_wave
 from i4qew.problems import UserError
 from i4qew.validation import validate_repo
-from tests.support.placements import cluster, policy, workload, write_repo
+from tests.support.placements import cluster, decided_by, policy, workload, write_repo
 
 FLEET = [cluster(f"{site}-{i}", {"site": site, "line": str(i)}) for site in ("bologna", "porto", "lab")
          for i in range(1, 4)]
 ENV = {"name": "dev", "branch": "acm-dev"}
-
-
-def decided_by(doc: dict[str, Any], labels: dict[str, str]) -> bool:
-    """OCM's predicate semantics over one cluster's labels: the predicates are ORed."""
-    for p in doc["spec"]["predicates"]:
-        sel = label_selector_as_selector(p["requiredClusterSelector"]["labelSelector"])
-        if sel is not None and sel.matches(labels):
-            return True
-    return False
 
 
 def wave_placements(root: Path) -> tuple[dict[str, list[str]], dict[str, list[str]]]:

@@ -18,6 +18,7 @@ from i4qew.model.repo import DEFAULT_ARGOCD_NAMESPACE, Repo
 
 RBAC_API: Final = "rbac.authorization.k8s.io/v1"
 HUB_ROLE: Final = "i4qew-argocd-hub"
+ROLLOUT_ROLE: Final = "i4qew-argocd-rollout"
 TRACKING_ID: Final = "/metadata/annotations/argocd.argoproj.io~1tracking-id"
 
 # What hub/ holds, for the Argo CD application controller (the default OpenShift
@@ -54,6 +55,24 @@ def hub_rbac(repo: Repo) -> list[dict[str, Any]]:
         {"apiVersion": RBAC_API, "kind": "ClusterRoleBinding",
          "metadata": {"name": f"{HUB_ROLE}-{ns}", "labels": labels},
          "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": HUB_ROLE},
+         "subjects": [{"kind": "ServiceAccount", "name": controller_service_account(ns), "namespace": ns}]},
+    ]
+
+
+def rollout_rbac(repo: Repo, env: str) -> list[dict[str, Any]]:
+    """With waves, hub/ holds the rollout state (a ConfigMap, hub/rollout.yaml) in the Argo
+    CD namespace: a Role there for ConfigMaps, rather than ConfigMaps in every namespace."""
+    environment = repo.repository.environment(env)
+    if environment is None or not environment.waves:
+        return []
+    ns = repo.repository.argocd.namespace
+    labels = {PART_OF: "i4qew"}
+    return [
+        {"apiVersion": RBAC_API, "kind": "Role", "metadata": {"name": ROLLOUT_ROLE, "namespace": ns, "labels": labels},
+         "rules": [{"apiGroups": [""], "resources": ["configmaps"], "verbs": _APPLY}]},
+        {"apiVersion": RBAC_API, "kind": "RoleBinding",
+         "metadata": {"name": ROLLOUT_ROLE, "namespace": ns, "labels": labels},
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": ROLLOUT_ROLE},
          "subjects": [{"kind": "ServiceAccount", "name": controller_service_account(ns), "namespace": ns}]},
     ]
 

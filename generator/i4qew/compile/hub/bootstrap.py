@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from i4qew.compile.hub.argocd import acm_placement_configmap
-from i4qew.compile.hub.argocd_bootstrap import header_lines, hub_rbac
+from i4qew.compile.hub.argocd_bootstrap import header_lines, hub_rbac, rollout_rbac
 from i4qew.compile.hub.argocd_bootstrap import hub_application as argocd_hub_application
 from i4qew.compile.hub.names import (
     APP_LABEL,
@@ -141,7 +141,8 @@ def bootstrap_manifests(repo: Repo, env: str, hub: Hub | None = None) -> bytes:
         if hub is not None:
             raise UserError(f"environment {env!r} is delivered by Argo CD (applicationset): with spec.hubs that is "
                             "not supported yet (docs/hubs.md)")
-        argo_docs = [acm_placement_configmap(repo), *hub_rbac(repo), argocd_hub_application(repo, env)]
+        argo_docs = [acm_placement_configmap(repo), *hub_rbac(repo), *rollout_rbac(repo, env),
+                     argocd_hub_application(repo, env)]
         return _comment(header_lines(repo, env)).encode("utf-8") + yaml_docs(argo_docs)
     ca = channel_ca(repo, env)
     docs = [

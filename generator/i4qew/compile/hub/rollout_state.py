@@ -1,15 +1,16 @@
 """The rollout state of an environment with waves: `hub/rollout.yaml` on its branch.
 
-A ConfigMap `<repo>-<env>-rollout` in the channel namespace (so the hub shows it
-too); Git is where it lives, nothing else holds it. Per wave:
+A ConfigMap `<repo>-<env>-rollout` in the channel namespace (the Argo CD namespace
+with `delivery: applicationset`), so the hub shows it too; Git is where it lives,
+nothing else holds it. Per wave:
 
     <wave>.commit    the environment-branch commit the wave runs; "" = the branch head
     <wave>.previous  the commit it ran before it last moved ("" none): `rollout rollback`
     <wave>.since     when it last moved (UTC, ISO 8601): the soak counts from here
     paused           "true": `rollout advance` refuses until `rollout resume`
 
-The state the branch holds is the truth: the wave Subscriptions are compiled from
-it (compile/hub/waves.py) and `i4qew rollout` rewrites it (gitops/rollout.py).
+The state the branch holds is the truth: the wave Subscriptions (compile/hub/waves.py)
+and ApplicationSets (compile/hub/argocd_waves.py) are compiled from it and `i4qew rollout` rewrites it (gitops/rollout.py).
 """
 
 from __future__ import annotations
@@ -72,11 +73,17 @@ def _values(data: bytes | None) -> dict[str, Any] | None:
     return values if isinstance(values, dict) else None
 
 
+def state_namespace(repo: Repo, env: str) -> str:
+    """The channel namespace, or the Argo CD namespace where Argo CD delivers (no channel)."""
+    r = repo.repository
+    return r.argocd.namespace if r.delivery_of(env) == "applicationset" else r.channel_namespace
+
+
 def configmap(repo: Repo, env: str, wave_names: Sequence[str], state: RolloutState) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": {"name": rollout_name(repo, env), "namespace": repo.repository.channel_namespace,
+        "metadata": {"name": rollout_name(repo, env), "namespace": state_namespace(repo, env),
                      "labels": env_labels(repo, env)},
         "data": data_of(wave_names, state),
     }

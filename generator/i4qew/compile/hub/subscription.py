@@ -28,12 +28,14 @@ PlacementBindings (namespace-local) bind to:
     hub/argocd/gitopscluster.yaml            GitOpsCluster `<repo>-<env>` + its Placement
     hub/argocd/clustersetbindings.yaml       a ManagedClusterSetBinding per cluster set used
     hub/argocd/applicationsets/<workload>.yaml  Placement + ApplicationSet `<workload>-<env>`
+                                             (with waves: both per wave, `<workload>-<env>-<wave>`)
     hub/argocd/stagings/<ns>/<model>.yaml    Placement + ApplicationSet `<ns>-<model>-<env>` of a
                                              model's staging chart (compile/hub/argocd_staging.py)
     hub/apps/<ns>/workloads/<workload>.yaml  the Placement in the workload namespace
     hub/apps/<ns>/models/<model>.yaml        a staging's Placement in its namespace
     hub/apps/<ns>/policies.yaml              governance Policies bound to them (model-policies.yaml:
                                              the stagings' in a workload namespace)
+    hub/rollout.yaml                         with waves: the rollout state (compile/hub/rollout_state.py)
 
 Per-environment objects carry the environment in their name. Namespaces and
 ManagedClusterSetBindings cannot (a binding's name is its cluster set's), so
@@ -59,6 +61,7 @@ from i4qew.compile.hub.argocd import (
     workload_unit,
 )
 from i4qew.compile.hub.argocd_staging import argocd_staging_docs
+from i4qew.compile.hub.argocd_waves import wave_applicationsets
 from i4qew.compile.hub.names import (
     APP_LABEL,
     ARGOCD_SHARED,
@@ -82,10 +85,10 @@ from i4qew.compile.hub.rollout_state import PATH as ROLLOUT_PATH
 from i4qew.compile.hub.rollout_state import RolloutState, configmap
 from i4qew.compile.hub.staging import staging_docs
 from i4qew.compile.hub.subscription_doc import SUBSCRIPTION_API, subscription
-from i4qew.compile.hub.waves import wave_documents
+from i4qew.compile.hub.waves import grouped_placement, wave_documents
 from i4qew.compile.staging.names import staging_hub_name
 from i4qew.compile.yaml_writer import dump
-from i4qew.model.repo import Repo
+from i4qew.model.repo import Environment, Repo
 from i4qew.placement.effective import EffectivePlacement
 from i4qew.placement.expressible import environment_placements, hub_problems
 from i4qew.placement.staging import Staging, stagings
@@ -208,9 +211,8 @@ def compile_hub(repo: Repo, env: str, image: frozenset[str] = frozenset(), *, ro
     if problems:
         raise UserError(problems)
     if repo.repository.delivery_of(env) == "applicationset":
-        return compile_applicationsets(repo, env, image)
-    environment = repo.repository.environment(env)
-    waved = environment if environment is not None and environment.waves else None
+        return compile_applicationsets(repo, env, image, rollout=rollout, wave_members=wave_members)
+    waved = _waved(repo, env)
     state = rollout or RolloutState()
     rule_mode = repo.repository.placement_api == "PlacementRule"
     by_ns = _by_namespace(repo, env)
@@ -252,6 +254,11 @@ def compile_hub(repo: Repo, env: str, image: frozenset[str] = frozenset(), *, ro
     return dict(sorted(tree.items()))
 
 
+def _waved(repo: Repo, env: str) -> Environment | None:
+    environment = repo.repository.environment(env)
+    return environment if environment is not None and environment.waves else None
+
+
 def _by_namespace(repo: Repo, env: str) -> dict[str, list[EffectivePlacement]]:
     by_ns: dict[str, list[EffectivePlacement]] = {}
     for ep in environment_placements(repo, env):
@@ -259,10 +266,15 @@ def _by_namespace(repo: Repo, env: str) -> dict[str, list[EffectivePlacement]]:
     return by_ns
 
 
-def compile_applicationsets(repo: Repo, env: str, image: frozenset[str] = frozenset()) -> Tree:
+def compile_applicationsets(repo: Repo, env: str, image: frozenset[str] = frozenset(), *,
+                            rollout: RolloutState | None = None,
+                            wave_members: Mapping[str, Sequence[Sequence[str]]] | None = None) -> Tree:
     """hub/ of an environment with delivery: applicationset (see the module docstring).
-    The models' staging charts come by ApplicationSets too (compile/hub/argocd_staging.py)."""
+    The models' staging charts come by ApplicationSets too (compile/hub/argocd_staging.py);
+    with waves, per wave a Placement and a pinned ApplicationSet (compile/hub/argocd_waves.py)."""
     by_ns = _by_namespace(repo, env)
+    waved = _waved(repo, env)
+    state = rollout or RolloutState()
     found = stagings(repo, env, image)
     staged_in: dict[str, list[Staging]] = {}
     for st in found:
@@ -287,9 +299,17 @@ def compile_applicationsets(repo: Repo, env: str, image: frozenset[str] = frozen
             tree[base + "clustersetbindings.yaml"] = yaml_docs(binding(ns, s) for s in sets)
         for ep in eps:
             w = ep.workload
+            if waved is not None:
+                members = (wave_members or {}).get(f"{w.namespace}/{w.name}")
+                tree[f"{base}workloads/{w.name}.yaml"] = yaml_docs([grouped_placement(repo, waved, ep)])
+                tree[f"{argo}applicationsets/{w.name}.yaml"] = yaml_docs(
+                    wave_applicationsets(repo, waved, ep, state, members))
+                continue
             tree[f"{base}workloads/{w.name}.yaml"] = yaml_docs([placement(repo, ep)])
             tree[f"{argo}applicationsets/{w.name}.yaml"] = yaml_docs([
                 argocd_placement(repo, ep), applicationset(repo, env, workload_unit(repo, env, w))])
+    if waved is not None:
+        tree[ROLLOUT_PATH] = yaml_docs([configmap(repo, env, [w.name for w in waved.waves], state)])
     # Governance Policies bind (PlacementBindings are namespace-local) to the Placements above.
     tree.update(compile_policies(repo, env, {ns: [ep.workload for ep in eps] for ns, eps in by_ns.items()}, image))
     tree.update({path: yaml_docs(docs) for path, docs in argocd_staging_docs(repo, env, found).items()})

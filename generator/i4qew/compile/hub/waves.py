@@ -1,4 +1,5 @@
-"""A workload's rollout waves on the hub (Subscription delivery; docs/rollout.md).
+"""A workload's rollout waves on the hub (Subscription delivery; docs/rollout.md;
+ApplicationSet delivery takes the same wave Placements: compile/hub/argocd_waves.py).
 
 Per wave a Placement `<workload>-<env>-<wave>` = the effective placement ∧ the
 wave's clusters, and its Subscription. A wave's clusters are said with labels
@@ -92,31 +93,46 @@ def _wave_placement(repo: Repo, ep: EffectivePlacement, wave: Wave, predicates: 
     return doc
 
 
-def wave_documents(repo: Repo, env: Environment, ep: EffectivePlacement, state: RolloutState,
-                   names: Sequence[Sequence[str]] | None) -> list[dict[str, Any]]:
-    """The workload Placement (with its decision groups), then per wave its Subscription
-    and Placement. `names`: each wave's clusters, needed unless labels say them."""
+def wave_placements(repo: Repo, env: Environment, ep: EffectivePlacement,
+                    names: Sequence[Sequence[str]] | None) -> list[tuple[Wave, dict[str, Any]]]:
+    """Per wave its Placement `<workload>-<env>-<wave>` (in the workload namespace).
+    `names`: each wave's clusters, needed unless labels say them."""
     waves = ep.workload.waves_for(env)
-    own = placement(repo, ep)
-    strategy = decision_strategy(waves)
-    if strategy is not None:
-        own["spec"]["decisionStrategy"] = strategy
-    docs = [own]
     labels = by_labels(waves, ep.max_clusters)
+    out = []
     for k, wave in enumerate(waves):
-        name = wave_name(ep.workload, env.name, wave.name)
         if labels:
             predicates = label_predicates(ep, waves, k)
         else:
             assert names is not None  # render_tree passes them (validation asks for the inventory)
             chosen = Selector((Requirement(NAME_LABEL, IN, tuple(names[k])),)) if names[k] else None
             predicates = conjoin(ep.predicates, _only(chosen)) if chosen is not None else ()
+        out.append((wave, _wave_placement(repo, ep, wave, predicates, wave_name(ep.workload, env.name, wave.name))))
+    return out
+
+
+def grouped_placement(repo: Repo, env: Environment, ep: EffectivePlacement) -> dict[str, Any]:
+    """The workload's own Placement, with the waves as decision groups where selectors say them."""
+    own = placement(repo, ep)
+    strategy = decision_strategy(ep.workload.waves_for(env))
+    if strategy is not None:
+        own["spec"]["decisionStrategy"] = strategy
+    return own
+
+
+def wave_documents(repo: Repo, env: Environment, ep: EffectivePlacement, state: RolloutState,
+                   names: Sequence[Sequence[str]] | None) -> list[dict[str, Any]]:
+    """The workload Placement (with its decision groups), then per wave its Subscription
+    and Placement. `names`: each wave's clusters, needed unless labels say them."""
+    docs = [grouped_placement(repo, env, ep)]
+    for wave, where in wave_placements(repo, env, ep, names):
+        name = where["metadata"]["name"]
         sub = subscription(repo, env.name, ep.workload)
         sub["metadata"]["name"] = name
         sub["metadata"]["labels"] = {**sub["metadata"]["labels"], WAVE_LABEL: wave.name}
         sub["spec"]["placement"]["placementRef"]["name"] = name
         pin(sub, env.branch, wave.name, state.wave(wave.name).commit)
-        docs += [sub, _wave_placement(repo, ep, wave, predicates, name)]
+        docs += [sub, where]
     return docs
 
 
