@@ -16,7 +16,8 @@ each a fresh process, wall time (best of --repeat):
             loads the same inputs with i4qew's loaders (declarations, every hub's
             inventory) and writes the same bytes with plain writes;
 * publish   against a local bare remote: the first publish, a no-op publish (nothing
-            changed), and a publish after a commit that changes one workload's image.
+            changed), and a publish after a commit that changes one workload's image;
+* plan --base  `i4qew plan --env ENV --base HEAD~1` of that commit (a merge request's plan).
 
 Everything is written under /dev/shm when it exists (a tmpfs), as bench_render does.
 
@@ -122,7 +123,10 @@ def measure(root: Path, env: str, repeat: int, work: Path) -> dict[str, float]:
     note(f"changed {one_workload_commit(src)}")
     one = benchlib.run([*cli, "publish", "-C", str(src), "--env", env, "--remote", "origin"])
     got["publish, one workload"] = one.seconds
-    for run in (first, noop, one):
+    # What a merge request's plan does: the change against its base (issue 17 item 2)
+    base = benchlib.run([*cli, "plan", "-C", str(src), "--env", env, "--base", "HEAD~1", "-o", os.devnull])
+    got["plan --base, one workload changed"] = base.seconds
+    for run in (first, noop, one, base):
         if run.code:
             benchlib.show_failure(run)
     return got
