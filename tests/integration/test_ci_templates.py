@@ -179,7 +179,8 @@ def test_publish_and_promote_are_serialised_per_environment() -> None:
     promote = loaded["i4qew:promote"]
     assert promote["variables"]["I4QEW_PROMOTE_FROM"] == "dev"
     assert promote["variables"]["I4QEW_PROMOTE_TO"] == "production"
-    assert [r.get("when") for r in promote["rules"][1:]] == ["never", "manual"]
+    # never in an MR pipeline, nor in a rollout schedule's; else manual
+    assert [r.get("when") for r in promote["rules"][1:]] == ["never", "never", "manual"]
 
 
 def test_jobs_never_print_a_token() -> None:

@@ -239,3 +239,50 @@ def test_no_job_runs_for_branches_i4qew_writes(scratch: Scratch) -> None:
             "CI_MERGE_REQUEST_TARGET_BRANCH_NAME=main",
         )
         assert set(mr.values()) == {"never"}, (branch, mr)
+
+
+def test_scheduled_rollout_advances_the_next_wave_only_when_it_is_due(scratch: Scratch) -> None:
+    """A pipeline schedule with I4QEW_ROLLOUT_SCHEDULE=true runs the rollout job alone: while
+    the canary soaks (24 h in this repository's production) it passes without a commit;
+    once the waves say the rest is due it moves the rest, one wave, unforced."""
+    schedule = ("--variable", "CI_PIPELINE_SOURCE=schedule", "--variable", "I4QEW_ROLLOUT_SCHEDULE=true")
+    assert scratch.pipeline("--manual", "i4qew:promote").returncode == 0
+    first = git(scratch.remote, "rev-parse", "production")
+    path = scratch.repo / "workloads" / "sktime.yaml"
+    path.write_text(path.read_text().replace("sktime:1.2.0", "sktime:1.3.0"))
+    scratch.git("commit", "-qam", "sktime 1.3.0")
+    assert scratch.pipeline("--manual", "i4qew:promote").returncode == 0
+    promoted = git(scratch.remote, "rev-parse", "production")
+    assert git(scratch.remote, "rev-parse", "production-wave-rest") == first
+
+    soaking = scratch.pipeline(*schedule)
+    assert job_passed(soaking, "i4qew:rollout"), log(soaking)
+    assert not job_ran(soaking, "i4qew:validate") and not job_ran(soaking, "i4qew:publish")
+    assert "nothing to advance now: wave rest is not due: wave canary has run its commit since" in soaking.stdout
+    assert git(scratch.remote, "rev-parse", "production") == promoted
+
+    settings = scratch.repo / "i4qew.yaml"  # no soak, no window: the rest is due now
+    text = settings.read_text()
+    due = text.replace("          soak: 24h\n", "").replace(
+        '          windows:\n            - cron: "0 18 * * 1-4"\n              duration: 4h\n'
+        "              timeZone: Europe/Rome\n", "")
+    assert due.count("\n") == text.count("\n") - 5
+    settings.write_text(due)
+    scratch.git("commit", "-qam", "production: the rest may follow the canary at once")
+    moved = scratch.pipeline(*schedule)
+    assert job_passed(moved, "i4qew:rollout"), log(moved)
+    message = git(scratch.remote, "log", "-1", "--format=%B", "production")
+    assert "I4qew-Rollout: advance" in message and f"I4qew-Wave: rest {first} -> head" in message
+    assert "forced" not in message
+
+
+def test_a_rollout_schedule_runs_the_rollout_job_alone(scratch: Scratch) -> None:
+    assert jobs_for(scratch, "CI_PIPELINE_SOURCE=schedule", "I4QEW_ROLLOUT_SCHEDULE=true") == {
+        "i4qew:validate": "never",
+        "i4qew:publish": "never",
+        "i4qew:promote": "never",
+        "i4qew:rollout": "on_success",
+        "i4qew:plan": "never",
+    }
+    # any other schedule is an ordinary pipeline of the default branch
+    assert jobs_for(scratch, "CI_PIPELINE_SOURCE=schedule")["i4qew:rollout"] == "manual"

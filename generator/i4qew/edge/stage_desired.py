@@ -123,6 +123,7 @@ def _entry(data: Any, where: str) -> Entry:
         m = OCI_RE.fullmatch(source)
         if not m or not (m["hex"] or m["tag"]):
             raise ValueError(f"{where}.source must be oci://REGISTRY/REPOSITORY@sha256:<64 hex> (or :TAG, followed)")
+        _port(f"//{m['registry']}", where)
         for key in ("sha256", "file"):
             if key in data:
                 raise ValueError(f"{where}.{key} is for https sources; an OCI source carries its digest")
@@ -140,6 +141,7 @@ def _http_entry(
     parts = urlsplit(source)
     if parts.username is not None or parts.password is not None or not parts.hostname:
         raise ValueError(f"{where}.source must name a host and carry no credentials")
+    _port(source, where)
     for key in ("pullSecret", "plainHTTP"):
         if key in data:
             raise ValueError(f"{where}.{key} is for oci sources")
@@ -150,6 +152,15 @@ def _http_entry(
     if not isinstance(name, str) or not FILE_RE.fullmatch(name) or name.startswith(".") or name == "..":
         raise ValueError(f"{where}.file must be a plain file name (set it when the URL does not end in one)")
     return Entry(model, version, "http", source, f"sha256:{digest}", size, name, None, False, ca_file)
+
+
+def _port(url: str, where: str) -> None:
+    try:
+        port = urlsplit(url).port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise ValueError(f"{where}.source has an invalid port (a number from 1 to 65535)")
 
 
 def _str(data: dict[str, Any], key: str, where: str) -> str:

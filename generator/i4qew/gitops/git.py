@@ -173,7 +173,7 @@ def init_work_tree(directory: Path) -> str:
         inside = git.run("rev-parse", "--is-inside-work-tree", check=False, timeout=60)
         if inside.returncode == 0 and inside.stdout.strip() == b"true":
             return "inside an existing git repository: no git init"
-        git.run("init", "-q", str(directory), timeout=60)
+        git.run("init", "-q", timeout=60)  # in `directory` (the cwd): a relative path would nest
     except GitFailed as exc:
         if exc.code == -1 and "not installed" in exc.stderr:
             return "git is not installed: install it and run `git init` here (publish commits from a git clone)"

@@ -26,7 +26,7 @@ from i4qew.gitops.land import BeforePush, Landing, Outcome, Proposal
 from i4qew.gitops.objects import build_tree
 from i4qew.gitops.publish import make_landing, refuse_drift
 from i4qew.gitops.rollout_edit import repinned
-from i4qew.gitops.rollout_plan import Step, advance, effective, pause, rollback
+from i4qew.gitops.rollout_plan import NotDue, Step, advance, effective, pause, rollback
 from i4qew.gitops.settings import environment, settings_at
 from i4qew.gitops.source import input_ids, open_source
 from i4qew.gitops.wave_pins import moved_lines, wave_refs, wave_trailers
@@ -51,6 +51,7 @@ class RolloutRequest:
     author: str | None = None
     now: datetime | None = None  # tests pin the clock
     gate: str | None = None  # advance: a shell command that must exit 0 (the wave before is healthy)
+    if_due: bool = False  # advance: only when due (a schedule): paused, soaking or outside a window is no error
     attempts: int = 5
     backoff: float = 0.25
 
@@ -82,7 +83,7 @@ class _Roller:
         head, action = branch.head.sha, self.req.action
         if action == "advance":
             return advance(self.env, state, head, self.now, wave=self.req.wave, force=self.req.force,
-                           is_ancestor=self.landing.git.is_ancestor)
+                           is_ancestor=self.landing.git.is_ancestor, if_due=self.req.if_due)
         if action == "rollback":
             return rollback(self.env, state, head, self.now, wave=self.req.wave)
         return pause(state, action == "pause")
@@ -105,8 +106,11 @@ class _Roller:
         if branch.drifted:
             raise refuse_drift(branch, f"rollout {self.req.action}")
         old = _state(self.landing, branch, self.env)
-        step = self.step(branch, old)
         assert branch.head is not None and branch.base is not None
+        try:
+            step = self.step(branch, old)
+        except NotDue as exc:
+            return Outcome("not due", branch.branch, branch.head.sha, (f"{branch.branch}: nothing to advance now: {exc}",))
         if step is not None and self.req.action == "advance" and self.req.gate:
             self.check_gate(step, old, branch.head.sha)
         if step is None:
@@ -168,6 +172,8 @@ def rollout(req: RolloutRequest, *, environ: Mapping[str, str] | None = None,
             [f"{env.branch} at {branch.head.sha[:12]}", *status_lines(env, state, branch)]))
     if req.action not in ACTIONS:
         raise UserError(f"unknown rollout action {req.action!r}")
+    if req.if_due and req.action != "advance":
+        raise UserError(f"--if-due is for advance only, not {req.action}")
     roller = _Roller(req, landing, env, req.now or datetime.now(UTC))
     outcome = landing.land(env.branch, roller.decide, verb=f"rolled out ({req.action})")
     return Outcome(outcome.status, outcome.branch, outcome.commit, (*landing.notes, *outcome.lines))

@@ -8,6 +8,9 @@ advance   the next wave (the first one that does not run what the wave before it
 rollback  a wave (or every wave ahead of the last one) goes back to the commit it ran
           before its last move.
 pause     advance refuses until resume.
+
+With `if_due` (a scheduled advance) the refusals a clock lifts (paused, soak,
+windows) are `NotDue`: nothing moves and nothing is wrong; it never forces.
 """
 
 from __future__ import annotations
@@ -23,6 +26,10 @@ from i4qew.model.windows import is_open, next_open
 from i4qew.problems import UserError
 
 IsAncestor = Callable[[str, str], bool]  # (older, newer)
+
+
+class NotDue(UserError):
+    """advance --if-due: the next wave may not start yet (paused, soaking, window closed)."""
 
 
 @dataclass(frozen=True)
@@ -67,10 +74,13 @@ def _timing(before: Wave, wave: Wave, state: RolloutState, now: datetime) -> lis
 
 
 def advance(env: Environment, state: RolloutState, head: str, now: datetime, *, wave: str | None,
-            force: bool, is_ancestor: IsAncestor) -> Step | None:
+            force: bool, is_ancestor: IsAncestor, if_due: bool = False) -> Step | None:
     """None: every wave already runs what the wave before it runs (or `wave` already does)."""
+    if force and if_due:
+        raise UserError("--if-due advances only a wave that is due: it is never --force'd")
     if state.paused:
-        raise UserError(f"the rollout of {env.name} is paused: `i4qew rollout resume --env {env.name}` first")
+        raise (NotDue if if_due else UserError)(
+            f"the rollout of {env.name} is paused: `i4qew rollout resume --env {env.name}` first")
     i = next_wave(env, state, head)
     names = [w.name for w in env.waves]
     if wave is not None:
@@ -93,6 +103,8 @@ def advance(env: Environment, state: RolloutState, head: str, now: datetime, *, 
         raise UserError(f"advancing wave {target.name} would move it back from {old[:12]} to "
                         f"{(commit or head)[:12]}: use `i4qew rollout rollback` to go back on purpose")
     refusals = _timing(before, target, state, now)
+    if refusals and if_due:
+        raise NotDue(f"wave {target.name} is not due: " + "; ".join(refusals))
     if refusals and not force:
         raise UserError("; ".join(refusals) + ": refusing to advance (--force to advance anyway)")
     moved = state.with_wave(target.name, WaveState(commit, old, _text(now)))

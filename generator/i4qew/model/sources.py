@@ -62,6 +62,9 @@ def parse_oci(text: str) -> Source | str:
     registry, slash, path = rest.partition("/")
     if not slash or not _REGISTRY.fullmatch(registry):
         return "must be oci://REGISTRY/REPOSITORY@sha256:<64 hex> (the registry host first)"
+    _, colon, port = registry.partition(":")
+    if colon and not 0 < int(port) <= 65535:
+        return "has an invalid port: a port is a number from 1 to 65535"
     tag = None
     if ":" in path:
         path, _, tag = path.rpartition(":")
@@ -80,6 +83,12 @@ def parse_https(text: str, sha256: str | None, file: str | None) -> Source | str
         return "names a user: credentials never go into Git (serve the model inside the plant network, or use an OCI registry and pullSecret)"
     if not parts.hostname or any(ch.isspace() for ch in text):
         return "must be https://HOST/PATH"
+    try:
+        port = parts.port  # urllib (and so the stager) refuses a port out of range or not a number
+    except ValueError:
+        port = 0
+    if port == 0:
+        return "has an invalid port: a port is a number from 1 to 65535"
     if sha256 is None:
         return "has no sha256: an https source is pinned by the sha256 of its file (sha256: <64 hex>)"
     hex_ = sha256.removeprefix("sha256:")

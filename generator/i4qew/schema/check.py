@@ -127,10 +127,14 @@ _JSON_TYPES = {"object": dict, "array": list, "string": str}
 
 
 def _branch(alternatives: list[Any], value: Any) -> dict[str, Any] | None:
-    """The only alternative of an anyOf whose (object, array or string) type the value has."""
+    """The only alternative of an anyOf whose (object, array, string or integer) type the
+    value has, when it is an object or an integer: `size: -5` is an integer below the
+    minimum, not a value to quote."""
+    if isinstance(value, bool):
+        return None
     fits = [a for a in alternatives if isinstance(a, dict) and isinstance(a.get("type"), str)
-            and isinstance(value, _JSON_TYPES.get(a["type"], ()))]
-    return fits[0] if len(fits) == 1 and fits[0]["type"] == "object" else None
+            and (isinstance(value, _JSON_TYPES.get(a["type"], ())) or (a["type"] == "integer" and isinstance(value, int)))]
+    return fits[0] if len(fits) == 1 and fits[0]["type"] in ("object", "integer") else None
 
 
 def _form(alternative: dict[str, Any]) -> str:

@@ -28,3 +28,13 @@ def test_every_gate_setting_and_the_marker_format_are_documented() -> None:
     assert [s for s in settings if f"`{s}`" not in DOC] == []
     assert "format=i4qew.model-ready/v1" in script and "`i4qew.model-ready/v1`" in DOC
     assert 'MARKER = ".i4qew-ready"' in (STAGER.parent / "stage_store.py").read_text()
+
+
+def test_the_modules_the_model_docs_name_exist() -> None:
+    """A module the model docs point a reader to is where they say (the package was re-layered)."""
+    named = set()
+    for doc in ("models.md", "model-index.md"):
+        text = (ROOT / "docs" / doc).read_text()
+        named |= set(re.findall(r"\b((?:generator/i4qew/)?(?:cli|compile|edge|model|placement|rules)/[\w/]+\.py)\b", text))
+    assert len(named) >= 2
+    assert sorted(p for p in named if not (ROOT / p).is_file() and not (ROOT / "generator/i4qew" / p).is_file()) == []

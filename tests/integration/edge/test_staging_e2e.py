@@ -120,6 +120,16 @@ def stager_run(out: Path, work: Path, root: Path, kube: KubeApi,
                           check=False, stdin=subprocess.DEVNULL)
 
 
+def probe_run(out: Path, root: Path) -> subprocess.CompletedProcess[str]:
+    """The DaemonSet's readiness probe as the kubelet execs it in the stager's container. The
+    stager image promises Python and nothing else (docs/model-index.md, "Images"): no shell."""
+    (container,) = stager_pod(out)[2]["containers"]
+    command = container["readinessProbe"]["exec"]["command"]
+    assert command[0] == "python3", command
+    return subprocess.run([sys.executable, *(c.replace("/i4qew/models", str(root)) for c in command[1:])],
+                          capture_output=True, text=True, timeout=60, check=False, stdin=subprocess.DEVNULL)
+
+
 def volume_source(volume: dict[str, Any]) -> tuple[str, str]:
     if "hostPath" in volume:
         return "hostPath", volume["hostPath"]["path"]
@@ -164,8 +174,11 @@ def test_the_rendered_stager_and_gate_admit_only_the_pinned_bytes(registry: Regi
 
     assert stager_pod(out)[2]["securityContext"]["runAsUser"] == 0  # it writes the root-owned host directory
     root.mkdir(parents=True)  # the kubelet makes the hostPath directory (DirectoryOrCreate)
+    unready = probe_run(out, root)  # before the first pass: no status yet, the stager pod is not ready
+    assert unready.returncode == 1 and "not every desired model version is staged" in unready.stderr
     staged = stager_run(out, tmp_path / "pod-1", root, kube_api)
     assert staged.returncode == 0, staged.stderr
+    assert probe_run(out, root).returncode == 0
     assert (root / "defects" / "1" / "weights.bin").read_bytes() == first
     assert f"digest={one}\n" in (root / "defects" / "1" / ".i4qew-ready").read_text()
     ready = gate_run(out, root)

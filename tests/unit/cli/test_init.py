@@ -81,6 +81,8 @@ def test_init_runs_git_init_and_warns_about_the_placeholder_url(tmp_path: Path) 
     validate = subprocess.run([sys.executable, "-m", "i4qew", "validate"], cwd=here, capture_output=True, text=True,
                               timeout=120, check=False)
     assert validate.returncode == 0
+    # the placeholder is the scaffold's one warning: its own YAML passes its own .yamllint
+    assert validate.stdout.splitlines()[1:] == ["5 files checked: 0 errors, 1 warning"], validate.stdout
     assert validate.stdout.splitlines()[0].startswith("i4qew.yaml:9:10: warning [git-url-placeholder] git url "
                                                       "'https://gitlab.example.invalid/change-me/edge.git' is a placeholder")
     # elsewhere, with the real URL, inside an existing git repository: no git init, no warning
@@ -91,6 +93,10 @@ def test_init_runs_git_init_and_warns_about_the_placeholder_url(tmp_path: Path) 
     assert done.returncode == 0 and done.stderr == ""
     assert "inside an existing git repository: no git init" in done.stdout and not (other / ".git").exists()
     assert "\nNext: cd deploy, then run the first command of README.md" in done.stdout
+    # a relative DIRECTORY outside any repository: the git repository is that folder, not a copy nested in it
+    done = init(tmp_path, "plant", "--git-url", "https://gitlab.com/plant/plant.git")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "plant" / ".git").is_dir() and not (tmp_path / "plant" / "plant").exists()
 
 
 def test_the_scaffold_pins_a_release_of_this_repository(tmp_path: Path) -> None:

@@ -73,12 +73,16 @@ containers:
             fieldPath: "spec.nodeName"
     {{- if not .job }}
     # Ready when every desired version is staged on this node (the stager's status file).
+    # Python only, like the stager: the image needs no shell (a distroless Python runs it).
     readinessProbe:
       exec:
         command:
-          - "sh"
+          - "python3"
+          - "-S"
+          - "-E"
           - "-c"
-          - {{ printf "grep -q '\"ready\": true' %s/.i4qew/status/%s.json" .root.Values.root .root.Values.owner | quote }}
+          - "import json, sys\ntry:\n    ready = json.load(open(sys.argv[1]))['ready'] is True\nexcept (OSError, ValueError, KeyError, TypeError):\n    ready = False\nif not ready:\n    sys.exit('not every desired model version is staged on this node yet: ' + sys.argv[1])\n"
+          - {{ printf "%s/.i4qew/status/%s.json" .root.Values.root .root.Values.owner | quote }}
       periodSeconds: 30
     {{- end }}
     resources:
