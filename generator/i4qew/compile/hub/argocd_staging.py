@@ -30,9 +30,8 @@ from typing import Any
 
 from i4qew.compile.hub.argocd import ChartUnit, applicationset
 from i4qew.compile.hub.names import env_labels
-from i4qew.compile.hub.placement import PLACEMENT_API, placement_spec
-from i4qew.compile.hub.staging import MODEL_LABEL
-from i4qew.compile.staging.names import staging_folder, staging_hub_name, staging_release
+from i4qew.compile.hub.staging import MODEL_LABEL, where
+from i4qew.compile.staging.names import staging_folder, staging_release
 from i4qew.model.repo import Repo
 from i4qew.placement.staging import Staging, staging_argocd_name
 
@@ -44,11 +43,11 @@ def staging_unit(repo: Repo, env: str, s: Staging) -> ChartUnit:
                      labels={**env_labels(repo, env), MODEL_LABEL: s.model.name})
 
 
-def _placement(repo: Repo, env: str, s: Staging, name: str, namespace: str) -> dict[str, Any]:
-    return {"apiVersion": PLACEMENT_API, "kind": "Placement",
-            "metadata": {"name": name, "namespace": namespace,
-                         "labels": {**env_labels(repo, env), MODEL_LABEL: s.model.name}},
-            "spec": placement_spec(s)}
+def _in_argocd(repo: Repo, env: str, s: Staging, name: str) -> dict[str, Any]:
+    """The staging's Placement (compile/hub/staging.py `where`), named `name` in the Argo CD namespace."""
+    doc = where(repo, env, s)
+    doc["metadata"].update(name=name, namespace=repo.repository.argocd.namespace)
+    return doc
 
 
 def argocd_staging_docs(repo: Repo, env: str, found: Sequence[Staging]) -> dict[str, list[dict[str, Any]]]:
@@ -57,8 +56,6 @@ def argocd_staging_docs(repo: Repo, env: str, found: Sequence[Staging]) -> dict[
     for s in found:
         unit = staging_unit(repo, env, s)
         docs[f"hub/argocd/stagings/{s.namespace}/{s.model.name}.yaml"] = [
-            _placement(repo, env, s, unit.placement, repo.repository.argocd.namespace),
-            applicationset(repo, env, unit)]
-        docs[f"hub/apps/{s.namespace}/models/{s.model.name}.yaml"] = [
-            _placement(repo, env, s, staging_hub_name(s.model.name, env), s.namespace)]
+            _in_argocd(repo, env, s, unit.placement), applicationset(repo, env, unit)]
+        docs[f"hub/apps/{s.namespace}/models/{s.model.name}.yaml"] = [where(repo, env, s)]
     return docs
