@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from tests.support.crds import crd_errors
-from tests.support.git_remote import Site, edit, site, trailers
+from tests.support.git_remote import Site, edit, trailers
+from tests.support.rollout import subscription_waves_site
 
 pytestmark = pytest.mark.slow
 
@@ -28,10 +29,7 @@ IMAGE = "image: registry.gitlab.com/i4q/vision/defect-detector:"
 
 @pytest.fixture
 def s(tmp_path: Path) -> Iterator[Site]:
-    with site(tmp_path) as made:
-        # waves are built for Subscription delivery (this repository's dev is Argo CD's)
-        edit(made.work, "i4qew.yaml", "      delivery: applicationset\n", "", "dev by Subscription", push=False)
-        edit(made.work, "i4qew.yaml", '      selector: "stage=dev"\n', WAVES, "dev rolls out in waves")
+    with subscription_waves_site(tmp_path, WAVES, "dev rolls out in waves") as made:
         yield made
 
 

@@ -16,8 +16,8 @@ from i4qew.gitops.land import Outcome
 from i4qew.gitops.publish import PublishRequest, publish
 from i4qew.gitops.rollout import RolloutRequest, rollout
 from i4qew.problems import UserError
-from tests.support.git_remote import Site, clean_environ, edit, git, race, site, trailers
-from tests.support.rollout import THREE_WAVES
+from tests.support.git_remote import Site, clean_environ, edit, git, race, trailers
+from tests.support.rollout import THREE_WAVES, subscription_waves_site
 
 pytestmark = pytest.mark.slow
 
@@ -28,10 +28,7 @@ IMAGE = "registry.gitlab.com/i4q/vision/defect-detector:"
 
 @pytest.fixture
 def s(tmp_path: Path) -> Iterator[Site]:
-    with site(tmp_path) as made:
-        # waves are built for Subscription delivery (this repository's dev is Argo CD's)
-        edit(made.work, "i4qew.yaml", "      delivery: applicationset\n", "", "dev by Subscription", push=False)
-        edit(made.work, "i4qew.yaml", '      selector: "stage=dev"\n', WAVES, "dev rolls out in three waves")
+    with subscription_waves_site(tmp_path, WAVES, "dev rolls out in three waves") as made:
         yield made
 
 
