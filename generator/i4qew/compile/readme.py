@@ -17,6 +17,7 @@ from i4qew.compile.hub.names import (
     hub_subscription_name,
     subscription_name,
 )
+from i4qew.compile.readme_fleet import fleet_layout, fleet_pictures
 from i4qew.model.repo import Repo
 from i4qew.placement.staging import stagings
 
@@ -52,10 +53,14 @@ def _staging_lines(repo: Repo, env: str, image: frozenset[str]) -> list[str]:
     if not found:
         return []
     names = ", ".join(f"`{s.model.name}` (`{s.namespace}`)" for s in found)
-    if repo.repository.hubs:  # the charts shared, each hub's Subscriptions and Placements its own
+    argo = repo.repository.delivery_of(env) == "applicationset"
+    if repo.repository.hubs and argo:  # the charts shared, each hub's Argo CD objects its own
+        how = ["  a Placement and an ApplicationSet `<namespace>-<model>-" + env + "` each in the Argo CD namespace",
+               "  of each hub (`hub/<hub>/argocd/stagings/`),"]
+    elif repo.repository.hubs:  # the charts shared, each hub's Subscriptions and Placements its own
         how = ["  a Subscription and a Placement on each hub (`hub/<hub>/apps/<namespace>/models/`), grouped by",
                f"  the Application `{application_name(repo, env)}` of their namespace"]
-    elif repo.repository.delivery_of(env) == "applicationset":
+    elif argo:
         how = ["  a Placement and an ApplicationSet `<namespace>-<model>-" + env + "` each in the Argo CD namespace",
                "  (like the workloads'),"]
     else:
@@ -138,8 +143,9 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
         lines += ["", "Cluster counts are the placement decisions over the inventory at generation time",
                   "(`placement/`); the hub's Placements keep deciding as clusters change."]
     if r.hubs:
-        lines += ["", "## Placement pictures", "", *_fleet_pictures(repo), "", *_needs(repo, env), "", "## Layout",
-                  *_fleet_layout(repo, env)]
+        needs = _argocd_needs(repo, env) if environment.delivery == "applicationset" else _needs(repo, env)
+        lines += ["", "## Placement pictures", "", *fleet_pictures(repo), "", *needs, "", "## Layout",
+                  *fleet_layout(repo, env, _staging_lines(repo, env, frozenset()))]
         return ("\n".join(lines) + "\n").encode("utf-8")
     lines += ["", "## Placement picture", ""]
     if cluster_counts is not None:
@@ -180,47 +186,7 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def _fleet_pictures(repo: Repo) -> list[str]:
-    """Each hub's placement picture (spec.hubs)."""
-    lines = ["Each hub's placement over its own inventory: the site matrix and the page that shows every site,",
-             "workload and cluster with each cluster's capacity headroom (download it and open it in a browser;",
-             "it loads nothing from the network).", ""]
-    return lines + [f"- hub `{h.name}`: [`placement/{h.name}/plan.html`](placement/{h.name}/plan.html), "
-                    f"[`placement/{h.name}/plan.svg`](placement/{h.name}/plan.svg)" for h in repo.repository.hubs]
-
-
-def _fleet_layout(repo: Repo, env: str) -> list[str]:
-    """Layout and bootstrap of a branch that several hubs follow (spec.hubs)."""
-    r = repo.repository
-    environment = r.environment(env)
-    assert environment is not None
-    names = ", ".join(f"`{h.name}`" for h in r.hubs)
-    lines = [
-        "",
-        "- `charts/<workload>/`: a Helm chart per workload, shared by every hub.",
-        f"- `hub/<hub>/`: the ACM resources of `{env}` on each hub ({names}): Namespaces, the Channel",
-        f"  `{channel_name(repo, env)}`, a Subscription and a Placement per workload, and in each workload",
-        f"  namespace an Application `{application_name(repo, env)}`.",
-        "- `placement/<hub>/`, `models/<hub>/index.json`: each hub's placement decisions over its own",
-        "  inventory (and its placement picture, `plan.html` and `plan.svg`) and the model versions its",
-        "  placements need.",
-        *_staging_lines(repo, env, frozenset()),
-        "",
-        "## Bootstrap each hub (once)",
-        "",
-        "As an ACM subscription admin, on each hub:",
-        "",
-        "```sh",
-        *(f"i4qew bootstrap --env {env} --hub {h.name} | kubectl apply -f -   # on hub {h.name}" for h in r.hubs),
-        "```",
-        "",
-        f"Each creates a hub-local Subscription `{hub_subscription_name(repo, env)}` that applies that hub's",
-        f"`hub/<hub>/` from branch `{environment.branch}`; from then on every change arrives through Git.",
-    ]
-    return lines
-
-
-def _argocd_lines(repo: Repo, env: str, image: frozenset[str]) -> list[str]:
+def _argocd_needs(repo: Repo, env: str) -> list[str]:
     r = repo.repository
     environment = r.environment(env)
     assert environment is not None
@@ -240,11 +206,17 @@ def _argocd_lines(repo: Repo, env: str, image: frozenset[str]) -> list[str]:
     gpu = environment.gpu_runtime_class
     needs.append(f"- GPU workloads run with `runtimeClassName: {gpu}` (the RuntimeClass k3s ships for the NVIDIA"
                  " runtime)." if gpu else "- GPU workloads use the nodes' default runtime, which must be NVIDIA's.")
+    return ["## What the hub and the edge clusters need", "", *needs]
+
+
+def _argocd_lines(repo: Repo, env: str, image: frozenset[str]) -> list[str]:
+    r = repo.repository
+    environment = r.environment(env)
+    assert environment is not None
+    a = r.argocd
     return [
         "",
-        "## What the hub and the edge clusters need",
-        "",
-        *needs,
+        *_argocd_needs(repo, env),
         "",
         "## Layout",
         "",

@@ -87,9 +87,6 @@ def render_objects(repo: Repo, env: str) -> Tree:
     if waves_in(repo, env):
         raise UserError(f"environment {env!r} rolls out in waves: with spec.hubs, or rendered in parts, waves are "
                         "not supported yet (docs/hubs.md)")
-    if repo.repository.hubs and repo.repository.delivery_of(env) == "applicationset":
-        raise UserError(f"environment {env!r} is delivered by Argo CD (applicationset): with spec.hubs that is "
-                        "not supported yet (docs/hubs.md)")
     # No image volumes here: with spec.hubs the rule image-volumes refuses them, and an
     # incremental render renders an environment that has them whole.
     hub = fleet_objects(repo, env) if repo.repository.hubs else compile_hub(repo, env)

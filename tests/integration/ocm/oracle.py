@@ -56,9 +56,10 @@ def of_kind(docs: Iterable[Any], *kinds: str) -> list[dict[str, Any]]:
     return [d for d in docs if d.get("kind") in kinds and str(d.get("apiVersion", "")).startswith(GROUP + "/")]
 
 
-def hub_objects(rendered: Path, inventory: Iterable[Any]) -> list[dict[str, Any]]:
-    """What the hub holds once the branch rendered into `rendered` is applied."""
-    hub = of_kind(documents(rendered / "hub"), "Placement", "ManagedClusterSetBinding")
+def hub_objects(rendered: Path, inventory: Iterable[Any], hub_name: str | None = None) -> list[dict[str, Any]]:
+    """What the hub holds once the branch rendered into `rendered` is applied (hub/, or
+    hub/<hub_name>/ of a branch several hubs follow)."""
+    hub = of_kind(documents(rendered / "hub" / (hub_name or "")), "Placement", "ManagedClusterSetBinding")
     fleet = of_kind(inventory, "ManagedCluster", "ManagedClusterSet")
     declared = {o["metadata"]["name"] for o in fleet if o["kind"] == "ManagedClusterSet"} | set(HUB_SETS)
     bound = sorted({o["spec"]["clusterSet"] for o in hub if o["kind"] == "ManagedClusterSetBinding"} - declared)
@@ -67,10 +68,11 @@ def hub_objects(rendered: Path, inventory: Iterable[Any]) -> list[dict[str, Any]
     return [*fleet, *sets, *hub]
 
 
-def argocd_placements(rendered: Path) -> set[tuple[str, str]]:
+def argocd_placements(rendered: Path, hub_name: str | None = None) -> set[tuple[str, str]]:
     """(namespace, name) of the Placements an applicationset environment keeps in the
-    Argo CD namespace (hub/argocd/): the GitOpsCluster's and a copy of each workload's."""
-    folder = rendered / "hub" / "argocd"
+    Argo CD namespace (hub/argocd/, or hub/<hub_name>/argocd/): the GitOpsCluster's and a
+    copy of each workload's."""
+    folder = rendered / "hub" / (hub_name or "") / "argocd"
     if not folder.is_dir():
         return set()
     return {(d["metadata"]["namespace"], d["metadata"]["name"]) for d in of_kind(documents(folder), "Placement")}

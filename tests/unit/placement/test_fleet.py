@@ -40,7 +40,7 @@ def test_the_default_limit_is_the_figure_acm_documents(tmp_path: Path, count: in
         f.unlink()
     (root / "clusters" / "east" / "fleet.json").write_text(cluster_list([f"east-{i}" for i in range(count)]))
     got = [line for line in lines(root) if "[hub-cluster-limit]" in line]
-    expected = [f"i4qew.yaml:21:13: error [hub-cluster-limit] hub 'east' holds {count:,} clusters (clusters/east/), "
+    expected = [f"i4qew.yaml:22:13: error [hub-cluster-limit] hub 'east' holds {count:,} clusters (clusters/east/), "
                 "and ACM documents 3,500 managed clusters for one hub: move clusters to another hub (docs/hubs.md)"]
     assert got == (expected if reported else [])
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any, Final
 
 from i4qew.compile.hub.argocd import ARGOCD_API, IN_CLUSTER
-from i4qew.compile.hub.names import HUB_PATH, PART_OF, hub_subscription_name
-from i4qew.model.repo import DEFAULT_ARGOCD_NAMESPACE, Repo
+from i4qew.compile.hub.names import PART_OF, hub_path, hub_subscription_name
+from i4qew.model.repo import DEFAULT_ARGOCD_NAMESPACE, Hub, Repo
 
 RBAC_API: Final = "rbac.authorization.k8s.io/v1"
 HUB_ROLE: Final = "i4qew-argocd-hub"
@@ -77,8 +77,8 @@ def rollout_rbac(repo: Repo, env: str) -> list[dict[str, Any]]:
     ]
 
 
-def hub_application(repo: Repo, env: str) -> dict[str, Any]:
-    """Applies `hub/` of the environment branch on the hub itself."""
+def hub_application(repo: Repo, env: str, hub: Hub | None = None) -> dict[str, Any]:
+    """Applies `hub/` of the environment branch on the hub itself (`hub/<hub>/` with spec.hubs)."""
     r = repo.repository
     environment = r.environment(env)
     assert environment is not None
@@ -94,7 +94,7 @@ def hub_application(repo: Repo, env: str) -> dict[str, Any]:
                      "labels": {PART_OF: "i4qew", "edge.i4q.eu/environment": env}},
         "spec": {
             "project": r.argocd.project,
-            "source": {"repoURL": r.git_url, "targetRevision": environment.branch, "path": HUB_PATH,
+            "source": {"repoURL": r.git_url, "targetRevision": environment.branch, "path": hub_path(hub),
                        "directory": {"recurse": True}},
             "destination": {"server": IN_CLUSTER},
             "ignoreDifferences": shared,
@@ -106,19 +106,22 @@ def hub_application(repo: Repo, env: str) -> dict[str, Any]:
     }
 
 
-def header_lines(repo: Repo, env: str) -> list[str]:
+def header_lines(repo: Repo, env: str, hub: Hub | None = None) -> list[str]:
     r = repo.repository
     environment = r.environment(env)
     assert environment is not None
     ns = r.argocd.namespace
+    which = "the hub" if hub is None else f"hub '{hub.name}'"
+    argo = "the hub's Argo CD" if hub is None else f"the Argo CD of hub '{hub.name}'"
+    flag = "" if hub is None else f" --hub {hub.name}"
     lines = [
         f"i4qew bootstrap, environment '{env}' (delivery: applicationset, {r.argocd.mode} mode): from now on",
-        f"the hub's Argo CD in namespace {ns} follows branch '{environment.branch}' of {r.git_url}",
-        "(its hub/ folder).",
+        f"{argo} in namespace {ns} follows branch '{environment.branch}' of {r.git_url}",
+        f"(its {hub_path(hub)}/ folder).",
         "",
-        "Needs ACM 2.11+ and OpenShift GitOps (an Argo CD instance in " + ns + ") on the hub.",
-        "Apply once on the hub, as a cluster admin:",
-        f"  i4qew bootstrap --env {env} | kubectl apply -f -",
+        f"Needs ACM 2.11+ and OpenShift GitOps (an Argo CD instance in {ns}) on {which}.",
+        f"Apply once on {'the hub' if hub is None else 'that hub'}, as a cluster admin:",
+        f"  i4qew bootstrap --env {env}{flag} | kubectl apply -f -",
     ]
     if r.git_secret_ref:
         lines += [

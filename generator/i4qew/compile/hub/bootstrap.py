@@ -138,12 +138,9 @@ def bootstrap_manifests(repo: Repo, env: str, hub: Hub | None = None) -> bytes:
     if problems:
         raise UserError(problems)
     if repo.repository.delivery_of(env) == "applicationset":
-        if hub is not None:
-            raise UserError(f"environment {env!r} is delivered by Argo CD (applicationset): with spec.hubs that is "
-                            "not supported yet (docs/hubs.md)")
         argo_docs = [acm_placement_configmap(repo), *hub_rbac(repo), *rollout_rbac(repo, env),
-                     argocd_hub_application(repo, env)]
-        return _comment(header_lines(repo, env)).encode("utf-8") + yaml_docs(argo_docs)
+                     argocd_hub_application(repo, env, hub)]
+        return _comment(header_lines(repo, env, hub)).encode("utf-8") + yaml_docs(argo_docs)
     ca = channel_ca(repo, env)
     docs = [
         namespace(repo.repository.channel_namespace),
