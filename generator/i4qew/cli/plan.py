@@ -198,9 +198,6 @@ def _fleet(repo_dir: Path, repo: Repo, env: str, problems: list[Problem], invent
     )
 
     formats = {fmt, *(f for f, _ in targets)}
-    if formats & {"html", "svg"}:
-        fail("i4qew.yaml declares hubs (spec.hubs): the placement picture is drawn per hub, at "
-             "placement/<hub>/plan.html and plan.svg of the rendered branch (i4qew render)", ExitCode.USAGE)
     if inventory_file is not None:
         fail(f"--inventory {inventory_file}: i4qew.yaml declares hubs (spec.hubs), and each hub plans over its own "
              "folder clusters/<hub>/; put the ManagedClusters there", ExitCode.USAGE)
@@ -221,6 +218,8 @@ def _fleet(repo_dir: Path, repo: Repo, env: str, problems: list[Problem], invent
         plans = build_fleet_plan(repo, env, inventories, base_repo=base_repo, base_inventories=base_inventories,
                                  base_label=base_rev, now=now)
     texts = {}
+    if formats & {"html", "svg"}:
+        texts.update(_fleet_pictures(repo, plans, problems, formats, group_by, now))
     if "markdown" in formats:
         texts["markdown"] = render_fleet_markdown(env, plans, problems, group_by)
     if "json" in formats:
@@ -228,6 +227,18 @@ def _fleet(repo_dir: Path, repo: Repo, env: str, problems: list[Problem], invent
     if "text" in formats:
         texts["text"] = render_fleet_text(env, plans, problems, group_by, max_list)
     _finish(texts, fmt, output, targets, problems)
+
+
+def _fleet_pictures(repo: Repo, plans: dict[str, Plan], problems: list[Problem], formats: set[str], group_by: str,
+                    now: datetime | None) -> dict[str, str]:
+    """The fleet's placement picture: each hub's, its sites named `<hub>/<site>`."""
+    from i4qew.placement.fleet_plan import fleet_headline
+    from i4qew.placement.picture.aggregate import build_picture
+    from i4qew.placement.picture.fleet import fleet_picture
+
+    pictures = {hub.name: build_picture(repo.for_hub(hub), plans[hub.name], problems, group_by=group_by, now=now)
+                for hub in repo.repository.hubs}
+    return _pictures(fleet_picture(pictures, fleet_headline(plans, problems)), formats)
 
 
 def _texts(repo: Repo, plan: Plan, problems: list[Problem], formats: set[str], group_by: str, max_list: int,

@@ -64,7 +64,7 @@ def fleet_totals(plans: Mapping[str, Plan]) -> dict[str, dict[str, int]]:
     return dict(sorted(out.items(), key=lambda kv: (kv[0].split("/", 1)[1], kv[0])))
 
 
-def _headline(plans: Mapping[str, Plan], problems: list[Problem]) -> str:
+def fleet_headline(plans: Mapping[str, Plan], problems: list[Problem]) -> str:
     clusters = sum(len(p.inventory) for p in plans.values() if p.inventory is not None)
     head = f"{plural(len(fleet_totals(plans)), 'workload')} over {plural(clusters, 'cluster')} in {plural(len(plans), 'hub')}"
     if any(p.base is not None for p in plans.values()):
@@ -82,7 +82,7 @@ def _row(per: Mapping[str, int]) -> str:
 
 def render_fleet_text(env: str, plans: Mapping[str, Plan], problems: list[Problem], group_by: str = "site",
                       max_list: int = 20) -> str:
-    lines = [f"plan for '{env}' across hubs {', '.join(plans)}: {_headline(plans, problems)}"]
+    lines = [f"plan for '{env}' across hubs {', '.join(plans)}: {fleet_headline(plans, problems)}"]
     for key, per in fleet_totals(plans).items():
         namespace, name = key.split("/", 1)
         lines.append(f"  {name} ({namespace}): {plural(sum(per.values()), 'cluster')} [{_row(per)}]")
@@ -96,13 +96,13 @@ def render_fleet_text(env: str, plans: Mapping[str, Plan], problems: list[Proble
 
 def render_fleet_markdown(env: str, plans: Mapping[str, Plan], problems: list[Problem], group_by: str = "site") -> str:
     out = [MARKER.format(env=env), f"### i4qew plan: `{env}` across {plural(len(plans), 'hub')}", "",
-           _headline(plans, problems) + ".", "", "| workload | namespace | clusters | per hub |", "|---|---|---:|---|"]
+           fleet_headline(plans, problems) + ".", "", "| workload | namespace | clusters | per hub |", "|---|---|---:|---|"]
     for key, per in fleet_totals(plans).items():
         namespace, name = key.split("/", 1)
         out.append(f"| {name} | {namespace} | {sum(per.values())} | {_row(per)} |")
     for hub, plan in plans.items():
         body = render_markdown(on_hub(plan), [], group_by).splitlines()[5:]  # its marker, title and headline: above
-        out += ["", f"<details><summary>hub <code>{hub}</code>: {_headline({hub: on_hub(plan)}, [])}</summary>", "",
+        out += ["", f"<details><summary>hub <code>{hub}</code>: {fleet_headline({hub: on_hub(plan)}, [])}</summary>", "",
                 *body, "", "</details>"]
     if problems:
         out += ["", f"#### Problems ({len(problems)})", "", "```"]

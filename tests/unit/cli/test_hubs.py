@@ -118,13 +118,6 @@ def test_plan_base_compares_each_hub_with_the_same_hub(tmp_path: Path) -> None:
     assert east["anomaly"]["gained"] == [] and east["anomaly"]["lost"] == []
 
 
-def test_plan_pictures_are_per_hub_on_the_branch() -> None:
-    code, out = run("plan", "-C", str(TWO_HUBS), "--env", "dev", "--format", "html")
-    assert code == 2 and "placement/<hub>/plan.html" in out
-    code, out = run("plan", "-C", str(TWO_HUBS), "--env", "dev", "--report", "svg=x.svg")
-    assert code == 2 and "placement/<hub>/plan.html" in out
-
-
 def test_plan_reports_across_hubs(tmp_path: Path) -> None:
     target = tmp_path / "plan.json"
     code, out = run("plan", "-C", str(TWO_HUBS), "--env", "dev", "--report", f"json={target}")
