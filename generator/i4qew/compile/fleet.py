@@ -5,6 +5,8 @@ charts/<workload>), and each hub gets its own folders
 
     hub/<hub>/               what compile/hub/ writes for one hub (its cluster sets,
                              its channel namespace), applied by that hub's bootstrap
+    hub/rollout.yaml         with rollout waves: the environment's rollout state, which
+                             pins the waves of every hub (applied by none)
     placement/<hub>/decisions.json, models/<hub>/index.json
                              the decisions over that hub's inventory
     placement/<hub>/plan.html, plan.svg
@@ -19,7 +21,9 @@ from collections.abc import Iterable, Mapping
 
 from i4qew.compile import Tree
 from i4qew.compile.hub.names import hub_path
-from i4qew.compile.hub.subscription import compile_hub
+from i4qew.compile.hub.rollout_state import PATH as ROLLOUT_PATH
+from i4qew.compile.hub.rollout_state import RolloutState, configmap
+from i4qew.compile.hub.subscription import compile_hub, yaml_docs
 from i4qew.model.repo import Hub, Repo
 from i4qew.placement.fleet_decide import hub_planners
 from i4qew.placement.inventory import Inventory
@@ -33,6 +37,8 @@ from i4qew.placement.snapshot import (
     placement_files,
     read_decisions,
 )
+from i4qew.placement.wave_checks import needs_inventory
+from i4qew.problems import UserError
 
 
 def decisions_path(hub: Hub) -> str:
@@ -40,9 +46,10 @@ def decisions_path(hub: Hub) -> str:
 
 
 def fleet_objects(repo: Repo, env: str) -> Tree:
-    """hub/<hub>/ of every hub. A hub's view of the repository differs from another's only
-    by its cluster sets and channel namespace (Repo.for_hub): hubs that declare the same
-    get the same objects, compiled once and placed in each hub's folder."""
+    """hub/<hub>/ of every hub, for an environment without waves. A hub's view of the
+    repository differs from another's only by its cluster sets and channel namespace
+    (Repo.for_hub): hubs that declare the same get the same objects, compiled once and
+    placed in each hub's folder."""
     tree: Tree = {}
     compiled: dict[tuple[tuple[str, ...], str], Tree] = {}
     for hub in repo.repository.hubs:
@@ -50,9 +57,41 @@ def fleet_objects(repo: Repo, env: str) -> Tree:
         objects = compiled.get(same)
         if objects is None:
             objects = compiled[same] = compile_hub(repo.for_hub(hub), env)
-        for path, data in objects.items():
-            tree[f"{hub_path(hub)}/{path.removeprefix('hub/')}"] = data
+        tree.update(_in_folder(hub, objects))
     return tree
+
+
+def _in_folder(hub: Hub, objects: Tree) -> Tree:
+    return {f"{hub_path(hub)}/{path.removeprefix('hub/')}": data for path, data in objects.items()}
+
+
+def fleet_wave_objects(repo: Repo, env: str, inventories: Mapping[str, Inventory | None], *,
+                       rollout: RolloutState | None, base: Mapping[str, Iterable[str]] | None = None) -> Tree:
+    """hub/<hub>/ of every hub for an environment with rollout waves (docs/hubs.md, "Rollout
+    waves across hubs"): each hub's wave objects with its own wave members (a share is
+    drawn from the hub's own clusters), every hub pinned by the one rollout state of the
+    environment, which stays at hub/rollout.yaml of the branch, outside every hub's folder."""
+    tree: Tree = {}
+    bases = _per_hub(base or {}, inventories)
+    hub_planners(repo, inventories)  # decided once over the fleet
+    for hub in repo.repository.hubs:
+        view = repo.for_hub(hub)
+        inventory = inventories.get(hub.name)
+        members = None
+        if inventory is None and (problems := needs_inventory(view)):
+            raise UserError(problems)  # validate says it too (wave-share)
+        if inventory is not None:
+            hub_base = bases.get(hub.name)
+            keep = {k: inventory.bits_of(v) for k, v in hub_base.items()} if hub_base else None
+            plan = build_plan(view, env, inventory, keep=keep)
+            members = {w.key: [inventory.cluster_names(x.clusters) for x in w.waves] for w in plan.workloads if w.waves}
+        objects = compile_hub(view, env, rollout=rollout, wave_members=members)
+        del objects[ROLLOUT_PATH]  # the environment's, below
+        tree.update(_in_folder(hub, objects))
+    environment = repo.repository.environment(env)
+    assert environment is not None
+    tree[ROLLOUT_PATH] = yaml_docs([configmap(repo, env, [w.name for w in environment.waves], rollout or RolloutState())])
+    return dict(sorted(tree.items()))
 
 
 def _per_hub(base: Mapping[str, Iterable[str]], inventories: Mapping[str, Inventory | None]) -> dict[str, dict[str, list[str]]]:

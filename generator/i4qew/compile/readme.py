@@ -80,6 +80,18 @@ def _wave_lines(repo: Repo, env: str) -> list[str]:
             "  a new commit reaches the first wave only (docs/rollout.md in the i4qew repository)."]
 
 
+def _fleet_wave_lines(repo: Repo, env: str) -> list[str]:
+    environment = repo.repository.environment(env)
+    if environment is None or not environment.waves:
+        return []
+    names = ", ".join(w.name for w in environment.waves)
+    per = "a Subscription" if environment.delivery != "applicationset" else "an ApplicationSet"
+    return [f"- Rollout waves ({names}): on each hub per wave {per} and a Placement over that hub's",
+            "  clusters; `hub/rollout.yaml` (the environment's, applied by no hub) holds which commit each",
+            "  wave runs on every hub; a new commit reaches the first wave only (docs/rollout.md, docs/hubs.md",
+            "  in the i4qew repository)."]
+
+
 def _needs(repo: Repo, env: str) -> list[str]:
     """What the hub and the edge clusters need for this branch to arrive and run."""
     r = repo.repository
@@ -145,7 +157,7 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
     if r.hubs:
         needs = _argocd_needs(repo, env) if environment.delivery == "applicationset" else _needs(repo, env)
         lines += ["", "## Placement pictures", "", *fleet_pictures(repo), "", *needs, "", "## Layout",
-                  *fleet_layout(repo, env, _staging_lines(repo, env, frozenset()))]
+                  *fleet_layout(repo, env, [*_fleet_wave_lines(repo, env), *_staging_lines(repo, env, frozenset())])]
         return ("\n".join(lines) + "\n").encode("utf-8")
     lines += ["", "## Placement picture", ""]
     if cluster_counts is not None:

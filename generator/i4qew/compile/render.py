@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 
 from i4qew.compile import Tree, merge
 from i4qew.compile.chart.charts import compile_charts
-from i4qew.compile.fleet import fleet_globals, fleet_objects
+from i4qew.compile.fleet import fleet_globals, fleet_objects, fleet_wave_objects
 from i4qew.compile.hub.rollout_state import RolloutState
 from i4qew.compile.hub.subscription import compile_hub
 from i4qew.compile.readme import render_readme
@@ -48,7 +48,9 @@ def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_com
     is the branch's rollout state (environments with waves; None: all follow the head).
     With spec.hubs, `hubs` holds each hub's inventory and `inventory` is unused."""
     if repo.repository.hubs:
-        objects = render_objects(repo, env)  # first: the hub compiler raises the problems a user can fix
+        # first: the hub compiler raises the problems a user can fix
+        objects = (fleet_wave_objects(repo, env, hubs or {}, rollout=rollout, base=base) if waves_in(repo, env)
+                   else render_objects(repo, env))
         return merge(objects, render_globals(repo, env, inventory=inventory, source_commit=source_commit,
                                              base=base, hubs=hubs))
     problems = hub_problems(repo, env)  # first: the problems a user can fix
@@ -80,13 +82,14 @@ def waves_in(repo: Repo, env: str) -> bool:
 
 
 def render_objects(repo: Repo, env: str) -> Tree:
-    """What each workload and each namespace owns, for an environment without waves:
+    """What each workload and each namespace owns, for an environment without waves (one
+    with waves: render_tree):
     charts/<workload>/ and the hub objects (hub/, or hub/<hub>/ with spec.hubs), and the
     models' staging charts (staging/<ns>/<model>/, shared by the hubs).
     compile/incremental.py renders a part of it (never with models i4qew stages)."""
     if waves_in(repo, env):
-        raise UserError(f"environment {env!r} rolls out in waves: with spec.hubs, or rendered in parts, waves are "
-                        "not supported yet (docs/hubs.md)")
+        raise UserError(f"environment {env!r} rolls out in waves: its hub objects follow the rollout state "
+                        "(render_tree renders it whole)")
     # No image volumes here: with spec.hubs the rule image-volumes refuses them, and an
     # incremental render renders an environment that has them whole.
     hub = fleet_objects(repo, env) if repo.repository.hubs else compile_hub(repo, env)

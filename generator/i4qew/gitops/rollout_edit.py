@@ -18,7 +18,19 @@ from i4qew.load.yamlio import Parsed, parse
 from i4qew.model.repo import Environment
 from i4qew.problems import UserError
 
-APPLICATIONSETS = "hub/argocd/applicationsets/"
+
+def _pinned_here(path: str) -> bool:
+    """A file of hub/ (or of a hub's folder hub/<hub>/ with spec.hubs) that holds wave
+    Subscriptions (hub/apps/<ns>/workloads/) or wave ApplicationSets
+    (hub/argocd/applicationsets/)."""
+    parts = path.split("/")
+    if parts[0] != "hub":
+        return False
+    for rest in (parts[1:], parts[2:]):
+        if (rest[:1] == ["apps"] and len(rest) == 4 and rest[2] == "workloads") or (
+                rest[:2] == ["argocd", "applicationsets"] and len(rest) == 3):
+            return True
+    return False
 
 
 def files_of(listing: Mapping[str, str]) -> dict[str, str]:
@@ -51,8 +63,7 @@ def _docs(path: str, data: bytes) -> list[Any]:
 
 def repinned(git: Git, listing: Mapping[str, str], env: Environment, state: RolloutState) -> dict[str, bytes | Stored]:
     files: dict[str, bytes | Stored] = {p: Stored(oid) for p, oid in files_of(listing).items()}
-    targets = [p for p in files if p == PATH or (p.startswith("hub/apps/") and "/workloads/" in p)
-               or p.startswith(APPLICATIONSETS)]
+    targets = [p for p in files if p == PATH or _pinned_here(p)]
     blobs = read_blobs(git, sorted({listing[p] for p in targets}))
     for path in targets:
         docs = _docs(path, blobs[listing[path]])

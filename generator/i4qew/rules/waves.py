@@ -72,7 +72,7 @@ def _workload_lists(repo: Repo) -> Iterator[tuple[Document, Path, list[dict[str,
 @rule(
     "wave-declaration",
     "waves have unique DNS-1123 names, the last one takes every cluster left, and a workload's own waves "
-    "name its environment's waves in their order; not with spec.hubs (not supported yet)",
+    "name its environment's waves in their order",
     passing=("# i4qew.yaml\n"
              "spec:\n"
              "  environments:\n"
@@ -105,11 +105,6 @@ def check_declaration(repo: Repo) -> Iterator[Problem]:
             yield doc.problem(path, "wave-declaration",
                               "rollout waves need placementApi: Placement (a PlacementRule cannot say which "
                               "clusters a wave leaves to the next)", key=True)
-        if repo.repository.hubs:
-            yield doc.problem(path, "wave-declaration",
-                              f"environment {shorten(str(doc.data['spec']['environments'][path[2]]['name']))!r}: rollout waves with "
-                              "spec.hubs are not supported yet (the waves' pins and branches are the environment's, "
-                              "their clusters each hub's: not built); remove waves (docs/hubs.md)", key=True)
     seen_problems: set[Problem] = set()
     for doc, path, waves, env_names, env in _workload_lists(repo):
         for p in _workload_problems(doc, path, waves, env_names, env):

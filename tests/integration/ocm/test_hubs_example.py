@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.ocm import oracle
-from tests.support.hubs import TWO_HUBS
+from tests.support.hubs import TWO_HUBS, two_hubs
 
 ARGO_NS = "openshift-gitops"
 
@@ -62,3 +62,46 @@ def test_each_hub_decides_what_plan_and_its_branch_folder_say(env: str, tmp_path
             assert exact[gitops].clusters == stage, (hub, exact[gitops].clusters)
             assert landed and landed <= set(stage)
     assert placed  # the example places workloads on both hubs
+
+
+# Rollout waves on both hubs: by selector where Subscriptions deliver (dev), by share where
+# each hub's Argo CD does (production: each hub's canary is one of its own clusters).
+WAVES = {"dev": '[{name: canary, selector: "site=bologna"}, {name: rest}]',
+         "production": "[{name: canary, clusters: 1}, {name: rest}]"}
+
+
+def test_each_hub_decides_its_own_waves(tmp_path: Path) -> None:
+    oracle.scheduler()
+    root = two_hubs(tmp_path / "repo")
+    config = root / "i4qew.yaml"
+    text = config.read_text()
+    for env, waves in WAVES.items():
+        text = text.replace(f'      selector: "stage={env}"\n', f'      selector: "stage={env}"\n      waves: {waves}\n')
+    config.write_text(text)
+    waved = 0
+    for env in WAVES:
+        rendered = oracle.render(root, env, tmp_path / env)
+        fleet = oracle.plan(root, env)
+        for hub in ("east", "west"):
+            inventory = list(oracle.documents(root / "clusters" / hub))
+            now = oracle.inventory_now(inventory)
+            objects = oracle.hub_objects(rendered, inventory, hub)
+            exact = oracle.run(objects, now, tmp_path / env / hub / "exact")
+            feasible = oracle.run(oracle.without_number_of_clusters(objects), now, tmp_path / env / hub / "feasible")
+            doc = fleet["hubs"][hub]
+            wanted: set[tuple[str, str]] = set()
+            for w in doc["workloads"]:
+                own = (w["namespace"], w["placement"])
+                wanted.add(own)
+                for wave in w["waves"]:
+                    name = f"{w['placement']}-{wave['name']}"
+                    # Argo CD's wave Placements live in its namespace (compile/hub/argocd_waves.py)
+                    at = (ARGO_NS, name) if env == "production" else (w["namespace"], name)
+                    exact[(w["namespace"], name)] = exact[at]
+                    wanted.add((w["namespace"], name))
+                    waved += 1
+            grouped = frozenset((o["metadata"]["namespace"], o["metadata"]["name"]) for o in objects
+                                if o["kind"] == "Placement" and "decisionStrategy" in o["spec"])
+            oracle.compare(doc, {k: v for k, v in exact.items() if k in wanted},
+                           {k: v for k, v in feasible.items() if k in wanted}, f"two-hubs/{env}/{hub}", grouped)
+    assert waved

@@ -126,18 +126,30 @@ def test_plan_reports_across_hubs(tmp_path: Path) -> None:
     assert json.loads(target.read_text())["kind"] == "FleetPlan"
 
 
-def test_waves_with_hubs_are_refused_with_one_answer(tmp_path: Path) -> None:
-    """Not built: every command that meets it says the same PATH:LINE:COL line."""
+def test_waves_on_every_hub_one_state_for_the_environment(tmp_path: Path) -> None:
+    """docs/hubs.md, "Rollout waves across hubs": each hub's folder gets its wave objects,
+    the rollout state is the environment's (hub/rollout.yaml, in no hub's folder)."""
     root = two_hubs(tmp_path / "r")
     config = root / "i4qew.yaml"
-    config.write_text(config.read_text().replace('      selector: "stage=dev"\n',
-                                                 '      selector: "stage=dev"\n      waves: [{name: canary, clusters: 1}, '
-                                                 '{name: rest}]\n'))
-    assert "waves:" in config.read_text()
-    line = ("i4qew.yaml:15:7: error [wave-declaration] environment 'dev': rollout waves with spec.hubs are not "
-            "supported yet")
-    for args in (("validate",), ("render", "--env", "dev", "-o", str(tmp_path / "out")),
-                 ("bootstrap", "--env", "dev", "--hub", "east"), ("plan", "--env", "dev")):
-        code, out = run(args[0], "-C", str(root), *args[1:])
-        assert code == 1 and line in out and "Traceback" not in out, (args, out)
-    assert not (tmp_path / "out").exists()
+    config.write_text(config.read_text().replace(
+        '      selector: "stage=production"\n',
+        '      selector: "stage=production"\n      waves: [{name: canary, clusters: 1}, {name: rest}]\n'))
+    code, out = run("render", "-C", str(root), "--env", "production", "-o", str(tmp_path / "out"))
+    assert code == 0, out
+    files = sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*.yaml"))
+    assert [f for f in files if f.endswith("rollout.yaml")] == ["hub/rollout.yaml"]
+    readme = (tmp_path / "out" / "README.md").read_text()
+    assert "- Rollout waves (canary, rest): on each hub per wave an ApplicationSet and a Placement" in readme
+    for hub in ("east", "west"):  # per wave a Placement and an ApplicationSet on each hub
+        appsets = docs((tmp_path / "out" / "hub" / hub / "argocd" / "applicationsets" / "anomaly.yaml").read_text())
+        assert [d["metadata"]["name"] for d in appsets] == [
+            "anomaly-production-canary", "anomaly-production-canary", "anomaly-production-rest",
+            "anomaly-production-rest"]
+        code, out = run("bootstrap", "-C", str(root), "--env", "production", "--hub", hub)
+        assert code == 0 and "kind: Role\n" not in out  # no ConfigMap for a hub to apply
+    code, out = run("plan", "-C", str(root), "--env", "production", "--format", "json")
+    plans = json.loads(out)["hubs"]
+    # a share is taken on each hub from its own clusters: one canary per hub
+    canaries = {hub: [w["waves"][0]["clusters"] for w in p["workloads"] if w["workload"] == "anomaly"]
+                for hub, p in plans.items()}
+    assert canaries == {"east": [["bologna-line1"]], "west": [["porto-line1"]]}

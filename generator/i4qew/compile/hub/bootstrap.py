@@ -138,7 +138,8 @@ def bootstrap_manifests(repo: Repo, env: str, hub: Hub | None = None) -> bytes:
     if problems:
         raise UserError(problems)
     if repo.repository.delivery_of(env) == "applicationset":
-        argo_docs = [acm_placement_configmap(repo), *hub_rbac(repo), *rollout_rbac(repo, env),
+        # With spec.hubs the rollout state stays outside the hubs' folders: no ConfigMap to apply.
+        argo_docs = [acm_placement_configmap(repo), *hub_rbac(repo), *(rollout_rbac(repo, env) if hub is None else []),
                      argocd_hub_application(repo, env, hub)]
         return _comment(header_lines(repo, env, hub)).encode("utf-8") + yaml_docs(argo_docs)
     ca = channel_ca(repo, env)
