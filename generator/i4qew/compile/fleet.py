@@ -78,7 +78,7 @@ def fleet_wave_objects(repo: Repo, env: str, inventories: Mapping[str, Inventory
         view = repo.for_hub(hub)
         inventory = inventories.get(hub.name)
         members = None
-        if inventory is None and (problems := needs_inventory(view)):
+        if inventory is None and (problems := needs_inventory(view, f"{hub.inventory_dir}/")):
             raise UserError(problems)  # validate says it too (wave-share)
         if inventory is not None:
             hub_base = bases.get(hub.name)

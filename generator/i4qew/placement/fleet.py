@@ -29,6 +29,7 @@ from i4qew.placement.checks import decisions_by_env, inventory_problems, placeme
 from i4qew.placement.fleet_decide import hub_planners
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.inventory_load import SUFFIXES, load_inventory, prefetch
+from i4qew.placement.wave_checks import needs_inventory
 from i4qew.problems import ExitCode, Problem, UserError, error, has_errors
 
 Hubs = Mapping[str, Inventory | None]  # hub name -> its inventory (None: clusters/<hub>/ holds none)
@@ -148,7 +149,10 @@ def all_inventory_problems(root: Path, repo: Repo) -> list[Problem]:
     broken = {h.name for h in repo.repository.hubs
               if has_errors([p for p in problems if p.path.startswith(h.inventory_dir + "/")])}
     usable = {name: inv for name, inv in inventories.items() if name not in broken}
-    return [*problems, *fleet_problems(repo, usable)]
+    # waves only cluster names can say, on a hub without an inventory (render refuses them too)
+    missing = [p for h in repo.repository.hubs if h.name not in broken and usable.get(h.name) is None
+               for p in needs_inventory(repo.for_hub(h), f"{h.inventory_dir}/")]
+    return [*problems, *fleet_problems(repo, usable), *missing]
 
 
 def load_inventories(root: Path, repo: Repo, override: Path | None = None) -> tuple[

@@ -80,9 +80,10 @@ def wave_problems(repo: Repo, planner: Planner, env: Environment, decisions: lis
     return out
 
 
-def needs_inventory(repo: Repo) -> list[Problem]:
+def needs_inventory(repo: Repo, folder: str = "clusters/") -> list[Problem]:
     """Waves that only cluster names can say (a share, or numberOfClusters on the
-    placement), in a repository without an inventory to choose the names from."""
+    placement), in a repository without an inventory to choose the names from (`folder`:
+    where it is missing, a hub's clusters/<hub>/ with spec.hubs); each problem once."""
     out: list[Problem] = []
     for env in repo.repository.environments:
         if not env.waves:
@@ -94,12 +95,12 @@ def needs_inventory(repo: Repo) -> list[Problem]:
                 doc, path = _where(repo, w, env, shared)
                 out.append(doc.problem((*path[:-1], shared.share.key), "wave-share",
                                        f"wave '{shared.name}' of '{env.name}' takes a share of the clusters: which "
-                                       "ones is drawn by name from the cluster inventory, and clusters/ holds none"))
+                                       f"ones is drawn by name from the cluster inventory, and {folder} holds none"))
                 continue
             ep = effective_placement(repo, w, env.name) if w.enabled_in(env.name) else None
             if ep is not None and ep.max_clusters is not None:
                 out.append(w.doc.problem(("spec", "placement"), "wave-share",
                                        f"placement '{w.placement_for(env.name)}' sets maxClusters: with waves in "
                                        f"'{env.name}' each wave names its clusters, drawn from the cluster "
-                                       "inventory, and clusters/ holds none"))
-    return out
+                                       f"inventory, and {folder} holds none"))
+    return list(dict.fromkeys(out))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -153,3 +154,18 @@ def test_waves_on_every_hub_one_state_for_the_environment(tmp_path: Path) -> Non
     canaries = {hub: [w["waves"][0]["clusters"] for w in p["workloads"] if w["workload"] == "anomaly"]
                 for hub, p in plans.items()}
     assert canaries == {"east": [["bologna-line1"]], "west": [["porto-line1"]]}
+
+
+def test_a_share_wave_on_a_hub_without_inventory_is_one_answer(tmp_path: Path) -> None:
+    root = two_hubs(tmp_path / "r")
+    config = root / "i4qew.yaml"
+    config.write_text(config.read_text().replace(
+        '      selector: "stage=production"\n',
+        '      selector: "stage=production"\n      waves: [{name: canary, clusters: 1}, {name: rest}]\n'))
+    shutil.rmtree(root / "clusters" / "west")
+    line = ("i4qew.yaml:19:40: error [wave-share] wave 'canary' of 'production' takes a share of the clusters: "
+            "which ones is drawn by name from the cluster inventory, and clusters/west/ holds none")
+    for args in (("validate",), ("render", "--env", "production", "-o", str(tmp_path / "out"))):
+        code, out = run(args[0], "-C", str(root), *args[1:])
+        assert code == 1 and out.count(line) == 1 and "Traceback" not in out, (args, out)
+    assert not (tmp_path / "out").exists()
