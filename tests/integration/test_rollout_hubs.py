@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from i4qew.cli.main import cli
 from i4qew.gitops.publish import PublishRequest, publish
 from i4qew.gitops.rollout import RolloutRequest, rollout
 from tests.support.crds import crd_errors
@@ -68,9 +70,21 @@ def test_one_rollout_state_pins_the_waves_of_every_hub(tmp_path: Path, delivery:
         edit(s.work, "i4qew.yaml", '      selector: "stage=dev"\n', '      selector: "stage=dev"\n'
              + ("      delivery: applicationset\n" if argo else "") + WAVES, "dev rolls out in waves")
         p1 = pub(s)
+        # before any pin the branch is what `i4qew render` writes: the charts and every hub's folder
+        # (the state differs only by when the first wave took its commit)
+        out = tmp_path / "rendered"
+        result = CliRunner().invoke(cli, ["render", "-C", str(s.work), "--env", "dev", "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        rendered = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+        assert sorted(rendered) == s.files(p1)
+        assert [p for p in rendered if p.startswith(("hub/", "charts/")) and p != "hub/rollout.yaml"
+                and rendered[p].decode().strip() != s.show(p1, p)] == []
         edit(s.work, "workloads/anomaly.yaml", "anomaly:1.4.2", "anomaly:1.4.3", "anomaly 1.4.3")
         p2 = pub(s)
         assert state(s, p2) == {"canary": "", "rest": p1}
+        # the charts are the branch's, shared by the hubs: the held-back waves run p1's
+        assert "anomaly:1.4.2" in s.show(p1, "charts/anomaly/values.yaml")
+        assert "anomaly:1.4.3" in s.show(p2, "charts/anomaly/values.yaml")
         pins = wave_pins(s, p2)
         # both hubs, both workloads, both waves; each hub holds back its rest wave
         assert {(h, w) for h, w, _ in pins} == {(h, w) for h in ("east", "west") for w in ("anomaly", "dashboard")}

@@ -51,8 +51,11 @@ def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_com
     With spec.hubs, `hubs` holds each hub's inventory and `inventory` is unused."""
     if repo.repository.hubs:
         # first: the hub compiler raises the problems a user can fix
-        objects = (fleet_wave_objects(repo, env, hubs or {}, rollout=rollout, base=base) if waves_in(repo, env)
-                   else render_objects(repo, env))
+        if waves_in(repo, env):
+            objects = merge(fleet_wave_objects(repo, env, hubs or {}, rollout=rollout, base=base),
+                            compile_charts(repo, env), compile_staging_charts(repo, env, frozenset(), held))
+        else:
+            objects = render_objects(repo, env)
         return merge(objects, render_globals(repo, env, inventory=inventory, source_commit=source_commit,
                                              base=base, hubs=hubs))
     problems = hub_problems(repo, env)  # first: the problems a user can fix
