@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from i4qew.k8s import names as k8s_names
-from i4qew.model.repo import Model, ModelVersion, Repo, kube_minor
+from i4qew.model.repo import Model, ModelVersion, Repo, Workload, kube_minor
 from i4qew.model.sources import PASSWORD_IN_URL, parse_source, size_bytes
 from i4qew.placement.staging import staging_release, stagings
 from i4qew.problems import Problem, Severity
@@ -301,15 +301,19 @@ def check_image_volumes(repo: Repo) -> Iterator[Problem]:
 )
 def check_staging_names(repo: Repo) -> Iterator[Problem]:
     reported: set[tuple[str, str]] = set()
+    by_name: dict[tuple[str, str], list[tuple[int, Workload]]] = {}
+    for i, w in enumerate(repo.workloads):
+        by_name.setdefault((w.namespace, w.name), []).append((i, w))
     for env in repo.repository.environments:
         for s in stagings(repo, env.name):
             if s.namespace == repo.repository.models.namespace:
                 continue
             taken = {s.model.name: "the names of the Subscription and Placement that stage",
                      staging_release(s.model.name, env.name): "the name of the Helm release that stages"}
-            for w in repo.workloads:
-                what = taken.get(w.name)
-                if w.namespace != s.namespace or what is None or (w.namespace, w.name) in reported:
+            named = sorted(iw for name in taken for iw in by_name.get((s.namespace, name), ()))
+            for _, w in named:
+                what = taken[w.name]
+                if (w.namespace, w.name) in reported:
                     continue
                 reported.add((w.namespace, w.name))
                 yield w.doc.problem(("metadata", "name"), "model-staging-name",
