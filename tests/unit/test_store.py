@@ -39,6 +39,25 @@ class _Plant:
         return (os.system, ("touch planted",))
 
 
+class _Reach:
+    """getattr(Problem, '__init__'): a first step from an allowed class towards its module."""
+
+    def __reduce__(self) -> tuple[object, tuple[type, str]]:
+        return (getattr, (Problem, "__init__"))
+
+
+def test_getattr_reaches_enum_members_only(tmp_path: Path) -> None:
+    s = store.Store(tmp_path)
+    enum_by_getattr = b"\x80\x04\x95\x00\x00\x00\x00\x00\x00\x00\x00\x8c\x08builtins\x8c\x07getattr\x93" \
+        b"\x8c\x0ei4qew.problems\x8c\x08Severity\x93\x8c\x05ERROR\x86R."  # as Python 3.11.2 pickles it
+    assert pickle.loads(enum_by_getattr) is Severity.ERROR
+    assert store.loads(enum_by_getattr, store.allow((Severity,))) is Severity.ERROR
+    with pytest.raises(pickle.UnpicklingError):
+        store.loads(enum_by_getattr, store.allow(()))
+    s.write("inventory", "k", pickle.dumps(_Reach()))
+    assert s.get("inventory", "k", store.allow((Problem, Severity))) is None
+
+
 def test_a_planted_entry_runs_no_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     s = store.Store(tmp_path / "cache")

@@ -175,7 +175,7 @@ def _load(root: Path, override: Path | None, folder: str = INVENTORY_DIR) -> tup
         if docs is not None:
             _collect(got, docs, entries)
     clusters: list[Cluster] = sorted(entries.clusters.values(), key=lambda c: c.name)
-    inv = Inventory(tuple(clusters), dict(sorted(entries.sets.items())), entries.sources)
+    inv = Inventory(tuple(clusters), dict(sorted(entries.sets.items())), entries.sources, key)
     _remember(key, (inv, problems[before:]))
     _store(key, inv, problems[before:])
     return inv, problems
@@ -205,7 +205,7 @@ def _stored(key: str, texts: list[SourceText | Problem]) -> tuple[Inventory, lis
     if not all(p in by_path for p in paths) or not all(isinstance(p, Problem) for p in problems):
         return None
     sources = {p: SourceFile(p, by_path[p].text) for p in paths}
-    return dataclasses.replace(inv, sources=sources), problems
+    return dataclasses.replace(inv, sources=sources, key=key), problems
 
 
 # The last inventories read, by content: `validate` (inside `plan`) and `plan` itself,
