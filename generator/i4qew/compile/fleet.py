@@ -15,7 +15,7 @@ Pure, like compile/render.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 
 from i4qew.compile import Tree
 from i4qew.compile.hub.names import hub_path
@@ -39,17 +39,18 @@ def decisions_path(hub: Hub) -> str:
     return f"placement/{hub.name}/decisions.json"
 
 
-def fleet_objects(repo: Repo, env: str) -> Tree:
+def fleet_objects(repo: Repo, env: str, namespaces: Set[str] | None = None) -> Tree:
     """hub/<hub>/ of every hub. A hub's view of the repository differs from another's only
     by its cluster sets and channel namespace (Repo.for_hub): hubs that declare the same
-    get the same objects, compiled once and placed in each hub's folder."""
+    get the same objects, compiled once and placed in each hub's folder. `namespaces`:
+    only what those own, and the shared files (compile_hub)."""
     tree: Tree = {}
     compiled: dict[tuple[tuple[str, ...], str], Tree] = {}
     for hub in repo.repository.hubs:
         same = (hub.cluster_sets, hub.channel_namespace)
         objects = compiled.get(same)
         if objects is None:
-            objects = compiled[same] = compile_hub(repo.for_hub(hub), env)
+            objects = compiled[same] = compile_hub(repo.for_hub(hub), env, namespaces=namespaces)
         for path, data in objects.items():
             tree[f"{hub_path(hub)}/{path.removeprefix('hub/')}"] = data
     return tree

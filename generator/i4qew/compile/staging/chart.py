@@ -11,6 +11,7 @@ selects (placement/staging.py). Chart version: the content hash, as for workload
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Set
 from importlib.resources import files
 
 from i4qew import memo
@@ -71,8 +72,12 @@ def compile_staging_chart(repo: Repo, staging: Staging) -> Tree:
     return tree
 
 
-def compile_staging_charts(repo: Repo, env: str, image: frozenset[str] = frozenset()) -> Tree:
+def compile_staging_charts(repo: Repo, env: str, image: frozenset[str] = frozenset(),
+                           models: Set[str] | None = None) -> Tree:
+    """Every staging chart of `env`; with `models`, only those models' (compile/incremental.py)."""
     tree: Tree = {}
     for staging in stagings(repo, env, image):
+        if models is not None and staging.model.name not in models:
+            continue
         tree.update(compile_staging_chart(repo, staging))
     return dict(sorted(tree.items()))
