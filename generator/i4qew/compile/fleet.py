@@ -30,8 +30,7 @@ from i4qew.placement.plan import build_plan
 from i4qew.placement.snapshot import (
     DECISIONS_PATH,
     MODEL_INDEX_PATH,
-    placement_files,
-    read_decisions,
+    placement_snapshot,
 )
 
 
@@ -85,7 +84,7 @@ def fleet_globals(repo: Repo, env: str, inventories: Mapping[str, Inventory | No
         view = repo.for_hub(hub)
         inventory = inventories.get(hub.name)
         base = bases.get(hub.name)
-        placement = placement_files(view, env, inventory, base=base)
+        placement, chosen = placement_snapshot(view, env, inventory, base=base)
         tree[decisions_path(hub)] = placement[DECISIONS_PATH]
         tree[f"models/{hub.name}/index.json"] = placement[MODEL_INDEX_PATH]
         keep = {k: inventory.bits_of(v) for k, v in base.items()} if base and inventory is not None else None
@@ -94,6 +93,6 @@ def fleet_globals(repo: Repo, env: str, inventories: Mapping[str, Inventory | No
         tree[f"placement/{hub.name}/plan.svg"] = render_svg(picture)
         if inventory is not None:
             counts = counts if counts is not None else {}
-            for key, names in read_decisions(placement[DECISIONS_PATH]).items():
+            for key, names in chosen.items():
                 counts[key] = counts.get(key, 0) + len(names)
     return tree, counts

@@ -84,6 +84,14 @@ def placement_files(repo: Repo, env: str, inventory: Inventory | None, *,
     """{path: bytes} for the environment branch. `base` ("namespace/workload" ->
     cluster names, e.g. `read_decisions` of the branch's previous snapshot) keeps
     numberOfClusters choices and NoSelectIfNew clusters stable."""
+    return placement_snapshot(repo, env, inventory, base=base, now=now)[0]
+
+
+def placement_snapshot(repo: Repo, env: str, inventory: Inventory | None, *,
+                       base: Mapping[str, Iterable[str]] | None = None,
+                       now: datetime | None = None) -> tuple[dict[str, bytes], dict[str, list[str]]]:
+    """placement_files, and what `read_decisions` reads back from its decisions.json
+    ("namespace/workload" -> the clusters chosen), without writing and parsing it again."""
     planner = planner_for(repo, inventory, now) if inventory is not None else None
     decided: dict[str, Decision] = {}
     base_bits: dict[str, int] = {}
@@ -151,7 +159,7 @@ def placement_files(repo: Repo, env: str, inventory: Inventory | None, *,
     return {
         DECISIONS_PATH: dumps(snapshot).encode(),
         MODEL_INDEX_PATH: dumps(model_index(repo, env, inventory, chosen, advisory)).encode(),
-    }
+    }, chosen
 
 
 def model_index(repo: Repo, env: str, inventory: Inventory | None,
