@@ -21,18 +21,19 @@ from i4qew.gitops import trailers as T
 from i4qew.gitops.branch import BranchState
 from i4qew.gitops.credentials import is_url
 from i4qew.gitops.identity import resolve_identity
+from i4qew.gitops.incremental import changed_workloads
 from i4qew.gitops.land import BeforePush, Landing, Outcome, Proposal
 from i4qew.gitops.objects import BuiltTree, Stored, build_tree
 from i4qew.gitops.remote import RemoteError, open_remote
 from i4qew.gitops.requests import Rendered, RenderFn, RenderRequest, is_snapshot
 from i4qew.gitops.settings import environment, settings_at
 from i4qew.gitops.source import Source, dirty_inputs, fingerprint, input_ids, open_source
+from i4qew.gitops.wave_pins import WavePins
 from i4qew.model.repo import Environment
+from i4qew.placement.snapshot_read import read_decisions
 from i4qew.problems import UserError
 
 if TYPE_CHECKING:
-    # Only a publish that renders needs these (imported there): one whose inputs are
-    # unchanged answers from the branch head's trailers, without the compilers' modules.
     from i4qew.compile.hub.rollout_state import RolloutState
 
 
@@ -98,8 +99,6 @@ def head_decisions(landing: Landing, state: BranchState) -> tuple[bytes, ...]:
 def previous_decisions(snapshots: tuple[bytes, ...]) -> dict[str, list[str]] | None:
     """"namespace/workload" -> the clusters chosen, over every snapshot: the hubs' cluster
     names are disjoint (rule hub-cluster-duplicate), so each hub finds its own."""
-    from i4qew.placement.snapshot import read_decisions
-
     out: dict[str, list[str]] = {}
     for data in snapshots:
         for key, names in read_decisions(data).items():
@@ -152,8 +151,6 @@ class _Publisher:
         decisions = head_decisions(self.landing, state)
         key = (decisions, rollout)
         if key not in self.renders:
-            from i4qew.gitops.incremental import changed_workloads
-
             changed = None if self.req.rerender or rollout is not None else changed_workloads(
                 self.source, state, self.req.env, self.default_namespace, self.req.inventory is not None)
             listing = self.landing.listing(state.head.tree) if changed is not None and state.head else {}
@@ -196,8 +193,6 @@ class _Publisher:
                                               "publish renders the checked-out commit")
                 return Outcome("unchanged", self.branch, state.head.sha if state.head else None, (
                     f"{self.branch} is up to date: its inputs are those of {ours[:12]}; nothing to commit",))
-        from i4qew.gitops.wave_pins import WavePins
-
         pins = WavePins.read(self.landing, state, self.env)
         rendered, tree = self.render_on(state, pins.old)
         if state.head is not None and tree.oid == state.head.tree:

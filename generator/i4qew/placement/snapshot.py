@@ -12,7 +12,6 @@ lists are stored once, under a digest of their content, so 2,000 workloads over
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping, Set
 from datetime import datetime
 from typing import Any
@@ -25,6 +24,8 @@ from i4qew.placement.effective import effective_placement
 from i4qew.placement.image_volumes import image_volume_checks, image_volume_models
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.jsonout import NameList, dumps
+from i4qew.placement.snapshot_read import read_advisory as read_advisory
+from i4qew.placement.snapshot_read import read_decisions as read_decisions
 from i4qew.placement.staging import staging_hub_name, stagings
 
 API_VERSION = "edge.i4q.eu/v1alpha1"
@@ -200,27 +201,3 @@ def model_index(repo: Repo, env: str, inventory: Inventory | None,
             "advisory": (name, version) in guessed,
         })
     return {"apiVersion": API_VERSION, "kind": "ModelIndex", "environment": env, "models": models}
-
-
-def read_decisions(data: bytes) -> dict[str, list[str]]:
-    """"namespace/workload" -> chosen clusters, from a decisions.json written above
-    (the base for the next snapshot); {} when it cannot be read."""
-    try:
-        doc = json.loads(data)
-        table = doc["decisions"]
-        out: dict[str, list[str]] = {}
-        for p in doc["placements"]:
-            if p.get("decision") in table:
-                out[f"{p['namespace']}/{p['workload']}"] = list(table[p["decision"]])
-        return out
-    except (ValueError, KeyError, TypeError):
-        return {}
-
-
-def read_advisory(data: bytes) -> set[str]:
-    """The "namespace/workload" keys whose decision in a decisions.json is advisory
-    (which clusters is the hub's choice, docs/placement.md); empty when unreadable."""
-    try:
-        return {f"{p['namespace']}/{p['workload']}" for p in json.loads(data)["placements"] if p.get("advisory") is True}
-    except (ValueError, KeyError, TypeError):
-        return set()
