@@ -23,6 +23,7 @@ from i4qew.compile.hub.rollout_state import RolloutState
 from i4qew.compile.hub.subscription import compile_hub
 from i4qew.compile.readme import render_readme
 from i4qew.compile.staging.chart import compile_staging_charts
+from i4qew.compile.staging.held import Held
 from i4qew.model.repo import Repo
 from i4qew.placement.expressible import hub_problems
 from i4qew.placement.image_volumes import image_volume_models_for
@@ -41,12 +42,13 @@ PICTURE_PATH = "plan.svg"  # the site matrix, shown in the README
 
 def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_commit: str | None,
                 base: Mapping[str, Iterable[str]] | None = None, rollout: RolloutState | None = None,
-                hubs: Mapping[str, Inventory | None] | None = None) -> Tree:
+                hubs: Mapping[str, Inventory | None] | None = None, held: Held | None = None) -> Tree:
     """Raises UserError (with problems) when `env` cannot be compiled for the hub.
 
     `base` ("namespace/workload" -> cluster names of the branch's previous
     snapshot) keeps numberOfClusters choices stable; publish passes it. `rollout`
-    is the branch's rollout state (environments with waves; None: all follow the head).
+    is the branch's rollout state (environments with waves; None: all follow the head),
+    `held` the model versions its pinned commits run (compile/staging/held.py).
     With spec.hubs, `hubs` holds each hub's inventory and `inventory` is unused."""
     if repo.repository.hubs:
         objects = render_objects(repo, env)  # first: the hub compiler raises the problems a user can fix
@@ -71,8 +73,8 @@ def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_com
     picture = build_picture(repo, plan, [], source=source_commit)
     pages = {PAGE_PATH: render_html(picture), PICTURE_PATH: render_svg(picture)}
     readme = {"README.md": render_readme(repo, env, source_commit=source_commit, cluster_counts=counts, image=image)}
-    return merge(readme, compile_charts(repo, env, image), compile_staging_charts(repo, env, image), hub, placement,
-                 pages)
+    return merge(readme, compile_charts(repo, env, image), compile_staging_charts(repo, env, image, held), hub,
+                 placement, pages)
 
 
 def waves_in(repo: Repo, env: str) -> bool:

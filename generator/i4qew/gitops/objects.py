@@ -137,3 +137,18 @@ def listing(git: Git, tree_oid: str) -> dict[str, str]:
             meta, _, path = record.partition(b"\t")
             ids[path.decode("utf-8", "surrogateescape")] = meta.split()[2].decode()
     return ids
+
+
+def read_blobs(git: Git, oids: list[str]) -> dict[str, bytes]:
+    """The contents of `oids`, through one `git cat-file --batch`."""
+    if not oids:
+        return {}
+    out = git.run("cat-file", "--batch", input="".join(f"{o}\n" for o in oids).encode()).stdout
+    blobs: dict[str, bytes] = {}
+    pos = 0
+    for oid in oids:
+        end = out.index(b"\n", pos)
+        size = int(out[pos:end].split()[2])
+        blobs[oid] = out[end + 1:end + 1 + size]
+        pos = end + 1 + size + 1
+    return blobs

@@ -21,6 +21,7 @@ from i4qew.gitops import trailers as T
 from i4qew.gitops.branch import BranchState
 from i4qew.gitops.charts import chart_differences
 from i4qew.gitops.describe import describe_promotion, gitlab_opener
+from i4qew.gitops.held_models import held_versions
 from i4qew.gitops.land import BeforePush, Landing, Outcome, Proposal
 from i4qew.gitops.objects import BuiltTree, build_tree
 from i4qew.gitops.publish import (
@@ -86,7 +87,8 @@ class _Promoter:
         key = (decisions, rollout)
         if key not in self.renders:
             rendered = self.render(RenderRequest(self.folder, self.dst_env.name, self.commit, self.req.inventory,
-                                                 previous_decisions(decisions), rollout))
+                                                 previous_decisions(decisions), rollout,
+                                                 held_versions(self.landing, rollout)))
             tree = build_tree(rendered.files, self.source.algo)
             self.check_charts(rendered, tree)
             self.renders[key] = (rendered, tree)

@@ -20,6 +20,7 @@ from i4qew import __version__
 from i4qew.gitops import trailers as T
 from i4qew.gitops.branch import BranchState
 from i4qew.gitops.credentials import is_url
+from i4qew.gitops.held_models import held_versions
 from i4qew.gitops.identity import resolve_identity
 from i4qew.gitops.incremental import changed_workloads
 from i4qew.gitops.land import BeforePush, Landing, Outcome, Proposal
@@ -157,7 +158,8 @@ class _Publisher:
             previous = tuple(sorted(files_of(listing)))
             rendered = self.render(RenderRequest(self.source.root, self.req.env, self.source.head,
                                                  self.req.inventory, previous_decisions(decisions), rollout,
-                                                 changed=changed, previous=previous))
+                                                 held_versions(self.landing, rollout), changed=changed,
+                                                 previous=previous))
             dirty = dirty_inputs(self.source, rendered.config_paths, self.req.inventory is None)
             if dirty:
                 raise UserError(f"uncommitted changes to {', '.join(dirty[:10])}"

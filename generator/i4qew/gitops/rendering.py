@@ -38,5 +38,5 @@ def render_source(req: RenderRequest) -> Rendered:
                                        source_commit=req.source_commit, base=base)
         return Rendered(written, tuple(sorted(repo.files)), tuple(sort_problems(problems)), repo, kept)
     tree = render_tree(repo, req.env, inventory=loaded, source_commit=req.source_commit, base=base,
-                       rollout=req.rollout, hubs=hubs)
+                       rollout=req.rollout, hubs=hubs, held=req.held)
     return Rendered(dict(tree), tuple(sorted(repo.files)), tuple(sort_problems(problems)), repo)

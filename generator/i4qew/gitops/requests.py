@@ -18,6 +18,7 @@ from i4qew.problems import Problem
 
 if TYPE_CHECKING:
     from i4qew.compile.hub.rollout_state import RolloutState
+    from i4qew.compile.staging.held import Held
     from i4qew.model.repo import Repo
 
 DECISIONS_PATH = "placement/decisions.json"  # the previous snapshot, read back as the next base
@@ -39,6 +40,7 @@ class RenderRequest:
     # so numberOfClusters choices stay where they were
     base: Mapping[str, Sequence[str]] | None = None
     rollout: RolloutState | None = None  # the rollout state to compile (environments with waves)
+    held: Held | None = None  # the model versions its pinned commits run (gitops/held_models.py)
     # only these workloads changed since the branch head, whose files are `previous`
     # (gitops/incremental.py): render what they touch, keep the rest
     changed: Changed | None = None

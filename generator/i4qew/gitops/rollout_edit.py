@@ -13,7 +13,7 @@ from i4qew.compile.hub.rollout_state import PATH, RolloutState, data_of
 from i4qew.compile.hub.subscription import yaml_docs
 from i4qew.compile.hub.waves import WAVE_LABEL, pin
 from i4qew.gitops.git import Git
-from i4qew.gitops.objects import Stored
+from i4qew.gitops.objects import Stored, read_blobs
 from i4qew.load.yamlio import Parsed, parse
 from i4qew.model.repo import Environment
 from i4qew.problems import UserError
@@ -25,21 +25,6 @@ def files_of(listing: Mapping[str, str]) -> dict[str, str]:
     """The files of an `ls-tree -r -t` listing (its folders left out)."""
     folders = {p.rsplit("/", 1)[0] for p in listing if "/" in p}
     return {p: oid for p, oid in listing.items() if p not in folders}
-
-
-def read_blobs(git: Git, oids: list[str]) -> dict[str, bytes]:
-    """The contents of `oids`, through one `git cat-file --batch`."""
-    if not oids:
-        return {}
-    out = git.run("cat-file", "--batch", input="".join(f"{o}\n" for o in oids).encode()).stdout
-    blobs: dict[str, bytes] = {}
-    pos = 0
-    for oid in oids:
-        end = out.index(b"\n", pos)
-        size = int(out[pos:end].split()[2])
-        blobs[oid] = out[end + 1:end + 1 + size]
-        pos = end + 1 + size + 1
-    return blobs
 
 
 def _docs(path: str, data: bytes) -> list[Any]:

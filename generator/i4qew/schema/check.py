@@ -119,6 +119,9 @@ def _translate(doc: Document, schema: dict[str, Any], err: Any, path: list[str |
             if not pattern or not re.search(pattern, name):
                 yield doc.problem([*path, name], "schema", f"{where}: {shorten(name)!r} is not a valid name here "
                                                            "(letters, digits, '-', '_', '.', with an optional domain/ prefix)", key=True)
+    elif kind == "Pattern" and _at(schema, list(err.schema_path)[:-1]).get("x-expected"):
+        expected = _at(schema, list(err.schema_path)[:-1])["x-expected"]
+        yield doc.problem(path, "schema", f"{where}: {shorten(str(value))!r} is not {expected}")
     else:
         yield doc.problem(path, "schema", f"{where}: {shorten(str(err.message), 120)}")
 

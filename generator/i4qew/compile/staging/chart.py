@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Set
+from dataclasses import replace
 from importlib.resources import files
 
 from i4qew import memo
 from i4qew.compile import Tree
 from i4qew.compile.chart.charts import walk_files
+from i4qew.compile.staging.held import Held
 from i4qew.compile.staging.names import staging_folder
 from i4qew.compile.staging.values import staging_values
 from i4qew.compile.yaml_writer import dump
@@ -49,9 +51,15 @@ def fixed_files() -> tuple[tuple[tuple[str, bytes], ...], str]:
     return tuple(sorted({**templates, **program}.items())), _digest(tuple(sorted(program.items())))
 
 
-def compile_staging_chart(repo: Repo, staging: Staging) -> Tree:
+def compile_staging_chart(repo: Repo, staging: Staging, held: Held | None = None) -> Tree:
+    """`held`: the versions held-back rollout waves still run, by staging folder (Held);
+    those no workload of this render pins are staged too, with the entries they had."""
+    extra = {v: e for v, e in (held or {}).get(staging_folder(staging.model.name, staging.namespace), {}).items()
+             if v not in staging.versions}
+    if extra:
+        staging = replace(staging, versions=tuple(sorted({*staging.versions, *extra})))
     fixed, program_digest = fixed_files()
-    values = staging_values(repo, staging, program_digest)
+    values = staging_values(repo, staging, program_digest, extra)
     header = (VALUES_HEADER[0].format(source=staging.model.doc.path, model=staging.model.name, env=staging.env),
               VALUES_HEADER[1])
     values_bytes = dump(values, header)
@@ -73,11 +81,11 @@ def compile_staging_chart(repo: Repo, staging: Staging) -> Tree:
 
 
 def compile_staging_charts(repo: Repo, env: str, image: frozenset[str] = frozenset(),
-                           models: Set[str] | None = None) -> Tree:
+                           held: Held | None = None, models: Set[str] | None = None) -> Tree:
     """Every staging chart of `env`; with `models`, only those models' (compile/incremental.py)."""
     tree: Tree = {}
     for staging in stagings(repo, env, image):
         if models is not None and staging.model.name not in models:
             continue
-        tree.update(compile_staging_chart(repo, staging))
+        tree.update(compile_staging_chart(repo, staging, held))
     return dict(sorted(tree.items()))

@@ -16,6 +16,7 @@ writes the readiness marker the workloads' gates read.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final
 
 from i4qew.compile.chart.model import GATE_ROOT
@@ -59,10 +60,15 @@ def security(mode: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return pod, dict(sorted(container.items()))
 
 
-def desired_state(repo: Repo, staging: Staging) -> dict[str, Any]:
+def desired_state(repo: Repo, staging: Staging, held: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """`held`: version -> the desired entry a held-back rollout wave's commit staged it with
+    (gitops/held_models.py); those of `staging.versions` no workload of this render pins."""
     model = staging.model
     entries: list[dict[str, Any]] = []
     for version in staging.versions:
+        if held and version in held:
+            entries.append(dict(held[version]))
+            continue
         source = version_source(model, version)
         assert source is not None  # validation refuses a staged version without one
         entry: dict[str, Any] = {"model": model.name, "version": version, "source": source.text}
@@ -89,13 +95,14 @@ def desired_state(repo: Repo, staging: Staging) -> dict[str, Any]:
     }
 
 
-def staging_values(repo: Repo, staging: Staging, program_digest: str) -> dict[str, Any]:
+def staging_values(repo: Repo, staging: Staging, program_digest: str,
+                   held: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """The chart's values; `program_digest` identifies the stager program the chart carries."""
     model = staging.model
     settings = repo.repository.models
     release = staging_release(model.name, staging.env)
     storage = model.storage
-    desired = desired_state(repo, staging)
+    desired = desired_state(repo, staging, held)
     jobs: list[dict[str, str]] = []
     volume: dict[str, Any]
     if "persistentVolumeClaim" in storage:
