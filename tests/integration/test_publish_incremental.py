@@ -33,19 +33,25 @@ def _same_as_full_render(s: Site, branch: str) -> None:
         assert blob == (out / path).read_bytes(), path
 
 
+def _published_in_parts(s: Site, workload: str) -> str:
+    """Publish; it renders in parts for `workload` and equals a full render. The branch head."""
+    status, lines = _run(s.work)
+    assert status == "published"
+    note = next(line for line in lines if line.startswith("only workloads changed"))
+    assert f"({workload})" in note
+    branch = s.branch("acm-dev")
+    assert branch is not None
+    _same_as_full_render(s, branch)
+    return branch
+
+
 def test_a_workload_change_renders_only_what_it_touches(tmp_path: Path) -> None:
     with site(tmp_path) as s:
         # the two-hub example: dev is delivered by Subscriptions, without waves
         push_two_hubs(s.work)
         assert _run(s.work)[0] == "published"
         edit(s.work, "workloads/anomaly.yaml", "anomaly:1.4.2", "anomaly:1.4.3", "anomaly 1.4.3")
-        status, lines = _run(s.work)
-        assert status == "published"
-        note = next(line for line in lines if line.startswith("only workloads changed"))
-        assert "(anomaly)" in note
-        branch = s.branch("acm-dev")
-        assert branch is not None
-        _same_as_full_render(s, branch)
+        _published_in_parts(s, "anomaly")
         # a change beyond the workloads (a policy) renders everything again
         edit(s.work, "policies/edge.yaml", '"role=line"', '"role=line, !retired"', "lines: not retired")
         status, lines = _run(s.work)
@@ -53,3 +59,17 @@ def test_a_workload_change_renders_only_what_it_touches(tmp_path: Path) -> None:
         branch = s.branch("acm-dev")
         assert branch is not None
         _same_as_full_render(s, branch)
+
+
+def test_a_model_version_change_renders_its_stagings_and_keeps_the_others(tmp_path: Path) -> None:
+    with site(tmp_path) as s:
+        # the repository's own example with dev by Subscription: its models are staged
+        edit(s.work, "i4qew.yaml", "      delivery: applicationset\n", "", "dev by Subscription")
+        assert _run(s.work)[0] == "published"
+        first = s.branch("acm-dev")
+        assert first is not None
+        staging = "staging/i4qew-models/lrt-forecaster/values.yaml"
+        assert 'version: "2"' in s.show(first, staging)
+        edit(s.work, "workloads/sktime.yaml", 'version: "2"', 'version: "1"', "sktime on model version 1")
+        branch = _published_in_parts(s, "sktime")
+        assert 'version: "1"' in s.show(branch, staging) and 'version: "2"' not in s.show(branch, staging)

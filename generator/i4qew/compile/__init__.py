@@ -19,11 +19,12 @@ Tree = dict[str, bytes]
 
 @dataclass(frozen=True)
 class Changed:
-    """The workloads a change touches, their names and namespaces before and after it
-    (compile/incremental.py renders what they own)."""
+    """The workloads a change touches, their names and namespaces before and after it, and
+    the models they mount before and after it (compile/incremental.py renders what they own)."""
 
     names: frozenset[str]
     namespaces: frozenset[str]
+    models: frozenset[str] = frozenset()
 
 
 def merge(*parts: Mapping[str, bytes]) -> Tree:

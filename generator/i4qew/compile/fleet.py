@@ -17,7 +17,7 @@ Pure, like compile/render.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 
 from i4qew.compile import Tree
 from i4qew.compile.hub.names import hub_path
@@ -34,8 +34,7 @@ from i4qew.placement.plan import build_plan
 from i4qew.placement.snapshot import (
     DECISIONS_PATH,
     MODEL_INDEX_PATH,
-    placement_files,
-    read_decisions,
+    placement_snapshot,
 )
 from i4qew.placement.wave_checks import needs_inventory
 from i4qew.problems import UserError
@@ -45,18 +44,18 @@ def decisions_path(hub: Hub) -> str:
     return f"placement/{hub.name}/decisions.json"
 
 
-def fleet_objects(repo: Repo, env: str) -> Tree:
-    """hub/<hub>/ of every hub, for an environment without waves. A hub's view of the
-    repository differs from another's only by its cluster sets and channel namespace
-    (Repo.for_hub): hubs that declare the same get the same objects, compiled once and
-    placed in each hub's folder."""
+def fleet_objects(repo: Repo, env: str, namespaces: Set[str] | None = None) -> Tree:
+    """hub/<hub>/ of every hub, for an environment without waves. A hub's view of the repository differs from another's only
+    by its cluster sets and channel namespace (Repo.for_hub): hubs that declare the same
+    get the same objects, compiled once and placed in each hub's folder. `namespaces`:
+    only what those own, and the shared files (compile_hub)."""
     tree: Tree = {}
     compiled: dict[tuple[tuple[str, ...], str], Tree] = {}
     for hub in repo.repository.hubs:
         same = (hub.cluster_sets, hub.channel_namespace)
         objects = compiled.get(same)
         if objects is None:
-            objects = compiled[same] = compile_hub(repo.for_hub(hub), env)
+            objects = compiled[same] = compile_hub(repo.for_hub(hub), env, namespaces=namespaces)
         tree.update(_in_folder(hub, objects))
     return tree
 
@@ -123,7 +122,7 @@ def fleet_globals(repo: Repo, env: str, inventories: Mapping[str, Inventory | No
         view = repo.for_hub(hub)
         inventory = inventories.get(hub.name)
         base = bases.get(hub.name)
-        placement = placement_files(view, env, inventory, base=base)
+        placement, chosen = placement_snapshot(view, env, inventory, base=base)
         tree[decisions_path(hub)] = placement[DECISIONS_PATH]
         tree[f"models/{hub.name}/index.json"] = placement[MODEL_INDEX_PATH]
         keep = {k: inventory.bits_of(v) for k, v in base.items()} if base and inventory is not None else None
@@ -132,6 +131,6 @@ def fleet_globals(repo: Repo, env: str, inventories: Mapping[str, Inventory | No
         tree[f"placement/{hub.name}/plan.svg"] = render_svg(picture)
         if inventory is not None:
             counts = counts if counts is not None else {}
-            for key, names in read_decisions(placement[DECISIONS_PATH]).items():
+            for key, names in chosen.items():
                 counts[key] = counts.get(key, 0) + len(names)
     return tree, counts

@@ -13,9 +13,10 @@ here reads the disk, the clock or git.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 
-from i4qew.compile import Tree, merge
+from i4qew.compile import Changed, Tree, merge
 from i4qew.compile.chart.charts import compile_charts
 from i4qew.compile.fleet import fleet_globals, fleet_objects, fleet_wave_objects
 from i4qew.compile.hub.rollout_state import RolloutState
@@ -86,19 +87,25 @@ def waves_in(repo: Repo, env: str) -> bool:
     return environment is not None and bool(environment.waves)
 
 
-def render_objects(repo: Repo, env: str) -> Tree:
-    """What each workload and each namespace owns, for an environment without waves (one
+def render_objects(repo: Repo, env: str, scope: Changed | None = None) -> Tree:
+    """What each workload, namespace and model owns, for an environment without waves (one
     with waves: render_tree):
     charts/<workload>/ and the hub objects (hub/, or hub/<hub>/ with spec.hubs), and the
-    models' staging charts (staging/<ns>/<model>/, shared by the hubs).
-    compile/incremental.py renders a part of it (never with models i4qew stages)."""
+    models' staging charts (staging/<ns>/<model>/, shared by the hubs). With `scope`
+    (compile/incremental.py, Subscription delivery): only the charts of its workload names,
+    the hub objects its namespaces own and the staging charts of its models, each as the
+    whole repository renders it."""
     if waves_in(repo, env):
         raise UserError(f"environment {env!r} rolls out in waves: its hub objects follow the rollout state "
                         "(render_tree renders it whole)")
     # No image volumes here: with spec.hubs the rule image-volumes refuses them, and an
     # incremental render renders an environment that has them whole.
-    hub = fleet_objects(repo, env) if repo.repository.hubs else compile_hub(repo, env)
-    return merge(hub, compile_charts(repo, env), compile_staging_charts(repo, env))
+    namespaces = None if scope is None else scope.namespaces
+    hub = fleet_objects(repo, env, namespaces) if repo.repository.hubs else compile_hub(repo, env, namespaces=namespaces)
+    charts = repo if scope is None else dataclasses.replace(
+        repo, workloads=tuple(w for w in repo.workloads if w.name in scope.names))
+    return merge(hub, compile_charts(charts, env),
+                 compile_staging_charts(repo, env, models=None if scope is None else scope.models))
 
 
 def render_globals(repo: Repo, env: str, *, inventory: Inventory | None, source_commit: str | None,

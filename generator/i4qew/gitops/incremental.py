@@ -31,15 +31,17 @@ def _declaration(path: str) -> bool:
     return path.startswith(WORKLOADS) and path.endswith(YAML_SUFFIXES) and f"/{DATA_FOLDER}/" not in f"/{path}"
 
 
-def _keys(text: bytes | None, namespace: str | None) -> set[tuple[str, str]] | None:
-    """(name, namespace) of the workloads a file declares; None when it cannot be read."""
+def _keys(text: bytes | None, namespace: str | None) -> tuple[set[tuple[str, str]], set[str]] | None:
+    """(name, namespace) of the workloads a file declares, and the models they mount; None
+    when it cannot be read."""
     if text is None:
-        return set()
+        return set(), set()
     try:
         docs: Any = yaml_rs.loads(text.decode("utf-8"), parse_datetime=False)
     except Exception:  # invalid: validation reports it; render everything
         return None
     out: set[tuple[str, str]] = set()
+    models: set[str] = set()
     for doc in docs if isinstance(docs, list) else [docs]:
         if doc is None:
             continue
@@ -50,7 +52,13 @@ def _keys(text: bytes | None, namespace: str | None) -> set[tuple[str, str]] | N
         if not isinstance(ns, str):
             return None
         out.add((meta["name"], ns))
-    return out
+        spec = doc.get("spec")
+        model = spec.get("model") if isinstance(spec, dict) else None
+        if model:  # Workload.model: spec.model.name (no per-environment override)
+            if not isinstance(model, dict) or not isinstance(model.get("name"), str):
+                return None
+            models.add(model["name"])
+    return out, models
 
 
 def _blob(source: Source, commit: str, path: str) -> bytes | None:
@@ -60,7 +68,8 @@ def _blob(source: Source, commit: str, path: str) -> bytes | None:
 
 def changed_workloads(source: Source, state: BranchState, env: str, default_namespace: str | None,
                       with_inventory_file: bool) -> Changed | None:
-    """The workloads changed since the head's source commit, when only workloads changed."""
+    """The workloads changed since the head's source commit (and the models they mount,
+    before and after), when only workloads changed."""
     base = state.base
     if with_inventory_file or state.head is None or base is None or state.drifted:
         return None
@@ -77,10 +86,12 @@ def changed_workloads(source: Source, state: BranchState, env: str, default_name
     if not paths or not all(_declaration(p) for p in paths):
         return None
     keys: set[tuple[str, str]] = set()
+    models: set[str] = set()
     for path in paths:
         for commit in (since, source.head):
             got = _keys(_blob(source, commit, path), default_namespace)
             if got is None:
                 return None
-            keys |= got
-    return Changed(frozenset(n for n, _ in keys), frozenset(ns for _, ns in keys))
+            keys |= got[0]
+            models |= got[1]
+    return Changed(frozenset(n for n, _ in keys), frozenset(ns for _, ns in keys), frozenset(models))

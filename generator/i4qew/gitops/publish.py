@@ -14,9 +14,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from i4qew import __version__
-from i4qew.compile.hub.rollout_state import RolloutState
 from i4qew.gitops import trailers as T
 from i4qew.gitops.branch import BranchState
 from i4qew.gitops.credentials import is_url
@@ -31,8 +31,11 @@ from i4qew.gitops.settings import environment, settings_at
 from i4qew.gitops.source import Source, dirty_inputs, fingerprint, input_ids, open_source
 from i4qew.gitops.wave_pins import WavePins
 from i4qew.model.repo import Environment
-from i4qew.placement.snapshot import read_decisions
+from i4qew.placement.snapshot_read import read_decisions
 from i4qew.problems import UserError
+
+if TYPE_CHECKING:
+    from i4qew.compile.hub.rollout_state import RolloutState
 
 
 @dataclass(frozen=True)
@@ -246,6 +249,7 @@ def publish(
     namespace = settings.defaults.get("namespace")
     publisher = _Publisher(req, source, landing, env.branch, render, env=env,
                            default_namespace=namespace if isinstance(namespace, str) else None)
+    publisher.fingerprints[()] = fingerprint(ids, req.env, req.inventory)  # the ids read above: no second read
     outcome = landing.land(env.branch, publisher.decide)
     unseen = unpushed(landing, source.head, env.branch) if outcome.status in ("published", "dry-run") else ()
     warnings = publisher.rendered.warnings if publisher.rendered else ()

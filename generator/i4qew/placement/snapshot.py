@@ -12,7 +12,6 @@ lists are stored once, under a digest of their content, so 2,000 workloads over
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping, Set
 from datetime import datetime
 from typing import Any
@@ -25,6 +24,8 @@ from i4qew.placement.effective import effective_placement
 from i4qew.placement.image_volumes import image_volume_checks, image_volume_models
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.jsonout import NameList, dumps
+from i4qew.placement.snapshot_read import read_advisory as read_advisory
+from i4qew.placement.snapshot_read import read_decisions as read_decisions
 from i4qew.placement.staging import staging_hub_name, stagings
 
 API_VERSION = "edge.i4q.eu/v1alpha1"
@@ -84,6 +85,14 @@ def placement_files(repo: Repo, env: str, inventory: Inventory | None, *,
     """{path: bytes} for the environment branch. `base` ("namespace/workload" ->
     cluster names, e.g. `read_decisions` of the branch's previous snapshot) keeps
     numberOfClusters choices and NoSelectIfNew clusters stable."""
+    return placement_snapshot(repo, env, inventory, base=base, now=now)[0]
+
+
+def placement_snapshot(repo: Repo, env: str, inventory: Inventory | None, *,
+                       base: Mapping[str, Iterable[str]] | None = None,
+                       now: datetime | None = None) -> tuple[dict[str, bytes], dict[str, list[str]]]:
+    """placement_files, and what `read_decisions` reads back from its decisions.json
+    ("namespace/workload" -> the clusters chosen), without writing and parsing it again."""
     planner = planner_for(repo, inventory, now) if inventory is not None else None
     decided: dict[str, Decision] = {}
     base_bits: dict[str, int] = {}
@@ -151,7 +160,7 @@ def placement_files(repo: Repo, env: str, inventory: Inventory | None, *,
     return {
         DECISIONS_PATH: dumps(snapshot).encode(),
         MODEL_INDEX_PATH: dumps(model_index(repo, env, inventory, chosen, advisory)).encode(),
-    }
+    }, chosen
 
 
 def model_index(repo: Repo, env: str, inventory: Inventory | None,
@@ -192,27 +201,3 @@ def model_index(repo: Repo, env: str, inventory: Inventory | None,
             "advisory": (name, version) in guessed,
         })
     return {"apiVersion": API_VERSION, "kind": "ModelIndex", "environment": env, "models": models}
-
-
-def read_decisions(data: bytes) -> dict[str, list[str]]:
-    """"namespace/workload" -> chosen clusters, from a decisions.json written above
-    (the base for the next snapshot); {} when it cannot be read."""
-    try:
-        doc = json.loads(data)
-        table = doc["decisions"]
-        out: dict[str, list[str]] = {}
-        for p in doc["placements"]:
-            if p.get("decision") in table:
-                out[f"{p['namespace']}/{p['workload']}"] = list(table[p["decision"]])
-        return out
-    except (ValueError, KeyError, TypeError):
-        return {}
-
-
-def read_advisory(data: bytes) -> set[str]:
-    """The "namespace/workload" keys whose decision in a decisions.json is advisory
-    (which clusters is the hub's choice, docs/placement.md); empty when unreadable."""
-    try:
-        return {f"{p['namespace']}/{p['workload']}" for p in json.loads(data)["placements"] if p.get("advisory") is True}
-    except (ValueError, KeyError, TypeError):
-        return set()

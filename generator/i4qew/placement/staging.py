@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from i4qew import memo
 from i4qew.k8s.names import short_name
 from i4qew.k8s.selectors import everything
 from i4qew.model.repo import Model, Predicate, Repo, Toleration, Workload
@@ -119,10 +120,27 @@ def staging_for(repo: Repo, model: Model, env: str, users: list[Workload], names
     )
 
 
+# The stagings of a repository (the object, kept alive so its id stays its own), per
+# environment and image-volume models: the snapshot, the model plans, the README and the
+# compilers each ask for them, per hub view of a fleet (15 hubs x 4 askers at issue 17's 5x).
+_found: dict[tuple[int, str, frozenset[str]], tuple[Repo, tuple[Staging, ...]]] = memo.held(
+    "placement.staging.stagings", {})
+
+
 def stagings(repo: Repo, env: str, image: frozenset[str] = frozenset()) -> list[Staging]:
     """The stagings of `env`, by model name (and namespace): models i4qew distributes that a
     workload uses, except those mounted as image volumes there (`image`,
     placement/image_volumes.py)."""
+    key = (id(repo), env, image)
+    got = _found.get(key)
+    if got is None or got[0] is not repo:
+        if len(_found) >= 256:
+            _found.clear()
+        got = _found[key] = (repo, tuple(_stagings(repo, env, image)))
+    return list(got[1])
+
+
+def _stagings(repo: Repo, env: str, image: frozenset[str]) -> list[Staging]:
     out = []
     using = users_by_model(repo, env)
     for model in repo.models.values():

@@ -1,6 +1,7 @@
 """compile/incremental.py: rendering only what changed gives, byte for byte, the full render,
 on random sequences of workload edits (image, replicas, namespace, placement, enabled,
-added, removed), for one hub and for two."""
+model, added, removed), for one hub and for two, and for one hub whose models i4qew stages
+(a hostPath model's stagings in the models' namespace, a PVC model's in workload namespaces)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from i4qew.compile import Changed
-from i4qew.compile.incremental import apply, models_in, render_changed
+from i4qew.compile.incremental import apply, image_volumes_in, render_changed
 from i4qew.compile.render import render_tree, waves_in
 from i4qew.gitops.publish import previous_decisions
 from i4qew.gitops.requests import is_snapshot
@@ -31,8 +32,16 @@ COMMIT = "0" * 40
 
 def partial(repo: Repo, env: str) -> bool:
     """Whether render_changed renders a part: not with waves, not with Argo CD delivery, not
-    with models i4qew stages or mounts as image volumes."""
-    return not waves_in(repo, env) and repo.repository.delivery_of(env) == "subscription" and not models_in(repo, env)
+    where models may be mounted as image volumes."""
+    return (not waves_in(repo, env) and repo.repository.delivery_of(env) == "subscription"
+            and not image_volumes_in(repo, env))
+
+
+def subscription_only(repo: Repo) -> Repo:
+    return dataclasses.replace(repo, repository=dataclasses.replace(
+        repo.repository, environments=tuple(dataclasses.replace(e, delivery="subscription", waves=())
+                                            for e in repo.repository.environments)))
+
 Loaded = tuple[Repo, Inventory | None, dict[str, Inventory | None] | None]
 
 
@@ -45,9 +54,13 @@ def _load(root: Path) -> Loaded:
 
 
 REPOS = {"one hub": _load(ROOT), "two hubs": _load(TWO_HUBS)}
+# the repository's own dev is delivered by Argo CD and its production rolls out in waves (both
+# rendered whole): by Subscription, without waves, its staged models are rendered in parts
+REPOS["one hub, models staged"] = (subscription_only(REPOS["one hub"][0]), *REPOS["one hub"][1:])
 
 # (kind, workload index, a choice) — the index and the choice are taken modulo what exists
-EDIT = st.tuples(st.sampled_from(["image", "replicas", "namespace", "placement", "disable", "remove", "copy"]),
+EDIT = st.tuples(st.sampled_from(["image", "replicas", "namespace", "placement", "disable", "model", "remove",
+                                  "copy"]),
                  st.integers(0, 50), st.integers(0, 50))
 
 
@@ -70,6 +83,13 @@ def _edit(repo: Repo, kind: str, i: int, choice: int) -> tuple[Repo, list[Worklo
         namespace = pool[choice % len(pool)]
     elif kind == "placement":
         spec["placement"] = sorted(repo.policies)[choice % len(repo.policies)]
+    elif kind == "model":  # another model or version, or none
+        refs = [None, *((m.name, v) for m in sorted(repo.models.values(), key=lambda m: m.name) for v in m.versions)]
+        ref = refs[choice % len(refs)]
+        if ref is None:
+            spec.pop("model", None)
+        else:
+            spec["model"] = {"name": ref[0], "version": ref[1], "mountPath": f"/models/{ref[0]}"}
     elif kind == "disable":
         env = sorted(e.name for e in repo.repository.environments)[choice % len(repo.repository.environments)]
         overrides[env] = {**overrides.get(env, {}), "enabled": choice % 3 == 0}
@@ -88,6 +108,12 @@ def _edit(repo: Repo, kind: str, i: int, choice: int) -> tuple[Repo, list[Worklo
     return dataclasses.replace(repo, workloads=tuple(ws)), [w, new]
 
 
+def changed_by(touched: list[Workload]) -> Changed:
+    """What gitops/incremental.py reads from the declarations before and after the edit."""
+    return Changed(frozenset(w.name for w in touched), frozenset(w.namespace for w in touched),
+                   frozenset(w.model.name for w in touched if w.model is not None))
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(which=st.sampled_from(sorted(REPOS)), edits=st.lists(EDIT, min_size=1, max_size=4))
 def test_a_partial_render_equals_the_full_render(which: str, edits: list[tuple[str, int, int]]) -> None:
@@ -97,7 +123,7 @@ def test_a_partial_render_equals_the_full_render(which: str, edits: list[tuple[s
         previous = render_tree(current, env, inventory=inventory, hubs=hubs, source_commit=COMMIT)
         for kind, i, choice in edits:
             current, touched = _edit(current, kind, i, choice)
-            changed = Changed(frozenset(w.name for w in touched), frozenset(w.namespace for w in touched))
+            changed = changed_by(touched)
             # as publish does: the previous snapshots keep numberOfClusters choices where they were
             base = previous_decisions(tuple(data for path, data in previous.items() if is_snapshot(path)))
             written, kept = render_changed(current, env, changed, previous, inventory=inventory, hubs=hubs,
@@ -109,34 +135,30 @@ def test_a_partial_render_equals_the_full_render(which: str, edits: list[tuple[s
             previous = full
 
 
-def subscription_only(repo: Repo) -> Repo:
-    return dataclasses.replace(repo, repository=dataclasses.replace(
-        repo.repository, environments=tuple(dataclasses.replace(e, delivery="subscription", waves=())
-                                            for e in repo.repository.environments)))
-
-
-def test_staged_models_render_the_environment_whole() -> None:
+def test_a_model_change_renders_its_stagings_and_the_models_namespace() -> None:
     """A staging follows every workload of its model (its versions, its placement, its namespace
-    for a PVC model): a workload change renders the whole environment, staging charts included."""
-    repo, inventory, hubs = REPOS["one hub"]
-    repo = subscription_only(repo)
-    assert models_in(repo, "dev") and not partial(repo, "dev")
+    for a PVC model): a workload that stops mounting a model renders that model's staging charts
+    again, and the models' namespace, and keeps every other model's."""
+    repo, inventory, hubs = REPOS["one hub, models staged"]
+    assert partial(repo, "dev")
     previous = render_tree(repo, "dev", inventory=inventory, hubs=hubs, source_commit=COMMIT)
     (i,) = [i for i, w in enumerate(repo.workloads) if w.name == "sktime"]  # lrt-forecaster's only user
     edited, touched = _edit(repo, "disable", i, 2)  # not enabled in dev
-    changed = Changed(frozenset(x.name for x in touched), frozenset(x.namespace for x in touched))
+    changed = changed_by(touched)
+    assert changed.models == {"lrt-forecaster"}
     written, kept = render_changed(edited, "dev", changed, previous, inventory=inventory, source_commit=COMMIT)
-    assert kept == frozenset()
-    assert written == render_tree(edited, "dev", inventory=inventory, hubs=hubs, source_commit=COMMIT)
+    full = render_tree(edited, "dev", inventory=inventory, hubs=hubs, source_commit=COMMIT)
+    assert apply(previous, written, kept) == full
     assert any(p.startswith("staging/i4qew-models/lrt-forecaster/") for p in previous)
-    assert not any(p.startswith("staging/i4qew-models/lrt-forecaster/") for p in written)
+    assert not any(p.startswith("staging/i4qew-models/lrt-forecaster/") for p in (*written, *kept))
+    others = {p for p in previous if p.startswith("staging/") and "/lrt-forecaster/" not in p}
+    assert others and others <= kept  # the other models' staging charts stay as they are
+    assert {p.split("/")[2] for p in written if p.startswith("hub/apps/")} <= {"i4q-lrt", "i4qew-models"}
 
 
 def test_an_image_change_renders_one_chart_and_its_namespace() -> None:
-    repo, inventory, hubs = REPOS["one hub"]
-    # this repository's dev is delivered by Argo CD, production rolls out in waves, its models are
-    # staged: as subscription, no waves, models distributed by someone else
-    repo = subscription_only(repo)
+    repo, inventory, hubs = REPOS["one hub, models staged"]
+    # models distributed by someone else: no staging at all
     repo = dataclasses.replace(repo, models={n: dataclasses.replace(m, distribution="external")
                                              for n, m in repo.models.items()})
     assert partial(repo, "dev")

@@ -15,6 +15,7 @@ status into a ConfigMap of the release, which that option would revert.
 
 from __future__ import annotations
 
+from collections.abc import Set
 from typing import Any
 
 from i4qew.compile.hub.names import GIT_BRANCH, GIT_PATH, channel_name, env_labels
@@ -71,10 +72,12 @@ def where(repo: Repo, env: str, staging: Staging) -> dict[str, Any]:
     return {"apiVersion": PLACEMENT_API, "kind": "Placement", "metadata": metadata, "spec": placement_spec(staging)}
 
 
-def staging_docs(repo: Repo, env: str, image: frozenset[str] = frozenset()
+def staging_docs(repo: Repo, env: str, image: frozenset[str] = frozenset(), namespaces: Set[str] | None = None
                  ) -> tuple[dict[str, list[dict[str, Any]]], list[Staging]]:
     """`hub/apps/<ns>/models/<model>.yaml` -> its objects, and the stagings (for the
-    Application and the cluster-set bindings compile_hub writes for every namespace)."""
-    found = stagings(repo, env, image)
+    Application and the cluster-set bindings compile_hub writes for every namespace);
+    with `namespaces`, only the stagings that live in those (each still follows every
+    workload of the repository)."""
+    found = [s for s in stagings(repo, env, image) if namespaces is None or s.namespace in namespaces]
     return {f"hub/apps/{s.namespace}/models/{s.model.name}.yaml": [subscription(repo, env, s), where(repo, env, s)]
             for s in found}, found

@@ -48,7 +48,8 @@ from under the other environment's subscriptions).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence, Set
 from pathlib import PurePosixPath
 from typing import Any, Final
 
@@ -200,9 +201,13 @@ def application(repo: Repo, env: str, ns: str, subscriptions: list[str]) -> dict
 
 
 def compile_hub(repo: Repo, env: str, image: frozenset[str] = frozenset(), *, rollout: RolloutState | None = None,
-                wave_members: Mapping[str, Sequence[Sequence[str]]] | None = None) -> Tree:
+                wave_members: Mapping[str, Sequence[Sequence[str]]] | None = None,
+                namespaces: Set[str] | None = None) -> Tree:
     """The hub/ folder of environment `env`; raises UserError with every problem first.
     `image`: the models mounted as image volumes in `env` (no staging for them).
+    `namespaces` (Subscription delivery): only what those namespaces own (hub/apps/<ns>/,
+    hub/namespaces/<ns>.yaml) besides the shared files, for compile/incremental.py; the
+    stagings that live there still follow every workload of the repository.
 
     With waves: `rollout` is the branch's state (None: every wave follows the head) and
     `wave_members` ("namespace/workload" -> each wave's cluster names) what the
@@ -211,12 +216,15 @@ def compile_hub(repo: Repo, env: str, image: frozenset[str] = frozenset(), *, ro
     if problems:
         raise UserError(problems)
     if repo.repository.delivery_of(env) == "applicationset":
+        if namespaces is not None:
+            raise ValueError("compile_hub renders namespaces apart only with Subscription delivery")
         return compile_applicationsets(repo, env, image, rollout=rollout, wave_members=wave_members)
     waved = _waved(repo, env)
     state = rollout or RolloutState()
     rule_mode = repo.repository.placement_api == "PlacementRule"
-    by_ns = _by_namespace(repo, env)
-    staged, staging_list = staging_docs(repo, env, image)
+    by_ns = _by_namespace(repo if namespaces is None else dataclasses.replace(
+        repo, workloads=tuple(w for w in repo.workloads if w.namespace in namespaces)), env)
+    staged, staging_list = staging_docs(repo, env, image, namespaces)
     staged_in: dict[str, list[Staging]] = {}
     for s in staging_list:
         staged_in.setdefault(s.namespace, []).append(s)

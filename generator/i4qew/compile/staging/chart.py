@@ -11,6 +11,7 @@ selects (placement/staging.py). Chart version: the content hash, as for workload
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Set
 from dataclasses import replace
 from importlib.resources import files
 
@@ -80,8 +81,11 @@ def compile_staging_chart(repo: Repo, staging: Staging, held: Held | None = None
 
 
 def compile_staging_charts(repo: Repo, env: str, image: frozenset[str] = frozenset(),
-                           held: Held | None = None) -> Tree:
+                           held: Held | None = None, models: Set[str] | None = None) -> Tree:
+    """Every staging chart of `env`; with `models`, only those models' (compile/incremental.py)."""
     tree: Tree = {}
     for staging in stagings(repo, env, image):
+        if models is not None and staging.model.name not in models:
+            continue
         tree.update(compile_staging_chart(repo, staging, held))
     return dict(sorted(tree.items()))
