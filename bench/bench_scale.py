@@ -19,6 +19,12 @@ each a fresh process, wall time (best of --repeat):
             changed), and a publish after a commit that changes one workload's image;
 * plan --base  `i4qew plan --env ENV --base HEAD~1` of that commit (a merge request's plan).
 
+All of the above run without the persistent cache (I4QEW_CACHE_DIR=, docs/caching.md):
+cold. Then, with a cache filled by one `validate` and one `plan --env` of the fleet (as
+the default branch's pipeline leaves it), warm: `validate` and `plan --env` with nothing
+changed, the same after the one-workload commit, and `plan --base HEAD~1` of it (what a
+merge request's pipeline pays with its cache).
+
 Everything is written under /dev/shm when it exists (a tmpfs), as bench_render does.
 
 Then each figure's growth from 1x. The machine's load average is printed with every
@@ -42,7 +48,9 @@ from benchlib import figure, note, title
 from fleet import FleetParams
 
 SHM = Path("/dev/shm")
-TARGETS = {"validate": 3.0, "plan": 4.0, "plan / PyYAML load": 0.25, "plan peak memory": 1536.0,
+CACHE = "I4QEW_CACHE_DIR"
+TARGETS = {"validate": 3.0, "plan": 4.0, "validate, warm, one workload changed": 3.0,
+           "plan --env, warm, one workload changed": 4.0, "plan / PyYAML load": 0.25, "plan peak memory": 1536.0,
            "render / floor": 2.0, "publish, one workload": 2.0, "publish, no-op": 0.3}
 
 
@@ -129,7 +137,30 @@ def measure(root: Path, env: str, repeat: int, work: Path) -> dict[str, float]:
     for run in (first, noop, one, base):
         if run.code:
             benchlib.show_failure(run)
+    got.update(warm(root, src, env, repeat, work / "cache"))
     return got
+
+
+def warm(root: Path, src: Path, env: str, repeat: int, cache: Path) -> dict[str, float]:
+    """The figures with a persistent cache that the unchanged fleet filled; `src` holds the
+    one-workload commit on top of the same files."""
+    cli = benchlib.i4qew()
+    os.environ[CACHE] = str(cache)
+    try:
+        runs = {"validate, filling the cache": benchlib.run([*cli, "validate", "-C", str(root)])}
+        benchlib.run([*cli, "plan", "-C", str(root), "--env", env, "-o", os.devnull])
+        for where, label in ((root, "nothing changed"), (src, "one workload changed")):
+            runs[f"validate, warm, {label}"] = benchlib.best_run([*cli, "validate", "-C", str(where)], repeat)
+            runs[f"plan --env, warm, {label}"] = benchlib.best_run(
+                [*cli, "plan", "-C", str(where), "--env", env, "-o", os.devnull], repeat)
+        runs["plan --base, warm, one workload changed"] = benchlib.best_run(
+            [*cli, "plan", "-C", str(src), "--env", env, "--base", "HEAD~1", "-o", os.devnull], repeat)
+    finally:
+        os.environ[CACHE] = ""
+    for run in runs.values():
+        if run.code:
+            benchlib.show_failure(run)
+    return {label: run.seconds for label, run in runs.items()}
 
 
 def show(got: dict[str, float]) -> None:
@@ -154,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.floor:
         return floor(*args.floor)
     os.environ.update(IDENTITY)
+    os.environ[CACHE] = ""  # cold figures: no persistent cache (warm() sets one)
     base = FleetParams(args.workloads, args.policies, args.models, args.clusters, args.seed, hubs=args.hubs)
     results: dict[int, dict[str, float]] = {}
     for k in (int(s) for s in args.scales.split(",")):

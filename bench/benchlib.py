@@ -25,6 +25,10 @@ from typing import Any, TypeVar
 
 from fleet import FleetParams, generate, write
 
+# Every figure is cold (no persistent cache, docs/caching.md) unless a bench sets one for
+# its warm figures (bench_scale.warm); the processes the benches start inherit this.
+os.environ["I4QEW_CACHE_DIR"] = ""
+
 BENCH = Path(__file__).resolve().parent
 CACHE = BENCH / ".cache"
 T = TypeVar("T")

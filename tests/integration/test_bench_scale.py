@@ -15,7 +15,10 @@ TINY = ["--clusters", "200", "--hubs", "2", "--workloads", "20", "--policies", "
         "--repeat", "1", "--scales", "1,2"]
 FIGURES = ("validate", "plan", "plan peak memory", "PyYAML CSafeLoader load of the inventory",
            "plan / PyYAML load", "render", "render floor (load inputs, write the same bytes)", "render / floor",
-           "publish, first", "publish, no-op", "publish, one workload", "plan --base, one workload changed")
+           "publish, first", "publish, no-op", "publish, one workload", "plan --base, one workload changed",
+           "validate, filling the cache", "validate, warm, nothing changed", "plan --env, warm, nothing changed",
+           "validate, warm, one workload changed", "plan --env, warm, one workload changed",
+           "plan --base, warm, one workload changed")
 
 
 def test_bench_scale_prints_every_figure_at_every_scale(tmp_path: Path) -> None:

@@ -124,6 +124,23 @@ def test_the_schema_check_does_catch_mistakes(tmp_path: Path) -> None:
     assert check_jsonschema(path).returncode != 0
 
 
+def test_every_job_keeps_i4qews_cache_per_branch_starting_from_the_default_branchs() -> None:
+    """docs/caching.md, ci/README.md: the folder i4qew caches in (I4QEW_CACHE_DIR) is a GitLab
+    cache path of every job, keyed by branch, falling back to the default branch's."""
+    loaded = jobs()
+    base = loaded[".i4qew:base"]
+    folder = base["variables"]["I4QEW_CACHE_DIR"]
+    assert not Path(folder).is_absolute() and not folder.startswith("..")  # in the project dir
+    (ours,) = [c for c in base["cache"] if folder in c["paths"]]
+    assert ours["key"] == "i4qew-$CI_COMMIT_REF_SLUG" and ours["fallback_keys"] == ["i4qew-$CI_DEFAULT_BRANCH"]
+    assert ours.get("policy", "pull-push") == "pull-push" and ours["when"] == "always"  # failing jobs keep theirs too
+    runs_i4qew = [name for name, job in loaded.items() if not name.startswith(".") and job.get("extends")]
+    assert {"i4qew:validate", "i4qew:plan", "i4qew:publish"} <= set(runs_i4qew)
+    for name in runs_i4qew:
+        job = loaded[name]
+        assert "cache" not in job and "I4QEW_CACHE_DIR" not in job.get("variables", {}), name  # the base's
+
+
 @pytest.mark.parametrize("path", [TEMPLATE, PIPELINE, HOOKS], ids=lambda p: p.name)
 def test_yamllint(path: Path) -> None:
     done = subprocess.run(

@@ -72,8 +72,15 @@ def test_merge_request_pipeline_validates_and_plans(scratch: Scratch) -> None:
     assert f"{job[1]}/artifacts/file/plan.html" in run.stdout  # and in the job log
     assert TOKEN not in run.stdout + run.stderr
 
-    again = scratch.merge_request("feature", 1)  # a later pipeline of the same MR
+    # i4qew's cache (docs/caching.md), in the project dir where GitLab's cache keeps it (the
+    # shell executor leaves it in place): both jobs, each with its own install, wrote one build's
+    builds = [p for p in (scratch.repo / ".cache" / "i4qew").iterdir() if p.is_dir()]
+    assert len(builds) == 1, builds
+    assert (builds[0] / "documents" / "pack.bin").is_file() and list((builds[0] / "inventory").glob("*.bin"))
+
+    again = scratch.merge_request("feature", 1)  # a later pipeline of the same MR, warm
     assert again.returncode == 0, log(again)
+    assert (scratch.repo / "plan.md").read_text(encoding="utf-8") == plan
     assert len(scratch.gitlab.notes[1]) == 1
     assert scratch.remote_branches() == {"main"}  # an MR pipeline publishes nothing
 

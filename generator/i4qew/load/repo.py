@@ -14,6 +14,7 @@ from i4qew.load.files import (
     discover,
     read_text,
 )
+from i4qew.load.parsed_cache import ParsedCache, parsed_cache
 from i4qew.load.yamlio import parse
 from i4qew.problems import Problem, error
 
@@ -25,17 +26,18 @@ class Loaded:
     files: list[str] = field(default_factory=list)
 
 
-def load_file(root: Path, path: Path, limit: int, out: Loaded) -> None:
+def load_file(root: Path, path: Path, limit: int, out: Loaded, cache: ParsedCache | None = None) -> None:
     out.files.append(path.relative_to(root).as_posix())
     got = read_text(root, path, limit, discovered=True)
     if isinstance(got, Problem):
         out.problems.append(got)
         return
-    load_text(got, out)
+    load_text(got, out, cache)
 
 
-def load_text(src: SourceText, out: Loaded) -> None:
-    parsed = parse(src.path, src.text)
+def load_text(src: SourceText, out: Loaded, cache: ParsedCache | None = None) -> None:
+    """The file's documents into `out`; parsed through `cache` (the persistent one) when given."""
+    parsed = parse(src.path, src.text) if cache is None else cache.parse(src.path, src.text)
     if isinstance(parsed, Problem):
         out.problems.append(parsed)
         return
@@ -57,16 +59,18 @@ def load_text(src: SourceText, out: Loaded) -> None:
 def load_declarations(root: Path) -> Loaded:
     """i4qew.yaml plus everything under workloads/, policies/ and models/."""
     out = Loaded()
+    cache = parsed_cache()
     repo_file = root / REPOSITORY_FILE
     if repo_file.is_symlink():
         out.problems.append(error(REPOSITORY_FILE, 1, 1, "unsafe-path", "i4qew.yaml is a symlink; i4qew reads no symlinks"))
     elif repo_file.is_file():
-        load_file(root, repo_file, MAX_DECLARATION_BYTES, out)
+        load_file(root, repo_file, MAX_DECLARATION_BYTES, out, cache)
     else:
         out.problems.append(error(REPOSITORY_FILE, 1, 1, "repository-missing",
                                   "no i4qew.yaml at the repository root (run `i4qew init` to create one)"))
     paths, problems = discover(root, DECLARATION_DIRS)
     out.problems.extend(problems)
     for p in paths:
-        load_file(root, p, MAX_DECLARATION_BYTES, out)
+        load_file(root, p, MAX_DECLARATION_BYTES, out, cache)
+    cache.save()
     return out

@@ -150,8 +150,8 @@ def capacity_problems(repo: Repo, inv: Inventory, decisions: Sequence[Decision])
     ranked: dict[tuple[int, str], list[tuple[int, str, str, Decision]]] = {}
     for bits, users in groups.items():
         for res in loads:
-            ranked[(bits, res)] = sorted((-requests[id(d)][res], d.key, d.env, d) for d in users
-                                         if requests[id(d)].get(res))
+            ranked[(bits, res)] = sorted(((-requests[id(d)][res], d.key, d.env, d) for d in users
+                                          if requests[id(d)].get(res)), key=_rank)
     in_groups: dict[int, list[int]] = {}
     for bits in groups:
         for i in members(bits & hot):
@@ -164,10 +164,17 @@ def capacity_problems(repo: Repo, inv: Inventory, decisions: Sequence[Decision])
         pct = f"{load_i * 100 / alloc:.0f} %" if alloc else "no allocatable"
         lists = [ranked[(bits, res)] for bits in in_groups.get(i, [])]
         count = sum(len(x) for x in lists)
-        top = heapq.nsmallest(TOP, itertools.chain.from_iterable(x[:TOP] for x in lists))
+        top = heapq.nsmallest(TOP, itertools.chain.from_iterable(x[:TOP] for x in lists), key=_rank)
         named = [f"{d.workload.name} ({d.env}, {show(res, -v)})" for v, _, _, d in top]
         more = f" and {count - TOP} more" if count > TOP else ""
         message = (f"cluster '{c.name}': {res} requests {show(res, load_i)} of {show(res, alloc)} allocatable "
                    f"({pct}{'' if over else f'; warning above {warn} %'}) from {', '.join(named)}{more}")
         out.append(Problem(path, line, col, Severity.ERROR if over else Severity.WARNING, "capacity", message))
     return out
+
+
+def _rank(entry: tuple[int, str, str, Decision]) -> tuple[int, str, str]:
+    """Heaviest first, then by workload and environment; never by the Decision itself: two
+    workloads of one name (a copied file, reported as duplicate-name) tie, and Decisions
+    do not compare."""
+    return entry[:3]

@@ -23,12 +23,14 @@ import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from i4qew import memo
 from i4qew.model.repo import Predicate, Repo, Workload
 from i4qew.placement.bits import LabelIndex
 from i4qew.placement.decide import Decision, Planner, placement_name, planner_for
 from i4qew.placement.effective import EffectivePlacement
+from i4qew.placement.eligible_cache import Shares, eligible_cache, fleet_key
 from i4qew.placement.inventory import Inventory
 
 
@@ -53,8 +55,7 @@ class FleetDecider:
             self.offsets.append(size)
             self.masks.append((1 << len(p.inv)) - 1)
             size += len(p.inv)
-        self.labels = LabelIndex([c.labels for p in self.planners for c in p.inv.clusters])
-        self.claims = LabelIndex([c.claims for p in self.planners for c in p.inv.clusters])
+        self.key = fleet_key(self.planners)  # None: not kept between runs
         # Hubs whose views place alike: an effective placement reads one hub setting, its cluster sets.
         by_sets: dict[tuple[str, ...], list[int]] = {}
         for i, p in enumerate(self.planners):
@@ -64,6 +65,14 @@ class FleetDecider:
         self._predicates: dict[int, tuple[Predicate, int]] = {}  # by id, the object kept alive
         self._sets: dict[tuple[int, tuple[str, ...]], int] = {}
         self._envs: dict[str, _Decided] = {}
+
+    @cached_property
+    def labels(self) -> LabelIndex:  # built only when some placement is not in the cache
+        return LabelIndex([c.labels for p in self.planners for c in p.inv.clusters])
+
+    @cached_property
+    def claims(self) -> LabelIndex:
+        return LabelIndex([c.claims for p in self.planners for c in p.inv.clusters])
 
     def predicate(self, p: Predicate) -> int:
         got = self._predicates.get(id(p))
@@ -101,8 +110,8 @@ class FleetDecider:
         got = self._envs.get(env)
         if got is not None:
             return got
-        offsets, masks = self.offsets, self.masks
         decided = _Decided([], [[] for _ in self.planners])
+        cache = eligible_cache(self.key, env)
         for g, hubs in enumerate(self.groups):
             planner = self.planners[hubs[0]]
             empties: list[Decision] = []
@@ -114,14 +123,29 @@ class FleetDecider:
                     continue
                 pos = len(empties)
                 empties.append(Decision(w, env, ep, placement_name(w.name, env), 0, f"{w.namespace}/{w.name}"))
-                bits = self.eligible(g, ep)
-                while bits:
-                    h = bisect.bisect_right(offsets, (bits & -bits).bit_length() - 1) - 1
-                    decided.reached[h].append((pos, w, ep, bits >> offsets[h] & masks[h]))
-                    bits &= ~(masks[h] << offsets[h])
+                entry = cache.entry(g, ep) if cache is not None else ""
+                shares = cache.get(entry) if cache is not None else None
+                if shares is None:
+                    shares = self._shares(self.eligible(g, ep))
+                    if cache is not None:
+                        cache.put(entry, shares)
+                for h, share in shares:
+                    decided.reached[h].append((pos, w, ep, share))
             decided.empties.append(empties)
+        if cache is not None:
+            cache.save()
         self._envs[env] = decided
         return decided
+
+    def _shares(self, bits: int) -> Shares:
+        """Each hub's share of a fleet set, hub by hub, the empty ones left out."""
+        offsets, masks = self.offsets, self.masks
+        out = []
+        while bits:
+            h = bisect.bisect_right(offsets, (bits & -bits).bit_length() - 1) - 1
+            out.append((h, bits >> offsets[h] & masks[h]))
+            bits &= ~(masks[h] << offsets[h])
+        return tuple(out)
 
     def hub_decisions(self, hub: int, env: str, base: Mapping[str, int] | None) -> list[Decision]:
         """What hub `hub`'s planner decides alone: Planner.decisions(env, base)."""

@@ -70,6 +70,9 @@ class Inventory:
     # (selectorType: LabelSelector); every other set is the exclusive clusterset label.
     set_selectors: Mapping[str, Selector] = field(default_factory=dict)
     sources: Mapping[str, SourceFile] = field(default_factory=dict, compare=False, repr=False)
+    # A hash of the files it was read from (paths and bytes), "" when it was not read from
+    # files: what the persistent cache (i4qew/store.py) keys values computed over it by.
+    key: str = field(default="", compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.clusters)

@@ -9,15 +9,19 @@ A malformed entry is a problem and is skipped; the other clusters still count.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import hashlib
 import json
 import multiprocessing
+from datetime import datetime, timedelta, timezone
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import yaml_rs
 
-from i4qew import memo
+from i4qew import memo, store
+from i4qew.k8s.selectors import Requirement, Selector
 from i4qew.load.documents import SourceFile
 from i4qew.load.files import (
     INVENTORY_DIR,
@@ -29,7 +33,7 @@ from i4qew.load.files import (
     read_text,
 )
 from i4qew.load.yamlio import parse
-from i4qew.placement.inventory import Cluster, Inventory, Origin
+from i4qew.placement.inventory import Cluster, Inventory, Origin, Taint
 from i4qew.placement.inventory_parse import Entries, parse_cluster, parse_cluster_set
 from i4qew.problems import Problem, Severity, error
 
@@ -157,8 +161,9 @@ def _load(root: Path, override: Path | None, folder: str = INVENTORY_DIR) -> tup
         if not texts:
             return None, problems
     key = _content_key(texts)
-    hit = next((got for k, got in _cache if k == key), None)
+    hit = next((got for k, got in _cache if k == key), None) or _stored(key, texts)
     if hit is not None:
+        _remember(key, hit)
         return hit[0], [*problems, *hit[1]]
     before = len(problems)
     entries = Entries(problems)
@@ -170,9 +175,37 @@ def _load(root: Path, override: Path | None, folder: str = INVENTORY_DIR) -> tup
         if docs is not None:
             _collect(got, docs, entries)
     clusters: list[Cluster] = sorted(entries.clusters.values(), key=lambda c: c.name)
-    inv = Inventory(tuple(clusters), dict(sorted(entries.sets.items())), entries.sources)
+    inv = Inventory(tuple(clusters), dict(sorted(entries.sets.items())), entries.sources, key)
     _remember(key, (inv, problems[before:]))
+    _store(key, inv, problems[before:])
     return inv, problems
+
+
+# The persistent cache (i4qew/store.py): an inventory by the same content key, without
+# its files' text (the files were just read: their SourceFiles are made again).
+_KIND = "inventory"
+_CLASSES = store.allow((Inventory, Cluster, Taint, Origin, Selector, Requirement, Problem, Severity, Fraction,
+                        datetime, timezone, timedelta))
+
+
+def _store(key: str, inv: Inventory, problems: list[Problem]) -> None:
+    where = store.active()
+    if where.on:
+        where.put(_KIND, key, (dataclasses.replace(inv, sources={}), sorted(inv.sources), problems))
+
+
+def _stored(key: str, texts: list[SourceText | Problem]) -> tuple[Inventory, list[Problem]] | None:
+    where = store.active()
+    got = where.get(_KIND, key, _CLASSES) if where.on else None
+    if not (isinstance(got, tuple) and len(got) == 3 and isinstance(got[0], Inventory)
+            and isinstance(got[1], list) and isinstance(got[2], list)):
+        return None
+    inv, paths, problems = got
+    by_path = {t.path: t for t in texts if isinstance(t, SourceText)}
+    if not all(p in by_path for p in paths) or not all(isinstance(p, Problem) for p in problems):
+        return None
+    sources = {p: SourceFile(p, by_path[p].text) for p in paths}
+    return dataclasses.replace(inv, sources=sources, key=key), problems
 
 
 # The last inventories read, by content: `validate` (inside `plan`) and `plan` itself,

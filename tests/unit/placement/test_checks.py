@@ -106,6 +106,19 @@ def test_whole_devices_may_be_used_up_but_not_overcommitted(tmp_path: Path) -> N
     assert problem.message.startswith("cluster 'small': nvidia.com/gpu requests 2 of 1 allocatable (200 %)")
 
 
+def test_two_workloads_of_one_name_over_capacity_are_reported_not_a_crash(tmp_path: Path) -> None:
+    """A copied workload file (duplicate-workload) ties the two in the ranking of who uses a
+    cluster: the ranking never compares the decisions themselves."""
+    fleet = [cluster("small", {"site": "x"}, allocatable={"cpu": "1", "memory": "1Gi"})]
+    twice = workload("same", "x", resources={"requests": {"cpu": "600m"}})
+    write_repo(tmp_path, clusters=fleet, policies=[policy("x", selector="site=x")], workloads=[twice, twice])
+    found = validate_repo(tmp_path).problems
+    assert "duplicate-workload" in {p.rule for p in found}
+    (problem,) = [p for p in found if p.rule == "capacity"]
+    assert problem.message == ("cluster 'small': cpu requests 1200m of 1 allocatable (120 %) "
+                               "from same (dev, 600m), same (dev, 600m)")
+
+
 ENVS = [{"name": "dev", "branch": "acm-dev", "selector": "stage in (dev, shared)"},
         {"name": "production", "branch": "production", "selector": "stage in (production, shared)"}]
 

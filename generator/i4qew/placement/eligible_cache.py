@@ -1,0 +1,94 @@
+"""The fleet's eligible clusters kept between runs (i4qew/store.py): per environment, for
+each workload's effective placement, each hub's share of the clusters its cluster sets
+and predicates select (what `FleetDecider.eligible` computes over the fleet's label
+index, before taints and numberOfClusters).
+
+A pack per fleet and environment, keyed by the fleet: each hub's inventory key (the
+bytes of its files), its cluster sets and its placement API, in spec.hubs order. An
+entry's key is the effective placement as the decider evaluates it (its cluster sets and
+each conjunct's predicates, label and claim selectors written out in full), with the
+hub group it was evaluated for: two workloads with the same placement share an entry,
+and a changed workload, policy or model is another key. A fleet whose inventories were
+not read from files (no key) is not kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from i4qew import store
+from i4qew.model.repo import Predicate
+from i4qew.placement.decide import Planner
+from i4qew.placement.effective import EffectivePlacement
+
+KIND = "eligible"
+MAX_ENTRIES = 200_000
+_NO_CLASSES = store.allow(())
+Shares = tuple[tuple[int, int], ...]  # (hub index, the hub's share of the eligible clusters)
+
+
+def fleet_key(planners: Sequence[Planner]) -> str | None:
+    parts = []
+    for p in planners:
+        if not p.inv.key:
+            return None
+        parts.append(f"{p.inv.key}\0{len(p.inv)}\0{p.rule_mode}\0{p.repo.repository.cluster_sets!r}")
+    return store.digest("\n".join(parts).encode())
+
+
+def eligible_cache(fleet: str | None, env: str) -> EligibleCache | None:
+    """The pack of `fleet` and `env`; None when the fleet has no key or the cache is off (a
+    run without the cache evaluates every placement: nothing of this module is in its way)."""
+    return EligibleCache(fleet, env) if fleet is not None and store.active().on else None
+
+
+class EligibleCache:
+    """One environment's pack: `get` before evaluating, `put` after, `save` once."""
+
+    def __init__(self, fleet: str, env: str) -> None:
+        self.where = store.active()
+        self.key = store.digest(f"{fleet}\0{env}".encode())
+        got = self.where.get(KIND, self.key, _NO_CLASSES) if self.where.on else None
+        self.held: dict[str, Shares] = got if isinstance(got, dict) else {}
+        self.used: dict[str, Shares] = {}
+        self.added = 0
+        self._texts: dict[int, tuple[Predicate, str]] = {}  # by id, the object kept alive
+
+    def entry(self, group: int, ep: EffectivePlacement) -> str:
+        conjuncts = "\1".join("\2".join(self._text(p) for p in c.predicates) for c in ep.conjuncts)
+        return f"{group}\0{ep.cluster_sets!r}\0{conjuncts}"
+
+    def _text(self, p: Predicate) -> str:
+        got = self._texts.get(id(p))
+        if got is None:
+            got = self._texts[id(p)] = (p, f"{p.labels!r}\3{p.claims!r}")
+        return got[1]
+
+    def get(self, entry: str) -> Shares | None:
+        got = self.used.get(entry)
+        if got is None:
+            got = self.held.get(entry)
+        if got is not None and _valid(got):
+            self.used[entry] = got
+            return got
+        return None
+
+    def put(self, entry: str, shares: Shares) -> None:
+        self.used[entry] = shares
+        self.added += 1
+
+    def save(self) -> None:
+        if not self.added or not self.where.on:
+            return
+        merged = dict(self.used)
+        for k, v in self.held.items():
+            if len(merged) >= MAX_ENTRIES:
+                break
+            merged.setdefault(k, v)
+        self.where.put(KIND, self.key, merged)
+        self.held, self.added = merged, 0
+
+
+def _valid(shares: object) -> bool:
+    return isinstance(shares, tuple) and all(
+        isinstance(s, tuple) and len(s) == 2 and isinstance(s[0], int) and isinstance(s[1], int) for s in shares)

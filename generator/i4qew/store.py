@@ -1,0 +1,236 @@
+"""The persistent cache: values keyed by the content they were computed from, kept on disk
+between runs, so that a run after a small change (or none) reuses what the change does
+not touch (docs/caching.md).
+
+Where: `$I4QEW_CACHE_DIR`, else `$XDG_CACHE_HOME/i4qew`, else `~/.cache/i4qew`;
+`I4QEW_CACHE_DIR=` (set and empty) turns it off. A folder that cannot be made or
+written turns it off too: the cache never breaks a run.
+
+Never stale, never a wrong answer:
+- every key is a hash of the bytes the value was computed from; entries live in a
+  folder named by a hash of i4qew's version, its code (every module's bytes) and
+  Python's version, so another build never reads them;
+- each file is written to a temporary name and renamed into place (two processes
+  writing the same entry: the last rename wins, both whole);
+- each file carries a digest of its payload; a file that is short, corrupt or from
+  another format is ignored (and recomputed by the caller), never an error;
+- values are unpickled only into the classes their reader names (no other global:
+  a planted file cannot run code);
+- the folder is bounded: the oldest entries go when it holds more than MAX_BYTES.
+
+This module is the bottom layer's: the loaders (load/, placement/) use it as a side
+effect at their edge; what they return is the same with it or without it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import hashlib
+import io
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from i4qew import __version__, memo
+
+ENV = "I4QEW_CACHE_DIR"
+MAGIC = b"i4qew-cache 1\n"
+_DIGEST = 16
+# Everything the cache may hold, over every build's folder: past it the least recently
+# used entries (by mtime, which a hit refreshes) are removed.
+MAX_BYTES = 1024 * 1024 * 1024
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def digest(data: bytes) -> str:
+    """The key of some bytes."""
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+def _location() -> Path | None:
+    value = os.environ.get(ENV)
+    if value is not None:
+        return Path(value).expanduser().absolute() if value.strip() else None
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "i4qew"
+
+
+def build_key() -> str:
+    """This build of i4qew: version, Python, and the bytes of every module (an edited source
+    tree is another build; two installs of one wheel, whose files differ only in mtime, as
+    two CI jobs' venvs do, are the same build). About 200 files: ~10 ms."""
+    h = hashlib.blake2b(digest_size=8)
+    h.update(f"{__version__}\0{sys.version}\0{pickle.HIGHEST_PROTOCOL}\0".encode())
+    for dirpath, dirnames, filenames in os.walk(_PACKAGE):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for name in sorted(filenames):
+            if name.endswith((".py", ".json")):
+                path = os.path.join(dirpath, name)
+                with open(path, "rb") as fh:
+                    data = fh.read()
+                h.update(f"{os.path.relpath(path, _PACKAGE)}\0{len(data)}\0".encode())
+                h.update(data)
+    return h.hexdigest()
+
+
+class _Restricted(pickle.Unpickler):
+    def __init__(self, data: bytes, allowed: dict[tuple[str, str], Any]) -> None:
+        super().__init__(io.BytesIO(data))
+        self._allowed = allowed
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == ("builtins", "getattr"):
+            return self._member  # how Python 3.11.2 pickles an Enum member: getattr(cls, name)
+        found = self._allowed.get((module, name))
+        if found is None:
+            raise pickle.UnpicklingError(f"{module}.{name} is not a class this entry may hold")
+        return found
+
+    def _member(self, cls: Any, name: Any) -> Any:
+        """A member of an allowed Enum by its name, and nothing else getattr could reach."""
+        if not (isinstance(cls, type) and issubclass(cls, enum.Enum) and cls in self._allowed.values()
+                and isinstance(name, str) and name in cls.__members__):
+            raise pickle.UnpicklingError("only a member of an allowed Enum may be looked up")
+        return cls.__members__[name]
+
+
+def allow(classes: Iterable[type]) -> dict[tuple[str, str], Any]:
+    return {(c.__module__, c.__qualname__): c for c in classes}
+
+
+def loads(data: bytes, allowed: dict[tuple[str, str], Any]) -> Any:
+    """Unpickle `data` into the allowed classes only; raises on anything else."""
+    return _Restricted(data, allowed).load()
+
+
+def dumps(value: Any) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class Store:
+    """One build's folder of the cache; `folder` None: the cache is off (get misses, put
+    does nothing)."""
+
+    def __init__(self, root: Path | None) -> None:
+        self.root = root
+        self.folder = None if root is None else root / build_key()
+
+    @property
+    def on(self) -> bool:
+        return self.folder is not None
+
+    def _path(self, kind: str, key: str) -> Path | None:
+        if self.folder is None or not key.isalnum() or not kind.isalnum():
+            return None
+        return self.folder / kind / f"{key}.bin"
+
+    def get(self, kind: str, key: str, allowed: dict[tuple[str, str], Any]) -> Any | None:
+        """The value stored under `key`, or None (absent, unreadable, corrupt, foreign)."""
+        data = self.read(kind, key)
+        if data is None:
+            return None
+        try:
+            return loads(data, allowed)
+        except Exception:  # a bad entry is a miss, whatever it raises
+            return None
+
+    def read(self, kind: str, key: str) -> bytes | None:
+        """The payload stored under `key` whose digest checks, or None."""
+        path = self._path(kind, key)
+        if path is None:
+            return None
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        head = len(MAGIC) + _DIGEST
+        if len(data) < head or not data.startswith(MAGIC):
+            return None
+        payload = memoryview(data)[head:]
+        if hashlib.blake2b(payload, digest_size=_DIGEST).digest() != data[len(MAGIC):head]:
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # recently used: the pruning keeps it
+        return bytes(payload)
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        try:
+            self.write(kind, key, dumps(value))
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            return
+
+    def write(self, kind: str, key: str, payload: bytes) -> None:
+        """Store `payload` under `key`: whole or not at all; errors are ignored."""
+        path = self._path(kind, key)
+        if path is None:
+            return
+        tmp = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(MAGIC)
+                fh.write(hashlib.blake2b(payload, digest_size=_DIGEST).digest())
+                fh.write(payload)
+            os.replace(tmp, path)
+            tmp = None
+            prune(self.root, MAX_BYTES) if self.root is not None else None
+        except OSError:
+            return
+        finally:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+
+
+def prune(root: Path, limit: int) -> None:
+    """Remove the least recently used entries (and stale temporary files) until the
+    cache holds at most `limit` bytes."""
+    entries: list[tuple[float, int, Path]] = []
+    for dirpath, _, filenames in os.walk(root):
+        for name in filenames:
+            path = Path(dirpath) / name
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            entries.append((st.st_mtime, st.st_size, path))
+    total = sum(size for _, size, _ in entries)
+    for _, size, path in sorted(entries):
+        if total <= limit:
+            break
+        try:
+            path.unlink()
+            total -= size
+        except OSError:
+            pass
+
+
+def _open() -> Store:
+    root = _location()
+    if root is None:
+        return Store(None)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        if not os.access(root, os.W_OK | os.X_OK):
+            return Store(None)
+    except OSError:
+        return Store(None)
+    return Store(root)
+
+
+_active: dict[str, Store] = memo.held("store.active", {})
+
+
+def active() -> Store:
+    """The cache of this process, as the environment configures it (read once)."""
+    got = _active.get("store")
+    if got is None:
+        got = _active["store"] = _open()
+    return got
