@@ -50,8 +50,16 @@ def test_a_workload_change_renders_only_what_it_touches(tmp_path: Path) -> None:
         # the two-hub example: dev is delivered by Subscriptions, without waves
         push_two_hubs(s.work)
         assert _run(s.work)[0] == "published"
+        first = s.branch("acm-dev")
+        assert first is not None
         edit(s.work, "workloads/anomaly.yaml", "anomaly:1.4.2", "anomaly:1.4.3", "anomaly 1.4.3")
-        _published_in_parts(s, "anomaly")
+        branch = _published_in_parts(s, "anomaly")
+        # an image moves no decision: the hubs' pages and snapshots stay the same blobs (the
+        # README names the new source commit)
+        for hub in ("east", "west"):
+            for name in ("plan.html", "plan.svg", "decisions.json"):
+                assert s.show(branch, f"placement/{hub}/{name}") == s.show(first, f"placement/{hub}/{name}")
+        assert s.show(branch, "README.md") != s.show(first, "README.md")
         # a change beyond the workloads (a policy) renders everything again
         edit(s.work, "policies/edge.yaml", '"role=line"', '"role=line, !retired"', "lines: not retired")
         status, lines = _run(s.work)

@@ -107,10 +107,11 @@ def _per_hub(base: Mapping[str, Iterable[str]], inventories: Mapping[str, Invent
 
 
 def fleet_globals(repo: Repo, env: str, inventories: Mapping[str, Inventory | None], *,
-                  base: Mapping[str, Iterable[str]] | None = None,
-                  source_commit: str | None = None) -> tuple[Tree, dict[str, int] | None]:
+                  base: Mapping[str, Iterable[str]] | None = None) -> tuple[Tree, dict[str, int] | None]:
     """The placement/ and models/ files of every hub, and the clusters each
     "namespace/workload" runs on across the fleet (None when no hub has an inventory).
+    The pictures do not name the source commit (the README and the commit's Source-Commit
+    trailer do): a publish that moves no decision leaves every hub's page as it was.
 
     `base` is the union of the hubs' previous decisions: cluster names are unique
     across hubs (rule hub-cluster-duplicate), so each hub takes back its own."""
@@ -126,7 +127,7 @@ def fleet_globals(repo: Repo, env: str, inventories: Mapping[str, Inventory | No
         tree[decisions_path(hub)] = placement[DECISIONS_PATH]
         tree[f"models/{hub.name}/index.json"] = placement[MODEL_INDEX_PATH]
         keep = {k: inventory.bits_of(v) for k, v in base.items()} if base and inventory is not None else None
-        picture = build_picture(view, build_plan(view, env, inventory, keep=keep), [], source=source_commit)
+        picture = build_picture(view, build_plan(view, env, inventory, keep=keep), [])
         tree[f"placement/{hub.name}/plan.html"] = render_html(picture)
         tree[f"placement/{hub.name}/plan.svg"] = render_svg(picture)
         if inventory is not None:

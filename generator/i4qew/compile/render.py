@@ -36,7 +36,10 @@ from i4qew.placement.snapshot import placement_files
 from i4qew.placement.wave_checks import needs_inventory
 from i4qew.problems import UserError
 
-PAGE_PATH = "plan.html"  # the placement page, next to the README
+# The placement page, next to the README. Neither it nor the picture names the source commit
+# (the README and the commit's Source-Commit trailer do), so they change only with what
+# they show: issue 17's fleet has 15 hubs' pages of ~2.4 MB each, rewritten on every publish before.
+PAGE_PATH = "plan.html"
 PICTURE_PATH = "plan.svg"  # the site matrix, shown in the README
 
 
@@ -75,7 +78,7 @@ def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_com
     if inventory is not None:
         members = {w.key: [inventory.cluster_names(x.clusters) for x in w.waves] for w in plan.workloads if w.waves}
     hub = compile_hub(repo, env, image, rollout=rollout, wave_members=members)
-    picture = build_picture(repo, plan, [], source=source_commit)
+    picture = build_picture(repo, plan, [])  # no source commit: see PAGE_PATH
     pages = {PAGE_PATH: render_html(picture), PICTURE_PATH: render_svg(picture)}
     readme = {"README.md": render_readme(repo, env, source_commit=source_commit, cluster_counts=counts, image=image)}
     return merge(readme, compile_charts(repo, env, image), compile_staging_charts(repo, env, image, held), hub,
@@ -114,7 +117,7 @@ def render_globals(repo: Repo, env: str, *, inventory: Inventory | None, source_
     """What every workload shares (environments without waves): the README, the placement
     snapshots, model indexes and pictures."""
     if repo.repository.hubs:
-        fleet, fleet_counts = fleet_globals(repo, env, hubs or {}, base=base, source_commit=source_commit)
+        fleet, fleet_counts = fleet_globals(repo, env, hubs or {}, base=base)
         readme = {"README.md": render_readme(repo, env, source_commit=source_commit, cluster_counts=fleet_counts)}
         return merge(readme, fleet)
     keep = {k: inventory.bits_of(v) for k, v in base.items()} if base and inventory is not None else None
@@ -122,7 +125,7 @@ def render_globals(repo: Repo, env: str, *, inventory: Inventory | None, source_
     plan = build_plan(repo, env, inventory, keep=keep)
     placement = placement_files(repo, env, inventory, base=base)
     counts = {w.key: w.clusters.bit_count() for w in plan.workloads} if inventory is not None else None
-    picture = build_picture(repo, plan, [], source=source_commit)
+    picture = build_picture(repo, plan, [])  # no source commit: see PAGE_PATH
     pages = {PAGE_PATH: render_html(picture), PICTURE_PATH: render_svg(picture)}
     readme = {"README.md": render_readme(repo, env, source_commit=source_commit, cluster_counts=counts, image=image)}
     return merge(readme, placement, pages)
