@@ -49,6 +49,9 @@ def run_i4qew_with(command: list[str], *args: str, env: Mapping[str, str] | None
     base = {k: v for k, v in os.environ.items() if not k.startswith(("I4QEW_", "CI_", "GITLAB_"))}
     base["PYTHONPATH"] = os.pathsep.join([str(ROOT / "generator"), base.get("PYTHONPATH", "")])
     base["PYTHONUTF8"] = "1"
+    # the persistent cache off (docs/caching.md): these runs judge the input, and a pack left in
+    # ~/.cache by other runs would be read whole, which the peak-memory guard would blame on the input
+    base["I4QEW_CACHE_DIR"] = ""
     limited = [sys.executable, "-c", _CPU_LIMITED, str(math.ceil(timeout)), *command]
     return subprocess.run([*limited, *args], capture_output=True, text=True, encoding="utf-8",
                           timeout=timeout * WALL_FACTOR, env={**base, **(env or {})}, cwd=cwd, check=False)
