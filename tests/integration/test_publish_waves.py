@@ -13,17 +13,11 @@ import yaml
 
 from tests.support.crds import crd_errors
 from tests.support.git_remote import Site, edit, trailers
-from tests.support.rollout import subscription_waves_site
+from tests.support.rollout import TWO_WAVES, subscription_waves_site
 
 pytestmark = pytest.mark.slow
 
-WAVES = """      selector: "stage=dev"
-      waves:
-        - name: canary
-          selector: "site in (bologna, ljubljana)"
-          soak: 1h
-        - name: rest
-"""
+WAVES = TWO_WAVES
 IMAGE = "image: registry.gitlab.com/i4q/vision/defect-detector:"
 
 

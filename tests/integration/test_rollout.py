@@ -13,11 +13,10 @@ import pytest
 import yaml
 
 from i4qew.gitops.land import Outcome
-from i4qew.gitops.publish import PublishRequest, publish
 from i4qew.gitops.rollout import RolloutRequest, rollout
 from i4qew.problems import UserError
 from tests.support.git_remote import Site, clean_environ, edit, git, race, trailers
-from tests.support.rollout import THREE_WAVES, subscription_waves_site
+from tests.support.rollout import THREE_WAVES, pub, subscription_waves_site
 
 pytestmark = pytest.mark.slow
 
@@ -30,13 +29,6 @@ IMAGE = "registry.gitlab.com/i4q/vision/defect-detector:"
 def s(tmp_path: Path) -> Iterator[Site]:
     with subscription_waves_site(tmp_path, WAVES, "dev rolls out in three waves") as made:
         yield made
-
-
-def pub(s: Site, repo: Path | None = None) -> str:
-    out = publish(PublishRequest(root=repo or s.work, env="dev", backoff=0.01), environ=clean_environ())
-    assert out.status == "published", out
-    assert out.commit is not None
-    return out.commit
 
 
 def roll(s: Site, action: str, at: datetime, repo: Path | None = None, **kw: Any) -> Outcome:

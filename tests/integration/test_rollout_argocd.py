@@ -16,12 +16,11 @@ import pytest
 import yaml
 
 from i4qew.gitops.land import Outcome
-from i4qew.gitops.publish import PublishRequest, publish
 from i4qew.gitops.rollout import RolloutRequest, rollout
 from i4qew.problems import UserError
 from tests.support.crds import crd_errors
 from tests.support.git_remote import Site, clean_environ, edit, git, site, trailers
-from tests.support.rollout import THREE_WAVES
+from tests.support.rollout import THREE_WAVES, pub
 
 pytestmark = pytest.mark.slow
 
@@ -37,13 +36,6 @@ def s(tmp_path: Path) -> Iterator[Site]:
         # this repository's dev is delivered by Argo CD already
         edit(made.work, "i4qew.yaml", "      delivery: applicationset\n", WAVES, "dev rolls out in three waves")
         yield made
-
-
-def pub(s: Site) -> str:
-    out = publish(PublishRequest(root=s.work, env="dev", backoff=0.01), environ=clean_environ())
-    assert out.status == "published", out
-    assert out.commit is not None
-    return out.commit
 
 
 def roll(s: Site, action: str, at: datetime, **kw: Any) -> Outcome:

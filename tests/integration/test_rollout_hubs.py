@@ -16,11 +16,11 @@ import yaml
 from click.testing import CliRunner
 
 from i4qew.cli.main import cli
-from i4qew.gitops.publish import PublishRequest, publish
 from i4qew.gitops.rollout import RolloutRequest, rollout
 from tests.support.crds import crd_errors
 from tests.support.git_remote import Site, clean_environ, edit, git, site
 from tests.support.hubs import push_two_hubs
+from tests.support.rollout import pub
 
 pytestmark = pytest.mark.slow
 
@@ -28,13 +28,6 @@ BRANCH = "acm-dev"
 WAVES = '      waves: [{name: canary, selector: "site=bologna"}, {name: rest}]\n'
 GIT_BRANCH = "apps.open-cluster-management.io/git-branch"
 DESIRED = "apps.open-cluster-management.io/git-desired-commit"
-
-
-def pub(s: Site) -> str:
-    out = publish(PublishRequest(root=s.work, env="dev", backoff=0.01), environ=clean_environ())
-    assert out.status == "published", out
-    assert out.commit is not None
-    return out.commit
 
 
 def wave_pins(s: Site, rev: str) -> dict[tuple[str, str, str], str]:

@@ -13,20 +13,13 @@ from typing import Any
 import pytest
 import yaml
 
-from i4qew.gitops.publish import PublishRequest, publish
 from i4qew.gitops.rollout import RolloutRequest, rollout
 from tests.support.git_remote import Site, clean_environ, edit, git, site
-from tests.support.rollout import subscription_waves_site
+from tests.support.rollout import TWO_WAVES, pub, subscription_waves_site
 
 pytestmark = pytest.mark.slow
 
-WAVES = """      selector: "stage=dev"
-      waves:
-        - name: canary
-          selector: "site in (bologna, ljubljana)"
-          soak: 1h
-        - name: rest
-"""
+WAVES = TWO_WAVES
 BRANCH = "acm-dev"
 IMAGE = "image: registry.gitlab.com/i4q/vision/defect-detector:"
 STAGING = "staging/i4q-vision/yolo-defects/values.yaml"  # a PVC model: staged in the workload's namespace
@@ -48,13 +41,6 @@ def s(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
     with site(tmp_path) as made:
         edit(made.work, "i4qew.yaml", '      selector: "stage=dev"\n', WAVES, "dev rolls out in two waves")
         yield made
-
-
-def pub(s: Site) -> str:
-    out = publish(PublishRequest(root=s.work, env="dev", backoff=0.01), environ=clean_environ())
-    assert out.status == "published", out
-    assert out.commit is not None
-    return out.commit
 
 
 def pin_version(s: Site, old: str, new: str) -> None:

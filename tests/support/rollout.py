@@ -1,5 +1,6 @@
 """The three rollout waves the rollout tests give this repository's dev environment
-(tests/integration/test_rollout.py with Subscriptions, test_rollout_argocd.py with Argo CD)."""
+(tests/integration/test_rollout.py with Subscriptions, test_rollout_argocd.py with Argo CD), and
+the publish helper the rollout tests share."""
 
 from __future__ import annotations
 
@@ -7,8 +8,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.support.git_remote import Site, edit, site
+from i4qew.gitops.publish import PublishRequest, publish
+from tests.support.git_remote import Site, clean_environ, edit, site
 
+# dev's selector with two waves: a canary of two sites, then the rest
+TWO_WAVES = """      selector: "stage=dev"
+      waves:
+        - name: canary
+          selector: "site in (bologna, ljubljana)"
+          soak: 1h
+        - name: rest
+"""
 THREE_WAVES = """      waves:
         - name: canary
           selector: "site=bologna"
@@ -32,3 +42,11 @@ def subscription_waves_site(tmp_path: Path, waves: str, message: str) -> Iterato
         edit(made.work, "i4qew.yaml", "      delivery: applicationset\n", "", "dev by Subscription", push=False)
         edit(made.work, "i4qew.yaml", '      selector: "stage=dev"\n', waves, message)
         yield made
+
+
+def pub(s: Site, repo: Path | None = None) -> str:
+    """Publish dev from `repo` (the site's work clone by default); the new branch commit."""
+    out = publish(PublishRequest(root=repo or s.work, env="dev", backoff=0.01), environ=clean_environ())
+    assert out.status == "published", out
+    assert out.commit is not None
+    return out.commit
