@@ -5,13 +5,17 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from i4qew.cli.common import parse_report, repo_option, write_text
-from i4qew.problems import ExitCode, has_errors, sort_problems
+from i4qew.problems import ExitCode, Problem, has_errors, sort_problems
 from i4qew.report import REPORTERS
 from i4qew.report.text import render as render_text
+
+if TYPE_CHECKING:
+    from i4qew.model.repo import Repo
 
 
 @click.command("validate")
@@ -36,6 +40,20 @@ def command(repo_dir: Path, fmt: str, output: str | None, reports: tuple[str, ..
     targets = [parse_report(text, REPORTERS) for text in reports]
     if not repo_dir.is_dir():
         raise click.BadParameter(f"{str(repo_dir)!r} is not a folder", param_hint="--repo")
+    from i4qew.cli.validate_answer import answer
+
+    problems, files = answer(repo_dir, lambda: _validate(repo_dir))
+    for target_fmt, path in [*targets, *([(fmt, output)] if output else [])]:
+        write_text(path, REPORTERS[target_fmt](problems, files))
+    if output is None:
+        write_text(None, REPORTERS[fmt](problems, files))
+    elif fmt != "text":
+        write_text(None, render_text(problems, files))
+    sys.exit(ExitCode.PROBLEMS if has_errors(problems) else ExitCode.OK)
+
+
+def _validate(repo_dir: Path) -> tuple[list[Problem], list[str], Repo | None]:
+    """The problems (rules, placement, yamllint) and the files read."""
     from i4qew.load.style import style_problems
     from i4qew.text import mask_credentials
     from i4qew.validation import validate_repo
@@ -44,11 +62,4 @@ def command(repo_dir: Path, fmt: str, output: str | None, reports: tuple[str, ..
     style, linted = style_problems(repo_dir, result.problems)
     problems = sort_problems([*result.problems,
                               *(dataclasses.replace(p, message=mask_credentials(p.message)) for p in style)])
-    files = sorted({*result.files, *linted})
-    for target_fmt, path in [*targets, *([(fmt, output)] if output else [])]:
-        write_text(path, REPORTERS[target_fmt](problems, files))
-    if output is None:
-        write_text(None, REPORTERS[fmt](problems, files))
-    elif fmt != "text":
-        write_text(None, render_text(problems, files))
-    sys.exit(ExitCode.PROBLEMS if has_errors(problems) else ExitCode.OK)
+    return problems, sorted({*result.files, *linted}), result.repo

@@ -18,6 +18,8 @@ from i4qew.problems import Problem, error
 DECLARATION_DIRS = ("workloads", "policies", "models")
 INVENTORY_DIR = "clusters"
 REPOSITORY_FILE = "i4qew.yaml"
+# The repository's yamllint config (load/style.py), at its root.
+CONFIG_NAMES = (".yamllint", ".yamllint.yaml", ".yamllint.yml")
 # Declarations are hand-written: 16 MiB is far above any real repo and far below a DoS.
 MAX_DECLARATION_BYTES = 16 * 1024 * 1024
 # `kubectl get managedclusters -o yaml` for 10,000 clusters is ~5 MB.
@@ -61,11 +63,7 @@ def printable(path: str) -> str:
     return _UNSAFE_NAME.sub(_escape, path)
 
 
-def unsafe_name(root: Path, path: Path, what: str) -> Problem | None:
-    """The problem of a file or folder whose name cannot be shown or written safely."""
-    rel = _rel(root, path)
-    if not _UNSAFE_NAME.search(rel):
-        return None
+def _unsafe(rel: str, what: str) -> Problem:
     return error(printable(rel), 1, 1, "unsafe-path",
                  f"the {what} name is not UTF-8 or holds a control, line-break or bidi character; rename it")
 
@@ -107,8 +105,23 @@ def discover(
 ) -> tuple[list[Path], list[Problem]]:
     """Files ending in `suffixes` under `dirs` (sorted, recursive), `skip` folders
     left out; symlinks are refused, not followed. `what` names the files in messages."""
-    found: list[Path] = []
+    found, problems = discover_files(root, dirs, suffixes=suffixes, what=what, skip=skip)
+    return [root / rel for rel, _ in found], problems
+
+
+def discover_files(
+    root: Path,
+    dirs: tuple[str, ...],
+    *,
+    suffixes: tuple[str, ...] = YAML_SUFFIXES,
+    what: str = "declarations",
+    skip: str | None = DATA_FOLDER,
+) -> tuple[list[tuple[str, str]], list[Problem]]:
+    """`discover`'s files as (repo-relative POSIX path, path to open) strings: a walk
+    of os.scandir entries, whose types come with the listing (no Path per file)."""
+    found: list[tuple[str, str]] = []
     problems: list[Problem] = []
+    base = os.fspath(root)
     for name in dirs:
         top = root / name
         if top.is_symlink():
@@ -116,31 +129,60 @@ def discover(
             continue
         if not top.is_dir():
             continue
-        for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
-            here = Path(dirpath)
-            for d in list(dirnames):
-                if (bad := unsafe_name(root, here / d, "folder")) is not None:
-                    problems.append(bad)
-                    dirnames.remove(d)
-                elif (here / d).is_symlink():
-                    problems.append(error(_rel(root, here / d), 1, 1, "unsafe-path",
-                                          f"symlinked folder refused: {what} must be plain files inside the repository"))
-                    dirnames.remove(d)
-            dirnames[:] = sorted(d for d in dirnames if d != skip)
-            for f in sorted(filenames):
-                if not f.endswith(suffixes):
-                    continue
-                p = here / f
-                if (bad := unsafe_name(root, p, "file")) is not None:
-                    problems.append(bad)
-                    continue
-                if p.is_symlink():
-                    where = "" if inside(root, p) else " (this one points outside the repository)"
-                    problems.append(error(_rel(root, p), 1, 1, "unsafe-path",
-                                          f"symlink refused: {what} must be plain files inside the repository{where}"))
-                    continue
-                found.append(p)
+        _walk(root, name, os.path.join(base, name), _Walk(suffixes, what, skip, found, problems))
     return found, problems
+
+
+@dataclass(frozen=True, slots=True)
+class _Walk:
+    suffixes: tuple[str, ...]
+    what: str
+    skip: str | None
+    found: list[tuple[str, str]]
+    problems: list[Problem]
+
+
+def _walk(root: Path, rel: str, path: str, w: _Walk) -> None:
+    """One folder, as os.walk(followlinks=False) with sorted names gives it: its files,
+    then its folders (a folder that cannot be listed is passed over, as os.walk does)."""
+    try:
+        with os.scandir(path) as it:
+            entries = list(it)
+    except OSError:
+        return
+    folders: list[tuple[str, str]] = []
+    files: list[os.DirEntry[str]] = []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if not is_dir:
+            files.append(entry)
+            continue
+        sub = f"{rel}/{entry.name}"
+        if _UNSAFE_NAME.search(sub):
+            w.problems.append(_unsafe(sub, "folder"))
+        elif entry.is_symlink():
+            w.problems.append(error(sub, 1, 1, "unsafe-path",
+                                    f"symlinked folder refused: {w.what} must be plain files inside the repository"))
+        elif entry.name != w.skip:
+            folders.append((entry.name, entry.path))
+    files.sort(key=lambda e: e.name)
+    for entry in files:
+        if not entry.name.endswith(w.suffixes):
+            continue
+        sub = f"{rel}/{entry.name}"
+        if _UNSAFE_NAME.search(sub):
+            w.problems.append(_unsafe(sub, "file"))
+        elif entry.is_symlink():
+            where = "" if inside(root, Path(entry.path)) else " (this one points outside the repository)"
+            w.problems.append(error(sub, 1, 1, "unsafe-path",
+                                    f"symlink refused: {w.what} must be plain files inside the repository{where}"))
+        else:
+            w.found.append((sub, entry.path))
+    for name, sub_path in sorted(folders):
+        _walk(root, f"{rel}/{name}", sub_path, w)
 
 
 def read_text(root: Path, path: Path, limit: int, *, discovered: bool = False) -> SourceText | Problem:
@@ -156,8 +198,13 @@ def read_text(root: Path, path: Path, limit: int, *, discovered: bool = False) -
         rel = _rel(root, path) if is_inside else path.as_posix()
         if not is_inside and not path.is_absolute():
             return error(rel, 1, 1, "unsafe-path", "path leaves the repository")
+    return read_found(rel, os.fspath(path), limit)
+
+
+def read_found(rel: str, path: str, limit: int) -> SourceText | Problem:
+    """A file `discover_files` found (`rel`, opened at `path`), as read_text reads it."""
     try:
-        st = path.stat()
+        st = os.stat(path)
         if not stat.S_ISREG(st.st_mode):
             # a FIFO would block the read forever; a device could be endless
             return error(rel, 1, 1, "unreadable", "not a regular file")
@@ -165,7 +212,8 @@ def read_text(root: Path, path: Path, limit: int, *, discovered: bool = False) -
         if size > limit:
             return error(rel, 1, 1, "file-too-large",
                          f"file is {size:,} bytes; the limit is {limit:,} bytes")
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            data = fh.read()
     except OSError as exc:
         return error(rel, 1, 1, "unreadable", f"cannot read the file: {exc.strerror or exc}")
     got = decode(rel, data)

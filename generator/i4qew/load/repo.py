@@ -11,8 +11,8 @@ from i4qew.load.files import (
     MAX_DECLARATION_BYTES,
     REPOSITORY_FILE,
     SourceText,
-    discover,
-    read_text,
+    discover_files,
+    read_found,
 )
 from i4qew.load.parsed_cache import ParsedCache, parsed_cache
 from i4qew.load.yamlio import parse
@@ -27,8 +27,13 @@ class Loaded:
 
 
 def load_file(root: Path, path: Path, limit: int, out: Loaded, cache: ParsedCache | None = None) -> None:
-    out.files.append(path.relative_to(root).as_posix())
-    got = read_text(root, path, limit, discovered=True)
+    load_found(path.relative_to(root).as_posix(), str(path), limit, out, cache)
+
+
+def load_found(rel: str, path: str, limit: int, out: Loaded, cache: ParsedCache | None = None) -> None:
+    """A file `discover_files` found (it cannot leave the repository)."""
+    out.files.append(rel)
+    got = read_found(rel, path, limit)
     if isinstance(got, Problem):
         out.problems.append(got)
         return
@@ -68,9 +73,9 @@ def load_declarations(root: Path) -> Loaded:
     else:
         out.problems.append(error(REPOSITORY_FILE, 1, 1, "repository-missing",
                                   "no i4qew.yaml at the repository root (run `i4qew init` to create one)"))
-    paths, problems = discover(root, DECLARATION_DIRS)
+    found, problems = discover_files(root, DECLARATION_DIRS)
     out.problems.extend(problems)
-    for p in paths:
-        load_file(root, p, MAX_DECLARATION_BYTES, out, cache)
+    for rel, path in found:
+        load_found(rel, path, MAX_DECLARATION_BYTES, out, cache)
     cache.save()
     return out

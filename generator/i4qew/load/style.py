@@ -15,6 +15,7 @@ from yamllint import linter
 from yamllint.config import YamlLintConfig, YamlLintConfigError
 
 from i4qew.load.files import (
+    CONFIG_NAMES,
     DECLARATION_DIRS,
     INVENTORY_DIR,
     MAX_DECLARATION_BYTES,
@@ -23,7 +24,6 @@ from i4qew.load.files import (
 )
 from i4qew.problems import Problem, Severity, error
 
-CONFIG_NAMES = (".yamllint", ".yamllint.yaml", ".yamllint.yml")
 RULE = "yamllint"
 
 

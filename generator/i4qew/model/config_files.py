@@ -7,6 +7,7 @@ no absolute paths, no `..` escape, no symlinks anywhere on the way, bounded size
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from i4qew.load.documents import Document
@@ -46,6 +47,14 @@ def _read(root: Path, rel: PurePosixPath, ref: str) -> str:
     return got.text
 
 
+def plain_ref(ref: object) -> bool:
+    """A relative path inside the repository, without '..' (the only refs read)."""
+    if not isinstance(ref, str) or not ref or "\\" in ref:
+        return False
+    rel = PurePosixPath(ref)
+    return not rel.is_absolute() and ".." not in rel.parts
+
+
 class _Refused(Exception):
     pass
 
@@ -55,7 +64,7 @@ def _read_ref(root: Path, doc: Document, path: KeyPath, ref: str, rule_id: str,
     """Read the repository file `ref` named at `path` of `doc` into `files`, or report why not."""
     shown = repr(shorten(ref, 200))
     rel = PurePosixPath(ref)
-    if rel.is_absolute() or ".." in rel.parts or "\\" in ref or not ref:
+    if not plain_ref(ref):
         problems.append(doc.problem(path, rule_id, f"{shown} must be a relative path inside the repository, without '..'"))
         return
     if has_unsafe_char(ref):
@@ -72,16 +81,27 @@ def _read_ref(root: Path, doc: Document, path: KeyPath, ref: str, rule_id: str,
         problems.append(doc.problem(path, rule_id, f"{shown} cannot be read: {reason}"))
 
 
+def _refs(repo: Repo) -> Iterator[tuple[Document, KeyPath, str, str]]:
+    """Every repository path a declaration names: where, the path, the rule that judges it."""
+    for w in repo.workloads:
+        config = w.spec.get("config") or {}
+        for name, ref in sorted((config.get("files") or {}).items()):
+            yield w.doc, ("spec", "config", "files", name), ref, "config-file"
+    doc, ca = repo.repository.doc, repo.repository.git_ca_file
+    if doc is not None and ca is not None:
+        yield doc, ("spec", "git", "caFile"), ca, "git-ca"
+
+
+def config_refs(repo: Repo) -> list[str]:
+    """The paths read_config_files looks at (validate's journal observes them)."""
+    return [ref for _, _, ref, _ in _refs(repo)]
+
+
 def read_config_files(root: Path, repo: Repo) -> tuple[dict[str, str], list[Problem]]:
     """The files workloads mount and the Git server's CA bundle (spec.git.caFile), by
     normalised repository path."""
     files: dict[str, str] = {}
     problems: list[Problem] = []
-    for w in repo.workloads:
-        config = w.spec.get("config") or {}
-        for name, ref in sorted((config.get("files") or {}).items()):
-            _read_ref(root, w.doc, ("spec", "config", "files", name), ref, "config-file", files, problems)
-    doc, ca = repo.repository.doc, repo.repository.git_ca_file
-    if doc is not None and ca is not None:
-        _read_ref(root, doc, ("spec", "git", "caFile"), ca, "git-ca", files, problems)
+    for doc, path, ref, rule_id in _refs(repo):
+        _read_ref(root, doc, path, ref, rule_id, files, problems)
     return files, problems

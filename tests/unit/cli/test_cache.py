@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from i4qew import memo, store
+from i4qew.load import parsed_cache
 from i4qew.cli.main import cli
 from tests.support.hubs import TWO_HUBS
 from tests.support.repos import copy_repo
@@ -54,15 +55,26 @@ def same_with_and_without(root: Path, cache: Path) -> None:
     for args in COMMANDS:
         cold = invoke(root, args, "")
         assert invoke(root, args, str(cache)) == cold, args
+        if args == ("validate",):  # again: validate's whole answer, from its journal
+            assert invoke(root, args, str(cache)) == cold, args
 
 
-EDIT = st.tuples(st.sampled_from(["line", "line", "line", "copy", "remove", "restore", "comment"]),
+EDIT = st.tuples(st.sampled_from(["line", "line", "line", "copy", "remove", "restore", "comment", "yamllint"]),
                  st.integers(0, 30), st.integers(0, 120), st.sampled_from(LINES))
+# The repository's yamllint config (read by validate beside the declarations): None removes it.
+YAMLLINT = (None, "extends: default\n", "rules:\n  line-length: {max: 40}\n", "extends: relaxed\nrules:\n  indentation: {spaces: 4}\n")
 
 
 def apply(root: Path, original: dict[Path, bytes], edit: tuple[str, int, int, str | None]) -> None:
     kind, which, where, line = edit
     files = _inputs(root)
+    if kind == "yamllint":
+        config, text = root / ".yamllint", YAMLLINT[which % len(YAMLLINT)]
+        if text is None:
+            config.unlink(missing_ok=True)
+        else:
+            config.write_text(text, "utf-8")
+        return
     if kind == "restore":
         path = sorted(original)[which % len(original)]
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -124,7 +136,7 @@ def test_a_damaged_cache_changes_nothing(tmp_path: Path, damage: str) -> None:
     cache = tmp_path / "cache"
     same_with_and_without(root, cache)
     entries = [p for p in cache.rglob("*.bin")]
-    assert {p.parent.name for p in entries} == {"documents", "inventory", "eligible"}
+    assert {p.parent.name for p in entries} == {"documents", "inventory", "eligible", "validate"}
     for p in entries:
         data = p.read_bytes()
         p.write_bytes({"truncate": data[: len(data) // 3], "garbage": os.urandom(len(data)),
@@ -169,3 +181,27 @@ def test_processes_filling_one_cache_at_once_all_answer_right(tmp_path: Path) ->
         shutil.rmtree(cache / next(iter(os.listdir(cache))) / "inventory", ignore_errors=True)  # race again
     assert invoke(root, ("validate",), str(cache)) == expected
     assert not [p for p in cache.rglob(".tmp-*")]  # no temporary file left behind
+
+
+def test_a_small_repository_opens_only_the_packs_its_files_fall_in(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parsed documents of every repository the cache has seen are not read by a run
+    of a small one: it opens one pack per file at most, the ones its texts' keys name."""
+    cache = tmp_path / "cache"
+    for source in (ROOT, TWO_HUBS):
+        same_with_and_without(_repo(tmp_path / source.name, source), cache)
+    small = _repo(tmp_path / "small", ROOT / "tests" / "corpus" / "positive" / "minimal")
+    read: list[tuple[str, str]] = []
+    real = store.Store.read
+
+    def recording(self: store.Store, kind: str, key: str) -> bytes | None:
+        read.append((kind, key))
+        return real(self, kind, key)
+
+    monkeypatch.setattr(store.Store, "read", recording)
+    cold = invoke(small, ("validate",), "")
+    assert invoke(small, ("validate",), str(cache)) == cold
+    texts = [p.read_bytes() for p in small.rglob("*.yaml")]
+    assert {key for kind, key in read if kind == parsed_cache.KIND} == {
+        parsed_cache.shard(store.digest(t)) for t in texts}
+    assert len(list((cache / os.listdir(cache)[0] / parsed_cache.KIND).iterdir())) > len(texts)

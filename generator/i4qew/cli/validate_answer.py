@@ -1,0 +1,144 @@
+"""`validate`'s whole answer kept in the persistent cache (i4qew/store.py), keyed by a
+journal of what it read (load/journal.py): a run that reads the same bytes again gives
+the same problems without computing them (docs/caching.md).
+
+One entry per repository folder (its resolved path) and versions of the libraries
+that judge it: the journal's spec (the folders read whole, the root files, the paths
+declarations name), the digest of what the run found there, and the problems and files
+it reported. A later run observes the spec again: the same digest is the answer; any
+other is a miss, computed and stored again. An answer is stored only when the files it
+was computed from did not change while it ran (their stamps after the run are those
+the journal saw before it), and only when the spec it needs is the one observed
+before the run: after a run that named new paths, the next one observes them and
+stores. A yamllint config that extends a file or ignores from a file reads files the
+journal does not know: no answer is stored for such a repository.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from i4qew import store
+from i4qew.load.files import (
+    CONFIG_NAMES,
+    DECLARATION_DIRS,
+    INVENTORY_DIR,
+    MAX_DECLARATION_BYTES,
+    MAX_INVENTORY_BYTES,
+    REPOSITORY_FILE,
+)
+from i4qew.load.journal import Spec, observe, unchanged
+from i4qew.problems import Problem, Severity
+
+if TYPE_CHECKING:
+    from i4qew.model.repo import Repo
+
+KIND = "validate"
+_CLASSES = store.allow((Problem, Severity))
+# The libraries whose answers are part of validate's (parsing, schema, yamllint).
+_LIBRARIES = ("yaml-rs", "ruamel.yaml", "jsonschema-rs", "yamllint")
+_BUILTIN_YAMLLINT = (None, "default", "relaxed")
+_WHOLE = 1 << 62
+
+Answer = tuple[list[Problem], list[str]]
+Computed = tuple[list[Problem], list[str], "Repo | None"]
+
+
+def base_spec() -> Spec:
+    trees = (*tuple((d, MAX_DECLARATION_BYTES) for d in DECLARATION_DIRS), (INVENTORY_DIR, MAX_INVENTORY_BYTES))
+    # yamllint reads its config whatever its size
+    roots = ((REPOSITORY_FILE, MAX_DECLARATION_BYTES), *((name, _WHOLE) for name in CONFIG_NAMES))
+    return Spec(trees, roots, ())
+
+
+def spec_for(repo: Repo | None) -> Spec:
+    """What a run that built `repo` read: the base spec and the paths its declarations name."""
+    base = base_spec()
+    if repo is None:
+        return base
+    from i4qew.model.config_files import MAX_CONFIG_BYTES, config_refs, plain_ref
+
+    refs = sorted({ref for ref in config_refs(repo) if plain_ref(ref)})
+    return Spec(base.trees, base.roots, tuple((ref, MAX_CONFIG_BYTES) for ref in refs))
+
+
+def answer(root: Path, compute: Callable[[], Computed]) -> Answer:
+    """`compute()`'s problems and files, from the cache when the journal says the run
+    would read what the stored one read."""
+    where = store.active()
+    if not where.on:
+        problems, files, _ = compute()
+        return problems, files
+    try:
+        key = _key(root)
+        held = _held(where.get(KIND, key, _CLASSES))
+        spec = held[0] if held is not None else base_spec()
+        before = observe(root, spec) if _journaled(root) else None
+    except Exception:  # the cache never fails a run: compute it
+        before = None
+    if before is not None and held is not None and held[1] == before.digest and held[2] is not None:
+        return held[2]
+    problems, files, repo = compute()
+    if before is not None:
+        try:
+            needed = spec_for(repo)
+            if needed == spec and unchanged(root, spec, before) and _journaled(root):
+                where.put(KIND, key, (spec.plain(), before.digest, (problems, files)))
+            else:
+                where.put(KIND, key, (needed.plain(), "", None))
+        except Exception:
+            pass
+    return problems, files
+
+
+def _key(root: Path) -> str:
+    versions = []
+    for name in _LIBRARIES:
+        try:
+            versions.append(importlib.metadata.version(name))
+        except importlib.metadata.PackageNotFoundError:
+            versions.append("")
+    return store.digest("\0".join([str(root.resolve()), str(root.absolute()), *versions]).encode("utf-8", "surrogatepass"))
+
+
+def _held(got: object) -> tuple[Spec, str, Answer | None] | None:
+    if not (isinstance(got, tuple) and len(got) == 3 and isinstance(got[1], str)):
+        return None
+    spec = Spec.of(got[0])
+    if spec is None:
+        return None
+    found = got[2]
+    if found is None:
+        return spec, got[1], None
+    if (isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], list) and isinstance(found[1], list)
+            and all(isinstance(p, Problem) for p in found[0]) and all(isinstance(f, str) for f in found[1])):
+        return spec, got[1], (found[0], found[1])
+    return None
+
+
+def _journaled(root: Path) -> bool:
+    """False when the repository's yamllint config reads other files (`extends` a file,
+    `ignore-from-file`): those are not in the journal."""
+    for name in CONFIG_NAMES:
+        path = root / name
+        if path.is_symlink() or path.is_dir():
+            return False
+        if not path.is_file():
+            continue
+        text = path.read_bytes()
+        if b"ignore-from-file" in text or (b"extends" in text and not _builtin_extends(text)):
+            return False
+    return True
+
+
+def _builtin_extends(text: bytes) -> bool:
+    import yaml_rs
+
+    try:
+        conf = yaml_rs.loads(text.decode("utf-8"))
+    except Exception:  # not read the way yamllint reads it: not journaled
+        return False
+    return not isinstance(conf, dict) or conf.get("extends") in _BUILTIN_YAMLLINT
