@@ -91,14 +91,18 @@ class _Walk:
             self.hash.update(data)
         self.stamps[rel] = stamp if stamp is not None else what
 
-    def tree(self, rel: str, limit: int) -> None:
-        path = os.path.join(self.base, rel)
+    def lstat(self, rel: str, path: str) -> os.stat_result | None:
+        """The entry's own stat, or None (its absence or error noted)."""
         try:
-            st = os.lstat(path)
+            return os.lstat(path)
         except (OSError, ValueError) as exc:
             self.note(rel, _failed(exc))
-            return
-        self.node(rel, path, st, limit)
+            return None
+
+    def tree(self, rel: str, limit: int) -> None:
+        path = os.path.join(self.base, rel)
+        if (st := self.lstat(rel, path)) is not None:
+            self.node(rel, path, st, limit)
 
     def node(self, rel: str, path: str, st: os.stat_result, limit: int) -> None:
         mode = st.st_mode
@@ -153,10 +157,7 @@ class _Walk:
 
     def root_file(self, rel: str, limit: int) -> None:
         path = os.path.join(self.base, rel)
-        try:
-            lst = os.lstat(path)
-        except (OSError, ValueError) as exc:
-            self.note(rel, _failed(exc))
+        if (lst := self.lstat(rel, path)) is None:
             return
         if stat.S_ISLNK(lst.st_mode):
             self.link(rel, path)
@@ -179,10 +180,7 @@ class _Walk:
         for i, part in enumerate(parts):
             here = os.path.join(here, part)
             step = "/".join(parts[: i + 1])
-            try:
-                st = os.lstat(here)
-            except (OSError, ValueError) as exc:
-                self.note("ref\0" + step, _failed(exc))
+            if (st := self.lstat("ref\0" + step, here)) is None:
                 return
             if stat.S_ISLNK(st.st_mode):
                 self.link("ref\0" + step, here)
