@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from i4qew import memo, store
-from i4qew.load import parsed_cache
 from i4qew.cli.main import cli
+from i4qew.load import parsed_cache
 from tests.support.hubs import TWO_HUBS
 from tests.support.repos import copy_repo
 from tests.support.tools import ROOT
