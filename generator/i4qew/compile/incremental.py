@@ -8,7 +8,10 @@ objects live in a namespace's folder: the models' namespace (spec.models.namespa
 for a hostPath model, the workload namespace for a PVC model, so a change that
 touches a model renders the models' namespace too. Everything else is either the
 repository's (the Channel) or the whole environment's (README, placement snapshots,
-model indexes, pictures) and is rendered again, whole. For a set of changed
+model indexes, pictures) and is rendered again, whole, unless the change touches
+only chart fields (compile.CHART_ONLY) and the caller passes the previous README
+(Changed.readme): then the previous placement files stay and the README is written
+with the cluster counts read back from it. For a set of changed
 workloads (their names, namespaces and models, before and after the change) the
 result is the paths rendered again and the paths of the previous render that stay
 as they are; together they are, byte for byte, what `render_tree` writes
