@@ -203,5 +203,5 @@ def test_a_small_repository_opens_only_the_packs_its_files_fall_in(tmp_path: Pat
     assert invoke(small, ("validate",), str(cache)) == cold
     texts = [p.read_bytes() for p in small.rglob("*.yaml")]
     assert {key for kind, key in read if kind == parsed_cache.KIND} == {
-        parsed_cache.shard(store.digest(t)) for t in texts}
+        store.Packs.pack(store.digest(t)) for t in texts}
     assert len(list((cache / os.listdir(cache)[0] / parsed_cache.KIND).iterdir())) > len(texts)
