@@ -1,4 +1,4 @@
-"""Parsed declaration files kept between runs (i4qew/store.py), keyed by their text.
+"""Parsed declaration files kept between runs (i4qew/store.py), keyed by their bytes.
 
 Each file's documents and issues (`yamlio.parse`'s result less its path and text) are
 pickled on their own and kept in `store.Packs` (256 packs by the key's first hex digits):
@@ -8,7 +8,8 @@ change rewrites one pack. Reading a few hundred packs of small entries is much
 faster than opening 11,000 files; each hit is unpickled afresh (no two documents share
 a mutable value). The path is not part of an entry: the same text at two paths (or in
 another revision's checkout) reports each its own path. A file that does not parse is
-not kept: its problem is computed again.
+not kept: its problem is computed again. Bytes that were parsed were found good text
+before (UTF-8, no control character: load/files.py check_text): a hit is only decoded.
 
 A pack is written only when this process parsed something it did not hold; it keeps
 what this process used first, then older entries, up to MAX_ENTRIES in all.
@@ -33,20 +34,28 @@ class ParsedCache:
         self.store = where
         self.packs = store.Packs(where, KIND, MAX_ENTRIES)
 
-    def parse(self, path: str, text: str) -> Parsed | Problem:
+    @staticmethod
+    def key(data: bytes) -> str:
+        return store.digest(data)
+
+    def lookup(self, data: bytes) -> tuple[str, list[Any], list[list[Issue]]] | None:
+        """The key, documents and issues of a file whose bytes were parsed before, or None."""
         if not self.store.on:
-            return parse(path, text)
-        key = store.digest(text.encode("utf-8", "surrogatepass"))
+            return None
+        key = self.key(data)
         entry = self.packs.get(key)
-        if entry is not None:
-            hit = _entry(entry)
-            if hit is not None:
-                self.packs.use(key, entry)
-                return Parsed(path, text, hit[0], hit[1])
+        hit = _entry(entry) if entry is not None else None
+        if entry is None or hit is None:
+            return None
+        self.packs.use(key, entry)
+        return key, hit[0], hit[1]
+
+    def parse(self, path: str, text: str, data: bytes) -> Parsed | Problem:
+        """`text` (decoded from `data`) parsed, and kept under the key of `data` when it parses."""
         parsed = parse(path, text)
-        if isinstance(parsed, Parsed):
+        if self.store.on and isinstance(parsed, Parsed):
             with contextlib.suppress(Exception):  # a value pickle refuses is simply not kept
-                self.packs.use(key, store.dumps((parsed.docs, parsed.issues)), new=True)
+                self.packs.use(self.key(data), store.dumps((parsed.docs, parsed.issues)), new=True)
         return parsed
 
     def save(self) -> None:

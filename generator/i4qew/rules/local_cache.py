@@ -85,7 +85,8 @@ def _files(repo: Repo) -> dict[str, str] | None:
             continue
         h = hashlib.sha256(settings)
         present = repr(sorted((d.index, d.kind or "") for d in found))
-        for part in (path, present, found[0].source.text):
+        source = found[0].source  # its bytes' key when the loader has one, else its text
+        for part in (path, present, f"key {source.key}" if source.key else f"text {source.text}"):
             data = part.encode("utf-8", "surrogatepass")
             h.update(len(data).to_bytes(8, "big") + data)
         out[path] = h.hexdigest()
