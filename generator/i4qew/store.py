@@ -189,6 +189,62 @@ class Store:
                     os.unlink(tmp)
 
 
+class Packs:
+    """Entries (bytes) of one kind by hex key, kept in SHARDS packs chosen by the key's
+    first two hex digits: a run opens only the packs its keys fall in (a small repository
+    does not read what a large one left) and rewrites only the packs it added to, each
+    keeping what this process used first, then older entries, up to `limit` in all."""
+
+    SHARDS = 256
+
+    def __init__(self, where: Store, kind: str, limit: int) -> None:
+        self.store, self.kind, self.per_pack = where, kind, max(1, limit // self.SHARDS)
+        self.held: dict[str, dict[str, bytes]] = {}
+        self.used: dict[str, dict[str, bytes]] = {}
+        self.added: set[str] = set()
+
+    @staticmethod
+    def pack(key: str) -> str:
+        """The pack a key falls in."""
+        return f"pack{key[:2]}"
+
+    def _held(self, name: str) -> dict[str, bytes]:
+        got = self.held.get(name)
+        if got is None:
+            got = {}
+            found = self.store.get(self.kind, name, _NOTHING)
+            if isinstance(found, dict) and all(isinstance(k, str) and isinstance(v, bytes) for k, v in found.items()):
+                got = found
+            self.held[name] = got
+        return got
+
+    def get(self, key: str) -> bytes | None:
+        """The entry under `key` (this process's or a pack's), or None."""
+        name = self.pack(key)
+        return self.used.get(name, {}).get(key) or self._held(name).get(key)
+
+    def use(self, key: str, entry: bytes, *, new: bool = False) -> None:
+        """Keep `entry` in its pack (a hit that answered, or a `new` one to write)."""
+        name = self.pack(key)
+        self.used.setdefault(name, {})[key] = entry
+        if new:
+            self.added.add(name)
+
+    def save(self) -> None:
+        for name in sorted(self.added):
+            merged = dict(self.used[name])
+            for key, entry in self._held(name).items():
+                if len(merged) >= self.per_pack:
+                    break
+                merged.setdefault(key, entry)
+            self.store.put(self.kind, name, merged)
+            self.held[name] = merged
+        self.added.clear()
+
+
+_NOTHING: dict[tuple[str, str], Any] = {}
+
+
 def prune(root: Path, limit: int) -> None:
     """Remove the least recently used entries (and stale temporary files) until the
     cache holds at most `limit` bytes."""

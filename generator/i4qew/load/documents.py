@@ -21,6 +21,7 @@ _PLAIN_SCALAR = re.compile(r"""[^\s'"\[\]{},#&*!|>%@`][^,\[\]{}#]*""")
 class SourceFile:
     path: str
     text: str
+    key: str = ""  # the persistent cache's key of the bytes the text was read from, when it has one
     _positions: Positions | None = field(default=None, repr=False)
 
     def locate(self, doc: int, path: KeyPath, *, key: bool = False) -> tuple[int, int]:

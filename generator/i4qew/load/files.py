@@ -203,6 +203,12 @@ def read_text(root: Path, path: Path, limit: int, *, discovered: bool = False) -
 
 def read_found(rel: str, path: str, limit: int) -> SourceText | Problem:
     """A file `discover_files` found (`rel`, opened at `path`), as read_text reads it."""
+    data = read_bytes(rel, path, limit)
+    return data if isinstance(data, Problem) else check_text(rel, data)
+
+
+def read_bytes(rel: str, path: str, limit: int) -> bytes | Problem:
+    """The bytes of a regular file within `limit`, or why they are not read."""
     try:
         st = os.stat(path)
         if not stat.S_ISREG(st.st_mode):
@@ -213,9 +219,13 @@ def read_found(rel: str, path: str, limit: int) -> SourceText | Problem:
             return error(rel, 1, 1, "file-too-large",
                          f"file is {size:,} bytes; the limit is {limit:,} bytes")
         with open(path, "rb") as fh:
-            data = fh.read()
+            return fh.read()
     except OSError as exc:
         return error(rel, 1, 1, "unreadable", f"cannot read the file: {exc.strerror or exc}")
+
+
+def check_text(rel: str, data: bytes) -> SourceText | Problem:
+    """The bytes as text, or the problem that makes them no YAML text (encoding, control characters)."""
     got = decode(rel, data)
     if isinstance(got, SourceText):
         bad = _CONTROL.search(got.text)
@@ -224,6 +234,12 @@ def read_found(rel: str, path: str, limit: int) -> SourceText | Problem:
             return error(rel, line, col, "encoding",
                          f"control character U+{ord(bad.group()):04X} is not allowed in YAML; remove it or write it as an escape in a double-quoted string")
     return got
+
+
+def known_text(rel: str, data: bytes) -> SourceText:
+    """The text of bytes `check_text` already found good (the same bytes, met before): decoded
+    without looking for what it did not find."""
+    return SourceText(rel, (data[3:] if data.startswith(b"\xef\xbb\xbf") else data).decode("utf-8"))
 
 
 def decode(rel: str, data: bytes) -> SourceText | Problem:

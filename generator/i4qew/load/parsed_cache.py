@@ -1,21 +1,23 @@
-"""Parsed declaration files kept between runs (i4qew/store.py), keyed by their text.
+"""Parsed declaration files kept between runs (i4qew/store.py), keyed by their bytes.
 
 Each file's documents and issues (`yamlio.parse`'s result less its path and text) are
-pickled on their own and kept in one of SHARDS packs, chosen by the first hex digits of
-their key: a run opens only the packs its files' keys fall in (a 4-file repository reads
-at most 4 small packs, not the entries of every repository the cache has seen), and a
-one-file change rewrites one pack. Reading a few hundred packs of small entries is much
+pickled on their own and kept in `store.Packs` (256 packs by the key's first hex digits):
+a run opens only the packs its files' keys fall in (a 4-file repository reads at most 4
+small packs, not the entries of every repository the cache has seen), and a one-file
+change rewrites one pack. Reading a few hundred packs of small entries is much
 faster than opening 11,000 files; each hit is unpickled afresh (no two documents share
 a mutable value). The path is not part of an entry: the same text at two paths (or in
 another revision's checkout) reports each its own path. A file that does not parse is
-not kept: its problem is computed again.
+not kept: its problem is computed again. Bytes that were parsed were found good text
+before (UTF-8, no control character: load/files.py check_text): a hit is only decoded.
 
 A pack is written only when this process parsed something it did not hold; it keeps
-what this process used first, then older entries up to MAX_ENTRIES / SHARDS.
+what this process used first, then older entries, up to MAX_ENTRIES in all.
 """
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from i4qew import memo, store
@@ -23,65 +25,41 @@ from i4qew.load.yamlio import Issue, Parsed, parse
 from i4qew.problems import Problem
 
 KIND = "documents"
-SHARDS = 256
 MAX_ENTRIES = 60_000
-_PER_SHARD = MAX_ENTRIES // SHARDS
 _NO_CLASSES = store.allow(())
-
-
-def shard(key: str) -> str:
-    """The pack an entry's key falls in (its first two hex digits)."""
-    return f"pack{key[:2]}"
 
 
 class ParsedCache:
     def __init__(self, where: store.Store) -> None:
         self.store = where
-        self.held: dict[str, dict[str, bytes]] = {}
-        self.used: dict[str, dict[str, bytes]] = {}
-        self.added: set[str] = set()
+        self.packs = store.Packs(where, KIND, MAX_ENTRIES)
 
-    def _pack(self, name: str) -> dict[str, bytes]:
-        got = self.held.get(name)
-        if got is None:
-            got = {}
-            found = self.store.get(KIND, name, _NO_CLASSES)
-            if isinstance(found, dict) and all(isinstance(k, str) and isinstance(v, bytes) for k, v in found.items()):
-                got = found
-            self.held[name] = got
-        return got
+    @staticmethod
+    def key(data: bytes) -> str:
+        return store.digest(data)
 
-    def parse(self, path: str, text: str) -> Parsed | Problem:
+    def lookup(self, data: bytes) -> tuple[str, list[Any], list[list[Issue]]] | None:
+        """The key, documents and issues of a file whose bytes were parsed before, or None."""
         if not self.store.on:
-            return parse(path, text)
-        key = store.digest(text.encode("utf-8", "surrogatepass"))
-        name = shard(key)
-        used = self.used.setdefault(name, {})
-        entry = used.get(key) or self._pack(name).get(key)
-        if entry is not None:
-            hit = _entry(entry)
-            if hit is not None:
-                used[key] = entry
-                return Parsed(path, text, hit[0], hit[1])
+            return None
+        key = self.key(data)
+        entry = self.packs.get(key)
+        hit = _entry(entry) if entry is not None else None
+        if entry is None or hit is None:
+            return None
+        self.packs.use(key, entry)
+        return key, hit[0], hit[1]
+
+    def parse(self, path: str, text: str, data: bytes) -> Parsed | Problem:
+        """`text` (decoded from `data`) parsed, and kept under the key of `data` when it parses."""
         parsed = parse(path, text)
-        if isinstance(parsed, Parsed):
-            try:
-                used[key] = store.dumps((parsed.docs, parsed.issues))
-                self.added.add(name)
-            except Exception:  # a value pickle refuses is simply not kept
-                pass
+        if self.store.on and isinstance(parsed, Parsed):
+            with contextlib.suppress(Exception):  # a value pickle refuses is simply not kept
+                self.packs.use(self.key(data), store.dumps((parsed.docs, parsed.issues)), new=True)
         return parsed
 
     def save(self) -> None:
-        for name in sorted(self.added):
-            merged = dict(self.used[name])
-            for key, entry in self._pack(name).items():
-                if len(merged) >= _PER_SHARD:
-                    break
-                merged.setdefault(key, entry)
-            self.store.put(KIND, name, merged)
-            self.held[name] = merged
-        self.added.clear()
+        self.packs.save()
 
 
 def _entry(data: bytes) -> tuple[list[Any], list[list[Issue]]] | None:

@@ -11,11 +11,13 @@ from i4qew.load.files import (
     MAX_DECLARATION_BYTES,
     REPOSITORY_FILE,
     SourceText,
+    check_text,
     discover_files,
-    read_found,
+    known_text,
+    read_bytes,
 )
 from i4qew.load.parsed_cache import ParsedCache, parsed_cache
-from i4qew.load.yamlio import parse
+from i4qew.load.yamlio import Parsed, parse
 from i4qew.problems import Problem, error
 
 
@@ -31,22 +33,41 @@ def load_file(root: Path, path: Path, limit: int, out: Loaded, cache: ParsedCach
 
 
 def load_found(rel: str, path: str, limit: int, out: Loaded, cache: ParsedCache | None = None) -> None:
-    """A file `discover_files` found (it cannot leave the repository)."""
+    """A file `discover_files` found (it cannot leave the repository). Through the persistent
+    cache, bytes parsed before are not checked nor parsed again."""
     out.files.append(rel)
-    got = read_found(rel, path, limit)
+    data = read_bytes(rel, path, limit)
+    if isinstance(data, Problem):
+        out.problems.append(data)
+        return
+    hit = cache.lookup(data) if cache is not None else None
+    if hit is not None:
+        text = known_text(rel, data).text
+        _documents(SourceFile(rel, text, hit[0]), Parsed(rel, text, hit[1], hit[2]), out)
+        return
+    got = check_text(rel, data)
     if isinstance(got, Problem):
         out.problems.append(got)
         return
-    load_text(got, out, cache)
+    parsed = parse(got.path, got.text) if cache is None else cache.parse(got.path, got.text, data)
+    if isinstance(parsed, Problem):
+        out.problems.append(parsed)
+        return
+    key = cache.key(data) if cache is not None and cache.store.on else ""
+    _documents(SourceFile(got.path, got.text, key), parsed, out)
 
 
 def load_text(src: SourceText, out: Loaded, cache: ParsedCache | None = None) -> None:
     """The file's documents into `out`; parsed through `cache` (the persistent one) when given."""
-    parsed = parse(src.path, src.text) if cache is None else cache.parse(src.path, src.text)
+    data = src.text.encode("utf-8", "surrogatepass")
+    parsed = parse(src.path, src.text) if cache is None else cache.parse(src.path, src.text, data)
     if isinstance(parsed, Problem):
         out.problems.append(parsed)
         return
-    source = SourceFile(src.path, src.text)
+    _documents(SourceFile(src.path, src.text), parsed, out)
+
+
+def _documents(source: SourceFile, parsed: Parsed, out: Loaded) -> None:
     for index, data in enumerate(parsed.docs):
         if data is None:
             continue  # an empty document (a trailing `---`) is no declaration

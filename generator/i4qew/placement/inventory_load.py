@@ -27,9 +27,12 @@ from i4qew.load.files import (
     INVENTORY_DIR,
     MAX_INVENTORY_BYTES,
     SourceText,
+    check_text,
     decode,
-    discover,
+    discover_files,
     inside,
+    known_text,
+    read_bytes,
     read_text,
 )
 from i4qew.load.yamlio import parse
@@ -41,12 +44,6 @@ SUFFIXES = (".yaml", ".yml", ".json")
 LIST_KINDS = ("List", "ManagedClusterList")
 # kubectl output has no aliases; a hand-written file gets the declarations' bound.
 _ALIAS_LIMITS = yaml_rs.AliasLimits(max_total_replayed_events=100_000, max_replay_stack_depth=64)
-
-
-def _discover(root: Path, out: list[Problem], folder: str = INVENTORY_DIR) -> list[Path]:
-    found, problems = discover(root, (folder,), suffixes=SUFFIXES, what="the inventory", skip=None)
-    out.extend(problems)
-    return found
 
 
 def _read_override(root: Path, path: Path) -> SourceText | Problem:
@@ -150,24 +147,28 @@ def load_inventory(root: Path, override: Path | None = None,
 
 def _load(root: Path, override: Path | None, folder: str = INVENTORY_DIR) -> tuple[Inventory | None, list[Problem]]:
     problems: list[Problem] = []
+    read: list[Read] = []
     if override is not None:
-        got = _read_override(root, override)
-        texts = [got]
+        read = [_read_override(root, override)]
     else:
         if not (root / folder).exists():
             return None, []
-        paths = _discover(root, problems, folder)
-        texts = [read_text(root, p, MAX_INVENTORY_BYTES) for p in paths]
-        if not texts:
+        found, discovered = discover_files(root, (folder,), suffixes=SUFFIXES, what="the inventory", skip=None)
+        problems.extend(discovered)
+        for rel, path in found:
+            data = read_bytes(rel, path, MAX_INVENTORY_BYTES)
+            read.append(data if isinstance(data, Problem) else (rel, data))
+        if not read:
             return None, problems
-    key = _content_key(texts)
-    hit = next((got for k, got in _cache if k == key), None) or _stored(key, texts)
+    key = _content_key(read)
+    hit = next((got for k, got in _cache if k == key), None) or _stored(key, read)
     if hit is not None:
         _remember(key, hit)
         return hit[0], [*problems, *hit[1]]
     before = len(problems)
     entries = Entries(problems)
-    for got in texts:
+    for item in read:
+        got = check_text(*item) if isinstance(item, tuple) else item
         if isinstance(got, Problem):
             problems.append(got)
             continue
@@ -179,6 +180,11 @@ def _load(root: Path, override: Path | None, folder: str = INVENTORY_DIR) -> tup
     _remember(key, (inv, problems[before:]))
     _store(key, inv, problems[before:])
     return inv, problems
+
+
+# What was read of each inventory file: its path and bytes (clusters/), its text (an
+# --inventory file), or why it could not be read.
+Read = tuple[str, bytes] | SourceText | Problem
 
 
 # The persistent cache (i4qew/store.py): an inventory by the same content key, without
@@ -194,17 +200,19 @@ def _store(key: str, inv: Inventory, problems: list[Problem]) -> None:
         where.put(_KIND, key, (dataclasses.replace(inv, sources={}), sorted(inv.sources), problems))
 
 
-def _stored(key: str, texts: list[SourceText | Problem]) -> tuple[Inventory, list[Problem]] | None:
+def _stored(key: str, read: list[Read]) -> tuple[Inventory, list[Problem]] | None:
     where = store.active()
     got = where.get(_KIND, key, _CLASSES) if where.on else None
     if not (isinstance(got, tuple) and len(got) == 3 and isinstance(got[0], Inventory)
             and isinstance(got[1], list) and isinstance(got[2], list)):
         return None
     inv, paths, problems = got
-    by_path = {t.path: t for t in texts if isinstance(t, SourceText)}
+    by_path = {t.path: t.text for t in read if isinstance(t, SourceText)}
+    # bytes read into this entry before were good text then: decoded, not checked again
+    by_path.update((r[0], known_text(*r).text) for r in read if isinstance(r, tuple) and r[0] in paths)
     if not all(p in by_path for p in paths) or not all(isinstance(p, Problem) for p in problems):
         return None
-    sources = {p: SourceFile(p, by_path[p].text) for p in paths}
+    sources = {p: SourceFile(p, by_path[p]) for p in paths}
     return dataclasses.replace(inv, sources=sources, key=key), problems
 
 
@@ -219,13 +227,17 @@ def _remember(key: str, got: tuple[Inventory, list[Problem]]) -> None:
     _cache[:] = [*(e for e in _cache if e[0] != key), (key, got)][-_KEPT:]
 
 
-def _content_key(texts: list[SourceText | Problem]) -> str:
+def _content_key(read: list[Read]) -> str:
+    """The key of what was read: every file's path and bytes (or text, or problem)."""
     h = hashlib.sha256()
-    for t in texts:
-        if isinstance(t, SourceText):
-            h.update(t.path.encode() + b"\0" + t.text.encode() + b"\0")
+    for t in read:
+        if isinstance(t, tuple):
+            h.update(b"B" + t[0].encode("utf-8", "surrogatepass") + b"\0" + len(t[1]).to_bytes(8, "big") + t[1])
+        elif isinstance(t, SourceText):
+            data = t.text.encode("utf-8", "surrogatepass")
+            h.update(b"T" + t.path.encode("utf-8", "surrogatepass") + b"\0" + len(data).to_bytes(8, "big") + data)
         else:
-            h.update(t.format().encode() + b"\0")
+            h.update(b"P" + t.format().encode("utf-8", "surrogatepass") + b"\0")
     return h.hexdigest()
 
 

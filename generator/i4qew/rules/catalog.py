@@ -36,6 +36,7 @@ from i4qew.rules import guard_config
 from i4qew.rules import governance
 from i4qew.rules import waves
 # isort: on
+from i4qew.rules.local_cache import local_problems
 from i4qew.rules.registry import REGISTRY, Rule
 
 # In the order docs/rules.md lists them.
@@ -50,13 +51,25 @@ def all_rules() -> dict[str, Rule]:
 
 
 def run_rules(repo: Repo) -> list[Problem]:
+    """Every rule's problems (in no order that matters: validation sorts them). The
+    rules that judge each declaration on its own answer through rules/local_cache.py."""
+    rules = [r for r in REGISTRY.values() if r.check is not None]
+    problems = local_problems(repo, lambda r: _run([x for x in rules if x.local], r))
+    problems.extend(_run([r for r in rules if not r.local], repo)[0])
+    return problems
+
+
+def _run(rules: list[Rule], repo: Repo) -> tuple[list[Problem], bool]:
+    """The rules' problems, and whether every one of them ran to its end."""
     problems: list[Problem] = []
-    for r in REGISTRY.values():
+    ran = True
+    for r in rules:
         if r.check is None:
             continue
         try:
             problems.extend(r.check(repo))
         except Exception as exc:  # a bug in one rule must not hide the others' findings
+            ran = False
             problems.append(Problem("i4qew.yaml", 1, 1, Severity.ERROR, "internal-error",
                                     f"rule {r.id} failed ({type(exc).__name__}: {exc}); please report this as a bug"))
-    return problems
+    return problems, ran

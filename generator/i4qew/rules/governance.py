@@ -9,13 +9,14 @@ from typing import Final
 from i4qew.k8s.names import POLICY_QUALIFIED_MAX, dns1123_label
 from i4qew.model.repo import Repo
 from i4qew.problems import Problem
-from i4qew.rules.registry import rule
+from i4qew.rules.registry import local, rule
 from i4qew.rules.walk import KeyPath
 
 # A Policy name needs room for short_name's 8-character hash and one more character.
 MAX_NAMESPACE: Final = POLICY_QUALIFIED_MAX - 9
 
 
+@local
 @rule(
     "policy-namespace",
     f"a workload namespace has at most {MAX_NAMESPACE} characters while i4qew generates ACM Policies into it "

@@ -10,7 +10,7 @@ from i4qew.problems import Problem
 from i4qew.rules.examples import guardrail
 from i4qew.rules.guardrails import judged
 from i4qew.rules.images import ImageRef, parse_image
-from i4qew.rules.registry import rule
+from i4qew.rules.registry import local, rule
 from i4qew.rules.walk import effective, variants
 from i4qew.text import shorten
 
@@ -53,6 +53,7 @@ def allowed(image: ImageRef, registries: tuple[str, ...]) -> bool:
     return any(name == p or name.startswith(p + "/") for p in map(prefix_name, registries))
 
 
+@local
 @rule(
     "image-registry",
     "a workload's images come from a registry its namespace's guardrail lists (registries: image prefixes, "
@@ -87,6 +88,7 @@ def check_registry(repo: Repo) -> Iterator[Problem]:
                                 f"to grant it, {g.grant(w.namespace, f'registries: [..., {shorten(full_name(got.name))}]')}")
 
 
+@local
 @rule(
     "image-digest",
     "in the environments its namespace's guardrail names in digestIn, every image is pinned by @sha256 digest "

@@ -14,7 +14,7 @@ from i4qew.problems import Problem
 from i4qew.rules.examples import guardrail
 from i4qew.rules.guardrails import judged
 from i4qew.rules.mounts import absolute_path_problem
-from i4qew.rules.registry import rule
+from i4qew.rules.registry import local, rule
 from i4qew.rules.resources import quantity
 from i4qew.rules.walk import KeyPath, effective, variants
 from i4qew.text import shorten
@@ -83,6 +83,7 @@ def _gpus(repo: Repo, w: Workload, g: Guardrail) -> Iterator[Problem]:
                             f"{g.max_gpus} (maxGPUs); to grant it, {g.grant(ns, f'maxGPUs: {shown(GPU_RESOURCE, gpus * n)}')}")
 
 
+@local
 @rule(
     "resource-max",
     "requests and limits stay within the namespace guardrail's maxResources (a capped limit must be set), "

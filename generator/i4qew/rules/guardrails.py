@@ -20,7 +20,7 @@ from i4qew.load.documents import Document
 from i4qew.model.repo import Repo, Workload
 from i4qew.problems import Problem, Severity
 from i4qew.rules.examples import guardrail
-from i4qew.rules.registry import rule
+from i4qew.rules.registry import local, rule
 from i4qew.rules.walk import KeyPath
 from i4qew.text import shorten
 
@@ -91,6 +91,7 @@ def _capability_problems(w: Workload, g: Guardrail) -> Iterator[Problem]:
                             f"to grant it, {g.grant(ns, f'capabilities: [{shorten(str(cap), 40)}]')}")
 
 
+@local
 @rule(
     "pod-security",
     "a workload's securityContext stays within its namespace's guardrail (podSecurity level, granted "
@@ -128,6 +129,7 @@ def root_reason(sec: Security) -> str:
     return "may run as root (runAsNonRoot: false and no runAsUser: the image's USER decides, root for most AI images)"
 
 
+@local
 @rule(
     "run-as-root",
     "a workload that runs (or may run) as root is refused, warned about or allowed as its namespace's "
@@ -178,6 +180,7 @@ def _identity_places(repo: Repo) -> Iterator[tuple[Document, KeyPath, Mapping[st
             yield w.doc, ("spec", "securityContext"), own
 
 
+@local
 @rule(
     "non-root-user",
     "runAsNonRoot: true never with runAsUser: 0 — the kubelet refuses to start such a container",
@@ -203,6 +206,7 @@ def check_non_root_user(repo: Repo) -> Iterator[Problem]:
                               "arbitrary user) or as root (runAsNonRoot: false, judged by the run-as-root guardrail)")
 
 
+@local
 @rule(
     "namespace-owner",
     "a workload is declared in a folder its namespace's guardrail admits (folders), so one team's folder "

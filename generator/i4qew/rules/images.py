@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from i4qew import memo
 from i4qew.model.repo import Repo
 from i4qew.problems import Problem, Severity
-from i4qew.rules.registry import rule
+from i4qew.rules.registry import local, rule
 from i4qew.rules.walk import KeyPath, effective, variants
 from i4qew.text import shorten
 
@@ -71,6 +71,7 @@ def parse_image(ref: str) -> ImageRef | str:
     return ImageRef(rest, tag, digest)
 
 
+@local
 @rule(
     "image-reference",
     "spec.image (and each environment's image) is a valid reference: registry/repository:tag or "
@@ -94,6 +95,7 @@ def check_syntax(repo: Repo) -> Iterator[Problem]:
                 yield w.doc.problem(path, "image-reference", f"image {shorten(image)!r} {got}")
 
 
+@local
 @rule(
     "image-tag",
     "an image names a fixed version: no tag or `latest` is a warning, and an error in an environment "

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from i4qew.k8s import names as k8s_names
 from i4qew.model.repo import Repo, Workload
 from i4qew.problems import Problem
-from i4qew.rules.registry import rule
+from i4qew.rules.registry import local, rule
 from i4qew.rules.walk import KeyPath, effective, variants
 from i4qew.text import shorten
 
@@ -51,6 +51,7 @@ def _normal(path: str) -> str:
     return path.rstrip("/") or "/"
 
 
+@local
 @rule(
     "ingress-path",
     "ingress.path starts with '/' and has no whitespace, '//', '/./', '/../' or '%2f'",
@@ -77,6 +78,7 @@ def check_paths(repo: Repo) -> Iterator[Problem]:
                 yield w.doc.problem((*path, "path"), "ingress-path", f"ingress.path {shorten(ingress['path'])!r} {msg}")
 
 
+@local
 @rule(
     "ingress-host",
     "ingress.host is a DNS-1123 subdomain (a leading '*.' allowed), not an IP, without scheme or port",
@@ -105,6 +107,7 @@ def check_hosts(repo: Repo) -> Iterator[Problem]:
                     yield w.doc.problem((*path, "host"), "ingress-host", f"ingress.host {shorten(host)!r} {msg}")
 
 
+@local
 @rule(
     "ingress-service",
     "a workload with an ingress has a service to route to",

@@ -21,7 +21,7 @@ from i4qew.load.documents import Document
 from i4qew.model.repo import Repo
 from i4qew.placement.effective import needs_gpu
 from i4qew.problems import Problem
-from i4qew.rules.registry import rule
+from i4qew.rules.registry import local, rule
 from i4qew.rules.walk import KeyPath, variants
 from i4qew.text import shorten
 
@@ -51,6 +51,7 @@ def _is_zero(value: Any) -> bool:
     return bool(value == 0 or value == "0%")
 
 
+@local
 @rule(
     "rollout",
     "rollout.maxUnavailable and maxSurge are whole numbers (0 or more) or percentages like 25% "
@@ -150,6 +151,7 @@ PROBES = ("liveness", "readiness", "startup")
 HANDLERS = ("httpGet", "tcpSocket", "exec", "grpc")
 
 
+@local
 @rule(
     "probe-handler",
     "each probe has exactly one handler: httpGet, tcpSocket, exec or grpc",
@@ -194,6 +196,7 @@ def _security_problems(sc: Mapping[str, Any]) -> Iterator[tuple[tuple[str, ...],
         yield ("allowPrivilegeEscalation",), "a privileged container always allows privilege escalation; drop one of the two"
 
 
+@local
 @rule(
     "security-context",
     "securityContext is one the API accepts: seccomp localhostProfile only with type Localhost (and then "

@@ -12,7 +12,7 @@ from i4qew.load.documents import Document
 from i4qew.model.repo import Repo
 from i4qew.model.sources import VERSION_NAME
 from i4qew.problems import Problem
-from i4qew.rules.registry import rule
+from i4qew.rules.registry import local, rule
 from i4qew.text import shorten
 
 _CONFIGMAP_KEY = re.compile(r"[-._a-zA-Z0-9]+")
@@ -45,6 +45,7 @@ def configmap_key_problem(key: str) -> str | None:
     return None
 
 
+@local
 @rule(
     "model-versions",
     "a Model's versions are unique and each one is a directory name the readiness marker contract allows: "
@@ -77,6 +78,7 @@ def check_versions(repo: Repo) -> Iterator[Problem]:
             seen.setdefault(v, i)
 
 
+@local
 @rule(
     "model-storage",
     "a Model's storage has exactly one of hostPath (absolute) and persistentVolumeClaim; subPathTemplate, if "
@@ -116,6 +118,7 @@ def check_storage(repo: Repo) -> Iterator[Problem]:
                                 "subPathTemplate (docs/model-index.md)")
 
 
+@local
 @rule(
     "mount-path",
     "model.mountPath and config.mountPath are absolute paths without '..', not the same directory, and not /tmp "
@@ -157,6 +160,7 @@ def check_mount_paths(repo: Repo) -> Iterator[Problem]:
             paths[normal] = ("spec", field, "mountPath")
 
 
+@local
 @rule(
     "config-key",
     "config.data and config.files keys are valid ConfigMap keys (file names) and not given in both",
@@ -187,6 +191,7 @@ def check_config_keys(repo: Repo) -> Iterator[Problem]:
                                         f"config file {key!r} is given in both config.data and config.files", key=True)
 
 
+@local
 @rule(
     "duplicate-architecture",
     "architectures lists each CPU architecture once",

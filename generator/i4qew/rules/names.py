@@ -10,7 +10,7 @@ from i4qew.load.documents import Document
 from i4qew.model.repo import Repo
 from i4qew.problems import Problem
 from i4qew.rules.mounts import configmap_key_problem
-from i4qew.rules.registry import rule
+from i4qew.rules.registry import local, rule
 from i4qew.rules.walk import KeyPath, variants
 from i4qew.text import lookalike, shorten
 
@@ -41,6 +41,7 @@ def _annotations(doc: Document) -> Iterator[tuple[KeyPath, dict[str, Any]]]:
             yield (*path, "annotations"), ingress["annotations"]
 
 
+@local
 @rule(
     "name-format",
     "metadata.name and metadata.namespace are DNS-1123 labels; metadata.labels are valid Kubernetes labels; "
@@ -176,6 +177,7 @@ def _pull_secrets(doc: Document, base: KeyPath, spec: dict[str, Any]) -> Iterato
             yield doc, (*base, "imagePullSecrets", i, "name"), "Secret", s["name"]
 
 
+@local
 @rule(
     "reference-name",
     "names of the Secrets, ConfigMaps, PVCs, IngressClasses, RuntimeClasses, namespaces and cluster sets a declaration points "

@@ -8,7 +8,7 @@ from typing import Any
 from i4qew.k8s import names as k8s_names
 from i4qew.model.repo import Repo, Workload
 from i4qew.problems import Problem
-from i4qew.rules.registry import rule
+from i4qew.rules.registry import local, rule
 from i4qew.rules.walk import KeyPath, variants
 from i4qew.text import did_you_mean, shorten
 
@@ -36,6 +36,7 @@ def _probe_ports(w: Workload) -> Iterator[tuple[KeyPath, Any]]:
                 yield ("spec", "probes", probe, handler, "port"), spec[handler]["port"]
 
 
+@local
 @rule(
     "port-name",
     "port names are IANA service names: at most 15 characters, lower-case letters, digits and '-', "
@@ -61,6 +62,7 @@ def check_port_names(repo: Repo) -> Iterator[Problem]:
                     yield w.doc.problem(("spec", "ports", i, "name"), "port-name", f"port name {shorten(name)!r} {msg}")
 
 
+@local
 @rule(
     "port-number",
     "containerPort, service.port, a numeric targetPort and probe ports are 1-65535; a nodePort is 30000-32767 "
@@ -109,6 +111,7 @@ def check_port_numbers(repo: Repo) -> Iterator[Problem]:
                                     f"ingress.servicePort {value} is not a port number (1-65535)")
 
 
+@local
 @rule(
     "duplicate-port",
     "port names are unique, and so is each containerPort per protocol",
@@ -141,6 +144,7 @@ def check_duplicate_ports(repo: Repo) -> Iterator[Problem]:
             numbers.setdefault(key, i)
 
 
+@local
 @rule(
     "port-reference",
     "a port given by name (service.targetPort, probe ports, ingress.servicePort) names a port of spec.ports; "
@@ -195,6 +199,7 @@ def _service_port_name(w: Workload) -> str:
     return str(name)
 
 
+@local
 @rule(
     "replicas",
     "replicas is 0 or more (0 keeps the workload declared but stopped), in the spec and every environment",
@@ -216,6 +221,7 @@ def check_replicas(repo: Repo) -> Iterator[Problem]:
                 yield w.doc.problem(path, "replicas", f"replicas must be 0 or more, not {value}")
 
 
+@local
 @rule(
     "env-name",
     "env var names are valid (letters, digits, '_', '-', '.', not starting with a digit) and unique in each list",

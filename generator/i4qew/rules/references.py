@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from i4qew.model.repo import Repo
 from i4qew.problems import Problem
-from i4qew.rules.registry import rule
+from i4qew.rules.registry import local, rule
 from i4qew.text import did_you_mean, lookalike, shorten
 
 
@@ -81,6 +81,7 @@ def check_models(repo: Repo) -> Iterator[Problem]:
                                 f"versions: {shorten(', '.join(model.versions), 200)}")
 
 
+@local
 @rule(
     "unknown-environment",
     "spec.environments of a workload only names environments of i4qew.yaml",

@@ -17,7 +17,7 @@ so that the documentation and the corpus cover every id a user can see.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from i4qew.model.repo import Repo
 from i4qew.problems import Problem
@@ -35,6 +35,10 @@ class Rule:
     check: Check | None
     family: str  # the rules module, or the stage (load, schema, build) that reports it
     not_run: str = ""  # why no example repository can show it (the examples are then prose)
+    # It judges each declaration on its own (`local`): its problems about a declaration are
+    # reported at that declaration's file and depend only on it, the repository settings
+    # (i4qew.yaml) and the config files; rules/local_cache.py keeps them per file.
+    local: bool = False
 
 
 REGISTRY: dict[str, Rule] = {}
@@ -60,6 +64,17 @@ def rule(rule_id: str, summary: str, *, passing: str, failing: str,
         return check
 
     return register
+
+
+def local(check: Check) -> Check:
+    """Mark the rule registered for `check` (write it above `@rule`) as judging each
+    declaration on its own (see Rule.local): run over the declarations that changed,
+    the others' problems come from the persistent cache."""
+    for rule_id, entry in REGISTRY.items():
+        if entry.check is check:
+            REGISTRY[rule_id] = replace(entry, local=True)
+            return check
+    raise RuntimeError(f"@local above a function no @rule registered: {check.__name__}")
 
 
 def describe(rule_id: str, summary: str, *, stage: str, passing: str, failing: str, not_run: str = "") -> None:

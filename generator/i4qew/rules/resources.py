@@ -12,7 +12,7 @@ from i4qew import memo
 from i4qew.k8s.quantity import QuantityError, parse_quantity
 from i4qew.model.repo import Repo, Workload
 from i4qew.problems import Problem
-from i4qew.rules.registry import rule
+from i4qew.rules.registry import local, rule
 from i4qew.rules.walk import KeyPath, variants
 from i4qew.text import did_you_mean, shorten
 
@@ -57,6 +57,7 @@ def _parsed(res: dict[str, Any], section: str) -> dict[str, Fraction]:
     return out
 
 
+@local
 @rule(
     "resource-name",
     "resource names are cpu, memory, ephemeral-storage, hugepages-<size> or a vendor resource such as nvidia.com/gpu",
@@ -84,6 +85,7 @@ def check_names(repo: Repo) -> Iterator[Problem]:
                                 "e.g. nvidia.com/gpu", key=True)
 
 
+@local
 @rule(
     "resource-quantity",
     "requests and limits are Kubernetes quantities (250m, 1.5, 512Mi); cpu and memory are greater than 0 and "
@@ -119,6 +121,7 @@ def check_quantities(repo: Repo) -> Iterator[Problem]:
                                     f"{section}.memory {value!r} is a fraction of a byte ('m' means milli){hint}")
 
 
+@local
 @rule(
     "resource-limits",
     "a request is at most its limit, for every resource given in both",
@@ -148,6 +151,7 @@ def check_limits(repo: Repo) -> Iterator[Problem]:
                                         f"{res['limits'][name]!r}; Kubernetes rejects the pod")
 
 
+@local
 @rule(
     "extended-resource",
     "nvidia.com/gpu and other vendor resources are whole numbers, set in limits, and equal in requests "

@@ -17,7 +17,7 @@ from typing import Any
 from i4qew.load.documents import Document
 from i4qew.model.repo import Repo
 from i4qew.problems import Problem, Severity
-from i4qew.rules.registry import rule
+from i4qew.rules.registry import local, rule
 from i4qew.text import dotted, find_credential
 
 # Words of an env var name that say "credential". Long words count inside a
@@ -148,6 +148,7 @@ def _env_lists(doc: Document) -> Iterator[tuple[tuple[str | int, ...], list[Any]
         yield ("spec", "environments", env, "env"), (over or {}).get("env") or []
 
 
+@local
 @rule(
     "plaintext-secret",
     "no credential in plain text: an env var named like PASSWORD/TOKEN/SECRET/KEY/CREDENTIAL has no literal "

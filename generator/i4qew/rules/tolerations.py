@@ -14,13 +14,14 @@ from collections.abc import Iterator
 
 from i4qew.model.repo import Repo
 from i4qew.problems import Problem
-from i4qew.rules.registry import rule
+from i4qew.rules.registry import local, rule
 from i4qew.text import shorten
 
 _EMPTY_KEY = "If the key is empty, operator must be Exists."
 _EXISTS_VALUE = "If the operator is Exists, the value should be empty."
 
 
+@local
 @rule(
     "toleration",
     "a toleration is one OCM's scheduler accepts: an empty key only with operator Exists, "

@@ -136,7 +136,7 @@ def test_a_damaged_cache_changes_nothing(tmp_path: Path, damage: str) -> None:
     cache = tmp_path / "cache"
     same_with_and_without(root, cache)
     entries = [p for p in cache.rglob("*.bin")]
-    assert {p.parent.name for p in entries} == {"documents", "inventory", "eligible", "validate"}
+    assert {p.parent.name for p in entries} == {"documents", "inventory", "eligible", "rules", "validate"}
     for p in entries:
         data = p.read_bytes()
         p.write_bytes({"truncate": data[: len(data) // 3], "garbage": os.urandom(len(data)),
@@ -203,5 +203,5 @@ def test_a_small_repository_opens_only_the_packs_its_files_fall_in(tmp_path: Pat
     assert invoke(small, ("validate",), str(cache)) == cold
     texts = [p.read_bytes() for p in small.rglob("*.yaml")]
     assert {key for kind, key in read if kind == parsed_cache.KIND} == {
-        parsed_cache.shard(store.digest(t)) for t in texts}
+        store.Packs.pack(store.digest(t)) for t in texts}
     assert len(list((cache / os.listdir(cache)[0] / parsed_cache.KIND).iterdir())) > len(texts)

@@ -127,17 +127,20 @@ import i4qew
 from i4qew import memo
 from i4qew.cli import validate
 from i4qew.cli.validate_answer import spec_for
-code = os.path.realpath(os.path.dirname(i4qew.__file__))  # imports read the package's own files
-root, seen = "", set()
+# imports read the package's own files and the libraries' (a venv may live in the repository: CI's .venv)
+code = {os.path.realpath(p) for p in (os.path.dirname(i4qew.__file__), sys.prefix, sys.base_prefix, *sys.path) if p}
+root, seen, skip = "", set(), ()
 def hook(event, args):
     if event in ("open", "os.scandir", "os.listdir") and args and isinstance(args[0], (str, bytes, os.PathLike)):
         path = os.path.realpath(os.fsdecode(args[0]))
-        if (path == root or path.startswith(root + os.sep)) and not path.startswith(code + os.sep):
+        if (path == root or path.startswith(root + os.sep)) and not path.startswith(skip):
             seen.add(os.path.relpath(path, root))
 sys.addaudithook(hook)
 for arg in sys.argv[1:]:
     memo.clear()
     root, seen = os.path.realpath(arg), set()
+    # code folders inside the repository, not the repository itself or a folder above it
+    skip = tuple(c + os.sep for c in code if not (root == c or root.startswith(c + os.sep)))
     problems, files, repo = validate._validate(pathlib.Path(arg))
     spec = spec_for(repo)
     print(json.dumps({"repo": arg, "seen": sorted(seen), "trees": [t for t, _ in spec.trees],
