@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from i4qew.k8s import names as k8s_names
 from i4qew.model.repo import Model, ModelVersion, Repo, Workload, kube_minor
 from i4qew.model.sources import PASSWORD_IN_URL, parse_source, size_bytes
-from i4qew.placement.staging import staging_release, stagings
+from i4qew.placement.staging import staging_release, users_by_model
 from i4qew.problems import Problem, Severity
 from i4qew.rules.images import parse_image
 from i4qew.rules.registry import rule
@@ -305,12 +305,10 @@ def check_staging_names(repo: Repo) -> Iterator[Problem]:
     for i, w in enumerate(repo.workloads):
         by_name.setdefault((w.namespace, w.name), []).append((i, w))
     for env in repo.repository.environments:
-        for s in stagings(repo, env.name):
-            if s.namespace == repo.repository.models.namespace:
-                continue
-            taken = {s.model.name: "the names of the Subscription and Placement that stage",
-                     staging_release(s.model.name, env.name): "the name of the Helm release that stages"}
-            named = sorted(iw for name in taken for iw in by_name.get((s.namespace, name), ()))
+        for model, namespace in _staged_beside_workloads(repo, env.name):
+            taken = {model.name: "the names of the Subscription and Placement that stage",
+                     staging_release(model.name, env.name): "the name of the Helm release that stages"}
+            named = sorted(iw for name in taken for iw in by_name.get((namespace, name), ()))
             for _, w in named:
                 what = taken[w.name]
                 if (w.namespace, w.name) in reported:
@@ -318,5 +316,19 @@ def check_staging_names(repo: Repo) -> Iterator[Problem]:
                 reported.add((w.namespace, w.name))
                 yield w.doc.problem(("metadata", "name"), "model-staging-name",
                                     f"workload {w.name!r} would share {what} model "
-                                    f"{s.model.name!r} (a PersistentVolumeClaim) in namespace {w.namespace} in "
-                                    f"{env.name} ({staging_release(s.model.name, env.name)}); rename the workload")
+                                    f"{model.name!r} (a PersistentVolumeClaim) in namespace {w.namespace} in "
+                                    f"{env.name} ({staging_release(model.name, env.name)}); rename the workload")
+
+
+def _staged_beside_workloads(repo: Repo, env: str) -> Iterator[tuple[Model, str]]:
+    """The (model, namespace) of `stagings(repo, env)` outside the models namespace, in its
+    order, without building them: a PVC model is staged in each namespace of its users
+    where its policy resolves (placement/staging.py _stagings, staging_for); any other
+    model in the models namespace."""
+    using = users_by_model(repo, env)
+    for model in repo.models.values():
+        if model.external or "persistentVolumeClaim" not in model.storage or model.placement not in repo.policies:
+            continue
+        for namespace in sorted({w.namespace for w in using.get(model.name, ())}):
+            if namespace != repo.repository.models.namespace:
+                yield model, namespace
