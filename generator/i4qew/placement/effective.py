@@ -220,7 +220,7 @@ _factors: dict[tuple[object, ...], tuple[tuple[object, ...], Any]] = memo.held("
 
 def _factor(key: tuple[object, ...], owners: tuple[object, ...], make: Callable[[], T]) -> T:
     got = _factors.get(key)
-    if got is not None and len(got[0]) == len(owners) and all(a is b for a, b in zip(got[0], owners, strict=True)):
+    if got is not None and got[0] == owners:  # the same objects (equal ones would make equal factors)
         value: T = got[1]
         return value
     made = make()
