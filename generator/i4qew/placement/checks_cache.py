@@ -13,10 +13,11 @@ with their selectors and where i4qew.yaml says so, the architecture label prefix
 capacity warning percent, whether any workload declares architectures), then, per
 environment and in order, every decision that places something: the workload's
 document (path, position, the bytes of its file: its name, key, model and requests are
-in them), its model's policy written out, and the clusters chosen. Not kept (checked every run):
-a hub with an environment that has rollout waves, a hub where some workload is placed
-on no hub at all (placement-empty explains it from the inventory), and an environment
-where two workloads share a key (which one environment-overlap compares is positional).
+in them), its model's policy written out, and the clusters chosen; for a workload placed on no hub at all, its
+effective placement written out (placement-empty explains it conjunct by conjunct). Not
+kept (checked every run): a hub with an environment that has rollout waves, and an
+environment where two workloads share a key (which one environment-overlap compares is
+positional).
 """
 
 from __future__ import annotations
@@ -87,9 +88,13 @@ class HubChecks:
                 seen = self._keys[env] = (elsewhere, keys, unique, all((env, k) in elsewhere for k in keys))
             if not seen[2]:
                 return None  # two workloads of one key: which one environment-overlap compares is positional
-            if not seen[3] and any(not d.clusters and (env, d.key) not in elsewhere for d in decisions):
-                return None  # placement-empty: explained from the inventory, every run
             parts = [f"\0env {env}\0{len(decisions)}\0".encode()]
+            if not seen[3]:  # placement-empty, explained from the effective placement over the inventory
+                for d in decisions:
+                    if not d.clusters and (env, d.key) not in elsewhere:
+                        ep = d.effective
+                        parts.append(self._workload(repo, d))
+                        parts.append(repr(("empty", ep.conjuncts, ep.cluster_sets, ep.tolerations)).encode())
             for d in filter(_CLUSTERS, decisions):
                 parts.append(self._workload(repo, d))
                 parts.append(d.clusters.to_bytes((d.clusters.bit_length() + 7) // 8, "little"))

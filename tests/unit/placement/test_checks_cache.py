@@ -58,6 +58,15 @@ EDITS = [
      "apiVersion: edge.i4q.eu/v1alpha1\nkind: Workload\nmetadata: {name: arm, namespace: plants}\n"
      "spec:\n  image: registry.example.com/plants/arm:1.0\n  placement: lines\n  architectures: [arm64]\n"
      "  environments: {dev: {enabled: false}, production: {enabled: false}}\n---\napiVersion:"),
+    ("a workload placed on no hub", "workloads/dashboard.yaml", "apiVersion:",
+     "apiVersion: edge.i4q.eu/v1alpha1\nkind: Workload\nmetadata: {name: x, namespace: plants}\n"
+     "spec:\n  image: registry.example.com/plants/x:1.0\n  placement: px\n"
+     "  environments: {dev: {enabled: false}}\n---\napiVersion:"),
+    ("its policy", "policies/models.yaml", "apiVersion:",
+     "apiVersion: edge.i4q.eu/v1alpha1\nkind: PlacementPolicy\nmetadata: {name: px}\n"
+     "spec: {selector: \"site=porto, stage=dev\"}\n---\napiVersion:"),
+    ("the policy of a workload placed on no hub", "policies/models.yaml", "site=porto, stage=dev",
+     "site=bologna, stage=dev"),
     ("a repository setting", "i4qew.yaml", "  clusterSets: [global]\n",
      "  clusterSets: [global]\n  capacity: {warnAbovePercent: 95}\n"),
     ("an environment's selector", "i4qew.yaml", 'selector: "stage=dev"', 'selector: "role=line"'),
