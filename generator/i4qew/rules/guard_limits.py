@@ -141,12 +141,17 @@ def inside(path: str, roots: tuple[str, ...]) -> bool:
 )
 def check_host_paths(repo: Repo) -> Iterator[Problem]:
     guardrails = repo.repository.guardrails
+    refused: dict[str, bool] = {}  # by host path: a few models' paths, met by thousands of workloads
     for w in judged(repo):
         ref = w.model
         model = repo.models.get(ref.name) if ref else None
         host = model.storage.get("hostPath") if model else None
-        if model is None or not isinstance(host, str) or absolute_path_problem(host):
-            continue  # no hostPath, or one model-storage refuses
+        if model is None or not isinstance(host, str):
+            continue  # no hostPath
+        if (bad := refused.get(host)) is None:
+            bad = refused[host] = absolute_path_problem(host) is not None
+        if bad:
+            continue  # one model-storage refuses
         g = guardrails.for_namespace(w.namespace)
         normal = host_dir(host)
         if inside(normal, guardrails.model_roots) or inside(normal, g.host_paths):
