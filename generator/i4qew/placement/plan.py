@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from i4qew import memo
 from i4qew.model.repo import Predicate, Repo, Workload
-from i4qew.placement.decide import Decision, Planner, placement_name, planner_for
-from i4qew.placement.effective import EffectivePlacement, effective_placement
+from i4qew.placement.decide import Decision, placement_name, planner_for
+from i4qew.placement.effective import EffectivePlacement, effective_placement, same_declarations
 from i4qew.placement.image_volumes import ImageVolumeCheck, image_volume_checks, image_volume_models
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.plan_models import StagingPlan, VersionPlan, model_plans, staging_plans
@@ -76,14 +77,53 @@ class Plan:
         return sum(1 for w in self.workloads if w.status == status)
 
 
-def _placements(repo: Repo, env: str, planner: Planner | None) -> dict[str, tuple[Workload, EffectivePlacement]]:
+# The effective placements of the enabled workloads, by "namespace/name", per declarations
+# (the workloads kept alive, and a repository with them), environment and default cluster
+# sets: the hub views of a fleet (Repo.for_hub) with the same sets share one.
+_placed: dict[tuple[int, str, tuple[str, ...]],
+              tuple[tuple[Workload, ...], Repo, dict[str, tuple[Workload, EffectivePlacement]]]] = memo.held(
+    "placement.plan.placements", {})
+
+
+def _placements(repo: Repo, env: str) -> dict[str, tuple[Workload, EffectivePlacement]]:
+    """Shared: callers only read it."""
+    key = (id(repo.workloads), env, repo.repository.cluster_sets)
+    got = _placed.get(key)
+    if got is not None and got[0] is repo.workloads and same_declarations(got[1], repo):
+        return got[2]
     out: dict[str, tuple[Workload, EffectivePlacement]] = {}
     for w in repo.workloads:
         if w.enabled_in(env):
-            ep = planner.effective(w, env) if planner is not None else effective_placement(repo, w, env)
+            ep = effective_placement(repo, w, env)
             if ep is not None:
                 out[f"{w.namespace}/{w.name}"] = (w, ep)
+    if len(_placed) >= 64:
+        _placed.clear()
+    _placed[key] = (repo.workloads, repo, out)
     return out
+
+
+# A planned workload that no cluster was chosen for, by its effective placement (kept alive;
+# it names the workload and the environment) and its decision's feasible/advisory: the plan
+# of a workload on each hub of a fleet that it does not reach (most of them) is one object.
+_unplaced: dict[tuple[int, int, bool], tuple[EffectivePlacement, WorkloadPlan]] = memo.held(
+    "placement.plan.unplaced", {})
+
+
+def _planned(key: str, w: Workload, ep: EffectivePlacement, env: str, d: Decision | None,
+             waves: tuple[WavePlan, ...]) -> WorkloadPlan:
+    clusters, feasible, advisory = (d.clusters, d.feasible, d.advisory) if d is not None else (0, 0, False)
+    if clusters or waves or ep.workload is not w or ep.env != env:
+        return WorkloadPlan(key, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep, "planned", clusters,
+                            feasible=feasible, advisory=advisory, waves=waves)
+    got = _unplaced.get((id(ep), feasible, advisory))
+    if got is None or got[0] is not ep:
+        if len(_unplaced) >= 500_000:
+            _unplaced.clear()
+        got = _unplaced[(id(ep), feasible, advisory)] = (ep, WorkloadPlan(
+            key, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep, "planned", 0, feasible=feasible,
+            advisory=advisory))
+    return got[1]
 
 
 def _deployed(repo: Repo, w: Workload, env: str) -> tuple[dict[str, Any], dict[str, str | None]]:
@@ -101,6 +141,11 @@ def _choice(d: Decision | None) -> dict[str, Any]:
 def _same_placement(a: EffectivePlacement, b: EffectivePlacement) -> bool:
     return (a.predicates, a.cluster_sets, a.max_clusters, frozenset(a.tolerations)) == \
         (b.predicates, b.cluster_sets, b.max_clusters, frozenset(b.tolerations))
+
+
+def _has_waves(repo: Repo, env: str, inventory: Inventory | None) -> bool:
+    environment = repo.repository.environment(env)
+    return inventory is not None and environment is not None and bool(environment.waves)
 
 
 def _waves(repo: Repo, w: Workload, env: str, inventory: Inventory | None, clusters: int,
@@ -122,24 +167,26 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
     """`keep` (without `base_repo`): earlier decisions ("namespace/workload" -> clusters)
     that numberOfClusters choices stay on, as publish keeps the branch's snapshot."""
     planner = planner_for(repo, inventory, now) if inventory is not None else None
-    head = _placements(repo, env, planner)
+    head = _placements(repo, env)
     checks = image_volume_checks(repo, env, planner, keep if base_repo is None else None)
     image = image_volume_models(checks)
     delivery = repo.repository.delivery_of(env)
+    staging = staging_plans(repo, env, planner, image)
     if base_repo is None:
         decided = {d.key: d for d in planner.decisions(env, keep)} if planner else {}
-        models = model_plans(repo, env, planner, {k: d.clusters for k, d in decided.items()}, image=image)
+        models = model_plans(repo, env, planner, {k: d.clusters for k, d in decided.items()}, image=image,
+                             staging=staging)
+        waves = _has_waves(repo, env, inventory)
         return Plan(env, inventory, tuple(
-            WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep,
-                         "planned", decided[k].clusters if k in decided else 0, **_choice(decided.get(k)),
-                         waves=_waves(repo, w, env, inventory, decided[k].clusters if k in decided else 0))
-            for k, (w, ep) in head.items()), models=models, stagings=staging_plans(repo, env, planner, image),
+            _planned(k, w, ep, env, decided.get(k),
+                     _waves(repo, w, env, inventory, decided[k].clusters if k in decided else 0) if waves else ())
+            for k, (w, ep) in head.items()), models=models, stagings=staging,
             image_volumes=tuple(checks.values()), delivery=delivery)
     base_delivery = base_repo.repository.delivery_of(env)
 
     base_inv = base_inventory if base_inventory is not None else inventory
     base_planner = planner_for(base_repo, base_inv, now) if base_inv is not None else None
-    base = _placements(base_repo, env, base_planner)
+    base = _placements(base_repo, env)
     base_decided = {d.key: d for d in base_planner.decisions(env)} if base_planner else {}
     # Base decisions as bitsets over the head inventory, plus the names it no longer has.
     in_head: dict[str, int] = {}
@@ -198,6 +245,6 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
     models = model_plans(repo, env, planner, {k: d.clusters for k, d in decided.items()}, image=image,
                          base_repo=base_repo, base_planner=base_planner,
                          base_decided={k: d.clusters for k, d in base_decided.items()}, base_image=base_image,
-                         to_head=to_head)
+                         to_head=to_head, staging=staging)
     return Plan(env, inventory, tuple(plans), base_label, blast, tuple(sorted(blast_gone)), models,
-                staging_plans(repo, env, planner, image), tuple(checks.values()), delivery, base_delivery)
+                staging, tuple(checks.values()), delivery, base_delivery)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from i4qew.placement.bits import first
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.jsonout import NameList, dumps
 from i4qew.placement.plan import Plan, WorkloadPlan
@@ -90,6 +89,7 @@ def render_text(plan: Plan, problems: list[Problem], group_by: str = "site", max
     note = delivery_note(plan)
     if note:
         lines.append(f"! {note}")
+    shown: dict[int, list[str]] = {}  # decision -> the names listed
     for p in plan.workloads:
         line = f"{SIGNS[p.status]} {p.name} ({p.namespace}) placement {p.placement}"
         if inv is not None and p.status != "removed":
@@ -107,11 +107,13 @@ def render_text(plan: Plan, problems: list[Problem], group_by: str = "site", max
         limit = max_list if max_list > 0 else len(inv) + len(p.lost_gone)
         if plan.base is None:
             total = p.clusters.bit_count()
-            entries = inv.cluster_names(first(p.clusters, limit))
+            entries = shown.get(p.clusters)
+            if entries is None:  # the workloads of one policy share their decision
+                entries = shown[p.clusters] = inv.first_names(p.clusters, limit)
         else:
             total = p.gained.bit_count() + p.lost.bit_count() + len(p.lost_gone)
-            gained = inv.cluster_names(first(p.gained, limit))
-            lost = inv.cluster_names(first(p.lost, limit - len(gained)))
+            gained = inv.first_names(p.gained, limit)
+            lost = inv.first_names(p.lost, limit - len(gained))
             entries = ([f"+ {n}" for n in gained] + [f"- {n}" for n in lost]
                        + [f"- {n} (left the inventory)" for n in p.lost_gone])[:limit]
         lines.extend(f"      {e}" for e in entries)
@@ -199,6 +201,11 @@ def render_markdown(plan: Plan, problems: list[Problem], group_by: str = "site")
 
 
 def render_json(plan: Plan, problems: list[Problem], group_by: str = "site") -> str:
+    return dumps(plan_document(plan, problems, group_by))
+
+
+def plan_document(plan: Plan, problems: list[Problem], group_by: str = "site") -> dict[str, Any]:
+    """The plan as the json format writes it (docs/plan-json.md), before serialising."""
     inv = plan.inventory
     table = NameTable(inv) if inv is not None else None
     workloads: list[dict[str, Any]] = []
@@ -244,4 +251,4 @@ def render_json(plan: Plan, problems: list[Problem], group_by: str = "site") -> 
         "problems": [{"path": p.path, "line": p.line, "column": p.column, "severity": p.severity.value,
                       "rule": p.rule, "message": p.message} for p in problems],
     }
-    return dumps(doc)
+    return doc
