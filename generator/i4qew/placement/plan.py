@@ -103,27 +103,63 @@ def _placements(repo: Repo, env: str) -> dict[str, tuple[Workload, EffectivePlac
     return out
 
 
-# A planned workload that no cluster was chosen for, by its effective placement (kept alive;
-# it names the workload and the environment) and its decision's feasible/advisory: the plan
-# of a workload on each hub of a fleet that it does not reach (most of them) is one object.
-_unplaced: dict[tuple[int, int, bool], tuple[EffectivePlacement, WorkloadPlan]] = memo.held(
-    "placement.plan.unplaced", {})
+# A workload's plan without clusters (none chosen, gained or lost, no waves), by its effective
+# placement (kept alive; it names the workload and the environment) and the rest of its
+# fields: its plan on each hub of a fleet that it does not reach (most of them) is one object.
+_unplaced: dict[tuple[Any, ...], tuple[EffectivePlacement, WorkloadPlan]] = memo.held("placement.plan.unplaced", {})
 
 
-def _planned(key: str, w: Workload, ep: EffectivePlacement, env: str, d: Decision | None,
-             waves: tuple[WavePlan, ...]) -> WorkloadPlan:
-    clusters, feasible, advisory = (d.clusters, d.feasible, d.advisory) if d is not None else (0, 0, False)
-    if clusters or waves or ep.workload is not w or ep.env != env:
-        return WorkloadPlan(key, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep, "planned", clusters,
-                            feasible=feasible, advisory=advisory, waves=waves)
-    got = _unplaced.get((id(ep), feasible, advisory))
+def _plan_of(key: str, w: Workload, ep: EffectivePlacement, env: str, status: str, clusters: int, *,
+             spec_changed: bool = False, placement_changed: bool = False, gained: int = 0, lost: int = 0,
+             lost_gone: tuple[str, ...] = (), d: Decision | None = None, delivery_changed: bool = False,
+             waves: tuple[WavePlan, ...] = ()) -> WorkloadPlan:
+    """WorkloadPlan(...), with `d`'s feasible and advisory."""
+    feasible, advisory = (d.feasible, d.advisory) if d is not None else (0, False)
+    if clusters or gained or lost or lost_gone or waves or ep.workload is not w or ep.env != env:
+        return WorkloadPlan(key, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep, status, clusters,
+                            spec_changed, placement_changed, gained, lost, lost_gone, feasible, advisory,
+                            delivery_changed, waves)
+    shared = (id(ep), status, spec_changed, placement_changed, feasible, advisory, delivery_changed)
+    got = _unplaced.get(shared)
     if got is None or got[0] is not ep:
         if len(_unplaced) >= 500_000:
             _unplaced.clear()
-        got = _unplaced[(id(ep), feasible, advisory)] = (ep, WorkloadPlan(
-            key, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep, "planned", 0, feasible=feasible,
-            advisory=advisory))
+        got = _unplaced[shared] = (ep, WorkloadPlan(
+            key, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep, status, 0, spec_changed,
+            placement_changed, feasible=feasible, advisory=advisory, delivery_changed=delivery_changed))
     return got[1]
+
+
+@dataclass(frozen=True)
+class _Compared:
+    """The head's and the base's workloads of an environment, compared apart from their clusters."""
+
+    order: tuple[str, ...]  # "namespace/name" of both, by name then key
+    spec_changed: Mapping[str, bool]  # workloads of both: deployed spec or mounted files differ
+    same_placement: Mapping[str, bool]  # workloads of both: the same effective placement
+
+
+# Per pair of effective-placement maps (_placements: kept alive, shared by the hub views
+# with the same cluster sets) and the files both repositories mount: a fleet compares
+# each workload once, not once per hub.
+_comparisons: dict[tuple[int, int, str], tuple[Any, ...]] = memo.held("placement.plan.comparisons", {})
+
+
+def _compare(repo: Repo, base_repo: Repo, env: str, head: Mapping[str, tuple[Workload, EffectivePlacement]],
+             base: Mapping[str, tuple[Workload, EffectivePlacement]]) -> _Compared:
+    got = _comparisons.get((id(head), id(base), env))
+    if got is not None and got[0] is head and got[1] is base and got[2] is repo.files and got[3] is base_repo.files:
+        compared: _Compared = got[4]
+        return compared
+    both = [k for k in head if k in base]
+    compared = _Compared(
+        tuple(sorted({*head, *base}, key=lambda k: (k.split("/", 1)[1], k))),
+        {k: _deployed(repo, head[k][0], env) != _deployed(base_repo, base[k][0], env) for k in both},
+        {k: _same_placement(head[k][1], base[k][1]) for k in both})
+    if len(_comparisons) >= 64:
+        _comparisons.clear()
+    _comparisons[(id(head), id(base), env)] = (head, base, repo.files, base_repo.files, compared)
+    return compared
 
 
 def _deployed(repo: Repo, w: Workload, env: str) -> tuple[dict[str, Any], dict[str, str | None]]:
@@ -132,10 +168,6 @@ def _deployed(repo: Repo, w: Workload, env: str) -> tuple[dict[str, Any], dict[s
     # Where it runs is the placement's part of the change, not the spec's.
     deployed = {k: v for k, v in spec.items() if k != "placement"}
     return deployed, {path: repo.files.get(path) for path in sorted(files) if isinstance(path, str)}
-
-
-def _choice(d: Decision | None) -> dict[str, Any]:
-    return {"feasible": d.feasible, "advisory": d.advisory} if d is not None else {}
 
 
 def _same_placement(a: EffectivePlacement, b: EffectivePlacement) -> bool:
@@ -178,8 +210,8 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
                              staging=staging)
         waves = _has_waves(repo, env, inventory)
         return Plan(env, inventory, tuple(
-            _planned(k, w, ep, env, decided.get(k),
-                     _waves(repo, w, env, inventory, decided[k].clusters if k in decided else 0) if waves else ())
+            _plan_of(k, w, ep, env, "planned", decided[k].clusters if k in decided else 0, d=decided.get(k),
+                     waves=_waves(repo, w, env, inventory, decided[k].clusters if k in decided else 0) if waves else ())
             for k, (w, ep) in head.items()), models=models, stagings=staging,
             image_volumes=tuple(checks.values()), delivery=delivery)
     base_delivery = base_repo.repository.delivery_of(env)
@@ -202,31 +234,32 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
             gone[k] = tuple(n for n in names if n not in inventory.ids)
     decided = {d.key: d for d in planner.decisions(env, in_head)} if planner else {}
 
+    compared = _compare(repo, base_repo, env, head, base)
+    waves = _has_waves(repo, env, inventory)
+    moved = delivery != base_delivery
     plans: list[WorkloadPlan] = []
-    for k in sorted({*head, *base}, key=lambda k: (k.split("/", 1)[1], k)):
+    for k in compared.order:
         now_bits = decided[k].clusters if k in decided else 0
         was_bits = in_head.get(k, 0)
         if k not in base:
             w, ep = head[k]
-            plans.append(WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy,
-                                      ep, "added", now_bits, gained=now_bits, **_choice(decided.get(k)),
-                                      waves=_waves(repo, w, env, inventory, now_bits)))
+            plans.append(_plan_of(k, w, ep, env, "added", now_bits, gained=now_bits, d=decided.get(k),
+                                  waves=_waves(repo, w, env, inventory, now_bits) if waves else ()))
             continue
         bw, bep = base[k]
         if k not in head:
-            plans.append(WorkloadPlan(k, bw.name, bw.namespace, placement_name(bw.name, env), bep.policy,
-                                      bep, "removed", 0, lost=was_bits, lost_gone=gone.get(k, ())))
+            plans.append(_plan_of(k, bw, bep, env, "removed", 0, lost=was_bits, lost_gone=gone.get(k, ())))
             continue
         w, ep = head[k]
         gained, lost = now_bits & ~was_bits, was_bits & ~now_bits
-        spec_changed = _deployed(repo, w, env) != _deployed(base_repo, bw, env)
-        placement_changed = bool(gained or lost or gone.get(k)) or not _same_placement(ep, bep)
-        moved = delivery != base_delivery
-        plans.append(WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep,
-                                  "changed" if spec_changed or placement_changed or moved else "unchanged", now_bits,
-                                  spec_changed, placement_changed, gained, lost, gone.get(k, ()),
-                                  **_choice(decided.get(k)), delivery_changed=moved,
-                                  waves=_waves(repo, w, env, inventory, now_bits, (base_repo, bw, was_bits))))
+        spec_changed = compared.spec_changed[k]
+        placement_changed = bool(gained or lost or gone.get(k)) or not compared.same_placement[k]
+        plans.append(_plan_of(k, w, ep, env, "changed" if spec_changed or placement_changed or moved else "unchanged",
+                              now_bits, spec_changed=spec_changed, placement_changed=placement_changed,
+                              gained=gained, lost=lost, lost_gone=gone.get(k, ()), d=decided.get(k),
+                              delivery_changed=moved,
+                              waves=_waves(repo, w, env, inventory, now_bits, (base_repo, bw, was_bits)) if waves
+                              else ()))
     blast = 0
     blast_gone: set[str] = set()
     for p in plans:
