@@ -3,21 +3,28 @@ keeps the rest of the branch head, and the branch equals a full render (real git
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from i4qew.gitops.publish import PublishRequest, publish
-from tests.support.git_remote import Site, clean_environ, edit, site
-from tests.support.hubs import push_two_hubs
+from tests.support.git_remote import Site, clean_environ, edit, git, site
+from tests.support.hubs import cluster_list, push_two_hubs
 
 pytestmark = pytest.mark.slow
+
+KEPT = "no input of the placement files changed"
+
+
+_last_lines: list[str] = []  # what the last _run said
 
 
 def _run(root: Path, **kw: object) -> tuple[str, tuple[str, ...]]:
     done = publish(PublishRequest(root=root, env="dev", backoff=0.01, **kw),  # type: ignore[arg-type]
                    environ=clean_environ())
+    _last_lines[:] = done.lines
     return done.status, done.lines
 
 
@@ -54,12 +61,24 @@ def test_a_workload_change_renders_only_what_it_touches(tmp_path: Path) -> None:
         assert first is not None
         edit(s.work, "workloads/anomaly.yaml", "anomaly:1.4.2", "anomaly:1.4.3", "anomaly 1.4.3")
         branch = _published_in_parts(s, "anomaly")
+        assert s.show(f"{branch}~1", "README.md") == s.show(first, "README.md")  # over the first publish
         # an image moves no decision: the hubs' pages and snapshots stay the same blobs (the
         # README names the new source commit)
         for hub in ("east", "west"):
             for name in ("plan.html", "plan.svg", "decisions.json"):
                 assert s.show(branch, f"placement/{hub}/{name}") == s.show(first, f"placement/{hub}/{name}")
         assert s.show(branch, "README.md") != s.show(first, "README.md")
+        # ... kept as they were, not rendered again: the first publish decided without a base
+        assert any(line.startswith(KEPT) for line in _last_lines)
+        # an image's environment variable and a replica count: the second moves the pictures' headroom
+        edit(s.work, "workloads/anomaly.yaml", "  placement: lines\n", "  placement: lines\n  env:\n"
+             "    - {name: LEVEL, value: debug}\n", "anomaly: LEVEL")
+        _published_in_parts(s, "anomaly")
+        assert any(line.startswith(KEPT) for line in _last_lines)
+        edit(s.work, "workloads/anomaly.yaml", "  placement: lines\n", "  placement: lines\n  replicas: 3\n",
+             "anomaly: 3 replicas")
+        _published_in_parts(s, "anomaly")
+        assert not any(line.startswith(KEPT) for line in _last_lines)
         # a change beyond the workloads (a policy) renders everything again
         edit(s.work, "policies/edge.yaml", '"role=line"', '"role=line, !retired"', "lines: not retired")
         status, lines = _run(s.work)
@@ -81,3 +100,50 @@ def test_a_model_version_change_renders_its_stagings_and_keeps_the_others(tmp_pa
         edit(s.work, "workloads/sktime.yaml", 'version: "2"', 'version: "1"', "sktime on model version 1")
         branch = _published_in_parts(s, "sktime")
         assert 'version: "1"' in s.show(branch, staging) and 'version: "2"' not in s.show(branch, staging)
+
+
+def _west(*, tainted: bool) -> str:
+    """The west hub: w-a and w-c on a line in dev; w-c tainted NoSelectIfNew."""
+    clusters = json.loads(cluster_list(["w-a", "w-c"]))
+    if tainted:
+        clusters["items"][1]["spec"]["taints"] = [{"key": "maintenance", "effect": "NoSelectIfNew",
+                                                   "timeAdded": "2026-01-01T00:00:00Z"}]
+    return json.dumps(clusters, indent=1)
+
+
+def test_placement_files_stay_only_over_their_own_decisions(tmp_path: Path) -> None:
+    """A head rendered over other decisions than its own may not be what a render over its
+    own writes, even when no input changed: here its base kept a NoSelectIfNew cluster that
+    numberOfClusters then left out, so the head counts it feasible and a render over the
+    head's decision does not (OCM: a new decision does not select it). The image changes
+    after that render the placement files again until a head was rendered over its own
+    decisions."""
+    with site(tmp_path) as s:
+        push_two_hubs(s.work)
+        inventory = s.work / "clusters/west/managedclusters.yaml"
+        inventory.write_text(_west(tainted=False))
+        (s.work / "policies/edge.yaml").write_text((s.work / "policies/edge.yaml").read_text().replace(
+            'selector: "role=line"', 'selector: "role=line"\n  maxClusters: 2'))
+        git(s.work, "add", "-A")
+        git(s.work, "commit", "-qm", "west: two clusters, two per workload")
+        assert _run(s.work)[0] == "published"
+        west = "placement/west/decisions.json"
+        assert '"w-a"' in s.show("acm-dev", west) and '"w-c"' in s.show("acm-dev", west)
+        inventory.write_text(_west(tainted=True))
+        git(s.work, "add", "-A")
+        edit(s.work, "policies/edge.yaml", "maxClusters: 2", "maxClusters: 1", "one per workload, w-c tainted")
+        assert _run(s.work)[0] == "published"
+        assert not any(line.startswith("only workloads changed") for line in _last_lines)
+        counted = s.branch("acm-dev")
+        assert counted is not None
+        edit(s.work, "workloads/anomaly.yaml", "anomaly:1.4.2", "anomaly:1.4.3", "anomaly 1.4.3")
+        again = _published_in_parts(s, "anomaly")
+        assert not any(line.startswith(KEPT) for line in _last_lines)
+        assert s.show(again, west) != s.show(counted, west)  # w-c no longer counted feasible
+        # the next head was rendered over other decisions than its own too; the one after is not
+        edit(s.work, "workloads/anomaly.yaml", "anomaly:1.4.3", "anomaly:1.4.4", "anomaly 1.4.4")
+        assert s.show(_published_in_parts(s, "anomaly"), west) == s.show(again, west)
+        assert not any(line.startswith(KEPT) for line in _last_lines)
+        edit(s.work, "workloads/anomaly.yaml", "anomaly:1.4.4", "anomaly:1.4.5", "anomaly 1.4.5")
+        _published_in_parts(s, "anomaly")
+        assert any(line.startswith(KEPT) for line in _last_lines)

@@ -13,8 +13,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 Tree = dict[str, bytes]
+
+# A workload's spec fields (and an environment's overrides of them) that only its chart,
+# its hub objects and the README read: nothing under placement/ (effective placement,
+# decisions, snapshot, model index, capacity, pictures) does. A change to these alone
+# moves no placement file. Every field not named here counts as read (the safe default).
+CHART_ONLY = frozenset({"image", "imagePullSecrets", "command", "args", "env", "ingress", "ports", "service",
+                        "probes", "securityContext", "config"})
+
+
+def placement_fields(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """A workload's spec, or one environment's overrides, without the CHART_ONLY fields."""
+    return {k: v for k, v in spec.items() if k not in CHART_ONLY}
 
 
 @dataclass(frozen=True)
@@ -25,6 +38,13 @@ class Changed:
     names: frozenset[str]
     namespaces: frozenset[str]
     models: frozenset[str] = frozenset()
+    # False when the change touches only fields no placement file reads (CHART_ONLY): it
+    # moves no decision, no snapshot entry, no picture.
+    placement: bool = True
+    # The branch head's README.md, when the head's placement files (placement/, models/,
+    # the pictures) are what a render of this change writes (gitops/publish.py says
+    # when): they stay, and the README's cluster counts are read back from it.
+    readme: bytes | None = None
 
 
 def merge(*parts: Mapping[str, bytes]) -> Tree:

@@ -8,7 +8,10 @@ objects live in a namespace's folder: the models' namespace (spec.models.namespa
 for a hostPath model, the workload namespace for a PVC model, so a change that
 touches a model renders the models' namespace too. Everything else is either the
 repository's (the Channel) or the whole environment's (README, placement snapshots,
-model indexes, pictures) and is rendered again, whole. For a set of changed
+model indexes, pictures) and is rendered again, whole, unless the change touches
+only chart fields (compile.CHART_ONLY) and the caller passes the previous README
+(Changed.readme): then the previous placement files stay and the README is written
+with the cluster counts read back from it. For a set of changed
 workloads (their names, namespaces and models, before and after the change) the
 result is the paths rendered again and the paths of the previous render that stay
 as they are; together they are, byte for byte, what `render_tree` writes
@@ -23,10 +26,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Set
 
 from i4qew.compile import Changed, Tree, merge
+from i4qew.compile.readme import Unreadable, read_counts, render_readme
 from i4qew.compile.render import render_globals, render_objects, render_tree, waves_in
 from i4qew.compile.staging.names import STAGING_PATH
 from i4qew.model.repo import Repo
 from i4qew.placement.inventory import Inventory
+
+README = "README.md"
 
 
 def _owner(path: str, hub_folders: tuple[str, ...]) -> tuple[str, str] | None:
@@ -90,9 +96,26 @@ def render_changed(repo: Repo, env: str, changed: Changed, previous: Iterable[st
     scope = scope_of(repo, changed)
     objects = render_objects(repo, env, scope)
     written = {p: data for p, data in objects.items() if _mine(p, scope, hub_folders)}
-    environment = render_globals(repo, env, inventory=inventory, source_commit=source_commit, base=base, hubs=hubs)
     kept = frozenset(p for p in previous if _owner(p, hub_folders) is not None and not _mine(p, scope, hub_folders))
+    readme = _readme_only(repo, env, changed, source_commit)
+    if readme is not None:  # the head's placement files stay: only the README is the environment's to write
+        return merge(written, {README: readme}), kept | {p for p in previous if _owner(p, hub_folders) is None
+                                                           and p != README}
+    environment = render_globals(repo, env, inventory=inventory, source_commit=source_commit, base=base, hubs=hubs)
     return merge(written, environment), kept
+
+
+def _readme_only(repo: Repo, env: str, changed: Changed, source_commit: str | None) -> bytes | None:
+    """The README when the change keeps the head's placement files (Changed.readme), with
+    the head README's cluster counts: the decisions are the head's. None: render them all."""
+    if changed.placement or changed.readme is None:
+        return None
+    try:
+        counts = read_counts(changed.readme)
+    except Unreadable:
+        return None
+    # as render_globals writes it: image volumes never reach this far (render_changed)
+    return render_readme(repo, env, source_commit=source_commit, cluster_counts=counts)
 
 
 def apply(previous: Mapping[str, bytes], written: Mapping[str, bytes], kept: Set[str]) -> Tree:

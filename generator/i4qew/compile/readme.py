@@ -48,6 +48,41 @@ def _rows(repo: Repo, env: str, counts: Mapping[str, int] | None) -> list[str]:
     return rows
 
 
+NO_INVENTORY = "No cluster inventory was given, so the cluster counts are unknown; the hub decides."
+_HEADER = "|---|---|---|---|---|---|"
+
+
+class Unreadable(ValueError):
+    """A README that `render_readme` did not write as `read_counts` expects."""
+
+
+def read_counts(readme: bytes) -> dict[str, int] | None:
+    """The `cluster_counts` a README of `render_readme` was written with, as far as it
+    shows them (the enabled workloads' rows; every other key counts 0 alike): None when
+    it says no inventory was given. Raises Unreadable otherwise."""
+    try:
+        lines = readme.decode("utf-8").split("\n")
+    except UnicodeDecodeError as exc:
+        raise Unreadable("not UTF-8") from exc
+    if lines[0] != GENERATED_MARKER:
+        raise Unreadable("not an i4qew README")
+    if NO_INVENTORY in lines:
+        return None
+    counts: dict[str, int] = {}
+    if _HEADER not in lines:
+        return counts  # no workload enabled
+    for line in lines[lines.index(_HEADER) + 1:]:
+        if not line.startswith("| "):
+            break
+        # cells are joined by " | " and a "|" inside one is escaped (_cell): the name and the
+        # namespace (DNS names) first, the count second to last
+        cells = line[2:-2].split(" | ")
+        if len(cells) < 6 or not line.endswith(" |") or not (cells[-2].isascii() and cells[-2].isdigit()):
+            raise Unreadable(f"row {line[:80]!r}")
+        counts[f"{cells[1].strip('`')}/{cells[0].strip('`')}"] = int(cells[-2])
+    return counts
+
+
 def _staging_lines(repo: Repo, env: str, image: frozenset[str]) -> list[str]:
     found = stagings(repo, env, image)
     if not found:
@@ -150,7 +185,7 @@ def render_readme(repo: Repo, env: str, *, source_commit: str | None,
     else:
         lines.append(f"No workload is enabled in `{env}`.")
     if cluster_counts is None:
-        lines += ["", "No cluster inventory was given, so the cluster counts are unknown; the hub decides."]
+        lines += ["", NO_INVENTORY]
     else:
         lines += ["", "Cluster counts are the placement decisions over the inventory at generation time",
                   "(`placement/`); the hub's Placements keep deciding as clusters change."]

@@ -12,12 +12,13 @@ validation then says what is wrong.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import yaml_rs
 
 from i4qew import __version__
-from i4qew.compile import Changed
+from i4qew.compile import Changed, placement_fields
 from i4qew.gitops import trailers as T
 from i4qew.gitops.branch import BranchState
 from i4qew.gitops.git import GitFailed
@@ -31,18 +32,38 @@ def _declaration(path: str) -> bool:
     return path.startswith(WORKLOADS) and path.endswith(YAML_SUFFIXES) and f"/{DATA_FOLDER}/" not in f"/{path}"
 
 
-def _keys(text: bytes | None, namespace: str | None) -> tuple[set[tuple[str, str]], set[str]] | None:
-    """(name, namespace) of the workloads a file declares, and the models they mount; None
-    when it cannot be read."""
+@dataclass(frozen=True)
+class _Declared:
+    keys: set[tuple[str, str]]  # (name, namespace) of each workload the file declares
+    models: set[str]  # the models they mount
+    placed: list[Any]  # the documents without their CHART_ONLY fields, in order
+
+
+def _placed(doc: Any) -> Any:
+    """A document as far as the placement files read it (compile.CHART_ONLY)."""
+    spec = doc.get("spec") if isinstance(doc, dict) else None
+    if not isinstance(spec, dict):
+        return doc
+    kept = placement_fields(spec)
+    envs = spec.get("environments")
+    if isinstance(envs, dict):
+        kept["environments"] = {k: placement_fields(v) if isinstance(v, dict) else v for k, v in envs.items()}
+    return {**doc, "spec": kept}
+
+
+def _keys(text: bytes | None, namespace: str | None) -> _Declared | None:
+    """What a file declares; None when it cannot be read."""
     if text is None:
-        return set(), set()
+        return _Declared(set(), set(), [])
     try:
         docs: Any = yaml_rs.loads(text.decode("utf-8"), parse_datetime=False)
     except Exception:  # invalid: validation reports it; render everything
         return None
     out: set[tuple[str, str]] = set()
     models: set[str] = set()
+    placed: list[Any] = []
     for doc in docs if isinstance(docs, list) else [docs]:
+        placed.append(_placed(doc))
         if doc is None:
             continue
         meta = doc.get("metadata") if isinstance(doc, dict) else None
@@ -58,7 +79,7 @@ def _keys(text: bytes | None, namespace: str | None) -> tuple[set[tuple[str, str
             if not isinstance(model, dict) or not isinstance(model.get("name"), str):
                 return None
             models.add(model["name"])
-    return out, models
+    return _Declared(out, models, placed)
 
 
 def _blob(source: Source, commit: str, path: str) -> bytes | None:
@@ -87,11 +108,13 @@ def changed_workloads(source: Source, state: BranchState, env: str, default_name
         return None
     keys: set[tuple[str, str]] = set()
     models: set[str] = set()
+    placement = False
     for path in paths:
-        for commit in (since, source.head):
-            got = _keys(_blob(source, commit, path), default_namespace)
-            if got is None:
-                return None
-            keys |= got[0]
-            models |= got[1]
-    return Changed(frozenset(n for n, _ in keys), frozenset(ns for _, ns in keys), frozenset(models))
+        before = _keys(_blob(source, since, path), default_namespace)
+        after = _keys(_blob(source, source.head, path), default_namespace)
+        if before is None or after is None:
+            return None
+        keys |= before.keys | after.keys
+        models |= before.models | after.models
+        placement = placement or before.placed != after.placed
+    return Changed(frozenset(n for n, _ in keys), frozenset(ns for _, ns in keys), frozenset(models), placement)

@@ -10,6 +10,7 @@ Per attempt, against the branch head as the remote has it:
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from i4qew.gitops.held_models import held_versions
 from i4qew.gitops.identity import resolve_identity
 from i4qew.gitops.incremental import changed_workloads
 from i4qew.gitops.land import BeforePush, Landing, Outcome, Proposal
-from i4qew.gitops.objects import BuiltTree, Stored, build_tree
+from i4qew.gitops.objects import BuiltTree, Stored, build_tree, read_blobs
 from i4qew.gitops.remote import RemoteError, open_remote
 from i4qew.gitops.requests import Rendered, RenderFn, RenderRequest, is_snapshot
 from i4qew.gitops.settings import environment, settings_at
@@ -88,13 +89,49 @@ def files_of(listing: Mapping[str, str]) -> set[str]:
     return set(listing) - folders
 
 
-def head_decisions(landing: Landing, state: BranchState) -> tuple[bytes, ...]:
+Snapshots = tuple[tuple[str, str], ...]  # (path, blob id) of each placement snapshot, by path
+
+
+def head_snapshots(landing: Landing, state: BranchState) -> Snapshots:
     """The placement snapshots of the branch head: placement/decisions.json, or one
     placement/<hub>/decisions.json per hub (spec.hubs)."""
     if state.head is None:
         return ()
-    paths = sorted(p for p in landing.listing(state.head.tree) if is_snapshot(p))
-    return tuple(data for p in paths if (data := landing.head_file(state, p)) is not None)
+    return tuple(sorted((p, oid) for p, oid in landing.listing(state.head.tree).items() if is_snapshot(p)))
+
+
+def snapshot_contents(landing: Landing, snapshots: Snapshots) -> tuple[bytes, ...]:
+    """The snapshots' contents, in one git process."""
+    blobs = read_blobs(landing.git, sorted({oid for _, oid in snapshots}))
+    return tuple(blobs[oid] for _, oid in snapshots)
+
+
+def head_decisions(landing: Landing, state: BranchState) -> tuple[bytes, ...]:
+    """The contents of the branch head's placement snapshots (head_snapshots)."""
+    return snapshot_contents(landing, head_snapshots(landing, state))
+
+
+def placement_settled(landing: Landing, state: BranchState, snapshots: Snapshots) -> bool:
+    """Whether a render over the head's decisions writes the head's placement files again
+    when no input they read changed: the head's commit was rendered over its parent's
+    decisions, so it does when the parent holds the same snapshot blobs, or none (the
+    first publish: a decision made without a base is the one its own base keeps,
+    Planner.choose and Planner.tolerated). Anything else (a parent this clone lacks):
+    not known, render them."""
+    commit = state.base
+    if commit is None or len(commit.parents) > 1:
+        return False
+    if not commit.parents:
+        return True
+    got = landing.git.run("ls-tree", "-r", "-z", "--full-tree", commit.parents[0], "--", "placement", check=False)
+    if got.returncode:
+        return False
+    parent = []
+    for record in got.stdout.split(b"\0"):
+        meta, _, path = record.partition(b"\t")
+        if record and is_snapshot(name := path.decode("utf-8", "surrogateescape")):
+            parent.append((name, meta.split()[2].decode()))
+    return not parent or tuple(sorted(parent)) == snapshots
 
 
 def previous_decisions(snapshots: tuple[bytes, ...]) -> dict[str, list[str]] | None:
@@ -134,8 +171,7 @@ class _Publisher:
     branch: str
     render: RenderFn
     rendered: Rendered | None = None
-    renders: dict[tuple[tuple[bytes, ...], RolloutState | None], tuple[Rendered, BuiltTree]] = \
-        field(default_factory=dict)
+    renders: dict[tuple[Snapshots, RolloutState | None], tuple[Rendered, BuiltTree]] = field(default_factory=dict)
     env: Environment | None = None
     fingerprints: dict[tuple[str, ...], str] = field(default_factory=dict)
     default_namespace: str | None = None  # spec.defaults.namespace: a workload's when it names none
@@ -149,15 +185,20 @@ class _Publisher:
     def render_on(self, state: BranchState, rollout: RolloutState | None = None) -> tuple[Rendered, BuiltTree]:
         """The render on top of `state` (it depends on the head only through its previous
         placement decisions and rollout state, so a retry on a new head usually reuses it)."""
-        decisions = head_decisions(self.landing, state)
-        key = (decisions, rollout)
+        snapshots = head_snapshots(self.landing, state)
+        key = (snapshots, rollout)
         if key not in self.renders:
             changed = None if self.req.rerender or rollout is not None else changed_workloads(
                 self.source, state, self.req.env, self.default_namespace, self.req.inventory is not None)
             listing = self.landing.listing(state.head.tree) if changed is not None and state.head else {}
             previous = tuple(sorted(files_of(listing)))
+            if changed is not None and not changed.placement and placement_settled(self.landing, state, snapshots):
+                changed = dataclasses.replace(changed, readme=self.landing.head_file(state, "README.md"))
+            # the head's decisions, the base of the next: not read when its placement files stay
+            base = None if changed is not None and changed.readme is not None else \
+                previous_decisions(snapshot_contents(self.landing, snapshots))
             rendered = self.render(RenderRequest(self.source.root, self.req.env, self.source.head,
-                                                 self.req.inventory, previous_decisions(decisions), rollout,
+                                                 self.req.inventory, base, rollout,
                                                  held_versions(self.landing, rollout), changed=changed,
                                                  previous=previous))
             dirty = dirty_inputs(self.source, rendered.config_paths, self.req.inventory is None)
@@ -171,6 +212,9 @@ class _Publisher:
                                   f"files again ({', '.join(sorted(changed.names)[:5]) if changed else ''}"
                                   f"{', …' if changed and len(changed.names) > 5 else ''}), kept "
                                   f"{len(rendered.kept)} as they are")
+            if any(is_snapshot(p) for p in rendered.kept):
+                self.landing.note("no input of the placement files changed (only fields that charts read): kept "
+                                  "the placement snapshots, model indexes and pictures of the branch head")
             self.renders[key] = (rendered, build_tree(files, self.source.algo))
         self.rendered = self.renders[key][0]
         return self.renders[key]

@@ -1,7 +1,9 @@
 """compile/incremental.py: rendering only what changed gives, byte for byte, the full render,
-on random sequences of workload edits (image, replicas, namespace, placement, enabled,
-model, added, removed), for one hub and for two, and for one hub whose models i4qew stages
-(a hostPath model's stagings in the models' namespace, a PVC model's in workload namespaces)."""
+on random sequences of workload edits (image, environment variables, replicas, namespace,
+placement, enabled, model, added, removed), for one hub and for two, and for one hub whose
+models i4qew stages (a hostPath model's stagings in the models' namespace, a PVC model's in
+workload namespaces). An edit of chart-only fields keeps the previous placement files when
+publish would (gitops/publish.py placement_settled), emulated here."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from i4qew.compile import Changed
+from i4qew.compile import Changed, placement_fields
 from i4qew.compile.incremental import apply, image_volumes_in, render_changed
 from i4qew.compile.render import render_tree, waves_in
 from i4qew.gitops.publish import previous_decisions
@@ -59,8 +61,8 @@ REPOS = {"one hub": _load(ROOT), "two hubs": _load(TWO_HUBS)}
 REPOS["one hub, models staged"] = (subscription_only(REPOS["one hub"][0]), *REPOS["one hub"][1:])
 
 # (kind, workload index, a choice) — the index and the choice are taken modulo what exists
-EDIT = st.tuples(st.sampled_from(["image", "replicas", "namespace", "placement", "disable", "model", "remove",
-                                  "copy"]),
+EDIT = st.tuples(st.sampled_from(["image", "env", "replicas", "namespace", "placement", "disable", "model",
+                                  "remove", "copy"]),
                  st.integers(0, 50), st.integers(0, 50))
 
 
@@ -76,6 +78,8 @@ def _edit(repo: Repo, kind: str, i: int, choice: int) -> tuple[Repo, list[Worklo
     name = w.name
     if kind == "image":
         spec["image"] = f"{str(spec['image']).rsplit(':', 1)[0]}:9.{choice}.0"
+    elif kind == "env":
+        spec["env"] = [{"name": "LEVEL", "value": str(choice)}]
     elif kind == "replicas":
         spec["replicas"] = 1 + choice % 4
     elif kind == "namespace":
@@ -108,10 +112,21 @@ def _edit(repo: Repo, kind: str, i: int, choice: int) -> tuple[Repo, list[Worklo
     return dataclasses.replace(repo, workloads=tuple(ws)), [w, new]
 
 
-def changed_by(touched: list[Workload]) -> Changed:
-    """What gitops/incremental.py reads from the declarations before and after the edit."""
+def _placed(w: Workload) -> tuple[Any, ...]:
+    return (w.name, w.namespace, placement_fields(w.spec), {e: placement_fields(o) for e, o in w.overrides.items()})
+
+
+def changed_by(touched: list[Workload], readme: bytes | None = None) -> Changed:
+    """What gitops/incremental.py reads from the declarations before and after the edit;
+    `readme`: the previous README, which publish passes when the previous placement files stay."""
+    placement = len(touched) != 2 or _placed(touched[0]) != _placed(touched[1])
     return Changed(frozenset(w.name for w in touched), frozenset(w.namespace for w in touched),
-                   frozenset(w.model.name for w in touched if w.model is not None))
+                   frozenset(w.model.name for w in touched if w.model is not None), placement,
+                   None if placement else readme)
+
+
+def snapshots(tree: dict[str, bytes]) -> tuple[bytes, ...]:
+    return tuple(data for path, data in sorted(tree.items()) if is_snapshot(path))
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -121,18 +136,24 @@ def test_a_partial_render_equals_the_full_render(which: str, edits: list[tuple[s
     for env in ("dev", "production"):
         current = repo
         previous = render_tree(current, env, inventory=inventory, hubs=hubs, source_commit=COMMIT)
+        parent: tuple[bytes, ...] | None = None  # the snapshots `previous` was rendered over (None: none)
         for kind, i, choice in edits:
             current, touched = _edit(current, kind, i, choice)
-            changed = changed_by(touched)
-            # as publish does: the previous snapshots keep numberOfClusters choices where they were
-            base = previous_decisions(tuple(data for path, data in previous.items() if is_snapshot(path)))
+            # as publish does: the previous placement files stay when the previous render was
+            # made over its own snapshots or none, and only chart fields changed
+            settled = parent is None or parent == snapshots(previous)
+            changed = changed_by(touched, previous["README.md"] if settled else None)
+            # the previous snapshots keep numberOfClusters choices where they were
+            base = previous_decisions(snapshots(previous))
             written, kept = render_changed(current, env, changed, previous, inventory=inventory, hubs=hubs,
                                            source_commit=COMMIT, base=base)
             full = render_tree(current, env, inventory=inventory, hubs=hubs, source_commit=COMMIT, base=base)
             assert apply(previous, written, kept) == full
             if partial(current, env):  # waves or Argo CD delivery: rendered whole
                 assert len(written) < len(full)  # it did not just render everything
-            previous = full
+                if changed.readme is not None:  # the environment's files: the README alone
+                    assert {p for p in written if not p.startswith(("charts/", "hub/", "staging/"))} == {"README.md"}
+            parent, previous = snapshots(previous), full
 
 
 def test_a_model_change_renders_its_stagings_and_the_models_namespace() -> None:
