@@ -47,25 +47,6 @@ def members(bits: int) -> list[int]:
     return out
 
 
-def lowest(bits: int, count: int) -> list[int]:
-    """The `count` lowest ids of a set, ascending: members(first(bits, count)) without
-    making the smaller set (a plan lists the first 20 clusters of 40,000 decisions)."""
-    out: list[int] = []
-    if count <= 0 or not bits:
-        return out
-    data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
-    table = _BYTE_BITS
-    for m in _NONZERO.finditer(data):
-        pos = m.start()
-        for byte in m.group():
-            base = pos << 3
-            out.extend([base + b for b in table[byte]])
-            if len(out) >= count:
-                return out[:count]
-            pos += 1
-    return out
-
-
 def first(bits: int, count: int) -> int:
     """The `count` lowest members of a set, as a set."""
     if count <= 0:

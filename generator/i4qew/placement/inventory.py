@@ -17,7 +17,7 @@ from functools import cached_property
 from i4qew import memo
 from i4qew.k8s.selectors import Selector
 from i4qew.load.documents import SourceFile
-from i4qew.placement.bits import LabelIndex, from_ids, lowest, members
+from i4qew.placement.bits import LabelIndex, from_ids, members
 
 CLUSTERSET_LABEL = "cluster.open-cluster-management.io/clusterset"
 DEFAULT_SET = "default"
@@ -128,11 +128,6 @@ class Inventory:
     def cluster_names(self, bits: int) -> list[str]:
         names = self.names
         return [names[i] for i in members(bits)]
-
-    def first_names(self, bits: int, count: int) -> list[str]:
-        """The names of the `count` first clusters of `bits` (by name)."""
-        names = self.names
-        return [names[i] for i in lowest(bits, count)]
 
     def bits_of(self, names: Iterable[str]) -> int:
         """The set of the named clusters that are in this inventory (others are ignored)."""

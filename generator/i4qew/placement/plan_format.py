@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from i4qew.placement.bits import first
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.jsonout import NameList, dumps
 from i4qew.placement.plan import Plan, WorkloadPlan
@@ -109,11 +110,11 @@ def render_text(plan: Plan, problems: list[Problem], group_by: str = "site", max
             total = p.clusters.bit_count()
             entries = shown.get(p.clusters)
             if entries is None:  # the workloads of one policy share their decision
-                entries = shown[p.clusters] = inv.first_names(p.clusters, limit)
+                entries = shown[p.clusters] = inv.cluster_names(first(p.clusters, limit))
         else:
             total = p.gained.bit_count() + p.lost.bit_count() + len(p.lost_gone)
-            gained = inv.first_names(p.gained, limit)
-            lost = inv.first_names(p.lost, limit - len(gained))
+            gained = inv.cluster_names(first(p.gained, limit))
+            lost = inv.cluster_names(first(p.lost, limit - len(gained)))
             entries = ([f"+ {n}" for n in gained] + [f"- {n}" for n in lost]
                        + [f"- {n} (left the inventory)" for n in p.lost_gone])[:limit]
         lines.extend(f"      {e}" for e in entries)
