@@ -130,6 +130,35 @@ def _plan_of(key: str, w: Workload, ep: EffectivePlacement, env: str, status: st
     return got[1]
 
 
+# Per effective-placement map (_placements, kept alive) and environment: every workload's
+# plan with no cluster chosen, and the position of each key.
+_nowhere: dict[tuple[int, str], tuple[Mapping[str, Any], tuple[WorkloadPlan, ...], dict[str, int]]] = memo.held(
+    "placement.plan.nowhere", {})
+
+
+def _planned(head: Mapping[str, tuple[Workload, EffectivePlacement]], env: str,
+             decided: Mapping[str, Decision]) -> tuple[WorkloadPlan, ...]:
+    """The plans of `head`'s workloads (no waves, no base): the plans with no cluster made
+    once for the hubs of a fleet, and on each hub only the workloads it places (a quarter
+    of them at issue 17's 5x) made anew."""
+    got = _nowhere.get((id(head), env))
+    if got is None or got[0] is not head:
+        if len(_nowhere) >= 64:
+            _nowhere.clear()
+        got = _nowhere[(id(head), env)] = (head, tuple(_plan_of(k, w, ep, env, "planned", 0)
+                                                        for k, (w, ep) in head.items()),
+                                           {k: i for i, k in enumerate(head)})
+    _, nowhere, position = got
+    plans: list[WorkloadPlan] | None = None
+    for k, d in decided.items():
+        if (d.clusters or d.feasible or d.advisory) and k in position:
+            if plans is None:
+                plans = list(nowhere)
+            w, ep = head[k]
+            plans[position[k]] = _plan_of(k, w, ep, env, "planned", d.clusters, d=d)
+    return nowhere if plans is None else tuple(plans)
+
+
 @dataclass(frozen=True)
 class _Compared:
     """The head's and the base's workloads of an environment, compared apart from their clusters."""
@@ -208,11 +237,14 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
         decided = {d.key: d for d in planner.decisions(env, keep)} if planner else {}
         models = model_plans(repo, env, planner, {k: d.clusters for k, d in decided.items()}, image=image,
                              staging=staging)
-        waves = _has_waves(repo, env, inventory)
-        return Plan(env, inventory, tuple(
-            _plan_of(k, w, ep, env, "planned", decided[k].clusters if k in decided else 0, d=decided.get(k),
-                     waves=_waves(repo, w, env, inventory, decided[k].clusters if k in decided else 0) if waves else ())
-            for k, (w, ep) in head.items()), models=models, stagings=staging,
+        if _has_waves(repo, env, inventory):
+            planned = tuple(_plan_of(k, w, ep, env, "planned", decided[k].clusters if k in decided else 0,
+                                     d=decided.get(k), waves=_waves(repo, w, env, inventory,
+                                                                     decided[k].clusters if k in decided else 0))
+                            for k, (w, ep) in head.items())
+        else:
+            planned = _planned(head, env, decided)
+        return Plan(env, inventory, planned, models=models, stagings=staging,
             image_volumes=tuple(checks.values()), delivery=delivery)
     base_delivery = base_repo.repository.delivery_of(env)
 
