@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from i4qew import memo
 from i4qew.k8s.names import short_name
-from i4qew.k8s.selectors import everything
+from i4qew.k8s.selectors import Selector, everything
 from i4qew.model.repo import Model, Predicate, Repo, Toleration, Workload
 from i4qew.placement.effective import (
     Conjunct,
@@ -90,6 +90,13 @@ def users_by_model(repo: Repo, env: str) -> dict[str, list[Workload]]:
     return out
 
 
+@memo.lru(maxsize=256)
+def _selected(selector: Selector) -> tuple[Predicate, ...]:
+    """An environment's selector as a predicate: one object for all its stagings, which each
+    hub's planner then evaluates once (it caches predicates by identity)."""
+    return (Predicate(selector, everything()),)
+
+
 def staging_for(repo: Repo, model: Model, env: str, users: list[Workload], namespace: str) -> Staging | None:
     """None when a reference does not resolve (reported by the rules)."""
     environment = repo.repository.environment(env)
@@ -99,7 +106,7 @@ def staging_for(repo: Repo, model: Model, env: str, users: list[Workload], names
     conjuncts = [Conjunct(f"model '{model.name}' (policy '{policy.name}')", policy.predicates)]
     if not environment.selector.is_empty():
         conjuncts.append(Conjunct(f"environment '{env}' ({environment.selector_text})",
-                                  (Predicate(environment.selector, everything()),)))
+                                  _selected(environment.selector)))
     specs = [w.spec_for(env) for w in users]
     archs: tuple[str, ...] = ()
     if all(s.get("architectures") for s in specs):
