@@ -195,7 +195,7 @@ def effective_placement(repo: Repo, workload: Workload, env_name: str) -> Effect
     """None when a reference does not resolve (already reported by the rules)."""
     key = (id(workload), env_name, repo.repository.cluster_sets)
     got = _by_view.get(key)
-    if got is not None and got[0] is workload and _same_declarations(got[1], repo):
+    if got is not None and got[0] is workload and same_declarations(got[1], repo):
         return got[2]
     ep = _effective(repo, workload, env_name)
     if len(_by_view) >= 500_000:
@@ -204,7 +204,7 @@ def effective_placement(repo: Repo, workload: Workload, env_name: str) -> Effect
     return ep
 
 
-def _same_declarations(a: Repo, b: Repo) -> bool:
+def same_declarations(a: Repo, b: Repo) -> bool:
     """Two views of one repository (Repo.for_hub): the same declarations, maybe other hub settings."""
     ra, rb = a.repository, b.repository
     return (a is b) or (a.policies is b.policies and a.models is b.models and ra.environments is rb.environments
