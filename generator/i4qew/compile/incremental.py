@@ -23,7 +23,7 @@ previous render held.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Callable, Iterable, Mapping, Set
 
 from i4qew.compile import Changed, Tree, merge
 from i4qew.compile.readme import Unreadable, read_counts, render_readme
@@ -53,6 +53,32 @@ def _owner(path: str, hub_folders: tuple[str, ...]) -> tuple[str, str] | None:
                 return "namespace", rest[1].removesuffix(".yaml")
             return "hub", ""
     return None
+
+
+def _hub_folders(repo: Repo) -> tuple[str, ...]:
+    return tuple(f"hub/{h.name}/" for h in repo.repository.hubs) or ("hub/",)
+
+
+def whole_folders(repo: Repo) -> Callable[[str], bool]:
+    """Which folders of a previous render one workload, model or namespace owns whole
+    (charts/<workload>, staging/<ns>/<model>, the hub objects' apps/<namespace>): a
+    caller may give each as one entry "<folder>/" in `previous` (render_changed keeps
+    or drops it whole) instead of its files."""
+    hub_folders = _hub_folders(repo)
+
+    def whole(folder: str) -> bool:
+        parts = folder.split("/")
+        if parts[0] == "charts":
+            return len(parts) == 2
+        if parts[0] == STAGING_PATH:
+            return len(parts) == 3
+        for hub in hub_folders:
+            if folder.startswith(hub):
+                rest = folder[len(hub):].split("/")
+                return len(rest) == 2 and rest[0] == "apps"
+        return False
+
+    return whole
 
 
 def _mine(path: str, changed: Changed, hub_folders: tuple[str, ...]) -> bool:
@@ -85,14 +111,15 @@ def render_changed(repo: Repo, env: str, changed: Changed, previous: Iterable[st
                    inventory: Inventory | None, source_commit: str | None,
                    base: Mapping[str, Iterable[str]] | None = None,
                    hubs: Mapping[str, Inventory | None] | None = None) -> tuple[Tree, frozenset[str]]:
-    """(the files rendered again, the paths of `previous` that stay as they are). An
+    """(the files rendered again, the entries of `previous` that stay as they are:
+    its files, and folders given whole, whole_folders). An
     environment with waves (its hub objects follow the rollout state) or delivered by
     Argo CD (its ApplicationSets list every workload) is rendered whole, and so is one
     that may mount models as image volumes (which models follows the inventory)."""
     if waves_in(repo, env) or repo.repository.delivery_of(env) != "subscription" or image_volumes_in(repo, env):
         return render_tree(repo, env, inventory=inventory, source_commit=source_commit, base=base,
                            hubs=hubs), frozenset()
-    hub_folders = tuple(f"hub/{h.name}/" for h in repo.repository.hubs) or ("hub/",)
+    hub_folders = _hub_folders(repo)
     scope = scope_of(repo, changed)
     objects = render_objects(repo, env, scope)
     written = {p: data for p, data in objects.items() if _mine(p, scope, hub_folders)}
@@ -119,5 +146,7 @@ def _readme_only(repo: Repo, env: str, changed: Changed, source_commit: str | No
 
 
 def apply(previous: Mapping[str, bytes], written: Mapping[str, bytes], kept: Set[str]) -> Tree:
-    """The whole tree: the kept paths of the previous render and the written ones."""
-    return merge({p: previous[p] for p in kept}, written)
+    """The whole tree: the kept entries of the previous render (a folder "<path>/": every
+    file under it) and the written ones."""
+    folders = tuple(p for p in kept if p.endswith("/"))
+    return merge({p: data for p, data in previous.items() if p in kept or p.startswith(folders)}, written)

@@ -12,7 +12,8 @@ validation then says what is wrong.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml_rs
@@ -21,7 +22,8 @@ from i4qew import __version__
 from i4qew.compile import Changed, placement_fields
 from i4qew.gitops import trailers as T
 from i4qew.gitops.branch import BranchState
-from i4qew.gitops.git import GitFailed
+from i4qew.gitops.git import Git, GitFailed
+from i4qew.gitops.objects import Stored, StoredTree, walk
 from i4qew.gitops.source import INPUTS, Source
 from i4qew.load.files import DATA_FOLDER, YAML_SUFFIXES
 
@@ -118,3 +120,22 @@ def changed_workloads(source: Source, state: BranchState, env: str, default_name
         models |= before.models | after.models
         placement = placement or before.placed != after.placed
     return Changed(frozenset(n for n, _ in keys), frozenset(ns for _, ns in keys), frozenset(models), placement)
+
+
+@dataclass
+class HeadTree:
+    """The branch head's tree as a render's RenderRequest.previous: read level by level
+    down to the folders the render keeps or drops whole (gitops/objects.py walk)."""
+
+    git: Git
+    oid: str
+    algo: str
+    ids: dict[str, str] = field(default_factory=dict)  # path -> oid of every file and folder read
+
+    def entries(self, whole: Callable[[str], bool]) -> tuple[str, ...]:
+        self.ids, leaves = walk(self.git, self.oid, whole, self.algo)
+        return leaves
+
+    def stored(self, entry: str) -> Stored | StoredTree:
+        """A kept entry of `entries`, by its id."""
+        return StoredTree(self.ids[entry[:-1]]) if entry.endswith("/") else Stored(self.ids[entry])

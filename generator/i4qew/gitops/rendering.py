@@ -6,7 +6,7 @@ publish and promote import this module when they render (docs/DESIGN.md, "Layers
 
 from __future__ import annotations
 
-from i4qew.compile.incremental import render_changed
+from i4qew.compile.incremental import render_changed, whole_folders
 from i4qew.compile.render import render_tree
 from i4qew.gitops.requests import Rendered, RenderRequest
 from i4qew.placement.expressible import repository_problems
@@ -34,7 +34,8 @@ def render_source(req: RenderRequest) -> Rendered:
     _stop_on_errors(problems)
     base = {k: list(v) for k, v in req.base.items()} if req.base else None
     if req.changed is not None and req.rollout is None:
-        written, kept = render_changed(repo, req.env, req.changed, req.previous, inventory=loaded, hubs=hubs,
+        previous = req.previous.entries(whole_folders(repo))
+        written, kept = render_changed(repo, req.env, req.changed, previous, inventory=loaded, hubs=hubs,
                                        source_commit=req.source_commit, base=base)
         return Rendered(written, tuple(sorted(repo.files)), tuple(sort_problems(problems)), repo, kept)
     tree = render_tree(repo, req.env, inventory=loaded, source_commit=req.source_commit, base=base,
