@@ -99,6 +99,14 @@ def image_volumes_in(repo: Repo, env: str) -> bool:
     return environment is not None and environment.image_volumes is not None
 
 
+def in_parts(repo: Repo, env: str) -> bool:
+    """Whether render_changed renders `env` in parts: not with waves (its hub objects follow
+    the rollout state), not delivered by Argo CD (its ApplicationSets list every workload),
+    not where models may be image volumes (which models follows the inventory)."""
+    return not waves_in(repo, env) and repo.repository.delivery_of(env) == "subscription" \
+        and not image_volumes_in(repo, env)
+
+
 def scope_of(repo: Repo, changed: Changed) -> Changed:
     """What the change renders again: with a model touched, the models' namespace too
     (a hostPath model's staging objects live there, next to every other's)."""
@@ -116,7 +124,7 @@ def render_changed(repo: Repo, env: str, changed: Changed, previous: Iterable[st
     environment with waves (its hub objects follow the rollout state) or delivered by
     Argo CD (its ApplicationSets list every workload) is rendered whole, and so is one
     that may mount models as image volumes (which models follows the inventory)."""
-    if waves_in(repo, env) or repo.repository.delivery_of(env) != "subscription" or image_volumes_in(repo, env):
+    if not in_parts(repo, env):
         return render_tree(repo, env, inventory=inventory, source_commit=source_commit, base=base,
                            hubs=hubs), frozenset()
     hub_folders = _hub_folders(repo)
@@ -132,17 +140,30 @@ def render_changed(repo: Repo, env: str, changed: Changed, previous: Iterable[st
     return merge(written, environment), kept
 
 
+def _kept_counts(repo: Repo, env: str, changed: Changed) -> tuple[dict[str, int] | None] | None:
+    """(the cluster counts of the previous README) when the change keeps the previous
+    placement files (Changed.readme); None when it does not."""
+    if changed.placement or changed.readme is None or not in_parts(repo, env):
+        return None
+    try:
+        return (read_counts(changed.readme),)
+    except Unreadable:
+        return None
+
+
+def keeps_placement(repo: Repo, env: str, changed: Changed) -> bool:
+    """Whether render_changed keeps the previous placement files: it then reads no inventory."""
+    return _kept_counts(repo, env, changed) is not None
+
+
 def _readme_only(repo: Repo, env: str, changed: Changed, source_commit: str | None) -> bytes | None:
     """The README when the change keeps the head's placement files (Changed.readme), with
     the head README's cluster counts: the decisions are the head's. None: render them all."""
-    if changed.placement or changed.readme is None:
+    counts = _kept_counts(repo, env, changed)
+    if counts is None:
         return None
-    try:
-        counts = read_counts(changed.readme)
-    except Unreadable:
-        return None
-    # as render_globals writes it: image volumes never reach this far (render_changed)
-    return render_readme(repo, env, source_commit=source_commit, cluster_counts=counts)
+    # as render_globals writes it: image volumes never reach this far (in_parts)
+    return render_readme(repo, env, source_commit=source_commit, cluster_counts=counts[0])
 
 
 def apply(previous: Mapping[str, bytes], written: Mapping[str, bytes], kept: Set[str]) -> Tree:
