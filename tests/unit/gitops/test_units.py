@@ -92,8 +92,8 @@ def test_a_tree_walked_down_to_whole_folders_builds_again_by_their_ids(tmp_path:
     assert write_missing(g, changed, ids.values(), ask=True) == 1 + 2  # the blob, hub/, the root
     assert git(repo, "rev-parse", f"{changed.oid}:charts/a") == built.ids["charts/a"]
     assert git(repo, "cat-file", "-p", f"{changed.oid}:hub/ns.yaml") == "name: other"
-    # a blob git has already is not written again when asked
-    assert write_missing(g, build_tree({**again, "hub/ns.yaml": TRICKY["README.md"]}, algo), ids.values(),
+    # a blob git has, in a folder the walk did not read, is not written again when asked
+    assert write_missing(g, build_tree({**again, "hub/ns.yaml": TRICKY["charts/a/Chart.yaml"]}, algo), ids.values(),
                          ask=True) == 2
 
 
