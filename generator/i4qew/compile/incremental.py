@@ -26,8 +26,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Set
 
 from i4qew.compile import Changed, Tree, merge
+from i4qew.compile.fleet import fleet_pages
 from i4qew.compile.readme import Unreadable, read_counts, render_readme
-from i4qew.compile.render import render_globals, render_objects, render_tree, waves_in
+from i4qew.compile.render import render_globals, render_objects, render_pages, render_tree, waves_in
 from i4qew.compile.staging.names import STAGING_PATH
 from i4qew.model.repo import Repo
 from i4qew.placement.inventory import Inventory
@@ -133,9 +134,10 @@ def render_changed(repo: Repo, env: str, changed: Changed, previous: Iterable[st
     written = {p: data for p, data in objects.items() if _mine(p, scope, hub_folders)}
     kept = frozenset(p for p in previous if _owner(p, hub_folders) is not None and not _mine(p, scope, hub_folders))
     readme = _readme_only(repo, env, changed, source_commit)
-    if readme is not None:  # the head's placement files stay: only the README is the environment's to write
-        return merge(written, {README: readme}), kept | {p for p in previous if _owner(p, hub_folders) is None
-                                                           and p != README}
+    if readme is not None:  # the head's placement files stay but the README and maybe some pictures
+        again = {README: readme, **_pages(repo, env, changed, inventory, hubs, base)}
+        return merge(written, again), kept | {p for p in previous if _owner(p, hub_folders) is None
+                                              and p not in again}
     environment = render_globals(repo, env, inventory=inventory, source_commit=source_commit, base=base, hubs=hubs)
     return merge(written, environment), kept
 
@@ -152,8 +154,20 @@ def _kept_counts(repo: Repo, env: str, changed: Changed) -> tuple[dict[str, int]
 
 
 def keeps_placement(repo: Repo, env: str, changed: Changed) -> bool:
-    """Whether render_changed keeps the previous placement files: it then reads no inventory."""
-    return _kept_counts(repo, env, changed) is not None
+    """Whether render_changed keeps every previous placement file: it then reads no inventory."""
+    return _kept_counts(repo, env, changed) is not None and not changed.capacity
+
+
+def _pages(repo: Repo, env: str, changed: Changed, inventory: Inventory | None,
+           hubs: Mapping[str, Inventory | None] | None, base: Mapping[str, Iterable[str]] | None) -> Tree:
+    """The pictures a change of CAPACITY fields shows otherwise: those of the hubs where
+    the changed workloads may run (one hub: its picture)."""
+    if not changed.capacity:
+        return {}
+    if not repo.repository.hubs:
+        return render_pages(repo, env, inventory=inventory, base=base)
+    return fleet_pages(repo, env, hubs or {}, lambda w: w.name in changed.names and w.namespace in changed.namespaces,
+                       base=base)
 
 
 def _readme_only(repo: Repo, env: str, changed: Changed, source_commit: str | None) -> bytes | None:

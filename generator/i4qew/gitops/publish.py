@@ -201,7 +201,7 @@ class _Publisher:
                 changed = dataclasses.replace(changed, readme=readme.stdout if readme and not readme.returncode
                                               else None)
             # the head's decisions, the base of the next: not read when its placement files stay
-            base = None if changed is not None and changed.readme is not None else \
+            base = None if changed is not None and changed.readme is not None and not changed.capacity else \
                 previous_decisions(snapshot_contents(self.landing, snapshots))
             rendered = self.render(RenderRequest(self.source.root, self.req.env, self.source.head,
                                                  self.req.inventory, base, rollout,
@@ -221,8 +221,10 @@ class _Publisher:
                                   f"{', …' if changed and len(changed.names) > 5 else ''}), kept the rest "
                                   f"as it is ({len(rendered.kept)} files and folders)")
             if any(is_snapshot(p) for p in rendered.kept):
-                self.landing.note("no input of the placement files changed (only fields that charts read): kept "
-                                  "the placement snapshots, model indexes and pictures of the branch head")
+                pictures = "" if changed and changed.capacity else " and pictures"
+                self.landing.note("no input of the placement decisions changed: kept the placement snapshots, "
+                                  f"model indexes{pictures} of the branch head"
+                                  f"{' (and the pictures of the hubs where they cannot run)' if not pictures else ''}")
             self.renders[key] = (rendered, build_tree(files, self.source.algo))
         self.rendered = self.renders[key][0]
         return self.renders[key]

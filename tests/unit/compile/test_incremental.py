@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from i4qew.compile import Changed, placement_fields
+from i4qew.compile import Changed, capacity_fields, placement_fields
 from i4qew.compile.incremental import apply, image_volumes_in, render_changed, whole_folders
 from i4qew.compile.render import render_tree, waves_in
 from i4qew.gitops.publish import previous_decisions
@@ -62,8 +62,8 @@ REPOS = {"one hub": _load(ROOT), "two hubs": _load(TWO_HUBS)}
 REPOS["one hub, models staged"] = (subscription_only(REPOS["one hub"][0]), *REPOS["one hub"][1:])
 
 # (kind, workload index, a choice) — the index and the choice are taken modulo what exists
-EDIT = st.tuples(st.sampled_from(["image", "env", "replicas", "namespace", "placement", "disable", "model",
-                                  "remove", "copy"]),
+EDIT = st.tuples(st.sampled_from(["image", "env", "replicas", "resources", "namespace", "placement", "disable",
+                                  "model", "remove", "copy"]),
                  st.integers(0, 50), st.integers(0, 50))
 
 
@@ -83,6 +83,9 @@ def _edit(repo: Repo, kind: str, i: int, choice: int) -> tuple[Repo, list[Worklo
         spec["env"] = [{"name": "LEVEL", "value": str(choice)}]
     elif kind == "replicas":
         spec["replicas"] = 1 + choice % 4
+    elif kind == "resources":  # a GPU asked for or not is the placement's
+        gpu = {"nvidia.com/gpu": "1"} if choice % 5 == 0 else {}
+        spec["resources"] = {"requests": {"cpu": f"{100 + 50 * choice}m", **gpu}, "limits": gpu}
     elif kind == "namespace":
         pool = sorted({x.namespace for x in ws} | {"extra"})
         namespace = pool[choice % len(pool)]
@@ -117,12 +120,17 @@ def _placed(w: Workload) -> tuple[Any, ...]:
     return (w.name, w.namespace, placement_fields(w.spec), {e: placement_fields(o) for e, o in w.overrides.items()})
 
 
+def _capacity(w: Workload) -> tuple[Any, ...]:
+    return capacity_fields(w.spec), {e: capacity_fields(o) for e, o in w.overrides.items()}
+
+
 def changed_by(touched: list[Workload], readme: bytes | None = None) -> Changed:
     """What gitops/incremental.py reads from the declarations before and after the edit;
     `readme`: the previous README, which publish passes when the previous placement files stay."""
     placement = len(touched) != 2 or _placed(touched[0]) != _placed(touched[1])
+    capacity = len(touched) == 2 and _capacity(touched[0]) != _capacity(touched[1])
     return Changed(frozenset(w.name for w in touched), frozenset(w.namespace for w in touched),
-                   frozenset(w.model.name for w in touched if w.model is not None), placement,
+                   frozenset(w.model.name for w in touched if w.model is not None), placement, capacity,
                    None if placement else readme)
 
 
@@ -165,8 +173,10 @@ def test_a_partial_render_equals_the_full_render(which: str, edits: list[tuple[s
             assert apply(previous, written, kept) == full
             if partial(current, env):  # waves or Argo CD delivery: rendered whole
                 assert len(written) < len(full)  # it did not just render everything
-                if changed.readme is not None:  # the environment's files: the README alone
-                    assert {p for p in written if not p.startswith(("charts/", "hub/", "staging/"))} == {"README.md"}
+                if changed.readme is not None:  # the environment's files: the README (and pictures) alone
+                    again = {p for p in written if not p.startswith(("charts/", "hub/", "staging/"))}
+                    assert "README.md" in again and all(p.endswith(("plan.html", "plan.svg")) for p in again - {
+                        "README.md"}) and (changed.capacity or len(again) == 1)
             parent, previous = snapshots(previous), full
 
 
