@@ -15,7 +15,7 @@ from tests.support.hubs import cluster_list, push_two_hubs
 
 pytestmark = pytest.mark.slow
 
-KEPT = "no input of the placement files changed"
+KEPT = "no input of the placement decisions changed"
 
 
 _last_lines: list[str] = []  # what the last _run said
@@ -70,15 +70,18 @@ def test_a_workload_change_renders_only_what_it_touches(tmp_path: Path) -> None:
         assert s.show(branch, "README.md") != s.show(first, "README.md")
         # ... kept as they were, not rendered again: the first publish decided without a base
         assert any(line.startswith(KEPT) for line in _last_lines)
-        # an image's environment variable and a replica count: the second moves the pictures' headroom
+        # an environment variable keeps every placement file
         edit(s.work, "workloads/anomaly.yaml", "  placement: lines\n", "  placement: lines\n  env:\n"
              "    - {name: LEVEL, value: debug}\n", "anomaly: LEVEL")
-        _published_in_parts(s, "anomaly")
-        assert any(line.startswith(KEPT) for line in _last_lines)
+        before = _published_in_parts(s, "anomaly")
+        assert any(line.startswith(KEPT) and line.endswith("pictures of the branch head") for line in _last_lines)
+        # a replica count moves the headroom on the hubs where it may run: their pictures again
         edit(s.work, "workloads/anomaly.yaml", "  placement: lines\n", "  placement: lines\n  replicas: 3\n",
              "anomaly: 3 replicas")
-        _published_in_parts(s, "anomaly")
-        assert not any(line.startswith(KEPT) for line in _last_lines)
+        after = _published_in_parts(s, "anomaly")
+        assert any(line.startswith(KEPT) and "where they cannot run" in line for line in _last_lines)
+        assert s.show(after, "placement/east/plan.html") != s.show(before, "placement/east/plan.html")
+        assert s.show(after, "placement/east/decisions.json") == s.show(before, "placement/east/decisions.json")
         # a change beyond the workloads (a policy) renders everything again
         edit(s.work, "policies/edge.yaml", '"role=line"', '"role=line, !retired"', "lines: not retired")
         status, lines = _run(s.work)

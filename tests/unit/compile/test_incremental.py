@@ -217,3 +217,14 @@ def test_an_image_change_renders_one_chart_and_its_namespace() -> None:
     assert charts == {w}
     assert {p.split("/")[2] for p in written if p.startswith("hub/apps/")} == {x.namespace for x in touched}
     assert not any(p.startswith("charts/") and p.split("/")[1] == w for p in kept)
+
+
+def test_the_placement_reads_of_resources_only_a_gpu() -> None:
+    cpu = {"image": "a:1", "replicas": 2, "placement": "p", "resources": {"requests": {"cpu": "100m"}}}
+    assert placement_fields(cpu) == placement_fields({**cpu, "image": "a:2", "replicas": 3,
+                                                      "resources": {"requests": {"cpu": "1"}, "limits": {}}})
+    gpu = {**cpu, "resources": {"requests": {"cpu": "100m"}, "limits": {"nvidia.com/gpu": "1"}}}
+    assert placement_fields(gpu) != placement_fields(cpu)
+    assert placement_fields(cpu) != placement_fields({**cpu, "placement": "q"})
+    assert placement_fields({"image": "a:1"}) != placement_fields({"image": "a:1", "resources": {}})
+    assert capacity_fields(gpu) == {"replicas": 2, "resources": gpu["resources"]}
