@@ -221,10 +221,10 @@ class _Publisher:
                                   f"{', …' if changed and len(changed.names) > 5 else ''}), kept the rest "
                                   f"as it is ({len(rendered.kept)} files and folders)")
             if any(is_snapshot(p) for p in rendered.kept):
-                pictures = "" if changed and changed.capacity else " and pictures"
+                pictures = "the pictures of the hubs where those workloads cannot run" if changed and \
+                    changed.capacity else "the pictures"
                 self.landing.note("no input of the placement decisions changed: kept the placement snapshots, "
-                                  f"model indexes{pictures} of the branch head"
-                                  f"{' (and the pictures of the hubs where they cannot run)' if not pictures else ''}")
+                                  f"model indexes and {pictures} of the branch head")
             self.renders[key] = (rendered, build_tree(files, self.source.algo))
         self.rendered = self.renders[key][0]
         return self.renders[key]
