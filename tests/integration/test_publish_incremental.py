@@ -150,3 +150,20 @@ def test_placement_files_stay_only_over_their_own_decisions(tmp_path: Path) -> N
         edit(s.work, "workloads/anomaly.yaml", "anomaly:1.4.4", "anomaly:1.4.5", "anomaly 1.4.5")
         _published_in_parts(s, "anomaly")
         assert any(line.startswith(KEPT) for line in _last_lines)
+
+
+def test_placement_files_of_an_inventory_file_are_not_kept(tmp_path: Path) -> None:
+    """A head rendered over an --inventory file decided over other clusters than the
+    repository's: a publish over clusters/ renders the placement files again, even when the
+    head was rendered over its own decisions."""
+    with site(tmp_path) as s:
+        edit(s.work, "i4qew.yaml", "      delivery: applicationset\n", "", "dev by Subscription")
+        other = tmp_path / "other-inventory.yaml"
+        other.write_text((s.work / "clusters/managedclusters.yaml").read_text().replace("stage: dev", "stage: qa"))
+        assert _run(s.work)[0] == "published"
+        for old, new in (("1.2.0", "1.2.1"), ("1.2.1", "1.2.2")):  # over the file twice: then over its own decisions
+            edit(s.work, "workloads/sktime.yaml", f"sktime:{old}", f"sktime:{new}", f"sktime {new}")
+            assert _run(s.work, inventory=other)[0] == "published"
+        edit(s.work, "workloads/sktime.yaml", "sktime:1.2.2", "sktime:1.2.3", "sktime 1.2.3")
+        _published_in_parts(s, "sktime")
+        assert not any(line.startswith(KEPT) for line in _last_lines)

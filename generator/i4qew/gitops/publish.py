@@ -185,6 +185,16 @@ class _Publisher:
             self.fingerprints[extra] = fingerprint(ids, self.req.env, self.req.inventory)
         return self.fingerprints[extra]
 
+    def over_inventory_folder(self, state: BranchState) -> bool:
+        """Whether the head was rendered over the repository's inventory (clusters/), not an
+        --inventory file: its input fingerprint is its source commit's without one."""
+        base = state.base
+        since = base.trailer(T.SOURCE_COMMIT) if base else None
+        if base is None or since is None:
+            return False
+        extra = base.trailers.get(T.INPUT_PATH.lower(), ())
+        return base.trailer(T.INPUTS) == fingerprint(input_ids(self.source, since, extra), self.req.env, None)
+
     def render_on(self, state: BranchState, rollout: RolloutState | None = None) -> tuple[Rendered, BuiltTree]:
         """The render on top of `state` (it depends on the head only through its previous
         placement decisions and rollout state, so a retry on a new head usually reuses it)."""
@@ -195,7 +205,8 @@ class _Publisher:
                 self.source, state, self.req.env, self.default_namespace, self.req.inventory is not None)
             head = HeadTree(self.landing.git, state.head.tree, self.source.algo) \
                 if changed is not None and state.head else None
-            if changed is not None and not changed.placement and placement_settled(self.landing, state, snapshots):
+            if changed is not None and not changed.placement and placement_settled(self.landing, state, snapshots) \
+                    and self.over_inventory_folder(state):
                 readme = self.landing.git.run("cat-file", "blob", f"{state.base.tree}:README.md", check=False) \
                     if state.base else None
                 changed = dataclasses.replace(changed, readme=readme.stdout if readme and not readme.returncode
