@@ -153,13 +153,22 @@ def format_cpu_millis(value: Fraction) -> str:
     return _round_decimal(value * 1000, 3) + "m"
 
 
-def format_bytes(value: Fraction) -> str:
+def format_bytes(value: Fraction | int) -> str:
     """Render a byte count with the largest fitting binary unit, e.g. ``"1.5 Gi"``, ``"512 B"``."""
-    magnitude = abs(value)
-    index = next(
+    if isinstance(value, int) or value.denominator == 1:
+        return _format_whole_bytes(int(value))
+    return _format_bytes(value)
+
+
+def _byte_unit(magnitude: Fraction | int) -> int:
+    return next(
         (i for i, (_, size) in enumerate(_BYTE_UNITS) if magnitude >= size),
         len(_BYTE_UNITS) - 1,
     )
+
+
+def _format_bytes(value: Fraction) -> str:
+    index = _byte_unit(abs(value))
     name, size = _BYTE_UNITS[index]
     text = _round_decimal(value / size, 2)
     # 1023.999 Mi rounds to "1024"; report it as 1 Gi instead.
@@ -167,3 +176,18 @@ def format_bytes(value: Fraction) -> str:
         name, size = _BYTE_UNITS[index - 1]
         text = _round_decimal(value / size, 2)
     return f"{text} {name}"
+
+
+def _format_whole_bytes(value: int) -> str:
+    """_format_bytes(Fraction(value)) in integer arithmetic: a plan formats tens of thousands
+    of byte counts (issue 17's 5x: 47,000), and Fraction arithmetic made that seconds."""
+    magnitude = abs(value)
+    index = _byte_unit(magnitude)
+    name, size = _BYTE_UNITS[index]
+    hundredths = (200 * magnitude + size) // (2 * size)  # rounded half away from zero
+    if index > 0 and hundredths >= 102400:  # 1023.999 Mi rounds to 1024: 1 Gi instead
+        name, size = _BYTE_UNITS[index - 1]
+        hundredths = (200 * magnitude + size) // (2 * size)
+    whole, frac = divmod(hundredths, 100)
+    text = f"{whole}.{frac:02d}".rstrip("0") if frac else str(whole)
+    return f"{'-' if value < 0 and hundredths else ''}{text} {name}"

@@ -22,6 +22,7 @@ from i4qew.model.repo import Repo, Workload
 from i4qew.placement.bits import from_ids, members
 from i4qew.placement.decide import Decision
 from i4qew.placement.inventory import Inventory
+from i4qew.placement.loads import split_by_count, weighted_loads
 from i4qew.problems import Problem, Severity
 
 TOP = 3  # contributors named in a capacity message
@@ -30,6 +31,8 @@ TOP = 3  # contributors named in a capacity message
 _request_milli: dict[object, int] = memo.held("placement.capacity.request_milli", {})
 # keyed by (numerator, denominator): hashing a Fraction computes a modular inverse each time
 _alloc_milli: dict[tuple[int, int], int] = memo.held("placement.capacity.alloc_milli", {})
+# by (id(workload), env), the workload kept alive with its requests
+_requests: dict[tuple[int, str], tuple[Workload, dict[str, int]]] = memo.held("placement.capacity.requests", {})
 
 
 def _milli_up(raw: object) -> int:
@@ -47,7 +50,19 @@ def _milli_up(raw: object) -> int:
 
 def requests_milli(w: Workload, env: str) -> dict[str, int]:
     """Per resource, requests × replicas in milli-units. A resource with only a limit
-    requests its limit (as Kubernetes defaults it)."""
+    requests its limit (as Kubernetes defaults it). Kept per workload and environment
+    (read-only for callers): each hub of a fleet that places a workload asks again."""
+    got = _requests.get((id(w), env))
+    if got is not None and got[0] is w:
+        return got[1]
+    value = _requests_of(w, env)
+    if len(_requests) >= 100_000:
+        _requests.clear()
+    _requests[(id(w), env)] = (w, value)
+    return value
+
+
+def _requests_of(w: Workload, env: str) -> dict[str, int]:
     spec = w.spec_for(env)
     resources = spec.get("resources") or {}
     requests = resources.get("requests") or {}
@@ -97,17 +112,23 @@ def allocatable_milli(alloc: Mapping[str, Fraction], res: str) -> int | None:
 def cluster_loads(size: int, placed: Iterable[tuple[int, Mapping[str, int]]],
                   ids: Callable[[int], list[int]] = members) -> dict[str, list[int]]:
     """Per resource, the milli-units requested on each of `size` clusters by the
-    (clusters, requests) pairs placed: summed per distinct set of clusters first.
-    `ids` expands a set (a caller that expands the same sets again passes its cache)."""
-    by_bits: dict[int, dict[str, int]] = {}
+    (clusters, requests) pairs placed. Placements with the same requests are counted per
+    cluster first (loads.py: big-int arithmetic, no Python add per placed cluster); the
+    few left over are summed per distinct set of clusters and expanded with `ids` (a
+    caller that expands the same sets again passes its cache)."""
+    by_req: dict[tuple[tuple[str, int], ...], list[int]] = {}
     for bits, req in placed:
-        vec = by_bits.setdefault(bits, {})
-        for res, v in req.items():
-            vec[res] = vec.get(res, 0) + v
-    loads: dict[str, list[int]] = {}
+        if bits and req:
+            by_req.setdefault(tuple(req.items()), []).append(bits)
+    counted, few = split_by_count(size, by_req)
+    loads = weighted_loads(size, counted)
+    by_bits: dict[int, dict[str, int]] = {}
+    for req_items, sets in few:
+        for bits in sets:
+            vec = by_bits.setdefault(bits, {})
+            for res, v in req_items:
+                vec[res] = vec.get(res, 0) + v
     for bits, vec in by_bits.items():
-        if not bits or not vec:
-            continue
         chosen = ids(bits)
         for res, v in vec.items():
             load = loads.get(res)
@@ -121,22 +142,16 @@ def cluster_loads(size: int, placed: Iterable[tuple[int, Mapping[str, int]]],
 def capacity_problems(repo: Repo, inv: Inventory, decisions: Sequence[Decision]) -> list[Problem]:
     n = len(inv)
     # Only decisions that place something: on a fleet most of a hub's are empty (another hub's sites).
-    requests = {id(d): requests_milli(d.workload, d.env) for d in decisions if d.clusters}
-    loads = cluster_loads(n, ((d.clusters, requests[id(d)]) for d in decisions if d.clusters))
+    placed = [d for d in decisions if d.clusters]
+    requests = {id(d): requests_milli(d.workload, d.env) for d in placed}
+    loads = cluster_loads(n, [(d.clusters, requests[id(d)]) for d in placed])
     warn = repo.repository.capacity_warn_percent
     flagged: list[tuple[int, str, int, int]] = []
     for res in sorted(loads):
-        load = loads[res]
-        for i, c in enumerate(inv.clusters):
-            if not load[i] or not c.allocatable:
-                continue
-            alloc = allocatable_milli(c.allocatable, res)
-            if alloc is None:
-                continue
-            # Whole devices (vendor/name: GPUs) are meant to be used up: only overcommit counts.
-            limit = alloc * (100 if "/" in res else warn)
-            if load[i] * 100 > limit:
-                flagged.append((i, res, load[i], alloc))
+        # Whole devices (vendor/name: GPUs) are meant to be used up: only overcommit counts.
+        limit = 100 if "/" in res else warn
+        flagged.extend((i, res, load, alloc) for i, (load, alloc) in enumerate(zip(loads[res], _allocatable(inv, res), strict=True))
+                       if load and alloc is not None and load * 100 > alloc * limit)
     if not flagged:
         return []
     hot = from_ids({i for i, *_ in flagged}, n)
@@ -144,7 +159,7 @@ def capacity_problems(repo: Repo, inv: Inventory, decisions: Sequence[Decision])
     # groups (placements that chose the same clusters) it belongs to, and each
     # group's heaviest users per resource are sorted once.
     groups: dict[int, list[Decision]] = {}
-    for d in decisions:
+    for d in placed:
         if d.clusters & hot:
             groups.setdefault(d.clusters, []).append(d)
     ranked: dict[tuple[int, str], list[tuple[int, str, str, Decision]]] = {}
@@ -171,6 +186,12 @@ def capacity_problems(repo: Repo, inv: Inventory, decisions: Sequence[Decision])
                    f"({pct}{'' if over else f'; warning above {warn} %'}) from {', '.join(named)}{more}")
         out.append(Problem(path, line, col, Severity.ERROR if over else Severity.WARNING, "capacity", message))
     return out
+
+
+def _allocatable(inv: Inventory, res: str) -> list[int | None]:
+    """Per cluster, its allocatable `res` in milli-units; None where unknown (a cluster
+    that reports no allocatable at all is not judged)."""
+    return [allocatable_milli(c.allocatable, res) if c.allocatable else None for c in inv.clusters]
 
 
 def _rank(entry: tuple[int, str, str, Decision]) -> tuple[int, str, str]:

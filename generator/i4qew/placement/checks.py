@@ -79,29 +79,28 @@ def _model_policy_placement(repo: Repo, policy: PlacementPolicy, ep: EffectivePl
 
 
 def _decision_problems(repo: Repo, planner: Planner, d: Decision, reach_of: dict[str, int]) -> list[Problem]:
-    """`reach_of`: the clusters each model policy reaches (by policy name), filled as met."""
+    """`reach_of`: the clusters each model policy does NOT reach (by policy name), filled as met."""
     w, ep = d.workload, d.effective
-    out: list[Problem] = []
     if not d.clusters:
         why = "the inventory holds no clusters" if not len(planner.inv) else explain_empty(planner, ep)
-        out.append(w.doc.problem(_placement_path(w, d.env), "placement-empty",
-                                 f"workload '{w.name}' would run on no cluster in '{d.env}': {why}"))
-        return out
+        return [w.doc.problem(_placement_path(w, d.env), "placement-empty",
+                              f"workload '{w.name}' would run on no cluster in '{d.env}': {why}")]
     model = repo.models.get(ep.model.name) if ep.model else None
     policy = repo.policies.get(model.placement) if model else None
-    if model is not None and policy is not None:
-        # The model policy's reach depends on the policy and the hub, not on the workload.
-        reach = reach_of.get(policy.name)
-        if reach is None:
-            reach = reach_of[policy.name] = planner.evaluate(_model_policy_placement(repo, policy, ep))
-        missing = d.clusters & ~reach
-        if missing:
-            names = planner.inv.cluster_names(missing)
-            out.append(w.doc.problem(("spec", "model", "name"), "model-not-distributed",
-                                     f"model '{model.name}' (policy '{policy.name}') is not distributed to {len(names)} "
-                                     f"of the {d.clusters.bit_count()} clusters '{w.name}' runs on in '{d.env}': "
-                                     f"{some(names)} (the model policy's cluster sets, tolerations or maxClusters leave them out)"))
-    return out
+    if model is None or policy is None:
+        return []
+    # The model policy's reach depends on the policy and the hub, not on the workload.
+    unreached = reach_of.get(policy.name)
+    if unreached is None:
+        unreached = reach_of[policy.name] = ~planner.evaluate(_model_policy_placement(repo, policy, ep))
+    missing = d.clusters & unreached
+    if not missing:
+        return []
+    names = planner.inv.cluster_names(missing)
+    return [w.doc.problem(("spec", "model", "name"), "model-not-distributed",
+                          f"model '{model.name}' (policy '{policy.name}') is not distributed to {len(names)} "
+                          f"of the {d.clusters.bit_count()} clusters '{w.name}' runs on in '{d.env}': "
+                          f"{some(names)} (the model policy's cluster sets, tolerations or maxClusters leave them out)")]
 
 
 def _arch_problems(repo: Repo, inv: Inventory) -> list[Problem]:
@@ -139,7 +138,7 @@ def _environment_problems(repo: Repo, planner: Planner, by_env: dict[str, list[D
     for (ea, da), (eb, db) in itertools.combinations(by_env.items(), 2):
         other = {d.key: d for d in db}
         for d in da:
-            twin = other.get(d.key)
+            twin = other.get(d.key) if d.clusters else None
             shared = d.clusters & twin.clusters if twin else 0
             if shared:
                 names = planner.inv.cluster_names(shared)
@@ -167,7 +166,9 @@ def placement_problems(repo: Repo, inventory: Inventory, *, now: datetime | None
         for d in decisions:
             # an empty decision another hub of the fleet runs somewhere: not a problem here
             if d.clusters or (d.env, d.key) not in elsewhere:
-                out.extend(_decision_problems(repo, planner, d, reach_of))
+                found = _decision_problems(repo, planner, d, reach_of)
+                if found:
+                    out.extend(found)
     out.extend(_arch_problems(repo, inventory))
     out.extend(_environment_problems(repo, planner, by_env))
     for env in repo.repository.environments:

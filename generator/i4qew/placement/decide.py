@@ -94,6 +94,7 @@ class Planner:
         self._keep: list[Predicate] = []  # keeps the ids in _by_id from being reused
         self._sets: dict[tuple[str, ...], int] = {}
         self._taints: dict[tuple[Toleration, ...], tuple[int, int]] = {}
+        self._taints_by_id: dict[int, tuple[tuple[Toleration, ...], tuple[int, int]]] = {}
         self._decisions: dict[str, list[Decision]] = {}
         self._kept: tuple[str, dict[str, int], list[Decision]] | None = None  # the last call with a base
         self._effective: dict[tuple[int, str], EffectivePlacement | None] = {}
@@ -138,6 +139,9 @@ class Planner:
         excludes, and those excluded only when new (NoSelectIfNew). Placements mostly
         share their tolerations (the offline ones), so this runs a handful of times,
         not once per workload."""
+        by_id = self._taints_by_id.get(id(tolerations))  # the tuples are shared (effective.py): no hashing
+        if by_id is not None and by_id[0] is tolerations:
+            return by_id[1]
         cached = self._taints.get(tolerations)
         if cached is None:
             always: list[int] = []
@@ -151,6 +155,7 @@ class Planner:
                     if_new.append(i)
             cached = (from_ids(always, size), from_ids(if_new, size))
             self._taints[tolerations] = cached
+        self._taints_by_id[id(tolerations)] = (tolerations, cached)
         return cached
 
     def tolerated(self, candidates: int, tolerations: tuple[Toleration, ...], base: int) -> int:

@@ -12,8 +12,9 @@ change) and i4qew's own planning over the inventory (so both agree).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from i4qew import memo
 from i4qew.k8s.quantity import QuantityError, parse_quantity
@@ -21,6 +22,8 @@ from i4qew.k8s.selectors import Requirement, Selector, everything
 from i4qew.model.repo import (
     GPU_RESOURCE,
     OFFLINE_TAINTS,
+    Environment,
+    Model,
     ModelRef,
     PlacementPolicy,
     Predicate,
@@ -29,6 +32,7 @@ from i4qew.model.repo import (
     Workload,
 )
 
+T = TypeVar("T")
 GLOBAL_SET = "global"
 _OFFLINE_TOLERATIONS = tuple(Toleration(k, "Exists", None, None) for k in OFFLINE_TAINTS)
 
@@ -191,7 +195,7 @@ def effective_placement(repo: Repo, workload: Workload, env_name: str) -> Effect
     """None when a reference does not resolve (already reported by the rules)."""
     key = (id(workload), env_name, repo.repository.cluster_sets)
     got = _by_view.get(key)
-    if got is not None and got[0] is workload and _same_declarations(got[1], repo):
+    if got is not None and got[0] is workload and same_declarations(got[1], repo):
         return got[2]
     ep = _effective(repo, workload, env_name)
     if len(_by_view) >= 500_000:
@@ -200,47 +204,91 @@ def effective_placement(repo: Repo, workload: Workload, env_name: str) -> Effect
     return ep
 
 
-def _same_declarations(a: Repo, b: Repo) -> bool:
+def same_declarations(a: Repo, b: Repo) -> bool:
     """Two views of one repository (Repo.for_hub): the same declarations, maybe other hub settings."""
     ra, rb = a.repository, b.repository
     return (a is b) or (a.policies is b.policies and a.models is b.models and ra.environments is rb.environments
                         and ra.arch_prefix == rb.arch_prefix and ra.gpu_label == rb.gpu_label)
 
 
+# The factors workloads share (a policy's conjunct and tolerations, a model's conjunct,
+# an environment's, the architectures'), made once per object: 10,000 workloads name a
+# thousand policies, and shared objects are also what the deciders' caches key by.
+# key -> (the objects it was made from, kept alive and compared by identity, the value)
+_factors: dict[tuple[object, ...], tuple[tuple[object, ...], Any]] = memo.held("placement.effective.factors", {})
+
+
+def _factor(key: tuple[object, ...], owners: tuple[object, ...], make: Callable[[], T]) -> T:
+    got = _factors.get(key)
+    if got is not None and got[0] == owners:  # the same objects (equal ones would make equal factors)
+        value: T = got[1]
+        return value
+    made = make()
+    if len(_factors) >= 100_000:
+        _factors.clear()
+    _factors[key] = (owners, made)
+    return made
+
+
+def _policy_factor(policy: PlacementPolicy) -> tuple[Conjunct, tuple[Toleration, ...]]:
+    return _factor(("policy", id(policy)), (policy,),
+                   lambda: (Conjunct(f"workload policy '{policy.name}'", policy.predicates),
+                            tuple(policy_tolerations(policy))))
+
+
+def _model_factor(model: Model, policy: PlacementPolicy) -> Conjunct:
+    return _factor(("model", id(model), id(policy)), (model, policy),
+                   lambda: Conjunct(f"model '{model.name}' (policy '{policy.name}')", policy.predicates))
+
+
+def _env_factor(env: Environment) -> Conjunct:
+    return _factor(("env", id(env)), (env,),
+                   lambda: Conjunct(f"environment '{env.name}' ({env.selector_text})",
+                                    (Predicate(env.selector, everything()),)))
+
+
+def _arch_factor(archs: tuple[str, ...], prefix: str) -> Conjunct:
+    return _factor(("archs", archs, prefix), (),
+                   lambda: Conjunct(f"architectures {', '.join(archs)}",
+                                    tuple(_label(f"{prefix}{a}") for a in archs)))
+
+
+def _gpu_factor(label: str) -> Conjunct:
+    return _factor(("gpu", label), (), lambda: Conjunct("an NVIDIA GPU", (_label(label),)))
+
+
 def _effective(repo: Repo, workload: Workload, env_name: str) -> EffectivePlacement | None:
-    env = repo.repository.environment(env_name)
+    settings = repo.repository
+    env = settings.environment(env_name)
     spec = workload.spec_for(env_name)
-    policy_name = str(spec["placement"])
-    policy = repo.policies.get(policy_name)
+    policy = repo.policies.get(str(spec["placement"]))
     if env is None or policy is None:
         return None
-    conjuncts = [Conjunct(f"workload policy '{policy.name}'", policy.predicates)]
-    sets = policy.cluster_sets or repo.repository.cluster_sets
+    policy_conjunct, tolerations = _policy_factor(policy)
+    conjuncts = [policy_conjunct]
+    sets = policy.cluster_sets or settings.cluster_sets
     model_ref = workload.model
-    model_policy: PlacementPolicy | None = None
     if model_ref is not None:
         model = repo.models.get(model_ref.name)
         model_policy = repo.policies.get(model.placement) if model else None
         if model is None or model_policy is None:
             return None
-        conjuncts.append(Conjunct(f"model '{model.name}' (policy '{model_policy.name}')", model_policy.predicates))
-        sets = meet_sets(sets, model_policy.cluster_sets or repo.repository.cluster_sets)
+        conjuncts.append(_model_factor(model, model_policy))
+        sets = meet_sets(sets, model_policy.cluster_sets or settings.cluster_sets)
     if not env.selector.is_empty():
-        conjuncts.append(Conjunct(f"environment '{env.name}' ({env.selector_text})", (Predicate(env.selector, everything()),)))
+        conjuncts.append(_env_factor(env))
     archs = spec.get("architectures") or ()
     if archs:
-        conjuncts.append(Conjunct(f"architectures {', '.join(archs)}",
-                                  tuple(_label(repo.repository.arch_label(a)) for a in archs)))
+        conjuncts.append(_arch_factor(tuple(archs), settings.arch_prefix))
     if needs_gpu(spec):
-        conjuncts.append(Conjunct("an NVIDIA GPU", (_label(repo.repository.gpu_label),)))
-    tolerations = policy_tolerations(policy)
+        conjuncts.append(_gpu_factor(settings.gpu_label))
     return EffectivePlacement(
         workload=workload,
         env=env_name,
         conjuncts=tuple(conjuncts),
         cluster_sets=tuple(sets),
         max_clusters=policy.max_clusters,
-        tolerations=tuple(tolerations),
+        tolerations=tolerations,
         model=model_ref,
         policy=policy.name,
     )

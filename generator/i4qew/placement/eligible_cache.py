@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from i4qew import store
 from i4qew.model.repo import Predicate
 from i4qew.placement.decide import Planner
-from i4qew.placement.effective import EffectivePlacement
+from i4qew.placement.effective import Conjunct, EffectivePlacement
 
 KIND = "eligible"
 MAX_ENTRIES = 200_000
@@ -53,9 +53,17 @@ class EligibleCache:
         self.used: dict[str, Shares] = {}
         self.added = 0
         self._texts: dict[int, tuple[Predicate, str]] = {}  # by id, the object kept alive
+        self._conjuncts: dict[int, tuple[Conjunct, str]] = {}
 
     def entry(self, group: int, ep: EffectivePlacement) -> str:
-        conjuncts = "\1".join("\2".join(self._text(p) for p in c.predicates) for c in ep.conjuncts)
+        texts = self._conjuncts
+        parts = []
+        for c in ep.conjuncts:  # shared between workloads (effective.py): written once each
+            got = texts.get(id(c))
+            if got is None or got[0] is not c:
+                got = texts[id(c)] = (c, "\2".join(self._text(p) for p in c.predicates))
+            parts.append(got[1])
+        conjuncts = "\1".join(parts)
         return f"{group}\0{ep.cluster_sets!r}\0{conjuncts}"
 
     def _text(self, p: Predicate) -> str:

@@ -21,11 +21,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
+from i4qew import store
 from i4qew.k8s.names import dns1123_label
 from i4qew.load.files import INVENTORY_DIR, REPOSITORY_FILE, discover
 from i4qew.load.yamlio import parse
 from i4qew.model.repo import Hub, Repo
 from i4qew.placement.checks import decisions_by_env, inventory_problems, placement_problems
+from i4qew.placement.checks_cache import HubChecks
 from i4qew.placement.fleet_decide import hub_planners
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.inventory_load import SUFFIXES, load_inventory, prefetch
@@ -115,8 +117,12 @@ def _per_hub(repo: Repo, inventories: Hubs, now: datetime | None) -> list[Proble
     hub_planners(repo, inventories, now)  # decided once over the fleet
     runs = {(env, d.key) for h, inv in planned for env, ds in decisions_by_env(repo.for_hub(h), inv, now).items()
             for d in ds if d.clusters}
+    checks = HubChecks(repo) if store.active().on else None  # each hub's problems kept between runs
     for h, inv in planned:
-        for p in placement_problems(repo.for_hub(h), inv, now=now, elsewhere=runs):
+        view = repo.for_hub(h)
+        checked = (checks.problems(view, inv, now=now, elsewhere=runs) if checks is not None
+                   else placement_problems(view, inv, now=now, elsewhere=runs))
+        for p in checked:
             if p.rule == "placement-empty":
                 empty.setdefault((p.path, p.line, p.column, p.message.split(":", 1)[0]), []).append((h.name, p))
                 continue

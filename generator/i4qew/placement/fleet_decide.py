@@ -49,11 +49,11 @@ class FleetDecider:
     def __init__(self, planners: Sequence[Planner]) -> None:
         self.planners = tuple(planners)
         self.offsets: list[int] = []
-        self.masks: list[int] = []
+        self.below: list[int] = []  # per hub, the fleet's bits below its offset
         size = 0
         for p in self.planners:
             self.offsets.append(size)
-            self.masks.append((1 << len(p.inv)) - 1)
+            self.below.append((1 << size) - 1)
             size += len(p.inv)
         self.key = fleet_key(self.planners)  # None: not kept between runs
         # Hubs whose views place alike: an effective placement reads one hub setting, its cluster sets.
@@ -138,13 +138,16 @@ class FleetDecider:
         return decided
 
     def _shares(self, bits: int) -> Shares:
-        """Each hub's share of a fleet set, hub by hub, the empty ones left out."""
-        offsets, masks = self.offsets, self.masks
+        """Each hub's share of a fleet set, hub by hub, the empty ones left out. Peeled
+        from the top: the highest hub with a member is the set shifted down to its offset
+        (nothing above it is left), then the set is cut below that offset."""
+        offsets, below = self.offsets, self.below
         out = []
         while bits:
-            h = bisect.bisect_right(offsets, (bits & -bits).bit_length() - 1) - 1
-            out.append((h, bits >> offsets[h] & masks[h]))
-            bits &= ~(masks[h] << offsets[h])
+            h = bisect.bisect_right(offsets, bits.bit_length() - 1) - 1
+            out.append((h, bits >> offsets[h]))
+            bits &= below[h]
+        out.reverse()
         return tuple(out)
 
     def hub_decisions(self, hub: int, env: str, base: Mapping[str, int] | None) -> list[Decision]:

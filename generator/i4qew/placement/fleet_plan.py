@@ -9,7 +9,6 @@ workloads that run there or leave it (`on_hub`).
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -19,7 +18,7 @@ from i4qew.placement.fleet import Hubs
 from i4qew.placement.fleet_decide import hub_planners
 from i4qew.placement.jsonout import dumps
 from i4qew.placement.plan import Plan, build_plan
-from i4qew.placement.plan_format import MARKER, render_json, render_markdown, render_text
+from i4qew.placement.plan_format import MARKER, plan_document, render_markdown, render_text
 from i4qew.placement.plan_groups import plural
 from i4qew.problems import Problem, Severity
 
@@ -64,9 +63,12 @@ def fleet_totals(plans: Mapping[str, Plan]) -> dict[str, dict[str, int]]:
     return dict(sorted(out.items(), key=lambda kv: (kv[0].split("/", 1)[1], kv[0])))
 
 
-def fleet_headline(plans: Mapping[str, Plan], problems: list[Problem]) -> str:
+def fleet_headline(plans: Mapping[str, Plan], problems: list[Problem],
+                   totals: Mapping[str, Mapping[str, int]] | None = None) -> str:
+    """`totals`: fleet_totals(plans), when the caller has them."""
     clusters = sum(len(p.inventory) for p in plans.values() if p.inventory is not None)
-    head = f"{plural(len(fleet_totals(plans)), 'workload')} over {plural(clusters, 'cluster')} in {plural(len(plans), 'hub')}"
+    workloads = len(totals if totals is not None else fleet_totals(plans))
+    head = f"{plural(workloads, 'workload')} over {plural(clusters, 'cluster')} in {plural(len(plans), 'hub')}"
     if any(p.base is not None for p in plans.values()):
         blast = sum(p.blast.bit_count() + len(p.blast_gone) for p in plans.values())
         head += f"; blast radius {plural(blast, 'cluster')}"
@@ -82,8 +84,9 @@ def _row(per: Mapping[str, int]) -> str:
 
 def render_fleet_text(env: str, plans: Mapping[str, Plan], problems: list[Problem], group_by: str = "site",
                       max_list: int = 20) -> str:
-    lines = [f"plan for '{env}' across hubs {', '.join(plans)}: {fleet_headline(plans, problems)}"]
-    for key, per in fleet_totals(plans).items():
+    totals = fleet_totals(plans)
+    lines = [f"plan for '{env}' across hubs {', '.join(plans)}: {fleet_headline(plans, problems, totals)}"]
+    for key, per in totals.items():
         namespace, name = key.split("/", 1)
         lines.append(f"  {name} ({namespace}): {plural(sum(per.values()), 'cluster')} [{_row(per)}]")
     for hub, plan in plans.items():
@@ -95,9 +98,11 @@ def render_fleet_text(env: str, plans: Mapping[str, Plan], problems: list[Proble
 
 
 def render_fleet_markdown(env: str, plans: Mapping[str, Plan], problems: list[Problem], group_by: str = "site") -> str:
+    totals = fleet_totals(plans)
     out = [MARKER.format(env=env), f"### i4qew plan: `{env}` across {plural(len(plans), 'hub')}", "",
-           fleet_headline(plans, problems) + ".", "", "| workload | namespace | clusters | per hub |", "|---|---|---:|---|"]
-    for key, per in fleet_totals(plans).items():
+           fleet_headline(plans, problems, totals) + ".", "", "| workload | namespace | clusters | per hub |",
+           "|---|---|---:|---|"]
+    for key, per in totals.items():
         namespace, name = key.split("/", 1)
         out.append(f"| {name} | {namespace} | {sum(per.values())} | {_row(per)} |")
     for hub, plan in plans.items():
@@ -122,7 +127,7 @@ def render_fleet_json(env: str, plans: Mapping[str, Plan], problems: list[Proble
         },
         "workloads": [{"workload": k.split("/", 1)[1], "namespace": k.split("/", 1)[0],
                        "clusters": sum(per.values()), "hubs": per} for k, per in totals.items()],
-        "hubs": {hub: json.loads(render_json(on_hub(plan), [], group_by)) for hub, plan in plans.items()},
+        "hubs": {hub: plan_document(on_hub(plan), [], group_by) for hub, plan in plans.items()},
         "problems": [{"path": p.path, "line": p.line, "column": p.column, "severity": p.severity.value,
                       "rule": p.rule, "message": p.message} for p in problems],
     }

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from i4qew import memo
 from i4qew.model.repo import Predicate, Repo, Workload
-from i4qew.placement.decide import Decision, Planner, placement_name, planner_for
-from i4qew.placement.effective import EffectivePlacement, effective_placement
+from i4qew.placement.decide import Decision, placement_name, planner_for
+from i4qew.placement.effective import EffectivePlacement, effective_placement, same_declarations
 from i4qew.placement.image_volumes import ImageVolumeCheck, image_volume_checks, image_volume_models
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.plan_models import StagingPlan, VersionPlan, model_plans, staging_plans
@@ -76,14 +77,118 @@ class Plan:
         return sum(1 for w in self.workloads if w.status == status)
 
 
-def _placements(repo: Repo, env: str, planner: Planner | None) -> dict[str, tuple[Workload, EffectivePlacement]]:
+# The effective placements of the enabled workloads, by "namespace/name", per declarations
+# (the workloads kept alive, and a repository with them), environment and default cluster
+# sets: the hub views of a fleet (Repo.for_hub) with the same sets share one.
+_placed: dict[tuple[int, str, tuple[str, ...]],
+              tuple[tuple[Workload, ...], Repo, dict[str, tuple[Workload, EffectivePlacement]]]] = memo.held(
+    "placement.plan.placements", {})
+
+
+def _placements(repo: Repo, env: str) -> dict[str, tuple[Workload, EffectivePlacement]]:
+    """Shared: callers only read it."""
+    key = (id(repo.workloads), env, repo.repository.cluster_sets)
+    got = _placed.get(key)
+    if got is not None and got[0] is repo.workloads and same_declarations(got[1], repo):
+        return got[2]
     out: dict[str, tuple[Workload, EffectivePlacement]] = {}
     for w in repo.workloads:
         if w.enabled_in(env):
-            ep = planner.effective(w, env) if planner is not None else effective_placement(repo, w, env)
+            ep = effective_placement(repo, w, env)
             if ep is not None:
                 out[f"{w.namespace}/{w.name}"] = (w, ep)
+    if len(_placed) >= 64:
+        _placed.clear()
+    _placed[key] = (repo.workloads, repo, out)
     return out
+
+
+# A workload's plan without clusters (none chosen, gained or lost, no waves), by its effective
+# placement (kept alive; it names the workload and the environment) and the rest of its
+# fields: its plan on each hub of a fleet that it does not reach (most of them) is one object.
+_unplaced: dict[tuple[Any, ...], tuple[EffectivePlacement, WorkloadPlan]] = memo.held("placement.plan.unplaced", {})
+
+
+def _plan_of(key: str, w: Workload, ep: EffectivePlacement, env: str, status: str, clusters: int, *,
+             spec_changed: bool = False, placement_changed: bool = False, gained: int = 0, lost: int = 0,
+             lost_gone: tuple[str, ...] = (), d: Decision | None = None, delivery_changed: bool = False,
+             waves: tuple[WavePlan, ...] = ()) -> WorkloadPlan:
+    """WorkloadPlan(...), with `d`'s feasible and advisory."""
+    feasible, advisory = (d.feasible, d.advisory) if d is not None else (0, False)
+    if clusters or gained or lost or lost_gone or waves or ep.workload is not w or ep.env != env:
+        return WorkloadPlan(key, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep, status, clusters,
+                            spec_changed, placement_changed, gained, lost, lost_gone, feasible, advisory,
+                            delivery_changed, waves)
+    shared = (id(ep), status, spec_changed, placement_changed, feasible, advisory, delivery_changed)
+    got = _unplaced.get(shared)
+    if got is None or got[0] is not ep:
+        if len(_unplaced) >= 500_000:
+            _unplaced.clear()
+        got = _unplaced[shared] = (ep, WorkloadPlan(
+            key, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep, status, 0, spec_changed,
+            placement_changed, feasible=feasible, advisory=advisory, delivery_changed=delivery_changed))
+    return got[1]
+
+
+# Per effective-placement map (_placements, kept alive) and environment: every workload's
+# plan with no cluster chosen, and the position of each key.
+_nowhere: dict[tuple[int, str], tuple[Mapping[str, Any], tuple[WorkloadPlan, ...], dict[str, int]]] = memo.held(
+    "placement.plan.nowhere", {})
+
+
+def _planned(head: Mapping[str, tuple[Workload, EffectivePlacement]], env: str,
+             decided: Mapping[str, Decision]) -> tuple[WorkloadPlan, ...]:
+    """The plans of `head`'s workloads (no waves, no base): the plans with no cluster made
+    once for the hubs of a fleet, and on each hub only the workloads it places (a quarter
+    of them at issue 17's 5x) made anew."""
+    got = _nowhere.get((id(head), env))
+    if got is None or got[0] is not head:
+        if len(_nowhere) >= 64:
+            _nowhere.clear()
+        got = _nowhere[(id(head), env)] = (head, tuple(_plan_of(k, w, ep, env, "planned", 0)
+                                                        for k, (w, ep) in head.items()),
+                                           {k: i for i, k in enumerate(head)})
+    _, nowhere, position = got
+    plans: list[WorkloadPlan] | None = None
+    for k, d in decided.items():
+        if (d.clusters or d.feasible or d.advisory) and k in position:
+            if plans is None:
+                plans = list(nowhere)
+            w, ep = head[k]
+            plans[position[k]] = _plan_of(k, w, ep, env, "planned", d.clusters, d=d)
+    return nowhere if plans is None else tuple(plans)
+
+
+@dataclass(frozen=True)
+class _Compared:
+    """The head's and the base's workloads of an environment, compared apart from their clusters."""
+
+    order: tuple[str, ...]  # "namespace/name" of both, by name then key
+    spec_changed: Mapping[str, bool]  # workloads of both: deployed spec or mounted files differ
+    same_placement: Mapping[str, bool]  # workloads of both: the same effective placement
+
+
+# Per pair of effective-placement maps (_placements: kept alive, shared by the hub views
+# with the same cluster sets) and the files both repositories mount: a fleet compares
+# each workload once, not once per hub.
+_comparisons: dict[tuple[int, int, str], tuple[Any, ...]] = memo.held("placement.plan.comparisons", {})
+
+
+def _compare(repo: Repo, base_repo: Repo, env: str, head: Mapping[str, tuple[Workload, EffectivePlacement]],
+             base: Mapping[str, tuple[Workload, EffectivePlacement]]) -> _Compared:
+    got = _comparisons.get((id(head), id(base), env))
+    if got is not None and got[0] is head and got[1] is base and got[2] is repo.files and got[3] is base_repo.files:
+        compared: _Compared = got[4]
+        return compared
+    both = [k for k in head if k in base]
+    compared = _Compared(
+        tuple(sorted({*head, *base}, key=lambda k: (k.split("/", 1)[1], k))),
+        {k: _deployed(repo, head[k][0], env) != _deployed(base_repo, base[k][0], env) for k in both},
+        {k: _same_placement(head[k][1], base[k][1]) for k in both})
+    if len(_comparisons) >= 64:
+        _comparisons.clear()
+    _comparisons[(id(head), id(base), env)] = (head, base, repo.files, base_repo.files, compared)
+    return compared
 
 
 def _deployed(repo: Repo, w: Workload, env: str) -> tuple[dict[str, Any], dict[str, str | None]]:
@@ -94,13 +199,14 @@ def _deployed(repo: Repo, w: Workload, env: str) -> tuple[dict[str, Any], dict[s
     return deployed, {path: repo.files.get(path) for path in sorted(files) if isinstance(path, str)}
 
 
-def _choice(d: Decision | None) -> dict[str, Any]:
-    return {"feasible": d.feasible, "advisory": d.advisory} if d is not None else {}
-
-
 def _same_placement(a: EffectivePlacement, b: EffectivePlacement) -> bool:
     return (a.predicates, a.cluster_sets, a.max_clusters, frozenset(a.tolerations)) == \
         (b.predicates, b.cluster_sets, b.max_clusters, frozenset(b.tolerations))
+
+
+def _has_waves(repo: Repo, env: str, inventory: Inventory | None) -> bool:
+    environment = repo.repository.environment(env)
+    return inventory is not None and environment is not None and bool(environment.waves)
 
 
 def _waves(repo: Repo, w: Workload, env: str, inventory: Inventory | None, clusters: int,
@@ -122,24 +228,29 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
     """`keep` (without `base_repo`): earlier decisions ("namespace/workload" -> clusters)
     that numberOfClusters choices stay on, as publish keeps the branch's snapshot."""
     planner = planner_for(repo, inventory, now) if inventory is not None else None
-    head = _placements(repo, env, planner)
+    head = _placements(repo, env)
     checks = image_volume_checks(repo, env, planner, keep if base_repo is None else None)
     image = image_volume_models(checks)
     delivery = repo.repository.delivery_of(env)
+    staging = staging_plans(repo, env, planner, image)
     if base_repo is None:
         decided = {d.key: d for d in planner.decisions(env, keep)} if planner else {}
-        models = model_plans(repo, env, planner, {k: d.clusters for k, d in decided.items()}, image=image)
-        return Plan(env, inventory, tuple(
-            WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep,
-                         "planned", decided[k].clusters if k in decided else 0, **_choice(decided.get(k)),
-                         waves=_waves(repo, w, env, inventory, decided[k].clusters if k in decided else 0))
-            for k, (w, ep) in head.items()), models=models, stagings=staging_plans(repo, env, planner, image),
+        models = model_plans(repo, env, planner, {k: d.clusters for k, d in decided.items()}, image=image,
+                             staging=staging)
+        if _has_waves(repo, env, inventory):
+            planned = tuple(_plan_of(k, w, ep, env, "planned", decided[k].clusters if k in decided else 0,
+                                     d=decided.get(k), waves=_waves(repo, w, env, inventory,
+                                                                     decided[k].clusters if k in decided else 0))
+                            for k, (w, ep) in head.items())
+        else:
+            planned = _planned(head, env, decided)
+        return Plan(env, inventory, planned, models=models, stagings=staging,
             image_volumes=tuple(checks.values()), delivery=delivery)
     base_delivery = base_repo.repository.delivery_of(env)
 
     base_inv = base_inventory if base_inventory is not None else inventory
     base_planner = planner_for(base_repo, base_inv, now) if base_inv is not None else None
-    base = _placements(base_repo, env, base_planner)
+    base = _placements(base_repo, env)
     base_decided = {d.key: d for d in base_planner.decisions(env)} if base_planner else {}
     # Base decisions as bitsets over the head inventory, plus the names it no longer has.
     in_head: dict[str, int] = {}
@@ -155,31 +266,32 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
             gone[k] = tuple(n for n in names if n not in inventory.ids)
     decided = {d.key: d for d in planner.decisions(env, in_head)} if planner else {}
 
+    compared = _compare(repo, base_repo, env, head, base)
+    waves = _has_waves(repo, env, inventory)
+    moved = delivery != base_delivery
     plans: list[WorkloadPlan] = []
-    for k in sorted({*head, *base}, key=lambda k: (k.split("/", 1)[1], k)):
+    for k in compared.order:
         now_bits = decided[k].clusters if k in decided else 0
         was_bits = in_head.get(k, 0)
         if k not in base:
             w, ep = head[k]
-            plans.append(WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy,
-                                      ep, "added", now_bits, gained=now_bits, **_choice(decided.get(k)),
-                                      waves=_waves(repo, w, env, inventory, now_bits)))
+            plans.append(_plan_of(k, w, ep, env, "added", now_bits, gained=now_bits, d=decided.get(k),
+                                  waves=_waves(repo, w, env, inventory, now_bits) if waves else ()))
             continue
         bw, bep = base[k]
         if k not in head:
-            plans.append(WorkloadPlan(k, bw.name, bw.namespace, placement_name(bw.name, env), bep.policy,
-                                      bep, "removed", 0, lost=was_bits, lost_gone=gone.get(k, ())))
+            plans.append(_plan_of(k, bw, bep, env, "removed", 0, lost=was_bits, lost_gone=gone.get(k, ())))
             continue
         w, ep = head[k]
         gained, lost = now_bits & ~was_bits, was_bits & ~now_bits
-        spec_changed = _deployed(repo, w, env) != _deployed(base_repo, bw, env)
-        placement_changed = bool(gained or lost or gone.get(k)) or not _same_placement(ep, bep)
-        moved = delivery != base_delivery
-        plans.append(WorkloadPlan(k, w.name, w.namespace, placement_name(w.name, env), ep.policy, ep,
-                                  "changed" if spec_changed or placement_changed or moved else "unchanged", now_bits,
-                                  spec_changed, placement_changed, gained, lost, gone.get(k, ()),
-                                  **_choice(decided.get(k)), delivery_changed=moved,
-                                  waves=_waves(repo, w, env, inventory, now_bits, (base_repo, bw, was_bits))))
+        spec_changed = compared.spec_changed[k]
+        placement_changed = bool(gained or lost or gone.get(k)) or not compared.same_placement[k]
+        plans.append(_plan_of(k, w, ep, env, "changed" if spec_changed or placement_changed or moved else "unchanged",
+                              now_bits, spec_changed=spec_changed, placement_changed=placement_changed,
+                              gained=gained, lost=lost, lost_gone=gone.get(k, ()), d=decided.get(k),
+                              delivery_changed=moved,
+                              waves=_waves(repo, w, env, inventory, now_bits, (base_repo, bw, was_bits)) if waves
+                              else ()))
     blast = 0
     blast_gone: set[str] = set()
     for p in plans:
@@ -198,6 +310,6 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
     models = model_plans(repo, env, planner, {k: d.clusters for k, d in decided.items()}, image=image,
                          base_repo=base_repo, base_planner=base_planner,
                          base_decided={k: d.clusters for k, d in base_decided.items()}, base_image=base_image,
-                         to_head=to_head)
+                         to_head=to_head, staging=staging)
     return Plan(env, inventory, tuple(plans), base_label, blast, tuple(sorted(blast_gone)), models,
-                staging_plans(repo, env, planner, image), tuple(checks.values()), delivery, base_delivery)
+                staging, tuple(checks.values()), delivery, base_delivery)

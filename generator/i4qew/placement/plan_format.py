@@ -84,12 +84,18 @@ def delivery_note(plan: Plan) -> str | None:
     return DELIVERY_NOTE.format(base=plan.base_delivery, head=plan.delivery, how=_HOW[plan.delivery])
 
 
+def _listed(entries: list[str], total: int) -> list[str]:
+    """The lines under a workload: the entries shown, and how many more there are."""
+    return [f"      {e}" for e in entries] + ([f"      … {total - len(entries)} more"] if len(entries) < total else [])
+
+
 def render_text(plan: Plan, problems: list[Problem], group_by: str = "site", max_list: int = 20) -> str:
     inv = plan.inventory
     lines = [f"plan for '{plan.env}': {headline(plan, problems)}"]
     note = delivery_note(plan)
     if note:
         lines.append(f"! {note}")
+    shown: dict[int, list[str]] = {}  # decision -> its lines of names
     for p in plan.workloads:
         line = f"{SIGNS[p.status]} {p.name} ({p.namespace}) placement {p.placement}"
         if inv is not None and p.status != "removed":
@@ -106,17 +112,17 @@ def render_text(plan: Plan, problems: list[Problem], group_by: str = "site", max
         # Only the names shown are looked up: 2,000 workloads × thousands of clusters otherwise.
         limit = max_list if max_list > 0 else len(inv) + len(p.lost_gone)
         if plan.base is None:
-            total = p.clusters.bit_count()
-            entries = inv.cluster_names(first(p.clusters, limit))
+            listed = shown.get(p.clusters)
+            if listed is None:  # the workloads of one policy share their decision
+                listed = shown[p.clusters] = _listed(inv.cluster_names(first(p.clusters, limit)),
+                                                     p.clusters.bit_count())
         else:
-            total = p.gained.bit_count() + p.lost.bit_count() + len(p.lost_gone)
             gained = inv.cluster_names(first(p.gained, limit))
             lost = inv.cluster_names(first(p.lost, limit - len(gained)))
-            entries = ([f"+ {n}" for n in gained] + [f"- {n}" for n in lost]
-                       + [f"- {n} (left the inventory)" for n in p.lost_gone])[:limit]
-        lines.extend(f"      {e}" for e in entries)
-        if len(entries) < total:
-            lines.append(f"      … {total - len(entries)} more")
+            listed = _listed(([f"+ {n}" for n in gained] + [f"- {n}" for n in lost]
+                              + [f"- {n} (left the inventory)" for n in p.lost_gone])[:limit],
+                             p.gained.bit_count() + p.lost.bit_count() + len(p.lost_gone))
+        lines.extend(listed)
         lines.extend(text_lines(inv, p.waves, plan.base is not None))
     lines += models_text(plan, group_by, max_list) + image_volumes_text(plan)
     if inv is not None and any(p.advisory and p.status != "removed" for p in plan.workloads):
@@ -199,6 +205,11 @@ def render_markdown(plan: Plan, problems: list[Problem], group_by: str = "site")
 
 
 def render_json(plan: Plan, problems: list[Problem], group_by: str = "site") -> str:
+    return dumps(plan_document(plan, problems, group_by))
+
+
+def plan_document(plan: Plan, problems: list[Problem], group_by: str = "site") -> dict[str, Any]:
+    """The plan as the json format writes it (docs/plan-json.md), before serialising."""
     inv = plan.inventory
     table = NameTable(inv) if inv is not None else None
     workloads: list[dict[str, Any]] = []
@@ -244,4 +255,4 @@ def render_json(plan: Plan, problems: list[Problem], group_by: str = "site") -> 
         "problems": [{"path": p.path, "line": p.line, "column": p.column, "severity": p.severity.value,
                       "rule": p.rule, "message": p.message} for p in problems],
     }
-    return dumps(doc)
+    return doc

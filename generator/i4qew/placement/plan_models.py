@@ -14,9 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from i4qew.model.repo import Repo
+from i4qew import memo
+from i4qew.model.repo import Repo, Workload
 from i4qew.model.sources import version_size, version_source
 from i4qew.placement.decide import Planner
+from i4qew.placement.effective import same_declarations
 from i4qew.placement.staging import staging_hub_name, stagings
 
 
@@ -60,31 +62,69 @@ class VersionPlan:
         return None if self.size is None else self.size * self.fetch.bit_count()
 
 
-def _versions(repo: Repo, env: str, planner: Planner | None, decided: dict[str, int],
-              image: frozenset[str]) -> dict[tuple[str, str], VersionPlan]:
-    out: dict[tuple[str, str], VersionPlan] = {}
-    staged: dict[str, int] = {}  # model -> clusters of its stagings (a PVC model: one per namespace)
-    for s in stagings(repo, env, image):
-        staged[s.model.name] = staged.get(s.model.name, 0) | (planner.evaluate(s) if planner is not None else 0)
+@dataclass(frozen=True)
+class _Pin:
+    """A model version the enabled workloads of an environment pin, and what does not
+    depend on the inventory: the same for every hub of a fleet."""
+
+    model: str
+    version: str
+    delivery: str
+    digest: str | None
+    size: int | None
+    workloads: tuple[str, ...]  # "namespace/name", in the repository's order
+
+
+# The pins per declarations (the workloads, kept alive, and a repository with them),
+# environment and image-volume models: a fleet's hub views (Repo.for_hub) share them, so
+# the 10,000 workloads are walked once, not once per hub (15x at issue 17's 5x).
+_pinned: dict[tuple[int, str, frozenset[str]], tuple[tuple[Workload, ...], Repo, tuple[_Pin, ...]]] = memo.held(
+    "placement.plan_models.pins", {})
+
+
+def _pins(repo: Repo, env: str, image: frozenset[str]) -> tuple[_Pin, ...]:
+    key = (id(repo.workloads), env, image)
+    got = _pinned.get(key)
+    if got is not None and got[0] is repo.workloads and same_declarations(got[1], repo):
+        return got[2]
+    found: dict[tuple[str, str], _Pin] = {}
+    users: dict[tuple[str, str], list[str]] = {}
     for w in repo.workloads:
         ref = w.model
         model = repo.models.get(ref.name) if ref is not None else None
         if ref is None or model is None or not w.enabled_in(env):
             continue
-        key = (ref.name, ref.version)
-        where = decided.get(f"{w.namespace}/{w.name}", 0)
-        if key not in out:
+        version = (ref.name, ref.version)
+        if version not in found:
             source = version_source(model, ref.version)
-            clusters = staged.get(ref.name, 0)
             delivery = "external" if model.external else "imageVolume" if ref.name in image else "stager"
-            out[key] = VersionPlan(ref.name, ref.version, delivery,
-                                   source.digest if source else None, version_size(model, ref.version),
-                                   clusters, ())
-        vp = out[key]
-        # Not staged: held where its workloads are (the distributor's, or the kubelet's pull).
-        clusters = vp.clusters if vp.delivery == "stager" else vp.clusters | where
-        out[key] = VersionPlan(vp.model, vp.version, vp.delivery, vp.digest, vp.size, clusters,
-                               (*vp.workloads, f"{w.namespace}/{w.name}"))
+            found[version] = _Pin(ref.name, ref.version, delivery, source.digest if source else None,
+                              version_size(model, ref.version), ())
+            users[version] = []
+        users[version].append(f"{w.namespace}/{w.name}")
+    pins = tuple(replace(pin, workloads=tuple(users[v])) for v, pin in found.items())
+    if len(_pinned) >= 64:
+        _pinned.clear()
+    _pinned[key] = (repo.workloads, repo, pins)
+    return pins
+
+
+def _versions(repo: Repo, env: str, planner: Planner | None, decided: dict[str, int],
+              image: frozenset[str], staging: tuple[StagingPlan, ...] | None = None,
+              ) -> dict[tuple[str, str], VersionPlan]:
+    """`staging`: staging_plans(repo, env, planner, image), when the caller has them."""
+    staged: dict[str, int] = {}  # model -> clusters of its stagings (a PVC model: one per namespace)
+    for s in staging if staging is not None else staging_plans(repo, env, planner, image):
+        staged[s.model] = staged.get(s.model, 0) | s.clusters
+    out: dict[tuple[str, str], VersionPlan] = {}
+    for pin in _pins(repo, env, image):
+        clusters = staged.get(pin.model, 0)
+        if pin.delivery != "stager":
+            # Not staged: held where its workloads are (the distributor's, or the kubelet's pull).
+            for key in pin.workloads:
+                clusters |= decided.get(key, 0)
+        out[(pin.model, pin.version)] = VersionPlan(pin.model, pin.version, pin.delivery, pin.digest, pin.size,
+                                                    clusters, pin.workloads)
     return out
 
 
@@ -92,12 +132,14 @@ def model_plans(repo: Repo, env: str, planner: Planner | None, decided: dict[str
                 image: frozenset[str] = frozenset(), base_repo: Repo | None = None,
                 base_planner: Planner | None = None, base_decided: dict[str, int] | None = None,
                 base_image: frozenset[str] = frozenset(),
-                to_head: Callable[[int], int] = lambda bits: bits) -> tuple[VersionPlan, ...]:
+                to_head: Callable[[int], int] = lambda bits: bits,
+                staging: tuple[StagingPlan, ...] | None = None) -> tuple[VersionPlan, ...]:
     """The model versions of `env`, by model then version. `decided` maps "namespace/name"
     to the workload's clusters (a bitset over the head inventory); with a base, the base's
     decisions (over the base inventory) and `to_head`, which turns a bitset over the base
-    inventory into one over the head inventory."""
-    head = _versions(repo, env, planner, decided, image)
+    inventory into one over the head inventory; `staging`: the head's staging_plans, when the
+    caller has them."""
+    head = _versions(repo, env, planner, decided, image, staging)
     if base_repo is None:
         return tuple(replace(vp, fetch=vp.clusters) for _, vp in sorted(head.items()))
     base = _versions(base_repo, env, base_planner, base_decided or {}, base_image)

@@ -8,7 +8,6 @@ wait on in their gate until the version is fetched there.
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
 from i4qew.k8s.quantity import format_bytes
@@ -23,7 +22,7 @@ from i4qew.placement.snapshot import NameTable
 
 
 def _bytes(n: int) -> str:
-    return format_bytes(Fraction(n)).replace(" ", "")
+    return format_bytes(n).replace(" ", "")
 
 
 def _title(vp: VersionPlan) -> str:

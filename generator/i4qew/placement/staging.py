@@ -19,11 +19,11 @@ workloads mount), one staging per such namespace with the versions pinned there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from i4qew import memo
 from i4qew.k8s.names import short_name
-from i4qew.k8s.selectors import everything
+from i4qew.k8s.selectors import Selector, everything
 from i4qew.model.repo import Model, Predicate, Repo, Toleration, Workload
 from i4qew.placement.effective import (
     Conjunct,
@@ -31,6 +31,7 @@ from i4qew.placement.effective import (
     label_predicate,
     needs_gpu,
     policy_tolerations,
+    same_declarations,
 )
 
 
@@ -89,6 +90,13 @@ def users_by_model(repo: Repo, env: str) -> dict[str, list[Workload]]:
     return out
 
 
+@memo.lru(maxsize=256)
+def _selected(selector: Selector) -> tuple[Predicate, ...]:
+    """An environment's selector as a predicate: one object for all its stagings, which each
+    hub's planner then evaluates once (it caches predicates by identity)."""
+    return (Predicate(selector, everything()),)
+
+
 def staging_for(repo: Repo, model: Model, env: str, users: list[Workload], namespace: str) -> Staging | None:
     """None when a reference does not resolve (reported by the rules)."""
     environment = repo.repository.environment(env)
@@ -98,7 +106,7 @@ def staging_for(repo: Repo, model: Model, env: str, users: list[Workload], names
     conjuncts = [Conjunct(f"model '{model.name}' (policy '{policy.name}')", policy.predicates)]
     if not environment.selector.is_empty():
         conjuncts.append(Conjunct(f"environment '{env}' ({environment.selector_text})",
-                                  (Predicate(environment.selector, everything()),)))
+                                  _selected(environment.selector)))
     specs = [w.spec_for(env) for w in users]
     archs: tuple[str, ...] = ()
     if all(s.get("architectures") for s in specs):
@@ -125,6 +133,11 @@ def staging_for(repo: Repo, model: Model, env: str, users: list[Workload], names
 # compilers each ask for them, per hub view of a fleet (15 hubs x 4 askers at issue 17's 5x).
 _found: dict[tuple[int, str, frozenset[str]], tuple[Repo, tuple[Staging, ...]]] = memo.held(
     "placement.staging.stagings", {})
+# ... and per declarations (the workloads, kept alive, and a repository with them): the hub
+# views of a fleet (Repo.for_hub) differ only in their default cluster sets, so the stagings
+# are made once and each view re-sets the cluster sets of those whose policy names none.
+_declared: dict[tuple[int, str, frozenset[str]], tuple[tuple[Workload, ...], Repo, tuple[Staging, ...]]] = \
+    memo.held("placement.staging.declared", {})
 
 
 def stagings(repo: Repo, env: str, image: frozenset[str] = frozenset()) -> list[Staging]:
@@ -136,8 +149,28 @@ def stagings(repo: Repo, env: str, image: frozenset[str] = frozenset()) -> list[
     if got is None or got[0] is not repo:
         if len(_found) >= 256:
             _found.clear()
-        got = _found[key] = (repo, tuple(_stagings(repo, env, image)))
+        got = _found[key] = (repo, _for_view(repo, env, image))
     return list(got[1])
+
+
+def _for_view(repo: Repo, env: str, image: frozenset[str]) -> tuple[Staging, ...]:
+    key = (id(repo.workloads), env, image)
+    got = _declared.get(key)
+    if got is None or got[0] is not repo.workloads or not _same_staging_inputs(got[1], repo):
+        if len(_declared) >= 64:
+            _declared.clear()
+        got = _declared[key] = (repo.workloads, repo, tuple(_stagings(repo, env, image)))
+    if got[1] is repo or got[1].repository.cluster_sets == repo.repository.cluster_sets:
+        return got[2]
+    default = tuple(repo.repository.cluster_sets)
+    return tuple(s if s.cluster_sets == (sets := tuple(repo.policies[s.model.placement].cluster_sets or default))
+                 else replace(s, cluster_sets=sets) for s in got[2])
+
+
+def _same_staging_inputs(a: Repo, b: Repo) -> bool:
+    """All a staging reads but the default cluster sets: the declarations and the models'
+    namespace."""
+    return same_declarations(a, b) and a.repository.models == b.repository.models
 
 
 def _stagings(repo: Repo, env: str, image: frozenset[str]) -> list[Staging]:

@@ -3,8 +3,16 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from i4qew.k8s.quantity import QuantityError, format_bytes, format_cpu_millis, parse_quantity
+from i4qew.k8s.quantity import (
+    QuantityError,
+    _format_bytes,
+    format_bytes,
+    format_cpu_millis,
+    parse_quantity,
+)
 
 
 @pytest.mark.parametrize(
@@ -158,3 +166,20 @@ def test_format_cpu_millis(value: Fraction, expected: str) -> None:
 )
 def test_format_bytes(value: Fraction, expected: str) -> None:
     assert format_bytes(value) == expected
+
+
+_UNIT_SIZES = st.sampled_from([2**10, 2**20, 2**30, 2**40, 2**50, 2**60])
+
+
+@settings(max_examples=400)
+@given(st.one_of(
+    st.integers(min_value=-(2**72), max_value=2**72),
+    # around 1023.99-1024.01 of a unit, where "1024" must read one unit up
+    st.builds(lambda size, h, d: size * h // 100 + d, _UNIT_SIZES, st.integers(102_390, 102_410), st.integers(-3, 3)),
+    # exactly half a hundredth of a unit, rounded half away from zero
+    st.builds(lambda size, j, sign: sign * (size // 8) * (2 * j + 1), _UNIT_SIZES, st.integers(0, 10**6),
+              st.sampled_from([1, -1])),
+))
+def test_format_bytes_of_whole_counts_in_integers_as_in_fractions(n: int) -> None:
+    # plan formats whole byte counts without Fraction arithmetic: the same text, to the byte
+    assert format_bytes(n) == format_bytes(Fraction(n)) == _format_bytes(Fraction(n))
