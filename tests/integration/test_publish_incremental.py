@@ -15,7 +15,7 @@ from tests.support.hubs import cluster_list, push_two_hubs
 
 pytestmark = pytest.mark.slow
 
-KEPT = "no input of the placement files changed"
+KEPT = "no input of the placement decisions changed"
 
 
 _last_lines: list[str] = []  # what the last _run said
@@ -70,15 +70,18 @@ def test_a_workload_change_renders_only_what_it_touches(tmp_path: Path) -> None:
         assert s.show(branch, "README.md") != s.show(first, "README.md")
         # ... kept as they were, not rendered again: the first publish decided without a base
         assert any(line.startswith(KEPT) for line in _last_lines)
-        # an image's environment variable and a replica count: the second moves the pictures' headroom
+        # an environment variable keeps every placement file
         edit(s.work, "workloads/anomaly.yaml", "  placement: lines\n", "  placement: lines\n  env:\n"
              "    - {name: LEVEL, value: debug}\n", "anomaly: LEVEL")
-        _published_in_parts(s, "anomaly")
-        assert any(line.startswith(KEPT) for line in _last_lines)
+        before = _published_in_parts(s, "anomaly")
+        assert any(line.startswith(KEPT) and line.endswith("and the pictures of the branch head") for line in _last_lines)
+        # a replica count moves the headroom on the hubs where it may run: their pictures again
         edit(s.work, "workloads/anomaly.yaml", "  placement: lines\n", "  placement: lines\n  replicas: 3\n",
              "anomaly: 3 replicas")
-        _published_in_parts(s, "anomaly")
-        assert not any(line.startswith(KEPT) for line in _last_lines)
+        after = _published_in_parts(s, "anomaly")
+        assert any(line.startswith(KEPT) and "where those workloads cannot run" in line for line in _last_lines)
+        assert s.show(after, "placement/east/plan.html") != s.show(before, "placement/east/plan.html")
+        assert s.show(after, "placement/east/decisions.json") == s.show(before, "placement/east/decisions.json")
         # a change beyond the workloads (a policy) renders everything again
         edit(s.work, "policies/edge.yaml", '"role=line"', '"role=line, !retired"', "lines: not retired")
         status, lines = _run(s.work)
@@ -147,3 +150,20 @@ def test_placement_files_stay_only_over_their_own_decisions(tmp_path: Path) -> N
         edit(s.work, "workloads/anomaly.yaml", "anomaly:1.4.4", "anomaly:1.4.5", "anomaly 1.4.5")
         _published_in_parts(s, "anomaly")
         assert any(line.startswith(KEPT) for line in _last_lines)
+
+
+def test_placement_files_of_an_inventory_file_are_not_kept(tmp_path: Path) -> None:
+    """A head rendered over an --inventory file decided over other clusters than the
+    repository's: a publish over clusters/ renders the placement files again, even when the
+    head was rendered over its own decisions."""
+    with site(tmp_path) as s:
+        edit(s.work, "i4qew.yaml", "      delivery: applicationset\n", "", "dev by Subscription")
+        other = tmp_path / "other-inventory.yaml"
+        other.write_text((s.work / "clusters/managedclusters.yaml").read_text().replace("stage: dev", "stage: qa"))
+        assert _run(s.work)[0] == "published"
+        for old, new in (("1.2.0", "1.2.1"), ("1.2.1", "1.2.2")):  # over the file twice: then over its own decisions
+            edit(s.work, "workloads/sktime.yaml", f"sktime:{old}", f"sktime:{new}", f"sktime {new}")
+            assert _run(s.work, inventory=other)[0] == "published"
+        edit(s.work, "workloads/sktime.yaml", "sktime:1.2.2", "sktime:1.2.3", "sktime 1.2.3")
+        _published_in_parts(s, "sktime")
+        assert not any(line.startswith(KEPT) for line in _last_lines)

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from i4qew.model.repo import GPU_RESOURCE
+
 Tree = dict[str, bytes]
 
 # A workload's spec fields (and an environment's overrides of them) that only its chart,
@@ -25,9 +27,35 @@ CHART_ONLY = frozenset({"image", "imagePullSecrets", "command", "args", "env", "
                         "probes", "securityContext", "config"})
 
 
+# The fields the placement pictures' capacity headroom reads (requests x replicas on the
+# clusters a workload runs on, placement/capacity.py); of these the placement itself reads
+# only whether the resources ask for a GPU (placement/effective.py needs_gpu).
+CAPACITY = frozenset({"replicas", "resources"})
+
+
 def placement_fields(spec: Mapping[str, Any]) -> dict[str, Any]:
-    """A workload's spec, or one environment's overrides, without the CHART_ONLY fields."""
-    return {k: v for k, v in spec.items() if k not in CHART_ONLY}
+    """A workload's spec, or one environment's overrides, as far as the placement reads it:
+    without the CHART_ONLY and CAPACITY fields, the resources' GPU quantities kept."""
+    out = {k: v for k, v in spec.items() if k not in CHART_ONLY and k not in CAPACITY}
+    if "resources" in spec:
+        out["resources"] = _gpu(spec["resources"])
+    return out
+
+
+def _gpu(resources: Any) -> Any:
+    """What needs_gpu reads of a resources field: each part's GPU quantity."""
+    if not isinstance(resources, dict):
+        return resources
+    out = {}
+    for part in ("requests", "limits"):
+        values = resources.get(part) or {}
+        out[part] = values.get(GPU_RESOURCE) if isinstance(values, dict) else values
+    return out
+
+
+def capacity_fields(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """A workload's spec, or one environment's overrides: its CAPACITY fields."""
+    return {k: v for k, v in spec.items() if k in CAPACITY}
 
 
 @dataclass(frozen=True)
@@ -38,9 +66,12 @@ class Changed:
     names: frozenset[str]
     namespaces: frozenset[str]
     models: frozenset[str] = frozenset()
-    # False when the change touches only fields no placement file reads (CHART_ONLY): it
-    # moves no decision, no snapshot entry, no picture.
+    # False when the change touches only fields no placement decision, snapshot or model
+    # index reads (CHART_ONLY, CAPACITY but a GPU's): it moves none of them.
     placement: bool = True
+    # True when it touches CAPACITY fields: the pictures of the hubs where those workloads
+    # may run show other headroom.
+    capacity: bool = False
     # The branch head's README.md, when the head's placement files (placement/, models/,
     # the pictures) are what a render of this change writes (gitops/publish.py says
     # when): they stay, and the README's cluster counts are read back from it.

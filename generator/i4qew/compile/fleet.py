@@ -17,14 +17,15 @@ Pure, like compile/render.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Callable, Iterable, Mapping, Set
 
 from i4qew.compile import Tree
 from i4qew.compile.hub.names import hub_path
 from i4qew.compile.hub.rollout_state import PATH as ROLLOUT_PATH
 from i4qew.compile.hub.rollout_state import RolloutState, configmap
 from i4qew.compile.hub.subscription import compile_hub, yaml_docs
-from i4qew.model.repo import Hub, Repo
+from i4qew.model.repo import Hub, Repo, Workload
+from i4qew.placement.decide import Planner
 from i4qew.placement.fleet_decide import hub_planners
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.picture.aggregate import build_picture
@@ -126,12 +127,46 @@ def fleet_globals(repo: Repo, env: str, inventories: Mapping[str, Inventory | No
         placement, chosen = placement_snapshot(view, env, inventory, base=base)
         tree[decisions_path(hub)] = placement[DECISIONS_PATH]
         tree[f"models/{hub.name}/index.json"] = placement[MODEL_INDEX_PATH]
-        keep = {k: inventory.bits_of(v) for k, v in base.items()} if base and inventory is not None else None
-        picture = build_picture(view, build_plan(view, env, inventory, keep=keep), [])
-        tree[f"placement/{hub.name}/plan.html"] = render_html(picture)
-        tree[f"placement/{hub.name}/plan.svg"] = render_svg(picture)
+        tree.update(_hub_pages(view, hub, env, inventory, base))
         if inventory is not None:
             counts = counts if counts is not None else {}
             for key, names in chosen.items():
                 counts[key] = counts.get(key, 0) + len(names)
     return tree, counts
+
+
+def _hub_pages(view: Repo, hub: Hub, env: str, inventory: Inventory | None,
+               base: Mapping[str, Iterable[str]] | None) -> Tree:
+    keep = {k: inventory.bits_of(v) for k, v in base.items()} if base and inventory is not None else None
+    picture = build_picture(view, build_plan(view, env, inventory, keep=keep), [])
+    return {f"placement/{hub.name}/plan.html": render_html(picture), f"placement/{hub.name}/plan.svg": render_svg(picture)}
+
+
+def fleet_pages(repo: Repo, env: str, inventories: Mapping[str, Inventory | None], touched: Callable[[Workload], bool],
+                *, base: Mapping[str, Iterable[str]] | None = None) -> Tree:
+    """The pictures fleet_globals writes, of the hubs where a workload `touched` accepts
+    may run in some environment (its cluster sets and predicates select a cluster there,
+    before taints and numberOfClusters): the others' show no capacity of it."""
+    tree: Tree = {}
+    bases = _per_hub(base or {}, inventories)
+    planners = hub_planners(repo, inventories)  # decided once over the fleet
+    for hub in repo.repository.hubs:
+        view, inventory, planner = repo.for_hub(hub), inventories.get(hub.name), planners.get(hub.name)
+        if inventory is None or planner is None:  # without an inventory a picture shows no capacity
+            continue
+        if any(_may_run(planner, w, e.name) for w in view.workloads if touched(w)
+               for e in view.repository.environments):
+            tree.update(_hub_pages(view, hub, env, inventory, bases.get(hub.name)))
+    return tree
+
+
+def _may_run(planner: Planner, w: Workload, env: str) -> bool:
+    """Whether `w` may have clusters in `env` over the planner's inventory: what
+    Planner.feasible keeps before taints (which only take clusters away)."""
+    ep = planner.effective(w, env) if w.enabled_in(env) else None
+    if ep is None:
+        return False
+    bits = planner.sets(ep.cluster_sets)
+    for c in ep.conjuncts:
+        bits &= planner.predicates(c.predicates)
+    return bool(bits)

@@ -23,11 +23,12 @@ previous render held.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Callable, Iterable, Mapping, Set
 
 from i4qew.compile import Changed, Tree, merge
+from i4qew.compile.fleet import fleet_pages
 from i4qew.compile.readme import Unreadable, read_counts, render_readme
-from i4qew.compile.render import render_globals, render_objects, render_tree, waves_in
+from i4qew.compile.render import render_globals, render_objects, render_pages, render_tree, waves_in
 from i4qew.compile.staging.names import STAGING_PATH
 from i4qew.model.repo import Repo
 from i4qew.placement.inventory import Inventory
@@ -55,6 +56,32 @@ def _owner(path: str, hub_folders: tuple[str, ...]) -> tuple[str, str] | None:
     return None
 
 
+def _hub_folders(repo: Repo) -> tuple[str, ...]:
+    return tuple(f"hub/{h.name}/" for h in repo.repository.hubs) or ("hub/",)
+
+
+def whole_folders(repo: Repo) -> Callable[[str], bool]:
+    """Which folders of a previous render one workload, model or namespace owns whole
+    (charts/<workload>, staging/<ns>/<model>, the hub objects' apps/<namespace>): a
+    caller may give each as one entry "<folder>/" in `previous` (render_changed keeps
+    or drops it whole) instead of its files."""
+    hub_folders = _hub_folders(repo)
+
+    def whole(folder: str) -> bool:
+        parts = folder.split("/")
+        if parts[0] == "charts":
+            return len(parts) == 2
+        if parts[0] == STAGING_PATH:
+            return len(parts) == 3
+        for hub in hub_folders:
+            if folder.startswith(hub):
+                rest = folder[len(hub):].split("/")
+                return len(rest) == 2 and rest[0] == "apps"
+        return False
+
+    return whole
+
+
 def _mine(path: str, changed: Changed, hub_folders: tuple[str, ...]) -> bool:
     """True when the change's partial render decides this path (it writes it, or it goes)."""
     owner = _owner(path, hub_folders)
@@ -73,6 +100,14 @@ def image_volumes_in(repo: Repo, env: str) -> bool:
     return environment is not None and environment.image_volumes is not None
 
 
+def in_parts(repo: Repo, env: str) -> bool:
+    """Whether render_changed renders `env` in parts: not with waves (its hub objects follow
+    the rollout state), not delivered by Argo CD (its ApplicationSets list every workload),
+    not where models may be image volumes (which models follows the inventory)."""
+    return not waves_in(repo, env) and repo.repository.delivery_of(env) == "subscription" \
+        and not image_volumes_in(repo, env)
+
+
 def scope_of(repo: Repo, changed: Changed) -> Changed:
     """What the change renders again: with a model touched, the models' namespace too
     (a hostPath model's staging objects live there, next to every other's)."""
@@ -85,39 +120,68 @@ def render_changed(repo: Repo, env: str, changed: Changed, previous: Iterable[st
                    inventory: Inventory | None, source_commit: str | None,
                    base: Mapping[str, Iterable[str]] | None = None,
                    hubs: Mapping[str, Inventory | None] | None = None) -> tuple[Tree, frozenset[str]]:
-    """(the files rendered again, the paths of `previous` that stay as they are). An
+    """(the files rendered again, the entries of `previous` that stay as they are:
+    its files, and folders given whole, whole_folders). An
     environment with waves (its hub objects follow the rollout state) or delivered by
     Argo CD (its ApplicationSets list every workload) is rendered whole, and so is one
     that may mount models as image volumes (which models follows the inventory)."""
-    if waves_in(repo, env) or repo.repository.delivery_of(env) != "subscription" or image_volumes_in(repo, env):
+    if not in_parts(repo, env):
         return render_tree(repo, env, inventory=inventory, source_commit=source_commit, base=base,
                            hubs=hubs), frozenset()
-    hub_folders = tuple(f"hub/{h.name}/" for h in repo.repository.hubs) or ("hub/",)
+    hub_folders = _hub_folders(repo)
     scope = scope_of(repo, changed)
     objects = render_objects(repo, env, scope)
     written = {p: data for p, data in objects.items() if _mine(p, scope, hub_folders)}
     kept = frozenset(p for p in previous if _owner(p, hub_folders) is not None and not _mine(p, scope, hub_folders))
     readme = _readme_only(repo, env, changed, source_commit)
-    if readme is not None:  # the head's placement files stay: only the README is the environment's to write
-        return merge(written, {README: readme}), kept | {p for p in previous if _owner(p, hub_folders) is None
-                                                           and p != README}
+    if readme is not None:  # the head's placement files stay but the README and maybe some pictures
+        again = {README: readme, **_pages(repo, env, changed, inventory, hubs, base)}
+        return merge(written, again), kept | {p for p in previous if _owner(p, hub_folders) is None
+                                              and p not in again}
     environment = render_globals(repo, env, inventory=inventory, source_commit=source_commit, base=base, hubs=hubs)
     return merge(written, environment), kept
+
+
+def _kept_counts(repo: Repo, env: str, changed: Changed) -> tuple[dict[str, int] | None] | None:
+    """(the cluster counts of the previous README) when the change keeps the previous
+    placement files (Changed.readme); None when it does not."""
+    if changed.placement or changed.readme is None or not in_parts(repo, env):
+        return None
+    try:
+        return (read_counts(changed.readme),)
+    except Unreadable:
+        return None
+
+
+def keeps_placement(repo: Repo, env: str, changed: Changed) -> bool:
+    """Whether render_changed keeps every previous placement file: it then reads no inventory."""
+    return _kept_counts(repo, env, changed) is not None and not changed.capacity
+
+
+def _pages(repo: Repo, env: str, changed: Changed, inventory: Inventory | None,
+           hubs: Mapping[str, Inventory | None] | None, base: Mapping[str, Iterable[str]] | None) -> Tree:
+    """The pictures a change of CAPACITY fields shows otherwise: those of the hubs where
+    the changed workloads may run (one hub: its picture)."""
+    if not changed.capacity:
+        return {}
+    if not repo.repository.hubs:
+        return render_pages(repo, env, inventory=inventory, base=base)
+    return fleet_pages(repo, env, hubs or {}, lambda w: w.name in changed.names and w.namespace in changed.namespaces,
+                       base=base)
 
 
 def _readme_only(repo: Repo, env: str, changed: Changed, source_commit: str | None) -> bytes | None:
     """The README when the change keeps the head's placement files (Changed.readme), with
     the head README's cluster counts: the decisions are the head's. None: render them all."""
-    if changed.placement or changed.readme is None:
+    counts = _kept_counts(repo, env, changed)
+    if counts is None:
         return None
-    try:
-        counts = read_counts(changed.readme)
-    except Unreadable:
-        return None
-    # as render_globals writes it: image volumes never reach this far (render_changed)
-    return render_readme(repo, env, source_commit=source_commit, cluster_counts=counts)
+    # as render_globals writes it: image volumes never reach this far (in_parts)
+    return render_readme(repo, env, source_commit=source_commit, cluster_counts=counts[0])
 
 
 def apply(previous: Mapping[str, bytes], written: Mapping[str, bytes], kept: Set[str]) -> Tree:
-    """The whole tree: the kept paths of the previous render and the written ones."""
-    return merge({p: previous[p] for p in kept}, written)
+    """The whole tree: the kept entries of the previous render (a folder "<path>/": every
+    file under it) and the written ones."""
+    folders = tuple(p for p in kept if p.endswith("/"))
+    return merge({p: data for p, data in previous.items() if p in kept or p.startswith(folders)}, written)

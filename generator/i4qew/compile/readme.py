@@ -32,6 +32,7 @@ def _cell(text: str) -> str:
 
 def _rows(repo: Repo, env: str, counts: Mapping[str, int] | None) -> list[str]:
     rows = []
+    environment = repo.repository.environment(env)
     for w in sorted(repo.workloads, key=lambda w: (w.namespace, w.name)):
         if not w.enabled_in(env):
             continue
@@ -39,7 +40,6 @@ def _rows(repo: Repo, env: str, counts: Mapping[str, int] | None) -> list[str]:
         model = spec.get("model")
         model_text = f"{model['name']} {model['version']}" if model else "—"
         clusters = "—" if counts is None else str(counts.get(f"{w.namespace}/{w.name}", 0))
-        environment = repo.repository.environment(env)
         waves = w.waves_for(environment) if environment is not None else ()
         subscription = (f"`{subscription_name(w, env)}-<wave>` ({', '.join(x.name for x in waves)})" if waves
                         else f"`{subscription_name(w, env)}`")

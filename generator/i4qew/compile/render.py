@@ -31,7 +31,7 @@ from i4qew.placement.inventory import Inventory
 from i4qew.placement.picture.aggregate import build_picture
 from i4qew.placement.picture.page import render_html
 from i4qew.placement.picture.svg import render_svg
-from i4qew.placement.plan import build_plan
+from i4qew.placement.plan import Plan, build_plan
 from i4qew.placement.snapshot import placement_files
 from i4qew.placement.wave_checks import needs_inventory
 from i4qew.problems import UserError
@@ -125,7 +125,18 @@ def render_globals(repo: Repo, env: str, *, inventory: Inventory | None, source_
     plan = build_plan(repo, env, inventory, keep=keep)
     placement = placement_files(repo, env, inventory, base=base)
     counts = {w.key: w.clusters.bit_count() for w in plan.workloads} if inventory is not None else None
-    picture = build_picture(repo, plan, [])  # no source commit: see PAGE_PATH
-    pages = {PAGE_PATH: render_html(picture), PICTURE_PATH: render_svg(picture)}
     readme = {"README.md": render_readme(repo, env, source_commit=source_commit, cluster_counts=counts, image=image)}
-    return merge(readme, placement, pages)
+    return merge(readme, placement, pages(repo, plan))
+
+
+def pages(repo: Repo, plan: Plan) -> Tree:
+    """The placement picture of a plan: the page and the site matrix."""
+    picture = build_picture(repo, plan, [])  # no source commit: see PAGE_PATH
+    return {PAGE_PATH: render_html(picture), PICTURE_PATH: render_svg(picture)}
+
+
+def render_pages(repo: Repo, env: str, *, inventory: Inventory | None,
+                 base: Mapping[str, Iterable[str]] | None = None) -> Tree:
+    """The pictures render_globals writes (one hub: plan.html, plan.svg), alone."""
+    keep = {k: inventory.bits_of(v) for k, v in base.items()} if base and inventory is not None else None
+    return pages(repo, build_plan(repo, env, inventory, keep=keep))

@@ -12,16 +12,18 @@ validation then says what is wrong.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml_rs
 
 from i4qew import __version__
-from i4qew.compile import Changed, placement_fields
+from i4qew.compile import Changed, capacity_fields, placement_fields
 from i4qew.gitops import trailers as T
 from i4qew.gitops.branch import BranchState
-from i4qew.gitops.git import GitFailed
+from i4qew.gitops.git import Git, GitFailed
+from i4qew.gitops.objects import Stored, StoredTree, walk
 from i4qew.gitops.source import INPUTS, Source
 from i4qew.load.files import DATA_FOLDER, YAML_SUFFIXES
 
@@ -36,25 +38,26 @@ def _declaration(path: str) -> bool:
 class _Declared:
     keys: set[tuple[str, str]]  # (name, namespace) of each workload the file declares
     models: set[str]  # the models they mount
-    placed: list[Any]  # the documents without their CHART_ONLY fields, in order
+    placed: list[Any]  # the documents as the placement reads them (compile.placement_fields), in order
+    capacity: list[Any]  # the documents' CAPACITY fields, in order
 
 
-def _placed(doc: Any) -> Any:
-    """A document as far as the placement files read it (compile.CHART_ONLY)."""
+def _part(doc: Any, fields: Callable[[Mapping[str, Any]], dict[str, Any]]) -> Any:
+    """A document with only `fields` of its spec and of each environment's overrides."""
     spec = doc.get("spec") if isinstance(doc, dict) else None
     if not isinstance(spec, dict):
         return doc
-    kept = placement_fields(spec)
+    kept = fields(spec)
     envs = spec.get("environments")
     if isinstance(envs, dict):
-        kept["environments"] = {k: placement_fields(v) if isinstance(v, dict) else v for k, v in envs.items()}
+        kept["environments"] = {k: fields(v) if isinstance(v, dict) else v for k, v in envs.items()}
     return {**doc, "spec": kept}
 
 
 def _keys(text: bytes | None, namespace: str | None) -> _Declared | None:
     """What a file declares; None when it cannot be read."""
     if text is None:
-        return _Declared(set(), set(), [])
+        return _Declared(set(), set(), [], [])
     try:
         docs: Any = yaml_rs.loads(text.decode("utf-8"), parse_datetime=False)
     except Exception:  # invalid: validation reports it; render everything
@@ -62,8 +65,10 @@ def _keys(text: bytes | None, namespace: str | None) -> _Declared | None:
     out: set[tuple[str, str]] = set()
     models: set[str] = set()
     placed: list[Any] = []
+    capacity: list[Any] = []
     for doc in docs if isinstance(docs, list) else [docs]:
-        placed.append(_placed(doc))
+        placed.append(_part(doc, placement_fields))
+        capacity.append(_part(doc, capacity_fields))
         if doc is None:
             continue
         meta = doc.get("metadata") if isinstance(doc, dict) else None
@@ -79,7 +84,7 @@ def _keys(text: bytes | None, namespace: str | None) -> _Declared | None:
             if not isinstance(model, dict) or not isinstance(model.get("name"), str):
                 return None
             models.add(model["name"])
-    return _Declared(out, models, placed)
+    return _Declared(out, models, placed, capacity)
 
 
 def _blob(source: Source, commit: str, path: str) -> bytes | None:
@@ -108,7 +113,7 @@ def changed_workloads(source: Source, state: BranchState, env: str, default_name
         return None
     keys: set[tuple[str, str]] = set()
     models: set[str] = set()
-    placement = False
+    placement = capacity = False
     for path in paths:
         before = _keys(_blob(source, since, path), default_namespace)
         after = _keys(_blob(source, source.head, path), default_namespace)
@@ -117,4 +122,25 @@ def changed_workloads(source: Source, state: BranchState, env: str, default_name
         keys |= before.keys | after.keys
         models |= before.models | after.models
         placement = placement or before.placed != after.placed
-    return Changed(frozenset(n for n, _ in keys), frozenset(ns for _, ns in keys), frozenset(models), placement)
+        capacity = capacity or before.capacity != after.capacity
+    return Changed(frozenset(n for n, _ in keys), frozenset(ns for _, ns in keys), frozenset(models), placement,
+                   capacity)
+
+
+@dataclass
+class HeadTree:
+    """The branch head's tree as a render's RenderRequest.previous: read level by level
+    down to the folders the render keeps or drops whole (gitops/objects.py walk)."""
+
+    git: Git
+    oid: str
+    algo: str
+    ids: dict[str, str] = field(default_factory=dict)  # path -> oid of every file and folder read
+
+    def entries(self, whole: Callable[[str], bool]) -> tuple[str, ...]:
+        self.ids, leaves = walk(self.git, self.oid, whole, self.algo)
+        return leaves
+
+    def stored(self, entry: str) -> Stored | StoredTree:
+        """A kept entry of `entries`, by its id."""
+        return StoredTree(self.ids[entry[:-1]]) if entry.endswith("/") else Stored(self.ids[entry])

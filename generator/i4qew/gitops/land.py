@@ -73,6 +73,7 @@ class Landing:
     written: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
     _listings: dict[str, dict[str, str]] = field(default_factory=dict)
+    _partial: dict[str, dict[str, str]] = field(default_factory=dict)
     _unshallowed: bool = False
 
     def note(self, text: str) -> None:
@@ -85,6 +86,17 @@ class Landing:
         if tree_oid not in self._listings:
             self._listings[tree_oid] = listing(self.git, tree_oid)
         return self._listings[tree_oid]
+
+    def remember(self, tree_oid: str, ids: dict[str, str]) -> None:
+        """Part of a committed tree's listing, read by a walk (gitops/objects.py): enough for
+        `changes` (the charts' and the top-level ids) and for what `_commit` need not write."""
+        self._partial[tree_oid] = ids
+
+    def _known(self, tree_oid: str) -> tuple[dict[str, str], bool]:
+        """The listing of a tree, and whether it is whole (else a walk's part of it)."""
+        if tree_oid not in self._listings and tree_oid in self._partial:
+            return self._partial[tree_oid], False
+        return self.listing(tree_oid), True
 
     def head_file(self, state: BranchState, path: str) -> bytes | None:
         """A file of the branch head, None when absent."""
@@ -133,14 +145,16 @@ class Landing:
         return "diverged"
 
     def changes(self, state: BranchState, tree: BuiltTree) -> Changes:
-        old = self.listing(state.head.tree) if state.head else {}
+        old = self._known(state.head.tree)[0] if state.head else {}
         return changes_between(old, tree.ids)
 
     def _commit(self, state: BranchState, proposal: Proposal) -> str:
         known = set(self.written)
+        whole = True
         if state.head is not None:
-            known.update(self.listing(state.head.tree).values())
-        write_missing(self.git, proposal.tree, known)
+            listing, whole = self._known(state.head.tree)
+            known.update(listing.values())
+        write_missing(self.git, proposal.tree, known, ask=not whole)
         self.written.update(proposal.tree.ids.values())
         self.written.add(proposal.tree.oid)
         parents = ["-p", state.head.sha] if state.head else []

@@ -10,7 +10,7 @@ file per blob), all trees through one `git mktree --batch`, children first.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from i4qew.gitops.git import Git
@@ -29,6 +29,13 @@ class TreeObject:
 @dataclass(frozen=True)
 class Stored:
     """A file whose blob the repository already has (a tree rebuilt around a few edits)."""
+
+    oid: str
+
+
+@dataclass(frozen=True)
+class StoredTree:
+    """A folder whose tree the repository already has, kept whole (not walked, not hashed)."""
 
     oid: str
 
@@ -54,8 +61,9 @@ def _hash(kind: bytes, data: bytes, algo: str) -> tuple[str, bytes]:
     return h.hexdigest(), h.digest()
 
 
-def build_tree(files: Mapping[str, bytes | Stored], algo: str = "sha1") -> BuiltTree:
-    """Hash `files` ({posix path: bytes, or a Stored blob}) into git blobs and trees."""
+def build_tree(files: Mapping[str, bytes | Stored | StoredTree], algo: str = "sha1") -> BuiltTree:
+    """Hash `files` ({posix path: bytes, a Stored blob, or a StoredTree folder}) into git
+    blobs and trees."""
     root: dict[str, object] = {}
     for path, data in files.items():
         node = root
@@ -80,6 +88,10 @@ def build_tree(files: Mapping[str, bytes | Stored], algo: str = "sha1") -> Built
                 oid, raw = visit(value, child_path)
                 entry = (TREE_MODE, "tree", oid, name)
                 key = name.encode() + b"/"  # git sorts a folder as if its name ended in "/"
+            elif isinstance(value, StoredTree):
+                oid, raw = value.oid, bytes.fromhex(value.oid)
+                entry = (TREE_MODE, "tree", oid, name)
+                key = name.encode() + b"/"
             elif isinstance(value, Stored):
                 oid, raw = value.oid, bytes.fromhex(value.oid)
                 entry = (FILE_MODE, "blob", oid, name)
@@ -102,10 +114,14 @@ def build_tree(files: Mapping[str, bytes | Stored], algo: str = "sha1") -> Built
     return BuiltTree(oid, blobs, tuple(trees), ids)
 
 
-def write_missing(git: Git, tree: BuiltTree, known: Iterable[str] = ()) -> int:
-    """Write the blobs and trees of `tree` that are not in `known`; how many objects were written."""
+def write_missing(git: Git, tree: BuiltTree, known: Iterable[str] = (), *, ask: bool = False) -> int:
+    """Write the blobs and trees of `tree` that are not in `known` (`ask`: nor in the
+    repository, asked in one git process); how many objects were written."""
     have = set(known)
     blobs = [(oid, data) for oid, data in tree.blobs.items() if oid not in have]
+    if ask and blobs:
+        present = existing(git, [oid for oid, _ in blobs])
+        blobs = [(oid, data) for oid, data in blobs if oid not in present]
     if blobs:
         stream = bytearray()
         for _, data in blobs:
@@ -152,3 +168,60 @@ def read_blobs(git: Git, oids: list[str]) -> dict[str, bytes]:
         blobs[oid] = out[end + 1:end + 1 + size]
         pos = end + 1 + size + 1
     return blobs
+
+
+def existing(git: Git, oids: list[str]) -> set[str]:
+    """Those of `oids` the repository has, through one `git cat-file --batch-check`."""
+    out = git.run("cat-file", "--batch-check=%(objectname) %(objecttype)",
+                  input="".join(f"{o}\n" for o in oids).encode()).stdout
+    return {line.split()[0] for line in out.decode().splitlines() if not line.endswith(" missing")}
+
+
+def read_trees(git: Git, oids: list[str], algo: str = "sha1") -> dict[str, list[tuple[str, str, str]]]:
+    """(mode, name, oid) of each entry of the trees `oids`, through one `git cat-file --batch`."""
+    width = hashlib.new(algo).digest_size
+    out = git.run("cat-file", "--batch", input="".join(f"{o}\n" for o in oids).encode()).stdout
+    trees: dict[str, list[tuple[str, str, str]]] = {}
+    pos = 0
+    for oid in oids:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        if len(header) != 3 or header[1] != b"tree":
+            raise ValueError(f"{oid} is not a tree in this repository")
+        size = int(header[2])
+        body, pos = out[end + 1:end + 1 + size], end + 1 + size + 1
+        entries: list[tuple[str, str, str]] = []
+        at = 0
+        while at < len(body):
+            space = body.index(b" ", at)
+            nul = body.index(b"\0", space)
+            mode, name = body[at:space].decode(), body[space + 1:nul].decode("utf-8", "surrogateescape")
+            entries.append((mode, name, body[nul + 1:nul + 1 + width].hex()))
+            at = nul + 1 + width
+        trees[oid] = entries
+    return trees
+
+
+def walk(git: Git, tree_oid: str, whole: Callable[[str], bool],
+         algo: str = "sha1") -> tuple[dict[str, str], tuple[str, ...]]:
+    """A committed tree read down to the folders `whole` accepts (their content is not
+    read), level by level, one git process per level. (path -> oid of every file and
+    folder read, its leaves: the files and, as "<path>/", the folders not walked into.)"""
+    ids: dict[str, str] = {}
+    leaves: list[str] = []
+    level = [("", tree_oid)]
+    while level:
+        trees = read_trees(git, sorted({oid for _, oid in level}), algo)
+        below: list[tuple[str, str]] = []
+        for folder, oid in level:
+            for mode, name, child in trees[oid]:
+                path = f"{folder}/{name}" if folder else name
+                ids[path] = child
+                if mode != TREE_MODE:
+                    leaves.append(path)
+                elif whole(path):
+                    leaves.append(f"{path}/")
+                else:
+                    below.append((path, child))
+        level = below
+    return ids, tuple(leaves)

@@ -23,11 +23,11 @@ from i4qew.gitops.branch import BranchState
 from i4qew.gitops.credentials import is_url
 from i4qew.gitops.held_models import held_versions
 from i4qew.gitops.identity import resolve_identity
-from i4qew.gitops.incremental import changed_workloads
+from i4qew.gitops.incremental import HeadTree, changed_workloads
 from i4qew.gitops.land import BeforePush, Landing, Outcome, Proposal
-from i4qew.gitops.objects import BuiltTree, Stored, build_tree, read_blobs
+from i4qew.gitops.objects import BuiltTree, Stored, StoredTree, build_tree, read_blobs
 from i4qew.gitops.remote import RemoteError, open_remote
-from i4qew.gitops.requests import Rendered, RenderFn, RenderRequest, is_snapshot
+from i4qew.gitops.requests import Listed, Rendered, RenderFn, RenderRequest, is_snapshot
 from i4qew.gitops.settings import environment, settings_at
 from i4qew.gitops.source import Source, dirty_inputs, fingerprint, input_ids, open_source
 from i4qew.gitops.wave_pins import WavePins
@@ -83,21 +83,31 @@ def unpushed(landing: Landing, commit: str, branch: str) -> tuple[str, ...]:
             "names a Source-Commit nobody else can see until you push it (git push)",)
 
 
-def files_of(listing: Mapping[str, str]) -> set[str]:
-    """The files of a tree listing (gitops/objects.listing names folders too)."""
-    folders = {p.rsplit("/", 1)[0] for p in listing if "/" in p}
-    return set(listing) - folders
-
-
 Snapshots = tuple[tuple[str, str], ...]  # (path, blob id) of each placement snapshot, by path
 
 
+def snapshots_in(landing: Landing, tree_ish: str) -> Snapshots | None:
+    """The placement snapshots of a commit or tree: placement/decisions.json, or one
+    placement/<hub>/decisions.json per hub (spec.hubs); None when this clone lacks it."""
+    got = landing.git.run("ls-tree", "-r", "-z", "--full-tree", tree_ish, "--", "placement", check=False)
+    if got.returncode:
+        return None
+    found = []
+    for record in got.stdout.split(b"\0"):
+        meta, _, path = record.partition(b"\t")
+        if record and is_snapshot(name := path.decode("utf-8", "surrogateescape")):
+            found.append((name, meta.split()[2].decode()))
+    return tuple(sorted(found))
+
+
 def head_snapshots(landing: Landing, state: BranchState) -> Snapshots:
-    """The placement snapshots of the branch head: placement/decisions.json, or one
-    placement/<hub>/decisions.json per hub (spec.hubs)."""
+    """The placement snapshots of the branch head (snapshots_in)."""
     if state.head is None:
         return ()
-    return tuple(sorted((p, oid) for p, oid in landing.listing(state.head.tree).items() if is_snapshot(p)))
+    got = snapshots_in(landing, state.head.tree)
+    if got is None:
+        raise UserError(f"{state.branch} at {state.head.sha[:12]}: its tree {state.head.tree[:12]} is not in this clone")
+    return got
 
 
 def snapshot_contents(landing: Landing, snapshots: Snapshots) -> tuple[bytes, ...]:
@@ -123,15 +133,8 @@ def placement_settled(landing: Landing, state: BranchState, snapshots: Snapshots
         return False
     if not commit.parents:
         return True
-    got = landing.git.run("ls-tree", "-r", "-z", "--full-tree", commit.parents[0], "--", "placement", check=False)
-    if got.returncode:
-        return False
-    parent = []
-    for record in got.stdout.split(b"\0"):
-        meta, _, path = record.partition(b"\t")
-        if record and is_snapshot(name := path.decode("utf-8", "surrogateescape")):
-            parent.append((name, meta.split()[2].decode()))
-    return not parent or tuple(sorted(parent)) == snapshots
+    parent = snapshots_in(landing, commit.parents[0])
+    return parent is not None and (not parent or parent == snapshots)
 
 
 def previous_decisions(snapshots: tuple[bytes, ...]) -> dict[str, list[str]] | None:
@@ -182,6 +185,16 @@ class _Publisher:
             self.fingerprints[extra] = fingerprint(ids, self.req.env, self.req.inventory)
         return self.fingerprints[extra]
 
+    def over_inventory_folder(self, state: BranchState) -> bool:
+        """Whether the head was rendered over the repository's inventory (clusters/), not an
+        --inventory file: its input fingerprint is its source commit's without one."""
+        base = state.base
+        since = base.trailer(T.SOURCE_COMMIT) if base else None
+        if base is None or since is None:
+            return False
+        extra = base.trailers.get(T.INPUT_PATH.lower(), ())
+        return base.trailer(T.INPUTS) == fingerprint(input_ids(self.source, since, extra), self.req.env, None)
+
     def render_on(self, state: BranchState, rollout: RolloutState | None = None) -> tuple[Rendered, BuiltTree]:
         """The render on top of `state` (it depends on the head only through its previous
         placement decisions and rollout state, so a retry on a new head usually reuses it)."""
@@ -190,31 +203,39 @@ class _Publisher:
         if key not in self.renders:
             changed = None if self.req.rerender or rollout is not None else changed_workloads(
                 self.source, state, self.req.env, self.default_namespace, self.req.inventory is not None)
-            listing = self.landing.listing(state.head.tree) if changed is not None and state.head else {}
-            previous = tuple(sorted(files_of(listing)))
-            if changed is not None and not changed.placement and placement_settled(self.landing, state, snapshots):
-                changed = dataclasses.replace(changed, readme=self.landing.head_file(state, "README.md"))
+            head = HeadTree(self.landing.git, state.head.tree, self.source.algo) \
+                if changed is not None and state.head else None
+            if changed is not None and not changed.placement and placement_settled(self.landing, state, snapshots) \
+                    and self.over_inventory_folder(state):
+                readme = self.landing.git.run("cat-file", "blob", f"{state.base.tree}:README.md", check=False) \
+                    if state.base else None
+                changed = dataclasses.replace(changed, readme=readme.stdout if readme and not readme.returncode
+                                              else None)
             # the head's decisions, the base of the next: not read when its placement files stay
-            base = None if changed is not None and changed.readme is not None else \
+            base = None if changed is not None and changed.readme is not None and not changed.capacity else \
                 previous_decisions(snapshot_contents(self.landing, snapshots))
             rendered = self.render(RenderRequest(self.source.root, self.req.env, self.source.head,
                                                  self.req.inventory, base, rollout,
                                                  held_versions(self.landing, rollout), changed=changed,
-                                                 previous=previous))
+                                                 previous=head or Listed(())))
             dirty = dirty_inputs(self.source, rendered.config_paths, self.req.inventory is None)
             if dirty:
                 raise UserError(f"uncommitted changes to {', '.join(dirty[:10])}"
                                 f"{' and more' if len(dirty) > 10 else ''}: publish renders the checked-out "
                                 f"commit {self.source.head[:12]}; commit or stash them first")
-            files: dict[str, bytes | Stored] = {**rendered.files, **{p: Stored(listing[p]) for p in rendered.kept}}
-            if rendered.kept:
+            files: dict[str, bytes | Stored | StoredTree] = dict(rendered.files)
+            if head is not None and rendered.kept:
+                files.update({p.rstrip("/"): head.stored(p) for p in rendered.kept})
+                self.landing.remember(head.oid, head.ids)
                 self.landing.note(f"only workloads changed since the branch head: rendered {len(rendered.files)} "
                                   f"files again ({', '.join(sorted(changed.names)[:5]) if changed else ''}"
-                                  f"{', …' if changed and len(changed.names) > 5 else ''}), kept "
-                                  f"{len(rendered.kept)} as they are")
+                                  f"{', …' if changed and len(changed.names) > 5 else ''}), kept the rest "
+                                  f"as it is ({len(rendered.kept)} files and folders)")
             if any(is_snapshot(p) for p in rendered.kept):
-                self.landing.note("no input of the placement files changed (only fields that charts read): kept "
-                                  "the placement snapshots, model indexes and pictures of the branch head")
+                pictures = "the pictures of the hubs where those workloads cannot run" if changed and \
+                    changed.capacity else "the pictures"
+                self.landing.note("no input of the placement decisions changed: kept the placement snapshots, "
+                                  f"model indexes and {pictures} of the branch head")
             self.renders[key] = (rendered, build_tree(files, self.source.algo))
         self.rendered = self.renders[key][0]
         return self.renders[key]

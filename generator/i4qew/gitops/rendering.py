@@ -6,7 +6,7 @@ publish and promote import this module when they render (docs/DESIGN.md, "Layers
 
 from __future__ import annotations
 
-from i4qew.compile.incremental import render_changed
+from i4qew.compile.incremental import keeps_placement, render_changed, whole_folders
 from i4qew.compile.render import render_tree
 from i4qew.gitops.requests import Rendered, RenderRequest
 from i4qew.placement.expressible import repository_problems
@@ -29,12 +29,18 @@ def render_source(req: RenderRequest) -> Rendered:
         raise UserError(sort_problems(problems))
     problems.extend(repository_problems(repo, req.env))
     _stop_on_errors(problems)
+    base = {k: list(v) for k, v in req.base.items()} if req.base else None
+    if req.changed is not None and req.rollout is None and keeps_placement(repo, req.env, req.changed):
+        # the head's placement files stay: no inventory read again (validation reported its problems)
+        written, kept = render_changed(repo, req.env, req.changed, req.previous.entries(whole_folders(repo)),
+                                       inventory=None, source_commit=req.source_commit)
+        return Rendered(written, tuple(sorted(repo.files)), tuple(sort_problems(problems)), repo, kept)
     loaded, hubs, inventory_problems = load_inventories(req.root, repo, req.inventory)
     problems.extend(inventory_problems)
     _stop_on_errors(problems)
-    base = {k: list(v) for k, v in req.base.items()} if req.base else None
     if req.changed is not None and req.rollout is None:
-        written, kept = render_changed(repo, req.env, req.changed, req.previous, inventory=loaded, hubs=hubs,
+        previous = req.previous.entries(whole_folders(repo))
+        written, kept = render_changed(repo, req.env, req.changed, previous, inventory=loaded, hubs=hubs,
                                        source_commit=req.source_commit, base=base)
         return Rendered(written, tuple(sorted(repo.files)), tuple(sort_problems(problems)), repo, kept)
     tree = render_tree(repo, req.env, inventory=loaded, source_commit=req.source_commit, base=base,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from i4qew.compile import Changed
 from i4qew.load.files import DECLARATION_DIRS, INVENTORY_DIR, REPOSITORY_FILE
@@ -30,6 +30,23 @@ def is_snapshot(path: str) -> bool:
                                       and path.count("/") == 2)
 
 
+class Previous(Protocol):
+    """The files of the branch head a render of some workloads may keep (RenderRequest.changed)."""
+
+    def entries(self, whole: Callable[[str], bool]) -> tuple[str, ...]:
+        """Its files, and as one entry "<folder>/" each folder `whole` accepts (not read further)."""
+
+
+@dataclass(frozen=True)
+class Listed:
+    """Previous files given as a list (a folder "<path>/" stands for its files)."""
+
+    paths: tuple[str, ...]
+
+    def entries(self, whole: Callable[[str], bool]) -> tuple[str, ...]:
+        return self.paths
+
+
 @dataclass(frozen=True)
 class RenderRequest:
     root: Path  # the folder holding i4qew.yaml (a clone, or a commit materialised)
@@ -44,7 +61,7 @@ class RenderRequest:
     # only these workloads changed since the branch head, whose files are `previous`
     # (gitops/incremental.py): render what they touch, keep the rest
     changed: Changed | None = None
-    previous: tuple[str, ...] = ()
+    previous: Previous = Listed(())
 
 
 @dataclass(frozen=True)
@@ -53,7 +70,8 @@ class Rendered:
     config_paths: tuple[str, ...] = ()  # files workloads mount, repo-relative (inputs too)
     warnings: tuple[Problem, ...] = field(default=())
     repo: Repo | None = None  # the model rendered, when the renderer has one
-    kept: frozenset[str] = frozenset()  # paths of the branch head that stay as they are (RenderRequest.changed)
+    # entries of RenderRequest.previous that stay as they are (files, folders "<path>/")
+    kept: frozenset[str] = frozenset()
 
     @property
     def extra_inputs(self) -> tuple[str, ...]:

@@ -31,27 +31,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from i4qew import memo
-from i4qew.k8s.names import short_name
 from i4qew.model.repo import Predicate, Repo, Toleration, Workload
 from i4qew.placement.bits import first, from_ids, members
 from i4qew.placement.effective import EffectivePlacement, Placeable, effective_placement
 from i4qew.placement.inventory import Cluster, Inventory, Taint
+from i4qew.placement.names import gitops_cluster_name as gitops_cluster_name
+from i4qew.placement.names import placement_name as placement_name
 
 PLACEMENT_RULE = "PlacementRule"
-
-
-@memo.lru(maxsize=1 << 16)
-def placement_name(workload: str, env: str) -> str:
-    """The generated Placement/PlacementRule name: `<workload>-<env>`, shortened to 63.
-    Memoised: a fleet's snapshots, model indexes and plans name each workload's Placement
-    once per hub and environment (430,000 times in a publish at issue 17's 5x)."""
-    return short_name(workload, 63, env)
-
-
-def gitops_cluster_name(repository: str, env: str) -> str:
-    """The GitOpsCluster of an applicationset environment and its Placement (in the
-    Argo CD namespace, beside the workloads' `<workload>-<env>` Placements)."""
-    return short_name(repository, 63, env)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ publish would (gitops/publish.py placement_settled), emulated here."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from i4qew.compile import Changed, placement_fields
-from i4qew.compile.incremental import apply, image_volumes_in, render_changed
+from i4qew.compile import Changed, capacity_fields, placement_fields
+from i4qew.compile.incremental import apply, image_volumes_in, render_changed, whole_folders
 from i4qew.compile.render import render_tree, waves_in
 from i4qew.gitops.publish import previous_decisions
 from i4qew.gitops.requests import is_snapshot
@@ -61,8 +62,8 @@ REPOS = {"one hub": _load(ROOT), "two hubs": _load(TWO_HUBS)}
 REPOS["one hub, models staged"] = (subscription_only(REPOS["one hub"][0]), *REPOS["one hub"][1:])
 
 # (kind, workload index, a choice) — the index and the choice are taken modulo what exists
-EDIT = st.tuples(st.sampled_from(["image", "env", "replicas", "namespace", "placement", "disable", "model",
-                                  "remove", "copy"]),
+EDIT = st.tuples(st.sampled_from(["image", "env", "replicas", "resources", "namespace", "placement", "disable",
+                                  "model", "remove", "copy"]),
                  st.integers(0, 50), st.integers(0, 50))
 
 
@@ -82,6 +83,9 @@ def _edit(repo: Repo, kind: str, i: int, choice: int) -> tuple[Repo, list[Worklo
         spec["env"] = [{"name": "LEVEL", "value": str(choice)}]
     elif kind == "replicas":
         spec["replicas"] = 1 + choice % 4
+    elif kind == "resources":  # a GPU asked for or not is the placement's
+        gpu = {"nvidia.com/gpu": "1"} if choice % 5 == 0 else {}
+        spec["resources"] = {"requests": {"cpu": f"{100 + 50 * choice}m", **gpu}, "limits": gpu}
     elif kind == "namespace":
         pool = sorted({x.namespace for x in ws} | {"extra"})
         namespace = pool[choice % len(pool)]
@@ -116,13 +120,29 @@ def _placed(w: Workload) -> tuple[Any, ...]:
     return (w.name, w.namespace, placement_fields(w.spec), {e: placement_fields(o) for e, o in w.overrides.items()})
 
 
+def _capacity(w: Workload) -> tuple[Any, ...]:
+    return capacity_fields(w.spec), {e: capacity_fields(o) for e, o in w.overrides.items()}
+
+
 def changed_by(touched: list[Workload], readme: bytes | None = None) -> Changed:
     """What gitops/incremental.py reads from the declarations before and after the edit;
     `readme`: the previous README, which publish passes when the previous placement files stay."""
     placement = len(touched) != 2 or _placed(touched[0]) != _placed(touched[1])
+    capacity = len(touched) == 2 and _capacity(touched[0]) != _capacity(touched[1])
     return Changed(frozenset(w.name for w in touched), frozenset(w.namespace for w in touched),
-                   frozenset(w.model.name for w in touched if w.model is not None), placement,
+                   frozenset(w.model.name for w in touched if w.model is not None), placement, capacity,
                    None if placement else readme)
+
+
+def collapsed(tree: dict[str, bytes], whole: Callable[[str], bool]) -> tuple[str, ...]:
+    """The paths of `tree` with each folder `whole` accepts as one entry "<folder>/", as
+    gitops/objects.py walk lists them (the outermost such folder)."""
+    out: set[str] = set()
+    for path in tree:
+        parts = path.split("/")
+        folder = next((i for i in range(1, len(parts)) if whole("/".join(parts[:i]))), None)
+        out.add(path if folder is None else "/".join(parts[:folder]) + "/")
+    return tuple(sorted(out))
 
 
 def snapshots(tree: dict[str, bytes]) -> tuple[bytes, ...]:
@@ -145,14 +165,18 @@ def test_a_partial_render_equals_the_full_render(which: str, edits: list[tuple[s
             changed = changed_by(touched, previous["README.md"] if settled else None)
             # the previous snapshots keep numberOfClusters choices where they were
             base = previous_decisions(snapshots(previous))
-            written, kept = render_changed(current, env, changed, previous, inventory=inventory, hubs=hubs,
+            # as publish gives the previous render: the folders a workload, model or namespace owns whole
+            entries = collapsed(previous, whole_folders(current))
+            written, kept = render_changed(current, env, changed, entries, inventory=inventory, hubs=hubs,
                                            source_commit=COMMIT, base=base)
             full = render_tree(current, env, inventory=inventory, hubs=hubs, source_commit=COMMIT, base=base)
             assert apply(previous, written, kept) == full
             if partial(current, env):  # waves or Argo CD delivery: rendered whole
                 assert len(written) < len(full)  # it did not just render everything
-                if changed.readme is not None:  # the environment's files: the README alone
-                    assert {p for p in written if not p.startswith(("charts/", "hub/", "staging/"))} == {"README.md"}
+                if changed.readme is not None:  # the environment's files: the README (and pictures) alone
+                    again = {p for p in written if not p.startswith(("charts/", "hub/", "staging/"))}
+                    assert "README.md" in again and all(p.endswith(("plan.html", "plan.svg")) for p in again - {
+                        "README.md"}) and (changed.capacity or len(again) == 1)
             parent, previous = snapshots(previous), full
 
 
@@ -193,3 +217,14 @@ def test_an_image_change_renders_one_chart_and_its_namespace() -> None:
     assert charts == {w}
     assert {p.split("/")[2] for p in written if p.startswith("hub/apps/")} == {x.namespace for x in touched}
     assert not any(p.startswith("charts/") and p.split("/")[1] == w for p in kept)
+
+
+def test_the_placement_reads_of_resources_only_a_gpu() -> None:
+    cpu = {"image": "a:1", "replicas": 2, "placement": "p", "resources": {"requests": {"cpu": "100m"}}}
+    assert placement_fields(cpu) == placement_fields({**cpu, "image": "a:2", "replicas": 3,
+                                                      "resources": {"requests": {"cpu": "1"}, "limits": {}}})
+    gpu = {**cpu, "resources": {"requests": {"cpu": "100m"}, "limits": {"nvidia.com/gpu": "1"}}}
+    assert placement_fields(gpu) != placement_fields(cpu)
+    assert placement_fields(cpu) != placement_fields({**cpu, "placement": "q"})
+    assert placement_fields({"image": "a:1"}) != placement_fields({"image": "a:1", "resources": {}})
+    assert capacity_fields(gpu) == {"replicas": 2, "resources": gpu["resources"]}

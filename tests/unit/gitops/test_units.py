@@ -14,7 +14,7 @@ from i4qew.gitops.charts import chart_differences
 from i4qew.gitops.credentials import access_for
 from i4qew.gitops.git import Git, environment
 from i4qew.gitops.identity import BadIdentity, resolve_identity
-from i4qew.gitops.objects import BuiltTree, build_tree, write_missing
+from i4qew.gitops.objects import BuiltTree, Stored, StoredTree, build_tree, walk, write_missing
 from i4qew.gitops.promote import PromoteRequest, promote
 from i4qew.gitops.publish import PublishRequest, publish
 from i4qew.gitops.trailers import changes_between
@@ -61,6 +61,40 @@ def test_sha256_repositories(tmp_path: Path) -> None:
     built = build_tree(TRICKY, "sha256")
     write_missing(Git(repo, environment()), built)
     assert git(repo, "rev-parse", f"{built.oid}^{{tree}}") == built.oid and len(built.oid) == 64
+
+
+@pytest.mark.parametrize("algo", ["sha1", "sha256"])
+def test_a_tree_walked_down_to_whole_folders_builds_again_by_their_ids(tmp_path: Path, algo: str) -> None:
+    """walk reads a committed tree only down to the folders `whole` accepts; those kept by
+    tree id (StoredTree) and the files by blob id (Stored) build the same tree again, and a
+    file written anew where one was is the one changed entry."""
+    repo = tmp_path / "r"
+    git(tmp_path, "init", "-q", f"--object-format={algo}", str(repo))
+    g = Git(repo, environment())
+    built = build_tree(TRICKY, algo)
+    write_missing(g, built)
+    seen: list[str] = []
+
+    def whole(folder: str) -> bool:
+        seen.append(folder)
+        return folder.startswith("charts/")
+
+    ids, leaves = walk(g, built.oid, whole, algo)
+    assert sorted(leaves) == ["README.md", "charts/a-b/", "charts/a.b", "charts/a/", "charts/a0/", "hub/ns.yaml"]
+    assert sorted(seen) == ["charts", "charts/a", "charts/a-b", "charts/a0", "hub"]  # nothing below charts/a/
+    assert "charts/a/Chart.yaml" not in ids and ids["charts/a"] == built.ids["charts/a"]
+    again = {p.rstrip("/"): StoredTree(ids[p[:-1]]) if p.endswith("/") else Stored(ids[p]) for p in leaves}
+    assert build_tree(again, algo).oid == built.oid
+    changed = build_tree({**again, "hub/ns.yaml": b"name: other\n"}, algo)
+    assert changed.oid != built.oid and changed.ids["charts/a"] == built.ids["charts/a"]
+    assert list(changed.blobs.values()) == [b"name: other\n"]  # only what is new is hashed and kept
+    # written, the walk's ids known: the new blob and the trees around it; git agrees with the ids
+    assert write_missing(g, changed, ids.values(), ask=True) == 1 + 2  # the blob, hub/, the root
+    assert git(repo, "rev-parse", f"{changed.oid}:charts/a") == built.ids["charts/a"]
+    assert git(repo, "cat-file", "-p", f"{changed.oid}:hub/ns.yaml") == "name: other"
+    # a blob git has, in a folder the walk did not read, is not written again when asked
+    assert write_missing(g, build_tree({**again, "hub/ns.yaml": TRICKY["charts/a/Chart.yaml"]}, algo), ids.values(),
+                         ask=True) == 2
 
 
 def test_changes_between_trees() -> None:

@@ -12,8 +12,8 @@ from typing import Final
 
 from i4qew.k8s.names import short_name
 from i4qew.model.repo import Hub, Repo, Workload
-from i4qew.placement.decide import gitops_cluster_name as placement_gitops_name
-from i4qew.placement.decide import placement_name
+from i4qew.placement.names import gitops_cluster_name as placement_gitops_name
+from i4qew.placement.names import placement_name
 
 __all__ = [
     "APP_LABEL",
