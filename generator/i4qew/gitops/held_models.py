@@ -7,7 +7,7 @@ from __future__ import annotations
 from i4qew.compile.hub.rollout_state import RolloutState
 from i4qew.compile.staging.held import Held, held
 from i4qew.gitops.land import Landing
-from i4qew.gitops.objects import read_blobs
+from i4qew.gitops.objects import files_under, read_blobs
 
 FOLDERS = ("models", "staging")
 
@@ -27,13 +27,10 @@ def _files(landing: Landing, commit: str) -> dict[str, bytes] | None:
     git = landing.git
     if not git.has_object(commit):
         return None
-    out = git.run("ls-tree", "-r", "-z", "--full-tree", commit, "--", *FOLDERS).stdout
-    ids: dict[str, str] = {}
-    for record in out.split(b"\0"):
-        meta, _, path = record.partition(b"\t")
-        name = path.decode("utf-8", "surrogateescape")
-        if record and (name.endswith("/index.json") or name.endswith("/values.yaml")):
-            ids[name] = meta.split()[2].decode()
+    listed = files_under(git, commit, *FOLDERS)
+    if listed is None:
+        return None
+    ids = {p: oid for p, oid in listed.items() if p.endswith(("/index.json", "/values.yaml"))}
     blobs = read_blobs(git, sorted(set(ids.values())))
     return {p: blobs[oid] for p, oid in ids.items()}
 

@@ -146,7 +146,18 @@ def write_missing(git: Git, tree: BuiltTree, known: Iterable[str] = (), *, ask: 
 
 def listing(git: Git, tree_oid: str) -> dict[str, str]:
     """path -> oid of every file and folder in a committed tree (one git process)."""
-    out = git.run("ls-tree", "-r", "-t", "-z", "--full-tree", tree_oid).stdout
+    return _ids(git.run("ls-tree", "-r", "-t", "-z", "--full-tree", tree_oid).stdout)
+
+
+def files_under(git: Git, tree_ish: str, *paths: str) -> dict[str, str] | None:
+    """path -> blob id of every file under `paths` in a commit or tree (one git process);
+    None when this clone lacks it."""
+    got = git.run("ls-tree", "-r", "-z", "--full-tree", tree_ish, "--", *paths, check=False)
+    return None if got.returncode else _ids(got.stdout)
+
+
+def _ids(out: bytes) -> dict[str, str]:
+    """The path -> oid of `git ls-tree -z` records."""
     ids: dict[str, str] = {}
     for record in out.split(b"\0"):
         if record:

@@ -25,7 +25,7 @@ from i4qew.gitops.held_models import held_versions
 from i4qew.gitops.identity import resolve_identity
 from i4qew.gitops.incremental import HeadTree, changed_workloads
 from i4qew.gitops.land import BeforePush, Landing, Outcome, Proposal
-from i4qew.gitops.objects import BuiltTree, Stored, StoredTree, build_tree, read_blobs
+from i4qew.gitops.objects import BuiltTree, Stored, StoredTree, build_tree, files_under, read_blobs
 from i4qew.gitops.remote import RemoteError, open_remote
 from i4qew.gitops.requests import Listed, Rendered, RenderFn, RenderRequest, is_snapshot
 from i4qew.gitops.settings import environment, settings_at
@@ -89,15 +89,8 @@ Snapshots = tuple[tuple[str, str], ...]  # (path, blob id) of each placement sna
 def snapshots_in(landing: Landing, tree_ish: str) -> Snapshots | None:
     """The placement snapshots of a commit or tree: placement/decisions.json, or one
     placement/<hub>/decisions.json per hub (spec.hubs); None when this clone lacks it."""
-    got = landing.git.run("ls-tree", "-r", "-z", "--full-tree", tree_ish, "--", "placement", check=False)
-    if got.returncode:
-        return None
-    found = []
-    for record in got.stdout.split(b"\0"):
-        meta, _, path = record.partition(b"\t")
-        if record and is_snapshot(name := path.decode("utf-8", "surrogateescape")):
-            found.append((name, meta.split()[2].decode()))
-    return tuple(sorted(found))
+    found = files_under(landing.git, tree_ish, "placement")
+    return None if found is None else tuple(sorted((p, oid) for p, oid in found.items() if is_snapshot(p)))
 
 
 def head_snapshots(landing: Landing, state: BranchState) -> Snapshots:
