@@ -73,7 +73,7 @@ class Changed:
     # may run show other headroom.
     capacity: bool = False
     # The branch head's README.md, when the head's placement files (placement/, models/,
-    # the pictures) are what a render of this change writes (gitops/publish.py says
+    # the pictures) are what a render of this change writes (gitops/publish_render.py says
     # when): they stay, and the README's cluster counts are read back from it.
     readme: bytes | None = None
 

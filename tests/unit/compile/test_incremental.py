@@ -3,7 +3,7 @@ on random sequences of workload edits (image, environment variables, replicas, n
 placement, enabled, model, added, removed), for one hub and for two, and for one hub whose
 models i4qew stages (a hostPath model's stagings in the models' namespace, a PVC model's in
 workload namespaces). An edit of chart-only fields keeps the previous placement files when
-publish would (gitops/publish.py placement_settled), emulated here."""
+publish would (gitops/publish_render.py placement_settled), emulated here."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from i4qew.compile import Changed, capacity_fields, placement_fields
 from i4qew.compile.incremental import apply, image_volumes_in, render_changed, whole_folders
 from i4qew.compile.render import render_tree, waves_in
-from i4qew.gitops.publish import previous_decisions
+from i4qew.gitops.publish_render import previous_decisions
 from i4qew.gitops.requests import is_snapshot
 from i4qew.model.repo import Repo, Workload
 from i4qew.placement.fleet import load_inventories
