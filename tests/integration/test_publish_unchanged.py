@@ -58,7 +58,7 @@ def test_an_unchanged_publish_answers_from_the_branch_head(s: Site) -> None:
     # a change the branch does not hold: the full publish, with its checks
     edit(s.work, "workloads/sktime.yaml", "sktime:1.2.0", "sktime:1.3.0", "sktime 1.3.0")
     status, _, modules = _fresh_process(s.work, "dev")
-    assert status == "published" and RENDERING <= modules
+    assert status == "published" and modules >= RENDERING
 
 
 def test_a_promoted_environment_is_refused_even_when_its_branch_records_the_inputs(s: Site) -> None:
