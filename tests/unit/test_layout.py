@@ -15,9 +15,11 @@ PACKAGE = ROOT / "generator" / "i4qew"
 MAX_LINES = 400
 # Where a module may import i4qew inside a function, and why (docs/DESIGN.md, "Layers"):
 # a command imports its stage when it runs; python-gitlab costs ~145 ms to import;
-# publish imports the validation and the compilers (~0.2 s) only when it renders.
+# publish imports its render half (settings check, incremental render, wave pins) only
+# when the branch does not record its inputs yet, and the validation and the compilers
+# (~0.2 s) only when it renders.
 LAZY_IMPORTERS = ("cli/",)
-LAZY_TARGETS = ("i4qew.gitlab", "i4qew.gitops.rendering")
+LAZY_TARGETS = ("i4qew.gitlab", "i4qew.gitops.rendering", "i4qew.gitops.publish_render")
 
 
 # Package data that happens to be Python: the programs the edge containers run

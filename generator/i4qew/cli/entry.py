@@ -7,10 +7,7 @@ tokens and URL passwords masked); I4QEW_DEBUG=1 raises it instead."""
 from __future__ import annotations
 
 import os
-import platform
 import sys
-import tempfile
-import traceback
 from typing import NoReturn
 
 INTERNAL = 5  # i4qew.problems.ExitCode.INTERNAL (not imported: this module must not fail)
@@ -47,6 +44,10 @@ def crash(exc: BaseException) -> NoReturn:
 
 def write_traceback(exc: BaseException) -> str | None:
     """The traceback, masked, in a new file of the temporary folder; None if none can be written."""
+    import platform  # the standard library's, imported only on a crash (start-up: ~10 ms)
+    import tempfile
+    import traceback
+
     from i4qew import __version__
 
     text = "".join([

@@ -53,6 +53,21 @@ def _gpu(resources: Any) -> Any:
     return out
 
 
+# The CHART_ONLY fields a namespace's hub objects read: the Pod Security level its Policy
+# enforces (compile/hub/policy_psa.py) and its pull-secret Policies (compile/hub/policy_pull.py).
+# Of a workload's spec the hub compilers read nothing else but what the placement reads
+# (its Placement, Subscription, staging; grep of compile/hub/ and compile/staging/).
+HUB_READS = frozenset({"securityContext", "imagePullSecrets"})
+
+
+def hub_fields(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """A workload's spec, or one environment's overrides, as far as the hub objects of its
+    namespace read it: placement_fields and the HUB_READS fields."""
+    out = placement_fields(spec)
+    out.update({k: spec[k] for k in sorted(HUB_READS) if k in spec})
+    return out
+
+
 def capacity_fields(spec: Mapping[str, Any]) -> dict[str, Any]:
     """A workload's spec, or one environment's overrides: its CAPACITY fields."""
     return {k: v for k, v in spec.items() if k in CAPACITY}
@@ -72,8 +87,11 @@ class Changed:
     # True when it touches CAPACITY fields: the pictures of the hubs where those workloads
     # may run show other headroom.
     capacity: bool = False
+    # False when it touches only fields no hub object reads (CHART_ONLY but HUB_READS,
+    # CAPACITY but a GPU's): the hub objects of its namespaces stay as they are.
+    hub: bool = True
     # The branch head's README.md, when the head's placement files (placement/, models/,
-    # the pictures) are what a render of this change writes (gitops/publish.py says
+    # the pictures) are what a render of this change writes (gitops/publish_render.py says
     # when): they stay, and the README's cluster counts are read back from it.
     readme: bytes | None = None
 

@@ -2,7 +2,8 @@
 
 A workload owns its chart (charts/<name>/); a namespace owns its hub objects
 (hub/apps/<namespace>/, hub/namespaces/<namespace>.yaml; under hub/<hub>/ with
-spec.hubs), which the namespace's workloads share; a model owns its staging charts
+spec.hubs), which the namespace's workloads share, and which a change of fields no hub
+object reads (Changed.hub: an image, env, probes...) leaves as they are; a model owns its staging charts
 (staging/<ns>/<model>/), which follow every workload that mounts it. A staging's hub
 objects live in a namespace's folder: the models' namespace (spec.models.namespace)
 for a hostPath model, the workload namespace for a PVC model, so a change that
@@ -109,11 +110,13 @@ def in_parts(repo: Repo, env: str) -> bool:
 
 
 def scope_of(repo: Repo, changed: Changed) -> Changed:
-    """What the change renders again: with a model touched, the models' namespace too
-    (a hostPath model's staging objects live there, next to every other's)."""
-    if not changed.models:
-        return changed
-    return Changed(changed.names, changed.namespaces | {repo.repository.models.namespace}, changed.models)
+    """What the change renders again: its workloads' charts; their namespaces' hub objects
+    unless it touches no field they read (Changed.hub); with a model touched, the models'
+    namespace too (a hostPath model's staging objects live there, next to every other's)."""
+    namespaces = changed.namespaces if changed.hub else frozenset()
+    if changed.models:
+        namespaces |= {repo.repository.models.namespace}
+    return Changed(changed.names, namespaces, changed.models)
 
 
 def render_changed(repo: Repo, env: str, changed: Changed, previous: Iterable[str], *,

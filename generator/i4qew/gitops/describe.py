@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from i4qew.gitops import trailers as T
 from i4qew.gitops.land import Proposal
-from i4qew.gitops.publish import head_decisions, previous_decisions
+from i4qew.gitops.publish_render import head_decisions, previous_decisions
 from i4qew.gitops.remote import RemoteError
 from i4qew.gitops.requests import is_snapshot
 from i4qew.gitops.source import materialise

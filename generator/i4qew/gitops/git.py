@@ -87,6 +87,16 @@ class Git:
             raise GitFailed(args[0], proc.returncode, self.redact(proc.stderr.decode("utf-8", "replace")))
         return proc
 
+    def start(self, *args: str, env: Mapping[str, str] | None = None) -> Started:
+        """Start a read-only git command that runs while i4qew does other work (`Started`)."""
+        full_env = {**self.env, **env} if env else dict(self.env)
+        try:
+            proc = subprocess.Popen(["git", *args], cwd=self.cwd, env=full_env, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except FileNotFoundError:
+            raise GitFailed(args[0], -1, "fatal: the git program is not installed") from None
+        return Started(self, args, proc)
+
     def out(self, *args: str, input: bytes | None = None) -> str:
         return self.run(*args, input=input).stdout.decode("utf-8", "replace").strip()
 
@@ -101,6 +111,31 @@ class Git:
 
     def is_ancestor(self, older: str, newer: str) -> bool:
         return self.ok("merge-base", "--is-ancestor", older, newer)
+
+
+@dataclass
+class Started:
+    """A git command started by `Git.start`: `result()` waits for it as `Git.run` would;
+    `close()` (always, in a `finally`) stops one nobody waited for."""
+
+    git: Git
+    args: tuple[str, ...]
+    proc: subprocess.Popen[bytes]
+    done: subprocess.CompletedProcess[bytes] | None = None
+
+    def result(self, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+        if self.done is None:
+            out, err = self.proc.communicate()
+            self.done = subprocess.CompletedProcess(["git", *self.args], self.proc.returncode, out, err)
+        if check and self.done.returncode != 0:
+            raise GitFailed(self.args[0], self.done.returncode,
+                            self.git.redact(self.done.stderr.decode("utf-8", "replace")))
+        return self.done
+
+    def close(self) -> None:
+        if self.done is None:
+            self.proc.kill()
+            self.proc.communicate()
 
 
 def environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -19,7 +19,7 @@ from typing import Any
 import yaml_rs
 
 from i4qew import __version__
-from i4qew.compile import Changed, capacity_fields, placement_fields
+from i4qew.compile import Changed, capacity_fields, hub_fields, placement_fields
 from i4qew.gitops import trailers as T
 from i4qew.gitops.branch import BranchState
 from i4qew.gitops.git import Git, GitFailed
@@ -40,6 +40,7 @@ class _Declared:
     models: set[str]  # the models they mount
     placed: list[Any]  # the documents as the placement reads them (compile.placement_fields), in order
     capacity: list[Any]  # the documents' CAPACITY fields, in order
+    hub: list[Any]  # the documents as their namespaces' hub objects read them (compile.hub_fields)
 
 
 def _part(doc: Any, fields: Callable[[Mapping[str, Any]], dict[str, Any]]) -> Any:
@@ -57,7 +58,7 @@ def _part(doc: Any, fields: Callable[[Mapping[str, Any]], dict[str, Any]]) -> An
 def _keys(text: bytes | None, namespace: str | None) -> _Declared | None:
     """What a file declares; None when it cannot be read."""
     if text is None:
-        return _Declared(set(), set(), [], [])
+        return _Declared(set(), set(), [], [], [])
     try:
         docs: Any = yaml_rs.loads(text.decode("utf-8"), parse_datetime=False)
     except Exception:  # invalid: validation reports it; render everything
@@ -66,9 +67,11 @@ def _keys(text: bytes | None, namespace: str | None) -> _Declared | None:
     models: set[str] = set()
     placed: list[Any] = []
     capacity: list[Any] = []
+    hub: list[Any] = []
     for doc in docs if isinstance(docs, list) else [docs]:
         placed.append(_part(doc, placement_fields))
         capacity.append(_part(doc, capacity_fields))
+        hub.append(_part(doc, hub_fields))
         if doc is None:
             continue
         meta = doc.get("metadata") if isinstance(doc, dict) else None
@@ -84,7 +87,7 @@ def _keys(text: bytes | None, namespace: str | None) -> _Declared | None:
             if not isinstance(model, dict) or not isinstance(model.get("name"), str):
                 return None
             models.add(model["name"])
-    return _Declared(out, models, placed, capacity)
+    return _Declared(out, models, placed, capacity, hub)
 
 
 def _blob(source: Source, commit: str, path: str) -> bytes | None:
@@ -113,7 +116,7 @@ def changed_workloads(source: Source, state: BranchState, env: str, default_name
         return None
     keys: set[tuple[str, str]] = set()
     models: set[str] = set()
-    placement = capacity = False
+    placement = capacity = hub = False
     for path in paths:
         before = _keys(_blob(source, since, path), default_namespace)
         after = _keys(_blob(source, source.head, path), default_namespace)
@@ -123,8 +126,9 @@ def changed_workloads(source: Source, state: BranchState, env: str, default_name
         models |= before.models | after.models
         placement = placement or before.placed != after.placed
         capacity = capacity or before.capacity != after.capacity
+        hub = hub or before.hub != after.hub
     return Changed(frozenset(n for n, _ in keys), frozenset(ns for _, ns in keys), frozenset(models), placement,
-                   capacity)
+                   capacity, hub=hub)
 
 
 @dataclass

@@ -119,8 +119,13 @@ class Landing:
         if self.remote is None:
             return read_state(self.git, branch, self._local(branch))
         head = self.remote.head(branch)
-        if head is not None and not self.remote.fetch(head):
-            raise UserError(f"the remote advertises {branch} at {head[:12]} but does not serve it")
+        if head is not None:
+            try:  # usually here already (the last run fetched it): no process asks first
+                return read_state(self.git, branch, head)
+            except GitFailed:
+                pass
+            if not self.remote.fetch(head):
+                raise UserError(f"the remote advertises {branch} at {head[:12]} but does not serve it")
         return read_state(self.git, branch, head)
 
     def relation(self, ours: str, theirs: str) -> str:

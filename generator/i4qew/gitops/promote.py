@@ -24,14 +24,8 @@ from i4qew.gitops.describe import describe_promotion, gitlab_opener
 from i4qew.gitops.held_models import held_versions
 from i4qew.gitops.land import BeforePush, Landing, Outcome, Proposal
 from i4qew.gitops.objects import BuiltTree, build_tree
-from i4qew.gitops.publish import (
-    head_decisions,
-    late_outcome,
-    make_landing,
-    overwrite_note,
-    previous_decisions,
-    refuse_drift,
-)
+from i4qew.gitops.publish_render import head_decisions, previous_decisions
+from i4qew.gitops.publishing import late_outcome, make_landing, overwrite_note, refuse_drift
 from i4qew.gitops.rendering import render_source
 from i4qew.gitops.requests import Rendered, RenderFn, RenderRequest
 from i4qew.gitops.settings import environment, settings_at

@@ -6,275 +6,33 @@ Per attempt, against the branch head as the remote has it:
   unchanged        the head records the same input fingerprint, or the rendered
                    tree equals the head's tree -> no commit
   otherwise        one commit on top of the head (an orphan when the branch is new)
+
+A publish whose branch head records these very inputs answers here, before any
+settings check or renderer is imported (the default branch's pipeline runs publish
+after every merge, most of them changing nothing for this environment); every other
+publish goes through gitops/publish_render.py, which checks and renders.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from i4qew import __version__
-from i4qew.gitops import trailers as T
-from i4qew.gitops.branch import BranchState
-from i4qew.gitops.credentials import is_url
-from i4qew.gitops.held_models import held_versions
-from i4qew.gitops.identity import resolve_identity
-from i4qew.gitops.incremental import HeadTree, changed_workloads
-from i4qew.gitops.land import BeforePush, Landing, Outcome, Proposal
-from i4qew.gitops.objects import BuiltTree, Stored, StoredTree, build_tree, files_under, read_blobs
-from i4qew.gitops.remote import RemoteError, open_remote
-from i4qew.gitops.requests import Listed, Rendered, RenderFn, RenderRequest, is_snapshot
-from i4qew.gitops.settings import environment, settings_at
-from i4qew.gitops.source import Source, dirty_inputs, fingerprint, input_ids, open_source
-from i4qew.gitops.wave_pins import WavePins
-from i4qew.model.repo import Environment
-from i4qew.placement.snapshot_read import read_decisions
+from i4qew.gitops.git import GitFailed
+from i4qew.gitops.identity import BadIdentity
+from i4qew.gitops.land import BeforePush, Outcome
+from i4qew.gitops.publishing import PublishRequest, before_render, make_landing, records_inputs
+from i4qew.gitops.remote import MissingRemote, RemoteError
+from i4qew.gitops.settings_plain import plain_branch
+from i4qew.gitops.source import Source, dirty_status, fingerprint, input_ids, open_source
+from i4qew.load.files import REPOSITORY_FILE
 from i4qew.problems import UserError
 
 if TYPE_CHECKING:
-    from i4qew.compile.hub.rollout_state import RolloutState
+    from i4qew.gitops.requests import RenderFn
 
-
-@dataclass(frozen=True)
-class PublishRequest:
-    root: Path
-    env: str
-    remote: str = "origin"
-    push: bool = True
-    dry_run: bool = False
-    overwrite_drift: bool = False
-    rerender: bool = False  # ignore the recorded input fingerprint
-    inventory: Path | None = None
-    author: str | None = None
-    attempts: int = 5
-    backoff: float = 0.25
-
-
-def make_landing(source: Source, remote: str, push: bool, dry_run: bool, author: str | None,
-                 attempts: int, backoff: float, environ: Mapping[str, str]) -> Landing:
-    branches = open_remote(source.git, remote, environ) if push else None
-    source_remote = None
-    if branches is not None and remote != "origin":
-        # environment branches in another repository: the source history is on origin
-        has_origin = source.git.run("remote", "get-url", "origin", check=False).returncode == 0
-        source_remote = open_remote(source.git, "origin", environ) if has_origin else None
-    return Landing(
-        source=source, remote=branches, identity=resolve_identity(author, environ),
-        tracking=None if is_url(remote) else remote, source_remote=source_remote,
-        dry_run=dry_run, attempts=attempts, backoff=backoff,
-    )
-
-
-def unpushed(landing: Landing, commit: str, branch: str) -> tuple[str, ...]:
-    """Say so when no branch of the source's remote holds the published commit: nobody
-    else can fetch the Source-Commit that `branch` names (to trace or rebuild it) until
-    it is pushed. Advisory: a remote that cannot be read here is not a failure."""
-    where = landing.source_remote or landing.remote
-    try:
-        if where is None or where.on_a_branch(commit):
-            return ()
-    except RemoteError:
-        return ()
-    return (f"warning: the source commit {commit[:12]} is on no branch of {where.display}: {branch} "
-            "names a Source-Commit nobody else can see until you push it (git push)",)
-
-
-Snapshots = tuple[tuple[str, str], ...]  # (path, blob id) of each placement snapshot, by path
-
-
-def snapshots_in(landing: Landing, tree_ish: str) -> Snapshots | None:
-    """The placement snapshots of a commit or tree: placement/decisions.json, or one
-    placement/<hub>/decisions.json per hub (spec.hubs); None when this clone lacks it."""
-    found = files_under(landing.git, tree_ish, "placement")
-    return None if found is None else tuple(sorted((p, oid) for p, oid in found.items() if is_snapshot(p)))
-
-
-def head_snapshots(landing: Landing, state: BranchState) -> Snapshots:
-    """The placement snapshots of the branch head (snapshots_in)."""
-    if state.head is None:
-        return ()
-    got = snapshots_in(landing, state.head.tree)
-    if got is None:
-        raise UserError(f"{state.branch} at {state.head.sha[:12]}: its tree {state.head.tree[:12]} is not in this clone")
-    return got
-
-
-def snapshot_contents(landing: Landing, snapshots: Snapshots) -> tuple[bytes, ...]:
-    """The snapshots' contents, in one git process."""
-    blobs = read_blobs(landing.git, sorted({oid for _, oid in snapshots}))
-    return tuple(blobs[oid] for _, oid in snapshots)
-
-
-def head_decisions(landing: Landing, state: BranchState) -> tuple[bytes, ...]:
-    """The contents of the branch head's placement snapshots (head_snapshots)."""
-    return snapshot_contents(landing, head_snapshots(landing, state))
-
-
-def placement_settled(landing: Landing, state: BranchState, snapshots: Snapshots) -> bool:
-    """Whether a render over the head's decisions writes the head's placement files again
-    when no input they read changed: the head's commit was rendered over its parent's
-    decisions, so it does when the parent holds the same snapshot blobs, or none (the
-    first publish: a decision made without a base is the one its own base keeps,
-    Planner.choose and Planner.tolerated). Anything else (a parent this clone lacks):
-    not known, render them."""
-    commit = state.base
-    if commit is None or len(commit.parents) > 1:
-        return False
-    if not commit.parents:
-        return True
-    parent = snapshots_in(landing, commit.parents[0])
-    return parent is not None and (not parent or parent == snapshots)
-
-
-def previous_decisions(snapshots: tuple[bytes, ...]) -> dict[str, list[str]] | None:
-    """"namespace/workload" -> the clusters chosen, over every snapshot: the hubs' cluster
-    names are disjoint (rule hub-cluster-duplicate), so each hub finds its own."""
-    out: dict[str, list[str]] = {}
-    for data in snapshots:
-        for key, names in read_decisions(data).items():
-            out.setdefault(key, []).extend(names)
-    return out or None
-
-
-def refuse_drift(state: BranchState, verb: str) -> UserError:
-    lines = state.drift_report()
-    lines.append(f"refusing to {verb} over changes i4qew did not make: move them into the workload "
-                 "repository, or pass --overwrite-drift to replace them (an ordinary commit, history kept)")
-    return UserError("\n".join(lines))
-
-
-def late_outcome(branch: str, base_source: str, ours: str) -> Outcome:
-    return Outcome("late", branch, None, (
-        f"{branch} already holds source commit {base_source[:12]}, which descends from {ours[:12]}: "
-        "nothing to do (a late pipeline; the branch never moves back in source history)",))
-
-
-def overwrite_note(state: BranchState) -> str:
-    if not state.drifted:
-        return ""
-    return "Overwrites changes not made by i4qew:\n" + "\n".join(state.drift_report()[1:])
-
-
-@dataclass
-class _Publisher:
-    req: PublishRequest
-    source: Source
-    landing: Landing
-    branch: str
-    render: RenderFn
-    rendered: Rendered | None = None
-    renders: dict[tuple[Snapshots, RolloutState | None], tuple[Rendered, BuiltTree]] = field(default_factory=dict)
-    env: Environment | None = None
-    fingerprints: dict[tuple[str, ...], str] = field(default_factory=dict)
-    default_namespace: str | None = None  # spec.defaults.namespace: a workload's when it names none
-
-    def fingerprint(self, extra: tuple[str, ...]) -> str:
-        if extra not in self.fingerprints:
-            ids = input_ids(self.source, self.source.head, extra)
-            self.fingerprints[extra] = fingerprint(ids, self.req.env, self.req.inventory)
-        return self.fingerprints[extra]
-
-    def over_inventory_folder(self, state: BranchState) -> bool:
-        """Whether the head was rendered over the repository's inventory (clusters/), not an
-        --inventory file: its input fingerprint is its source commit's without one."""
-        base = state.base
-        since = base.trailer(T.SOURCE_COMMIT) if base else None
-        if base is None or since is None:
-            return False
-        extra = base.trailers.get(T.INPUT_PATH.lower(), ())
-        return base.trailer(T.INPUTS) == fingerprint(input_ids(self.source, since, extra), self.req.env, None)
-
-    def render_on(self, state: BranchState, rollout: RolloutState | None = None) -> tuple[Rendered, BuiltTree]:
-        """The render on top of `state` (it depends on the head only through its previous
-        placement decisions and rollout state, so a retry on a new head usually reuses it)."""
-        snapshots = head_snapshots(self.landing, state)
-        key = (snapshots, rollout)
-        if key not in self.renders:
-            changed = None if self.req.rerender or rollout is not None else changed_workloads(
-                self.source, state, self.req.env, self.default_namespace, self.req.inventory is not None)
-            head = HeadTree(self.landing.git, state.head.tree, self.source.algo) \
-                if changed is not None and state.head else None
-            if changed is not None and not changed.placement and placement_settled(self.landing, state, snapshots) \
-                    and self.over_inventory_folder(state):
-                readme = self.landing.git.run("cat-file", "blob", f"{state.base.tree}:README.md", check=False) \
-                    if state.base else None
-                changed = dataclasses.replace(changed, readme=readme.stdout if readme and not readme.returncode
-                                              else None)
-            # the head's decisions, the base of the next: not read when its placement files stay
-            base = None if changed is not None and changed.readme is not None and not changed.capacity else \
-                previous_decisions(snapshot_contents(self.landing, snapshots))
-            rendered = self.render(RenderRequest(self.source.root, self.req.env, self.source.head,
-                                                 self.req.inventory, base, rollout,
-                                                 held_versions(self.landing, rollout), changed=changed,
-                                                 previous=head or Listed(())))
-            dirty = dirty_inputs(self.source, rendered.config_paths, self.req.inventory is None)
-            if dirty:
-                raise UserError(f"uncommitted changes to {', '.join(dirty[:10])}"
-                                f"{' and more' if len(dirty) > 10 else ''}: publish renders the checked-out "
-                                f"commit {self.source.head[:12]}; commit or stash them first")
-            files: dict[str, bytes | Stored | StoredTree] = dict(rendered.files)
-            if head is not None and rendered.kept:
-                files.update({p.rstrip("/"): head.stored(p) for p in rendered.kept})
-                self.landing.remember(head.oid, head.ids)
-                self.landing.note(f"only workloads changed since the branch head: rendered {len(rendered.files)} "
-                                  f"files again ({', '.join(sorted(changed.names)[:5]) if changed else ''}"
-                                  f"{', …' if changed and len(changed.names) > 5 else ''}), kept the rest "
-                                  f"as it is ({len(rendered.kept)} files and folders)")
-            if any(is_snapshot(p) for p in rendered.kept):
-                pictures = "the pictures of the hubs where those workloads cannot run" if changed and \
-                    changed.capacity else "the pictures"
-                self.landing.note("no input of the placement decisions changed: kept the placement snapshots, "
-                                  f"model indexes and {pictures} of the branch head")
-            self.renders[key] = (rendered, build_tree(files, self.source.algo))
-        self.rendered = self.renders[key][0]
-        return self.renders[key]
-
-    def decide(self, state: BranchState) -> Proposal | Outcome:
-        ours, base = self.source.head, state.base
-        if state.drifted and not self.req.overwrite_drift:
-            raise refuse_drift(state, "publish")
-        if base is not None and base.source:
-            relation = self.landing.relation(ours, base.source)
-            if relation == "older":
-                return late_outcome(self.branch, base.source, ours)
-            if relation == "diverged":
-                self.landing.note(f"{self.branch} was built from {base.source[:12]}, which is not in the "
-                                          f"history of {ours[:12]}; publishing over it")
-        if base is not None and not state.drifted and not self.req.rerender:
-            extra = base.trailers.get(T.INPUT_PATH.lower(), ())
-            if base.trailer(T.ENVIRONMENT) == self.req.env and base.trailer(T.INPUTS) == self.fingerprint(extra):
-                dirty = dirty_inputs(self.source, extra, self.req.inventory is None)
-                if dirty:
-                    self.landing.note(f"uncommitted changes to {', '.join(dirty[:5])} are not published: "
-                                              "publish renders the checked-out commit")
-                return Outcome("unchanged", self.branch, state.head.sha if state.head else None, (
-                    f"{self.branch} is up to date: its inputs are those of {ours[:12]}; nothing to commit",))
-        pins = WavePins.read(self.landing, state, self.env)
-        rendered, tree = self.render_on(state, pins.old)
-        if state.head is not None and tree.oid == state.head.tree:
-            return Outcome("unchanged", self.branch, state.head.sha, (
-                f"{self.branch} already holds exactly this render of {ours[:12]}; nothing to commit",))
-        if pins.moves:
-            rendered, tree = self.render_on(state, pins.new)
-        changes = self.landing.changes(state, tree)
-        trailers = [(T.SOURCE_COMMIT, ours), (T.VERSION, __version__), (T.ENVIRONMENT, self.req.env),
-                    (T.INPUTS, self.fingerprint(rendered.extra_inputs)),
-                    *[(T.INPUT_PATH, p) for p in rendered.extra_inputs], *pins.trailers(), (T.TREE, tree.oid)]
-        message = T.compose(f"i4qew: publish {self.req.env} from {ours[:12]}",
-                            [changes.body(), pins.body(), overwrite_note(state)], trailers)
-        return Proposal(tree, message, changes, pins.refs())
-
-
-def _render(req: RenderRequest) -> Rendered:
-    """The real render, imported when a publish renders: one whose inputs are unchanged
-    never does, and the validation and the compilers cost ~0.2 s to import."""
-    from i4qew.gitops.rendering import render_source
-
-    return render_source(req)
+__all__ = ["PublishRequest", "publish"]
 
 
 def publish(
@@ -290,26 +48,48 @@ def publish(
     remote failed), RetriesExhausted (the branch kept moving).
     """
     environ = os.environ if environ is None else environ
-    render = render or _render
     source = open_source(req.root, environ)
     ids = input_ids(source, source.head)
-    settings = settings_at(source, ids.get("i4qew.yaml"))
-    if settings is None:
-        render(RenderRequest(source.root, req.env, source.head, req.inventory))  # reports what is wrong
-        raise UserError("i4qew.yaml at the checked-out commit is missing or invalid")
-    env = environment(settings, req.env)
-    if env.promotes_from:
-        raise UserError(f"{env.name} is promoted from {env.promotes_from}, not published: "
-                        f"run i4qew promote --from {env.promotes_from} --to {env.name}")
-    landing = make_landing(source, req.remote, req.push, req.dry_run, req.author, req.attempts, req.backoff,
-                           environ)
-    landing.before_push = before_push
-    namespace = settings.defaults.get("namespace")
-    publisher = _Publisher(req, source, landing, env.branch, render, env=env,
-                           default_namespace=namespace if isinstance(namespace, str) else None)
-    publisher.fingerprints[()] = fingerprint(ids, req.env, req.inventory)  # the ids read above: no second read
-    outcome = landing.land(env.branch, publisher.decide)
-    unseen = unpushed(landing, source.head, env.branch) if outcome.status in ("published", "dry-run") else ()
-    warnings = publisher.rendered.warnings if publisher.rendered else ()
-    return Outcome(outcome.status, outcome.branch, outcome.commit, (*landing.notes, *outcome.lines, *unseen),
-                   warnings)
+    done = _recorded(req, source, ids, environ)
+    if done is not None:
+        return done
+    from i4qew.gitops.publish_render import publish_rendering
+
+    return publish_rendering(req, source, ids, environ, render, before_push)
+
+
+def _recorded(req: PublishRequest, source: Source, ids: dict[str, str], environ: Mapping[str, str]) -> Outcome | None:
+    """The outcome when the environment's branch head records these very inputs (up to
+    date, or a late pipeline), read without judging i4qew.yaml: the head's fingerprint
+    covers its blob, judged whole when that commit was made (gitops/settings_plain.py).
+    None otherwise, and on any failure: the full publish then says what is wrong, in its
+    own order (the settings before the remote)."""
+    branch = plain_branch(source, ids.get(REPOSITORY_FILE), req.env)
+    if branch is None or req.rerender:
+        return None
+    prints: dict[tuple[str, ...], str] = {(): fingerprint(ids, req.env, req.inventory)}
+
+    def fingerprint_with(extra: tuple[str, ...]) -> str:
+        if extra not in prints:
+            prints[extra] = fingerprint(input_ids(source, source.head, extra), req.env, req.inventory)
+        return prints[extra]
+
+    status = None
+    try:
+        # the note on uncommitted inputs needs `git status` (~0.1 s at 10,000 workloads): it
+        # runs while the branch head is read
+        status = dirty_status(source, (), req.inventory is None)
+        landing = make_landing(source, req.remote, req.push, req.dry_run, req.author, req.attempts, req.backoff,
+                               environ)
+        state = landing.state(branch)
+        if not records_inputs(req, state, fingerprint_with):
+            return None
+        outcome = before_render(req, source, landing, state, branch, fingerprint_with, status)
+    except (UserError, BadIdentity, MissingRemote, RemoteError, GitFailed, OSError):
+        return None
+    finally:
+        if status is not None:
+            status.close()
+    if outcome is None:
+        return None
+    return Outcome(outcome.status, outcome.branch, outcome.commit, (*landing.notes, *outcome.lines))

@@ -24,7 +24,7 @@ from i4qew.gitops.branch import BranchState
 from i4qew.gitops.git import run_gate
 from i4qew.gitops.land import BeforePush, Landing, Outcome, Proposal
 from i4qew.gitops.objects import build_tree
-from i4qew.gitops.publish import make_landing, refuse_drift
+from i4qew.gitops.publishing import make_landing, refuse_drift
 from i4qew.gitops.rollout_edit import repinned
 from i4qew.gitops.rollout_plan import NotDue, Step, advance, effective, pause, rollback
 from i4qew.gitops.settings import environment, settings_at

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from i4qew import __version__
-from i4qew.gitops.git import Git, GitFailed, environment
+from i4qew.gitops.git import Git, GitFailed, Started, environment
 from i4qew.load.files import DECLARATION_DIRS, INVENTORY_DIR, REPOSITORY_FILE, YAML_SUFFIXES
 from i4qew.problems import UserError
 
@@ -42,17 +42,19 @@ def open_source(root: Path, environ: Mapping[str, str] | None = None) -> Source:
     env = environment(environ)
     if not root.is_dir():
         raise UserError(f"{root} is not a folder")
-    probe = Git(root, env)
+    # one process: the work tree, then HEAD (exit 1 and no fifth line: no commit yet)
     try:
-        lines = probe.out("rev-parse", "--show-toplevel", "--show-prefix", "--is-shallow-repository",
-                          "--show-object-format").split("\n")
-    except GitFailed:
-        raise UserError(f"{root} is not inside a git work tree: publish commits from a git clone") from None
-    head = probe.run("rev-parse", "--verify", "-q", "HEAD^{commit}", check=False).stdout.decode().strip()
-    if not head:
+        done = Git(root, env).run("rev-parse", "--show-toplevel", "--show-prefix", "--is-shallow-repository",
+                                  "--show-object-format", "--verify", "-q", "HEAD^{commit}", check=False)
+    except GitFailed:  # no git program
+        done = None
+    lines = done.stdout.decode("utf-8", "surrogateescape").split("\n") if done else []
+    if done is None or done.returncode not in (0, 1) or len(lines) < 4:
+        raise UserError(f"{root} is not inside a git work tree: publish commits from a git clone")
+    top, prefix, shallow, algo, head = [*lines, "", "", "", "", ""][:5]
+    if done.returncode or not head.strip():
         raise UserError("the repository has no commit yet: commit the declarations first")
-    top, prefix, shallow, algo = [*lines, "", "", "", ""][:4]
-    return Source(Git(Path(top), env), root, prefix, head, algo or "sha1", shallow == "true")
+    return Source(Git(Path(top), env), root, prefix, head.strip(), algo or "sha1", shallow == "true")
 
 
 def input_ids(source: Source, commit: str, extra: Iterable[str] = ()) -> dict[str, str]:
@@ -80,14 +82,27 @@ def read_blob(source: Source, oid: str) -> bytes:
     return source.git.run("cat-file", "blob", oid).stdout
 
 
-def dirty_inputs(source: Source, config_paths: Iterable[str], with_inventory: bool) -> list[str]:
-    """Inputs whose worktree state differs from the commit: the render would not be the commit."""
-    config = {source.prefix + p for p in config_paths}
+def dirty_status(source: Source, config_paths: Iterable[str], with_inventory: bool) -> Started:
+    """`git status` of the inputs, started (dirty_inputs reads it): it may run while
+    publish reads the branch head."""
     folders = [d for d in INPUTS if with_inventory or d != INVENTORY_DIR]
     specs = [f":(literal){source.prefix}{p}" for p in (*folders, *config_paths)]
     # GIT_OPTIONAL_LOCKS=0: status must not refresh (write) the user's index
-    out = source.git.run("status", "--porcelain=v1", "-z", "--ignored=matching", "--untracked-files=all",
-                         "--no-renames", "--", *specs, env={"GIT_OPTIONAL_LOCKS": "0"}).stdout
+    return source.git.start("status", "--porcelain=v1", "-z", "--ignored=matching", "--untracked-files=all",
+                            "--no-renames", "--", *specs, env={"GIT_OPTIONAL_LOCKS": "0"})
+
+
+def dirty_inputs(source: Source, config_paths: Iterable[str], with_inventory: bool,
+                 started: Started | None = None) -> list[str]:
+    """Inputs whose worktree state differs from the commit: the render would not be the
+    commit. `started`: dirty_status of the same inputs, already running."""
+    config_paths = tuple(config_paths)
+    config = {source.prefix + p for p in config_paths}
+    status = started or dirty_status(source, config_paths, with_inventory)
+    try:
+        out = status.result().stdout
+    finally:
+        status.close()
     found = []
     for record in out.split(b"\0"):
         if len(record) < 4:

@@ -3,7 +3,7 @@ on random sequences of workload edits (image, environment variables, replicas, n
 placement, enabled, model, added, removed), for one hub and for two, and for one hub whose
 models i4qew stages (a hostPath model's stagings in the models' namespace, a PVC model's in
 workload namespaces). An edit of chart-only fields keeps the previous placement files when
-publish would (gitops/publish.py placement_settled), emulated here."""
+publish would (gitops/publish_render.py placement_settled), emulated here."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from i4qew.compile import Changed, capacity_fields, placement_fields
+from i4qew.compile import Changed, capacity_fields, hub_fields, placement_fields
 from i4qew.compile.incremental import apply, image_volumes_in, render_changed, whole_folders
 from i4qew.compile.render import render_tree, waves_in
-from i4qew.gitops.publish import previous_decisions
+from i4qew.gitops.publish_render import previous_decisions
 from i4qew.gitops.requests import is_snapshot
 from i4qew.model.repo import Repo, Workload
 from i4qew.placement.fleet import load_inventories
@@ -63,7 +63,7 @@ REPOS["one hub, models staged"] = (subscription_only(REPOS["one hub"][0]), *REPO
 
 # (kind, workload index, a choice) — the index and the choice are taken modulo what exists
 EDIT = st.tuples(st.sampled_from(["image", "env", "replicas", "resources", "namespace", "placement", "disable",
-                                  "model", "remove", "copy"]),
+                                  "model", "remove", "copy", "security", "pull"]),
                  st.integers(0, 50), st.integers(0, 50))
 
 
@@ -81,6 +81,10 @@ def _edit(repo: Repo, kind: str, i: int, choice: int) -> tuple[Repo, list[Worklo
         spec["image"] = f"{str(spec['image']).rsplit(':', 1)[0]}:9.{choice}.0"
     elif kind == "env":
         spec["env"] = [{"name": "LEVEL", "value": str(choice)}]
+    elif kind == "security":  # the namespace's Pod Security level follows it
+        spec["securityContext"] = [{"privileged": True}, {"runAsUser": 0, "runAsNonRoot": False}, {}][choice % 3]
+    elif kind == "pull":  # the namespace's pull-secret Policies follow it
+        spec["imagePullSecrets"] = [f"registry-{choice % 3}"] if choice % 4 else []
     elif kind == "replicas":
         spec["replicas"] = 1 + choice % 4
     elif kind == "resources":  # a GPU asked for or not is the placement's
@@ -120,6 +124,10 @@ def _placed(w: Workload) -> tuple[Any, ...]:
     return (w.name, w.namespace, placement_fields(w.spec), {e: placement_fields(o) for e, o in w.overrides.items()})
 
 
+def _hub(w: Workload) -> tuple[Any, ...]:
+    return (w.name, w.namespace, hub_fields(w.spec), {e: hub_fields(o) for e, o in w.overrides.items()})
+
+
 def _capacity(w: Workload) -> tuple[Any, ...]:
     return capacity_fields(w.spec), {e: capacity_fields(o) for e, o in w.overrides.items()}
 
@@ -129,8 +137,9 @@ def changed_by(touched: list[Workload], readme: bytes | None = None) -> Changed:
     `readme`: the previous README, which publish passes when the previous placement files stay."""
     placement = len(touched) != 2 or _placed(touched[0]) != _placed(touched[1])
     capacity = len(touched) == 2 and _capacity(touched[0]) != _capacity(touched[1])
+    hub = len(touched) != 2 or _hub(touched[0]) != _hub(touched[1])
     return Changed(frozenset(w.name for w in touched), frozenset(w.namespace for w in touched),
-                   frozenset(w.model.name for w in touched if w.model is not None), placement, capacity,
+                   frozenset(w.model.name for w in touched if w.model is not None), placement, capacity, hub,
                    None if placement else readme)
 
 
@@ -228,3 +237,23 @@ def test_the_placement_reads_of_resources_only_a_gpu() -> None:
     assert placement_fields(cpu) != placement_fields({**cpu, "placement": "q"})
     assert placement_fields({"image": "a:1"}) != placement_fields({"image": "a:1", "resources": {}})
     assert capacity_fields(gpu) == {"replicas": 2, "resources": gpu["resources"]}
+
+
+def test_a_change_no_hub_object_reads_keeps_its_namespace_hub_objects() -> None:
+    """An image (a chart field no hub object reads) renders the chart alone, and the
+    namespace's hub objects stay; a securityContext (its Pod Security Policy reads it) renders
+    the namespace's hub objects again."""
+    repo, inventory, hubs = REPOS["two hubs"]
+    previous = render_tree(repo, "dev", inventory=inventory, hubs=hubs, source_commit=COMMIT)
+    for kind, hub in (("image", False), ("security", True)):
+        edited, touched = _edit(repo, kind, 0, 3)
+        changed = changed_by(touched, previous["README.md"])
+        assert changed.hub is hub and not changed.placement
+        entries = collapsed(previous, whole_folders(edited))
+        written, kept = render_changed(edited, "dev", changed, entries, inventory=inventory, hubs=hubs,
+                                       source_commit=COMMIT, base=previous_decisions(snapshots(previous)))
+        full = render_tree(edited, "dev", inventory=inventory, hubs=hubs, source_commit=COMMIT,
+                           base=previous_decisions(snapshots(previous)))
+        assert apply(previous, written, kept) == full
+        namespace = touched[0].namespace
+        assert any(f"/apps/{namespace}/" in p for p in written) is hub

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from i4qew.compile.fleet import fleet_globals
-from i4qew.gitops.publish import previous_decisions
+from i4qew.gitops.publish_render import previous_decisions
 from i4qew.gitops.requests import is_snapshot
 from i4qew.placement.fleet import load_inventories
 from i4qew.placement.snapshot import placement_files, read_decisions

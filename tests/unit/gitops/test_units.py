@@ -12,7 +12,7 @@ import pytest
 
 from i4qew.gitops.charts import chart_differences
 from i4qew.gitops.credentials import access_for
-from i4qew.gitops.git import Git, environment
+from i4qew.gitops.git import Git, GitFailed, environment
 from i4qew.gitops.identity import BadIdentity, resolve_identity
 from i4qew.gitops.objects import BuiltTree, Stored, StoredTree, build_tree, walk, write_missing
 from i4qew.gitops.promote import PromoteRequest, promote
@@ -233,6 +233,22 @@ def test_git_runs_without_prompts_or_a_foreign_index(tmp_path: Path) -> None:
     env = environment({**os.environ, "GIT_INDEX_FILE": "/nonexistent/index"})
     assert env["GIT_TERMINAL_PROMPT"] == "0" and "GIT_INDEX_FILE" not in env
     assert subprocess.run(["git", "--version"], env=env, check=True, capture_output=True).returncode == 0
+
+
+def test_a_started_git_command_answers_as_run_and_leaves_no_process(tmp_path: Path) -> None:
+    repo = tmp_path / "r"
+    git(tmp_path, "init", "-q", str(repo))
+    (repo / "new.yaml").write_text("a: 1\n")
+    g = Git(repo, environment())
+    started = g.start("status", "--porcelain=v1", "-z", "--untracked-files=all")
+    assert started.result().stdout == g.run("status", "--porcelain=v1", "-z", "--untracked-files=all").stdout
+    started.close()
+    failing = g.start("cat-file", "-e", "0" * 40)
+    with pytest.raises(GitFailed):
+        failing.result()
+    abandoned = g.start("status")
+    abandoned.close()  # nobody waited for it: stopped and reaped
+    assert abandoned.proc.returncode is not None
 
 
 @pytest.mark.slow
