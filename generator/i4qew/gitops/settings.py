@@ -8,33 +8,23 @@ Anything wrong with the file is left to the full validation to report.
 
 from __future__ import annotations
 
-from i4qew.gitops.source import Source, read_blob
+from i4qew.gitops.settings_plain import repository_document
+from i4qew.gitops.source import Source
 from i4qew.load.documents import Document, SourceFile
-from i4qew.load.files import MAX_DECLARATION_BYTES, REPOSITORY_FILE, decode
-from i4qew.load.yamlio import parse
+from i4qew.load.files import REPOSITORY_FILE
 from i4qew.model.build import build_repository
 from i4qew.model.repo import Environment, Repository
-from i4qew.problems import ExitCode, Problem, UserError, has_errors, unknown_environment
+from i4qew.problems import ExitCode, UserError, has_errors, unknown_environment
 from i4qew.schema.check import check_document
 
 
 def settings_at(source: Source, blob: str | None) -> Repository | None:
     """The Repository declared by the i4qew.yaml blob `blob`; None when it is missing or invalid."""
-    if blob is None or blob == "missing":
+    found = repository_document(source, blob)
+    if found is None:
         return None
-    data = read_blob(source, blob)
-    if len(data) > MAX_DECLARATION_BYTES:
-        return None
-    text = decode(REPOSITORY_FILE, data)
-    if isinstance(text, Problem):
-        return None
-    parsed = parse(REPOSITORY_FILE, text.text)
-    if isinstance(parsed, Problem):
-        return None
-    docs = [d for d in parsed.docs if d is not None]
-    if len(docs) != 1 or not isinstance(docs[0], dict) or docs[0].get("kind") != "Repository":
-        return None
-    doc = Document(SourceFile(REPOSITORY_FILE, text.text), parsed.docs.index(docs[0]), docs[0])
+    text, index, data = found
+    doc = Document(SourceFile(REPOSITORY_FILE, text), index, data)
     problems = check_document(doc)
     if has_errors(problems):
         return None
