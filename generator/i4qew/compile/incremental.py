@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Mapping, Set
 from i4qew.compile import Changed, Tree, merge
 from i4qew.compile.fleet import fleet_pages
 from i4qew.compile.readme import Unreadable, read_counts, render_readme
+from i4qew.compile.readme_splice import spliced_readme
 from i4qew.compile.render import render_globals, render_objects, render_pages, render_tree, waves_in
 from i4qew.compile.staging.names import STAGING_PATH
 from i4qew.model.repo import Repo
@@ -177,10 +178,11 @@ def _readme_only(repo: Repo, env: str, changed: Changed, source_commit: str | No
     """The README when the change keeps the head's placement files (Changed.readme), with
     the head README's cluster counts: the decisions are the head's. None: render them all."""
     counts = _kept_counts(repo, env, changed)
-    if counts is None:
+    if counts is None or changed.readme is None:
         return None
+    spliced = spliced_readme(changed.readme, repo, env, changed.names, source_commit, counts[0])
     # as render_globals writes it: image volumes never reach this far (in_parts)
-    return render_readme(repo, env, source_commit=source_commit, cluster_counts=counts[0])
+    return spliced or render_readme(repo, env, source_commit=source_commit, cluster_counts=counts[0])
 
 
 def apply(previous: Mapping[str, bytes], written: Mapping[str, bytes], kept: Set[str]) -> Tree:

@@ -166,7 +166,8 @@ def test_a_partial_render_equals_the_full_render(which: str, edits: list[tuple[s
         current = repo
         previous = render_tree(current, env, inventory=inventory, hubs=hubs, source_commit=COMMIT)
         parent: tuple[bytes, ...] | None = None  # the snapshots `previous` was rendered over (None: none)
-        for kind, i, choice in edits:
+        for step, (kind, i, choice) in enumerate(edits, 1):
+            commit = f"{step:040x}"  # each edit a commit of its own: the README names it
             current, touched = _edit(current, kind, i, choice)
             # as publish does: the previous placement files stay when the previous render was
             # made over its own snapshots or none, and only chart fields changed
@@ -177,8 +178,8 @@ def test_a_partial_render_equals_the_full_render(which: str, edits: list[tuple[s
             # as publish gives the previous render: the folders a workload, model or namespace owns whole
             entries = collapsed(previous, whole_folders(current))
             written, kept = render_changed(current, env, changed, entries, inventory=inventory, hubs=hubs,
-                                           source_commit=COMMIT, base=base)
-            full = render_tree(current, env, inventory=inventory, hubs=hubs, source_commit=COMMIT, base=base)
+                                           source_commit=commit, base=base)
+            full = render_tree(current, env, inventory=inventory, hubs=hubs, source_commit=commit, base=base)
             assert apply(previous, written, kept) == full
             if partial(current, env):  # waves or Argo CD delivery: rendered whole
                 assert len(written) < len(full)  # it did not just render everything

@@ -78,6 +78,8 @@ def staging_docs(repo: Repo, env: str, image: frozenset[str] = frozenset(), name
     Application and the cluster-set bindings compile_hub writes for every namespace);
     with `namespaces`, only the stagings that live in those (each still follows every
     workload of the repository)."""
+    if namespaces is not None and not namespaces:  # none asked for: not even computed
+        return {}, []
     found = [s for s in stagings(repo, env, image) if namespaces is None or s.namespace in namespaces]
     return {f"hub/apps/{s.namespace}/models/{s.model.name}.yaml": [subscription(repo, env, s), where(repo, env, s)]
             for s in found}, found
