@@ -112,12 +112,15 @@ def in_parts(repo: Repo, env: str) -> bool:
 
 def scope_of(repo: Repo, changed: Changed) -> Changed:
     """What the change renders again: its workloads' charts; their namespaces' hub objects
-    unless it touches no field they read (Changed.hub); with a model touched, the models'
+    unless it touches no field they read (Changed.hub); the stagings of the models they
+    mount, which follow only their users' placement fields (placement/staging.py
+    staging_for), unless it touches none (Changed.placement), and then the models'
     namespace too (a hostPath model's staging objects live there, next to every other's)."""
     namespaces = changed.namespaces if changed.hub else frozenset()
-    if changed.models:
+    models = changed.models if changed.placement else frozenset()
+    if models:
         namespaces |= {repo.repository.models.namespace}
-    return Changed(changed.names, namespaces, changed.models)
+    return Changed(changed.names, namespaces, models)
 
 
 def render_changed(repo: Repo, env: str, changed: Changed, previous: Iterable[str], *,
