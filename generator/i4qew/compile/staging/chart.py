@@ -82,8 +82,11 @@ def compile_staging_chart(repo: Repo, staging: Staging, held: Held | None = None
 
 def compile_staging_charts(repo: Repo, env: str, image: frozenset[str] = frozenset(),
                            held: Held | None = None, models: Set[str] | None = None) -> Tree:
-    """Every staging chart of `env`; with `models`, only those models' (compile/incremental.py)."""
+    """Every staging chart of `env`; with `models`, only those models' (compile/incremental.py;
+    none asked for: the stagings are not even computed)."""
     tree: Tree = {}
+    if models is not None and not models:
+        return tree
     for staging in stagings(repo, env, image):
         if models is not None and staging.model.name not in models:
             continue
