@@ -145,6 +145,11 @@ def test_default_branch_pipeline_publishes_the_first_environment(scratch: Scratc
     again = scratch.pipeline()  # nothing changed on main: no new commit
     assert again.returncode == 0, log(again)
     assert git(scratch.remote, "rev-list", "--count", "acm-dev") == "1"
+    # the publish job starts from the cache the validate job left (one key, publish needs
+    # validate): validate's answer for this folder, and the one a publish in any folder
+    # reads (docs/caching.md; the first run learnt which config files the journal covers)
+    (build,) = [p for p in (scratch.repo / ".cache" / "i4qew").iterdir() if p.is_dir()]
+    assert len(list((build / "validate").glob("*.bin"))) == 2
 
 
 def test_manual_promote_job(scratch: Scratch) -> None:

@@ -77,7 +77,10 @@ def answer(root: Path, compute: Callable[[], Computed]) -> Answer:
     try:
         key = _key(root)
         held = _held(where.get(KIND, key, _CLASSES))
-        spec = held[0] if held is not None else base_spec()
+        # a folder this cache never saw (CI jobs may clone to a new path each time) starts
+        # from the spec the last folder learnt: its first run can store an answer already
+        learnt = held or _held(where.get(KIND, _key(None), _CLASSES))
+        spec = learnt[0] if learnt is not None else base_spec()
         before = observe(root, spec) if _journaled(root) else None
     except Exception:  # the cache never fails a run: compute it
         before = None

@@ -197,3 +197,26 @@ def test_publish_takes_validates_answer_for_the_same_files_only(tmp_path: Path, 
     assert not got[1]()  # changed after it was observed
     assert answered(root) is None  # and no longer the files validate judged
     memo.clear()
+
+
+def test_a_folder_validated_first_here_keeps_its_answer_for_publish(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Validate in a new folder (a CI job's new clone path) starts from the spec the last
+    folder learnt (the paths its declarations name): its first run stores the answer
+    publish reads, for its own files."""
+    from i4qew.cli.validate_answer import answered
+    from tests.support.repos import copy_repo
+
+    first, cache = copy_repo(tmp_path / "first"), tmp_path / "cache"
+    monkeypatch.setenv(store.ENV, str(cache))
+    for _ in range(2):  # the first run learns the paths, the second stores the answer
+        assert invoke(first, ("validate",), str(cache))[0] == 0
+    again = shutil.copytree(first, tmp_path / "again")
+    (again / "workloads" / "sktime.yaml").write_text(
+        (again / "workloads" / "sktime.yaml").read_text("utf-8") + "\n", "utf-8")
+    memo.clear()
+    assert answered(again) is None  # the last answer is of other files
+    assert invoke(again, ("validate",), str(cache))[0] == 0
+    memo.clear()
+    assert answered(again) is not None
+    memo.clear()
