@@ -42,20 +42,15 @@ def eligible_cache(fleet: str | None, env: str) -> EligibleCache | None:
     return EligibleCache(fleet, env) if fleet is not None and store.active().on else None
 
 
-class EligibleCache:
-    """One environment's pack: `get` before evaluating, `put` after, `save` once."""
+class EntryText:
+    """An effective placement as the decider evaluates it, written out with the hub group
+    it is evaluated for: the key of its entry."""
 
-    def __init__(self, fleet: str, env: str) -> None:
-        self.where = store.active()
-        self.key = store.digest(f"{fleet}\0{env}".encode())
-        got = self.where.get(KIND, self.key, _NO_CLASSES) if self.where.on else None
-        self.held: dict[str, Shares] = got if isinstance(got, dict) else {}
-        self.used: dict[str, Shares] = {}
-        self.added = 0
+    def __init__(self) -> None:
         self._texts: dict[int, tuple[Predicate, str]] = {}  # by id, the object kept alive
         self._conjuncts: dict[int, tuple[Conjunct, str]] = {}
 
-    def entry(self, group: int, ep: EffectivePlacement) -> str:
+    def __call__(self, group: int, ep: EffectivePlacement) -> str:
         texts = self._conjuncts
         parts = []
         for c in ep.conjuncts:  # shared between workloads (effective.py): written once each
@@ -68,9 +63,22 @@ class EligibleCache:
 
     def _text(self, p: Predicate) -> str:
         got = self._texts.get(id(p))
-        if got is None:
+        if got is None or got[0] is not p:
             got = self._texts[id(p)] = (p, f"{p.labels!r}\3{p.claims!r}")
         return got[1]
+
+
+class EligibleCache:
+    """One environment's pack: `get` before evaluating, `put` after, `save` once."""
+
+    def __init__(self, fleet: str, env: str) -> None:
+        self.where = store.active()
+        self.key = store.digest(f"{fleet}\0{env}".encode())
+        got = self.where.get(KIND, self.key, _NO_CLASSES) if self.where.on else None
+        self.held: dict[str, Shares] = got if isinstance(got, dict) else {}
+        self.used: dict[str, Shares] = {}
+        self.added = 0
+        self.entry = EntryText()
 
     def get(self, entry: str) -> Shares | None:
         got = self.used.get(entry)

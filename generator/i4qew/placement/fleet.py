@@ -73,10 +73,10 @@ def _duplicates(hubs: tuple[Hub, ...], inventories: Hubs) -> list[Problem]:
         if inv is None:
             continue
         by_file: dict[str, list[tuple[str, str]]] = {}
-        for c in inv.clusters:
-            other = owner.setdefault(c.name, h.name)
-            if other != h.name:
-                by_file.setdefault(c.origin.path, []).append((c.name, other))
+        twice = [(i, other) for i, name in enumerate(inv.names) if (other := owner.setdefault(name, h.name)) != h.name]
+        for i, other in twice:  # (the names are the inventory's summary: its clusters only when needed)
+            c = inv.clusters[i]
+            by_file.setdefault(c.origin.path, []).append((c.name, other))
         for path, found in by_file.items():
             first = next(c for c in inv.clusters if c.name == found[0][0] and c.origin.path == path)
             where, line, col = inv.locate(first)

@@ -29,8 +29,9 @@ from i4qew import memo
 from i4qew.model.repo import Predicate, Repo, Workload
 from i4qew.placement.bits import LabelIndex
 from i4qew.placement.decide import Decision, Planner, placement_name, planner_for
+from i4qew.placement.decided_cache import Decided, decided_cache
 from i4qew.placement.effective import EffectivePlacement
-from i4qew.placement.eligible_cache import Shares, eligible_cache, fleet_key
+from i4qew.placement.eligible_cache import EligibleCache, Shares, eligible_cache, fleet_key
 from i4qew.placement.inventory import Inventory
 
 
@@ -65,6 +66,8 @@ class FleetDecider:
         self._predicates: dict[int, tuple[Predicate, int]] = {}  # by id, the object kept alive
         self._sets: dict[tuple[int, tuple[str, ...]], int] = {}
         self._envs: dict[str, _Decided] = {}
+        self._finals: dict[str, list[list[Decision]]] = {}
+        self._eligible: tuple[str, EligibleCache] | None = None  # the pack _decided opened
 
     @cached_property
     def labels(self) -> LabelIndex:  # built only when some placement is not in the cache
@@ -137,6 +140,79 @@ class FleetDecider:
         self._envs[env] = decided
         return decided
 
+    def _final(self, env: str) -> list[list[Decision]]:
+        """Every hub's decisions without a base, each workload's taken from the decided
+        cache when it holds them (decided_cache.py): no eligible set, taint or count."""
+        got = self._finals.get(env)
+        if got is not None:
+            return got
+        cache = decided_cache(self.key, env, self.planners)
+        out: list[list[Decision]] = [[] for _ in self.planners]
+        for g, hubs in enumerate(self.groups):
+            planner = self.planners[hubs[0]]
+            empties: list[Decision] = []
+            placed: list[tuple[int, Workload, EffectivePlacement, Decided]] = []
+            for w in planner.repo.workloads:
+                if not w.enabled_in(env):
+                    continue
+                ep = planner.effective(w, env)
+                if ep is None:
+                    continue
+                pos = len(empties)
+                empties.append(Decision(w, env, ep, placement_name(w.name, env), 0, f"{w.namespace}/{w.name}"))
+                entry = cache.entry(g, ep) if cache is not None else ""
+                decided = cache.get(entry) if cache is not None else None
+                if decided is None:
+                    decided = self._decided(env, g, ep)
+                    if cache is not None:
+                        cache.put(entry, decided)
+                if decided:
+                    placed.append((pos, w, ep, decided))
+            for h in hubs:
+                out[h] = list(empties)
+            for pos, w, ep, decided in placed:
+                empty = empties[pos]
+                for h, clusters, n, advisory in decided:
+                    out[h][pos] = Decision(w, env, ep, empty.name, clusters, empty.key, n, advisory=advisory)
+        if cache is not None:
+            cache.save()
+        if self._eligible is not None:
+            self._eligible[1].save()
+        self._finals[env] = out
+        return out
+
+    def _decided(self, env: str, group: int, ep: EffectivePlacement) -> Decided:
+        """What each hub of the group decides for `ep` without a base (hub_decisions' steps)."""
+        shares: Shares | None = None
+        cache = self._eligible_cache(env)
+        entry = cache.entry(group, ep) if cache is not None else ""
+        if cache is not None:
+            shares = cache.get(entry)
+        if shares is None:
+            shares = self._shares(self.eligible(group, ep))
+            if cache is not None:
+                cache.put(entry, shares)
+        out = []
+        count = ep.max_clusters
+        for h, eligible in shares:
+            planner = self.planners[h]
+            feasible = planner.tolerated(eligible, ep.tolerations, 0)
+            n = feasible.bit_count()
+            if n:
+                out.append((h, planner.choose(feasible, count, 0), n, count is not None and n > count))
+        return tuple(out)
+
+    def _eligible_cache(self, env: str) -> EligibleCache | None:
+        """The eligible pack of `env`, opened on the first decision the decided cache misses."""
+        if self._eligible is None or self._eligible[0] != env:
+            if self._eligible is not None:
+                self._eligible[1].save()
+            cache = eligible_cache(self.key, env)
+            if cache is None:
+                return None
+            self._eligible = (env, cache)
+        return self._eligible[1]
+
     def _shares(self, bits: int) -> Shares:
         """Each hub's share of a fleet set, hub by hub, the empty ones left out. Peeled
         from the top: the highest hub with a member is the set shifted down to its offset
@@ -152,6 +228,8 @@ class FleetDecider:
 
     def hub_decisions(self, hub: int, env: str, base: Mapping[str, int] | None) -> list[Decision]:
         """What hub `hub`'s planner decides alone: Planner.decisions(env, base)."""
+        if not base:
+            return self._final(env)[hub]
         decided = self._decide(env)
         out = list(decided.empties[self.group_of[hub]])
         planner = self.planners[hub]

@@ -36,7 +36,7 @@ from i4qew.load.files import (
     read_text,
 )
 from i4qew.load.yamlio import parse
-from i4qew.placement.inventory import Cluster, Inventory, Origin, Taint
+from i4qew.placement.inventory import Cluster, Inventory, Origin, Summary, Taint, lazy_inventory
 from i4qew.placement.inventory_parse import Entries, parse_cluster, parse_cluster_set
 from i4qew.problems import Problem, Severity, error
 
@@ -161,11 +161,19 @@ def _load(root: Path, override: Path | None, folder: str = INVENTORY_DIR) -> tup
         if not read:
             return None, problems
     key = _content_key(read)
-    hit = next((got for k, got in _cache if k == key), None) or _stored(key, read)
+    hit = next((got for k, got in _cache if k == key), None) or _summarized(key, read) or _stored(key, read, summarize=True)
     if hit is not None:
         _remember(key, hit)
         return hit[0], [*problems, *hit[1]]
-    before = len(problems)
+    inv, parsed = _parse(read, key)
+    _remember(key, (inv, parsed))
+    _store(key, inv, parsed)
+    return inv, [*problems, *parsed]
+
+
+def _parse(read: list[Read], key: str) -> tuple[Inventory, list[Problem]]:
+    """The inventory in what was read, and the problems of its files and entries."""
+    problems: list[Problem] = []
     entries = Entries(problems)
     for item in read:
         got = check_text(*item) if isinstance(item, tuple) else item
@@ -176,10 +184,7 @@ def _load(root: Path, override: Path | None, folder: str = INVENTORY_DIR) -> tup
         if docs is not None:
             _collect(got, docs, entries)
     clusters: list[Cluster] = sorted(entries.clusters.values(), key=lambda c: c.name)
-    inv = Inventory(tuple(clusters), dict(sorted(entries.sets.items())), entries.sources, key)
-    _remember(key, (inv, problems[before:]))
-    _store(key, inv, problems[before:])
-    return inv, problems
+    return Inventory(tuple(clusters), dict(sorted(entries.sets.items())), entries.sources, key), problems
 
 
 # What was read of each inventory file: its path and bytes (clusters/), its text (an
@@ -190,7 +195,8 @@ Read = tuple[str, bytes] | SourceText | Problem
 # The persistent cache (i4qew/store.py): an inventory by the same content key, without
 # its files' text (the files were just read: their SourceFiles are made again).
 _KIND = "inventory"
-_CLASSES = store.allow((Inventory, Cluster, Taint, Origin, Selector, Requirement, Problem, Severity, Fraction,
+_SUMMARY = "invsummary"  # its Summary: a run whose decisions all come from the caches reads only that
+_CLASSES = store.allow((Inventory, Summary, Cluster, Taint, Origin, Selector, Requirement, Problem, Severity, Fraction,
                         datetime, timezone, timedelta))
 
 
@@ -198,22 +204,53 @@ def _store(key: str, inv: Inventory, problems: list[Problem]) -> None:
     where = store.active()
     if where.on:
         where.put(_KIND, key, (dataclasses.replace(inv, sources={}), sorted(inv.sources), problems))
+        where.put(_SUMMARY, key, (Summary.of(inv), sorted(inv.sources), problems))
 
 
-def _stored(key: str, read: list[Read]) -> tuple[Inventory, list[Problem]] | None:
+def _stored(key: str, read: list[Read], *, summarize: bool = False) -> tuple[Inventory, list[Problem]] | None:
     where = store.active()
     got = where.get(_KIND, key, _CLASSES) if where.on else None
-    if not (isinstance(got, tuple) and len(got) == 3 and isinstance(got[0], Inventory)
-            and isinstance(got[1], list) and isinstance(got[2], list)):
+    if not (isinstance(got, tuple) and len(got) == 3 and isinstance(got[0], Inventory)):
         return None
-    inv, paths, problems = got
+    found = _sources(read, got[1], got[2])
+    if found is None:
+        return None
+    inv = dataclasses.replace(got[0], sources=found[0], key=key)
+    if summarize:  # the next run loads it lazily
+        where.put(_SUMMARY, key, (Summary.of(inv), got[1], found[1]))
+    return inv, found[1]
+
+
+def _summarized(key: str, read: list[Read]) -> tuple[Inventory, list[Problem]] | None:
+    """The inventory of `key` from its summary: its clusters and sets are loaded (from the
+    cache, else from what was read) only when something reads them."""
+    where = store.active()
+    got = where.get(_SUMMARY, key, _CLASSES) if where.on else None
+    if not (isinstance(got, tuple) and len(got) == 3 and isinstance(got[0], Summary)):
+        return None
+    found = _sources(read, got[1], got[2])
+    if found is None:
+        return None
+
+    def load() -> Inventory:
+        full = _stored(key, read)
+        return full[0] if full is not None and len(full[0]) == len(got[0].names) else _parse(read, key)[0]
+
+    return lazy_inventory(got[0], found[0], key, load), found[1]
+
+
+def _sources(read: list[Read], paths: object, problems: object) -> tuple[dict[str, SourceFile], list[Problem]] | None:
+    """The files of an entry (`paths`, as read now) and its problems; None when the entry is not one."""
+    if not (isinstance(paths, list) and isinstance(problems, list) and all(isinstance(p, str) for p in paths)
+            and all(isinstance(p, Problem) for p in problems)):
+        return None
     by_path = {t.path: t.text for t in read if isinstance(t, SourceText)}
     # bytes read into this entry before were good text then: decoded, not checked again
-    by_path.update((r[0], known_text(*r).text) for r in read if isinstance(r, tuple) and r[0] in paths)
-    if not all(p in by_path for p in paths) or not all(isinstance(p, Problem) for p in problems):
+    wanted = set(paths)
+    by_path.update((r[0], known_text(*r).text) for r in read if isinstance(r, tuple) and r[0] in wanted)
+    if not all(p in by_path for p in paths):
         return None
-    sources = {p: SourceFile(p, by_path[p]) for p in paths}
-    return dataclasses.replace(inv, sources=sources, key=key), problems
+    return {p: SourceFile(p, by_path[p]) for p in paths}, problems
 
 
 # The last inventories read, by content: `validate` (inside `plan`) and `plan` itself,

@@ -1,0 +1,91 @@
+"""The fleet's final decisions kept between runs (i4qew/store.py): per environment, for
+each workload's effective placement, what each hub decides without a base decision
+(`validate`, `plan --env`): the clusters chosen, how many the filters kept, and whether
+numberOfClusters left some out (FleetDecider.hub_decisions with no base). A hit skips
+the eligible clusters, the taints and numberOfClusters, and so reads nothing of the
+inventories but their keys, sizes, times and taint summaries (inventory_load.py loads
+a hub's clusters only when something asks for them).
+
+A pack per fleet and environment, keyed by the fleet (eligible_cache.fleet_key: each
+hub's inventory key, size, placement API and cluster sets) and the time each hub judges
+taints at (`--now`, else its inventory's newest taint). An entry's key is the eligible
+cache's (the hub group, the cluster sets, every conjunct's predicates written out) with
+the placement's tolerations and numberOfClusters: everything the decision reads of the
+workload, its policy, its model's policy and the environment. A decision with a base
+(`plan --base`, render's waves) is never kept here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from i4qew import store
+from i4qew.model.repo import Toleration
+from i4qew.placement.decide import Planner
+from i4qew.placement.effective import EffectivePlacement
+from i4qew.placement.eligible_cache import EntryText
+
+KIND = "decided"
+MAX_ENTRIES = 200_000
+_NO_CLASSES = store.allow(())
+# (hub index, the clusters chosen, how many the filters kept, advisory), hubs that keep none left out
+Decided = tuple[tuple[int, int, int, bool], ...]
+
+
+def decided_cache(fleet: str | None, env: str, planners: Sequence[Planner]) -> DecidedCache | None:
+    """The pack of `fleet`, `env` and the planners' times; None when the fleet has no key or
+    the cache is off (then nothing of this module runs)."""
+    if fleet is None or not store.active().on:
+        return None
+    times = "\0".join(repr(p.now) for p in planners)
+    return DecidedCache(store.digest(f"{fleet}\0{env}\0{times}".encode()))
+
+
+class DecidedCache:
+    """One environment's pack: `get` before deciding, `put` after, `save` once."""
+
+    def __init__(self, key: str) -> None:
+        self.where = store.active()
+        self.key = key
+        got = self.where.get(KIND, key, _NO_CLASSES)
+        self.held: dict[str, Decided] = got if isinstance(got, dict) else {}
+        self.used: dict[str, Decided] = {}
+        self.added = 0
+        self._texts = EntryText()
+        self._tolerations: dict[int, tuple[tuple[Toleration, ...], str]] = {}  # by id, the tuple kept alive
+
+    def entry(self, group: int, ep: EffectivePlacement) -> str:
+        got = self._tolerations.get(id(ep.tolerations))
+        if got is None or got[0] is not ep.tolerations:
+            got = self._tolerations[id(ep.tolerations)] = (ep.tolerations, repr(ep.tolerations))
+        return f"{self._texts(group, ep)}\0{got[1]}\0{ep.max_clusters!r}"
+
+    def get(self, entry: str) -> Decided | None:
+        got = self.used.get(entry)
+        if got is None:
+            got = self.held.get(entry)
+        if got is not None and _valid(got):
+            self.used[entry] = got
+            return got
+        return None
+
+    def put(self, entry: str, decided: Decided) -> None:
+        self.used[entry] = decided
+        self.added += 1
+
+    def save(self) -> None:
+        if not self.added:
+            return
+        merged = dict(self.used)
+        for k, v in self.held.items():
+            if len(merged) >= MAX_ENTRIES:
+                break
+            merged.setdefault(k, v)
+        self.where.put(KIND, self.key, merged)
+        self.held, self.added = merged, 0
+
+
+def _valid(decided: object) -> bool:
+    return isinstance(decided, tuple) and all(
+        isinstance(d, tuple) and len(d) == 4 and type(d[0]) is int and type(d[1]) is int and type(d[2]) is int
+        and type(d[3]) is bool for d in decided)
