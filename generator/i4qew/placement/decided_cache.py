@@ -23,11 +23,10 @@ from i4qew import store
 from i4qew.model.repo import Toleration
 from i4qew.placement.decide import Planner
 from i4qew.placement.effective import EffectivePlacement
-from i4qew.placement.eligible_cache import EntryText
+from i4qew.placement.eligible_cache import EntryPack, EntryText
 
 KIND = "decided"
 MAX_ENTRIES = 200_000
-_NO_CLASSES = store.allow(())
 # (hub index, the clusters chosen, how many the filters kept, advisory), hubs that keep none left out
 Decided = tuple[tuple[int, int, int, bool], ...]
 
@@ -41,16 +40,11 @@ def decided_cache(fleet: str | None, env: str, planners: Sequence[Planner]) -> D
     return DecidedCache(store.digest(f"{fleet}\0{env}\0{times}".encode()))
 
 
-class DecidedCache:
-    """One environment's pack: `get` before deciding, `put` after, `save` once."""
+class DecidedCache(EntryPack[Decided]):
+    """One environment's pack of final decisions; `entry` writes a placement's key."""
 
     def __init__(self, key: str) -> None:
-        self.where = store.active()
-        self.key = key
-        got = self.where.get(KIND, key, _NO_CLASSES)
-        self.held: dict[str, Decided] = got if isinstance(got, dict) else {}
-        self.used: dict[str, Decided] = {}
-        self.added = 0
+        super().__init__(KIND, key, _valid, MAX_ENTRIES)
         self._texts = EntryText()
         self._tolerations: dict[int, tuple[tuple[Toleration, ...], str]] = {}  # by id, the tuple kept alive
 
@@ -59,30 +53,6 @@ class DecidedCache:
         if got is None or got[0] is not ep.tolerations:
             got = self._tolerations[id(ep.tolerations)] = (ep.tolerations, repr(ep.tolerations))
         return f"{self._texts(group, ep)}\0{got[1]}\0{ep.max_clusters!r}"
-
-    def get(self, entry: str) -> Decided | None:
-        got = self.used.get(entry)
-        if got is None:
-            got = self.held.get(entry)
-        if got is not None and _valid(got):
-            self.used[entry] = got
-            return got
-        return None
-
-    def put(self, entry: str, decided: Decided) -> None:
-        self.used[entry] = decided
-        self.added += 1
-
-    def save(self) -> None:
-        if not self.added:
-            return
-        merged = dict(self.used)
-        for k, v in self.held.items():
-            if len(merged) >= MAX_ENTRIES:
-                break
-            merged.setdefault(k, v)
-        self.where.put(KIND, self.key, merged)
-        self.held, self.added = merged, 0
 
 
 def _valid(decided: object) -> bool:

@@ -14,7 +14,8 @@ not read from files (no key) is not kept.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
 
 from i4qew import store
 from i4qew.model.repo import Predicate
@@ -25,6 +26,7 @@ KIND = "eligible"
 MAX_ENTRIES = 200_000
 _NO_CLASSES = store.allow(())
 Shares = tuple[tuple[int, int], ...]  # (hub index, the hub's share of the eligible clusters)
+V = TypeVar("V")
 
 
 def fleet_key(planners: Sequence[Planner]) -> str | None:
@@ -68,29 +70,29 @@ class EntryText:
         return got[1]
 
 
-class EligibleCache:
-    """One environment's pack: `get` before evaluating, `put` after, `save` once."""
+class EntryPack(Generic[V]):
+    """One pack of entries by key: `get` before computing, `put` after, `save` once (what
+    this run used first, then what the pack held, up to `limit`)."""
 
-    def __init__(self, fleet: str, env: str) -> None:
+    def __init__(self, kind: str, key: str, valid: Callable[[object], bool], limit: int = MAX_ENTRIES) -> None:
         self.where = store.active()
-        self.key = store.digest(f"{fleet}\0{env}".encode())
-        got = self.where.get(KIND, self.key, _NO_CLASSES) if self.where.on else None
-        self.held: dict[str, Shares] = got if isinstance(got, dict) else {}
-        self.used: dict[str, Shares] = {}
+        self.kind, self.key, self.valid, self.limit = kind, key, valid, limit
+        got = self.where.get(kind, key, _NO_CLASSES) if self.where.on else None
+        self.held: dict[str, V] = got if isinstance(got, dict) else {}
+        self.used: dict[str, V] = {}
         self.added = 0
-        self.entry = EntryText()
 
-    def get(self, entry: str) -> Shares | None:
+    def get(self, entry: str) -> V | None:
         got = self.used.get(entry)
         if got is None:
             got = self.held.get(entry)
-        if got is not None and _valid(got):
+        if got is not None and self.valid(got):
             self.used[entry] = got
             return got
         return None
 
-    def put(self, entry: str, shares: Shares) -> None:
-        self.used[entry] = shares
+    def put(self, entry: str, value: V) -> None:
+        self.used[entry] = value
         self.added += 1
 
     def save(self) -> None:
@@ -98,11 +100,19 @@ class EligibleCache:
             return
         merged = dict(self.used)
         for k, v in self.held.items():
-            if len(merged) >= MAX_ENTRIES:
+            if len(merged) >= self.limit:
                 break
             merged.setdefault(k, v)
-        self.where.put(KIND, self.key, merged)
+        self.where.put(self.kind, self.key, merged)
         self.held, self.added = merged, 0
+
+
+class EligibleCache(EntryPack[Shares]):
+    """One environment's pack of eligible clusters; `entry` writes a placement's key."""
+
+    def __init__(self, fleet: str, env: str) -> None:
+        super().__init__(KIND, store.digest(f"{fleet}\0{env}".encode()), _valid)
+        self.entry = EntryText()
 
 
 def _valid(shares: object) -> bool:

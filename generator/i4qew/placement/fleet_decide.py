@@ -109,31 +109,33 @@ class FleetDecider:
             bits &= ors
         return bits
 
+    def _empties(self, group: int, env: str) -> list[Decision]:
+        """Each workload of `env` with an effective placement, as its empty decision, in the planner's order."""
+        planner = self.planners[self.groups[group][0]]
+        return [Decision(w, env, ep, placement_name(w.name, env), 0, f"{w.namespace}/{w.name}")
+                for w in planner.repo.workloads if w.enabled_in(env) and (ep := planner.effective(w, env)) is not None]
+
+    def _eligible_shares(self, cache: EligibleCache | None, group: int, ep: EffectivePlacement) -> Shares:
+        """Each hub's share of the clusters `ep` selects (from the eligible cache when it holds them)."""
+        entry = cache.entry(group, ep) if cache is not None else ""
+        shares = cache.get(entry) if cache is not None else None
+        if shares is None:
+            shares = self._shares(self.eligible(group, ep))
+            if cache is not None:
+                cache.put(entry, shares)
+        return shares
+
     def _decide(self, env: str) -> _Decided:
         got = self._envs.get(env)
         if got is not None:
             return got
         decided = _Decided([], [[] for _ in self.planners])
         cache = eligible_cache(self.key, env)
-        for g, hubs in enumerate(self.groups):
-            planner = self.planners[hubs[0]]
-            empties: list[Decision] = []
-            for w in planner.repo.workloads:
-                if not w.enabled_in(env):
-                    continue
-                ep = planner.effective(w, env)
-                if ep is None:
-                    continue
-                pos = len(empties)
-                empties.append(Decision(w, env, ep, placement_name(w.name, env), 0, f"{w.namespace}/{w.name}"))
-                entry = cache.entry(g, ep) if cache is not None else ""
-                shares = cache.get(entry) if cache is not None else None
-                if shares is None:
-                    shares = self._shares(self.eligible(g, ep))
-                    if cache is not None:
-                        cache.put(entry, shares)
-                for h, share in shares:
-                    decided.reached[h].append((pos, w, ep, share))
+        for g in range(len(self.groups)):
+            empties = self._empties(g, env)
+            for pos, empty in enumerate(empties):
+                for h, share in self._eligible_shares(cache, g, empty.effective):
+                    decided.reached[h].append((pos, empty.workload, empty.effective, share))
             decided.empties.append(empties)
         if cache is not None:
             cache.save()
@@ -149,31 +151,20 @@ class FleetDecider:
         cache = decided_cache(self.key, env, self.planners)
         out: list[list[Decision]] = [[] for _ in self.planners]
         for g, hubs in enumerate(self.groups):
-            planner = self.planners[hubs[0]]
-            empties: list[Decision] = []
-            placed: list[tuple[int, Workload, EffectivePlacement, Decided]] = []
-            for w in planner.repo.workloads:
-                if not w.enabled_in(env):
-                    continue
-                ep = planner.effective(w, env)
-                if ep is None:
-                    continue
-                pos = len(empties)
-                empties.append(Decision(w, env, ep, placement_name(w.name, env), 0, f"{w.namespace}/{w.name}"))
+            empties = self._empties(g, env)
+            for h in hubs:
+                out[h] = list(empties)
+            for pos, empty in enumerate(empties):
+                ep = empty.effective
                 entry = cache.entry(g, ep) if cache is not None else ""
                 decided = cache.get(entry) if cache is not None else None
                 if decided is None:
                     decided = self._decided(env, g, ep)
                     if cache is not None:
                         cache.put(entry, decided)
-                if decided:
-                    placed.append((pos, w, ep, decided))
-            for h in hubs:
-                out[h] = list(empties)
-            for pos, w, ep, decided in placed:
-                empty = empties[pos]
                 for h, clusters, n, advisory in decided:
-                    out[h][pos] = Decision(w, env, ep, empty.name, clusters, empty.key, n, advisory=advisory)
+                    out[h][pos] = Decision(empty.workload, env, ep, empty.name, clusters, empty.key, n,
+                                           advisory=advisory)
         if cache is not None:
             cache.save()
         if self._eligible is not None:
@@ -183,18 +174,9 @@ class FleetDecider:
 
     def _decided(self, env: str, group: int, ep: EffectivePlacement) -> Decided:
         """What each hub of the group decides for `ep` without a base (hub_decisions' steps)."""
-        shares: Shares | None = None
-        cache = self._eligible_cache(env)
-        entry = cache.entry(group, ep) if cache is not None else ""
-        if cache is not None:
-            shares = cache.get(entry)
-        if shares is None:
-            shares = self._shares(self.eligible(group, ep))
-            if cache is not None:
-                cache.put(entry, shares)
         out = []
         count = ep.max_clusters
-        for h, eligible in shares:
+        for h, eligible in self._eligible_shares(self._eligible_cache(env), group, ep):
             planner = self.planners[h]
             feasible = planner.tolerated(eligible, ep.tolerations, 0)
             n = feasible.bit_count()
