@@ -83,13 +83,13 @@ class EntryPack(Generic[V]):
         self.added = 0
 
     def get(self, entry: str) -> V | None:
-        got = self.used.get(entry)
+        got = self.used.get(entry)  # checked when it came in
         if got is None:
             got = self.held.get(entry)
-        if got is not None and self.valid(got):
+            if got is None or not self.valid(got):
+                return None
             self.used[entry] = got
-            return got
-        return None
+        return got
 
     def put(self, entry: str, value: V) -> None:
         self.used[entry] = value
