@@ -12,7 +12,10 @@ taints at (`--now`, else its inventory's newest taint). An entry's key is the el
 cache's (the hub group, the cluster sets, every conjunct's predicates written out) with
 the placement's tolerations and numberOfClusters: everything the decision reads of the
 workload, its policy, its model's policy and the environment. A decision with a base
-(`plan --base`, render's waves) is never kept here.
+(`plan --base`, render's waves) is never kept here. The placements a hub's planner
+evaluates alone without a base (Planner.evaluate_all: the models' stagings that `plan`
+shows) are decided over the fleet the same way and kept in a pack of their own
+(STAGINGS in place of the environment: a staging's environment is in its conjuncts).
 """
 
 from __future__ import annotations
@@ -22,10 +25,11 @@ from collections.abc import Sequence
 from i4qew import store
 from i4qew.model.repo import Toleration
 from i4qew.placement.decide import Planner
-from i4qew.placement.effective import EffectivePlacement
+from i4qew.placement.effective import Conjunct, Placeable
 from i4qew.placement.eligible_cache import EntryPack, EntryText
 
 KIND = "decided"
+STAGINGS = "*stagings"  # the pack of the placements evaluated alone (Planner.evaluate_all: the stagings)
 MAX_ENTRIES = 200_000
 # (hub index, the clusters chosen, how many the filters kept, advisory), hubs that keep none left out
 Decided = tuple[tuple[int, int, int, bool], ...]
@@ -46,13 +50,17 @@ class DecidedCache(EntryPack[Decided]):
     def __init__(self, key: str) -> None:
         super().__init__(KIND, key, _valid, MAX_ENTRIES)
         self._texts = EntryText()
-        self._tolerations: dict[int, tuple[tuple[Toleration, ...], str]] = {}  # by id, the tuple kept alive
+        self._entries: dict[tuple[object, ...], tuple[tuple[Conjunct, ...], tuple[Toleration, ...], str]] = {}
 
-    def entry(self, group: int, ep: EffectivePlacement) -> str:
-        got = self._tolerations.get(id(ep.tolerations))
-        if got is None or got[0] is not ep.tolerations:
-            got = self._tolerations[id(ep.tolerations)] = (ep.tolerations, repr(ep.tolerations))
-        return f"{self._texts(group, ep)}\0{got[1]}\0{ep.max_clusters!r}"
+    def entry(self, group: int, ep: Placeable) -> str:
+        # Workloads share their factors (effective.py): by the identities of the conjuncts and
+        # tolerations (each kept alive in the value, so no other object takes its id), written once.
+        ids = (group, ep.cluster_sets, ep.max_clusters, id(ep.tolerations), *map(id, ep.conjuncts))
+        got = self._entries.get(ids)
+        if got is None:
+            got = self._entries[ids] = (ep.conjuncts, ep.tolerations, f"{self._texts(group, ep)}\0"
+                                        f"{ep.tolerations!r}\0{ep.max_clusters!r}")
+        return got[2]
 
 
 def _valid(decided: object) -> bool:

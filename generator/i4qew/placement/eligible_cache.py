@@ -20,7 +20,7 @@ from typing import Generic, TypeVar
 from i4qew import store
 from i4qew.model.repo import Predicate
 from i4qew.placement.decide import Planner
-from i4qew.placement.effective import Conjunct, EffectivePlacement
+from i4qew.placement.effective import Conjunct, Placeable
 
 KIND = "eligible"
 MAX_ENTRIES = 200_000
@@ -52,7 +52,7 @@ class EntryText:
         self._texts: dict[int, tuple[Predicate, str]] = {}  # by id, the object kept alive
         self._conjuncts: dict[int, tuple[Conjunct, str]] = {}
 
-    def __call__(self, group: int, ep: EffectivePlacement) -> str:
+    def __call__(self, group: int, ep: Placeable) -> str:
         texts = self._conjuncts
         parts = []
         for c in ep.conjuncts:  # shared between workloads (effective.py): written once each
@@ -83,13 +83,13 @@ class EntryPack(Generic[V]):
         self.added = 0
 
     def get(self, entry: str) -> V | None:
-        got = self.used.get(entry)
+        got = self.used.get(entry)  # checked when it came in
         if got is None:
             got = self.held.get(entry)
-        if got is not None and self.valid(got):
+            if got is None or not self.valid(got):
+                return None
             self.used[entry] = got
-            return got
-        return None
+        return got
 
     def put(self, entry: str, value: V) -> None:
         self.used[entry] = value

@@ -29,8 +29,8 @@ from i4qew import memo
 from i4qew.model.repo import Predicate, Repo, Workload
 from i4qew.placement.bits import LabelIndex
 from i4qew.placement.decide import Decision, Planner, placement_name, planner_for
-from i4qew.placement.decided_cache import Decided, decided_cache
-from i4qew.placement.effective import EffectivePlacement
+from i4qew.placement.decided_cache import STAGINGS, Decided, DecidedCache, decided_cache
+from i4qew.placement.effective import EffectivePlacement, Placeable
 from i4qew.placement.eligible_cache import EligibleCache, Shares, eligible_cache, fleet_key
 from i4qew.placement.inventory import Inventory
 
@@ -67,6 +67,7 @@ class FleetDecider:
         self._sets: dict[tuple[int, tuple[str, ...]], int] = {}
         self._envs: dict[str, _Decided] = {}
         self._finals: dict[str, list[list[Decision]]] = {}
+        self._evaluated: dict[int, tuple[Placeable, int, dict[int, int]]] = {}  # by id, the placement kept alive
         self._eligible: tuple[str, EligibleCache] | None = None  # the pack _decided opened
 
     @cached_property
@@ -97,7 +98,7 @@ class FleetDecider:
             self._sets[(group, names)] = bits
         return bits
 
-    def eligible(self, group: int, ep: EffectivePlacement) -> int:
+    def eligible(self, group: int, ep: Placeable) -> int:
         """Cluster sets and predicates over the fleet (what Planner.feasible does before taints)."""
         bits = self.sets(group, ep.cluster_sets)
         for c in ep.conjuncts:
@@ -172,11 +173,38 @@ class FleetDecider:
         self._finals[env] = out
         return out
 
+    def evaluate_all(self, hub: int, placeables: Sequence[Placeable]) -> list[int]:
+        """What hub `hub`'s planner evaluates for each placement alone (Planner.evaluate, no
+        base), each decided once for the fleet (and kept in the decided cache: STAGINGS)."""
+        group = self.group_of[hub]
+        cache: DecidedCache | None = None
+        out = []
+        for p in placeables:
+            got = self._evaluated.get(id(p))
+            if got is None or got[0] is not p or got[1] != group:
+                if cache is None:
+                    cache = decided_cache(self.key, STAGINGS, self.planners)
+                entry = cache.entry(group, p) if cache is not None else ""
+                decided = cache.get(entry) if cache is not None else None
+                if decided is None:
+                    decided = self._tolerated(self._shares(self.eligible(group, p)), p)
+                    if cache is not None:
+                        cache.put(entry, decided)
+                got = self._evaluated[id(p)] = (p, group, {h: clusters for h, clusters, _, _ in decided})
+            out.append(got[2].get(hub, 0))
+        if cache is not None:
+            cache.save()
+        return out
+
     def _decided(self, env: str, group: int, ep: EffectivePlacement) -> Decided:
         """What each hub of the group decides for `ep` without a base (hub_decisions' steps)."""
+        return self._tolerated(self._eligible_shares(self._eligible_cache(env), group, ep), ep)
+
+    def _tolerated(self, shares: Shares, ep: Placeable) -> Decided:
+        """Each hub's decision from its share of the eligible clusters: taints, then numberOfClusters."""
         out = []
         count = ep.max_clusters
-        for h, eligible in self._eligible_shares(self._eligible_cache(env), group, ep):
+        for h, eligible in shares:
             planner = self.planners[h]
             feasible = planner.tolerated(eligible, ep.tolerations, 0)
             n = feasible.bit_count()
@@ -245,4 +273,5 @@ def hub_planners(repo: Repo, inventories: Mapping[str, Inventory | None],
             _deciders[:] = [*_deciders[-(_KEPT - 1):], decider]
         for i, p in enumerate(planners):
             p.shared = functools.partial(decider.hub_decisions, i)
+            p.shared_all = functools.partial(decider.evaluate_all, i)
     return {name: p for (name, _, _), p in zip(hubs, planners, strict=True)}

@@ -304,3 +304,10 @@ def prefetch(root: Path, override: Path | None = None, folder: str = INVENTORY_D
         _pending[key] = (pool, pool.submit(_load_in_child, root, override, folder))
     except (OSError, RuntimeError):
         return
+
+
+def end_prefetch() -> None:
+    """Join the prefetches nothing took (a run that stopped before reading its inventory)."""
+    while _pending:
+        pool, _ = _pending.pop(next(iter(_pending)))
+        pool.shutdown(wait=True, cancel_futures=True)

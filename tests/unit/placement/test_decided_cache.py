@@ -41,7 +41,8 @@ def fleet(root: Path) -> Path:
                 policy("gpus", selector="gpu=yes"), policy("gpuless", selector="gpu=no")]
     workloads = [workload("a", "lines", resources={"requests": {"cpu": "100m"}}),
                  workload("b", "two"), workload("c", "patient"), workload("d", "offline"),
-                 workload("e", "lines", model={"name": "m", "version": "1", "mountPath": "/models"})]
+                 workload("e", "lines", model={"name": "m", "version": "1", "mountPath": "/models"}),
+                 workload("h", "two", model={"name": "m", "version": "1", "mountPath": "/models"})]  # b's policy too
     for folder, docs in (("policies", policies), ("workloads", workloads), ("models", [model("m", "gpus")])):
         (root / folder).mkdir()
         (root / folder / "all.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False))
