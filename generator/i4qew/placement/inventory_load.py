@@ -146,21 +146,13 @@ def load_inventory(root: Path, override: Path | None = None,
 
 
 def _load(root: Path, override: Path | None, folder: str = INVENTORY_DIR) -> tuple[Inventory | None, list[Problem]]:
-    problems: list[Problem] = []
-    read: list[Read] = []
-    if override is not None:
-        read = [_read_override(root, override)]
-    else:
-        if not (root / folder).exists():
-            return None, []
-        found, discovered = discover_files(root, (folder,), suffixes=SUFFIXES, what="the inventory", skip=None)
-        problems.extend(discovered)
-        for rel, path in found:
-            data = read_bytes(rel, path, MAX_INVENTORY_BYTES)
-            read.append(data if isinstance(data, Problem) else (rel, data))
-        if not read:
-            return None, problems
-    key = _content_key(read)
+    got = _read_ahead.pop(_pending_key(root, override, folder), None) or _read(root, override, folder)
+    if got is None:
+        return None, []
+    problems, read = got[0], got[1]
+    if not read:
+        return None, problems
+    key = got[2] or _content_key(read)
     hit = next((got for k, got in _cache if k == key), None) or _summarized(key, read) or _stored(key, read, summarize=True)
     if hit is not None:
         _remember(key, hit)
@@ -169,6 +161,24 @@ def _load(root: Path, override: Path | None, folder: str = INVENTORY_DIR) -> tup
     _remember(key, (inv, parsed))
     _store(key, inv, parsed)
     return inv, [*problems, *parsed]
+
+
+def _read(root: Path, override: Path | None, folder: str) -> tuple[list[Problem], list[Read], str] | None:
+    """The problems of finding the inventory's files, what was read of each, and the key of
+    that ("" when nothing was read); None when there is no such folder."""
+    problems: list[Problem] = []
+    read: list[Read] = []
+    if override is not None:
+        read = [_read_override(root, override)]
+    else:
+        if not (root / folder).exists():
+            return None
+        found, discovered = discover_files(root, (folder,), suffixes=SUFFIXES, what="the inventory", skip=None)
+        problems.extend(discovered)
+        for rel, path in found:
+            data = read_bytes(rel, path, MAX_INVENTORY_BYTES)
+            read.append(data if isinstance(data, Problem) else (rel, data))
+    return problems, read, _content_key(read) if read else ""
 
 
 def _parse(read: list[Read], key: str) -> tuple[Inventory, list[Problem]]:
@@ -294,11 +304,24 @@ def _load_in_child(root: Path, override: Path | None, folder: str) -> tuple[
     return result, (_cache[-1] if _cache else None)
 
 
+# What prefetch read of an inventory the persistent cache holds: `load` takes it from there.
+_read_ahead: dict[tuple[str, str, str], tuple[list[Problem], list[Read], str]] = memo.held(
+    "placement.inventory_load.read_ahead", {})
+
+
 def prefetch(root: Path, override: Path | None = None, folder: str = INVENTORY_DIR) -> None:
-    """Start loading the inventory in the background (POSIX fork; elsewhere a no-op)."""
+    """Start loading the inventory in the background (POSIX fork; elsewhere a no-op). When
+    the persistent cache holds it, read it here instead: the child would only unpickle what
+    the parent unpickles again, and a fork costs more than it saves."""
     key = _pending_key(root, override, folder)
-    if key in _pending or "fork" not in multiprocessing.get_all_start_methods():
+    if key in _pending or key in _read_ahead or "fork" not in multiprocessing.get_all_start_methods():
         return
+    where = store.active()
+    if where.on:
+        got = _read(root, override, folder)
+        if got is not None and got[2] and where.has(_SUMMARY, got[2]):
+            _read_ahead[key] = got
+            return
     try:
         pool = concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
         _pending[key] = (pool, pool.submit(_load_in_child, root, override, folder))

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from i4qew import memo, store
+from i4qew.placement import inventory_load
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.inventory_load import load_inventory
 from tests.support.placements import cluster, kubectl_list
@@ -73,4 +74,22 @@ def test_a_lazy_inventory_pickles_whole_and_has_no_other_attribute(repo: Path, t
     assert "_load" not in again.__dict__ and fields(again) == fields(lazy)
     with pytest.raises(AttributeError, match="no attribute 'clusterz'"):
         _ = lazy.clusterz  # type: ignore[attr-defined]
+    memo.clear()
+
+
+def test_prefetch_forks_only_for_what_the_cache_does_not_hold(repo: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """plan's prefetch parses a large inventory on the other core; an inventory the cache
+    holds is read in the process instead (a child would only unpickle it for the parent
+    to unpickle again). The same inventory either way."""
+    monkeypatch.setenv(store.ENV, "")
+    cold = load(repo)
+    monkeypatch.setenv(store.ENV, str(tmp_path / "cache"))
+    for forks in (True, False):  # an empty cache, then the one the first run filled
+        memo.clear()
+        inventory_load.prefetch(repo)
+        assert bool(inventory_load._pending) is forks and bool(inventory_load._read_ahead) is not forks
+        inv, _ = inventory_load.load_inventory(repo)
+        assert inv is not None and fields(inv) == fields(cold)
+        assert not inventory_load._pending and not inventory_load._read_ahead
     memo.clear()
