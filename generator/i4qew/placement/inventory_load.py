@@ -37,6 +37,7 @@ from i4qew.load.files import (
 )
 from i4qew.load.yamlio import parse
 from i4qew.placement.inventory import Cluster, Inventory, Origin, Taint
+from i4qew.placement.inventory_fast import read_regular
 from i4qew.placement.inventory_parse import Entries, parse_cluster, parse_cluster_set
 from i4qew.problems import Problem, Severity, error
 
@@ -172,6 +173,8 @@ def _load(root: Path, override: Path | None, folder: str = INVENTORY_DIR) -> tup
         if isinstance(got, Problem):
             problems.append(got)
             continue
+        if not got.path.endswith(".json") and read_regular(got, entries):
+            continue  # kubectl's shape, read without the YAML parser (same clusters)
         docs = _documents(got, problems)
         if docs is not None:
             _collect(got, docs, entries)
