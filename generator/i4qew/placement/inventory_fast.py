@@ -120,9 +120,9 @@ def read_regular(src: SourceText, entries: Entries) -> bool:
         pos = m.end()
     if not items or _TAIL.fullmatch(text, pos) is None:
         return False
-    times: dict[str, datetime] = {}
+    seen = _Seen()
     try:
-        made = [_cluster(m, Origin(src.path, 0, i), entries, times) for i, m in enumerate(items)]
+        made = [_cluster(m, Origin(src.path, 0, i), entries, seen) for i, m in enumerate(items)]
     except _Irregular:
         return False
     names = {c.name for c in made}
@@ -133,7 +133,17 @@ def read_regular(src: SourceText, entries: Entries) -> bool:
     return True
 
 
-def _cluster(m: re.Match[str], origin: Origin, entries: Entries, times: dict[str, datetime]) -> Cluster:
+class _Seen:
+    """What the items of one file repeat (hardware profiles, condition lists, taint times),
+    read once: each by its text."""
+
+    def __init__(self) -> None:
+        self.resources: dict[tuple[str | None, str | None], dict[str, Fraction]] = {}
+        self.available: dict[str, bool | None] = {}
+        self.times: dict[str, datetime] = {}
+
+
+def _cluster(m: re.Match[str], origin: Origin, entries: Entries, seen: _Seen) -> Cluster:
     annotations, labels_block, name, taints_block, allocatable, capacity, claims_block, conditions = m.group(
         "annotations", "labels", "name", "taints", "allocatable", "capacity", "claims", "conditions")
     if annotations and len(set(_KEY_LINE.findall(annotations))) != annotations.count("\n"):
@@ -151,13 +161,20 @@ def _cluster(m: re.Match[str], origin: Origin, entries: Entries, times: dict[str
     claims = dict(_CLAIM.findall(claims_block)) if claims_block else {}
     available: bool | None = None
     if conditions:
-        for status, kind in _CONDITION.findall(conditions):
-            if kind == AVAILABLE_CONDITION:
-                available = status == "True"
-    taints = _taints(taints_block, times) if taints_block else ()
+        if conditions in seen.available:
+            available = seen.available[conditions]
+        else:
+            for status, kind in _CONDITION.findall(conditions):
+                if kind == AVAILABLE_CONDITION:
+                    available = status == "True"
+            seen.available[conditions] = available
+    taints = _taints(taints_block, seen.times) if taints_block else ()
     stored = as_hub_stores(labels)
-    resources = _resources((allocatable, capacity), entries)
-    return Cluster(name, stored, claims, resources, taints, stored[CLUSTERSET_LABEL], available, origin)
+    blocks = (allocatable, capacity)
+    resources = seen.resources.get(blocks)
+    if resources is None:
+        resources = seen.resources[blocks] = _resources(blocks, entries)
+    return Cluster(name, stored, claims, dict(resources), taints, stored[CLUSTERSET_LABEL], available, origin)
 
 
 def _resources(blocks: tuple[str | None, str | None], entries: Entries) -> dict[str, Fraction]:
