@@ -67,23 +67,3 @@ def test_the_exit_codes_are_documented_where_users_look() -> None:
     assert "5 internal error" in help_text
     readme = " ".join((ROOT / "README.md").read_text().split())
     assert "5 an internal error" in readme
-
-
-def test_leaving_flushes_the_output_joins_a_prefetch_and_keeps_the_code(tmp_path: Path) -> None:
-    """The console script leaves without the interpreter's teardown (cli/main.py `leave`):
-    what it printed arrives whole, its exit code is the command's, and an inventory
-    prefetch nothing took is joined, not orphaned."""
-    for code, status, err in (("0", 0, ""), ("3", 3, ""), ("None", 0, ""), ("'refused: why'", 1, "refused: why\n")):
-        done, _ = run("import sys\nfrom i4qew.cli.main import leave\nsys.stdout.write('x' * 300_000)\n"
-                      f"leave({code})", tmp_path)
-        assert (done.returncode, len(done.stdout), done.stderr) == (status, 300_000, err), code
-    done, _ = run("import time\nfrom pathlib import Path\nfrom i4qew.placement import inventory_load\n"
-                  "load = inventory_load._load_in_child\n"  # a slow child: still reading when the command ends
-                  "inventory_load._load_in_child = lambda *a: time.sleep(2) or load(*a)\n"
-                  f"inventory_load.prefetch(Path({str(ROOT)!r}))\n"
-                  "pool = next(iter(inventory_load._pending.values()))[0]\n"
-                  "children = list(pool._processes)\nprint(*children)\n"
-                  "from i4qew.cli.main import leave\nleave(0)", tmp_path)
-    assert done.returncode == 0 and done.stderr == "", done.stderr
-    for pid in map(int, done.stdout.split()):
-        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text(), pid
