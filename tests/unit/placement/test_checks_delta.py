@@ -12,9 +12,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from i4qew.placement import checks_cache
 from tests.support.placements import policy, workload
-from tests.unit.placement.test_checks_cache import edit, fleet, invoke
+from tests.unit.placement.test_checks_cache import edit, fleet, invoke, spy_checks
 
 _CLUSTER = """  - apiVersion: cluster.open-cluster-management.io/v1
     kind: ManagedCluster
@@ -130,9 +129,7 @@ def test_edits_in_any_order_answer_as_cold(tmp_path_factory: pytest.TempPathFact
 def test_only_the_hubs_a_change_reaches_are_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = base(tmp_path / "r")
     cache = str(tmp_path / "cache")
-    checked: list[int] = []
-    real = checks_cache.placement_problems
-    monkeypatch.setattr(checks_cache, "placement_problems", lambda *a, **k: checked.append(len(a[1])) or real(*a, **k))
+    checked = spy_checks(monkeypatch)
     invoke(root, cache)
     east, west = 3, 2  # the hubs by their number of clusters
     for what, toggle, hubs in [("a workload moved from east to west", TOGGLES[2][1], [east, west]),
