@@ -23,7 +23,11 @@ All of the above run without the persistent cache (I4QEW_CACHE_DIR=, docs/cachin
 cold. Then, with a cache filled by one `validate` and one `plan --env` of the fleet (as
 the default branch's pipeline leaves it), warm: `validate` and `plan --env` with nothing
 changed, the same after the one-workload commit, and `plan --base HEAD~1` of it (what a
-merge request's pipeline pays with its cache).
+merge request's pipeline pays with its cache). And what the default branch's pipeline
+pays to publish with that cache (its jobs share one: ci/templates/i4qew.yml): a no-op
+publish, a publish of one more workload's change with the cache as the runs before left
+it, and the pipeline's two jobs after another one: `validate`, then `publish` with the
+cache validate just filled (it takes validate's answer: docs/caching.md).
 
 Everything is written under /dev/shm when it exists (a tmpfs), as bench_render does.
 
@@ -51,7 +55,9 @@ SHM = Path("/dev/shm")
 CACHE = "I4QEW_CACHE_DIR"
 TARGETS = {"validate": 3.0, "plan": 4.0, "validate, warm, one workload changed": 3.0,
            "plan --env, warm, one workload changed": 4.0, "plan / PyYAML load": 0.25, "plan peak memory": 1536.0,
-           "render / floor": 2.0, "publish, one workload": 2.0, "publish, no-op": 0.3}
+           "render / floor": 2.0, "publish, one workload": 2.0, "publish, no-op": 0.3, "publish, warm, no-op": 0.3,
+           "publish, warm, one workload changed, no validate before it": 2.0,
+           "pipeline: publish after that validate": 2.0}
 
 
 def pyyaml_load(root: Path) -> int:
@@ -83,11 +89,11 @@ def floor(root: Path, rendered: Path, dest: Path) -> int:
     return 0 if loaded and inventories else 1
 
 
-def one_workload_commit(src: Path) -> str:
-    """Change the image tag of the first workload file; commit it. Its path."""
+def one_workload_commit(src: Path, which: int = 0) -> str:
+    """Change the image tag of the `which`th workload file (by path); commit it. Its path."""
     from bench_publish import git
 
-    path = sorted((src / "workloads").rglob("*.yaml"))[0]
+    path = sorted((src / "workloads").rglob("*.yaml"))[which]
     lines = path.read_text("utf-8").split("\n")
     at = next(i for i, line in enumerate(lines) if line.startswith("  image: "))
     lines[at] = lines[at].rstrip('"') + "-bench" + ('"' if lines[at].endswith('"') else "")
@@ -155,12 +161,30 @@ def warm(root: Path, src: Path, env: str, repeat: int, cache: Path) -> dict[str,
                 [*cli, "plan", "-C", str(where), "--env", env, "-o", os.devnull], repeat)
         runs["plan --base, warm, one workload changed"] = benchlib.best_run(
             [*cli, "plan", "-C", str(src), "--env", env, "--base", "HEAD~1", "-o", os.devnull], repeat)
+        runs.update(warm_publish(src, env))
     finally:
         os.environ[CACHE] = ""
     for run in runs.values():
         if run.code:
             benchlib.show_failure(run)
     return {label: run.seconds for label, run in runs.items()}
+
+
+def warm_publish(src: Path, env: str) -> dict[str, benchlib.Run]:
+    """What the default branch's pipeline pays to publish, with the cache its jobs share
+    (ci/templates/i4qew.yml: one key; publish needs validate). `src` is published up to its
+    head (the cold one-workload publish) and the cache holds the validate and plan runs
+    before: each change below is one more workload's image on top of the last publish."""
+    cli = benchlib.i4qew()
+    pub = [*cli, "publish", "-C", str(src), "--env", env, "--remote", "origin"]
+    runs = {"publish, warm, no-op": benchlib.run(pub)}
+    note(f"changed {one_workload_commit(src, 1)}")
+    runs["publish, warm, one workload changed, no validate before it"] = benchlib.run(pub)
+    note(f"changed {one_workload_commit(src, 2)}")
+    # the pipeline: the validate job, then the publish job with the cache validate left
+    runs["pipeline: validate, warm, one workload changed"] = benchlib.run([*cli, "validate", "-C", str(src)])
+    runs["pipeline: publish after that validate"] = benchlib.run(pub)
+    return runs
 
 
 def show(got: dict[str, float]) -> None:

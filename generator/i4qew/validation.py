@@ -55,6 +55,14 @@ def _build(root: Path) -> tuple[Repo | None, list[Problem], Loaded]:
     return dataclasses.replace(repo, files=files), problems, loaded
 
 
+def validated(root: Path, problems: list[Problem]) -> Validation | None:
+    """validate_repo(root) where its problems are already known (`validate`'s answer,
+    kept in the persistent cache for the same files): the model built, nothing judged
+    again. None when no model can be built."""
+    repo, _, loaded = _build(root)
+    return None if repo is None else Validation(repo, problems, loaded.files)
+
+
 def validate_repo(root: Path) -> Validation:
     repo, problems, loaded = _build(root)
     if repo is None:

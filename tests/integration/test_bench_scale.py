@@ -18,7 +18,9 @@ FIGURES = ("validate", "plan", "plan peak memory", "PyYAML CSafeLoader load of t
            "publish, first", "publish, no-op", "publish, one workload", "plan --base, one workload changed",
            "validate, filling the cache", "validate, warm, nothing changed", "plan --env, warm, nothing changed",
            "validate, warm, one workload changed", "plan --env, warm, one workload changed",
-           "plan --base, warm, one workload changed")
+           "plan --base, warm, one workload changed", "publish, warm, no-op",
+           "publish, warm, one workload changed, no validate before it",
+           "pipeline: validate, warm, one workload changed", "pipeline: publish after that validate")
 
 
 def test_bench_scale_prints_every_figure_at_every_scale(tmp_path: Path) -> None:

@@ -381,9 +381,9 @@ def test_the_cli_exits_3_when_retries_run_out(s: Site, monkeypatch: pytest.Monke
         git(rival, "checkout", "-q", steps[attempt - 1])
         run(rival)
 
-    monkeypatch.setattr(gitops_publish, "publish", lambda request: publish(
+    monkeypatch.setattr(gitops_publish, "publish", lambda request, **kw: publish(
         PublishRequest(**{**request.__dict__, "backoff": 0.01, "attempts": 2}), environ=clean_environ(),
-        before_push=move))
+        before_push=move, **kw))
     monkeypatch.chdir(s.work)
     result = CliRunner().invoke(cli, ["publish", "--env", "dev"])
     assert result.exit_code == 3, result.output

@@ -14,6 +14,7 @@ from i4qew.problems import ExitCode
 
 if TYPE_CHECKING:
     from i4qew.gitops.land import Outcome
+    from i4qew.gitops.requests import Rendered, RenderRequest
 
 remote_option = click.option(
     "--remote", "remote", default="origin", show_default=True,
@@ -106,4 +107,14 @@ def command(repo_dir: Path, env: str, remote: str, no_push: bool, dry_run: bool,
         overwrite_drift=overwrite_drift, rerender=rerender,
         inventory=inventory.absolute() if inventory else None, author=author,
     )
-    run_guarded(lambda: publish(request))
+    run_guarded(lambda: publish(request, render=_render))
+
+
+def _render(req: RenderRequest) -> Rendered:
+    """publish's render, validated from `validate`'s answer in the persistent cache when it
+    holds one for the same files (CI's validate job runs just before, with the same cache:
+    ci/README.md, "Caching"); imported only when a publish renders."""
+    from i4qew.cli.validate_answer import validation
+    from i4qew.gitops.rendering import render_source
+
+    return render_source(req, validate=validation)

@@ -35,6 +35,7 @@ from i4qew.problems import Problem, Severity
 
 if TYPE_CHECKING:
     from i4qew.model.repo import Repo
+    from i4qew.validation import Validation
 
 KIND = "validate"
 _CLASSES = store.allow((Problem, Severity))
@@ -42,6 +43,7 @@ _CLASSES = store.allow((Problem, Severity))
 _LIBRARIES = ("yaml-rs", "ruamel.yaml", "jsonschema-rs", "yamllint")
 _BUILTIN_YAMLLINT = (None, "default", "relaxed")
 _WHOLE = 1 << 62
+STYLE_RULE = "yamllint"  # load/style.py's RULE (not imported: it imports yamllint)
 
 Answer = tuple[list[Problem], list[str]]
 Computed = tuple[list[Problem], list[str], "Repo | None"]
@@ -87,6 +89,7 @@ def answer(root: Path, compute: Callable[[], Computed]) -> Answer:
             needed = spec_for(repo)
             if needed == spec and unchanged(root, spec, before) and _journaled(root):
                 where.put(KIND, key, (spec.plain(), before.digest, (problems, files)))
+                where.put(KIND, _key(None), (spec.plain(), before.digest, (judged(problems), [])))
             else:
                 where.put(KIND, key, (needed.plain(), "", None))
         except Exception:
@@ -94,14 +97,60 @@ def answer(root: Path, compute: Callable[[], Computed]) -> Answer:
     return problems, files
 
 
-def _key(root: Path) -> str:
+def judged(problems: list[Problem]) -> list[Problem]:
+    """validate_repo's part of `validate`'s problems: all but the repository's yamllint
+    findings (cli/validate.py adds those)."""
+    return [p for p in problems if p.rule != STYLE_RULE]
+
+
+def answered(root: Path) -> tuple[list[Problem], Callable[[], bool]] | None:
+    """validate_repo's problems for `root` as the last `validate` of the same files found
+    them, in any folder (CI's validate and publish jobs may clone to different paths), and a
+    check that the files are still as observed (stamps only); None when the cache is off,
+    holds no answer for these files, or fails. The entry's journal covers every byte the
+    problems depend on; they name files by their path in the repository only (the
+    yamllint findings, which may quote a config's absolute path, are not in it)."""
+    where = store.active()
+    if not where.on:
+        return None
+    try:
+        got = _held(where.get(KIND, _key(None), _CLASSES))
+        if got is None or not _journaled(root):
+            return None
+        spec, digest, found = got
+        before = observe(root, spec) if found is not None else None
+    except Exception:  # the cache never fails a run
+        return None
+    if found is None or before is None or before.digest != digest:
+        return None
+    return found[0], lambda: unchanged(root, spec, before)
+
+
+def validation(root: Path) -> Validation:
+    """validate_repo(root) for a command that renders (publish): from `validate`'s stored
+    answer when it holds one for these very files (the model built, nothing judged
+    again), else computed."""
+    from i4qew.validation import validate_repo, validated
+
+    got = answered(root)
+    if got is not None:
+        problems, still = got
+        found = validated(root, problems)
+        if found is not None and still():
+            return found
+    return validate_repo(root)
+
+
+def _key(root: Path | None) -> str:
+    """The entry of one folder's answer; None: the last answer, whatever its folder."""
     versions = []
     for name in _LIBRARIES:
         try:
             versions.append(importlib.metadata.version(name))
         except importlib.metadata.PackageNotFoundError:
             versions.append("")
-    return store.digest("\0".join([str(root.resolve()), str(root.absolute()), *versions]).encode("utf-8", "surrogatepass"))
+    where = [str(root.resolve()), str(root.absolute())] if root is not None else ["any folder", ""]
+    return store.digest("\0".join([*where, *versions]).encode("utf-8", "surrogatepass"))
 
 
 def _held(got: object) -> tuple[Spec, str, Answer | None] | None:

@@ -6,13 +6,16 @@ publish and promote import this module when they render (docs/DESIGN.md, "Layers
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from i4qew.compile.incremental import keeps_placement, render_changed, whole_folders
 from i4qew.compile.render import render_tree
 from i4qew.gitops.requests import Rendered, RenderRequest
 from i4qew.placement.expressible import repository_problems
 from i4qew.placement.fleet import load_inventories
 from i4qew.problems import Problem, UserError, has_errors, sort_problems
-from i4qew.validation import validate_repo
+from i4qew.validation import Validation, validate_repo
 
 
 def _stop_on_errors(problems: list[Problem]) -> None:
@@ -20,8 +23,9 @@ def _stop_on_errors(problems: list[Problem]) -> None:
         raise UserError(sort_problems(problems))
 
 
-def render_source(req: RenderRequest) -> Rendered:
-    validation = validate_repo(req.root)
+def render_source(req: RenderRequest, validate: Callable[[Path], Validation] = validate_repo) -> Rendered:
+    """Validate (`validate`: validate_repo, or what gives its answer), then render."""
+    validation = validate(req.root)
     problems = list(validation.problems)
     _stop_on_errors(problems)
     repo = validation.repo

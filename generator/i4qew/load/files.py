@@ -33,6 +33,9 @@ DATA_FOLDER = "files"
 # YAML 1.2 allows only printable characters (c-printable): tab, LF and CR are
 # the only C0 controls; DEL and the C1 block (but NEL) are out too.
 _CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+# The ASCII ones as bytes: in ASCII bytes (nearly every file) deleting them and comparing
+# lengths finds "none" in C, some 5x faster than the search over the text.
+_CONTROL_ASCII = bytes([*range(0x01, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 # UTF-32 first: its little-endian BOM starts with UTF-16's.
 _WIDE_BOMS = (
     (b"\xff\xfe\x00\x00", "UTF-32"),
@@ -227,7 +230,7 @@ def read_bytes(rel: str, path: str, limit: int) -> bytes | Problem:
 def check_text(rel: str, data: bytes) -> SourceText | Problem:
     """The bytes as text, or the problem that makes them no YAML text (encoding, control characters)."""
     got = decode(rel, data)
-    if isinstance(got, SourceText):
+    if isinstance(got, SourceText) and not (data.isascii() and len(data.translate(None, _CONTROL_ASCII)) == len(data)):
         bad = _CONTROL.search(got.text)
         if bad:
             line, col = _text_line_col(got.text, bad.start())

@@ -67,14 +67,20 @@ def _mapping(raw: Any) -> dict[str, Any]:
     return raw if isinstance(raw, dict) else {}
 
 
+_ONLY_STR = frozenset({str})
+
+
+def _all_str(raw: dict[Any, Any]) -> bool:
+    """Every key and value is a str (exactly; no subclass): the types collected in C."""
+    return {*map(type, raw), *map(type, raw.values())} <= _ONLY_STR
+
+
 def _str_map(raw: Any) -> dict[str, str] | None:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
         return None
-    if all(type(v) is str for v in raw.values()) and all(type(k) is str for k in raw):
-        return raw
-    return None
+    return raw if _all_str(raw) else None
 
 
 def parse_cluster(source: SourceFile, origin: Origin, data: dict[str, Any], entries: Entries) -> None:
@@ -123,7 +129,7 @@ def _claims(raw: Any, report: Any) -> dict[str, str]:
         return {}
     try:
         claims = {c["name"]: c.get("value", "") for c in raw}
-        if all(type(k) is str and type(v) is str for k, v in claims.items()):
+        if _all_str(claims):
             return claims
     except (TypeError, KeyError, AttributeError):
         pass
@@ -139,6 +145,7 @@ def _claims(raw: Any, report: Any) -> dict[str, str]:
 def _resources(status: dict[str, Any], entries: Entries, report: Any) -> dict[str, Fraction]:
     """status.allocatable, completed from status.capacity for resources it lacks."""
     out: dict[str, Fraction] = {}
+    known = entries.quantities
     for part in ("allocatable", "capacity"):
         raw = status.get(part)
         if not raw:
@@ -149,12 +156,18 @@ def _resources(status: dict[str, Any], entries: Entries, report: Any) -> dict[st
         for res, q in raw.items():
             if res in out:
                 continue
-            value = entries.quantity(q)
+            # a quantity text met before (nearly all of them) is looked up here, not parsed
+            value = known.get(q, _UNKNOWN) if type(q) is str else _UNKNOWN
+            if value is _UNKNOWN:
+                value = entries.quantity(q)
             if value is None:
                 report(("status", part, res), f"{part} {res}: {q!r} is not a resource quantity")
             else:
-                out[str(res)] = value
+                out[res if type(res) is str else str(res)] = value
     return out
+
+
+_UNKNOWN: Any = object()
 
 
 def _taints(raw: Any, report: Any) -> tuple[Taint, ...]:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any
 
+from i4qew import memo
 from i4qew.load.documents import Document
 from i4qew.model.repo import Repo
 from i4qew.model.sources import VERSION_NAME
@@ -21,8 +22,10 @@ MAX_CONFIGMAP_KEY = 253
 DEFAULT_LAYOUT = "{name}/{version}"
 
 
+@memo.lru(4096)
 def absolute_path_problem(path: str) -> str | None:
-    """Why a mount or host path is refused, or None: absolute, no '..', not '/' itself."""
+    """Why a mount or host path is refused, or None: absolute, no '..', not '/' itself.
+    Cached: 10,000 workloads mount a few hundred distinct paths."""
     if not path.startswith("/"):
         return "must be an absolute path (start with '/')"
     if ".." in PurePosixPath(path).parts:
@@ -32,6 +35,12 @@ def absolute_path_problem(path: str) -> str | None:
     if any(ch.isspace() for ch in path):
         return "must not contain whitespace"
     return None
+
+
+@memo.lru(4096)
+def normal_path(path: str) -> str:
+    """`path` as PurePosixPath spells it (no doubled or trailing '/', no '.' parts)."""
+    return str(PurePosixPath(path))
 
 
 def configmap_key_problem(key: str) -> str | None:
@@ -147,7 +156,7 @@ def check_mount_paths(repo: Repo) -> Iterator[Problem]:
             if msg:
                 yield w.doc.problem(("spec", field, "mountPath"), "mount-path", f"{field}.mountPath {shorten(mount)!r} {msg}")
                 continue
-            normal = str(PurePosixPath(mount))
+            normal = normal_path(mount)
             if normal == READ_ONLY_ROOT_TMP and (w.spec.get("securityContext") or {}).get("readOnlyRootFilesystem"):
                 # the chart mounts a writable emptyDir at /tmp under a read-only root
                 yield w.doc.problem(("spec", field, "mountPath"), "mount-path",

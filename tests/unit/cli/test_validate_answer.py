@@ -171,3 +171,29 @@ def test_every_file_validate_opens_or_lists_is_in_its_journal(tmp_path: Path) ->
     missed = [f"{Path(f['repo']).name}: {rel}" for f in found for rel in f["seen"]
               if not _covered(rel, f["trees"], f["roots"], f["refs"])]
     assert missed == []
+
+
+def test_publish_takes_validates_answer_for_the_same_files_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """answered(): validate_repo's part of the last answer (not the yamllint findings), in
+    another folder holding the same files too, and a check that says when a file changed since."""
+    from i4qew.cli.validate_answer import STYLE_RULE, answered
+    from i4qew.load.style import RULE
+
+    assert STYLE_RULE == RULE
+    root, cache = two_hubs(tmp_path / "repo"), tmp_path / "cache"
+    (root / ".yamllint").write_text("extends: default\nrules:\n  document-start: {level: warning}\n", "utf-8")
+    monkeypatch.setenv(store.ENV, str(cache))
+    memo.clear()
+    assert answered(root) is None  # nothing validated yet
+    code, out = invoke(root, ("validate",), str(cache))
+    assert code == 0 and "[yamllint]" in out
+    memo.clear()
+    got = answered(shutil.copytree(root, tmp_path / "other"))
+    assert got is not None and got[0] == [] and got[1]()
+    got = answered(root)
+    assert got is not None
+    anomaly = root / "workloads" / "anomaly.yaml"
+    anomaly.write_text(anomaly.read_text("utf-8") + "\n", "utf-8")
+    assert not got[1]()  # changed after it was observed
+    assert answered(root) is None  # and no longer the files validate judged
+    memo.clear()
