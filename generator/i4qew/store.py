@@ -130,6 +130,11 @@ class Store:
             return None
         return self.folder / kind / f"{key}.bin"
 
+    def has(self, kind: str, key: str) -> bool:
+        """Whether an entry is stored under `key` (whole and readable or not: `get` says)."""
+        path = self._path(kind, key)
+        return path is not None and path.is_file()
+
     def get(self, kind: str, key: str, allowed: dict[tuple[str, str], Any]) -> Any | None:
         """The value stored under `key`, or None (absent, unreadable, corrupt, foreign)."""
         data = self.read(kind, key)

@@ -36,7 +36,12 @@ _MARKERS = ("-----BEGIN", "AKIA", "ASIA", "gl", "gh", "github_pat_", "hf_", "xox
 
 
 def _may_hold_credential(text: str) -> bool:
-    return any(marker in text for marker in _MARKERS)
+    # map over the bound method: no generator frame (called for every declaration and message)
+    return any(map(text.__contains__, _MARKERS))
+
+
+# Public: a file's text without these holds no credential in any of its values (rules/secrets.py).
+may_hold_credential = _may_hold_credential
 
 
 def find_credential(text: str) -> tuple[str, int] | None:

@@ -3,9 +3,13 @@ never pays for the git and GitLab edges (python-gitlab: ~145 ms) at start-up."""
 
 from __future__ import annotations
 
+import atexit
 import gc
 import importlib
+import os
 import sys
+import threading
+from typing import NoReturn
 
 import click
 
@@ -29,6 +33,12 @@ COMMANDS: dict[str, str] = {
 }
 
 
+# Commands that only read the repository and write their reports (closed before they
+# return): their process may end without the interpreter's teardown (see `run`).
+READ_ONLY = frozenset({"validate", "plan"})
+_invoked: list[str] = []
+
+
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -37,6 +47,7 @@ class LazyGroup(click.Group):
         module_name = COMMANDS.get(cmd_name)
         if module_name is None:
             return None
+        _invoked.append(cmd_name)
         module = importlib.import_module(f"i4qew.cli.{module_name}")
         command: click.Command = module.command
         return command
@@ -60,4 +71,25 @@ def run() -> None:
     gc.disable()
     # click exits 2 on usage errors, which is the spec's code for them. A crash is
     # i4qew.cli.entry's to report (exit 5).
-    sys.exit(cli.main(prog_name="i4qew", standalone_mode=True))
+    code: str | int | None
+    try:
+        code = cli.main(prog_name="i4qew", standalone_mode=True)
+    except SystemExit as done:
+        code = done.code
+    leave(code, bool(_invoked) and set(_invoked) <= READ_ONLY)
+
+
+def leave(code: str | int | None, quick: bool) -> NoReturn:
+    """Exit with `code` as sys.exit would. With `quick`, and nothing else running, the
+    exit handlers run and the process ends without the interpreter's teardown, which
+    frees every object one by one: 1.2 s of CPU after a 5x `validate`, 1.5 s after
+    `plan`, for memory the system takes back at once."""
+    if quick and threading.active_count() == 1 and not isinstance(code, str):
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            sys.exit(code)  # the usual way reports it
+        atexit._run_exitfuncs()
+        os._exit(code or 0)
+    sys.exit(code)

@@ -1,131 +1,163 @@
-"""Each hub's placement problems kept between runs (i4qew/store.py), keyed by everything
-`checks.placement_problems` reads: a hub whose inventory and whose decisions did not
-change since a run that filled the cache answers without checking anything again.
+"""The fleet's placement problems kept between runs (i4qew/store.py), hub by hub, and
+brought up to date by the change: after a one-workload edit only the hubs that
+workload lands on (before or after) are checked again, and nothing walks the other
+workloads' decisions.
 
-At issue 17's 5x a hub's checks go through ~5,500 placed decisions (the model policy's
-reach, environment overlap, the capacity sums); after a one-workload change, only the
-hubs that workload lands on (before or after) miss. The decisions themselves are made
-every run (they are what the key is written from).
+A workload's decision on a hub is a function of its own document and of what every
+workload shares: the repository settings, the policies and models, each hub's
+inventory, view and time. So the entry is keyed by the shared part only (`fleet_key`:
+i4qew.yaml's bytes and the settings the checks read, every policy's and model's file
+(name, path, position, bytes), per hub its name, inventory key and size, the time taints
+are judged at, the placement API and cluster sets; whether any workload declares
+architectures) and holds, beside each hub's problems, what the run judged: per
+workload document (path, position, its file's bytes key) its key and, per environment
+where it has a decision, the hubs that place it. The next run with the same shared part
+compares its workloads with those: each document gone or new (an edit is both) marks
+the hubs it was or is placed on; one placed on no hub in some environment marks every
+hub (placement-empty is judged across the hubs). The marked hubs are checked again,
+the others answer as stored; then the entry holds this run's workloads.
 
-The key of one hub: its inventory's key and the time taints are judged at, its view's
-cluster sets and placement API, the repository settings the checks read (environments
-with their selectors and where i4qew.yaml says so, the architecture label prefix, the
-capacity warning percent, whether any workload declares architectures), then, per
-environment and in order, every decision that places something: the workload's
-document (path, position, the bytes of its file: its name, key, model and requests are
-in them), its model's policy written out, and the clusters chosen; for a workload placed on no hub at all, its
-effective placement written out (placement-empty explains it conjunct by conjunct). Not
-kept (checked every run): a hub with an environment that has rollout waves, and an
-environment where two workloads share a key (which one environment-overlap compares is
-positional).
+Not kept (every hub checked every run): a repository with rollout waves (wave_problems
+reads much more) or with two workloads of one key (which one environment-overlap
+compares is positional, and `elsewhere` is by key).
 """
 
 from __future__ import annotations
 
 import hashlib
-import operator
-from collections.abc import Set as AbstractSet
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from i4qew import store
 from i4qew.load.documents import SourceFile
-from i4qew.model.repo import PlacementPolicy, Repo, Workload
+from i4qew.model.repo import Hub, Repo, Workload
 from i4qew.placement.checks import decisions_by_env, placement_problems
 from i4qew.placement.decide import Decision, planner_for
 from i4qew.placement.inventory import Inventory
 from i4qew.problems import Problem, Severity
 
 KIND = "hubchecks"
-_KEY = operator.attrgetter("key")
-_CLUSTERS = operator.attrgetter("clusters")
 _CLASSES = store.allow((Problem, Severity))
-_VERSION = b"hubchecks 1\0"
+_VERSION = b"hubchecks 2\0"
+
+Ident = tuple[str, int, str]  # a workload's document: path, position, its file's bytes key
+Placed = tuple[tuple[str, tuple[int, ...]], ...]  # per environment with a decision: the hubs placing it
+Judged = dict[Ident, tuple[str, Placed]]  # per workload document: its key, where it is placed
+
+
+def file_key(source: SourceFile, memo: dict[int, tuple[SourceFile, str]]) -> str:
+    """The documents cache's key of the file's bytes, else a digest of its text."""
+    got = memo.get(id(source))
+    if got is None or got[0] is not source:
+        key = f"b{source.key}" if source.key else "t" + hashlib.blake2b(source.text.encode(), digest_size=20).hexdigest()
+        got = memo[id(source)] = (source, key)
+    return got[1]
+
+
+def fleet_key(repo: Repo, planned: Sequence[tuple[Hub, Inventory]], now: datetime | None,
+              files: dict[int, tuple[SourceFile, str]]) -> str | None:
+    """The key of everything the workloads share; None when the fleet is not kept."""
+    settings = repo.repository
+    if any(e.waves for e in settings.environments) or any(not inv.key for _, inv in planned):
+        return None
+    keys = [f"{w.namespace}/{w.name}" for w in repo.workloads]
+    if len(set(keys)) != len(keys):
+        return None
+    doc = settings.doc
+    hubs = []
+    for h, inv in planned:
+        view = repo.for_hub(h)
+        planner = planner_for(view, inv, now)
+        hubs.append((h.name, inv.key, len(inv), repr(planner.now), planner.rule_mode, view.repository.cluster_sets))
+    head = (settings.arch_prefix, settings.capacity_warn_percent, any(w.architectures for w in repo.workloads),
+            [(e.name, e.index, repr(e.selector), e.selector_text) for e in settings.environments],
+            (doc.path, doc.index, file_key(doc.source, files)) if doc is not None else None, hubs,
+            [(n, p.doc.path, p.doc.index, file_key(p.doc.source, files)) for n, p in repo.policies.items()],
+            [(n, m.doc.path, m.doc.index, file_key(m.doc.source, files)) for n, m in repo.models.items()])
+    return hashlib.blake2b(_VERSION + repr(head).encode(), digest_size=20).hexdigest()
+
+
+def touched(placed: Placed, hubs: int) -> set[int]:
+    """The hubs whose problems a workload placed so can change: those that place it, or
+    every hub when some environment places it nowhere (each hub then explains why)."""
+    if any(not on for _, on in placed):
+        return set(range(hubs))
+    return {h for _, on in placed for h in on}
+
+
+def position(decisions: Sequence[Decision], w: Workload, guess: int) -> int | None:
+    """Where `w`'s decision is in `decisions`: the lists follow the order of the workloads, leaving
+    out those without a decision, so it is at `guess` (its place among the workloads) or a few
+    before; looked for everywhere else too (None: it has none)."""
+    for j in range(min(guess, len(decisions) - 1), -1, -1):
+        if decisions[j].workload is w:
+            return j
+    for j in range(guess + 1, len(decisions)):
+        if decisions[j].workload is w:
+            return j
+    return None
 
 
 class HubChecks:
-    """The hubs of one fleet, checked in turn; what they share is written once."""
+    """The placement problems of each planned hub, in the order of `planned`."""
 
-    def __init__(self, repo: Repo) -> None:
+    def __init__(self, repo: Repo, planned: Sequence[tuple[Hub, Inventory]], now: datetime | None) -> None:
+        self.repo, self.planned, self.now = repo, planned, now
         self.where = store.active()
-        self.archs = any(w.architectures for w in repo.workloads)
-        self._files: dict[int, tuple[SourceFile, bytes]] = {}
-        self._policies: dict[int, tuple[PlacementPolicy, bytes]] = {}
-        self._workloads: dict[tuple[int, str], tuple[Workload, bytes]] = {}
-        # per environment: (elsewhere, every decision's key, no key twice, every key placed somewhere)
-        self._keys: dict[str, tuple[AbstractSet[tuple[str, str]], tuple[str, ...], bool, bool]] = {}
+        self._files: dict[int, tuple[SourceFile, str]] = {}
 
-    def problems(self, repo: Repo, inv: Inventory, *, now: datetime | None,
-                 elsewhere: AbstractSet[tuple[str, str]]) -> list[Problem]:
-        """placement_problems(repo, inv, now=now, elsewhere=elsewhere), from the cache when it holds them."""
-        key = self.key(repo, inv, now, elsewhere) if self.where.on else None
+    def problems(self) -> list[list[Problem]]:
+        key = fleet_key(self.repo, self.planned, self.now, self._files)
+        docs = [((w.doc.path, w.doc.index, file_key(w.doc.source, self._files)), w) for w in self.repo.workloads]
+        stored = self._stored(key) if key is not None else None
+        if stored is None:
+            judged = self._placed(docs, every=True)
+            found = self._check(range(len(self.planned)), judged)
+        else:
+            before, found = stored
+            new = [(i, w) for i, w in docs if i not in before]
+            gone = before.keys() - {i for i, _ in docs}
+            if not new and not gone:
+                return found
+            judged = {i: before[i] for i, _ in docs if i in before}
+            fresh = self._placed(new, every=False)
+            judged.update(fresh)
+            marked: set[int] = set()
+            for _, placed in [*(before[i] for i in gone), *fresh.values()]:
+                marked |= touched(placed, len(self.planned))
+            found = [*found]
+            for h, got in zip(sorted(marked), self._check(sorted(marked), judged), strict=True):
+                found[h] = got
         if key is not None:
-            got = self.where.get(KIND, key, _CLASSES)
-            if isinstance(got, list) and all(isinstance(p, Problem) for p in got):
-                return got
-        found = placement_problems(repo, inv, now=now, elsewhere=elsewhere)
-        if key is not None:
-            self.where.put(KIND, key, found)
+            self.where.put(KIND, key, (judged, found))
         return found
 
-    def key(self, repo: Repo, inv: Inventory, now: datetime | None,
-            elsewhere: AbstractSet[tuple[str, str]]) -> str | None:
-        settings = repo.repository
-        if not inv.key or any(e.waves for e in settings.environments):
-            return None
-        planner = planner_for(repo, inv, now)
-        h = hashlib.blake2b(_VERSION, digest_size=20)
-        doc = settings.doc
-        head = (inv.key, len(inv), repr(planner.now), planner.rule_mode, settings.cluster_sets, settings.arch_prefix,
-                settings.capacity_warn_percent, self.archs,
-                [(e.name, e.index, repr(e.selector), e.selector_text) for e in settings.environments],
-                (doc.path, doc.index, self._file(doc.source)) if doc is not None else None)
-        h.update(repr(head).encode())
-        for env, decisions in decisions_by_env(repo, inv, now).items():
-            keys = tuple(map(_KEY, decisions))  # the same on every hub: judged once
-            seen = self._keys.get(env)
-            if seen is None or seen[0] is not elsewhere or seen[1] != keys:
-                unique = len(set(keys)) == len(keys)
-                seen = self._keys[env] = (elsewhere, keys, unique, all((env, k) in elsewhere for k in keys))
-            if not seen[2]:
-                return None  # two workloads of one key: which one environment-overlap compares is positional
-            parts = [f"\0env {env}\0{len(decisions)}\0".encode()]
-            if not seen[3]:  # placement-empty, explained from the effective placement over the inventory
-                for d in decisions:
-                    if not d.clusters and (env, d.key) not in elsewhere:
-                        ep = d.effective
-                        parts.append(self._workload(repo, d))
-                        parts.append(repr(("empty", ep.conjuncts, ep.cluster_sets, ep.tolerations)).encode())
-            for d in filter(_CLUSTERS, decisions):
-                parts.append(self._workload(repo, d))
-                parts.append(d.clusters.to_bytes((d.clusters.bit_length() + 7) // 8, "little"))
-                parts.append(b"\1")
-            h.update(b"".join(parts))
-        return h.hexdigest()
+    def _stored(self, key: str) -> tuple[Judged, list[list[Problem]]] | None:
+        got = self.where.get(KIND, key, _CLASSES)
+        if (isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], dict) and isinstance(got[1], list)
+                and len(got[1]) == len(self.planned) and all(isinstance(ps, list) for ps in got[1])):
+            return got[0], got[1]
+        return None  # absent, or not this format: a miss
 
-    def _file(self, source: SourceFile) -> bytes:
-        got = self._files.get(id(source))
-        if got is None or got[0] is not source:
-            got = self._files[id(source)] = (source, hashlib.blake2b(source.text.encode(), digest_size=16).digest())
-        return got[1]
+    def _placed(self, docs: Sequence[tuple[Ident, Workload]], *, every: bool) -> Judged:
+        """Per document, the workload's key and, per environment with a decision, the hubs that
+        place it, from every hub's decisions (`every`: `docs` are all the workloads)."""
+        envs: dict[int, dict[str, list[int]]] = {id(w): {} for _, w in docs}
+        # a few workloads: each looked for where its place among the workloads puts it (no walk over all)
+        guess = None if every else [(i, w) for i, w in enumerate(self.repo.workloads) if id(w) in envs]
+        for h, (hub, inv) in enumerate(self.planned):
+            for env, decisions in decisions_by_env(self.repo.for_hub(hub), inv, self.now).items():
+                found: Iterable[Decision] = decisions
+                if guess is not None:
+                    found = [decisions[j] for i, w in guess if (j := position(decisions, w, i)) is not None]
+                for d in found:
+                    on = envs[id(d.workload)].setdefault(env, [])
+                    if d.clusters:
+                        on.append(h)
+        return {i: (f"{w.namespace}/{w.name}", tuple((env, tuple(on)) for env, on in envs[id(w)].items()))
+                for i, w in docs}
 
-    def _policy(self, policy: PlacementPolicy) -> bytes:
-        got = self._policies.get(id(policy))
-        if got is None or got[0] is not policy:
-            text = repr((policy.name, policy.predicates, policy.cluster_sets, policy.max_clusters,
-                         policy.tolerations, policy.tolerate_offline))
-            got = self._policies[id(policy)] = (policy, text.encode())
-        return got[1]
-
-    def _workload(self, repo: Repo, d: Decision) -> bytes:
-        """What the checks read of a placed decision, but its clusters (the same on every hub)."""
-        w = d.workload
-        got = self._workloads.get((id(w), d.env))
-        if got is None or got[0] is not w:
-            ep = d.effective
-            model = repo.models.get(ep.model.name) if ep.model else None
-            policy = repo.policies.get(model.placement) if model else None
-            # the file's bytes hold all the checks read of the workload (its name, key, model, requests)
-            text = repr((w.doc.path, w.doc.index, d.env, model.placement if model else None))
-            got = self._workloads[(id(w), d.env)] = (
-                w, self._file(w.doc.source) + text.encode() + (self._policy(policy) if policy else b"-"))
-        return got[1]
+    def _check(self, hubs: Iterable[int], judged: Mapping[Ident, tuple[str, Placed]]) -> list[list[Problem]]:
+        runs = {(env, k) for k, placed in judged.values() for env, on in placed if on}
+        return [placement_problems(self.repo.for_hub(self.planned[h][0]), self.planned[h][1], now=self.now,
+                                   elsewhere=runs) for h in hubs]

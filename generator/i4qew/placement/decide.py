@@ -26,7 +26,7 @@ Every step is big-int set algebra over the inventory's label index.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -98,8 +98,10 @@ class Planner:
         self._decisions: dict[str, list[Decision]] = {}
         self._kept: tuple[str, dict[str, int], list[Decision]] | None = None  # the last call with a base
         self._effective: dict[tuple[int, str], EffectivePlacement | None] = {}
-        # A hub of a fleet: decisions(env, base) made over the fleet (placement/fleet_decide.py).
+        # A hub of a fleet: decisions(env, base) made over the fleet (placement/fleet_decide.py),
+        # and evaluate_all's placements too.
         self.shared: Callable[[str, Mapping[str, int] | None], list[Decision]] | None = None
+        self.shared_all: Callable[[Sequence[Placeable]], list[int]] | None = None
 
     def predicate(self, p: Predicate) -> int:
         # Keyed by identity first: hashing a Predicate walks its selectors, and the
@@ -189,6 +191,12 @@ class Planner:
 
     def evaluate(self, ep: Placeable, base: int = 0) -> int:
         return self.choose(self.feasible(ep, base), ep.max_clusters, base)
+
+    def evaluate_all(self, placeables: Sequence[Placeable]) -> list[int]:
+        """evaluate(p) of each (no base): over the fleet, for a hub of one (e.g. the stagings)."""
+        if self.shared_all is not None:
+            return self.shared_all(placeables)
+        return [self.evaluate(p) for p in placeables]
 
     def effective(self, workload: Workload, env: str) -> EffectivePlacement | None:
         key = (id(workload), env)

@@ -14,17 +14,19 @@ not read from files (no key) is not kept.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
 
 from i4qew import store
 from i4qew.model.repo import Predicate
 from i4qew.placement.decide import Planner
-from i4qew.placement.effective import Conjunct, EffectivePlacement
+from i4qew.placement.effective import Conjunct, Placeable
 
 KIND = "eligible"
 MAX_ENTRIES = 200_000
 _NO_CLASSES = store.allow(())
 Shares = tuple[tuple[int, int], ...]  # (hub index, the hub's share of the eligible clusters)
+V = TypeVar("V")
 
 
 def fleet_key(planners: Sequence[Planner]) -> str | None:
@@ -42,20 +44,15 @@ def eligible_cache(fleet: str | None, env: str) -> EligibleCache | None:
     return EligibleCache(fleet, env) if fleet is not None and store.active().on else None
 
 
-class EligibleCache:
-    """One environment's pack: `get` before evaluating, `put` after, `save` once."""
+class EntryText:
+    """An effective placement as the decider evaluates it, written out with the hub group
+    it is evaluated for: the key of its entry."""
 
-    def __init__(self, fleet: str, env: str) -> None:
-        self.where = store.active()
-        self.key = store.digest(f"{fleet}\0{env}".encode())
-        got = self.where.get(KIND, self.key, _NO_CLASSES) if self.where.on else None
-        self.held: dict[str, Shares] = got if isinstance(got, dict) else {}
-        self.used: dict[str, Shares] = {}
-        self.added = 0
+    def __init__(self) -> None:
         self._texts: dict[int, tuple[Predicate, str]] = {}  # by id, the object kept alive
         self._conjuncts: dict[int, tuple[Conjunct, str]] = {}
 
-    def entry(self, group: int, ep: EffectivePlacement) -> str:
+    def __call__(self, group: int, ep: Placeable) -> str:
         texts = self._conjuncts
         parts = []
         for c in ep.conjuncts:  # shared between workloads (effective.py): written once each
@@ -68,21 +65,34 @@ class EligibleCache:
 
     def _text(self, p: Predicate) -> str:
         got = self._texts.get(id(p))
-        if got is None:
+        if got is None or got[0] is not p:
             got = self._texts[id(p)] = (p, f"{p.labels!r}\3{p.claims!r}")
         return got[1]
 
-    def get(self, entry: str) -> Shares | None:
-        got = self.used.get(entry)
+
+class EntryPack(Generic[V]):
+    """One pack of entries by key: `get` before computing, `put` after, `save` once (what
+    this run used first, then what the pack held, up to `limit`)."""
+
+    def __init__(self, kind: str, key: str, valid: Callable[[object], bool], limit: int = MAX_ENTRIES) -> None:
+        self.where = store.active()
+        self.kind, self.key, self.valid, self.limit = kind, key, valid, limit
+        got = self.where.get(kind, key, _NO_CLASSES) if self.where.on else None
+        self.held: dict[str, V] = got if isinstance(got, dict) else {}
+        self.used: dict[str, V] = {}
+        self.added = 0
+
+    def get(self, entry: str) -> V | None:
+        got = self.used.get(entry)  # checked when it came in
         if got is None:
             got = self.held.get(entry)
-        if got is not None and _valid(got):
+            if got is None or not self.valid(got):
+                return None
             self.used[entry] = got
-            return got
-        return None
+        return got
 
-    def put(self, entry: str, shares: Shares) -> None:
-        self.used[entry] = shares
+    def put(self, entry: str, value: V) -> None:
+        self.used[entry] = value
         self.added += 1
 
     def save(self) -> None:
@@ -90,11 +100,19 @@ class EligibleCache:
             return
         merged = dict(self.used)
         for k, v in self.held.items():
-            if len(merged) >= MAX_ENTRIES:
+            if len(merged) >= self.limit:
                 break
             merged.setdefault(k, v)
-        self.where.put(KIND, self.key, merged)
+        self.where.put(self.kind, self.key, merged)
         self.held, self.added = merged, 0
+
+
+class EligibleCache(EntryPack[Shares]):
+    """One environment's pack of eligible clusters; `entry` writes a placement's key."""
+
+    def __init__(self, fleet: str, env: str) -> None:
+        super().__init__(KIND, store.digest(f"{fleet}\0{env}".encode()), _valid)
+        self.entry = EntryText()
 
 
 def _valid(shares: object) -> bool:

@@ -73,10 +73,10 @@ def _duplicates(hubs: tuple[Hub, ...], inventories: Hubs) -> list[Problem]:
         if inv is None:
             continue
         by_file: dict[str, list[tuple[str, str]]] = {}
-        for c in inv.clusters:
-            other = owner.setdefault(c.name, h.name)
-            if other != h.name:
-                by_file.setdefault(c.origin.path, []).append((c.name, other))
+        twice = [(i, other) for i, name in enumerate(inv.names) if (other := owner.setdefault(name, h.name)) != h.name]
+        for i, other in twice:  # (the names are the inventory's summary: its clusters only when needed)
+            c = inv.clusters[i]
+            by_file.setdefault(c.origin.path, []).append((c.name, other))
         for path, found in by_file.items():
             first = next(c for c in inv.clusters if c.name == found[0][0] and c.origin.path == path)
             where, line, col = inv.locate(first)
@@ -115,14 +115,14 @@ def _per_hub(repo: Repo, inventories: Hubs, now: datetime | None) -> list[Proble
     empty: dict[tuple[str, int, int, str], list[tuple[str, Problem]]] = {}
     planned = [(h, inv) for h in repo.repository.hubs if (inv := inventories.get(h.name)) is not None]
     hub_planners(repo, inventories, now)  # decided once over the fleet
-    runs = {(env, d.key) for h, inv in planned for env, ds in decisions_by_env(repo.for_hub(h), inv, now).items()
-            for d in ds if d.clusters}
-    checks = HubChecks(repo) if store.active().on else None  # each hub's problems kept between runs
-    for h, inv in planned:
-        view = repo.for_hub(h)
-        checked = (checks.problems(view, inv, now=now, elsewhere=runs) if checks is not None
-                   else placement_problems(view, inv, now=now, elsewhere=runs))
-        for p in checked:
+    if store.active().on:  # each hub's problems kept between runs, brought up to date by the change
+        checked = HubChecks(repo, planned, now).problems()
+    else:
+        runs = {(env, d.key) for h, inv in planned for env, ds in decisions_by_env(repo.for_hub(h), inv, now).items()
+                for d in ds if d.clusters}
+        checked = [placement_problems(repo.for_hub(h), inv, now=now, elsewhere=runs) for h, inv in planned]
+    for (h, _), hub_problems in zip(planned, checked, strict=True):
+        for p in hub_problems:
             if p.rule == "placement-empty":
                 empty.setdefault((p.path, p.line, p.column, p.message.split(":", 1)[0]), []).append((h.name, p))
                 continue

@@ -29,8 +29,9 @@ from i4qew import memo
 from i4qew.model.repo import Predicate, Repo, Workload
 from i4qew.placement.bits import LabelIndex
 from i4qew.placement.decide import Decision, Planner, placement_name, planner_for
-from i4qew.placement.effective import EffectivePlacement
-from i4qew.placement.eligible_cache import Shares, eligible_cache, fleet_key
+from i4qew.placement.decided_cache import STAGINGS, Decided, DecidedCache, decided_cache
+from i4qew.placement.effective import EffectivePlacement, Placeable
+from i4qew.placement.eligible_cache import EligibleCache, Shares, eligible_cache, fleet_key
 from i4qew.placement.inventory import Inventory
 
 
@@ -65,6 +66,9 @@ class FleetDecider:
         self._predicates: dict[int, tuple[Predicate, int]] = {}  # by id, the object kept alive
         self._sets: dict[tuple[int, tuple[str, ...]], int] = {}
         self._envs: dict[str, _Decided] = {}
+        self._finals: dict[str, list[list[Decision]]] = {}
+        self._evaluated: dict[int, tuple[Placeable, int, dict[int, int]]] = {}  # by id, the placement kept alive
+        self._eligible: tuple[str, EligibleCache] | None = None  # the pack _decided opened
 
     @cached_property
     def labels(self) -> LabelIndex:  # built only when some placement is not in the cache
@@ -94,7 +98,7 @@ class FleetDecider:
             self._sets[(group, names)] = bits
         return bits
 
-    def eligible(self, group: int, ep: EffectivePlacement) -> int:
+    def eligible(self, group: int, ep: Placeable) -> int:
         """Cluster sets and predicates over the fleet (what Planner.feasible does before taints)."""
         bits = self.sets(group, ep.cluster_sets)
         for c in ep.conjuncts:
@@ -106,36 +110,118 @@ class FleetDecider:
             bits &= ors
         return bits
 
+    def _empties(self, group: int, env: str) -> list[Decision]:
+        """Each workload of `env` with an effective placement, as its empty decision, in the planner's order."""
+        planner = self.planners[self.groups[group][0]]
+        return [Decision(w, env, ep, placement_name(w.name, env), 0, f"{w.namespace}/{w.name}")
+                for w in planner.repo.workloads if w.enabled_in(env) and (ep := planner.effective(w, env)) is not None]
+
+    def _eligible_shares(self, cache: EligibleCache | None, group: int, ep: EffectivePlacement) -> Shares:
+        """Each hub's share of the clusters `ep` selects (from the eligible cache when it holds them)."""
+        entry = cache.entry(group, ep) if cache is not None else ""
+        shares = cache.get(entry) if cache is not None else None
+        if shares is None:
+            shares = self._shares(self.eligible(group, ep))
+            if cache is not None:
+                cache.put(entry, shares)
+        return shares
+
     def _decide(self, env: str) -> _Decided:
         got = self._envs.get(env)
         if got is not None:
             return got
         decided = _Decided([], [[] for _ in self.planners])
         cache = eligible_cache(self.key, env)
-        for g, hubs in enumerate(self.groups):
-            planner = self.planners[hubs[0]]
-            empties: list[Decision] = []
-            for w in planner.repo.workloads:
-                if not w.enabled_in(env):
-                    continue
-                ep = planner.effective(w, env)
-                if ep is None:
-                    continue
-                pos = len(empties)
-                empties.append(Decision(w, env, ep, placement_name(w.name, env), 0, f"{w.namespace}/{w.name}"))
-                entry = cache.entry(g, ep) if cache is not None else ""
-                shares = cache.get(entry) if cache is not None else None
-                if shares is None:
-                    shares = self._shares(self.eligible(g, ep))
-                    if cache is not None:
-                        cache.put(entry, shares)
-                for h, share in shares:
-                    decided.reached[h].append((pos, w, ep, share))
+        for g in range(len(self.groups)):
+            empties = self._empties(g, env)
+            for pos, empty in enumerate(empties):
+                for h, share in self._eligible_shares(cache, g, empty.effective):
+                    decided.reached[h].append((pos, empty.workload, empty.effective, share))
             decided.empties.append(empties)
         if cache is not None:
             cache.save()
         self._envs[env] = decided
         return decided
+
+    def _final(self, env: str) -> list[list[Decision]]:
+        """Every hub's decisions without a base, each workload's taken from the decided
+        cache when it holds them (decided_cache.py): no eligible set, taint or count."""
+        got = self._finals.get(env)
+        if got is not None:
+            return got
+        cache = decided_cache(self.key, env, self.planners)
+        out: list[list[Decision]] = [[] for _ in self.planners]
+        for g, hubs in enumerate(self.groups):
+            empties = self._empties(g, env)
+            for h in hubs:
+                out[h] = list(empties)
+            for pos, empty in enumerate(empties):
+                ep = empty.effective
+                entry = cache.entry(g, ep) if cache is not None else ""
+                decided = cache.get(entry) if cache is not None else None
+                if decided is None:
+                    decided = self._decided(env, g, ep)
+                    if cache is not None:
+                        cache.put(entry, decided)
+                for h, clusters, n, advisory in decided:
+                    out[h][pos] = Decision(empty.workload, env, ep, empty.name, clusters, empty.key, n,
+                                           advisory=advisory)
+        if cache is not None:
+            cache.save()
+        if self._eligible is not None:
+            self._eligible[1].save()
+        self._finals[env] = out
+        return out
+
+    def evaluate_all(self, hub: int, placeables: Sequence[Placeable]) -> list[int]:
+        """What hub `hub`'s planner evaluates for each placement alone (Planner.evaluate, no
+        base), each decided once for the fleet (and kept in the decided cache: STAGINGS)."""
+        group = self.group_of[hub]
+        cache: DecidedCache | None = None
+        out = []
+        for p in placeables:
+            got = self._evaluated.get(id(p))
+            if got is None or got[0] is not p or got[1] != group:
+                if cache is None:
+                    cache = decided_cache(self.key, STAGINGS, self.planners)
+                entry = cache.entry(group, p) if cache is not None else ""
+                decided = cache.get(entry) if cache is not None else None
+                if decided is None:
+                    decided = self._tolerated(self._shares(self.eligible(group, p)), p)
+                    if cache is not None:
+                        cache.put(entry, decided)
+                got = self._evaluated[id(p)] = (p, group, {h: clusters for h, clusters, _, _ in decided})
+            out.append(got[2].get(hub, 0))
+        if cache is not None:
+            cache.save()
+        return out
+
+    def _decided(self, env: str, group: int, ep: EffectivePlacement) -> Decided:
+        """What each hub of the group decides for `ep` without a base (hub_decisions' steps)."""
+        return self._tolerated(self._eligible_shares(self._eligible_cache(env), group, ep), ep)
+
+    def _tolerated(self, shares: Shares, ep: Placeable) -> Decided:
+        """Each hub's decision from its share of the eligible clusters: taints, then numberOfClusters."""
+        out = []
+        count = ep.max_clusters
+        for h, eligible in shares:
+            planner = self.planners[h]
+            feasible = planner.tolerated(eligible, ep.tolerations, 0)
+            n = feasible.bit_count()
+            if n:
+                out.append((h, planner.choose(feasible, count, 0), n, count is not None and n > count))
+        return tuple(out)
+
+    def _eligible_cache(self, env: str) -> EligibleCache | None:
+        """The eligible pack of `env`, opened on the first decision the decided cache misses."""
+        if self._eligible is None or self._eligible[0] != env:
+            if self._eligible is not None:
+                self._eligible[1].save()
+            cache = eligible_cache(self.key, env)
+            if cache is None:
+                return None
+            self._eligible = (env, cache)
+        return self._eligible[1]
 
     def _shares(self, bits: int) -> Shares:
         """Each hub's share of a fleet set, hub by hub, the empty ones left out. Peeled
@@ -152,6 +238,8 @@ class FleetDecider:
 
     def hub_decisions(self, hub: int, env: str, base: Mapping[str, int] | None) -> list[Decision]:
         """What hub `hub`'s planner decides alone: Planner.decisions(env, base)."""
+        if not base:
+            return self._final(env)[hub]
         decided = self._decide(env)
         out = list(decided.empties[self.group_of[hub]])
         planner = self.planners[hub]
@@ -185,4 +273,5 @@ def hub_planners(repo: Repo, inventories: Mapping[str, Inventory | None],
             _deciders[:] = [*_deciders[-(_KEPT - 1):], decider]
         for i, p in enumerate(planners):
             p.shared = functools.partial(decider.hub_decisions, i)
+            p.shared_all = functools.partial(decider.evaluate_all, i)
     return {name: p for (name, _, _), p in zip(hubs, planners, strict=True)}

@@ -8,11 +8,12 @@ files (YAML, JSON, `kind: List`) lives in `inventory_load.py` (`load_inventory`)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
 from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from i4qew import memo
 from i4qew.k8s.selectors import Selector
@@ -79,8 +80,24 @@ class Inventory:
     # files: what the persistent cache (i4qew/store.py) keys values computed over it by.
     key: str = field(default="", compare=False, repr=False)
 
+    if not TYPE_CHECKING:  # (for mypy an Inventory has its fields and nothing else)
+        def __getattr__(self, name: str) -> Any:
+            """A lazy inventory's clusters and sets (`lazy_inventory`), loaded on first use."""
+            load = self.__dict__.get("_load") if name in _LAZY else None
+            if load is None:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            full = load()
+            for field_name in _LAZY:
+                self.__dict__[field_name] = getattr(full, field_name)
+            del self.__dict__["_load"]
+            return self.__dict__[name]
+
+    def __reduce__(self) -> tuple[type[Inventory], tuple[Any, ...]]:
+        # the fields (a lazy one loads them); what is cached on it is made again where needed
+        return (Inventory, (self.clusters, self.set_selectors, self.sources, self.key))
+
     def __len__(self) -> int:
-        return len(self.clusters)
+        return len(self.names)
 
     @cached_property
     def ids(self) -> dict[str, int]:
@@ -103,7 +120,7 @@ class Inventory:
 
     @property
     def all(self) -> int:
-        return (1 << len(self.clusters)) - 1
+        return (1 << len(self)) - 1
 
     @cached_property
     def tainted(self) -> int:
@@ -146,6 +163,34 @@ class Inventory:
             return cluster.origin.path or "clusters", 1, 1
         line, col = locate(source, cluster.origin, ("metadata", "name"), cluster.name)
         return source.path, line, col
+
+
+_LAZY = ("clusters", "set_selectors")
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What deciding from the caches reads of an inventory (its size, its time, its tainted
+    and unavailable clusters, its cluster names): enough to answer without its clusters."""
+
+    names: tuple[str, ...]
+    as_of: datetime | None
+    tainted: int
+    unavailable: int
+
+    @staticmethod
+    def of(inv: Inventory) -> Summary:
+        return Summary(inv.names, inv.as_of, inv.tainted, inv.unavailable)
+
+
+def lazy_inventory(summary: Summary, sources: Mapping[str, SourceFile], key: str,
+                   load: Callable[[], Inventory]) -> Inventory:
+    """An inventory that holds `summary` and loads its clusters and sets with `load()` (an
+    inventory of the same key: the same content) the first time something reads them."""
+    inv = object.__new__(Inventory)
+    inv.__dict__.update(sources=sources, key=key, names=summary.names, as_of=summary.as_of,
+                        tainted=summary.tainted, unavailable=summary.unavailable, _load=load)
+    return inv
 
 
 # Files up to this size get exact positions from the positional parser; beyond, the

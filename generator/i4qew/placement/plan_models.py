@@ -35,9 +35,10 @@ class StagingPlan:
 
 def staging_plans(repo: Repo, env: str, planner: Planner | None,
                   image: frozenset[str] = frozenset()) -> tuple[StagingPlan, ...]:
-    return tuple(StagingPlan(s.model.name, s.namespace, staging_hub_name(s.model.name, env),
-                             s.versions, planner.evaluate(s) if planner is not None else 0)
-                 for s in stagings(repo, env, image))
+    staged = stagings(repo, env, image)
+    decided = planner.evaluate_all(staged) if planner is not None else [0] * len(staged)
+    return tuple(StagingPlan(s.model.name, s.namespace, staging_hub_name(s.model.name, env), s.versions, clusters)
+                 for s, clusters in zip(staged, decided, strict=True))
 
 
 @dataclass(frozen=True)

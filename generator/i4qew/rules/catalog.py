@@ -52,10 +52,12 @@ def all_rules() -> dict[str, Rule]:
 
 def run_rules(repo: Repo) -> list[Problem]:
     """Every rule's problems (in no order that matters: validation sorts them). The
-    rules that judge each declaration on its own answer through rules/local_cache.py."""
+    rules that judge each declaration on its own (`@local`), or each workload given the
+    policies and models (`@given`), answer through rules/local_cache.py."""
     rules = [r for r in REGISTRY.values() if r.check is not None]
-    problems = local_problems(repo, lambda r: _run([x for x in rules if x.local], r))
-    problems.extend(_run([r for r in rules if not r.local], repo)[0])
+    problems = local_problems(repo, lambda r: _run([x for x in rules if x.local], r),
+                              lambda r: _run([x for x in rules if x.given], r))
+    problems.extend(_run([r for r in rules if not r.local and not r.given], repo)[0])
     return problems
 
 

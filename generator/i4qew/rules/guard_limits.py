@@ -14,7 +14,7 @@ from i4qew.problems import Problem
 from i4qew.rules.examples import guardrail
 from i4qew.rules.guardrails import judged
 from i4qew.rules.mounts import absolute_path_problem
-from i4qew.rules.registry import local, rule
+from i4qew.rules.registry import given, local, rule
 from i4qew.rules.resources import quantity
 from i4qew.rules.walk import KeyPath, effective, variants
 from i4qew.text import shorten
@@ -118,6 +118,7 @@ def inside(path: str, roots: tuple[str, ...]) -> bool:
     return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
 
 
+@given
 @rule(
     "host-path",
     "a workload mounts host directories only under the model roots or its namespace guardrail's hostPaths "

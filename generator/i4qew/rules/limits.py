@@ -21,7 +21,7 @@ from i4qew.load.documents import Document
 from i4qew.model.repo import Repo
 from i4qew.placement.effective import needs_gpu
 from i4qew.problems import Problem
-from i4qew.rules.registry import local, rule
+from i4qew.rules.registry import given, local, rule
 from i4qew.rules.walk import KeyPath, variants
 from i4qew.text import shorten
 
@@ -119,6 +119,7 @@ def _annotation_places(repo: Repo) -> Iterator[tuple[Document, KeyPath, Mapping[
                 yield w.doc, (*path, "annotations"), ingress["annotations"]
 
 
+@given
 @rule(
     "object-size",
     "what one Kubernetes object carries fits the API's limits: at most 256 KiB of annotations, "

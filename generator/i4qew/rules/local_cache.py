@@ -12,6 +12,15 @@ those files becomes their entries. The cache answers nothing when a local rule f
 (its internal-error line is the whole run's), when a problem is reported at a file
 whose entry was taken (the rule was not local after all), or when a config file is
 also a declaration file: then the local rules run over the whole repository.
+
+The rules that judge each workload on its own given every policy and model (`@given`:
+references, model version sources, host paths, object sizes) are kept the same way, in
+packs of their own: a file that holds only workloads is keyed by its `@local` key and by
+every policy and model (the files they are read from and which of their documents the
+model holds), the names declared and the config files. They run over the repository
+with all its policies and models and only the workloads of the files without an entry:
+after a change to one workload, one file is judged; after a change to any policy or
+model, every file is.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ from i4qew.model.repo import Repo
 from i4qew.problems import Problem, Severity
 
 KIND = "rules"
+GIVEN_KIND = "given"  # the @given rules' packs
 MAX_ENTRIES = 120_000
 _CLASSES = store.allow((Problem, Severity))
 _NONE = store.dumps(())
@@ -36,14 +46,24 @@ _NONE = store.dumps(())
 Runner = Callable[[Repo], tuple[list[Problem], bool]]
 
 
-def local_problems(repo: Repo, run: Runner) -> list[Problem]:
+def local_problems(repo: Repo, run: Runner, run_given: Runner | None = None) -> list[Problem]:
+    """The problems of the `@local` rules (`run`), then those of the `@given` ones (`run_given`)."""
     where = store.active()
-    if not where.on:
-        return run(repo)[0]
-    files = _files(repo)
-    if files is None:
-        return run(repo)[0]
-    packs = store.Packs(where, KIND, MAX_ENTRIES)
+    files = _files(repo) if where.on else None
+    found = run(repo)[0] if files is None else _cached(repo, run, store.Packs(where, KIND, MAX_ENTRIES), files,
+                                                        _restricted)
+    if run_given is None:
+        return found
+    given = None if files is None else _given_files(repo, files)
+    return [*found, *(run_given(repo)[0] if given is None else
+                      _cached(repo, run_given, store.Packs(where, GIVEN_KIND, MAX_ENTRIES), given,
+                              lambda r, missed: _with_workloads(r, missed, given)))]
+
+
+def _cached(repo: Repo, run: Runner, packs: store.Packs, files: dict[str, str],
+            restrict: Callable[[Repo, set[str]], Repo]) -> list[Problem]:
+    """`run`'s problems: each file's from its entry in `packs` (by its key in `files`), the
+    others' from a run over the repository restricted to them (kept as their entries)."""
     kept: list[Problem] = []
     missed: set[str] = set()
     for path, key in files.items():
@@ -53,7 +73,7 @@ def local_problems(repo: Repo, run: Runner) -> list[Problem]:
         else:
             packs.use(key, got[0])
             kept.extend(got[1])
-    found, ran = run(_restricted(repo, missed))
+    found, ran = run(restrict(repo, missed))
     if not ran or any(p.path in files and p.path not in missed for p in found):
         return run(repo)[0]
     at: dict[str, list[Problem]] = {path: [] for path in missed}
@@ -91,6 +111,34 @@ def _files(repo: Repo) -> dict[str, str] | None:
             h.update(len(data).to_bytes(8, "big") + data)
         out[path] = h.hexdigest()
     return out
+
+
+def _given_files(repo: Repo, files: dict[str, str]) -> dict[str, str]:
+    """The `@given` rules' key of each file that holds workloads only: its `@local` key and
+    every policy and model (the files they are read from, which of their documents the
+    model holds), the names declared and the config files. A file holding a policy or a
+    model has no entry: the `@given` rules judge it every run."""
+    h = hashlib.sha256(b"given 1\0")
+    held: set[str] = set()
+    for kind, docs in (("policy", (p.doc for p in repo.policies.values())), ("model", (m.doc for m in repo.models.values()))):
+        for d in docs:
+            held.add(d.path)
+            # a key of the file's bytes (the documents cache), else its text, as the @local key
+            part = f"{kind}\0{d.path}\0{d.index}\0" + (f"key {d.source.key}" if d.source.key else f"text {d.source.text}")
+            data = part.encode("utf-8", "surrogatepass")
+            h.update(len(data).to_bytes(8, "big") + data)
+    for part in (repr(sorted(repo.declared)), *(f"{path}\0{text}" for path, text in sorted(repo.files.items()))):
+        data = part.encode("utf-8", "surrogatepass")
+        h.update(len(data).to_bytes(8, "big") + data)
+    context = h.digest()
+    return {path: hashlib.sha256(context + key.encode()).hexdigest() for path, key in files.items() if path not in held}
+
+
+def _with_workloads(repo: Repo, paths: set[str], entries: dict[str, str]) -> Repo:
+    """The repository with only the workloads of `paths` and of the files without an entry
+    (and all its policies, models, settings and files)."""
+    return dataclasses.replace(repo, workloads=tuple(w for w in repo.workloads
+                                                     if w.doc.path in paths or w.doc.path not in entries))
 
 
 def _restricted(repo: Repo, paths: Iterable[str]) -> Repo:

@@ -11,7 +11,7 @@ from i4qew.model.sources import PASSWORD_IN_URL, parse_source, size_bytes
 from i4qew.placement.staging import staging_release, users_by_model
 from i4qew.problems import Problem, Severity
 from i4qew.rules.images import parse_image
-from i4qew.rules.registry import rule
+from i4qew.rules.registry import given, rule
 from i4qew.rules.walk import KeyPath
 from i4qew.text import shorten
 
@@ -128,6 +128,7 @@ def check_pins(repo: Repo) -> Iterator[Problem]:
                                     "version: pin @sha256:<manifest digest>", Severity.WARNING)
 
 
+@given
 @rule(
     "model-version-source",
     "a workload's model version has a source, so i4qew can stage and verify it, unless the Model says "

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from i4qew.model.repo import Repo
 from i4qew.problems import Problem
@@ -39,6 +40,12 @@ class Rule:
     # reported at that declaration's file and depend only on it, the repository settings
     # (i4qew.yaml) and the config files; rules/local_cache.py keeps them per file.
     local: bool = False
+    # It judges each workload on its own given every policy and model (`given`): its problems
+    # about a workload are reported at that workload's file and depend only on it, the
+    # policies, the models, the names declared, the settings and the config files; what it
+    # reports elsewhere does not depend on the workloads. rules/local_cache.py keeps them
+    # per workload file, keyed also by every policy and model.
+    given: bool = False
 
 
 REGISTRY: dict[str, Rule] = {}
@@ -70,11 +77,23 @@ def local(check: Check) -> Check:
     """Mark the rule registered for `check` (write it above `@rule`) as judging each
     declaration on its own (see Rule.local): run over the declarations that changed,
     the others' problems come from the persistent cache."""
+    return _mark(check, "local")
+
+
+def given(check: Check) -> Check:
+    """Mark the rule registered for `check` (write it above `@rule`) as judging each workload
+    on its own given the policies and models (see Rule.given): run over the workloads that
+    changed, the others' problems come from the persistent cache while no policy, model,
+    setting or config file changes."""
+    return _mark(check, "given")
+
+
+def _mark(check: Check, flag: Literal["local", "given"]) -> Check:
     for rule_id, entry in REGISTRY.items():
         if entry.check is check:
-            REGISTRY[rule_id] = replace(entry, local=True)
+            REGISTRY[rule_id] = replace(entry, local=True) if flag == "local" else replace(entry, given=True)
             return check
-    raise RuntimeError(f"@local above a function no @rule registered: {check.__name__}")
+    raise RuntimeError(f"@{flag} above a function no @rule registered: {check.__name__}")
 
 
 def describe(rule_id: str, summary: str, *, stage: str, passing: str, failing: str, not_run: str = "") -> None:

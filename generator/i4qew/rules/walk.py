@@ -10,15 +10,18 @@ from i4qew.model.repo import Repo, Workload
 KeyPath = tuple[str | int, ...]
 
 
-def variants(w: Workload, field: str) -> Iterator[tuple[KeyPath, Any]]:
+def variants(w: Workload, field: str) -> list[tuple[KeyPath, Any]]:
     """(key path, value) of `field` in the spec and in every environment override
-    that sets it: each place a user wrote the field, checked once."""
+    that sets it: each place a user wrote the field, checked once. (A list: some
+    thirty rules ask this of every workload.)"""
     own = w.doc.data["spec"]
-    if field in own:
-        yield ("spec", field), own[field]
-    for env, over in sorted(w.overrides.items()):
-        if field in over:
-            yield ("spec", "environments", env, field), over[field]
+    out: list[tuple[KeyPath, Any]] = [(("spec", field), own[field])] if field in own else []
+    overrides = w.overrides
+    if overrides:
+        for env, over in sorted(overrides.items()) if len(overrides) > 1 else overrides.items():
+            if field in over:
+                out.append((("spec", "environments", env, field), over[field]))
+    return out
 
 
 def effective(repo: Repo, w: Workload, field: str) -> Iterator[tuple[str, KeyPath, Any]]:

@@ -69,7 +69,7 @@ def test_alias_bomb_is_refused_at_once() -> None:
         levels.append(f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]")
     start = time.perf_counter()
     p = problem("\n".join(levels) + "\n")
-    assert time.perf_counter() - start < 1.0  # 9^10 nodes were never built
+    assert time.perf_counter() - start < 5.0  # 9^10 nodes were never built (minutes); 5 s: a loaded CI machine
     assert (p.rule, p.line) == ("yaml-alias-limit", 1)
     assert f"{MAX_ALIAS_EVENTS:,}" in p.message
 

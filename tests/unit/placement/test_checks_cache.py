@@ -86,12 +86,18 @@ def test_a_warm_run_answers_as_a_cold_one_after_each_edit(tmp_path: Path) -> Non
         assert invoke(root, cache) == cold, what
 
 
-def test_only_the_hubs_an_edit_touches_are_checked_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = fleet(tmp_path / "r")
-    cache = str(tmp_path / "cache")
+def spy_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of each inventory whose hub is checked (not answered from the cache), as checked."""
     checked: list[int] = []
     real = checks_cache.placement_problems
     monkeypatch.setattr(checks_cache, "placement_problems", lambda *a, **k: checked.append(len(a[1])) or real(*a, **k))
+    return checked
+
+
+def test_only_the_hubs_an_edit_touches_are_checked_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = fleet(tmp_path / "r")
+    cache = str(tmp_path / "cache")
+    checked = spy_checks(monkeypatch)
     invoke(root, cache)
     assert sorted(checked) == [2, 3]  # both hubs (west holds 2 clusters, east 3)
     checked.clear()
