@@ -12,15 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from i4qew import memo, store
 from i4qew.load.files import REPOSITORY_FILE
 from i4qew.model.repo import Repo
 from i4qew.rules import local_cache
 from i4qew.rules.catalog import all_rules
-from i4qew.validation import validate_repo
 from tests.support.hubs import two_hubs
 from tests.unit.cli.test_cache import invoke
-from tests.unit.rules.test_local_cache import REPOS
+from tests.unit.rules.test_local_cache import REPOS, cold_repo
 
 GIVEN = [r for r in all_rules().values() if r.given]
 
@@ -33,10 +31,7 @@ def test_the_given_rules() -> None:
 
 @pytest.mark.parametrize("root", REPOS, ids=[p.name for p in REPOS])
 def test_a_given_rule_judges_each_workload_file_alone(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(store.ENV, "")
-    memo.clear()
-    repo = validate_repo(root).repo
-    memo.clear()
+    repo = cold_repo(root, monkeypatch)
     if repo is None:
         return
     entries = local_cache._given_files(repo, {d.path: "" for d in repo.documents() if d.path != REPOSITORY_FILE})

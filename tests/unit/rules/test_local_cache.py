@@ -36,16 +36,23 @@ def test_the_local_rules_are_the_per_declaration_ones() -> None:
                 "object-size"} & {r.id for r in LOCAL}
 
 
+def cold_repo(root: Path, monkeypatch: pytest.MonkeyPatch) -> Repo | None:
+    """The model of `root` built with the persistent cache off and the process memos cleared
+    before and after (a rule then judges exactly what it is handed); None when none builds."""
+    monkeypatch.setenv(store.ENV, "")
+    memo.clear()
+    repo = validate_repo(root).repo
+    memo.clear()
+    return repo
+
+
 @pytest.mark.parametrize("root", REPOS, ids=[p.name for p in REPOS])
 def test_a_local_rule_judges_each_file_alone(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """What `@local` promises: run over the repository restricted to any one declaration
     file (settings and config files whole), a local rule reports exactly the problems it
     reports at that file over the whole repository; what it reports elsewhere does not
     depend on the declarations."""
-    monkeypatch.setenv(store.ENV, "")
-    memo.clear()
-    repo = validate_repo(root).repo
-    memo.clear()
+    repo = cold_repo(root, monkeypatch)
     if repo is None:
         return
     paths = sorted({d.path for d in repo.documents()} - {REPOSITORY_FILE})
