@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from i4qew import validation
+from tests.support.judged import judged_runs
 from tests.unit.placement.test_decided_cache import edit, fleet, invoke
 
 PLANS = [("plan", "--env", "dev"), ("plan", "--env", "production", "--format", "json"),
@@ -22,15 +22,7 @@ YAMLLINT = "extends: default\nrules:\n  document-start: {level: warning}\n"
 @pytest.fixture
 def judged(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """The folders validate_repo judged (not answered from the cache)."""
-    runs: list[Path] = []
-    real = validation.validate_repo
-
-    def counting(root: Path) -> validation.Validation:
-        runs.append(root)
-        return real(root)
-
-    monkeypatch.setattr(validation, "validate_repo", counting)
-    return runs
+    return judged_runs(monkeypatch)
 
 
 def plans(root: Path, cache: str) -> list[tuple[int, str]]:
