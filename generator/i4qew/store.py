@@ -39,7 +39,7 @@ from typing import Any
 from i4qew import __version__, memo
 
 ENV = "I4QEW_CACHE_DIR"
-MAGIC = b"i4qew-cache 1\n"
+MAGIC = b"i4qew-cache 2\n"
 _DIGEST = 16
 # Everything the cache may hold, over every build's folder: past it the least recently
 # used entries (by mtime, which a hit refreshes) are removed, down to KEEP_BYTES (so that a
@@ -50,8 +50,14 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def digest(data: bytes) -> str:
-    """The key of some bytes."""
-    return hashlib.blake2b(data, digest_size=20).hexdigest()
+    """The key of some bytes (SHA-256, which CPUs with SHA extensions hash ~3x faster than
+    BLAKE2b: every declaration file's bytes are hashed on every run; 160 bits of it)."""
+    return hashlib.sha256(data).hexdigest()[:40]
+
+
+def _check(payload: bytes | memoryview) -> bytes:
+    """The digest a file carries of its payload."""
+    return hashlib.sha256(payload).digest()[:_DIGEST]
 
 
 def _location() -> Path | None:
@@ -164,7 +170,7 @@ class Store:
         if len(data) < head or not data.startswith(MAGIC):
             return None
         payload = memoryview(data)[head:]
-        if hashlib.blake2b(payload, digest_size=_DIGEST).digest() != data[len(MAGIC):head]:
+        if _check(payload) != data[len(MAGIC):head]:
             return None
         with contextlib.suppress(OSError):
             os.utime(path)  # recently used: the pruning keeps it
@@ -187,7 +193,7 @@ class Store:
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(MAGIC)
-                fh.write(hashlib.blake2b(payload, digest_size=_DIGEST).digest())
+                fh.write(_check(payload))
                 fh.write(payload)
             os.replace(tmp, path)
             tmp = None
