@@ -56,22 +56,30 @@ def _extract(archive: bytes, dest: Path) -> None:
     the loader refuses them as in a clone; nothing is written outside `dest` or through
     a link. (No extraction filters: they need Python 3.11.4, Debian 12 has 3.11.2.)"""
     top = dest.resolve()
+    # `dest` is a new folder: the only links in it are those made here, and the folders
+    # made here need no second mkdir (11,000 files at issue 17's 5x)
+    links: set[tuple[str, ...]] = set()
+    folders: set[tuple[str, ...]] = {()}
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         for member in tar:
             parts = PurePosixPath(member.name).parts
             if not parts or member.name.startswith("/") or ".." in parts:
                 continue
-            if any(top.joinpath(*parts[:i]).is_symlink() for i in range(1, len(parts))):
+            if links and any(parts[:i] in links for i in range(1, len(parts))):
                 continue  # a folder on the way is a link
             target = top.joinpath(*parts)
             if member.isdir():
                 target.mkdir(parents=True, exist_ok=True)
+                folders.add(parts)
                 continue
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if parts[:-1] not in folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                folders.update(parts[:i] for i in range(1, len(parts)))
             if member.isreg() and (body := tar.extractfile(member)) is not None:
                 target.write_bytes(body.read())
             elif member.issym():
                 os.symlink(member.linkname, target)
+                links.add(parts)
 
 
 def _now(text: str | None) -> datetime | None:
