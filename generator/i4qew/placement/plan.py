@@ -273,7 +273,10 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
     delivery = repo.repository.delivery_of(env)
     staging = staging_plans(repo, env, planner, image)
     if base_repo is None:
-        decided = {d.key: d for d in planner.decisions(env, keep)} if planner else {}
+        # only the decisions that give the workload something (a fleet's hub: a quarter of them);
+        # the rest plan as no decision (no cluster, none feasible)
+        decided = {d.key: d for d in planner.decisions(env, keep) if d.clusters or d.feasible or d.advisory} \
+            if planner else {}
         models = model_plans(repo, env, planner, {k: d.clusters for k, d in decided.items()}, image=image,
                              staging=staging)
         if _has_waves(repo, env, inventory):
