@@ -106,10 +106,15 @@ def judged(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.rule != STYLE_RULE]
 
 
-def answered(root: Path) -> tuple[list[Problem], Callable[[], bool]] | None:
+# validate_repo's problems, a check that the files are still as observed, the journal's digest
+Answered = tuple[list[Problem], Callable[[], bool], str]
+
+
+def answered(root: Path) -> Answered | None:
     """validate_repo's problems for `root` as the last `validate` of the same files found
-    them, in any folder (CI's validate and publish jobs may clone to different paths), and a
-    check that the files are still as observed (stamps only); None when the cache is off,
+    them, in any folder (CI's validate and publish jobs may clone to different paths), a
+    check that the files are still as observed (stamps only), and the digest of what was
+    observed (every byte the problems depend on); None when the cache is off,
     holds no answer for these files, or fails. The entry's journal covers every byte the
     problems depend on; they name files by their path in the repository only (the
     yamllint findings, which may quote a config's absolute path, are not in it)."""
@@ -126,22 +131,32 @@ def answered(root: Path) -> tuple[list[Problem], Callable[[], bool]] | None:
         return None
     if found is None or before is None or before.digest != digest:
         return None
-    return found[0], lambda: unchanged(root, spec, before)
+    return found[0], lambda: unchanged(root, spec, before), digest
 
 
 def validation(root: Path) -> Validation:
     """validate_repo(root) for a command that renders (publish): from `validate`'s stored
     answer when it holds one for these very files (the model built, nothing judged
     again), else computed."""
+    return validation_from(root, answered(root))
+
+
+def validation_from(root: Path, got: Answered | None) -> Validation:
+    """validation(root) where `got` is answered(root)."""
     from i4qew.validation import validate_repo, validated
 
-    got = answered(root)
     if got is not None:
-        problems, still = got
+        problems, still, _ = got
         found = validated(root, problems)
         if found is not None and still():
             return found
     return validate_repo(root)
+
+
+def libraries_key() -> str:
+    """The entry answered() reads (the last answer, whatever its folder): it names the
+    versions of the libraries that judged it."""
+    return _key(None)
 
 
 def _key(root: Path | None) -> str:

@@ -14,7 +14,7 @@ The blast radius is every cluster whose set of workloads changes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -191,6 +191,40 @@ def _compare(repo: Repo, base_repo: Repo, env: str, head: Mapping[str, tuple[Wor
     return compared
 
 
+def _nowhere_of(k: str, head: Mapping[str, tuple[Workload, EffectivePlacement]],
+                base: Mapping[str, tuple[Workload, EffectivePlacement]], compared: _Compared, env: str,
+                moved: bool) -> WorkloadPlan:
+    """build_plan's plan of `k` against the base (no waves) where no cluster is or was its own."""
+    if k not in base:
+        w, ep = head[k]
+        return _plan_of(k, w, ep, env, "added", 0)
+    bw, bep = base[k]
+    if k not in head:
+        return _plan_of(k, bw, bep, env, "removed", 0)
+    w, ep = head[k]
+    spec_changed = compared.spec_changed[k]
+    placement_changed = not compared.same_placement[k]
+    return _plan_of(k, w, ep, env, "changed" if spec_changed or placement_changed or moved else "unchanged", 0,
+                    spec_changed=spec_changed, placement_changed=placement_changed, delivery_changed=moved)
+
+
+# Per comparison (_compare's, kept alive), environment and change of delivery: the plan of each
+# workload of either revision that no cluster is or was given to, and each key's position.
+_unreached_plans: dict[tuple[int, str, bool], tuple[_Compared, tuple[WorkloadPlan, ...], dict[str, int]]] = \
+    memo.held("placement.plan.unreached", {})
+
+
+def _unreached(compared: _Compared, env: str, moved: bool,
+               plan: Callable[[str], WorkloadPlan]) -> tuple[tuple[WorkloadPlan, ...], dict[str, int]]:
+    got = _unreached_plans.get((id(compared), env, moved))
+    if got is None or got[0] is not compared:
+        if len(_unreached_plans) >= 64:
+            _unreached_plans.clear()
+        got = _unreached_plans[(id(compared), env, moved)] = (
+            compared, tuple(plan(k) for k in compared.order), {k: i for i, k in enumerate(compared.order)})
+    return got[1], got[2]
+
+
 def _deployed(repo: Repo, w: Workload, env: str) -> tuple[dict[str, Any], dict[str, str | None]]:
     spec = w.spec_for(env)
     files = ((spec.get("config") or {}).get("files") or {}).values()
@@ -200,8 +234,13 @@ def _deployed(repo: Repo, w: Workload, env: str) -> tuple[dict[str, Any], dict[s
 
 
 def _same_placement(a: EffectivePlacement, b: EffectivePlacement) -> bool:
-    return (a.predicates, a.cluster_sets, a.max_clusters, frozenset(a.tolerations)) == \
-        (b.predicates, b.cluster_sets, b.max_clusters, frozenset(b.tolerations))
+    if (a.cluster_sets, a.max_clusters, frozenset(a.tolerations)) != \
+            (b.cluster_sets, b.max_clusters, frozenset(b.tolerations)):
+        return False
+    # The predicates are the conjuncts multiplied out: the same factors, the same product,
+    # without multiplying out (and hashing) 10,000 workloads' products twice.
+    return tuple(c.predicates for c in a.conjuncts) == tuple(c.predicates for c in b.conjuncts) \
+        or a.predicates == b.predicates
 
 
 def _has_waves(repo: Repo, env: str, inventory: Inventory | None) -> bool:
@@ -234,7 +273,10 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
     delivery = repo.repository.delivery_of(env)
     staging = staging_plans(repo, env, planner, image)
     if base_repo is None:
-        decided = {d.key: d for d in planner.decisions(env, keep)} if planner else {}
+        # only the decisions that give the workload something (a fleet's hub: a quarter of them);
+        # the rest plan as no decision (no cluster, none feasible)
+        decided = {d.key: d for d in planner.decisions(env, keep) if d.clusters or d.feasible or d.advisory} \
+            if planner else {}
         models = model_plans(repo, env, planner, {k: d.clusters for k, d in decided.items()}, image=image,
                              staging=staging)
         if _has_waves(repo, env, inventory):
@@ -269,32 +311,46 @@ def build_plan(repo: Repo, env: str, inventory: Inventory | None, *,
     compared = _compare(repo, base_repo, env, head, base)
     waves = _has_waves(repo, env, inventory)
     moved = delivery != base_delivery
-    plans: list[WorkloadPlan] = []
-    for k in compared.order:
+
+    def plan_of(k: str) -> WorkloadPlan:
         now_bits = decided[k].clusters if k in decided else 0
         was_bits = in_head.get(k, 0)
         if k not in base:
             w, ep = head[k]
-            plans.append(_plan_of(k, w, ep, env, "added", now_bits, gained=now_bits, d=decided.get(k),
-                                  waves=_waves(repo, w, env, inventory, now_bits) if waves else ()))
-            continue
+            return _plan_of(k, w, ep, env, "added", now_bits, gained=now_bits, d=decided.get(k),
+                            waves=_waves(repo, w, env, inventory, now_bits) if waves else ())
         bw, bep = base[k]
         if k not in head:
-            plans.append(_plan_of(k, bw, bep, env, "removed", 0, lost=was_bits, lost_gone=gone.get(k, ())))
-            continue
+            return _plan_of(k, bw, bep, env, "removed", 0, lost=was_bits, lost_gone=gone.get(k, ()))
         w, ep = head[k]
         gained, lost = now_bits & ~was_bits, was_bits & ~now_bits
         spec_changed = compared.spec_changed[k]
         placement_changed = bool(gained or lost or gone.get(k)) or not compared.same_placement[k]
-        plans.append(_plan_of(k, w, ep, env, "changed" if spec_changed or placement_changed or moved else "unchanged",
-                              now_bits, spec_changed=spec_changed, placement_changed=placement_changed,
-                              gained=gained, lost=lost, lost_gone=gone.get(k, ()), d=decided.get(k),
-                              delivery_changed=moved,
-                              waves=_waves(repo, w, env, inventory, now_bits, (base_repo, bw, was_bits)) if waves
-                              else ()))
+        return _plan_of(k, w, ep, env, "changed" if spec_changed or placement_changed or moved else "unchanged",
+                        now_bits, spec_changed=spec_changed, placement_changed=placement_changed,
+                        gained=gained, lost=lost, lost_gone=gone.get(k, ()), d=decided.get(k),
+                        delivery_changed=moved,
+                        waves=_waves(repo, w, env, inventory, now_bits, (base_repo, bw, was_bits)) if waves else ())
+
+    if waves:
+        plans = [plan_of(k) for k in compared.order]
+        touched: list[WorkloadPlan] = plans
+    else:
+        # A workload this hub neither places nor placed (most of a fleet's) has the same plan on
+        # every hub, made once (_unreached); only the others are planned here.
+        nowhere, position = _unreached(compared, env, moved, lambda k: _nowhere_of(k, head, base, compared, env, moved))
+        plans = list(nowhere)
+        keys = {k for k, d in decided.items() if d.clusters or d.feasible or d.advisory}
+        keys.update(k for k, bits in in_head.items() if bits)
+        keys.update(k for k, names in gone.items() if names)
+        touched = []
+        for k in keys:
+            if k in position:
+                plans[position[k]] = p = plan_of(k)
+                touched.append(p)
     blast = 0
     blast_gone: set[str] = set()
-    for p in plans:
+    for p in touched:
         # A change of delivery uninstalls and reinstalls the release on every cluster it was on.
         if p.status in ("added", "removed") or p.spec_changed or p.delivery_changed:
             blast |= p.clusters | p.lost
