@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import io
-import os
 import sys
-import tarfile
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import click
@@ -25,61 +21,6 @@ if TYPE_CHECKING:
     from i4qew.placement.plan import Plan
 
 FORMATS = ("text", "markdown", "json", "html", "svg")
-
-
-def _checkout(repo_dir: Path, rev: str, dest: Path) -> Path:
-    """The workload repository as of `rev`, extracted under `dest` (git archive)."""
-    from i4qew.gitops.git import GitFailed, UnknownRevision, headline, revision_archive
-
-    try:
-        prefix, data = revision_archive(repo_dir, rev)
-    except UnknownRevision as exc:
-        fail(f"--base {rev}: {_unknown_revision(rev, exc.refs)}", ExitCode.USAGE)
-    except GitFailed as exc:
-        if exc.code == -1 and "not installed" in exc.stderr:
-            fail(f"--base needs git: {headline(exc.stderr).removeprefix('fatal: ')}", ExitCode.EXTERNAL)
-        reason = headline(exc.stderr).removeprefix("fatal: ") if exc.stderr.strip() else "git failed"
-        fail(f"--base {rev}: {reason}", ExitCode.USAGE)
-    _extract(data, dest)
-    return dest / prefix
-
-
-def _unknown_revision(rev: str, refs: list[str]) -> str:
-    """Why `rev` names no commit: a typo (the closest branch or tag), or not fetched."""
-    close = difflib.get_close_matches(rev, refs, n=1, cutoff=0.6) if len(rev) < 200 else []
-    hint = f"did you mean '{close[0]}'?" if close else "a typo, or a commit not fetched yet (git fetch)?"
-    return f"unknown revision: no commit {rev!r} in this repository; {hint}"
-
-
-def _extract(archive: bytes, dest: Path) -> None:
-    """git archive's folders, files and symlinks under `dest`. Symlinks stay links, so
-    the loader refuses them as in a clone; nothing is written outside `dest` or through
-    a link. (No extraction filters: they need Python 3.11.4, Debian 12 has 3.11.2.)"""
-    top = dest.resolve()
-    # `dest` is a new folder: the only links in it are those made here, and the folders
-    # made here need no second mkdir (11,000 files at issue 17's 5x)
-    links: set[tuple[str, ...]] = set()
-    folders: set[tuple[str, ...]] = {()}
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        for member in tar:
-            parts = PurePosixPath(member.name).parts
-            if not parts or member.name.startswith("/") or ".." in parts:
-                continue
-            if links and any(parts[:i] in links for i in range(1, len(parts))):
-                continue  # a folder on the way is a link
-            target = top.joinpath(*parts)
-            if member.isdir():
-                target.mkdir(parents=True, exist_ok=True)
-                folders.add(parts)
-                continue
-            if parts[:-1] not in folders:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                folders.update(parts[:i] for i in range(1, len(parts)))
-            if member.isreg() and (body := tar.extractfile(member)) is not None:
-                target.write_bytes(body.read())
-            elif member.issym():
-                os.symlink(member.linkname, target)
-                links.add(parts)
 
 
 def _now(text: str | None) -> datetime | None:
@@ -200,9 +141,10 @@ def _finish(texts: dict[str, str], fmt: str, output: str | None, targets: list[t
 
 def _base(repo_dir: Path, base_rev: str, tmp: Path) -> tuple[Path, Repo]:
     """The repository at --base REV, extracted under `tmp`, and its model."""
+    from i4qew.cli.plan_checkout import checkout
     from i4qew.validation import read_repo
 
-    base_root = _checkout(repo_dir, base_rev, tmp)
+    base_root = checkout(repo_dir, base_rev, tmp)
     base_repo = read_repo(base_root)  # its model only: the base's problems are not this plan's
     if base_repo is None:
         fail(f"--base {base_rev}: the repository at that revision cannot be read (run i4qew validate there)",
