@@ -136,7 +136,7 @@ def test_a_damaged_cache_changes_nothing(tmp_path: Path, damage: str) -> None:
     cache = tmp_path / "cache"
     same_with_and_without(root, cache)
     entries = [p for p in cache.rglob("*.bin")]
-    assert {p.parent.name for p in entries} == {"documents", "inventory", "invsummary", "eligible", "decided", "hubchecks",
+    assert {p.parent.name for p in entries} == {"documents", "inventory", "invsummary", "eligible", "decided", "decideddocs", "hubchecks",
                                               "rules", "given", "validate"}
     for p in entries:
         data = p.read_bytes()
