@@ -38,33 +38,54 @@ class DecidedDocs:
         self.key = store.digest(shared.encode("utf-8", "surrogatepass"))
         got = self.where.get(KIND, self.key, _NO_CLASSES)
         self.held: dict[Ident, Where] = got if isinstance(got, dict) else {}
-        self.now: dict[Ident, list[str | None]] = {}
-        self.changed = False
+        self.now: dict[Ident, list[str | None]] = {}  # what this run found that the pack did not say
+        self.hits: list[tuple[Ident, int]] = []  # what it took from the pack
+        self._last: tuple[Workload, Ident] | None = None
+
+    def _ident(self, w: Workload) -> Ident:
+        last = self._last
+        if last is None or last[0] is not w:
+            last = self._last = (w, ident(w.doc, self._files))
+        return last[1]
 
     def get(self, w: Workload, group: int) -> str | bool | None:
         """The decided entry's key of `w` in `group`; None: it has no effective placement;
-        False: not known."""
-        held = self.held.get(ident(w.doc, self._files))
+        False: not known. A caller that uses the answer says so (`hit`), else it `put`s one."""
+        held = self.held.get(self._ident(w))
         if not (isinstance(held, tuple) and len(held) == self.groups):
             return False
         entry = held[group]
         return entry if entry is None or isinstance(entry, str) else False
 
+    def hit(self, w: Workload, group: int) -> None:
+        """`get`'s answer for `w` in `group` was used."""
+        self.hits.append((self._ident(w), group))
+
     def put(self, w: Workload, group: int, entry: str | None) -> None:
-        i = ident(w.doc, self._files)
+        i = self._ident(w)
         got = self.now.get(i)
         if got is None:
             got = self.now[i] = [""] * self.groups
         got[group] = entry
-        if not self.changed:
-            held = self.held.get(i)
-            self.changed = not isinstance(held, tuple) or len(held) != self.groups or held[group] != entry
 
     def save(self) -> None:
         """Keep this run's documents, when they are not what the pack held (a document seen
         in some groups only is left out)."""
-        if not self.where.on or not (self.changed or len(self.now) != len(self.held)):
+        if not self.where.on or (not self.now and len(self.hits) == len(self.held) * self.groups):
             return
-        now = {i: tuple(v) for i, v in self.now.items() if "" not in v}
-        self.where.put(KIND, self.key, now)
-        self.held, self.changed = now, False
+        now: dict[Ident, list[str | None]] = {}
+        for i, group in self.hits:
+            got = now.get(i)
+            if got is None:
+                got = now[i] = [""] * self.groups
+            got[group] = self.held[i][group]
+        for i, entries in self.now.items():
+            got = now.setdefault(i, [""] * self.groups)
+            for group, entry in enumerate(entries):
+                if entry != "":
+                    got[group] = entry
+        kept = {i: tuple(v) for i, v in now.items() if "" not in v}
+        if kept != self.held:
+            self.where.put(KIND, self.key, kept)
+            self.held = kept
+        self.now, self.hits = {}, []

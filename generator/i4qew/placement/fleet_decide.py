@@ -178,11 +178,11 @@ class FleetDecider:
                 if docs is not None and cache is not None:  # where its decisions are, by its document
                     known = docs.get(w, g)
                     if known is None:  # no effective placement
-                        docs.put(w, g, None)
+                        docs.hit(w, g)
                         continue
                     decided = cache.get(known) if isinstance(known, str) else None
-                    if decided is not None and isinstance(known, str):  # its placement is made only if read
-                        docs.put(w, g, known)
+                    if decided is not None:  # its placement is made only if read
+                        docs.hit(w, g)
                         empties.append(LaterDecision.of(planner, w, env, placement_name(w.name, env),
                                                         f"{w.namespace}/{w.name}"))
                         rows.append(decided)
