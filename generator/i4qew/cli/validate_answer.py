@@ -17,7 +17,7 @@ journal does not know: no answer is stored for such a repository.
 from __future__ import annotations
 
 import importlib.metadata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -106,13 +106,15 @@ def judged(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.rule != STYLE_RULE]
 
 
-def answered(root: Path) -> tuple[list[Problem], Callable[[], bool]] | None:
+def answered(root: Path) -> tuple[list[Problem], Callable[[], bool], Mapping[str, bytes]] | None:
     """validate_repo's problems for `root` as the last `validate` of the same files found
-    them, in any folder (CI's validate and publish jobs may clone to different paths), and a
-    check that the files are still as observed (stamps only); None when the cache is off,
-    holds no answer for these files, or fails. The entry's journal covers every byte the
-    problems depend on; they name files by their path in the repository only (the
-    yamllint findings, which may quote a config's absolute path, are not in it)."""
+    them, in any folder (CI's validate and publish jobs may clone to different paths), a
+    check that the files are still as observed (stamps only), and the bytes the
+    observation read of i4qew.yaml and the declarations (the model is built from them:
+    not read twice); None when the cache is off, holds no answer for these files, or
+    fails. The entry's journal covers every byte the problems depend on; they name files
+    by their path in the repository only (the yamllint findings, which may quote a
+    config's absolute path, are not in it)."""
     where = store.active()
     if not where.on:
         return None
@@ -121,12 +123,12 @@ def answered(root: Path) -> tuple[list[Problem], Callable[[], bool]] | None:
         if got is None or not _journaled(root):
             return None
         spec, digest, found = got
-        before = observe(root, spec) if found is not None else None
+        before = observe(root, spec, (REPOSITORY_FILE, *DECLARATION_DIRS)) if found is not None else None
     except Exception:  # the cache never fails a run
         return None
     if found is None or before is None or before.digest != digest:
         return None
-    return found[0], lambda: unchanged(root, spec, before)
+    return found[0], lambda: unchanged(root, spec, before), before.read
 
 
 def validation(root: Path) -> Validation:
@@ -137,8 +139,8 @@ def validation(root: Path) -> Validation:
 
     got = answered(root)
     if got is not None:
-        problems, still = got
-        found = validated(root, problems)
+        problems, still, read = got
+        found = validated(root, problems, read)
         if found is not None and still():
             return found
     return validate_repo(root)
