@@ -24,9 +24,9 @@ previous render held.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Mapping, Set
 
+from i4qew import memo
 from i4qew.compile import Changed, Tree, merge
 from i4qew.compile.fleet import fleet_pages
 from i4qew.compile.readme import Unreadable, read_counts, render_readme
@@ -162,7 +162,7 @@ def _kept_counts(repo: Repo, env: str, changed: Changed) -> tuple[dict[str, int]
     return (None if counts is None else dict(counts),)
 
 
-@functools.lru_cache(maxsize=2)
+@memo.lru(maxsize=2)
 def _counts_in(readme: bytes) -> tuple[tuple[str, int], ...] | None:
     """read_counts, once per README (keeps_placement, then render_changed: 10,000 rows at 5x)."""
     counts = read_counts(readme)
