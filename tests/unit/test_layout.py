@@ -113,3 +113,38 @@ def test_caches_are_declared_through_memo() -> None:
 
     assert "placement.inventory_load.last_inventory" in memo.names()
     assert "i4qew.schema.kinds.load_schema" in memo.names()
+
+
+def _opcodes(parsed: object) -> set[str]:
+    """The opcode names of a parsed pattern, nested groups and repeats included."""
+    out: set[str] = set()
+    stack = [parsed]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)) or type(item).__name__ == "SubPattern":
+            stack.extend(item)  # type: ignore[call-overload]
+        elif type(item).__name__ == "_NamedIntConstant":
+            out.add(str(item))
+    return out
+
+
+def test_no_pattern_is_possessive_or_atomic() -> None:
+    """Python 3.11.2 (Debian 12, the oldest Python i4qew supports) matches possessive
+    repeats wrongly (python/cpython#106052, fixed in 3.11.5: `(?:ab?c)*+` fully matches `a`
+    there). Every compiled pattern of the package avoids them and atomic groups (unambiguous
+    repetitions instead)."""
+    import importlib
+
+    parser = importlib.import_module("re._parser")  # sre_parse, whose public alias warns
+    patterns = {}
+    for m in modules():
+        if m.endswith("__main__.py"):
+            continue  # runs the command line
+        name = "i4qew." + m.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+        for attr, value in vars(importlib.import_module(name)).items():
+            if isinstance(value, re.Pattern) and isinstance(value.pattern, str):
+                patterns[f"{m}:{attr}"] = value
+    assert "placement/inventory_fast.py:_ITEM" in patterns  # the guard: the patterns are seen
+    bad = [where for where, p in patterns.items()
+           if _opcodes(parser.parse(p.pattern, p.flags)) & {"POSSESSIVE_REPEAT", "ATOMIC_GROUP"}]
+    assert bad == []

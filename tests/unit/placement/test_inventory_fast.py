@@ -5,6 +5,7 @@ are those of the general path, which reports no problem about it."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -268,3 +269,15 @@ def test_what_is_taken_as_text_is_text_to_yaml_rs(token: str) -> None:
     if re.fullmatch(inventory_fast._QUANTITY + r"\n", token + "\n"):
         value = yaml_rs.loads(f"k: {token}\n", parse_datetime=False)["k"]
         assert (type(value), value) == ((int, int(token)) if token.isdigit() else (str, token))
+
+
+@pytest.mark.parametrize("token", ["1" * 100_000 + "a", "_" * 100_000 + "a", "-_" * 50_000 + "a",
+                                   "1" + "e_" * 50_000 + "a", "1:" * 50_000 + "a", "1." + "_" * 100_000 + "a"])
+def test_a_hostile_value_costs_one_pass(token: str) -> None:
+    """Runs of what a number is made of, then not a number: every repetition of the value
+    patterns is possessive, so no split of the run is tried (2,000 underscores took minutes
+    with backtracking; 100,000 are read in milliseconds). The bound is a hang guard."""
+    for old, new in (("      stage: dev\n", f"      stage: {token}\n"), ("      stage: dev\n", f"      {token}: x\n")):
+        start = time.perf_counter()
+        _agrees(REGULAR.replace(old, new, 1))
+        assert time.perf_counter() - start < 5.0
