@@ -65,8 +65,9 @@ def validated(root: Path, problems: list[Problem], known: Mapping[str, bytes] | 
     return None if repo is None else Validation(repo, problems, loaded.files)
 
 
-def validate_repo(root: Path) -> Validation:
-    repo, problems, loaded = _build(root)
+def validate_repo(root: Path, known: Mapping[str, bytes] | None = None) -> Validation:
+    """`known`: the bytes of files this run read already (load_declarations)."""
+    repo, problems, loaded = _build(root, known)
     if repo is None:
         return Validation(None, sort_problems(_masked(problems)), loaded.files)
     problems.extend(_without_cascades(run_rules(repo), loaded.problems))

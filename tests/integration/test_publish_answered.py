@@ -6,7 +6,7 @@ the cache says; files validate did not judge are judged again (real git, 127.0.0
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -33,9 +33,9 @@ def judged(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     runs: list[Path] = []
     real = validation.validate_repo
 
-    def counting(root: Path) -> validation.Validation:
+    def counting(root: Path, known: Mapping[str, bytes] | None = None) -> validation.Validation:
         runs.append(root)
-        return real(root)
+        return real(root, known)
 
     monkeypatch.setattr(validation, "validate_repo", counting)
     return runs

@@ -43,6 +43,8 @@ _CLASSES = store.allow((Problem, Severity))
 _LIBRARIES = ("yaml-rs", "ruamel.yaml", "jsonschema-rs", "yamllint")
 _BUILTIN_YAMLLINT = (None, "default", "relaxed")
 _WHOLE = 1 << 62
+# what the journal's observation hands over, read once: the files load_declarations reads
+READ_ONCE = (REPOSITORY_FILE, *DECLARATION_DIRS)
 STYLE_RULE = "yamllint"  # load/style.py's RULE (not imported: it imports yamllint)
 
 Answer = tuple[list[Problem], list[str]]
@@ -67,12 +69,13 @@ def spec_for(repo: Repo | None) -> Spec:
     return Spec(base.trees, base.roots, tuple((ref, MAX_CONFIG_BYTES) for ref in refs))
 
 
-def answer(root: Path, compute: Callable[[], Computed]) -> Answer:
-    """`compute()`'s problems and files, from the cache when the journal says the run
-    would read what the stored one read."""
+def answer(root: Path, compute: Callable[[Mapping[str, bytes]], Computed]) -> Answer:
+    """`compute(known)`'s problems and files, from the cache when the journal says the run
+    would read what the stored one read. `known`: the bytes the journal's observation read
+    of i4qew.yaml and the declarations (load_declarations does not read them again)."""
     where = store.active()
     if not where.on:
-        problems, files, _ = compute()
+        problems, files, _ = compute({})
         return problems, files
     try:
         key = _key(root)
@@ -81,12 +84,12 @@ def answer(root: Path, compute: Callable[[], Computed]) -> Answer:
         # from the spec the last folder learnt: its first run can store an answer already
         learnt = held or _held(where.get(KIND, _key(None), _CLASSES))
         spec = learnt[0] if learnt is not None else base_spec()
-        before = observe(root, spec) if _journaled(root) else None
+        before = observe(root, spec, READ_ONCE) if _journaled(root) else None
     except Exception:  # the cache never fails a run: compute it
         before = None
     if before is not None and held is not None and held[1] == before.digest and held[2] is not None:
         return held[2]
-    problems, files, repo = compute()
+    problems, files, repo = compute(before.read if before is not None else {})
     if before is not None:
         try:
             needed = spec_for(repo)
@@ -123,7 +126,7 @@ def answered(root: Path) -> tuple[list[Problem], Callable[[], bool], Mapping[str
         if got is None or not _journaled(root):
             return None
         spec, digest, found = got
-        before = observe(root, spec, (REPOSITORY_FILE, *DECLARATION_DIRS)) if found is not None else None
+        before = observe(root, spec, READ_ONCE) if found is not None else None
     except Exception:  # the cache never fails a run
         return None
     if found is None or before is None or before.digest != digest:

@@ -90,3 +90,25 @@ def test_bytes_over_the_limit_are_read_as_the_loader_reads_them(tmp_path: Path,
     loaded = load_declarations(root, seen.read)
     refused = {p.path for p in loaded.problems if p.rule == "file-too-large"}
     assert refused and refused == {rel for rel in loaded.files if len(seen.read[rel]) > 64}
+
+
+def test_validate_builds_from_the_bytes_its_journal_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A validate that computes its answer (the cache on, a file changed since the last one)
+    reads no declaration a second time, and says what a validate without the cache says."""
+    from tests.unit.cli.test_cache import invoke
+
+    root, cache = copy_repo(tmp_path / "repo"), str(tmp_path / "cache")
+    assert invoke(root, ("validate",), cache)[0] == 0
+    anomaly = next(iter(sorted((root / "workloads").glob("*.yaml"))))
+    anomaly.write_text(anomaly.read_text("utf-8") + "\n", "utf-8")
+    reads: list[str] = []
+    real = load_repo.read_bytes
+
+    def spy(rel: str, path: str, limit: int) -> bytes | Any:
+        reads.append(rel)
+        return real(rel, path, limit)
+
+    monkeypatch.setattr(load_repo, "read_bytes", spy)
+    warm = invoke(root, ("validate",), cache)
+    assert reads == []
+    assert warm == invoke(root, ("validate",), "") and reads
