@@ -6,18 +6,19 @@ the cache says; files validate did not judge are judged again (real git, 127.0.0
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from i4qew import memo, store, validation
+from i4qew import memo, store
 from i4qew.cli import publish as publish_cli
 from i4qew.gitops.land import Outcome
 from i4qew.gitops.publish import PublishRequest, publish
 from i4qew.problems import UserError
 from tests.support.git_remote import Site, clean_environ, edit, git, site
 from tests.support.hubs import push_two_hubs
+from tests.support.judged import judged_runs
 from tests.unit.cli.test_cache import invoke
 
 pytestmark = pytest.mark.slow
@@ -30,15 +31,7 @@ YAMLLINT = "extends: default\nrules:\n  document-start: {level: warning}\n"
 @pytest.fixture
 def judged(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """The folders validate_repo judged (not answered from the cache)."""
-    runs: list[Path] = []
-    real = validation.validate_repo
-
-    def counting(root: Path, known: Mapping[str, bytes] | None = None) -> validation.Validation:
-        runs.append(root)
-        return real(root, known)
-
-    monkeypatch.setattr(validation, "validate_repo", counting)
-    return runs
+    return judged_runs(monkeypatch)
 
 
 @pytest.fixture

@@ -123,6 +123,46 @@ def test_prune_keeps_the_most_recently_used_within_the_bound(tmp_path: Path) -> 
     assert kept == ["k0", "k3", "k4"]
 
 
+def _held(root: Path) -> int:
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+
+
+def test_writes_stay_within_the_bound_walking_the_folder_once_per_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run that writes many entries walks the cache folder once (805 walks made a 5x
+    `validate` filling an empty cache ~2.5x slower), and again only when its own writes
+    would pass the bound: the folder never holds more than MAX_BYTES after a write."""
+    entry = len(store.MAGIC) + 16 + 1000
+    monkeypatch.setattr(store, "MAX_BYTES", 10 * entry)
+    monkeypatch.setattr(store, "KEEP_BYTES", 6 * entry)
+    walks: list[int] = []
+    real = store.prune
+
+    def counted(root: Path, limit: int, keep: int | None = None) -> int:
+        walks.append(limit)
+        return real(root, limit, keep)
+
+    monkeypatch.setattr(store, "prune", counted)
+    s = store.Store(tmp_path)
+    for i in range(8):
+        s.write("inventory", f"a{i}", bytes(1000))
+        os.utime(_entry(s, "inventory", f"a{i}"), (1000 + i, 1000 + i))  # in the order written
+        assert _held(tmp_path) <= 10 * entry
+    assert len(walks) == 1  # 8 entries fit: walked at the first write only
+    for i in range(30):
+        s.write("inventory", f"b{i}", bytes(1000))
+        if (at := _entry(s, "inventory", f"b{i}")).exists():
+            os.utime(at, (2000 + i, 2000 + i))
+        assert _held(tmp_path) <= 10 * entry
+    # past the bound it prunes down to KEEP_BYTES, so the next walk is 4 writes later, not at each one
+    assert 1 < len(walks) <= 1 + 30 // 4 + 1
+    kept = {p.stem for p in tmp_path.rglob("*.bin")}
+    assert "b29" in kept and "a0" not in kept  # the newest stay, the oldest went
+    other = store.Store(tmp_path)  # another process walks again at its first write
+    other.write("inventory", "c0", bytes(1000))
+    assert _held(tmp_path) <= 10 * entry
+
+
 @pytest.mark.parametrize(("value", "expected"), [
     (None, "xdg/i4qew"), ("", None), ("  ", None), ("own", "own"),
 ])

@@ -109,17 +109,19 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
     The decisions follow OCM's Placement semantics over the inventory (clusters/ or
     --inventory). Exit 1 when validation finds an error (the plan is still shown when
     the repository could be read)."""
+    from i4qew.cli.validate_answer import validation
     from i4qew.placement.checks import placement_problems
     from i4qew.placement.fleet import prefetch_inventories
     from i4qew.placement.inventory_load import load_inventory
     from i4qew.placement.plan import build_plan
     from i4qew.rules.placement import PLACEMENT_RULES
-    from i4qew.validation import validate_repo
 
     targets = [parse_report(text, FORMATS) for text in reports]
     now = _now(now_text)
     prefetch_inventories(repo_dir, inventory_file)  # parsed on the other core while validation runs
-    result = validate_repo(repo_dir)
+    # validate_repo's answer; `validate` of these very files, run before with the same
+    # persistent cache, already judged them (cli/validate_answer.py): then only the model is built
+    result = validation(repo_dir)
     problems = result.problems
     repo = result.repo
     if repo is not None:

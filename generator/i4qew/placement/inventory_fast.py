@@ -16,6 +16,7 @@ positions. tests/unit/placement/test_inventory_fast.py holds the two paths equal
 from __future__ import annotations
 
 import re
+import sys
 from datetime import datetime
 from fractions import Fraction
 from typing import Any
@@ -158,13 +159,17 @@ def _cluster(m: re.Match[str], origin: Origin, entries: Entries, seen: _Seen) ->
         name = name[1:-1]
         if not name:
             raise _Irregular
+    # The name, label and claim keys and values interned: thousands of clusters repeat them
+    # (the name too, as a label and a claim), and the persistent cache pickles (and
+    # unpickles) a string once per object (inventory_load.py).
+    name = _intern(name)
     labels: dict[str, str] = {}
     if labels_block:
-        pairs = _PAIR.findall(labels_block)
+        pairs = [(_intern(k), _intern(v)) for k, v in _PAIR.findall(labels_block)]
         labels = dict(pairs)
         if len(labels) != len(pairs):
             raise _Irregular
-    claims = dict(_CLAIM.findall(claims_block)) if claims_block else {}
+    claims = {_intern(k): _intern(v) for k, v in _CLAIM.findall(claims_block)} if claims_block else {}
     available: bool | None = None
     if conditions:
         if conditions in seen.available:
@@ -207,6 +212,7 @@ def _resources(blocks: tuple[str | None, str | None], entries: Entries) -> dict[
 
 
 _UNKNOWN: Any = object()
+_intern = sys.intern
 
 
 def _taints(block: str, times: dict[str, datetime]) -> tuple[Taint, ...]:

@@ -160,6 +160,19 @@ def test_the_regular_shape_is_taken() -> None:
     assert a.allocatable["nvidia.com/gpu"] == 1 and a.allocatable["ephemeral-storage"] == 3 * 2**29
 
 
+def test_repeated_strings_are_one_object() -> None:
+    """Thousands of clusters repeat their label keys and values: each is one object, so the
+    persistent cache pickles it once (a 5x fleet's inventories: 20.8 -> 7.7 MB)."""
+    fast = Entries([])
+    read_regular(SourceText("clusters/m.yaml", REGULAR.replace("stage: production", "stage: dev")), fast)
+    a, b, _ = fast.clusters.values()
+    assert next(k for k in a.labels if k == "stage") is next(k for k in b.labels if k == "stage")
+    assert a.labels["stage"] is b.labels["stage"] and a.labels["name"] is a.name
+    again = Entries([])
+    read_regular(SourceText("clusters/n.yaml", REGULAR), again)  # across files too
+    assert next(iter(again.clusters.values())).labels["site"] is a.labels["site"]
+
+
 @pytest.mark.parametrize("path", [ROOT / "clusters" / "managedclusters.yaml",
                                   ROOT / "tests/corpus/positive/kubectl-inventory/clusters/managedclusters.yaml"])
 def test_kubectl_and_pyyaml_files_are_taken(path: Path) -> None:
