@@ -28,10 +28,10 @@ import contextlib
 import enum
 import hashlib
 import io
+import itertools
 import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -132,6 +132,7 @@ class Store:
         # last walk over it (None: not walked yet). Writes count down; the folder is walked
         # (and pruned) again only when they would pass it: once per process, not per write.
         self._room: int | None = None
+        self._made: set[str] = set()  # the kinds whose folder this process made (or found)
 
     @property
     def on(self) -> bool:
@@ -187,14 +188,24 @@ class Store:
         path = self._path(kind, key)
         if path is None:
             return
+        folder = os.fspath(path.parent)
         tmp = None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(MAGIC)
-                fh.write(_check(payload))
-                fh.write(payload)
+            if kind not in self._made:
+                os.makedirs(folder, exist_ok=True)
+                self._made.add(kind)
+            # os-level, not tempfile + a buffered file: a run filling the cache writes ~800 entries
+            tmp = f"{folder}/.tmp-{os.getpid()}-{next(_serial)}-{os.urandom(4).hex()}"
+            try:
+                fd = os.open(tmp, _CREATE, 0o600)
+            except FileNotFoundError:  # the folder went (the cache deleted while running): once more
+                os.makedirs(folder, exist_ok=True)
+                fd = os.open(tmp, _CREATE, 0o600)
+            try:
+                _write_all(fd, MAGIC + _check(payload))
+                _write_all(fd, payload)
+            finally:
+                os.close(fd)
             os.replace(tmp, path)
             tmp = None
             self._wrote(len(MAGIC) + _DIGEST + len(payload))
@@ -205,7 +216,6 @@ class Store:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
 
-
     def _wrote(self, size: int) -> None:
         """Count `size` new bytes; walk and prune the folder when they pass what it may hold."""
         if self.root is None:
@@ -214,6 +224,16 @@ class Store:
             self._room = MAX_BYTES - prune(self.root, MAX_BYTES, KEEP_BYTES)
         else:
             self._room -= size
+
+
+_serial = itertools.count()
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 class Packs:

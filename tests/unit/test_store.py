@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
 from fractions import Fraction
 from pathlib import Path
 
@@ -121,6 +122,16 @@ def test_prune_keeps_the_most_recently_used_within_the_bound(tmp_path: Path) -> 
     store.prune(tmp_path, 3 * 1100)
     kept = sorted(p.stem for p in (tmp_path).rglob("*.bin"))
     assert kept == ["k0", "k3", "k4"]
+
+
+def test_the_folder_deleted_while_running_is_made_again(tmp_path: Path) -> None:
+    """docs/caching.md: deleting the folder at any time is safe; the process writes on."""
+    s = store.Store(tmp_path / "cache")
+    s.put("inventory", "k1", 1)
+    shutil.rmtree(tmp_path / "cache")
+    s.put("inventory", "k2", 2)
+    assert s.get("inventory", "k2", store.allow(())) == 2 and s.get("inventory", "k1", store.allow(())) is None
+    assert not [p for p in (tmp_path / "cache").rglob(".tmp-*")]
 
 
 def _held(root: Path) -> int:

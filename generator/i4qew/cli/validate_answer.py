@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from i4qew import store
+from i4qew import memo, store
 from i4qew.load.files import (
     CONFIG_NAMES,
     DECLARATION_DIRS,
@@ -151,14 +151,19 @@ def validation(root: Path) -> Validation:
 
 def _key(root: Path | None) -> str:
     """The entry of one folder's answer; None: the last answer, whatever its folder."""
-    versions = []
-    for name in _LIBRARIES:
-        try:
-            versions.append(importlib.metadata.version(name))
-        except importlib.metadata.PackageNotFoundError:
-            versions.append("")
+    versions = _versions.get("held")
+    if versions is None:  # read once per process: ~15 ms a time, and a run keys two or three entries
+        versions = _versions["held"] = []
+        for name in _LIBRARIES:
+            try:
+                versions.append(importlib.metadata.version(name))
+            except importlib.metadata.PackageNotFoundError:
+                versions.append("")
     where = [str(root.resolve()), str(root.absolute())] if root is not None else ["any folder", ""]
     return store.digest("\0".join([*where, *versions]).encode("utf-8", "surrogatepass"))
+
+
+_versions: dict[str, list[str]] = memo.held("cli.validate_answer.versions", {})
 
 
 def _held(got: object) -> tuple[Spec, str, Answer | None] | None:

@@ -33,10 +33,17 @@ class ParsedCache:
     def __init__(self, where: store.Store) -> None:
         self.store = where
         self.packs = store.Packs(where, KIND, MAX_ENTRIES)
+        self._last: tuple[bytes, str] | None = None  # the bytes last keyed (kept alive) and their key
 
-    @staticmethod
-    def key(data: bytes) -> str:
-        return store.digest(data)
+    def key(self, data: bytes) -> str:
+        """The key of a file's bytes. The loader asks up to three times for one file it parses
+        (lookup, parse, its SourceFile): hashed once (the bytes object is kept, so `is` is safe)."""
+        last = self._last
+        if last is not None and last[0] is data:
+            return last[1]
+        key = store.digest(data)
+        self._last = (data, key)
+        return key
 
     def lookup(self, data: bytes) -> tuple[str, list[Any], list[list[Issue]]] | None:
         """The key, documents and issues of a file whose bytes were parsed before, or None."""
