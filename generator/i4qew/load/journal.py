@@ -156,8 +156,7 @@ class _Walk:
             self.stamps[rel] = stamp
             return
         try:
-            with open(path, "rb") as fh:
-                data = fh.read(st.st_size + 1)  # its size: never a buffer of `limit` bytes
+            data = _read(path, st.st_size + 1)  # its size: never a buffer of `limit` bytes
         except OSError as exc:
             self.note(rel, _failed(exc), stamp)
             return
@@ -199,6 +198,23 @@ class _Walk:
                 self.note("ref\0" + step, ("dir",) if stat.S_ISDIR(st.st_mode) else ("other", stat.S_IFMT(st.st_mode)))
                 continue
             self.file("ref\0" + step, here, st, limit)
+
+
+def _read(path: str, most: int) -> bytes:
+    """Up to `most` bytes of the file, as `open(path, "rb").read(most)` returns them, without
+    the file object (10,000 files a run: a third of the walk's time)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        parts = []
+        while most > 0:
+            part = os.read(fd, most)
+            if not part:
+                break
+            parts.append(part)
+            most -= len(part)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+    finally:
+        os.close(fd)
 
 
 def _failed(exc: BaseException) -> tuple[object, ...]:

@@ -66,13 +66,13 @@ def explain_empty(planner: Planner, ep: EffectivePlacement) -> str:
     return "; ".join(steps)
 
 
-def _model_policy_placement(repo: Repo, policy: PlacementPolicy, ep: EffectivePlacement) -> EffectivePlacement:
+def _model_policy_placement(repo: Repo, policy: PlacementPolicy, d: Decision) -> EffectivePlacement:
     tolerations = list(policy.tolerations)
     if policy.tolerate_offline:
         known = {t.key for t in tolerations}
         tolerations.extend(Toleration(k, "Exists", None, None) for k in OFFLINE_TAINTS if k not in known)
     return EffectivePlacement(
-        workload=ep.workload, env=ep.env, conjuncts=(Conjunct(f"model policy '{policy.name}'", policy.predicates),),
+        workload=d.workload, env=d.env, conjuncts=(Conjunct(f"model policy '{policy.name}'", policy.predicates),),
         cluster_sets=policy.cluster_sets or repo.repository.cluster_sets, max_clusters=policy.max_clusters,
         tolerations=tuple(tolerations), model=None, policy=policy.name,
     )
@@ -80,19 +80,20 @@ def _model_policy_placement(repo: Repo, policy: PlacementPolicy, ep: EffectivePl
 
 def _decision_problems(repo: Repo, planner: Planner, d: Decision, reach_of: dict[str, int]) -> list[Problem]:
     """`reach_of`: the clusters each model policy does NOT reach (by policy name), filled as met."""
-    w, ep = d.workload, d.effective
+    w = d.workload
     if not d.clusters:
-        why = "the inventory holds no clusters" if not len(planner.inv) else explain_empty(planner, ep)
+        why = "the inventory holds no clusters" if not len(planner.inv) else explain_empty(planner, d.effective)
         return [w.doc.problem(_placement_path(w, d.env), "placement-empty",
                               f"workload '{w.name}' would run on no cluster in '{d.env}': {why}")]
-    model = repo.models.get(ep.model.name) if ep.model else None
+    ref = w.model  # the effective placement's (effective.py), which is not made for this
+    model = repo.models.get(ref.name) if ref else None
     policy = repo.policies.get(model.placement) if model else None
     if model is None or policy is None:
         return []
     # The model policy's reach depends on the policy and the hub, not on the workload.
     unreached = reach_of.get(policy.name)
     if unreached is None:
-        unreached = reach_of[policy.name] = ~planner.evaluate(_model_policy_placement(repo, policy, ep))
+        unreached = reach_of[policy.name] = ~planner.evaluate(_model_policy_placement(repo, policy, d))
     missing = d.clusters & unreached
     if not missing:
         return []

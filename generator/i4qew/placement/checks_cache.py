@@ -29,10 +29,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from i4qew import store
-from i4qew.load.documents import SourceFile
 from i4qew.model.repo import Hub, Repo, Workload
-from i4qew.placement.checks import decisions_by_env, placement_problems
+from i4qew.placement.checks import placement_problems
 from i4qew.placement.decide import Decision, planner_for
+from i4qew.placement.doc_keys import Files, Ident, ident, shared_declarations
 from i4qew.placement.inventory import Inventory
 from i4qew.problems import Problem, Severity
 
@@ -40,22 +40,12 @@ KIND = "hubchecks"
 _CLASSES = store.allow((Problem, Severity))
 _VERSION = b"hubchecks 2\0"
 
-Ident = tuple[str, int, str]  # a workload's document: path, position, its file's bytes key
 Placed = tuple[tuple[str, tuple[int, ...]], ...]  # per environment with a decision: the hubs placing it
 Judged = dict[Ident, tuple[str, Placed]]  # per workload document: its key, where it is placed
 
 
-def file_key(source: SourceFile, memo: dict[int, tuple[SourceFile, str]]) -> str:
-    """The documents cache's key of the file's bytes, else a digest of its text."""
-    got = memo.get(id(source))
-    if got is None or got[0] is not source:
-        key = f"b{source.key}" if source.key else "t" + hashlib.blake2b(source.text.encode(), digest_size=20).hexdigest()
-        got = memo[id(source)] = (source, key)
-    return got[1]
-
-
 def fleet_key(repo: Repo, planned: Sequence[tuple[Hub, Inventory]], now: datetime | None,
-              files: dict[int, tuple[SourceFile, str]]) -> str | None:
+              files: Files) -> str | None:
     """The key of everything the workloads share; None when the fleet is not kept."""
     settings = repo.repository
     if any(e.waves for e in settings.environments) or any(not inv.key for _, inv in planned):
@@ -63,7 +53,6 @@ def fleet_key(repo: Repo, planned: Sequence[tuple[Hub, Inventory]], now: datetim
     keys = [f"{w.namespace}/{w.name}" for w in repo.workloads]
     if len(set(keys)) != len(keys):
         return None
-    doc = settings.doc
     hubs = []
     for h, inv in planned:
         view = repo.for_hub(h)
@@ -71,9 +60,7 @@ def fleet_key(repo: Repo, planned: Sequence[tuple[Hub, Inventory]], now: datetim
         hubs.append((h.name, inv.key, len(inv), repr(planner.now), planner.rule_mode, view.repository.cluster_sets))
     head = (settings.arch_prefix, settings.capacity_warn_percent, any(w.architectures for w in repo.workloads),
             [(e.name, e.index, repr(e.selector), e.selector_text) for e in settings.environments],
-            (doc.path, doc.index, file_key(doc.source, files)) if doc is not None else None, hubs,
-            [(n, p.doc.path, p.doc.index, file_key(p.doc.source, files)) for n, p in repo.policies.items()],
-            [(n, m.doc.path, m.doc.index, file_key(m.doc.source, files)) for n, m in repo.models.items()])
+            hubs, shared_declarations(repo, files))
     return hashlib.blake2b(_VERSION + repr(head).encode(), digest_size=20).hexdigest()
 
 
@@ -85,30 +72,17 @@ def touched(placed: Placed, hubs: int) -> set[int]:
     return {h for _, on in placed for h in on}
 
 
-def position(decisions: Sequence[Decision], w: Workload, guess: int) -> int | None:
-    """Where `w`'s decision is in `decisions`: the lists follow the order of the workloads, leaving
-    out those without a decision, so it is at `guess` (its place among the workloads) or a few
-    before; looked for everywhere else too (None: it has none)."""
-    for j in range(min(guess, len(decisions) - 1), -1, -1):
-        if decisions[j].workload is w:
-            return j
-    for j in range(guess + 1, len(decisions)):
-        if decisions[j].workload is w:
-            return j
-    return None
-
-
 class HubChecks:
     """The placement problems of each planned hub, in the order of `planned`."""
 
     def __init__(self, repo: Repo, planned: Sequence[tuple[Hub, Inventory]], now: datetime | None) -> None:
         self.repo, self.planned, self.now = repo, planned, now
         self.where = store.active()
-        self._files: dict[int, tuple[SourceFile, str]] = {}
+        self._files: Files = {}
 
     def problems(self) -> list[list[Problem]]:
         key = fleet_key(self.repo, self.planned, self.now, self._files)
-        docs = [((w.doc.path, w.doc.index, file_key(w.doc.source, self._files)), w) for w in self.repo.workloads]
+        docs = [(ident(w.doc, self._files), w) for w in self.repo.workloads]
         stored = self._stored(key) if key is not None else None
         if stored is None:
             judged = self._placed(docs, every=True)
@@ -141,17 +115,20 @@ class HubChecks:
 
     def _placed(self, docs: Sequence[tuple[Ident, Workload]], *, every: bool) -> Judged:
         """Per document, the workload's key and, per environment with a decision, the hubs that
-        place it, from every hub's decisions (`every`: `docs` are all the workloads)."""
+        place it, from every hub's decisions (`every`: `docs` are all the workloads; else each
+        hub makes only these workloads' decisions: Planner.decisions_of)."""
         envs: dict[int, dict[str, list[int]]] = {id(w): {} for _, w in docs}
-        # a few workloads: each looked for where its place among the workloads puts it (no walk over all)
-        guess = None if every else [(i, w) for i, w in enumerate(self.repo.workloads) if id(w) in envs]
+        workloads = [w for _, w in docs]
         for h, (hub, inv) in enumerate(self.planned):
-            for env, decisions in decisions_by_env(self.repo.for_hub(hub), inv, self.now).items():
-                found: Iterable[Decision] = decisions
-                if guess is not None:
-                    found = [decisions[j] for i, w in guess if (j := position(decisions, w, i)) is not None]
+            view = self.repo.for_hub(hub)
+            planner = planner_for(view, inv, self.now)
+            for e in view.repository.environments:
+                found: Iterable[Decision | None] = (planner.decisions(e.name) if every
+                                                    else planner.decisions_of(e.name, workloads))
                 for d in found:
-                    on = envs[id(d.workload)].setdefault(env, [])
+                    if d is None:
+                        continue
+                    on = envs[id(d.workload)].setdefault(e.name, [])
                     if d.clusters:
                         on.append(h)
         return {i: (f"{w.namespace}/{w.name}", tuple((env, tuple(on)) for env, on in envs[id(w)].items()))

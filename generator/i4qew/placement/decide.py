@@ -26,6 +26,7 @@ Every step is big-int set algebra over the inventory's label index.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -53,6 +54,57 @@ class Decision:
     # numberOfClusters left feasible clusters out: which ones is the hub's choice
     # (its Balance prioritizer counts decisions i4qew cannot see); the count is exact.
     advisory: bool = False
+
+    def placed(self, clusters: int, feasible: int, advisory: bool) -> Decision:
+        """The same workload's decision with these clusters (a hub's, from its empty one)."""
+        return Decision(self.workload, self.env, self.effective, self.name, clusters, self.key, feasible,
+                        advisory=advisory)
+
+
+class _MadeOnRead:
+    """LaterDecision.effective: its planner's effective placement, made on the first read
+    (then kept in the instance, which a non-data descriptor gives way to)."""
+
+    def __get__(self, obj: LaterDecision | None, owner: type | None = None) -> EffectivePlacement:
+        if obj is None:
+            raise AttributeError("effective")
+        ep = obj.__dict__["planner"].effective(obj.workload, obj.env)
+        obj.__dict__["effective"] = ep
+        return ep  # type: ignore[no-any-return]
+
+
+class LaterDecision(Decision):
+    """A Decision whose effective placement is made when first read: a fleet's warm run
+    knows where an unchanged workload's decisions are from its document (decided_docs.py),
+    and the checks read the placement of few of them. Equal to the Decision of the same
+    fields."""
+
+    effective = _MadeOnRead()
+
+    @staticmethod
+    def of(planner: Planner, workload: Workload, env: str, name: str, key: str,
+           clusters: int = 0, feasible: int = 0, advisory: bool = False) -> Decision:
+        """`planner.effective(workload, env)` is the placement (never None: the caller knows one exists)."""
+        d = object.__new__(LaterDecision)
+        d.__dict__.update(workload=workload, env=env, name=name, clusters=clusters, key=key, feasible=feasible,
+                          advisory=advisory, planner=planner)
+        return d
+
+    def placed(self, clusters: int, feasible: int, advisory: bool) -> Decision:
+        if "effective" in self.__dict__:
+            return super().placed(clusters, feasible, advisory)
+        return LaterDecision.of(self.__dict__["planner"], self.workload, self.env, self.name, self.key, clusters,
+                                feasible, advisory)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Decision):
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in _FIELDS)
+
+    __hash__ = Decision.__hash__
+
+
+_FIELDS = tuple(f.name for f in dataclasses.fields(Decision))
 
 
 def toleration_matches(tol: Toleration, taint: Taint, now: datetime | None) -> bool:
@@ -102,6 +154,7 @@ class Planner:
         # and evaluate_all's placements too.
         self.shared: Callable[[str, Mapping[str, int] | None], list[Decision]] | None = None
         self.shared_all: Callable[[Sequence[Placeable]], list[int]] | None = None
+        self.shared_of: Callable[[str, Sequence[Workload]], list[Decision | None]] | None = None
 
     def predicate(self, p: Predicate) -> int:
         # Keyed by identity first: hashing a Predicate walks its selectors, and the
@@ -212,6 +265,15 @@ class Planner:
         count, n = ep.max_clusters, feasible.bit_count()
         return Decision(workload, env, ep, placement_name(workload.name, env), self.choose(feasible, count, base),
                         f"{workload.namespace}/{workload.name}", n, advisory=count is not None and n > count)
+
+    def decisions_of(self, env: str, workloads: Sequence[Workload]) -> list[Decision | None]:
+        """decisions(env)'s decision of each of `workloads` (None: it has none), for a
+        caller that needs a few: a hub of a fleet makes no other workload's decision."""
+        if self.shared_of is not None and env not in self._decisions:
+            return self.shared_of(env, workloads)
+        decisions = self.decisions(env)
+        at = {id(d.workload): d for d in decisions}
+        return [d if (d := at.get(id(w))) is not None and d.workload is w else None for w in workloads]
 
     def decisions(self, env: str, base: Mapping[str, int] | None = None) -> list[Decision]:
         """One decision per workload enabled in `env`; `base` maps Decision.key to its

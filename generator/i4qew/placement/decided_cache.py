@@ -11,7 +11,8 @@ hub's inventory key, size, placement API and cluster sets) and the time each hub
 taints at (`--now`, else its inventory's newest taint). An entry's key is the eligible
 cache's (the hub group, the cluster sets, every conjunct's predicates written out) with
 the placement's tolerations and numberOfClusters: everything the decision reads of the
-workload, its policy, its model's policy and the environment. A decision with a base
+workload, its policy, its model's policy and the environment (kept as its digest:
+decided_docs.py holds it per workload document). A decision with a base
 (`plan --base`, render's waves) is never kept here. The placements a hub's planner
 evaluates alone without a base (Planner.evaluate_all: the models' stagings that `plan`
 shows) are decided over the fleet the same way and kept in a pack of their own
@@ -58,8 +59,8 @@ class DecidedCache(EntryPack[Decided]):
         ids = (group, ep.cluster_sets, ep.max_clusters, id(ep.tolerations), *map(id, ep.conjuncts))
         got = self._entries.get(ids)
         if got is None:
-            got = self._entries[ids] = (ep.conjuncts, ep.tolerations, f"{self._texts(group, ep)}\0"
-                                        f"{ep.tolerations!r}\0{ep.max_clusters!r}")
+            text = f"{self._texts(group, ep)}\0{ep.tolerations!r}\0{ep.max_clusters!r}"
+            got = self._entries[ids] = (ep.conjuncts, ep.tolerations, store.digest(text.encode("utf-8", "surrogatepass")))
         return got[2]
 
 

@@ -28,8 +28,9 @@ from functools import cached_property
 from i4qew import memo
 from i4qew.model.repo import Predicate, Repo, Workload
 from i4qew.placement.bits import LabelIndex
-from i4qew.placement.decide import Decision, Planner, placement_name, planner_for
+from i4qew.placement.decide import Decision, LaterDecision, Planner, placement_name, planner_for
 from i4qew.placement.decided_cache import STAGINGS, Decided, DecidedCache, decided_cache
+from i4qew.placement.decided_docs import DecidedDocs
 from i4qew.placement.effective import EffectivePlacement, Placeable
 from i4qew.placement.eligible_cache import EligibleCache, Shares, eligible_cache, fleet_key
 from i4qew.placement.inventory import Inventory
@@ -42,6 +43,20 @@ class _Decided:
     empties: list[list[Decision]]  # per group: each workload's empty decision, in the planner's order
     # per hub: (position in the list, workload, effective placement, the hub's share of the eligible clusters)
     reached: list[list[tuple[int, Workload, EffectivePlacement, int]]] = field(default_factory=list)
+
+
+@dataclass
+class _Final:
+    """One environment over the fleet without a base: per group, each workload's empty
+    decision (in the planner's order) and what the hubs decide for it; each hub's list is
+    made when asked for (a warm `validate` asks for the hubs it checks again only)."""
+
+    empties: list[list[Decision]]
+    decided: list[list[Decided]]
+    hubs: dict[int, list[Decision]] = field(default_factory=dict)
+    # per hub: (position, clusters, how many the filters kept, advisory); made for the first hub's list
+    reached: dict[int, list[tuple[int, int, int, bool]]] | None = None
+    at: dict[int, dict[int, int]] = field(default_factory=dict)  # per group: id(workload) -> position
 
 
 class FleetDecider:
@@ -66,7 +81,7 @@ class FleetDecider:
         self._predicates: dict[int, tuple[Predicate, int]] = {}  # by id, the object kept alive
         self._sets: dict[tuple[int, tuple[str, ...]], int] = {}
         self._envs: dict[str, _Decided] = {}
-        self._finals: dict[str, list[list[Decision]]] = {}
+        self._finals: dict[str, _Final] = {}
         self._evaluated: dict[int, tuple[Placeable, int, dict[int, int]]] = {}  # by id, the placement kept alive
         self._eligible: tuple[str, EligibleCache] | None = None  # the pack _decided opened
 
@@ -143,34 +158,104 @@ class FleetDecider:
         self._envs[env] = decided
         return decided
 
-    def _final(self, env: str) -> list[list[Decision]]:
-        """Every hub's decisions without a base, each workload's taken from the decided
-        cache when it holds them (decided_cache.py): no eligible set, taint or count."""
+    def _final(self, env: str) -> _Final:
+        """Every workload's decision on each hub without a base, per group: its empty
+        decision and what the hubs decide (from the decided cache when it holds them,
+        decided_cache.py: no eligible set, taint or count). No hub's list is made here."""
         got = self._finals.get(env)
         if got is not None:
             return got
         cache = decided_cache(self.key, env, self.planners)
-        out: list[list[Decision]] = [[] for _ in self.planners]
-        for g, hubs in enumerate(self.groups):
-            empties = self._empties(g, env)
-            for h in hubs:
-                out[h] = list(empties)
-            for pos, empty in enumerate(empties):
-                ep = empty.effective
+        docs = DecidedDocs(env, self.planners[0].repo, len(self.groups)) if cache is not None else None
+        final = _Final([], [])
+        for g in range(len(self.groups)):
+            planner = self.planners[self.groups[g][0]]
+            empties: list[Decision] = []
+            rows: list[Decided] = []
+            for w in planner.repo.workloads:
+                if not w.enabled_in(env):
+                    continue
+                if docs is not None and cache is not None:  # where its decisions are, by its document
+                    known = docs.get(w, g)
+                    if known is None:  # no effective placement
+                        docs.hit(w, g)
+                        continue
+                    decided = cache.get(known) if isinstance(known, str) else None
+                    if decided is not None:  # its placement is made only if read
+                        docs.hit(w, g)
+                        empties.append(LaterDecision.of(planner, w, env, placement_name(w.name, env),
+                                                        f"{w.namespace}/{w.name}"))
+                        rows.append(decided)
+                        continue
+                ep = planner.effective(w, env)
+                if ep is None:
+                    if docs is not None:
+                        docs.put(w, g, None)
+                    continue
                 entry = cache.entry(g, ep) if cache is not None else ""
                 decided = cache.get(entry) if cache is not None else None
                 if decided is None:
                     decided = self._decided(env, g, ep)
                     if cache is not None:
                         cache.put(entry, decided)
-                for h, clusters, n, advisory in decided:
-                    out[h][pos] = Decision(empty.workload, env, ep, empty.name, clusters, empty.key, n,
-                                           advisory=advisory)
+                if docs is not None:
+                    docs.put(w, g, entry)
+                empties.append(Decision(w, env, ep, placement_name(w.name, env), 0, f"{w.namespace}/{w.name}"))
+                rows.append(decided)
+            final.empties.append(empties)
+            final.decided.append(rows)
+        if docs is not None:
+            docs.save()
         if cache is not None:
             cache.save()
         if self._eligible is not None:
             self._eligible[1].save()
-        self._finals[env] = out
+        self._finals[env] = final
+        return final
+
+    def _hub_final(self, hub: int, env: str) -> list[Decision]:
+        """Hub `hub`'s decisions without a base, made on the first call for it: the group's
+        empty decisions, with those of the workloads the hub places."""
+        final = self._final(env)
+        got = final.hubs.get(hub)
+        if got is not None:
+            return got
+        g = self.group_of[hub]
+        if final.reached is None:  # each hub's (position, decision) pairs, in one pass over the fleet
+            reached: dict[int, list[tuple[int, int, int, bool]]] = {}
+            final.reached = reached
+            for rows in final.decided:  # a hub is in one group: only its group's rows name it
+                for pos, decided in enumerate(rows):
+                    for h, clusters, n, advisory in decided:
+                        reached.setdefault(h, []).append((pos, clusters, n, advisory))
+        empties = final.empties[g]
+        out = list(empties)
+        for pos, clusters, n, advisory in final.reached.get(hub, ()):
+            out[pos] = empties[pos].placed(clusters, n, advisory)
+        final.hubs[hub] = out
+        return out
+
+    def decisions_of(self, hub: int, env: str, workloads: Sequence[Workload]) -> list[Decision | None]:
+        """Hub `hub`'s decision (no base) of each of `workloads` (None: it has none in
+        `env`), without making the hub's whole list, nor any other hub's."""
+        final = self._final(env)
+        g = self.group_of[hub]
+        at = final.at.get(g)
+        if at is None:
+            at = final.at[g] = {id(d.workload): pos for pos, d in enumerate(final.empties[g])}
+        listed = final.hubs.get(hub)
+        out: list[Decision | None] = []
+        for w in workloads:
+            pos = at.get(id(w))
+            if pos is None or final.empties[g][pos].workload is not w:
+                out.append(None)
+            elif listed is not None:
+                out.append(listed[pos])
+            else:
+                empty = final.empties[g][pos]
+                found = next(((clusters, n, advisory) for h, clusters, n, advisory in final.decided[g][pos]
+                              if h == hub), None)
+                out.append(empty if found is None else empty.placed(*found))
         return out
 
     def evaluate_all(self, hub: int, placeables: Sequence[Placeable]) -> list[int]:
@@ -239,7 +324,7 @@ class FleetDecider:
     def hub_decisions(self, hub: int, env: str, base: Mapping[str, int] | None) -> list[Decision]:
         """What hub `hub`'s planner decides alone: Planner.decisions(env, base)."""
         if not base:
-            return self._final(env)[hub]
+            return self._hub_final(hub, env)
         decided = self._decide(env)
         out = list(decided.empties[self.group_of[hub]])
         planner = self.planners[hub]
@@ -274,4 +359,5 @@ def hub_planners(repo: Repo, inventories: Mapping[str, Inventory | None],
         for i, p in enumerate(planners):
             p.shared = functools.partial(decider.hub_decisions, i)
             p.shared_all = functools.partial(decider.evaluate_all, i)
+            p.shared_of = functools.partial(decider.decisions_of, i)
     return {name: p for (name, _, _), p in zip(hubs, planners, strict=True)}

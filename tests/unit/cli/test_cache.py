@@ -136,8 +136,8 @@ def test_a_damaged_cache_changes_nothing(tmp_path: Path, damage: str) -> None:
     cache = tmp_path / "cache"
     same_with_and_without(root, cache)
     entries = [p for p in cache.rglob("*.bin")]
-    assert {p.parent.name for p in entries} == {"documents", "inventory", "invsummary", "eligible", "decided", "hubchecks",
-                                              "rules", "given", "validate", "groupcolumn"}
+    assert {p.parent.name for p in entries} == {"documents", "inventory", "invsummary", "eligible", "decided", "decideddocs",
+                                              "hubchecks", "rules", "given", "validate", "groupcolumn"}
     for p in entries:
         data = p.read_bytes()
         p.write_bytes({"truncate": data[: len(data) // 3], "garbage": os.urandom(len(data)),
