@@ -70,7 +70,7 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
     got = answered(repo_dir)
     keep = None
     if got is not None and base_rev is None and inventory_file is None:
-        entry = plan_answer.key(libraries_key(), got[2], env, formats, group_by, max_list, now)
+        entry = plan_answer.key(libraries_key(), got[3], env, formats, group_by, max_list, now)
         kept = plan_answer.get(entry, formats)
         if kept is not None and got[1]():
             _finish(kept[0], fmt, output, targets, kept[1])
