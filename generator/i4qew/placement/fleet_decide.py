@@ -230,9 +230,11 @@ class FleetDecider:
                         reached.setdefault(h, []).append((pos, clusters, n, advisory))
         empties = final.empties[g]
         out = list(empties)
-        for pos, clusters, n, advisory in final.reached.get(hub, ()):
+        for pos, clusters, n, advisory in final.reached.pop(hub, ()):  # read once: let it go
             out[pos] = empties[pos].placed(clusters, n, advisory)
         final.hubs[hub] = out
+        if len(final.hubs) == len(self.planners):  # every hub's list made: no one reads the rows again
+            final.decided = []
         return out
 
     def decisions_of(self, hub: int, env: str, workloads: Sequence[Workload]) -> list[Decision | None]:
