@@ -206,6 +206,16 @@ class FleetDecider:
             final.decided.append(rows)
         if docs is not None:
             docs.save()
+        if cache is None:  # no cache (a cold run): every hub's list is asked for, made in one pass
+            for g, hubs in enumerate(self.groups):
+                empties = final.empties[g]
+                lists = {h: list(empties) for h in hubs}
+                for pos, decided in enumerate(final.decided[g]):
+                    e = empties[pos]
+                    for h, clusters, n, advisory in decided:
+                        lists[h][pos] = Decision(e.workload, env, e.effective, e.name, clusters, e.key, n, advisory=advisory)
+                final.hubs.update(lists)
+            final.decided = []
         if cache is not None:
             cache.save()
         if self._eligible is not None:
