@@ -7,6 +7,7 @@ a repository with errors is never compiled.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,8 +42,8 @@ def read_repo(root: Path) -> Repo | None:
     return _build(root)[0]
 
 
-def _build(root: Path) -> tuple[Repo | None, list[Problem], Loaded]:
-    loaded = load_declarations(root)
+def _build(root: Path, known: Mapping[str, bytes] | None = None) -> tuple[Repo | None, list[Problem], Loaded]:
+    loaded = load_declarations(root, known)
     problems = list(loaded.problems)
     found = sort_declarations((doc, check_document(doc)) for doc in loaded.documents)
     problems.extend(found.problems)
@@ -55,16 +56,18 @@ def _build(root: Path) -> tuple[Repo | None, list[Problem], Loaded]:
     return dataclasses.replace(repo, files=files), problems, loaded
 
 
-def validated(root: Path, problems: list[Problem]) -> Validation | None:
+def validated(root: Path, problems: list[Problem], known: Mapping[str, bytes] | None = None) -> Validation | None:
     """validate_repo(root) where its problems are already known (`validate`'s answer,
-    kept in the persistent cache for the same files): the model built, nothing judged
-    again. None when no model can be built."""
-    repo, _, loaded = _build(root)
+    kept in the persistent cache for the same files): the model built (from `known`,
+    the bytes of files read already, load_found), nothing judged again. None when no
+    model can be built."""
+    repo, _, loaded = _build(root, known)
     return None if repo is None else Validation(repo, problems, loaded.files)
 
 
-def validate_repo(root: Path) -> Validation:
-    repo, problems, loaded = _build(root)
+def validate_repo(root: Path, known: Mapping[str, bytes] | None = None) -> Validation:
+    """`known`: the bytes of files this run read already (load_declarations)."""
+    repo, problems, loaded = _build(root, known)
     if repo is None:
         return Validation(None, sort_problems(_masked(problems)), loaded.files)
     problems.extend(_without_cascades(run_rules(repo), loaded.problems))

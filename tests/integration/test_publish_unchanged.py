@@ -68,3 +68,27 @@ def test_a_promoted_environment_is_refused_even_when_its_branch_records_the_inpu
     with pytest.raises(UserError) as refused:
         publish(PublishRequest(root=s.work, env="production"), environ=clean_environ())
     assert "production is promoted from dev, not published" in str(refused.value)
+
+
+def test_a_publish_that_renders_reads_the_branch_head_once(s: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The head the light entry read (to see whether it records these inputs) is the one
+    the render lands on: the remote is asked for the branch once, and the branch is what
+    a publish reading it twice made (the same tree)."""
+    from i4qew.gitops.remote import Remote
+
+    assert publish(PublishRequest(root=s.work, env="dev"), environ=clean_environ()).status == "published"
+    edit(s.work, "workloads/sktime.yaml", "sktime:1.2.0", "sktime:1.3.0", "sktime 1.3.0")
+    asked: list[str] = []
+    real = Remote.head
+
+    def head(remote: Remote, branch: str) -> str | None:
+        asked.append(branch)
+        return real(remote, branch)
+
+    monkeypatch.setattr(Remote, "head", head)
+    done = publish(PublishRequest(root=s.work, env="dev"), environ=clean_environ())
+    assert done.status == "published" and asked == ["acm-dev"]
+    tree = git(s.bare, "rev-parse", "acm-dev^{tree}")
+    assert publish(PublishRequest(root=s.work, env="dev", rerender=True, dry_run=True),
+                   environ=clean_environ()).status == "unchanged"  # a whole render says the same tree
+    assert git(s.bare, "rev-parse", "acm-dev^{tree}") == tree

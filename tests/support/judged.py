@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,9 @@ def judged_runs(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     runs: list[Path] = []
     real = validation.validate_repo
 
-    def counting(root: Path) -> validation.Validation:
+    def counting(root: Path, known: Mapping[str, bytes] | None = None) -> validation.Validation:
         runs.append(root)
-        return real(root)
+        return real(root, known)
 
     monkeypatch.setattr(validation, "validate_repo", counting)
     return runs

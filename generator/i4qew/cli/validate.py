@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,7 +43,7 @@ def command(repo_dir: Path, fmt: str, output: str | None, reports: tuple[str, ..
         raise click.BadParameter(f"{str(repo_dir)!r} is not a folder", param_hint="--repo")
     from i4qew.cli.validate_answer import answer
 
-    problems, files = answer(repo_dir, lambda: _validate(repo_dir))
+    problems, files = answer(repo_dir, lambda known: _validate(repo_dir, known))
     for target_fmt, path in [*targets, *([(fmt, output)] if output else [])]:
         write_text(path, REPORTERS[target_fmt](problems, files))
     if output is None:
@@ -52,13 +53,14 @@ def command(repo_dir: Path, fmt: str, output: str | None, reports: tuple[str, ..
     sys.exit(ExitCode.PROBLEMS if has_errors(problems) else ExitCode.OK)
 
 
-def _validate(repo_dir: Path) -> tuple[list[Problem], list[str], Repo | None]:
-    """The problems (rules, placement, yamllint) and the files read."""
+def _validate(repo_dir: Path, known: Mapping[str, bytes] | None = None) -> tuple[list[Problem], list[str], Repo | None]:
+    """The problems (rules, placement, yamllint) and the files read (`known`: bytes read
+    already, validate_repo)."""
     from i4qew.load.style import style_problems
     from i4qew.text import mask_credentials
     from i4qew.validation import validate_repo
 
-    result = validate_repo(repo_dir)  # a crash is i4qew.cli.entry's to report (exit 5)
+    result = validate_repo(repo_dir, known)  # a crash is i4qew.cli.entry's to report (exit 5)
     style, linted = style_problems(repo_dir, result.problems)
     problems = sort_problems([*result.problems,
                               *(dataclasses.replace(p, message=mask_credentials(p.message)) for p in style)])

@@ -17,7 +17,7 @@ journal does not know: no answer is stored for such a repository.
 from __future__ import annotations
 
 import importlib.metadata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,6 +43,8 @@ _CLASSES = store.allow((Problem, Severity))
 _LIBRARIES = ("yaml-rs", "ruamel.yaml", "jsonschema-rs", "yamllint")
 _BUILTIN_YAMLLINT = (None, "default", "relaxed")
 _WHOLE = 1 << 62
+# what the journal's observation hands over, read once: the files load_declarations reads
+READ_ONCE = (REPOSITORY_FILE, *DECLARATION_DIRS)
 STYLE_RULE = "yamllint"  # load/style.py's RULE (not imported: it imports yamllint)
 
 Answer = tuple[list[Problem], list[str]]
@@ -67,12 +69,13 @@ def spec_for(repo: Repo | None) -> Spec:
     return Spec(base.trees, base.roots, tuple((ref, MAX_CONFIG_BYTES) for ref in refs))
 
 
-def answer(root: Path, compute: Callable[[], Computed]) -> Answer:
-    """`compute()`'s problems and files, from the cache when the journal says the run
-    would read what the stored one read."""
+def answer(root: Path, compute: Callable[[Mapping[str, bytes]], Computed]) -> Answer:
+    """`compute(known)`'s problems and files, from the cache when the journal says the run
+    would read what the stored one read. `known`: the bytes the journal's observation read
+    of i4qew.yaml and the declarations (load_declarations does not read them again)."""
     where = store.active()
     if not where.on:
-        problems, files, _ = compute()
+        problems, files, _ = compute({})
         return problems, files
     try:
         key = _key(root)
@@ -81,12 +84,12 @@ def answer(root: Path, compute: Callable[[], Computed]) -> Answer:
         # from the spec the last folder learnt: its first run can store an answer already
         learnt = held or _held(where.get(KIND, _key(None), _CLASSES))
         spec = learnt[0] if learnt is not None else base_spec()
-        before = observe(root, spec) if _journaled(root) else None
+        before = observe(root, spec, READ_ONCE) if _journaled(root) else None
     except Exception:  # the cache never fails a run: compute it
         before = None
     if before is not None and held is not None and held[1] == before.digest and held[2] is not None:
         return held[2]
-    problems, files, repo = compute()
+    problems, files, repo = compute(before.read if before is not None else {})
     if before is not None:
         try:
             needed = spec_for(repo)
@@ -106,13 +109,15 @@ def judged(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.rule != STYLE_RULE]
 
 
-def answered(root: Path) -> tuple[list[Problem], Callable[[], bool]] | None:
+def answered(root: Path) -> tuple[list[Problem], Callable[[], bool], Mapping[str, bytes]] | None:
     """validate_repo's problems for `root` as the last `validate` of the same files found
-    them, in any folder (CI's validate and publish jobs may clone to different paths), and a
-    check that the files are still as observed (stamps only); None when the cache is off,
-    holds no answer for these files, or fails. The entry's journal covers every byte the
-    problems depend on; they name files by their path in the repository only (the
-    yamllint findings, which may quote a config's absolute path, are not in it)."""
+    them, in any folder (CI's validate and publish jobs may clone to different paths), a
+    check that the files are still as observed (stamps only), and the bytes the
+    observation read of i4qew.yaml and the declarations (the model is built from them:
+    not read twice); None when the cache is off, holds no answer for these files, or
+    fails. The entry's journal covers every byte the problems depend on; they name files
+    by their path in the repository only (the yamllint findings, which may quote a
+    config's absolute path, are not in it)."""
     where = store.active()
     if not where.on:
         return None
@@ -121,12 +126,12 @@ def answered(root: Path) -> tuple[list[Problem], Callable[[], bool]] | None:
         if got is None or not _journaled(root):
             return None
         spec, digest, found = got
-        before = observe(root, spec) if found is not None else None
+        before = observe(root, spec, READ_ONCE) if found is not None else None
     except Exception:  # the cache never fails a run
         return None
     if found is None or before is None or before.digest != digest:
         return None
-    return found[0], lambda: unchanged(root, spec, before)
+    return found[0], lambda: unchanged(root, spec, before), before.read
 
 
 def validation(root: Path) -> Validation:
@@ -137,8 +142,8 @@ def validation(root: Path) -> Validation:
 
     got = answered(root)
     if got is not None:
-        problems, still = got
-        found = validated(root, problems)
+        problems, still, read = got
+        found = validated(root, problems, read)
         if found is not None and still():
             return found
     return validate_repo(root)

@@ -132,15 +132,18 @@ class Landing:
         """same | newer | older | diverged: where `ours` stands against `theirs` in source history."""
         if ours == theirs:
             return "same"
+        here = self.git.has_object(theirs)
         for remote in (self.remote, self.source_remote):
-            if remote is not None and not self.git.has_object(theirs):
+            if remote is not None and not here:
                 remote.fetch(theirs)
+                here = self.git.has_object(theirs)
         history = self.source_remote or self.remote
         if self.source.shallow and not self._unshallowed and history is not None:
             # ancestry answers from a shallow clone are wrong: fetch the whole history once
             history.unshallow(ours)
             self._unshallowed = True
-        if not self.git.has_object(theirs):
+            here = self.git.has_object(theirs)
+        if not here:
             # not in our complete history, and not on the remote: not an ancestor
             return "diverged"
         if self.git.is_ancestor(theirs, ours):
@@ -200,9 +203,10 @@ class Landing:
             return False
         raise GitFailed("update-ref", moved.returncode, stderr)
 
-    def land(self, branch: str, decide: Decide, verb: str = "published") -> Outcome:
+    def land(self, branch: str, decide: Decide, verb: str = "published", first: BranchState | None = None) -> Outcome:
+        """`first`: the branch's state as this landing just read it (the first attempt's)."""
         for attempt in range(1, self.attempts + 1):
-            state = self.state(branch)
+            state = first if attempt == 1 and first is not None and first.branch == branch else self.state(branch)
             decision = decide(state)
             if isinstance(decision, Outcome):
                 return decision

@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING
 from i4qew.gitops.git import GitFailed
 from i4qew.gitops.identity import BadIdentity
 from i4qew.gitops.land import BeforePush, Outcome
-from i4qew.gitops.publishing import PublishRequest, before_render, make_landing, records_inputs
+from i4qew.gitops.publishing import (
+    HeadRead,
+    PublishRequest,
+    before_render,
+    make_landing,
+    records_inputs,
+)
 from i4qew.gitops.remote import MissingRemote, RemoteError
 from i4qew.gitops.settings_plain import plain_branch
 from i4qew.gitops.source import Source, dirty_status, fingerprint, input_ids, open_source
@@ -51,19 +57,21 @@ def publish(
     source = open_source(req.root, environ)
     ids = input_ids(source, source.head)
     done = _recorded(req, source, ids, environ)
-    if done is not None:
+    if isinstance(done, Outcome):
         return done
     from i4qew.gitops.publish_render import publish_rendering
 
-    return publish_rendering(req, source, ids, environ, render, before_push)
+    return publish_rendering(req, source, ids, environ, render, before_push, done)
 
 
-def _recorded(req: PublishRequest, source: Source, ids: dict[str, str], environ: Mapping[str, str]) -> Outcome | None:
+def _recorded(req: PublishRequest, source: Source, ids: dict[str, str],
+              environ: Mapping[str, str]) -> Outcome | HeadRead | None:
     """The outcome when the environment's branch head records these very inputs (up to
     date, or a late pipeline), read without judging i4qew.yaml: the head's fingerprint
     covers its blob, judged whole when that commit was made (gitops/settings_plain.py).
-    None otherwise, and on any failure: the full publish then says what is wrong, in its
-    own order (the settings before the remote)."""
+    Else the head as read here (the render half starts from it), or None on any failure:
+    the full publish then says what is wrong, in its own order (the settings before the
+    remote)."""
     branch = plain_branch(source, ids.get(REPOSITORY_FILE), req.env)
     if branch is None or req.rerender:
         return None
@@ -83,7 +91,7 @@ def _recorded(req: PublishRequest, source: Source, ids: dict[str, str], environ:
                                environ)
         state = landing.state(branch)
         if not records_inputs(req, state, fingerprint_with):
-            return None
+            return HeadRead(branch, landing, state)
         outcome = before_render(req, source, landing, state, branch, fingerprint_with, status)
     except (UserError, BadIdentity, MissingRemote, RemoteError, GitFailed, OSError):
         return None

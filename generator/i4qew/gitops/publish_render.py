@@ -19,6 +19,7 @@ from i4qew.gitops.incremental import HeadTree, changed_workloads
 from i4qew.gitops.land import BeforePush, Landing, Outcome, Proposal
 from i4qew.gitops.objects import BuiltTree, Stored, StoredTree, build_tree, files_under, read_blobs
 from i4qew.gitops.publishing import (
+    HeadRead,
     PublishRequest,
     before_render,
     make_landing,
@@ -198,9 +199,11 @@ def _render(req: RenderRequest) -> Rendered:
 
 
 def publish_rendering(req: PublishRequest, source: Source, ids: dict[str, str], environ: Mapping[str, str],
-                      render: RenderFn | None, before_push: BeforePush | None) -> Outcome:
+                      render: RenderFn | None, before_push: BeforePush | None, read: HeadRead | None = None) -> Outcome:
     """gitops/publish.py's publish, from the settings on: every check, and the render
-    when the branch head does not hold these inputs already."""
+    when the branch head does not hold these inputs already. `read`: the environment
+    branch's head as gitops/publish.py read it (through its landing): the first attempt
+    starts from it, no second read of the remote."""
     render = render or _render
     settings = settings_at(source, ids.get("i4qew.yaml"))
     if settings is None:
@@ -210,14 +213,18 @@ def publish_rendering(req: PublishRequest, source: Source, ids: dict[str, str], 
     if env.promotes_from:
         raise UserError(f"{env.name} is promoted from {env.promotes_from}, not published: "
                         f"run i4qew promote --from {env.promotes_from} --to {env.name}")
-    landing = make_landing(source, req.remote, req.push, req.dry_run, req.author, req.attempts, req.backoff,
-                           environ)
+    if read is None or read.branch != env.branch:
+        read = None
+        landing = make_landing(source, req.remote, req.push, req.dry_run, req.author, req.attempts, req.backoff,
+                               environ)
+    else:
+        landing = read.landing
     landing.before_push = before_push
     namespace = settings.defaults.get("namespace")
     publisher = _Publisher(req, source, landing, env.branch, render, env=env,
                            default_namespace=namespace if isinstance(namespace, str) else None)
     publisher.fingerprints[()] = fingerprint(ids, req.env, req.inventory)  # the ids read above: no second read
-    outcome = landing.land(env.branch, publisher.decide)
+    outcome = landing.land(env.branch, publisher.decide, first=read.state if read else None)
     unseen = unpushed(landing, source.head, env.branch) if outcome.status in ("published", "dry-run") else ()
     warnings = publisher.rendered.warnings if publisher.rendered else ()
     return Outcome(outcome.status, outcome.branch, outcome.commit, (*landing.notes, *outcome.lines, *unseen),

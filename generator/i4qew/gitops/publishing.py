@@ -34,6 +34,16 @@ class PublishRequest:
     backoff: float = 0.25
 
 
+@dataclass(frozen=True)
+class HeadRead:
+    """The environment branch's head as gitops/publish.py read it before deciding to render:
+    the render half lands through the same landing, starting from that state."""
+
+    branch: str
+    landing: Landing
+    state: BranchState
+
+
 def make_landing(source: Source, remote: str, push: bool, dry_run: bool, author: str | None,
                  attempts: int, backoff: float, environ: Mapping[str, str]) -> Landing:
     branches = open_remote(source.git, remote, environ) if push else None

@@ -96,14 +96,16 @@ class Remote:
         tips = sorted({line.partition("\t")[0] for line in out.splitlines() if "\t" in line})
         if oid in tips:
             return True
-        missing = [tip for tip in tips if not self.git.has_object(tip)]
+        here = [self.git.has_object(tip) for tip in tips]
+        missing = [tip for tip, has in zip(tips, here, strict=True) if not has]
         if missing:
             try:
                 self.git.run("fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", self.fetch_url,
                              *missing, timeout=REMOTE_TIMEOUT_SECONDS)
             except GitFailed as exc:
                 raise self._failure("fetching its branches", exc) from None
-        known = [tip for tip in tips if self.git.has_object(tip)]
+        # asked again only for the tips fetched
+        known = [tip for tip, has in zip(tips, here, strict=True) if has or self.git.has_object(tip)]
         if not known:
             return False
         # nothing reachable from `oid` that no tip reaches: `oid` is in some tip's history

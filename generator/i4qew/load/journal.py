@@ -8,7 +8,10 @@ size the loader refuses unread), single files at the root (followed, as the load
 open them) and repository paths a declaration names (each step on the way, then the
 file). What it feeds the digest is content only; beside it, each entry's stamp
 (inode, size, mtime, ctime), which `unchanged` compares after the run, without
-reading, to be sure the files the run read did not change while it ran.
+reading, to be sure the files the run read did not change while it ran. The bytes of
+the regular files it read under the folders (or root files) a caller names in `keep`
+are handed back, so that a run that builds from those very bytes does not read them
+again (publish after validate: cli/validate_answer.py).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import errno
 import hashlib
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from i4qew.load.files import inside
@@ -52,12 +55,15 @@ def _limit(x: object) -> bool:
 class Observation:
     digest: str  # of what was found: names, kinds, sizes, bytes
     stamps: dict[str, tuple[object, ...]]  # per entry: what tells a change without reading
+    # repository path -> the bytes read of each regular file under a folder in `keep`
+    read: dict[str, bytes] = field(default_factory=dict)
 
 
-def observe(root: Path, spec: Spec) -> Observation:
-    walk = _Walk(root, read=True)
+def observe(root: Path, spec: Spec, keep: tuple[str, ...] = ()) -> Observation:
+    """`keep`: the top folders (or root files) whose files' bytes the observation hands back."""
+    walk = _Walk(root, read=True, keep=frozenset(keep))
     walk.spec(spec)
-    return Observation(walk.hash.hexdigest(), walk.stamps)
+    return Observation(walk.hash.hexdigest(), walk.stamps, walk.kept)
 
 
 def unchanged(root: Path, spec: Spec, before: Observation) -> bool:
@@ -68,12 +74,14 @@ def unchanged(root: Path, spec: Spec, before: Observation) -> bool:
 
 
 class _Walk:
-    def __init__(self, root: Path, *, read: bool) -> None:
+    def __init__(self, root: Path, *, read: bool, keep: frozenset[str] = frozenset()) -> None:
         self.root = root
         self.base = os.fspath(root)
         self.read = read
+        self.keep = keep
         self.hash = hashlib.sha256()
         self.stamps: dict[str, tuple[object, ...]] = {}
+        self.kept: dict[str, bytes] = {}
 
     def spec(self, spec: Spec) -> None:
         for rel, limit in spec.trees:
@@ -153,6 +161,8 @@ class _Walk:
             self.note(rel, _failed(exc), stamp)
             return
         self.note(rel, ("file",), stamp, data)
+        if self.keep and rel.split("/", 1)[0] in self.keep:
+            self.kept[rel] = data
 
     def root_file(self, rel: str, limit: int) -> None:
         path = os.path.join(self.base, rel)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,15 +29,20 @@ class Loaded:
     files: list[str] = field(default_factory=list)
 
 
-def load_file(root: Path, path: Path, limit: int, out: Loaded, cache: ParsedCache | None = None) -> None:
-    load_found(path.relative_to(root).as_posix(), str(path), limit, out, cache)
+def load_file(root: Path, path: Path, limit: int, out: Loaded, cache: ParsedCache | None = None,
+              known: Mapping[str, bytes] | None = None) -> None:
+    load_found(path.relative_to(root).as_posix(), str(path), limit, out, cache, known)
 
 
-def load_found(rel: str, path: str, limit: int, out: Loaded, cache: ParsedCache | None = None) -> None:
+def load_found(rel: str, path: str, limit: int, out: Loaded, cache: ParsedCache | None = None,
+               known: Mapping[str, bytes] | None = None) -> None:
     """A file `discover_files` found (it cannot leave the repository). Through the persistent
-    cache, bytes parsed before are not checked nor parsed again."""
+    cache, bytes parsed before are not checked nor parsed again. `known`: the bytes of
+    files this run has read already (a regular file within the limit when it was read;
+    load/journal.py), by repository path: not read again."""
     out.files.append(rel)
-    data = read_bytes(rel, path, limit)
+    held = known.get(rel) if known else None
+    data = held if held is not None and len(held) <= limit else read_bytes(rel, path, limit)
     if isinstance(data, Problem):
         out.problems.append(data)
         return
@@ -82,21 +88,21 @@ def _documents(source: SourceFile, parsed: Parsed, out: Loaded) -> None:
             out.documents.append(doc)
 
 
-def load_declarations(root: Path) -> Loaded:
-    """i4qew.yaml plus everything under workloads/, policies/ and models/."""
+def load_declarations(root: Path, known: Mapping[str, bytes] | None = None) -> Loaded:
+    """i4qew.yaml plus everything under workloads/, policies/ and models/ (`known`: load_found)."""
     out = Loaded()
     cache = parsed_cache()
     repo_file = root / REPOSITORY_FILE
     if repo_file.is_symlink():
         out.problems.append(error(REPOSITORY_FILE, 1, 1, "unsafe-path", "i4qew.yaml is a symlink; i4qew reads no symlinks"))
     elif repo_file.is_file():
-        load_file(root, repo_file, MAX_DECLARATION_BYTES, out, cache)
+        load_file(root, repo_file, MAX_DECLARATION_BYTES, out, cache, known)
     else:
         out.problems.append(error(REPOSITORY_FILE, 1, 1, "repository-missing",
                                   "no i4qew.yaml at the repository root (run `i4qew init` to create one)"))
     found, problems = discover_files(root, DECLARATION_DIRS)
     out.problems.extend(problems)
     for rel, path in found:
-        load_found(rel, path, MAX_DECLARATION_BYTES, out, cache)
+        load_found(rel, path, MAX_DECLARATION_BYTES, out, cache, known)
     cache.save()
     return out

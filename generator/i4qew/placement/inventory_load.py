@@ -39,7 +39,6 @@ from i4qew.load.files import (
 )
 from i4qew.load.yamlio import parse
 from i4qew.placement.inventory import Cluster, Inventory, Origin, Summary, Taint, lazy_inventory
-from i4qew.placement.inventory_fast import read_regular
 from i4qew.placement.inventory_parse import Entries, parse_cluster, parse_cluster_set
 from i4qew.problems import Problem, Severity, error
 
@@ -186,6 +185,10 @@ def _read(root: Path, override: Path | None, folder: str) -> tuple[list[Problem]
 
 def _parse(read: list[Read], key: str) -> tuple[Inventory, list[Problem]]:
     """The inventory in what was read, and the problems of its files and entries."""
+    # imported here: its patterns cost ~20 ms to compile, which a run reading no inventory
+    # (validate or publish answered from the cache) does not pay
+    from i4qew.placement.inventory_fast import read_regular
+
     problems: list[Problem] = []
     entries = Entries(problems)
     for item in read:

@@ -1,6 +1,6 @@
-"""validate and plan end without the interpreter's teardown (cli/main.py `leave`): their
-output, reports and exit codes are what the in-process run gives, the exit handlers still
-run, and other commands exit the usual way."""
+"""validate, plan and publish end without the interpreter's teardown (cli/main.py `leave`):
+their output, reports, pushed branches and exit codes are what the in-process run gives, the
+exit handlers still run, and other commands exit the usual way."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from i4qew.cli.main import cli
+from tests.support.git_remote import git, make_bare, workload_repo
 from tests.support.tools import ROOT
 
 MIXED = ROOT / "tests" / "corpus" / "negative" / "multidoc-positions"  # problems in two files
@@ -32,9 +34,9 @@ main()
 """
 
 
-def _console(marks: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _console(marks: Path, *args: str, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     marks.mkdir()
-    env = {k: v for k, v in os.environ.items() if k != "I4QEW_DEBUG"}
+    env = {**{k: v for k, v in os.environ.items() if k != "I4QEW_DEBUG"}, **(extra or {})}
     code = _SCRIPT.format(marks=str(marks), args=list(args))
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120,
                           check=False)
@@ -57,6 +59,35 @@ def test_plan_exit_code_and_output(tmp_path: Path) -> None:
     assert done.returncode == inside.exit_code == 0, done.stderr
     assert out.read_text() == (tmp_path / "in.txt").read_text() != ""
     assert not (tmp_path / "marks" / "teardown").exists()
+
+
+_IDENTITY = {"GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.com", "GIT_COMMITTER_NAME": "Dev",
+             "GIT_COMMITTER_EMAIL": "dev@example.com", "GIT_AUTHOR_DATE": "2026-12-01T00:00:00Z",
+             "GIT_COMMITTER_DATE": "2026-12-01T00:00:00Z"}
+
+
+def test_publish_pushes_what_the_in_process_run_pushes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """publish's git processes and cache files are done when it returns: the quick exit
+    loses none of its branch (two clones of one commit, two remotes: the same tree)."""
+    for key, value in _IDENTITY.items():  # the same source commit in both clones
+        monkeypatch.setenv(key, value)
+    trees, said = [], []
+    for name in ("quick", "inside"):
+        bare = make_bare(tmp_path / f"{name}.git")
+        work = workload_repo(tmp_path / name, str(bare))
+        args = ["publish", "-C", str(work), "--env", "dev", "--remote", "origin"]
+        if name == "quick":
+            done = _console(tmp_path / "marks", *args, extra=_IDENTITY)
+            code, out = done.returncode, done.stdout + done.stderr
+        else:
+            inside = CliRunner().invoke(cli, args)
+            code, out = inside.exit_code, inside.output
+        assert code == 0, out
+        said.append(out.replace(str(bare), "REMOTE").replace(str(work), "WORK"))
+        trees.append(git(bare, "rev-parse", "refs/heads/acm-dev^{tree}"))
+    assert trees[0] == trees[1] and said[0] == said[1] and "published acm-dev" in said[0]
+    assert (tmp_path / "marks" / "atexit").exists()
+    assert not (tmp_path / "marks" / "teardown").exists()  # the quick way was taken
 
 
 def test_other_commands_exit_the_usual_way(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -32,9 +33,9 @@ def computed(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     runs: list[Path] = []
     real = validate_cli._validate
 
-    def counting(root: Path) -> object:
+    def counting(root: Path, known: Mapping[str, bytes]) -> object:
         runs.append(root)
-        return real(root)
+        return real(root, known)
 
     monkeypatch.setattr(validate_cli, "_validate", counting)
     return runs
@@ -91,7 +92,7 @@ def test_a_file_changed_while_validate_ran_is_not_kept(tmp_path: Path, monkeypat
     memo.clear()  # this process's store, as the environment now says
     runs = []
 
-    def changing() -> tuple[list[object], list[str], None]:
+    def changing(known: object) -> tuple[list[object], list[str], None]:
         runs.append(1)
         (root / "workloads" / "anomaly.yaml").write_text("changed while validate ran\n")
         return [], ["stale"], None
@@ -100,7 +101,7 @@ def test_a_file_changed_while_validate_ran_is_not_kept(tmp_path: Path, monkeypat
         for _ in range(3):
             answer(root, changing)  # type: ignore[arg-type]
         assert len(runs) == 3
-        assert answer(root, lambda: ([], ["kept"], None)) == ([], ["kept"])
+        assert answer(root, lambda known: ([], ["kept"], None)) == ([], ["kept"])
         assert answer(root, changing) == ([], ["kept"])  # type: ignore[arg-type]
         assert len(runs) == 3
     finally:

@@ -65,3 +65,30 @@ def test_no_workload_enabled_reads_as_no_counts() -> None:
 def test_a_readme_not_written_so_is_unreadable(text: bytes) -> None:
     with pytest.raises(Unreadable):
         read_counts(text)
+
+
+def test_a_readme_is_read_once_per_publish_and_each_readme_for_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    """compile/incremental.py reads the head README's counts once (keeps_placement, then
+    render_changed ask for them): the same bytes give the same counts without reading them
+    again, other bytes their own, and a caller's changes to the counts reach nobody else."""
+    from i4qew.compile import Changed, incremental
+
+    repo = REPOS["two hubs"]  # its dev is rendered in parts
+    reads: list[bytes] = []
+
+    def counting(readme: bytes) -> dict[str, int] | None:
+        reads.append(readme)
+        return read_counts(readme)
+
+    monkeypatch.setattr(incremental, "read_counts", counting)
+    incremental._counts_in.cache_clear()
+    keys = sorted({f"{w.namespace}/{w.name}" for w in repo.workloads if w.enabled_in("dev")})
+    for n in (1, 2):
+        readme = render_readme(repo, "dev", source_commit=None, cluster_counts={keys[0]: n})
+        changed = Changed(frozenset(), frozenset(), frozenset(), placement=False, readme=readme)
+        first = incremental._kept_counts(repo, "dev", changed)
+        assert first is not None and first[0] is not None and first[0][keys[0]] == n
+        first[0][keys[0]] = 99
+        assert incremental._kept_counts(repo, "dev", changed) == ({**first[0], keys[0]: n},)
+    assert len(reads) == 2
+    incremental._counts_in.cache_clear()

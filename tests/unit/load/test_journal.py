@@ -86,3 +86,16 @@ def test_unchanged_tells_a_file_written_after_the_observation(tmp_path: Path) ->
     seen = observe(root, SPEC)
     (root / "workloads" / "new.yaml").write_text("")
     assert not unchanged(root, SPEC, seen)
+
+
+def test_kept_bytes_are_the_regular_files_read_under_the_kept_folders(tmp_path: Path) -> None:
+    """`keep`: the bytes of each regular file read under those folders (or root files), by
+    path: no symlink, no file over its limit, nothing outside them, no named path."""
+    root = _repo(tmp_path / "repo")
+    (root / "workloads" / "big.yaml").write_bytes(b"a" * 101)
+    (root / "workloads" / "link.yaml").symlink_to("a.yaml")
+    (root / "certs" / "link.pem").symlink_to("ca.pem")
+    seen = observe(root, SPEC, ("workloads", "i4qew.yaml", "certs"))
+    assert seen.read == {"workloads/a.yaml": b"kind: Workload\n", "workloads/files/x.conf": b"x = 1\n",
+                         "i4qew.yaml": b"kind: Repository\n"}
+    assert seen.digest == observe(root, SPEC).digest and observe(root, SPEC).read == {}
