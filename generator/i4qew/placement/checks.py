@@ -85,8 +85,8 @@ def _decision_problems(repo: Repo, planner: Planner, d: Decision, reach_of: dict
         why = "the inventory holds no clusters" if not len(planner.inv) else explain_empty(planner, d.effective)
         return [w.doc.problem(_placement_path(w, d.env), "placement-empty",
                               f"workload '{w.name}' would run on no cluster in '{d.env}': {why}")]
-    ref = w.model  # the effective placement's (effective.py), which is not made for this
-    model = repo.models.get(ref.name) if ref else None
+    ref = w.spec.get("model")  # Workload.model, the effective placement's (effective.py), not made for this
+    model = repo.models.get(ref["name"]) if ref else None
     policy = repo.policies.get(model.placement) if model else None
     if model is None or policy is None:
         return []

@@ -206,6 +206,16 @@ class FleetDecider:
             final.decided.append(rows)
         if docs is not None:
             docs.save()
+        if cache is None:  # no cache (a cold run): every hub's list is asked for, made in one pass
+            for g, hubs in enumerate(self.groups):
+                empties = final.empties[g]
+                lists = {h: list(empties) for h in hubs}
+                for pos, decided in enumerate(final.decided[g]):
+                    e = empties[pos]
+                    for h, clusters, n, advisory in decided:
+                        lists[h][pos] = Decision(e.workload, env, e.effective, e.name, clusters, e.key, n, advisory=advisory)
+                final.hubs.update(lists)
+            final.decided = []
         if cache is not None:
             cache.save()
         if self._eligible is not None:
@@ -230,9 +240,11 @@ class FleetDecider:
                         reached.setdefault(h, []).append((pos, clusters, n, advisory))
         empties = final.empties[g]
         out = list(empties)
-        for pos, clusters, n, advisory in final.reached.get(hub, ()):
+        for pos, clusters, n, advisory in final.reached.pop(hub, ()):  # read once: let it go
             out[pos] = empties[pos].placed(clusters, n, advisory)
         final.hubs[hub] = out
+        if len(final.hubs) == len(self.planners):  # every hub's list made: no one reads the rows again
+            final.decided = []
         return out
 
     def decisions_of(self, hub: int, env: str, workloads: Sequence[Workload]) -> list[Decision | None]:
