@@ -28,6 +28,19 @@ def _seen(loaded: Loaded) -> tuple[Any, ...]:
     return docs, [p.format() for p in loaded.problems], loaded.files
 
 
+def _spy_on_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The declarations the loader reads from disk from now on, in order."""
+    reads: list[str] = []
+    real = load_repo.read_bytes
+
+    def spy(rel: str, path: str, limit: int) -> bytes | Any:
+        reads.append(rel)
+        return real(rel, path, limit)
+
+    monkeypatch.setattr(load_repo, "read_bytes", spy)
+    return reads
+
+
 def _edits(root: Path) -> list[Callable[[], object]]:
     w = root / "workloads"
     anomaly = next(iter(sorted(w.glob("*.yaml"))))
@@ -67,14 +80,7 @@ def test_no_declaration_is_read_twice(tmp_path: Path, monkeypatch: pytest.Monkey
     root = copy_repo(tmp_path / "repo")
     seen = observe(root, base_spec(), KEEP)
     (root / "workloads" / "late.yaml").write_text("kind: Workload\n")
-    reads: list[str] = []
-    real = load_repo.read_bytes
-
-    def spy(rel: str, path: str, limit: int) -> bytes | Any:
-        reads.append(rel)
-        return real(rel, path, limit)
-
-    monkeypatch.setattr(load_repo, "read_bytes", spy)
+    reads = _spy_on_reads(monkeypatch)
     loaded = load_declarations(root, seen.read)
     assert reads == ["workloads/late.yaml"] and "workloads/late.yaml" in loaded.files
     assert set(loaded.files) - {"workloads/late.yaml"} <= set(seen.read)
@@ -101,14 +107,7 @@ def test_validate_builds_from_the_bytes_its_journal_read(tmp_path: Path, monkeyp
     assert invoke(root, ("validate",), cache)[0] == 0
     anomaly = next(iter(sorted((root / "workloads").glob("*.yaml"))))
     anomaly.write_text(anomaly.read_text("utf-8") + "\n", "utf-8")
-    reads: list[str] = []
-    real = load_repo.read_bytes
-
-    def spy(rel: str, path: str, limit: int) -> bytes | Any:
-        reads.append(rel)
-        return real(rel, path, limit)
-
-    monkeypatch.setattr(load_repo, "read_bytes", spy)
+    reads = _spy_on_reads(monkeypatch)
     warm = invoke(root, ("validate",), cache)
     assert reads == []
     assert warm == invoke(root, ("validate",), "") and reads
