@@ -206,9 +206,8 @@ def _plain_collection(v: dict[Any, Any] | list[Any], depth: int) -> bool:
         elif t is int:
             if not -_INT64 <= x < _INT64:
                 return False
-        elif t is float:
-            if not math.isfinite(x):
-                return False
+        elif t is float and not math.isfinite(x):
+            return False
     return True
 
 

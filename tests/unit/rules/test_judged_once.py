@@ -49,6 +49,8 @@ FACETS: dict[str, list[Any]] = {
         {"requests": {"cpu": 2}, "limits": {"cpu": 1}},
         {"requests": {"cpu": "2"}, "limits": {"cpu": "1"}},
         {"requests": {"cpu": 1}, "limits": {"cpu": 2}},
+        {"requests": {"cpu": 2}, "limits": {"cpu": 3}},
+        {"requests": {"cpu": 2}, "limits": {"cpu": 1, "memory": "1Gi"}},
         {"requests": {"memory": 0}},
         {"requests": {"memory": "0"}},
         {"requests": {"gpu": 1}},
@@ -57,6 +59,8 @@ FACETS: dict[str, list[Any]] = {
         {"requests": {"nvidia.com/gpu": 1}, "limits": GPU},
         {"requests": {"nvidia.com/gpu": 1}, "limits": {"nvidia.com/gpu": 2}},
         {"limits": GPU},
+        {"limits": {"nvidia.com/gpu": 1.5}},
+        {"requests": {"nvidia.com/gpu": 1}, "limits": {"nvidia.com/gpu": 1, "cpu": 1}},
     ],
     "securityContext": [
         None, {}, {"runAsUser": 0}, {"runAsUser": 1000}, {"runAsUser": 0, "runAsNonRoot": True},
@@ -73,12 +77,14 @@ FACETS: dict[str, list[Any]] = {
         [{"name": "http", "containerPort": 8080}, {"name": "metrics", "containerPort": 8080}],
         [{"name": "http", "containerPort": 8080}, {"name": "metrics", "containerPort": 8080, "protocol": "UDP"}],
     ],
-    "service": [None, {"port": 80, "targetPort": "http"}, {"port": 80, "targetPort": "web"},
+    "service": [None, {"port": 80, "targetPort": "http"}, {"port": 80, "targetPort": "web"}, {"port": 80},
+                {"port": 70000, "targetPort": "http"},
                 {"port": 80, "targetPort": 8080}, {"port": 80, "targetPort": "http", "nodePort": 30080},
                 {"port": 80, "targetPort": "http", "nodePort": 30080, "type": "NodePort"}],
     "probes": [None, {"liveness": {"httpGet": {"path": "/h", "port": "http"}}},
                {"liveness": {"httpGet": {"path": "/h", "port": "web"}}},
-               {"readiness": {"tcpSocket": {"port": "http"}}}, {"readiness": {"tcpSocket": {"port": 8080}}}],
+               {"readiness": {"tcpSocket": {"port": "http"}}}, {"readiness": {"tcpSocket": {"port": 8080}}},
+               {"readiness": {"tcpSocket": {"port": 70000}}}],
     "env": [None, [{"name": "A", "value": "x"}], [{"name": "A", "value": "x"}, {"name": "A", "value": "y"}],
             [{"name": "A", "value": "x"}, {"name": "B", "value": "y"}], [{"name": "1ST", "value": "x"}],
             [{"name": "..A", "value": "x"}]],
@@ -158,5 +164,10 @@ def test_once_tells_values_of_other_types_and_orders_apart() -> None:
         assert once(memo, v, lambda x: [x]) == [v]  # from the memo
     assert len(memo) == len(values)
     calls: list[Any] = []
-    assert once(memo, 10**5000, lambda x: calls.append(x) or [0]) == [0]  # no repr: judged, not kept
+
+    def judge(x: Any) -> list[Any]:
+        calls.append(x)
+        return [0]
+
+    assert once(memo, 10**5000, judge) == [0]  # no repr: judged, not kept
     assert len(memo) == len(values) and calls
