@@ -9,7 +9,7 @@ from i4qew.k8s import names as k8s_names
 from i4qew.model.repo import Repo, Workload
 from i4qew.problems import Problem, Severity
 from i4qew.rules.registry import local, rule
-from i4qew.rules.walk import Finding, KeyPath, once, report, variants
+from i4qew.rules.walk import Finding, KeyPath, judge_field, once, report, variants
 from i4qew.text import did_you_mean, shorten
 
 NODE_PORTS = (30000, 32767)  # the kube-apiserver's default --service-node-port-range
@@ -277,12 +277,7 @@ def check_replicas(repo: Repo) -> Iterator[Problem]:
     ),
 )
 def check_env_names(repo: Repo) -> Iterator[Problem]:
-    memo: dict[str, list[Finding]] = {}
-    for w in repo.workloads:
-        for path, items in variants(w, "env"):
-            found = once(memo, items, _env_name_findings)
-            if found:
-                yield from report(w.doc, path, "env-name", found)
+    return judge_field(repo, "env", "env-name", _env_name_findings)
 
 
 def _env_name_findings(items: list[Any]) -> list[Finding]:

@@ -13,7 +13,7 @@ from i4qew.k8s.quantity import QuantityError, parse_quantity
 from i4qew.model.repo import Repo
 from i4qew.problems import Problem, Severity
 from i4qew.rules.registry import local, rule
-from i4qew.rules.walk import Finding, once, report, variants
+from i4qew.rules.walk import Finding, judge_field
 from i4qew.text import did_you_mean, shorten
 
 STANDARD = ("cpu", "memory", "ephemeral-storage")
@@ -74,12 +74,7 @@ def _parsed(res: dict[str, Any], section: str) -> dict[str, Fraction]:
     ),
 )
 def check_names(repo: Repo) -> Iterator[Problem]:
-    memo: dict[str, list[Finding]] = {}
-    for w in repo.workloads:
-        for path, res in variants(w, "resources"):
-            found = once(memo, res, _name_findings)
-            if found:
-                yield from report(w.doc, path, "resource-name", found)
+    return judge_field(repo, "resources", "resource-name", _name_findings)
 
 
 def _name_findings(res: dict[str, Any]) -> list[Finding]:
@@ -112,12 +107,7 @@ def _name_findings(res: dict[str, Any]) -> list[Finding]:
     ),
 )
 def check_quantities(repo: Repo) -> Iterator[Problem]:
-    memo: dict[str, list[Finding]] = {}
-    for w in repo.workloads:
-        for path, res in variants(w, "resources"):
-            found = once(memo, res, _quantity_findings)
-            if found:
-                yield from report(w.doc, path, "resource-quantity", found)
+    return judge_field(repo, "resources", "resource-quantity", _quantity_findings)
 
 
 def _quantity_findings(res: dict[str, Any]) -> list[Finding]:
@@ -159,12 +149,7 @@ def _quantity_findings(res: dict[str, Any]) -> list[Finding]:
     ),
 )
 def check_limits(repo: Repo) -> Iterator[Problem]:
-    memo: dict[str, list[Finding]] = {}
-    for w in repo.workloads:
-        for path, res in variants(w, "resources"):
-            found = once(memo, res, _limit_findings)
-            if found:
-                yield from report(w.doc, path, "resource-limits", found)
+    return judge_field(repo, "resources", "resource-limits", _limit_findings)
 
 
 def _limit_findings(res: dict[str, Any]) -> list[Finding]:
@@ -197,12 +182,7 @@ def _limit_findings(res: dict[str, Any]) -> list[Finding]:
     ),
 )
 def check_extended(repo: Repo) -> Iterator[Problem]:
-    memo: dict[str, list[Finding]] = {}
-    for w in repo.workloads:
-        for path, res in variants(w, "resources"):
-            found = once(memo, res, _extended_findings)
-            if found:
-                yield from report(w.doc, path, "extended-resource", found)
+    return judge_field(repo, "resources", "extended-resource", _extended_findings)
 
 
 def _extended_findings(res: dict[str, Any]) -> list[Finding]:

@@ -62,3 +62,14 @@ def report(doc: Document, at: KeyPath, rule_id: str, findings: list[Finding]) ->
     """The problems of `findings` about the value at `at` of `doc`."""
     for path, message, severity, key in findings:
         yield doc.problem((*at, *path), rule_id, message, severity, key=key)
+
+
+def judge_field(repo: Repo, field: str, rule_id: str, judge: Callable[[Any], list[Finding]]) -> Iterator[Problem]:
+    """The problems `judge` finds in each place a workload writes `field` (`variants`),
+    each distinct value judged once."""
+    memo: dict[str, list[Finding]] = {}
+    for w in repo.workloads:
+        for path, value in variants(w, field):
+            found = once(memo, value, judge)
+            if found:
+                yield from report(w.doc, path, rule_id, found)
