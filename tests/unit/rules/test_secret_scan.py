@@ -73,7 +73,7 @@ def _marker_escapes(char: str) -> list[str]:
 def _texts_hiding_markers() -> list[str]:
     """A marker written with one escape in it: in place of one of its characters, or an
     escape put between two of its characters."""
-    out = []
+    out: list[str] = []
     for marker in _MARKERS:
         for i, char in enumerate(marker):
             out.extend(marker[:i] + e + marker[i + 1:] for e in _marker_escapes(char))
