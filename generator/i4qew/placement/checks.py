@@ -19,6 +19,7 @@ from collections.abc import Set as AbstractSet
 from datetime import datetime
 from pathlib import Path
 
+from i4qew import memo
 from i4qew.model.repo import OFFLINE_TAINTS, PlacementPolicy, Repo, Toleration, Workload
 from i4qew.placement.bits import members
 from i4qew.placement.capacity import capacity_problems
@@ -151,11 +152,12 @@ def _environment_problems(repo: Repo, planner: Planner, by_env: dict[str, list[D
     out: list[Problem] = []
     envs = repo.repository.environments
     doc = repo.repository.doc
-    apart: dict[tuple[str, str], bool] = {}  # (names) no cluster of this inventory is in both environments
+    # (names) no cluster of this inventory is in both environments: an environment's decisions
+    # are within its selector (its conjunct, effective.py; an empty selector selects every cluster)
+    apart: dict[tuple[str, str], bool] = {}
     for a, b in itertools.combinations(envs, 2):
         both = planner.inv.labels.selector(a.selector) & planner.inv.labels.selector(b.selector)
-        apart[(a.name, b.name)] = (apart.get((a.name, b.name), True) and not both and not a.selector.is_empty()
-                                   and not b.selector.is_empty())
+        apart[(a.name, b.name)] = apart.get((a.name, b.name), True) and not both
         if both and doc is not None:
             names = planner.inv.cluster_names(both)
             path = ("spec", "environments", b.index, "selector") if b.selector_text else ("spec", "environments", b.index)
@@ -164,7 +166,7 @@ def _environment_problems(repo: Repo, planner: Planner, by_env: dict[str, list[D
                                    f"{'s' if len(names) != 1 else ''} of the inventory ({some(names)}): give each "
                                    "environment a selector that no cluster of another environment matches"))
     for (ea, da), (eb, db) in itertools.combinations(by_env.items(), 2):
-        if apart.get((ea, eb)):  # each decision of an environment is within its selector (effective.py)
+        if apart.get((ea, eb)):
             continue
         other = {d.key: d for d in db}
         for d in da:
@@ -183,6 +185,28 @@ def decisions_by_env(repo: Repo, inventory: Inventory, now: datetime | None = No
     return {e.name: planner.decisions(e.name) for e in repo.repository.environments}
 
 
+# (a fleet group's empty decisions, `elsewhere`, which of them are not elsewhere): the same
+# for each hub of the group, so worked out once; kept by identity for immutable `elsewhere` only
+_not_elsewhere: list[tuple[list[Decision], frozenset[tuple[str, str]], list[bool]]] = \
+    memo.held("placement.checks.not_elsewhere", [])
+
+
+def _judged(planner: Planner, env: str, decisions: list[Decision],
+            elsewhere: AbstractSet[tuple[str, str]]) -> list[Decision]:
+    """The decisions placement_problems judges: those that place something, and the empty
+    ones no other hub runs somewhere (not in `elsewhere`)."""
+    empties = planner.empties(env, decisions)
+    if empties is None or not isinstance(elsewhere, frozenset) or len(empties) != len(decisions):
+        return [d for d in decisions if d.clusters or (d.env, d.key) not in elsewhere]
+    flags = next((f for e, w, f in _not_elsewhere if e is empties and w is elsewhere), None)
+    if flags is None:
+        flags = [(e.env, e.key) not in elsewhere for e in empties]
+        _not_elsewhere[:] = [*_not_elsewhere[-7:], (empties, elsewhere, flags)]
+    # where the hub places nothing its list holds the empty decision itself (Planner.empties);
+    # a decision of its own may still choose no cluster (numberOfClusters 0)
+    return [d for d, e, f in zip(decisions, empties, flags, strict=True) if f or (d is not e and d.clusters)]
+
+
 def placement_problems(repo: Repo, inventory: Inventory, *, now: datetime | None = None,
                        elsewhere: AbstractSet[tuple[str, str]] = frozenset()) -> list[Problem]:
     """Every inventory-dependent problem of the repository, all environments.
@@ -194,9 +218,9 @@ def placement_problems(repo: Repo, inventory: Inventory, *, now: datetime | None
     reach_of: dict[str, int] = {}
     by_model: dict[str, int | None] = {}
     placed: list[Decision] = []
-    for decisions in by_env.values():
+    for name, decisions in by_env.items():
         # an empty decision another hub of the fleet runs somewhere: not a problem here
-        for d in [d for d in decisions if d.clusters or (d.env, d.key) not in elsewhere]:
+        for d in _judged(planner, name, decisions, elsewhere):
             if d.clusters:
                 placed.append(d)
                 if not _model_misses(repo, planner, d, reach_of, by_model):

@@ -61,16 +61,23 @@ class Decision:
 
 
 _new = object.__new__
+_set = object.__setattr__
 
 
 def decision(workload: Workload, env: str, effective: EffectivePlacement, name: str, clusters: int, key: str,
              feasible: int = 0, advisory: bool = False) -> Decision:
-    """Decision(...) without the frozen dataclass's __init__ (one object.__setattr__ per
-    field: ~3x the cost; a 5x fleet makes ~100,000 of them). The same fields in the same
-    order: equal, hashed, printed and pickled alike."""
+    """Decision(...) without the frozen dataclass's __init__ and its checks (a 5x fleet makes
+    ~100,000): the same fields set in the same order, so equal, hashed, printed and pickled
+    alike, and as compact (instance.__dict__.update would make each a dict twice the size)."""
     d: Decision = _new(Decision)
-    d.__dict__.update(workload=workload, env=env, effective=effective, name=name, clusters=clusters, key=key,
-                      feasible=feasible, advisory=advisory)
+    _set(d, "workload", workload)
+    _set(d, "env", env)
+    _set(d, "effective", effective)
+    _set(d, "name", name)
+    _set(d, "clusters", clusters)
+    _set(d, "key", key)
+    _set(d, "feasible", feasible)
+    _set(d, "advisory", advisory)
     return d
 
 
@@ -168,6 +175,7 @@ class Planner:
         self.shared: Callable[[str, Mapping[str, int] | None], list[Decision]] | None = None
         self.shared_all: Callable[[Sequence[Placeable]], list[int]] | None = None
         self.shared_of: Callable[[str, Sequence[Workload]], list[Decision | None]] | None = None
+        self.shared_empties: Callable[[str, list[Decision]], list[Decision] | None] | None = None
 
     def predicate(self, p: Predicate) -> int:
         # Keyed by identity first: hashing a Predicate walks its selectors, and the
@@ -287,6 +295,12 @@ class Planner:
         decisions = self.decisions(env)
         at = {id(d.workload): d for d in decisions}
         return [d if (d := at.get(id(w))) is not None and d.workload is w else None for w in workloads]
+
+    def empties(self, env: str, decisions: list[Decision]) -> list[Decision] | None:
+        """When `decisions` is decisions(env) as a fleet made it (no base): the list it was made
+        from, each workload's empty decision in the same order, shared by the hubs of a group;
+        where this hub places nothing, `decisions` holds that very object. Else None."""
+        return self.shared_empties(env, decisions) if self.shared_empties is not None else None
 
     def decisions(self, env: str, base: Mapping[str, int] | None = None) -> list[Decision]:
         """One decision per workload enabled in `env`; `base` maps Decision.key to its

@@ -332,6 +332,14 @@ class FleetDecider:
             final.decided = []
         return out
 
+    def empties_of(self, hub: int, env: str, decisions: list[Decision]) -> list[Decision] | None:
+        """The group's empty decisions `decisions` was made from, if it is the list this decider
+        gave hub `hub` for `env` without a base (Planner.empties)."""
+        final = self._finals.get(env)
+        if final is None or final.hubs.get(hub) is not decisions:
+            return None
+        return final.empties[self.group_of[hub]]
+
     def decisions_of(self, hub: int, env: str, workloads: Sequence[Workload]) -> list[Decision | None]:
         """Hub `hub`'s decision (no base) of each of `workloads` (None: it has none in
         `env`), without making the hub's whole list, nor any other hub's."""
@@ -460,4 +468,5 @@ def hub_planners(repo: Repo, inventories: Mapping[str, Inventory | None],
             p.shared = functools.partial(decider.hub_decisions, i)
             p.shared_all = functools.partial(decider.evaluate_all, i)
             p.shared_of = functools.partial(decider.decisions_of, i)
+            p.shared_empties = functools.partial(decider.empties_of, i)
     return {name: p for (name, _, _), p in zip(hubs, planners, strict=True)}

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from i4qew.placement.checks import placement_problems
 from i4qew.placement.decide import Decision, Planner
 from i4qew.placement.fleet import load_hubs
 from i4qew.placement.fleet_decide import hub_planners
@@ -70,3 +71,50 @@ def test_each_hub_decides_over_the_fleet_as_it_decides_alone(seed: int, tmp_path
             base = {d.key: rng.getrandbits(len(inv)) for d in got if rng.random() < 0.6}
             assert shown(wired[hub.name].decisions(env, base)) == shown(alone.decisions(env, base)), (hub.name, env)
     assert reached  # the fleets place something
+
+
+@pytest.mark.parametrize("seed", range(1, 9))
+def test_hub_checks_over_the_fleet_judge_as_a_walk_over_every_decision(seed: int, tmp_path: Path) -> None:
+    """placement_problems on a fleet's hub works out which empty decisions another hub runs
+    once per group of hubs (Planner.empties; `elsewhere` frozen): the same problems as the
+    walk over every decision (`elsewhere` a plain set), for the fleet's own `elsewhere`, a part
+    of it, none and every workload; PlacementRule hubs too. Each environment's decisions stay within its
+    selector, which lets the checks skip environment pairs no cluster of a hub is in both of."""
+    root = split_fleet(seed, tmp_path / "repo")
+    if seed % 3 == 0:
+        repository = yaml.safe_load((root / "i4qew.yaml").read_text())
+        repository["spec"]["placementApi"] = "PlacementRule"
+        (root / "i4qew.yaml").write_text(yaml.safe_dump(repository, sort_keys=False))
+    # a policy that places on no cluster of those it selects (maxClusters 0): a hub's own decision, empty
+    policies = list(yaml.safe_load_all((root / "policies" / "all.yaml").read_text()))
+    policies[seed % 6]["spec"]["maxClusters"] = 0
+    (root / "policies" / "all.yaml").write_text(yaml.safe_dump_all(policies, sort_keys=False))
+    repo = validate_repo(root).repo
+    assert repo is not None
+    inventories, _ = load_hubs(root, repo)
+    wired = hub_planners(repo, inventories)
+    envs = list(repo.repository.environments)
+    runs = {(e.name, d.key) for p in wired.values() for e in envs for d in p.decisions(e.name) if d.clusters}
+    every = {(e.name, d.key) for p in wired.values() for e in envs for d in p.decisions(e.name)}
+    judged = 0
+    for elsewhere in (runs, set(sorted(runs)[::2]), set(), every):
+        for hub in repo.repository.hubs:
+            view, inv = repo.for_hub(hub), inventories[hub.name]
+            assert inv is not None
+            plain = placement_problems(view, inv, elsewhere=set(elsewhere))
+            assert placement_problems(view, inv, elsewhere=frozenset(elsewhere)) == plain, (hub.name, len(elsewhere))
+            judged += len(plain)
+    assert judged  # the fleets have problems to find
+    for hub in repo.repository.hubs:
+        planner, inv = wired[hub.name], inventories[hub.name]
+        assert inv is not None
+        for e in envs:
+            got = planner.decisions(e.name)
+            empties = planner.empties(e.name, got)
+            assert empties is not None and len(empties) == len(got)
+            assert all(d is x or (d.key, d.env, d.workload) == (x.key, x.env, x.workload) for d, x in zip(got, empties, strict=True))
+            assert all(not x.clusters for x in empties)
+            assert planner.empties(e.name, list(got)) is None  # only the list the fleet gave
+            if not e.selector.is_empty():
+                selected = inv.labels.selector(e.selector)
+                assert all(not d.clusters & ~selected for d in got), (hub.name, e.name)
