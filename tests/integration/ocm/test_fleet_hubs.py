@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from i4qew import memo, store
 from i4qew.placement.checks import placement_problems
 from i4qew.placement.decide import Decision, Planner
 from i4qew.placement.fleet import load_hubs
@@ -49,9 +50,20 @@ def shown(decisions: list[Decision]) -> list[tuple[str, str, str, int, int, bool
     return [(d.key, d.env, d.name, d.clusters, d.feasible, d.advisory) for d in decisions]
 
 
+def cache(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The persistent cache on (the suite's) or off (a cold run: FleetDecider._cold decides
+    everything afresh), the process memos emptied either way."""
+    if mode == "off":
+        monkeypatch.setenv(store.ENV, "")
+    memo.clear()
+
+
+@pytest.mark.parametrize("mode", ["on", "off"])
 @pytest.mark.parametrize("seed", range(1, 9))
-def test_each_hub_decides_over_the_fleet_as_it_decides_alone(seed: int, tmp_path: Path) -> None:
+def test_each_hub_decides_over_the_fleet_as_it_decides_alone(seed: int, mode: str, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     root = split_fleet(seed, tmp_path / "repo")
+    cache(mode, monkeypatch)
     repo = validate_repo(root).repo
     assert repo is not None
     inventories, _ = load_hubs(root, repo)
@@ -73,8 +85,10 @@ def test_each_hub_decides_over_the_fleet_as_it_decides_alone(seed: int, tmp_path
     assert reached  # the fleets place something
 
 
+@pytest.mark.parametrize("mode", ["on", "off"])
 @pytest.mark.parametrize("seed", range(1, 9))
-def test_hub_checks_over_the_fleet_judge_as_a_walk_over_every_decision(seed: int, tmp_path: Path) -> None:
+def test_hub_checks_over_the_fleet_judge_as_a_walk_over_every_decision(seed: int, mode: str, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """placement_problems on a fleet's hub works out which empty decisions another hub runs
     once per group of hubs (Planner.empties; `elsewhere` frozen): the same problems as the
     walk over every decision (`elsewhere` a plain set), for the fleet's own `elsewhere`, a part
@@ -89,6 +103,7 @@ def test_hub_checks_over_the_fleet_judge_as_a_walk_over_every_decision(seed: int
     policies = list(yaml.safe_load_all((root / "policies" / "all.yaml").read_text()))
     policies[seed % 6]["spec"]["maxClusters"] = 0
     (root / "policies" / "all.yaml").write_text(yaml.safe_dump_all(policies, sort_keys=False))
+    cache(mode, monkeypatch)
     repo = validate_repo(root).repo
     assert repo is not None
     inventories, _ = load_hubs(root, repo)
