@@ -185,26 +185,31 @@ def decisions_by_env(repo: Repo, inventory: Inventory, now: datetime | None = No
     return {e.name: planner.decisions(e.name) for e in repo.repository.environments}
 
 
-# (a fleet group's empty decisions, `elsewhere`, which of them are not elsewhere): the same
-# for each hub of the group, so worked out once; kept by identity for immutable `elsewhere` only
-_not_elsewhere: list[tuple[list[Decision], frozenset[tuple[str, str]], list[bool]]] = \
-    memo.held("placement.checks.not_elsewhere", [])
+# (a fleet group's empty decisions, the positions of each (environment, key) among them): the
+# same for each hub of the group, so made once; kept by identity (the decider's lists, kept alive)
+_positions: list[tuple[list[Decision], dict[tuple[str, str], list[int]]]] = \
+    memo.held("placement.checks.positions", [])
 
 
 def _judged(planner: Planner, env: str, decisions: list[Decision],
             elsewhere: AbstractSet[tuple[str, str]]) -> list[Decision]:
-    """The decisions placement_problems judges: those that place something, and the empty
-    ones no other hub runs somewhere (not in `elsewhere`)."""
+    """The decisions placement_problems judges, in order: those that place something, and the
+    empty ones no other hub runs somewhere (not in `elsewhere`). On a fleet's hub (Planner.empties)
+    without a walk over the group's empty decisions: the keys not elsewhere are one set
+    difference, and where the hub places nothing its list holds the empty decision itself."""
     empties = planner.empties(env, decisions)
-    if empties is None or not isinstance(elsewhere, frozenset) or len(empties) != len(decisions):
+    if empties is None or len(empties) != len(decisions):
         return [d for d in decisions if d.clusters or (d.env, d.key) not in elsewhere]
-    flags = next((f for e, w, f in _not_elsewhere if e is empties and w is elsewhere), None)
-    if flags is None:
-        flags = [(e.env, e.key) not in elsewhere for e in empties]
-        _not_elsewhere[:] = [*_not_elsewhere[-7:], (empties, elsewhere, flags)]
-    # where the hub places nothing its list holds the empty decision itself (Planner.empties);
-    # a decision of its own may still choose no cluster (numberOfClusters 0)
-    return [d for d, e, f in zip(decisions, empties, flags, strict=True) if f or (d is not e and d.clusters)]
+    at = next((a for e, a in _positions if e is empties), None)
+    if at is None:
+        at = {}
+        for i, e in enumerate(empties):
+            at.setdefault((e.env, e.key), []).append(i)
+        _positions[:] = [*_positions[-7:], (empties, at)]
+    judged = {i for key in at.keys() - elsewhere for i in at[key]}
+    # (a decision of the hub's own may still choose no cluster: numberOfClusters 0)
+    judged.update([i for i, d in enumerate(decisions) if d is not empties[i] and d.clusters])
+    return [decisions[i] for i in sorted(judged)]
 
 
 def placement_problems(repo: Repo, inventory: Inventory, *, now: datetime | None = None,

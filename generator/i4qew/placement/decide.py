@@ -167,6 +167,7 @@ class Planner:
         self._sets: dict[tuple[str, ...], int] = {}
         self._taints: dict[tuple[Toleration, ...], tuple[int, int]] = {}
         self._taints_by_id: dict[int, tuple[tuple[Toleration, ...], tuple[int, int]]] = {}
+        self._kept_by_id: dict[int, tuple[tuple[Toleration, ...], int]] = {}  # kept(), by id of the tolerations
         self._decisions: dict[str, list[Decision]] = {}
         self._kept: tuple[str, dict[str, int], list[Decision]] | None = None  # the last call with a base
         self._effective: dict[tuple[int, str], EffectivePlacement | None] = {}
@@ -233,6 +234,20 @@ class Planner:
             self._taints[tolerations] = cached
         self._taints_by_id[id(tolerations)] = (tolerations, cached)
         return cached
+
+    def kept(self, tolerations: tuple[Toleration, ...]) -> int:
+        """The clusters no taint excludes with these tolerations and no base decision:
+        tolerated(candidates, tolerations, 0) is candidates & kept(tolerations)."""
+        by_id = self._kept_by_id.get(id(tolerations))
+        if by_id is not None and by_id[0] is tolerations:
+            return by_id[1]
+        if self.rule_mode:
+            kept = self.inv.all & ~self.inv.unavailable
+        else:
+            always, if_new = self.taint_sets(tolerations)
+            kept = self.inv.all & ~(always | if_new)
+        self._kept_by_id[id(tolerations)] = (tolerations, kept)
+        return kept
 
     def tolerated(self, candidates: int, tolerations: tuple[Toleration, ...], base: int) -> int:
         """`candidates` without the clusters whose taints exclude them."""

@@ -118,9 +118,8 @@ def _per_hub(repo: Repo, inventories: Hubs, now: datetime | None) -> list[Proble
     if store.active().on:  # each hub's problems kept between runs, brought up to date by the change
         checked = HubChecks(repo, planned, now).problems()
     else:
-        # (frozen: placement_problems works out once per fleet group which empty decisions it names)
-        runs = frozenset({(env, d.key) for h, inv in planned
-                          for env, ds in decisions_by_env(repo.for_hub(h), inv, now).items() for d in ds if d.clusters})
+        runs = {(env, d.key) for h, inv in planned for env, ds in decisions_by_env(repo.for_hub(h), inv, now).items()
+                for d in ds if d.clusters}
         checked = [placement_problems(repo.for_hub(h), inv, now=now, elsewhere=runs) for h, inv in planned]
     for (h, _), hub_problems in zip(planned, checked, strict=True):
         for p in hub_problems:

@@ -199,8 +199,8 @@ class FleetDecider:
                         break
             if not bits:
                 continue
-            # Planner.tolerated: a Placement hub's share with no tainted cluster keeps every one
-            feasible = bits if bits & tainted[h] == 0 else planners[h].tolerated(bits, tolerations, 0)
+            # Planner.tolerated(bits, tolerations, 0): a Placement hub's share with no tainted cluster keeps every one
+            feasible = bits if bits & tainted[h] == 0 else bits & planners[h].kept(tolerations)
             n = feasible.bit_count()
             if not n:
                 continue
@@ -251,7 +251,11 @@ class FleetDecider:
         if got is not None:
             return got
         cache = decided_cache(self.key, env, self.planners)
-        docs = DecidedDocs(env, self.planners[0].repo, len(self.groups)) if cache is not None else None
+        if cache is None:  # no cache (a cold run): every hub's list is asked for, made in one pass
+            final = self._cold(env)
+            self._finals[env] = final
+            return final
+        docs = DecidedDocs(env, self.planners[0].repo, len(self.groups))
         final = _Final([], [])
         for g in range(len(self.groups)):
             planner = self.planners[self.groups[g][0]]
@@ -260,52 +264,63 @@ class FleetDecider:
             for w in planner.repo.workloads:
                 if not w.enabled_in(env):
                     continue
-                if docs is not None and cache is not None:  # where its decisions are, by its document
-                    known = docs.get(w, g)
-                    if known is None:  # no effective placement
-                        docs.hit(w, g)
-                        continue
-                    decided = cache.get(known) if isinstance(known, str) else None
-                    if decided is not None:  # its placement is made only if read
-                        docs.hit(w, g)
-                        empties.append(LaterDecision.of(planner, w, env, placement_name(w.name, env),
-                                                        f"{w.namespace}/{w.name}"))
-                        rows.append(decided)
-                        continue
+                known = docs.get(w, g)  # where its decisions are, by its document
+                if known is None:  # no effective placement
+                    docs.hit(w, g)
+                    continue
+                decided = cache.get(known) if isinstance(known, str) else None
+                if decided is not None:  # its placement is made only if read
+                    docs.hit(w, g)
+                    empties.append(LaterDecision.of(planner, w, env, placement_name(w.name, env),
+                                                    f"{w.namespace}/{w.name}"))
+                    rows.append(decided)
+                    continue
                 ep = planner.effective(w, env)
                 if ep is None:
-                    if docs is not None:
-                        docs.put(w, g, None)
+                    docs.put(w, g, None)
                     continue
-                entry = cache.entry(g, ep) if cache is not None else ""
-                decided = cache.get(entry) if cache is not None else None
+                entry = cache.entry(g, ep)
+                decided = cache.get(entry)
                 if decided is None:
                     decided = self._decided(env, g, ep)
-                    if cache is not None:
-                        cache.put(entry, decided)
-                if docs is not None:
-                    docs.put(w, g, entry)
+                    cache.put(entry, decided)
+                docs.put(w, g, entry)
                 empties.append(decision(w, env, ep, placement_name(w.name, env), 0, f"{w.namespace}/{w.name}"))
                 rows.append(decided)
             final.empties.append(empties)
             final.decided.append(rows)
-        if docs is not None:
-            docs.save()
-        if cache is None:  # no cache (a cold run): every hub's list is asked for, made in one pass
-            for g, hubs in enumerate(self.groups):
-                empties = final.empties[g]
-                lists = {h: list(empties) for h in hubs}
-                for pos, decided in enumerate(final.decided[g]):
-                    e = empties[pos]
-                    for h, clusters, n, advisory in decided:
-                        lists[h][pos] = e.placed(clusters, n, advisory)
-                final.hubs.update(lists)
-            final.decided = []
-        if cache is not None:
-            cache.save()
+        docs.save()
+        cache.save()
         if self._eligible is not None:
             self._eligible[1].save()
         self._finals[env] = final
+        return final
+
+    def _cold(self, env: str) -> _Final:
+        """_final without the caches: each workload's placement decided (_fresh), and every
+        hub's list made at once (a cold run asks for each)."""
+        final = _Final([], [])
+        for g, hubs in enumerate(self.groups):
+            planner = self.planners[hubs[0]]
+            empties: list[Decision] = []
+            placed: list[tuple[int, Decided]] = []
+            for w in planner.repo.workloads:
+                if not w.enabled_in(env):
+                    continue
+                ep = planner.effective(w, env)
+                if ep is None:
+                    continue
+                decided = self._fresh(g, ep)
+                if decided:
+                    placed.append((len(empties), decided))
+                empties.append(decision(w, env, ep, placement_name(w.name, env), 0, f"{w.namespace}/{w.name}"))
+            lists = {h: list(empties) for h in hubs}
+            for pos, decided in placed:
+                e = empties[pos]
+                for h, clusters, n, advisory in decided:
+                    lists[h][pos] = e.placed(clusters, n, advisory)
+            final.empties.append(empties)
+            final.hubs.update(lists)
         return final
 
     def _hub_final(self, hub: int, env: str) -> list[Decision]:

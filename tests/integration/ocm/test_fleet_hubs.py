@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from i4qew.placement.checks import placement_problems
+from i4qew import memo, store
+from i4qew.placement.checks import _judged, placement_problems
 from i4qew.placement.decide import Decision, Planner
 from i4qew.placement.fleet import load_hubs
 from i4qew.placement.fleet_decide import hub_planners
@@ -49,9 +50,20 @@ def shown(decisions: list[Decision]) -> list[tuple[str, str, str, int, int, bool
     return [(d.key, d.env, d.name, d.clusters, d.feasible, d.advisory) for d in decisions]
 
 
+def cache(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The persistent cache on (the suite's) or off (a cold run: FleetDecider._cold decides
+    everything afresh), the process memos emptied either way."""
+    if mode == "off":
+        monkeypatch.setenv(store.ENV, "")
+    memo.clear()
+
+
+@pytest.mark.parametrize("mode", ["on", "off"])
 @pytest.mark.parametrize("seed", range(1, 9))
-def test_each_hub_decides_over_the_fleet_as_it_decides_alone(seed: int, tmp_path: Path) -> None:
+def test_each_hub_decides_over_the_fleet_as_it_decides_alone(seed: int, mode: str, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     root = split_fleet(seed, tmp_path / "repo")
+    cache(mode, monkeypatch)
     repo = validate_repo(root).repo
     assert repo is not None
     inventories, _ = load_hubs(root, repo)
@@ -73,12 +85,14 @@ def test_each_hub_decides_over_the_fleet_as_it_decides_alone(seed: int, tmp_path
     assert reached  # the fleets place something
 
 
+@pytest.mark.parametrize("mode", ["on", "off"])
 @pytest.mark.parametrize("seed", range(1, 9))
-def test_hub_checks_over_the_fleet_judge_as_a_walk_over_every_decision(seed: int, tmp_path: Path) -> None:
-    """placement_problems on a fleet's hub works out which empty decisions another hub runs
-    once per group of hubs (Planner.empties; `elsewhere` frozen): the same problems as the
-    walk over every decision (`elsewhere` a plain set), for the fleet's own `elsewhere`, a part
-    of it, none and every workload; PlacementRule hubs too. Each environment's decisions stay within its
+def test_hub_checks_over_the_fleet_judge_as_a_walk_over_every_decision(seed: int, mode: str, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """placement_problems on a fleet's hub finds the empty decisions no other hub runs without
+    walking the group's empty decisions (Planner.empties): the same decisions judged and the same
+    problems as the walk over every decision, for the fleet's own `elsewhere`, a part of it,
+    none and every workload; PlacementRule hubs too. Each environment's decisions stay within its
     selector, which lets the checks skip environment pairs no cluster of a hub is in both of."""
     root = split_fleet(seed, tmp_path / "repo")
     if seed % 3 == 0:
@@ -89,6 +103,12 @@ def test_hub_checks_over_the_fleet_judge_as_a_walk_over_every_decision(seed: int
     policies = list(yaml.safe_load_all((root / "policies" / "all.yaml").read_text()))
     policies[seed % 6]["spec"]["maxClusters"] = 0
     (root / "policies" / "all.yaml").write_text(yaml.safe_dump_all(policies, sort_keys=False))
+    # a workload copied (the same namespace/name twice: duplicate-name's business), one placed differently
+    workloads = list(yaml.safe_load_all((root / "workloads" / "all.yaml").read_text()))
+    twin = yaml.safe_load(yaml.safe_dump(workloads[seed % len(workloads)]))
+    twin["spec"]["placement"] = policies[(seed + 1) % 6]["metadata"]["name"]
+    (root / "workloads" / "all.yaml").write_text(yaml.safe_dump_all([*workloads, twin], sort_keys=False))
+    cache(mode, monkeypatch)
     repo = validate_repo(root).repo
     assert repo is not None
     inventories, _ = load_hubs(root, repo)
@@ -101,8 +121,15 @@ def test_hub_checks_over_the_fleet_judge_as_a_walk_over_every_decision(seed: int
         for hub in repo.repository.hubs:
             view, inv = repo.for_hub(hub), inventories[hub.name]
             assert inv is not None
-            plain = placement_problems(view, inv, elsewhere=set(elsewhere))
-            assert placement_problems(view, inv, elsewhere=frozenset(elsewhere)) == plain, (hub.name, len(elsewhere))
+            for e in envs:
+                got = wired[hub.name].decisions(e.name)
+                assert _judged(wired[hub.name], e.name, got, elsewhere) == [
+                    d for d in got if d.clusters or (d.env, d.key) not in elsewhere], (hub.name, e.name)
+            fast = placement_problems(view, inv, elsewhere=elsewhere)
+            with monkeypatch.context() as plain_walk:
+                plain_walk.setattr(Planner, "empties", lambda self, env, decisions: None)
+                plain = placement_problems(view, inv, elsewhere=elsewhere)
+            assert fast == plain, (hub.name, len(elsewhere))
             judged += len(plain)
     assert judged  # the fleets have problems to find
     for hub in repo.repository.hubs:
