@@ -77,7 +77,7 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
         keep = plan_answer.keeper(entry, got[1])
 
     from i4qew.placement.checks import placement_problems
-    from i4qew.placement.fleet import prefetch_inventories
+    from i4qew.placement.fleet_fork import prefetch_inventories
     from i4qew.placement.inventory_load import load_inventory
     from i4qew.placement.plan import build_plan
     from i4qew.rules.placement import PLACEMENT_RULES
