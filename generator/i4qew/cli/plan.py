@@ -207,7 +207,8 @@ def _fleet_pictures(repo: Repo, plans: dict[str, Plan], problems: list[Problem],
     from i4qew.placement.picture.aggregate import build_picture
     from i4qew.placement.picture.fleet import fleet_picture
 
-    pictures = {hub.name: build_picture(repo.for_hub(hub), plans[hub.name], problems, group_by=group_by, now=now)
+    pictures = {hub.name: build_picture(repo.for_hub(hub), plans[hub.name], problems, group_by=group_by, now=now,
+                                        ordered=False)  # fleet_picture orders the fleet's rows
                 for hub in repo.repository.hubs}
     return _pictures(fleet_picture(pictures, fleet_headline(plans, problems)), formats)
 

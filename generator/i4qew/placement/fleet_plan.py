@@ -9,6 +9,7 @@ workloads that run there or leave it (`on_hub`).
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -52,15 +53,25 @@ def on_hub(plan: Plan) -> Plan:
     return dataclasses.replace(plan, workloads=tuple(p for p in plan.workloads if p.clusters or p.lost or p.lost_gone))
 
 
+_KEY = operator.attrgetter("key")
+_CLUSTERS = operator.attrgetter("clusters")
+
+
 def fleet_totals(plans: Mapping[str, Plan]) -> dict[str, dict[str, int]]:
     """"namespace/workload" -> {hub: clusters chosen there} (hubs with a decision only)."""
+    keys: set[str] = set()
     out: dict[str, dict[str, int]] = {}
     for hub, plan in plans.items():
-        for p in plan.workloads:
-            per = out.setdefault(p.key, {})
-            if plan.inventory is not None and p.status != "removed" and p.clusters:
+        keys.update(map(_KEY, plan.workloads))
+        if plan.inventory is None:
+            continue
+        for p in filter(_CLUSTERS, plan.workloads):  # most of a hub's workloads are another hub's
+            if p.status != "removed":
+                per = out.get(p.key)
+                if per is None:
+                    per = out[p.key] = {}
                 per[hub] = p.clusters.bit_count()
-    return dict(sorted(out.items(), key=lambda kv: (kv[0].split("/", 1)[1], kv[0])))
+    return {k: out.get(k) or {} for k in sorted(keys, key=lambda k: (k.split("/", 1)[1], k))}
 
 
 def fleet_headline(plans: Mapping[str, Plan], problems: list[Problem],

@@ -96,13 +96,20 @@ def render_text(plan: Plan, problems: list[Problem], group_by: str = "site", max
     if note:
         lines.append(f"! {note}")
     shown: dict[int, list[str]] = {}  # decision -> its lines of names
+    counted: dict[tuple[int, int, bool], str] = {}  # (clusters, feasible, advisory) -> ": N clusters [groups]"
     for p in plan.workloads:
         line = f"{SIGNS[p.status]} {p.name} ({p.namespace}) placement {p.placement}"
         if inv is not None and p.status != "removed":
-            line += f": {_count(p)}"
-            gs = groups(inv, p.clusters, group_by)
-            if gs:
-                line += f" [{group_by}: {group_text(gs)}]"
+            # the workloads of one policy share their decision: its count and groups once
+            decision = (p.clusters, p.feasible, p.advisory)
+            tail = counted.get(decision)
+            if tail is None:
+                tail = f": {_count(p)}"
+                gs = groups(inv, p.clusters, group_by)
+                if gs:
+                    tail += f" [{group_by}: {group_text(gs)}]"
+                counted[decision] = tail
+            line += tail
         change = _change(p)
         lines.append(line + (f" — {change}" if change and change != "unchanged" else ""))
         if inv is None:
@@ -123,7 +130,8 @@ def render_text(plan: Plan, problems: list[Problem], group_by: str = "site", max
                               + [f"- {n} (left the inventory)" for n in p.lost_gone])[:limit],
                              p.gained.bit_count() + p.lost.bit_count() + len(p.lost_gone))
         lines.extend(listed)
-        lines.extend(text_lines(inv, p.waves, plan.base is not None))
+        if p.waves:
+            lines.extend(text_lines(inv, p.waves, plan.base is not None))
     lines += models_text(plan, group_by, max_list) + image_volumes_text(plan)
     if inv is not None and any(p.advisory and p.status != "removed" for p in plan.workloads):
         lines += ["", ADVISORY_NOTE]

@@ -37,8 +37,15 @@ def staging_plans(repo: Repo, env: str, planner: Planner | None,
                   image: frozenset[str] = frozenset()) -> tuple[StagingPlan, ...]:
     staged = stagings(repo, env, image)
     decided = planner.evaluate_all(staged) if planner is not None else [0] * len(staged)
-    return tuple(StagingPlan(s.model.name, s.namespace, staging_hub_name(s.model.name, env), s.versions, clusters)
+    return tuple(StagingPlan(s.model.name, s.namespace, _hub_name(s.model.name, env), s.versions, clusters)
                  for s, clusters in zip(staged, decided, strict=True))
+
+
+@memo.lru(maxsize=1 << 14)
+def _hub_name(model: str, env: str) -> str:
+    """staging_hub_name, memoised: each hub of a fleet names every staging (1,720 per
+    environment at issue 17's 5x)."""
+    return staging_hub_name(model, env)
 
 
 @dataclass(frozen=True)
@@ -111,9 +118,10 @@ def _pins(repo: Repo, env: str, image: frozenset[str]) -> tuple[_Pin, ...]:
 
 
 def _versions(repo: Repo, env: str, planner: Planner | None, decided: dict[str, int],
-              image: frozenset[str], staging: tuple[StagingPlan, ...] | None = None,
+              image: frozenset[str], staging: tuple[StagingPlan, ...] | None = None, *, fetched: bool = False,
               ) -> dict[tuple[str, str], VersionPlan]:
-    """`staging`: staging_plans(repo, env, planner, image), when the caller has them."""
+    """`staging`: staging_plans(repo, env, planner, image), when the caller has them;
+    `fetched`: every cluster that holds a version must fetch it (no base)."""
     staged: dict[str, int] = {}  # model -> clusters of its stagings (a PVC model: one per namespace)
     for s in staging if staging is not None else staging_plans(repo, env, planner, image):
         staged[s.model] = staged.get(s.model, 0) | s.clusters
@@ -125,7 +133,7 @@ def _versions(repo: Repo, env: str, planner: Planner | None, decided: dict[str, 
             for key in pin.workloads:
                 clusters |= decided.get(key, 0)
         out[(pin.model, pin.version)] = VersionPlan(pin.model, pin.version, pin.delivery, pin.digest, pin.size,
-                                                    clusters, pin.workloads)
+                                                    clusters, pin.workloads, fetch=clusters if fetched else 0)
     return out
 
 
@@ -140,9 +148,9 @@ def model_plans(repo: Repo, env: str, planner: Planner | None, decided: dict[str
     decisions (over the base inventory) and `to_head`, which turns a bitset over the base
     inventory into one over the head inventory; `staging`: the head's staging_plans, when the
     caller has them."""
-    head = _versions(repo, env, planner, decided, image, staging)
+    head = _versions(repo, env, planner, decided, image, staging, fetched=base_repo is None)
     if base_repo is None:
-        return tuple(replace(vp, fetch=vp.clusters) for _, vp in sorted(head.items()))
+        return tuple(vp for _, vp in sorted(head.items()))
     base = _versions(base_repo, env, base_planner, base_decided or {}, base_image)
     out: list[VersionPlan] = []
     for key in sorted({*head, *base}):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from i4qew import memo
 from i4qew.k8s.quantity import format_bytes
 from i4qew.placement.bits import first
 from i4qew.placement.image_volumes import ImageVolumeCheck, version_text
@@ -21,7 +22,9 @@ from i4qew.placement.plan_models import VersionPlan
 from i4qew.placement.snapshot import NameTable
 
 
+@memo.lru(maxsize=1 << 16)
 def _bytes(n: int) -> str:
+    """e.g. "1.5Gi"; memoised: a fleet's plan formats each size and sum on every hub."""
     return format_bytes(n).replace(" ", "")
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from i4qew import memo
 from i4qew.model.repo import Repo
 from i4qew.placement.bits import first, members
 from i4qew.placement.capacity import allocatable_milli, cluster_loads, requests_milli
@@ -144,6 +145,7 @@ class _Sets:
         self.site_of = [c.labels.get(label, NO_GROUP) for c in inv.clusters]
         self._ids: dict[int, list[int]] = {}
         self._sites: dict[int, dict[str, int]] = {}
+        self.cells: dict[tuple[int, int, int], dict[str, Cell]] = {}  # _cells' answers (read-only for callers)
 
     def ids(self, bits: int) -> list[int]:
         got = self._ids.get(bits)
@@ -163,11 +165,16 @@ class _Sets:
 
 
 def _cells(sets: _Sets, p: WorkloadPlan) -> dict[str, Cell]:
-    now = sets.by_site(p.clusters) if p.clusters else {}
-    gained = sets.by_site(p.gained) if p.gained else {}
-    lost = sets.by_site(p.lost) if p.lost else {}
-    return {s: Cell(now.get(s, 0), gained.get(s, 0), lost.get(s, 0))
-            for s in sorted({*now, *gained, *lost}, key=_site_order)}
+    """Shared by the workloads with the same clusters now, gained and lost (one policy's)."""
+    key = (p.clusters, p.gained, p.lost)
+    got = sets.cells.get(key)
+    if got is None:
+        now = sets.by_site(p.clusters) if p.clusters else {}
+        gained = sets.by_site(p.gained) if p.gained else {}
+        lost = sets.by_site(p.lost) if p.lost else {}
+        got = sets.cells[key] = {s: Cell(now.get(s, 0), gained.get(s, 0), lost.get(s, 0))
+                                 for s in sorted({*now, *gained, *lost}, key=_site_order)}
+    return got
 
 
 def _model(p: WorkloadPlan) -> tuple[str, str] | None:
@@ -175,9 +182,29 @@ def _model(p: WorkloadPlan) -> tuple[str, str] | None:
     return (m.name, m.version) if m is not None else None
 
 
+# The row of a workload plan with no cluster chosen, gained or lost, by the plan (kept alive)
+# and whether there is an inventory: nothing else is read for it. A fleet's hubs share one
+# plan for each workload they do not reach (placement/plan.py), 110,000 rows at issue 17's 5x.
+_empty_rows: dict[tuple[int, bool], tuple[WorkloadPlan, WorkloadRow]] = memo.held(
+    "placement.picture.aggregate.empty_rows", {})
+
+
 def _row(inv: Inventory | None, sets: _Sets | None, p: WorkloadPlan, label: str, based: bool,
          budget: list[int]) -> WorkloadRow:
     """`budget`: [cluster names still to list], spent here."""
+    if p.clusters or p.gained or p.lost or p.lost_gone:
+        return _made_row(inv, sets, p, label, based, budget)
+    key = (id(p), inv is None)
+    got = _empty_rows.get(key)
+    if got is None or got[0] is not p:
+        if len(_empty_rows) >= 500_000:
+            _empty_rows.clear()
+        got = _empty_rows[key] = (p, _made_row(inv, sets, p, label, based, budget))
+    return got[1]
+
+
+def _made_row(inv: Inventory | None, sets: _Sets | None, p: WorkloadPlan, label: str, based: bool,
+              budget: list[int]) -> WorkloadRow:
     gone = len(p.lost_gone)
     cells: dict[str, Cell] = {}
     gained_names: list[tuple[str, tuple[str, ...]]] = []
@@ -221,8 +248,9 @@ def _loads(repo: Repo, plan: Plan, inv: Inventory, sets: _Sets, now: datetime | 
               for p in plan.workloads if p.clusters]
     planner = planner_for(repo, inv, now)
     for e in repo.repository.environments:
-        if e.name != plan.env:
-            placed.extend((d.clusters, requests_milli(d.workload, d.env)) for d in planner.decisions(e.name))
+        if e.name != plan.env:  # cluster_loads counts no empty decision (most of a fleet hub's)
+            placed.extend((d.clusters, requests_milli(d.workload, d.env)) for d in planner.decisions(e.name)
+                          if d.clusters)
     return cluster_loads(len(inv), placed, sets.ids)
 
 
@@ -296,16 +324,19 @@ def _sites(repo: Repo, plan: Plan, inv: Inventory, sets: _Sets, rows: list[Workl
 
 def build_picture(repo: Repo, plan: Plan, problems: list[Problem], *, group_by: str = "site",
                   now: datetime | None = None, source: str | None = None,
-                  waves: Mapping[str, str] | None = None) -> Picture:
+                  waves: Mapping[str, str] | None = None, ordered: bool = True) -> Picture:
     """`now` as given to the plan (taint tolerations of the other environments'
-    decisions); `source` the commit an environment branch was rendered from."""
+    decisions); `source` the commit an environment branch was rendered from; `ordered`
+    False: the workload rows in the plan's order, for a caller that orders them itself
+    (fleet.py's fleet_picture)."""
     inv = plan.inventory
     based = plan.base is not None
     sets = _Sets(inv, group_by) if inv is not None else None
     budget = [NAMES_TOTAL]
     rows = [_row(inv, sets, p, group_by, based, budget) for p in plan.workloads]
-    order = {"added": 0, "removed": 1, "changed": 2}
-    rows.sort(key=lambda r: (order.get(r.status, 3), r.name, r.namespace))
+    if ordered:
+        order = {"added": 0, "removed": 1, "changed": 2}
+        rows.sort(key=lambda r: (order.get(r.status, 3), r.name, r.namespace))
     sites: list[SiteRow] = []
     resources: tuple[str, ...] = ()
     if inv is not None and sets is not None:
