@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from i4qew import worker
+from tests.support.processes import gone
 
 
 @pytest.fixture(autouse=True)
@@ -26,14 +27,6 @@ def deadline() -> Iterator[None]:
     yield
     signal.alarm(0)
     signal.signal(signal.SIGALRM, before)
-
-
-def gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
 
 
 def test_large_messages_cross_both_ways_at_once() -> None:

@@ -27,6 +27,7 @@ from i4qew import memo, store, validation, worker
 from i4qew.cli.main import cli
 from i4qew.placement import fleet, fleet_fork, inventory_load
 from i4qew.validation import read_repo, validate_repo
+from tests.support.processes import gone
 from tests.support.tools import ROOT
 
 CORPUS = [ROOT / "docs" / "examples" / "two-hubs",
@@ -69,14 +70,6 @@ def problems(root: Path, jobs: str, monkeypatch: pytest.MonkeyPatch) -> list[str
     monkeypatch.setenv(worker.ENV, jobs)
     memo.clear()  # as a new process
     return [p.format() for p in validate_repo(root).problems]
-
-
-def gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
 
 
 SEEDS = 8
