@@ -66,6 +66,9 @@ def parse(path: str, text: str) -> Parsed | Problem:
         line, col = _offset_position(text, m.start()) if m else (1, 1)
         return error(path, line, col, "yaml-syntax", "number literal too long; quote it if it is text")
     docs = _documents(text, result)
+    if "*" not in text and all(_plain(d) for d in docs):
+        # No alias (each needs a `*`): the strings are pieces of the text, within the budget.
+        return Parsed(path, text, docs, [[] for _ in docs])
     issues: list[list[Issue]] = []
     remaining = len(text) + MAX_ALIAS_GROWTH
     try:
@@ -173,6 +176,39 @@ def _inspect(value: Any, limit: int, budget: int | None) -> tuple[list[Issue], i
     if budget is not None and size > budget:
         raise _TooBig
     return found[:limit], size
+
+
+def _plain(value: Any) -> bool:
+    """True when `inspect` finds nothing in `value` and it nests within MAX_DEPTH (False
+    when in doubt: the full walk then answers). One pass with no path kept and no
+    string counted, for a document without aliases."""
+    t = type(value)
+    return _plain_collection(value, 0) if t is dict or t is list else t is str or value is None or t is bool
+
+
+def _plain_collection(v: dict[Any, Any] | list[Any], depth: int) -> bool:
+    if depth >= MAX_DEPTH:
+        return False
+    if type(v) is dict:
+        for k in v:
+            if type(k) is not str:
+                return False
+        items: Any = v.values()
+    else:
+        items = v
+    for x in items:
+        t = type(x)
+        if t is str:
+            continue
+        if t is dict or t is list:
+            if not _plain_collection(x, depth + 1):
+                return False
+        elif t is int:
+            if not -_INT64 <= x < _INT64:
+                return False
+        elif t is float and not math.isfinite(x):
+            return False
+    return True
 
 
 def _key_issue(path: tuple[Any, ...], k: Any) -> Issue:

@@ -21,7 +21,7 @@ from i4qew.model.repo import Repo, Workload
 from i4qew.problems import Problem, Severity
 from i4qew.rules.examples import guardrail
 from i4qew.rules.registry import local, rule
-from i4qew.rules.walk import KeyPath
+from i4qew.rules.walk import KeyPath, once
 from i4qew.text import shorten
 
 # Checked by rules of their own: the model's hostPath by host-path, root by run-as-root.
@@ -117,17 +117,28 @@ def _capability_problems(w: Workload, g: Guardrail) -> Iterator[Problem]:
 )
 def check_pod_security(repo: Repo) -> Iterator[Problem]:
     guardrails = repo.repository.guardrails
+    memo: dict[str, list[Violation]] = {}
     for w in judged(repo):
         g = guardrails.for_namespace(w.namespace)
         if g.pod_security is Level.PRIVILEGED:
             continue
-        for v in violations(security(w.spec)):
+        for v in once(memo, w.spec.get("securityContext"), _violations):
             if g.pod_security < v.level or v.check in _ELSEWHERE or v.field == "capabilities.add":
                 continue  # allowed at this level, judged elsewhere, or by _capability_problems
             found = _security_problem(w, g, v)
             if found is not None:
                 yield found
         yield from _capability_problems(w, g)
+
+
+def _security(given: Any) -> Security:
+    """The securityContext rendered for a workload whose spec.securityContext (defaults
+    applied) is `given`: `security` reads nothing else of the spec."""
+    return security({"securityContext": given})
+
+
+def _violations(given: Any) -> list[Violation]:
+    return violations(_security(given))
 
 
 def root_reason(sec: Security) -> str:
@@ -154,9 +165,10 @@ def root_reason(sec: Security) -> str:
 )
 def check_root(repo: Repo) -> Iterator[Problem]:
     guardrails = repo.repository.guardrails
+    memo: dict[str, Security] = {}
     for w in judged(repo):
         g = guardrails.for_namespace(w.namespace)
-        sec = security(w.spec)
+        sec = once(memo, w.spec.get("securityContext"), _security)
         if g.run_as_root == "allow" or not sec.may_run_as_root or sec.get("runAsNonRoot") is True:
             continue  # runAsNonRoot with user 0 cannot start at all: non-root-user
         given = _given(w)

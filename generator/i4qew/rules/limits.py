@@ -84,15 +84,20 @@ def check_rollout(repo: Repo) -> Iterator[Problem]:
                 yield d.problem((*path, field), "rollout", f"rollout.{field} {shorten(str(rollout[field]))!r} {msg}")
     for w in repo.workloads:
         for env in repo.repository.environments:
-            if not w.enabled_in(env.name):
+            over = w.overrides.get(env.name, {})
+            if not over.get("enabled", True):
                 continue
-            spec = w.spec_for(env.name)
-            given = spec.get("rollout") or {}
+            # spec_for(env)["rollout"]: an override replaces the whole field
+            given = (over["rollout"] if "rollout" in over else w.spec.get("rollout")) or {}
             if id(given) in bad:
                 continue
+            gives = sum(f in given for f in ROLLOUT_FIELDS)
+            if gives == 0:
+                continue  # the chart's defaults below: never both 0
             # the chart's defaults (compile/chart/values.py): a GPU pod gives its GPU up first
-            effective = ({"maxUnavailable": 1, "maxSurge": 0} if needs_gpu(spec) else
-                         {"maxUnavailable": 0, "maxSurge": 1}) | dict(given)
+            effective = given if gives == len(ROLLOUT_FIELDS) else (
+                {"maxUnavailable": 1, "maxSurge": 0} if needs_gpu(w.spec_for(env.name)) else
+                {"maxUnavailable": 0, "maxSurge": 1}) | dict(given)
             if all(_is_zero(effective[f]) for f in ROLLOUT_FIELDS):
                 over = w.overrides.get(env.name, {})
                 where: KeyPath = ("spec", "environments", env.name, "rollout") if "rollout" in over else (

@@ -7,9 +7,9 @@ from typing import Any
 
 from i4qew.k8s import names as k8s_names
 from i4qew.model.repo import Repo, Workload
-from i4qew.problems import Problem
+from i4qew.problems import Problem, Severity
 from i4qew.rules.registry import local, rule
-from i4qew.rules.walk import KeyPath, variants
+from i4qew.rules.walk import Finding, KeyPath, judge_field, once, report, variants
 from i4qew.text import did_you_mean, shorten
 
 NODE_PORTS = (30000, 32767)  # the kube-apiserver's default --service-node-port-range
@@ -20,17 +20,14 @@ def _ports(w: Workload) -> list[dict[str, Any]]:
     return list(w.spec.get("ports") or [])
 
 
-def _port_names(w: Workload) -> list[str]:
-    return [p["name"] for p in _ports(w) if isinstance(p.get("name"), str)]
-
-
 def _in_range(n: int) -> bool:
     return 1 <= n <= 65535
 
 
-def _probe_ports(w: Workload) -> Iterator[tuple[KeyPath, Any]]:
+def _probe_ports(probes: Any) -> Iterator[tuple[KeyPath, Any]]:
+    """(spec's key path, value) of each probe's port, given spec.probes."""
     for probe in PROBES:
-        spec = (w.spec.get("probes") or {}).get(probe) or {}
+        spec = (probes or {}).get(probe) or {}
         for handler in ("httpGet", "tcpSocket", "grpc"):
             if handler in spec:
                 yield ("spec", "probes", probe, handler, "port"), spec[handler]["port"]
@@ -53,13 +50,22 @@ def _probe_ports(w: Workload) -> Iterator[tuple[KeyPath, Any]]:
     ),
 )
 def check_port_names(repo: Repo) -> Iterator[Problem]:
+    memo: dict[str, list[Finding]] = {}
     for w in repo.workloads:
-        for i, p in enumerate(_ports(w)):
-            name = p.get("name")
-            if isinstance(name, str):
-                msg = k8s_names.port_name(name)
-                if msg:
-                    yield w.doc.problem(("spec", "ports", i, "name"), "port-name", f"port name {shorten(name)!r} {msg}")
+        found = once(memo, w.spec.get("ports"), _port_name_findings)
+        if found:
+            yield from report(w.doc, ("spec", "ports"), "port-name", found)
+
+
+def _port_name_findings(ports: Any) -> list[Finding]:
+    out: list[Finding] = []
+    for i, p in enumerate(ports or ()):
+        name = p.get("name")
+        if isinstance(name, str):
+            msg = k8s_names.port_name(name)
+            if msg:
+                out.append(((i, "name"), f"port name {shorten(name)!r} {msg}", Severity.ERROR, False))
+    return out
 
 
 @local
@@ -81,34 +87,46 @@ def check_port_names(repo: Repo) -> Iterator[Problem]:
     ),
 )
 def check_port_numbers(repo: Repo) -> Iterator[Problem]:
+    memo: dict[str, list[Finding]] = {}
     for w in repo.workloads:
-        for i, p in enumerate(_ports(w)):
-            if not _in_range(p["containerPort"]):
-                yield w.doc.problem(("spec", "ports", i, "containerPort"), "port-number",
-                                    f"containerPort {p['containerPort']} is not a port number (1-65535)")
-        svc = w.spec.get("service") or {}
-        for field in ("port", "targetPort"):
-            value = svc.get(field)
-            if isinstance(value, int) and not _in_range(value):
-                yield w.doc.problem(("spec", "service", field), "port-number",
-                                    f"service.{field} {value} is not a port number (1-65535)")
-        node_port = svc.get("nodePort")
-        if isinstance(node_port, int):
-            low, high = NODE_PORTS
-            if svc.get("type", "ClusterIP") == "ClusterIP":
-                yield w.doc.problem(("spec", "service", "nodePort"), "port-number",
-                                    "service.nodePort needs service.type NodePort or LoadBalancer")
-            elif not low <= node_port <= high:
-                yield w.doc.problem(("spec", "service", "nodePort"), "port-number",
-                                    f"service.nodePort {node_port} is outside the node port range {low}-{high}")
-        for path, value in _probe_ports(w):
-            if isinstance(value, int) and not _in_range(value):
-                yield w.doc.problem(path, "port-number", f"probe port {value} is not a port number (1-65535)")
+        spec = w.spec
+        found = once(memo, (spec.get("ports"), spec.get("service"), spec.get("probes")), _number_findings)
+        if found:
+            yield from report(w.doc, (), "port-number", found)
         for path, ingress in variants(w, "ingress"):
             value = ingress.get("servicePort")
             if isinstance(value, int) and not _in_range(value):
                 yield w.doc.problem((*path, "servicePort"), "port-number",
                                     f"ingress.servicePort {value} is not a port number (1-65535)")
+
+
+def _number_findings(parts: tuple[Any, Any, Any]) -> list[Finding]:
+    """port-number's findings in spec.ports, spec.service and spec.probes (spec's paths)."""
+    ports, svc, probes = parts
+    out: list[Finding] = []
+    for i, p in enumerate(ports or ()):
+        if not _in_range(p["containerPort"]):
+            out.append((("spec", "ports", i, "containerPort"),
+                        f"containerPort {p['containerPort']} is not a port number (1-65535)", Severity.ERROR, False))
+    svc = svc or {}
+    for field in ("port", "targetPort"):
+        value = svc.get(field)
+        if isinstance(value, int) and not _in_range(value):
+            out.append((("spec", "service", field), f"service.{field} {value} is not a port number (1-65535)",
+                        Severity.ERROR, False))
+    node_port = svc.get("nodePort")
+    if isinstance(node_port, int):
+        low, high = NODE_PORTS
+        if svc.get("type", "ClusterIP") == "ClusterIP":
+            out.append((("spec", "service", "nodePort"), "service.nodePort needs service.type NodePort or LoadBalancer",
+                        Severity.ERROR, False))
+        elif not low <= node_port <= high:
+            out.append((("spec", "service", "nodePort"),
+                        f"service.nodePort {node_port} is outside the node port range {low}-{high}", Severity.ERROR, False))
+    for path, value in _probe_ports(probes):
+        if isinstance(value, int) and not _in_range(value):
+            out.append((path, f"probe port {value} is not a port number (1-65535)", Severity.ERROR, False))
+    return out
 
 
 @local
@@ -127,21 +145,30 @@ def check_port_numbers(repo: Repo) -> Iterator[Problem]:
     ),
 )
 def check_duplicate_ports(repo: Repo) -> Iterator[Problem]:
+    memo: dict[str, list[Finding]] = {}
     for w in repo.workloads:
-        names: dict[str, int] = {}
-        numbers: dict[tuple[int, str], int] = {}
-        for i, p in enumerate(_ports(w)):
-            name = p.get("name")
-            if isinstance(name, str):
-                if name in names:
-                    yield w.doc.problem(("spec", "ports", i, "name"), "duplicate-port",
-                                        f"port name {name!r} is already used by ports[{names[name]}]")
-                names.setdefault(name, i)
-            key = (p["containerPort"], p.get("protocol", "TCP"))
-            if key in numbers:
-                yield w.doc.problem(("spec", "ports", i, "containerPort"), "duplicate-port",
-                                    f"containerPort {key[0]}/{key[1]} is already declared by ports[{numbers[key]}]")
-            numbers.setdefault(key, i)
+        found = once(memo, w.spec.get("ports"), _duplicate_findings)
+        if found:
+            yield from report(w.doc, ("spec", "ports"), "duplicate-port", found)
+
+
+def _duplicate_findings(ports: Any) -> list[Finding]:
+    out: list[Finding] = []
+    names: dict[str, int] = {}
+    numbers: dict[tuple[int, str], int] = {}
+    for i, p in enumerate(ports or ()):
+        name = p.get("name")
+        if isinstance(name, str):
+            if name in names:
+                out.append(((i, "name"), f"port name {name!r} is already used by ports[{names[name]}]",
+                            Severity.ERROR, False))
+            names.setdefault(name, i)
+        key = (p["containerPort"], p.get("protocol", "TCP"))
+        if key in numbers:
+            out.append(((i, "containerPort"), f"containerPort {key[0]}/{key[1]} is already declared by "
+                        f"ports[{numbers[key]}]", Severity.ERROR, False))
+        numbers.setdefault(key, i)
+    return out
 
 
 @local
@@ -163,18 +190,13 @@ def check_duplicate_ports(repo: Repo) -> Iterator[Problem]:
     ),
 )
 def check_port_references(repo: Repo) -> Iterator[Problem]:
+    memo: dict[str, list[Finding]] = {}
     for w in repo.workloads:
-        names = _port_names(w)
-        listing = shorten(", ".join(names), 200) if names else "spec.ports has no named port"
-        refs: list[tuple[KeyPath, Any, str]] = []
-        svc = w.spec.get("service") or {}
-        if "targetPort" in svc:
-            refs.append((("spec", "service", "targetPort"), svc["targetPort"], "service.targetPort"))
-        refs.extend((path, value, "probe port") for path, value in _probe_ports(w))
-        for path, value, what in refs:
-            if isinstance(value, str) and value not in names:
-                yield w.doc.problem(path, "port-reference",
-                                    f"{what} {shorten(value)!r} names no port{did_you_mean(value, names)}; ports: {listing}")
+        spec = w.spec
+        found = once(memo, (spec.get("ports"), spec.get("service"), spec.get("probes")), _reference_findings)
+        if found:
+            yield from report(w.doc, (), "port-reference", found)
+        svc = spec.get("service") or {}
         for path, ingress in variants(w, "ingress"):
             value = ingress.get("servicePort")
             if value is None or not svc:
@@ -186,6 +208,24 @@ def check_port_references(repo: Repo) -> Iterator[Problem]:
                 yield w.doc.problem((*path, "servicePort"), "port-reference",
                                     f"ingress.servicePort {shorten(value)!r} is not the Service's port name "
                                     f"{shorten(_service_port_name(w))!r}; give the number {svc['port']} instead")
+
+
+def _reference_findings(parts: tuple[Any, Any, Any]) -> list[Finding]:
+    """port-reference's findings in service.targetPort and the probes (spec's paths)."""
+    ports, svc, probes = parts
+    names = [p["name"] for p in ports or () if isinstance(p.get("name"), str)]
+    listing = shorten(", ".join(names), 200) if names else "spec.ports has no named port"
+    refs: list[tuple[KeyPath, Any, str]] = []
+    svc = svc or {}
+    if "targetPort" in svc:
+        refs.append((("spec", "service", "targetPort"), svc["targetPort"], "service.targetPort"))
+    refs.extend((path, value, "probe port") for path, value in _probe_ports(probes))
+    out: list[Finding] = []
+    for path, value, what in refs:
+        if isinstance(value, str) and value not in names:
+            out.append((path, f"{what} {shorten(value)!r} names no port{did_you_mean(value, names)}; ports: {listing}",
+                        Severity.ERROR, False))
+    return out
 
 
 def _service_port_name(w: Workload) -> str:
@@ -237,15 +277,19 @@ def check_replicas(repo: Repo) -> Iterator[Problem]:
     ),
 )
 def check_env_names(repo: Repo) -> Iterator[Problem]:
-    for w in repo.workloads:
-        for path, items in variants(w, "env"):
-            seen: dict[str, int] = {}
-            for i, item in enumerate(items):
-                name = item["name"]
-                msg = k8s_names.env_var_name(name)
-                if msg:
-                    yield w.doc.problem((*path, i, "name"), "env-name", f"env var name {shorten(name)!r} {msg}")
-                elif name in seen:
-                    yield w.doc.problem((*path, i, "name"), "env-name",
-                                        f"env var {name} is already set by env[{seen[name]}]; the later one would win silently")
-                seen.setdefault(name, i)
+    return judge_field(repo, "env", "env-name", _env_name_findings)
+
+
+def _env_name_findings(items: list[Any]) -> list[Finding]:
+    out: list[Finding] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        name = item["name"]
+        msg = k8s_names.env_var_name(name)
+        if msg:
+            out.append(((i, "name"), f"env var name {shorten(name)!r} {msg}", Severity.ERROR, False))
+        elif name in seen:
+            out.append(((i, "name"), f"env var {name} is already set by env[{seen[name]}]; the later one would win "
+                        "silently", Severity.ERROR, False))
+        seen.setdefault(name, i)
+    return out

@@ -10,10 +10,10 @@ from typing import Any
 
 from i4qew import memo
 from i4qew.k8s.quantity import QuantityError, parse_quantity
-from i4qew.model.repo import Repo, Workload
-from i4qew.problems import Problem
+from i4qew.model.repo import Repo
+from i4qew.problems import Problem, Severity
 from i4qew.rules.registry import local, rule
-from i4qew.rules.walk import KeyPath, variants
+from i4qew.rules.walk import Finding, judge_field
 from i4qew.text import did_you_mean, shorten
 
 STANDARD = ("cpu", "memory", "ephemeral-storage")
@@ -30,12 +30,11 @@ def is_extended(name: str) -> bool:
     return not (domain == "kubernetes.io" or domain.endswith(".kubernetes.io"))
 
 
-def _quantities(w: Workload) -> Iterator[tuple[KeyPath, str, str, Any]]:
-    """(key path of the value, section, resource name, raw value) wherever resources are written."""
-    for path, res in variants(w, "resources"):
-        for section in SECTIONS:
-            for name, value in sorted((res.get(section) or {}).items()):
-                yield (*path, section, name), section, name, value
+def _entries(res: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
+    """(section, resource name, raw value) of one resources map, sorted by name in each section."""
+    for section in SECTIONS:
+        for name, value in sorted((res.get(section) or {}).items()):
+            yield section, name, value
 
 
 @memo.lru(4096, typed=True)
@@ -75,14 +74,18 @@ def _parsed(res: dict[str, Any], section: str) -> dict[str, Fraction]:
     ),
 )
 def check_names(repo: Repo) -> Iterator[Problem]:
-    for w in repo.workloads:
-        for path, section, name, _ in _quantities(w):
-            if "/" in name or name in STANDARD or _HUGEPAGES.fullmatch(name):
-                continue
-            hint = " (did you mean 'nvidia.com/gpu'?)" if "gpu" in name.lower() else did_you_mean(name, SUGGESTIONS)
-            yield w.doc.problem(path, "resource-name",
-                                f"unknown resource {name!r} in {section}{hint}; a vendor resource needs its domain, "
-                                "e.g. nvidia.com/gpu", key=True)
+    return judge_field(repo, "resources", "resource-name", _name_findings)
+
+
+def _name_findings(res: dict[str, Any]) -> list[Finding]:
+    out: list[Finding] = []
+    for section, name, _ in _entries(res):
+        if "/" in name or name in STANDARD or _HUGEPAGES.fullmatch(name):
+            continue
+        hint = " (did you mean 'nvidia.com/gpu'?)" if "gpu" in name.lower() else did_you_mean(name, SUGGESTIONS)
+        out.append(((section, name), f"unknown resource {name!r} in {section}{hint}; a vendor resource needs its "
+                    "domain, e.g. nvidia.com/gpu", Severity.ERROR, True))
+    return out
 
 
 @local
@@ -104,21 +107,26 @@ def check_names(repo: Repo) -> Iterator[Problem]:
     ),
 )
 def check_quantities(repo: Repo) -> Iterator[Problem]:
-    for w in repo.workloads:
-        for path, section, name, value in _quantities(w):
-            q = quantity(value)
-            if isinstance(q, str):
-                shown = repr(shorten(value)) if isinstance(value, str) else repr(value)
-                yield w.doc.problem(path, "resource-quantity", f"{section}.{name}: {shown} is not a quantity: {q}")
-                continue
-            if name in ("cpu", "memory") and q <= 0:
-                instead = "to request none" if section == "requests" else "for no limit"
-                yield w.doc.problem(path, "resource-quantity",
-                                    f"{section}.{name} must be greater than 0; leave it out {instead}")
-            elif name == "memory" and q.denominator != 1:
-                hint = f"; did you mean {value[:-1]}Mi?" if isinstance(value, str) and value.endswith("m") else ""
-                yield w.doc.problem(path, "resource-quantity",
-                                    f"{section}.memory {value!r} is a fraction of a byte ('m' means milli){hint}")
+    return judge_field(repo, "resources", "resource-quantity", _quantity_findings)
+
+
+def _quantity_findings(res: dict[str, Any]) -> list[Finding]:
+    out: list[Finding] = []
+    for section, name, value in _entries(res):
+        at = (section, name)
+        q = quantity(value)
+        if isinstance(q, str):
+            shown = repr(shorten(value)) if isinstance(value, str) else repr(value)
+            out.append((at, f"{section}.{name}: {shown} is not a quantity: {q}", Severity.ERROR, False))
+            continue
+        if name in ("cpu", "memory") and q <= 0:
+            instead = "to request none" if section == "requests" else "for no limit"
+            out.append((at, f"{section}.{name} must be greater than 0; leave it out {instead}", Severity.ERROR, False))
+        elif name == "memory" and q.denominator != 1:
+            hint = f"; did you mean {value[:-1]}Mi?" if isinstance(value, str) and value.endswith("m") else ""
+            out.append((at, f"{section}.memory {value!r} is a fraction of a byte ('m' means milli){hint}",
+                        Severity.ERROR, False))
+    return out
 
 
 @local
@@ -141,14 +149,17 @@ def check_quantities(repo: Repo) -> Iterator[Problem]:
     ),
 )
 def check_limits(repo: Repo) -> Iterator[Problem]:
-    for w in repo.workloads:
-        for path, res in variants(w, "resources"):
-            requests, limits = _parsed(res, "requests"), _parsed(res, "limits")
-            for name in sorted(requests.keys() & limits.keys()):
-                if requests[name] > limits[name] and not is_extended(name):
-                    yield w.doc.problem((*path, "requests", name), "resource-limits",
-                                        f"requests.{name} {res['requests'][name]!r} exceeds limits.{name} "
-                                        f"{res['limits'][name]!r}; Kubernetes rejects the pod")
+    return judge_field(repo, "resources", "resource-limits", _limit_findings)
+
+
+def _limit_findings(res: dict[str, Any]) -> list[Finding]:
+    out: list[Finding] = []
+    requests, limits = _parsed(res, "requests"), _parsed(res, "limits")
+    for name in sorted(requests.keys() & limits.keys()):
+        if requests[name] > limits[name] and not is_extended(name):
+            out.append((("requests", name), f"requests.{name} {res['requests'][name]!r} exceeds limits.{name} "
+                        f"{res['limits'][name]!r}; Kubernetes rejects the pod", Severity.ERROR, False))
+    return out
 
 
 @local
@@ -171,25 +182,27 @@ def check_limits(repo: Repo) -> Iterator[Problem]:
     ),
 )
 def check_extended(repo: Repo) -> Iterator[Problem]:
-    for w in repo.workloads:
-        for path, res in variants(w, "resources"):
-            requests, limits = _parsed(res, "requests"), _parsed(res, "limits")
-            whole_ok: set[tuple[str, str]] = set()
-            for section, values in (("requests", requests), ("limits", limits)):
-                for name, q in sorted(values.items()):
-                    if not is_extended(name):
-                        continue
-                    if q.denominator != 1:
-                        yield w.doc.problem((*path, section, name), "extended-resource",
-                                            f"{section}.{name} must be a whole number of devices, not {res[section][name]!r}")
-                    else:
-                        whole_ok.add((section, name))
-            for name in sorted(n for n in requests if is_extended(n)):
-                if name not in limits:
-                    yield w.doc.problem((*path, "requests", name), "extended-resource",
-                                        f"requests.{name} needs limits.{name} too: vendor resources are never "
-                                        "overcommitted (set the limit; the request defaults to it)")
-                elif requests[name] != limits[name] and ("requests", name) in whole_ok and ("limits", name) in whole_ok:
-                    yield w.doc.problem((*path, "requests", name), "extended-resource",
-                                        f"requests.{name} must equal limits.{name} "
-                                        f"({res['requests'][name]!r} vs {res['limits'][name]!r})")
+    return judge_field(repo, "resources", "extended-resource", _extended_findings)
+
+
+def _extended_findings(res: dict[str, Any]) -> list[Finding]:
+    out: list[Finding] = []
+    requests, limits = _parsed(res, "requests"), _parsed(res, "limits")
+    whole_ok: set[tuple[str, str]] = set()
+    for section, values in (("requests", requests), ("limits", limits)):
+        for name, q in sorted(values.items()):
+            if not is_extended(name):
+                continue
+            if q.denominator != 1:
+                out.append(((section, name), f"{section}.{name} must be a whole number of devices, not "
+                            f"{res[section][name]!r}", Severity.ERROR, False))
+            else:
+                whole_ok.add((section, name))
+    for name in sorted(n for n in requests if is_extended(n)):
+        if name not in limits:
+            out.append((("requests", name), f"requests.{name} needs limits.{name} too: vendor resources are never "
+                        "overcommitted (set the limit; the request defaults to it)", Severity.ERROR, False))
+        elif requests[name] != limits[name] and ("requests", name) in whole_ok and ("limits", name) in whole_ok:
+            out.append((("requests", name), f"requests.{name} must equal limits.{name} "
+                        f"({res['requests'][name]!r} vs {res['limits'][name]!r})", Severity.ERROR, False))
+    return out

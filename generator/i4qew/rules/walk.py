@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
+from i4qew.load.documents import Document
 from i4qew.model.repo import Repo, Workload
+from i4qew.problems import Problem, Severity
 
 KeyPath = tuple[str | int, ...]
+T = TypeVar("T")
+# What a rule finds in one value: (key path below the value, message, severity, at the key?).
+Finding = tuple[KeyPath, str, Severity, bool]
 
 
 def variants(w: Workload, field: str) -> list[tuple[KeyPath, Any]]:
@@ -35,3 +40,36 @@ def effective(repo: Repo, w: Workload, field: str) -> Iterator[tuple[str, KeyPat
             yield env.name, ("spec", "environments", env.name, field), over[field]
         elif field in w.spec:
             yield env.name, ("spec", field), w.spec[field]
+
+
+def once(memo: dict[str, T], value: Any, judge: Callable[[Any], T]) -> T:
+    """judge(value), computed once per distinct value in one run of a rule (`memo`: a new
+    dict per run; `judge` reads nothing but the value). Ten thousand workloads repeat a
+    few dozen resources, ports or env lists. Keyed by repr: for what a declaration holds
+    (str, int, float, bool, None, lists and dicts of them) equal reprs are equal values of
+    the same types, dicts in the same order."""
+    try:
+        key = repr(value)
+    except ValueError:  # an int past Python's digit limit: no key, judged as it is
+        return judge(value)
+    got = memo.get(key)
+    if got is None:
+        got = memo[key] = judge(value)
+    return got
+
+
+def report(doc: Document, at: KeyPath, rule_id: str, findings: list[Finding]) -> Iterator[Problem]:
+    """The problems of `findings` about the value at `at` of `doc`."""
+    for path, message, severity, key in findings:
+        yield doc.problem((*at, *path), rule_id, message, severity, key=key)
+
+
+def judge_field(repo: Repo, field: str, rule_id: str, judge: Callable[[Any], list[Finding]]) -> Iterator[Problem]:
+    """The problems `judge` finds in each place a workload writes `field` (`variants`),
+    each distinct value judged once."""
+    memo: dict[str, list[Finding]] = {}
+    for w in repo.workloads:
+        for path, value in variants(w, field):
+            found = once(memo, value, judge)
+            if found:
+                yield from report(w.doc, path, rule_id, found)
