@@ -342,7 +342,8 @@ def test_a_bug_in_the_rules_in_the_helper_is_redone_and_raised_here(tmp_path: Pa
 
 # The console script with placement checks that fail (in every process) or stall (in the helper).
 _SCRIPT = """
-import os, sys, time
+import os, signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal (a background job ignores it)
 from i4qew.placement import fleet
 parent, real = os.getpid(), fleet.placement_problems
 def placement_problems(*args, **kwargs):
