@@ -71,11 +71,11 @@ def validate_repo(root: Path, known: Mapping[str, bytes] | None = None) -> Valid
     if repo is None:
         return Validation(None, sort_problems(_masked(problems)), loaded.files)
     # Placement checks need the inventory under clusters/ (none there: no checks), or each
-    # hub's under clusters/<hub>/; a fleet's start now, on the other core where it pays.
-    fleet = FleetChecks(root, repo)
+    # hub's under clusters/<hub>/; a fleet's start now, and the rules run on the other core
+    # with some of its hubs where that pays (placement/fleet_fork.py).
+    fleet = FleetChecks(root, repo, lambda: _without_cascades(run_rules(repo), loaded.problems))
     try:
-        problems.extend(_without_cascades(run_rules(repo), loaded.problems))
-        problems.extend(fleet.problems())
+        problems.extend(fleet.problems())  # the rules', then the fleet's
     finally:
         fleet.close()
     return Validation(repo, sort_problems(_masked(problems)), loaded.files)

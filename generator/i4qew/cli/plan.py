@@ -82,7 +82,7 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
     from i4qew.placement.plan import build_plan
     from i4qew.rules.placement import PLACEMENT_RULES
 
-    prefetch_inventories(repo_dir, inventory_file)  # parsed on the other core while the model is built
+    prefetch_inventories(repo_dir, inventory_file, env, now)  # read on the other core (fleet_fork.py)
     result = validation_from(repo_dir, got)  # validate_repo's answer: only the model is built when `got` holds
     problems = result.problems
     repo = result.repo

@@ -25,7 +25,7 @@ from click.testing import CliRunner
 
 from i4qew import memo, store, validation, worker
 from i4qew.cli.main import cli
-from i4qew.placement import fleet, fleet_fork, inventory_load
+from i4qew.placement import fleet, fleet_decide, fleet_fork, fleet_plan, inventory_load
 from i4qew.validation import read_repo, validate_repo
 from tests.support.processes import gone
 from tests.support.tools import ROOT
@@ -174,7 +174,7 @@ def test_the_helper_hubs_and_this_process_hubs_both_count(tmp_path: Path, monkey
         inventories, found = fleet.load_hubs(root, repo)
         planned = {h.name for h, _ in fleet.planned_hubs(repo, {
             n: inv for n, inv in inventories.items() if n not in fleet.broken_hubs(repo, found)})}
-        here, there = fleet_fork._split(root, repo, fleet.readable(repo.repository.hubs))
+        there, here = fleet_fork._split(root, repo, fleet.readable(repo.repository.hubs), False)
         both += bool(planned & {h.name for h in here}) and bool(planned & {h.name for h in there})
     assert both >= SEEDS - 2
 
@@ -207,6 +207,7 @@ def test_each_process_checks_its_hubs_knowing_what_every_hub_places(tmp_path: Pa
 
 def test_hubs_judged_broken_otherwise_are_redone_here(tmp_path: Path, spy: Spy,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fleet_fork, "RULE_BYTES_PER_DECLARATION", 0)  # the helper has the first hubs
     root = random_fleet(3, tmp_path / "fleet")
     alone = problems(root, "1", monkeypatch)
     judge, parent = fleet.broken_hubs, os.getpid()
@@ -221,7 +222,25 @@ def test_hubs_judged_broken_otherwise_are_redone_here(tmp_path: Path, spy: Spy,
 
 
 def test_plan_takes_the_inventories_the_helper_read(tmp_path: Path, spy: Spy, monkeypatch: pytest.MonkeyPatch) -> None:
+    # and decides the helper's hubs in its environment before it plans: no hub's decisions twice
+    monkeypatch.setattr(fleet_fork, "RULE_BYTES_PER_DECLARATION", 0)
+    monkeypatch.setattr(fleet_fork, "PLAN_PASS_BYTES", 0)
     root = random_fleet(2, tmp_path / "fleet")
+    planning: list[bool] = []
+    decided: list[str] = []
+    build, final = fleet_plan.build_fleet_plan, fleet_decide.FleetDecider._final
+
+    def building(*args: Any, **kwargs: Any) -> Any:
+        planning.append(True)
+        return build(*args, **kwargs)
+
+    def deciding(decider: Any, env: str) -> Any:
+        if planning and env not in decider._finals:
+            decided.append(env)
+        return final(decider, env)
+
+    monkeypatch.setattr(fleet_plan, "build_fleet_plan", building)
+    monkeypatch.setattr(fleet_decide.FleetDecider, "_final", deciding)
     parsed: list[int] = []
     parse = inventory_load._parse
 
@@ -235,6 +254,7 @@ def test_plan_takes_the_inventories_the_helper_read(tmp_path: Path, spy: Spy, mo
         monkeypatch.setenv(worker.ENV, jobs)
         memo.clear()
         parsed.clear()
+        planning.clear()
         done = CliRunner().invoke(cli, ["plan", "-C", str(root), "--env", "dev", "-o", str(tmp_path / f"{jobs}.txt"),
                                         "--report", f"json={tmp_path / f'{jobs}.json'}"])
         out[jobs] = (done.exit_code, done.output, (tmp_path / f"{jobs}.txt").read_bytes(),
@@ -244,6 +264,7 @@ def test_plan_takes_the_inventories_the_helper_read(tmp_path: Path, spy: Spy, mo
         assert len(parsed) == hubs if jobs == "1" else 0 < len(parsed) < hubs
     assert out["1"] == out["2"]
     assert len(spy.pids) == 1 and spy.redone == 0
+    assert planning and decided == []
 
 
 def test_no_helper_where_it_does_not_pay(tmp_path: Path, spy: Spy, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -292,19 +313,37 @@ def test_a_failed_helper_is_redone_here(fail: Callable[[], None], where: str, tm
 
 def test_an_error_here_ends_the_helper(tmp_path: Path, spy: Spy, monkeypatch: pytest.MonkeyPatch) -> None:
     root = random_fleet(6, tmp_path / "fleet")
-
-    def broken(repo: Any) -> Any:
-        raise RuntimeError("a bug in a rule")
-
-    monkeypatch.setattr(validation, "run_rules", broken)
-    with pytest.raises(RuntimeError, match="a bug in a rule"):
+    monkeypatch.setattr(fleet_fork, "_check", _in_parent(os.getpid(), fleet_fork._check))
+    with pytest.raises(RuntimeError, match="a bug here"):
         problems(root, "2", monkeypatch)
     assert len(spy.pids) == 1 and gone(spy.pids[0])  # killed and reaped
 
 
+def _in_parent(parent: int, call: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if os.getpid() == parent:
+            raise RuntimeError("a bug here")
+        return call(*args, **kwargs)
+    return wrapped
+
+
+def test_a_bug_in_the_rules_in_the_helper_is_redone_and_raised_here(tmp_path: Path, spy: Spy,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    root = random_fleet(6, tmp_path / "fleet")
+
+    def broken(repo: Any) -> Any:
+        raise RuntimeError("a bug in the rules")
+
+    monkeypatch.setattr(validation, "run_rules", broken)
+    with pytest.raises(RuntimeError, match="a bug in the rules"):
+        problems(root, "2", monkeypatch)
+    assert len(spy.pids) == 1 and spy.redone == 1 and gone(spy.pids[0])
+
+
 # The console script with placement checks that fail (in every process) or stall (in the helper).
 _SCRIPT = """
-import os, sys, time
+import os, signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal (a background job ignores it)
 from i4qew.placement import fleet
 parent, real = os.getpid(), fleet.placement_problems
 def placement_problems(*args, **kwargs):
