@@ -119,6 +119,13 @@ def random_fleet(seed: int, root: Path) -> Path:
     if rng.random() < 0.3:  # environments that share clusters: on every hub, at one place of i4qew.yaml
         text = (root / "i4qew.yaml").read_text()
         (root / "i4qew.yaml").write_text(text.replace('selector: "stage=production"', 'selector: "stage"'))
+    if rng.random() < 0.7:  # the rules' problems, which the helper finds
+        path = rng.choice(sorted((root / "workloads").rglob("*.yaml")))
+        text = re.sub(r"containerPort: \d+", "containerPort: 99999", path.read_text(), count=1)
+        path.write_text(text.replace("  env:\n", "  env:\n  - name: DB_PASSWORD\n    value: hunter2\n", 1))
+    if rng.random() < 0.3:  # a policy file that does not load: its workloads' unknown-policy is left out
+        path = rng.choice(sorted((root / "policies").iterdir()))
+        path.write_text(path.read_text() + "  foo: [1, 2\n")
     if rng.random() < 0.6:  # a policy that selects nothing on any hub
         policy = sorted((root / "policies").iterdir())[rng.randrange(12)]
         policy.write_text(re.sub(r"site: \S+", "site: nowhere", policy.read_text(), count=1))
@@ -158,7 +165,7 @@ def test_the_random_fleets_meet_what_they_are_made_for(tmp_path: Path, spy: Spy,
     found = "\n".join(line for seed in range(SEEDS)
                       for line in problems(random_fleet(seed, tmp_path / str(seed)), "1", monkeypatch))
     for rule in ("hub-cluster-duplicate", "hub-cluster-limit", "hub-inventory", "inventory-entry", "placement-empty",
-                 "cluster-arch-label", "capacity", "environment-collision"):
+                 "cluster-arch-label", "capacity", "environment-collision", "yaml-syntax", "plaintext-secret", "port-number"):
         assert f"[{rule}]" in found, rule
     assert "(nor on the other" in found and re.search(r"\] on hub 'hub-0\d': ", found)
 
