@@ -93,7 +93,7 @@ def prefetch_inventories(root: Path, override: Path | None = None, env: str | No
     validated (inventory_load.prefetch), when large enough to pay for the forks."""
     folders = declared_hub_folders(root) if override is None else None
     if folders and _pays(root, folders):
-        _wanted[str(root.resolve())] = (env, now)
+        want_inventories(root, env, now)
         return
     if worker.jobs() == 1 or (override is None and tree_size(root / INVENTORY_DIR) < PREFETCH_BYTES):
         return
@@ -104,6 +104,13 @@ def prefetch_inventories(root: Path, override: Path | None = None, env: str | No
         prefetch(root, override)
         if override is not None:
             prefetch(root)  # validation's own look at clusters/
+
+
+def want_inventories(root: Path, env: str | None = None, now: datetime | None = None) -> None:
+    """The command reads every hub's inventory after validating `root` (render, publish,
+    plan): where validation's helper reads some, it sends them back; with `env` (plan),
+    their decisions in `env` (at `now`) are made here too."""
+    _wanted[str(root.resolve())] = (env, now)
 
 
 @dataclass

@@ -25,6 +25,8 @@ from click.testing import CliRunner
 
 from i4qew import memo, store, validation, worker
 from i4qew.cli.main import cli
+from i4qew.gitops.rendering import render_source
+from i4qew.gitops.requests import RenderRequest
 from i4qew.placement import fleet, fleet_decide, fleet_fork, fleet_plan, inventory_load
 from i4qew.validation import read_repo, validate_repo
 from tests.support.processes import gone
@@ -272,6 +274,40 @@ def test_plan_takes_the_inventories_the_helper_read(tmp_path: Path, spy: Spy, mo
     assert out["1"] == out["2"]
     assert len(spy.pids) == 1 and spy.redone == 0
     assert planning and decided == []
+
+
+def test_render_takes_the_inventories_the_helper_read(tmp_path: Path, spy: Spy,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fleet_fork, "RULE_BYTES_PER_DECLARATION", 0)  # the helper has hubs
+    random_fleet(0, tmp_path / "made")
+    root = tmp_path / "fleet"
+    shutil.copytree(_MADE / "0", root)  # bench/fleet.py's, unedited: render refuses a fleet with errors
+    parsed: list[int] = []
+    parse = inventory_load._parse
+
+    def counted(*args: Any) -> Any:
+        parsed.append(os.getpid())
+        return parse(*args)
+
+    monkeypatch.setattr(inventory_load, "_parse", counted)
+    trees = {}
+    hubs = sum(1 for p in (root / "clusters").iterdir() if p.is_dir())
+    for jobs in ("1", "2"):
+        monkeypatch.setenv(worker.ENV, jobs)
+        memo.clear()
+        parsed.clear()
+        done = CliRunner().invoke(cli, ["render", "-C", str(root), "--env", "dev", "-o", str(tmp_path / jobs)])
+        assert done.exit_code == 0, done.output
+        trees[jobs] = {p.relative_to(tmp_path / jobs).as_posix(): p.read_bytes()
+                       for p in (tmp_path / jobs).rglob("*") if p.is_file()}
+        assert len(parsed) == hubs if jobs == "1" else 0 < len(parsed) < hubs
+        memo.clear()
+        parsed.clear()  # publish's and promote's render
+        rendered = render_source(RenderRequest(root, "dev", "abc", None))
+        trees[f"{jobs} source"] = dict(rendered.files)
+        assert len(parsed) == hubs if jobs == "1" else 0 < len(parsed) < hubs
+    assert trees["1"] == trees["2"] and trees["1"] and trees["1 source"] == trees["2 source"]
+    assert len(spy.pids) == 2 and spy.redone == 0
 
 
 def test_no_helper_where_it_does_not_pay(tmp_path: Path, spy: Spy, monkeypatch: pytest.MonkeyPatch) -> None:
