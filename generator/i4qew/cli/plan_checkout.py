@@ -56,6 +56,8 @@ def _extract(archive: bytes, dest: Path, work: Path | None = None, prefix: str =
     the work tree of the folder archived (`prefix`: its path in the archive), whose files
     with the same bytes are linked rather than copied."""
     top = dest.resolve()
+    if work is not None and not _same_device(work, top):
+        work = None  # a hard link cannot cross file systems (a /tmp in memory): nothing to compare
     # `dest` is a new folder: the only links in it are those made here, and the folders
     # made here need no second mkdir (11,000 files at issue 17's 5x)
     links: set[tuple[str, ...]] = set()
@@ -86,6 +88,13 @@ def _extract(archive: bytes, dest: Path, work: Path | None = None, prefix: str =
                 links.add(parts)
 
 
+
+
+def _same_device(work: Path, dest: Path) -> bool:
+    try:
+        return os.stat(work).st_dev == os.stat(dest).st_dev
+    except OSError:
+        return False
 
 
 def _twin(work: Path | None, prefix: str, name: str, folders: dict[str, bool]) -> Path | None:

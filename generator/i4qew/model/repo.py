@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from i4qew import memo
@@ -258,8 +259,9 @@ class Workload:
     def placement_for(self, env: str) -> str:
         return str(self.spec_for(env)["placement"])
 
-    @property
+    @cached_property
     def model(self) -> ModelRef | None:
+        """spec.model (kept: rules, stagings and placements ask it of every workload)."""
         m = self.spec.get("model")
         if not m:
             return None

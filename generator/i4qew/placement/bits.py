@@ -64,6 +64,17 @@ def first(bits: int, count: int) -> int:
     return from_ids(members(bits)[:count], bits.bit_length())
 
 
+_DENSE = 255  # a key with fewer distinct values gets every value's set in one scan (LabelIndex._scan)
+_ONES: dict[int, bytes] = {}  # code -> a translate table: that byte to "1", every other to "0"
+
+
+def _ones(code: int) -> bytes:
+    table = _ONES.get(code)
+    if table is None:
+        table = _ONES[code] = bytes(49 if b == code else 48 for b in range(256))
+    return table
+
+
 class LabelIndex:
     """label key -> value -> clusters, over a sequence of label mappings."""
 
@@ -71,42 +82,70 @@ class LabelIndex:
         self.size = len(maps)
         self.all = (1 << self.size) - 1
         self._maps = maps
-        # Built per key on first use: a scan of one key over 10,000 clusters is
-        # well under a millisecond, and selectors name a dozen keys, not all.
-        self._postings: dict[str, dict[str, list[int]]] = {}
+        # Built per key on first use: selectors name a dozen keys, not all.
+        self._dense: dict[str, tuple[str, ...]] = {}  # a key of few values: its values (their sets made)
+        self._postings: dict[str, dict[str, list[int]]] = {}  # a key of many values: ids per value
         self._value_bits: dict[tuple[str, str], int] = {}
         self._key_bits: dict[str, int] = {}
         self._requirement_bits: dict[Requirement, int] = {}
 
-    def _by_value(self, key: str) -> dict[str, list[int]]:
-        by_value = self._postings.get(key)
-        if by_value is None:
-            by_value = self._postings[key] = {}
-            for i, labels in enumerate(self._maps):
-                value = labels.get(key)
+    def _scan(self, key: str) -> None:
+        """Index one key. A key with few values (region, stage, an architecture label) gets the
+        set of each value at once, in C: each cluster's value becomes a byte code, and a
+        value's set is that string of codes translated to binary digits, highest cluster
+        first, read by int(). A key with many (OCM's per-cluster `name`) keeps the ids of
+        each value, turned into a set when asked for."""
+        column = [labels.get(key) for labels in self._maps]
+        values = dict.fromkeys(column)
+        values.pop(None, None)
+        if self.size and len(values) < _DENSE:
+            code: dict[str | None, int] = {None: 0}
+            code.update((v, c) for c, v in enumerate(values, 1))
+            digits = bytes(map(code.__getitem__, column))[::-1]
+            for value, c in code.items():
                 if value is not None:
-                    ids = by_value.get(value)
-                    if ids is None:
-                        by_value[value] = [i]
-                    else:
-                        ids.append(i)
-        return by_value
+                    self._value_bits[(key, value)] = int(digits.translate(_ones(c)), 2)
+            self._dense[key] = tuple(values)  # type: ignore[arg-type]
+            return
+        by_value: dict[str, list[int]] = {}
+        for i, value in enumerate(column):
+            if value is not None:
+                ids = by_value.get(value)
+                if ids is None:
+                    by_value[value] = [i]
+                else:
+                    ids.append(i)
+        self._postings[key] = by_value
+
+    def _values(self, key: str) -> Iterable[str]:
+        dense = self._dense.get(key)
+        if dense is not None:
+            return dense
+        postings = self._postings.get(key)
+        if postings is None:
+            self._scan(key)
+            return self._values(key)
+        return postings
 
     def values(self, key: str) -> list[str]:
-        return sorted(self._by_value(key))
+        return sorted(self._values(key))
 
     def with_value(self, key: str, value: str) -> int:
         cached = self._value_bits.get((key, value))
         if cached is None:
-            ids = self._by_value(key).get(value, ())
-            cached = self._value_bits[(key, value)] = from_ids(ids, self.size)
+            if key not in self._dense and key not in self._postings:
+                self._scan(key)
+                cached = self._value_bits.get((key, value))
+            if cached is None:  # (a key of few values holds every value's set: this one no cluster has)
+                ids = self._postings[key].get(value, ()) if key in self._postings else ()
+                cached = self._value_bits[(key, value)] = from_ids(ids, self.size)
         return cached
 
     def with_key(self, key: str) -> int:
         cached = self._key_bits.get(key)
         if cached is None:
             cached = 0
-            for value in self._by_value(key):
+            for value in self._values(key):
                 cached |= self.with_value(key, value)
             self._key_bits[key] = cached
         return cached

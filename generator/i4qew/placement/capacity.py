@@ -22,7 +22,7 @@ from i4qew.model.repo import Repo, Workload
 from i4qew.placement.bits import from_ids, members
 from i4qew.placement.decide import Decision
 from i4qew.placement.inventory import Inventory
-from i4qew.placement.loads import split_by_count, weighted_loads
+from i4qew.placement.loads import Requests, split_by_count, weighted_loads
 from i4qew.problems import Problem, Severity
 
 TOP = 3  # contributors named in a capacity message
@@ -31,8 +31,10 @@ TOP = 3  # contributors named in a capacity message
 _request_milli: dict[object, int] = memo.held("placement.capacity.request_milli", {})
 # keyed by (numerator, denominator): hashing a Fraction computes a modular inverse each time
 _alloc_milli: dict[tuple[int, int], int] = memo.held("placement.capacity.alloc_milli", {})
-# by (id(workload), env), the workload kept alive with its requests
-_requests: dict[tuple[int, str], tuple[Workload, dict[str, int]]] = memo.held("placement.capacity.requests", {})
+# by (id(workload), env), the workload kept alive with its requests and their items (as placed)
+_requests: dict[tuple[int, str], tuple[Workload, dict[str, int], Requests]] = memo.held("placement.capacity.requests", {})
+# each distinct request vector as one object: grouped by identity (a tuple's hash is not kept)
+_vectors: dict[Requests, Requests] = memo.held("placement.capacity.vectors", {})
 
 
 def _milli_up(raw: object) -> int:
@@ -52,14 +54,20 @@ def requests_milli(w: Workload, env: str) -> dict[str, int]:
     """Per resource, requests × replicas in milli-units. A resource with only a limit
     requests its limit (as Kubernetes defaults it). Kept per workload and environment
     (read-only for callers): each hub of a fleet that places a workload asks again."""
+    return _request_entry(w, env)[1]
+
+
+def _request_entry(w: Workload, env: str) -> tuple[Workload, dict[str, int], Requests]:
     got = _requests.get((id(w), env))
     if got is not None and got[0] is w:
-        return got[1]
+        return got
     value = _requests_of(w, env)
     if len(_requests) >= 100_000:
         _requests.clear()
-    _requests[(id(w), env)] = (w, value)
-    return value
+        _vectors.clear()
+    items = tuple(value.items())
+    got = _requests[(id(w), env)] = (w, value, _vectors.setdefault(items, items))
+    return got
 
 
 def _requests_of(w: Workload, env: str) -> dict[str, int]:
@@ -116,10 +124,16 @@ def cluster_loads(size: int, placed: Iterable[tuple[int, Mapping[str, int]]],
     cluster first (loads.py: big-int arithmetic, no Python add per placed cluster); the
     few left over are summed per distinct set of clusters and expanded with `ids` (a
     caller that expands the same sets again passes its cache)."""
-    by_req: dict[tuple[tuple[str, int], ...], list[int]] = {}
+    by_req: dict[Requests, list[int]] = {}
     for bits, req in placed:
         if bits and req:
             by_req.setdefault(tuple(req.items()), []).append(bits)
+    return _grouped_loads(size, by_req, ids)
+
+
+def _grouped_loads(size: int, by_req: Mapping[Requests, list[int]],
+                   ids: Callable[[int], list[int]] = members) -> dict[str, list[int]]:
+    """cluster_loads of the placed sets grouped by their requests' items (none empty)."""
     counted, few = split_by_count(size, by_req)
     loads = weighted_loads(size, counted)
     by_bits: dict[int, dict[str, int]] = {}
@@ -143,8 +157,18 @@ def capacity_problems(repo: Repo, inv: Inventory, decisions: Sequence[Decision])
     n = len(inv)
     # Only decisions that place something: on a fleet most of a hub's are empty (another hub's sites).
     placed = [d for d in decisions if d.clusters]
-    requests = {id(d): requests_milli(d.workload, d.env) for d in placed}
-    loads = cluster_loads(n, [(d.clusters, requests[id(d)]) for d in placed])
+    # each placed decision's requests (as cluster_loads groups them), by request vector: a
+    # hub repeats a few dozen vectors over thousands of decisions
+    entries = [_request_entry(d.workload, d.env) for d in placed]
+    by_vector: dict[int, tuple[Requests, list[int]]] = {}
+    for d, (_, _, items) in zip(placed, entries, strict=True):
+        if items:
+            got = by_vector.get(id(items))
+            if got is None:
+                by_vector[id(items)] = (items, [d.clusters])
+            else:
+                got[1].append(d.clusters)
+    loads = _grouped_loads(n, dict(by_vector.values()))
     warn = repo.repository.capacity_warn_percent
     flagged: list[tuple[int, str, int, int]] = []
     for res in sorted(loads):
@@ -154,6 +178,7 @@ def capacity_problems(repo: Repo, inv: Inventory, decisions: Sequence[Decision])
                        if load and alloc is not None and load * 100 > alloc * limit)
     if not flagged:
         return []
+    requests = {id(d): req for d, (_, req, _) in zip(placed, entries, strict=True)}
     hot = from_ids({i for i, *_ in flagged}, n)
     # Contributors by distinct decision: a cluster's users are the union of the
     # groups (placements that chose the same clusters) it belongs to, and each
@@ -190,8 +215,25 @@ def capacity_problems(repo: Repo, inv: Inventory, decisions: Sequence[Decision])
 
 def _allocatable(inv: Inventory, res: str) -> list[int | None]:
     """Per cluster, its allocatable `res` in milli-units; None where unknown (a cluster
-    that reports no allocatable at all is not judged)."""
-    return [allocatable_milli(c.allocatable, res) if c.allocatable else None for c in inv.clusters]
+    that reports no allocatable at all is not judged). allocatable_milli of each, its
+    quantities converted once per object (an inventory repeats a few hardware profiles)."""
+    out: list[int | None] = []
+    seen: dict[int, int | None] = {}  # by id of the cluster's quantity (alive: the clusters hold them)
+    absent = 0 if "/" in res else None
+    for c in inv.clusters:
+        alloc = c.allocatable
+        if not alloc:
+            out.append(None)
+            continue
+        value = alloc.get(res)
+        if value is None:
+            out.append(absent)
+            continue
+        milli = seen.get(id(value), -1)
+        if milli == -1:
+            milli = seen[id(value)] = allocatable_milli(alloc, res)
+        out.append(milli)
+    return out
 
 
 def _rank(entry: tuple[int, str, str, Decision]) -> tuple[int, str, str]:

@@ -19,6 +19,7 @@ from collections.abc import Set as AbstractSet
 from datetime import datetime
 from pathlib import Path
 
+from i4qew import memo
 from i4qew.model.repo import OFFLINE_TAINTS, PlacementPolicy, Repo, Toleration, Workload
 from i4qew.placement.bits import members
 from i4qew.placement.capacity import capacity_problems
@@ -90,11 +91,7 @@ def _decision_problems(repo: Repo, planner: Planner, d: Decision, reach_of: dict
     policy = repo.policies.get(model.placement) if model else None
     if model is None or policy is None:
         return []
-    # The model policy's reach depends on the policy and the hub, not on the workload.
-    unreached = reach_of.get(policy.name)
-    if unreached is None:
-        unreached = reach_of[policy.name] = ~planner.evaluate(_model_policy_placement(repo, policy, d))
-    missing = d.clusters & unreached
+    missing = d.clusters & _unreached(repo, planner, policy, d, reach_of)
     if not missing:
         return []
     names = planner.inv.cluster_names(missing)
@@ -102,6 +99,34 @@ def _decision_problems(repo: Repo, planner: Planner, d: Decision, reach_of: dict
                           f"model '{model.name}' (policy '{policy.name}') is not distributed to {len(names)} "
                           f"of the {d.clusters.bit_count()} clusters '{w.name}' runs on in '{d.env}': "
                           f"{some(names)} (the model policy's cluster sets, tolerations or maxClusters leave them out)")]
+
+
+def _unreached(repo: Repo, planner: Planner, policy: PlacementPolicy, d: Decision, reach_of: dict[str, int]) -> int:
+    """The clusters the model policy does not reach: it depends on the policy and the hub, not
+    on the workload (by policy name in `reach_of`)."""
+    unreached = reach_of.get(policy.name)
+    if unreached is None:
+        unreached = reach_of[policy.name] = ~planner.evaluate(_model_policy_placement(repo, policy, d))
+    return unreached
+
+
+def _model_misses(repo: Repo, planner: Planner, d: Decision, reach_of: dict[str, int],
+                  by_model: dict[str, int | None]) -> bool:
+    """Whether _decision_problems may find something for a placed decision: its workload's
+    model policy leaves out some of its clusters (`by_model`: what the model's policy does
+    not reach, None without a model or policy, by model name, filled as met)."""
+    ref = d.workload.spec.get("model")
+    if not ref:
+        return False
+    name = ref["name"]
+    if name in by_model:
+        unreached = by_model[name]
+    else:
+        model = repo.models.get(name)
+        policy = repo.policies.get(model.placement) if model else None
+        unreached = by_model[name] = (None if model is None or policy is None
+                                      else _unreached(repo, planner, policy, d, reach_of))
+    return unreached is not None and bool(d.clusters & unreached)
 
 
 def _arch_problems(repo: Repo, inv: Inventory) -> list[Problem]:
@@ -127,8 +152,12 @@ def _environment_problems(repo: Repo, planner: Planner, by_env: dict[str, list[D
     out: list[Problem] = []
     envs = repo.repository.environments
     doc = repo.repository.doc
+    # (names) no cluster of this inventory is in both environments: an environment's decisions
+    # are within its selector (its conjunct, effective.py; an empty selector selects every cluster)
+    apart: dict[tuple[str, str], bool] = {}
     for a, b in itertools.combinations(envs, 2):
         both = planner.inv.labels.selector(a.selector) & planner.inv.labels.selector(b.selector)
+        apart[(a.name, b.name)] = apart.get((a.name, b.name), True) and not both
         if both and doc is not None:
             names = planner.inv.cluster_names(both)
             path = ("spec", "environments", b.index, "selector") if b.selector_text else ("spec", "environments", b.index)
@@ -137,6 +166,8 @@ def _environment_problems(repo: Repo, planner: Planner, by_env: dict[str, list[D
                                    f"{'s' if len(names) != 1 else ''} of the inventory ({some(names)}): give each "
                                    "environment a selector that no cluster of another environment matches"))
     for (ea, da), (eb, db) in itertools.combinations(by_env.items(), 2):
+        if apart.get((ea, eb)):
+            continue
         other = {d.key: d for d in db}
         for d in da:
             twin = other.get(d.key) if d.clusters else None
@@ -154,6 +185,33 @@ def decisions_by_env(repo: Repo, inventory: Inventory, now: datetime | None = No
     return {e.name: planner.decisions(e.name) for e in repo.repository.environments}
 
 
+# (a fleet group's empty decisions, the positions of each (environment, key) among them): the
+# same for each hub of the group, so made once; kept by identity (the decider's lists, kept alive)
+_positions: list[tuple[list[Decision], dict[tuple[str, str], list[int]]]] = \
+    memo.held("placement.checks.positions", [])
+
+
+def _judged(planner: Planner, env: str, decisions: list[Decision],
+            elsewhere: AbstractSet[tuple[str, str]]) -> list[Decision]:
+    """The decisions placement_problems judges, in order: those that place something, and the
+    empty ones no other hub runs somewhere (not in `elsewhere`). On a fleet's hub (Planner.empties)
+    without a walk over the group's empty decisions: the keys not elsewhere are one set
+    difference, and where the hub places nothing its list holds the empty decision itself."""
+    empties = planner.empties(env, decisions)
+    if empties is None or len(empties) != len(decisions):
+        return [d for d in decisions if d.clusters or (d.env, d.key) not in elsewhere]
+    at = next((a for e, a in _positions if e is empties), None)
+    if at is None:
+        at = {}
+        for i, e in enumerate(empties):
+            at.setdefault((e.env, e.key), []).append(i)
+        _positions[:] = [*_positions[-7:], (empties, at)]
+    judged = {i for key in at.keys() - elsewhere for i in at[key]}
+    # (a decision of the hub's own may still choose no cluster: numberOfClusters 0)
+    judged.update([i for i, d in enumerate(decisions) if d is not empties[i] and d.clusters])
+    return [decisions[i] for i in sorted(judged)]
+
+
 def placement_problems(repo: Repo, inventory: Inventory, *, now: datetime | None = None,
                        elsewhere: AbstractSet[tuple[str, str]] = frozenset()) -> list[Problem]:
     """Every inventory-dependent problem of the repository, all environments.
@@ -163,19 +221,24 @@ def placement_problems(repo: Repo, inventory: Inventory, *, now: datetime | None
     by_env = decisions_by_env(repo, inventory, now)
     out: list[Problem] = []
     reach_of: dict[str, int] = {}
-    for decisions in by_env.values():
-        for d in decisions:
-            # an empty decision another hub of the fleet runs somewhere: not a problem here
-            if d.clusters or (d.env, d.key) not in elsewhere:
-                found = _decision_problems(repo, planner, d, reach_of)
-                if found:
-                    out.extend(found)
+    by_model: dict[str, int | None] = {}
+    placed: list[Decision] = []
+    for name, decisions in by_env.items():
+        # an empty decision another hub of the fleet runs somewhere: not a problem here
+        for d in _judged(planner, name, decisions, elsewhere):
+            if d.clusters:
+                placed.append(d)
+                if not _model_misses(repo, planner, d, reach_of, by_model):
+                    continue  # (_decision_problems would find nothing)
+            found = _decision_problems(repo, planner, d, reach_of)
+            if found:
+                out.extend(found)
     out.extend(_arch_problems(repo, inventory))
     out.extend(_environment_problems(repo, planner, by_env))
     for env in repo.repository.environments:
         if env.waves:
             out.extend(wave_problems(repo, planner, env, by_env[env.name]))
-    out.extend(capacity_problems(repo, inventory, [d for ds in by_env.values() for d in ds]))
+    out.extend(capacity_problems(repo, inventory, placed))  # (it judges the placed decisions only)
     return out
 
 

@@ -57,8 +57,28 @@ class Decision:
 
     def placed(self, clusters: int, feasible: int, advisory: bool) -> Decision:
         """The same workload's decision with these clusters (a hub's, from its empty one)."""
-        return Decision(self.workload, self.env, self.effective, self.name, clusters, self.key, feasible,
-                        advisory=advisory)
+        return decision(self.workload, self.env, self.effective, self.name, clusters, self.key, feasible, advisory)
+
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+def decision(workload: Workload, env: str, effective: EffectivePlacement, name: str, clusters: int, key: str,
+             feasible: int = 0, advisory: bool = False) -> Decision:
+    """Decision(...) without the frozen dataclass's __init__ and its checks (a 5x fleet makes
+    ~100,000): the same fields set in the same order, so equal, hashed, printed and pickled
+    alike, and as compact (instance.__dict__.update would make each a dict twice the size)."""
+    d: Decision = _new(Decision)
+    _set(d, "workload", workload)
+    _set(d, "env", env)
+    _set(d, "effective", effective)
+    _set(d, "name", name)
+    _set(d, "clusters", clusters)
+    _set(d, "key", key)
+    _set(d, "feasible", feasible)
+    _set(d, "advisory", advisory)
+    return d
 
 
 class _MadeOnRead:
@@ -147,6 +167,7 @@ class Planner:
         self._sets: dict[tuple[str, ...], int] = {}
         self._taints: dict[tuple[Toleration, ...], tuple[int, int]] = {}
         self._taints_by_id: dict[int, tuple[tuple[Toleration, ...], tuple[int, int]]] = {}
+        self._kept_by_id: dict[int, tuple[tuple[Toleration, ...], int]] = {}  # kept(), by id of the tolerations
         self._decisions: dict[str, list[Decision]] = {}
         self._kept: tuple[str, dict[str, int], list[Decision]] | None = None  # the last call with a base
         self._effective: dict[tuple[int, str], EffectivePlacement | None] = {}
@@ -155,6 +176,7 @@ class Planner:
         self.shared: Callable[[str, Mapping[str, int] | None], list[Decision]] | None = None
         self.shared_all: Callable[[Sequence[Placeable]], list[int]] | None = None
         self.shared_of: Callable[[str, Sequence[Workload]], list[Decision | None]] | None = None
+        self.shared_empties: Callable[[str, list[Decision]], list[Decision] | None] | None = None
 
     def predicate(self, p: Predicate) -> int:
         # Keyed by identity first: hashing a Predicate walks its selectors, and the
@@ -189,7 +211,7 @@ class Planner:
             self._sets[names] = bits
         return bits
 
-    def _taint_sets(self, tolerations: tuple[Toleration, ...]) -> tuple[int, int]:
+    def taint_sets(self, tolerations: tuple[Toleration, ...]) -> tuple[int, int]:
         """Over the whole inventory, for one list of tolerations: the clusters a taint
         excludes, and those excluded only when new (NoSelectIfNew). Placements mostly
         share their tolerations (the offline ones), so this runs a handful of times,
@@ -213,13 +235,27 @@ class Planner:
         self._taints_by_id[id(tolerations)] = (tolerations, cached)
         return cached
 
+    def kept(self, tolerations: tuple[Toleration, ...]) -> int:
+        """The clusters no taint excludes with these tolerations and no base decision:
+        tolerated(candidates, tolerations, 0) is candidates & kept(tolerations)."""
+        by_id = self._kept_by_id.get(id(tolerations))
+        if by_id is not None and by_id[0] is tolerations:
+            return by_id[1]
+        if self.rule_mode:
+            kept = self.inv.all & ~self.inv.unavailable
+        else:
+            always, if_new = self.taint_sets(tolerations)
+            kept = self.inv.all & ~(always | if_new)
+        self._kept_by_id[id(tolerations)] = (tolerations, kept)
+        return kept
+
     def tolerated(self, candidates: int, tolerations: tuple[Toleration, ...], base: int) -> int:
         """`candidates` without the clusters whose taints exclude them."""
         if self.rule_mode:
             return candidates & ~self.inv.unavailable
         if not candidates & self.inv.tainted:
             return candidates
-        always, if_new = self._taint_sets(tolerations)
+        always, if_new = self.taint_sets(tolerations)
         return candidates & ~always & ~(if_new & ~base)
 
     def choose(self, feasible: int, count: int | None, base: int) -> int:
@@ -274,6 +310,12 @@ class Planner:
         decisions = self.decisions(env)
         at = {id(d.workload): d for d in decisions}
         return [d if (d := at.get(id(w))) is not None and d.workload is w else None for w in workloads]
+
+    def empties(self, env: str, decisions: list[Decision]) -> list[Decision] | None:
+        """When `decisions` is decisions(env) as a fleet made it (no base): the list it was made
+        from, each workload's empty decision in the same order, shared by the hubs of a group;
+        where this hub places nothing, `decisions` holds that very object. Else None."""
+        return self.shared_empties(env, decisions) if self.shared_empties is not None else None
 
     def decisions(self, env: str, base: Mapping[str, int] | None = None) -> list[Decision]:
         """One decision per workload enabled in `env`; `base` maps Decision.key to its

@@ -18,21 +18,26 @@ compare them); `hub_planners` wires each hub's planner to the fleet's.
 
 from __future__ import annotations
 
-import bisect
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 
 from i4qew import memo
-from i4qew.model.repo import Predicate, Repo, Workload
-from i4qew.placement.bits import LabelIndex
-from i4qew.placement.decide import Decision, LaterDecision, Planner, placement_name, planner_for
+from i4qew.model.repo import Repo, Workload
+from i4qew.placement.decide import (
+    Decision,
+    LaterDecision,
+    Planner,
+    decision,
+    placement_name,
+    planner_for,
+)
 from i4qew.placement.decided_cache import STAGINGS, Decided, DecidedCache, decided_cache
 from i4qew.placement.decided_docs import DecidedDocs
 from i4qew.placement.effective import EffectivePlacement, Placeable
 from i4qew.placement.eligible_cache import EligibleCache, Shares, eligible_cache, fleet_key
+from i4qew.placement.fleet_sets import FleetSets
 from i4qew.placement.inventory import Inventory
 
 
@@ -59,76 +64,22 @@ class _Final:
     at: dict[int, dict[int, int]] = field(default_factory=dict)  # per group: id(workload) -> position
 
 
-class FleetDecider:
-    """The hubs' planners (each over its inventory) deciding once over their concatenation."""
+class FleetDecider(FleetSets):
+    """The hubs' planners (each over its inventory) deciding once over their concatenation
+    (fleet_sets.py), each decision kept in the caches when they are on."""
 
     def __init__(self, planners: Sequence[Planner]) -> None:
-        self.planners = tuple(planners)
-        self.offsets: list[int] = []
-        self.below: list[int] = []  # per hub, the fleet's bits below its offset
-        size = 0
-        for p in self.planners:
-            self.offsets.append(size)
-            self.below.append((1 << size) - 1)
-            size += len(p.inv)
+        super().__init__(planners)
         self.key = fleet_key(self.planners)  # None: not kept between runs
-        # Hubs whose views place alike: an effective placement reads one hub setting, its cluster sets.
-        by_sets: dict[tuple[str, ...], list[int]] = {}
-        for i, p in enumerate(self.planners):
-            by_sets.setdefault(p.repo.repository.cluster_sets, []).append(i)
-        self.groups = list(by_sets.values())
-        self.group_of = {h: g for g, hubs in enumerate(self.groups) for h in hubs}
-        self._predicates: dict[int, tuple[Predicate, int]] = {}  # by id, the object kept alive
-        self._sets: dict[tuple[int, tuple[str, ...]], int] = {}
         self._envs: dict[str, _Decided] = {}
         self._finals: dict[str, _Final] = {}
         self._evaluated: dict[int, tuple[Placeable, int, dict[int, int]]] = {}  # by id, the placement kept alive
         self._eligible: tuple[str, EligibleCache] | None = None  # the pack _decided opened
 
-    @cached_property
-    def labels(self) -> LabelIndex:  # built only when some placement is not in the cache
-        return LabelIndex([c.labels for p in self.planners for c in p.inv.clusters])
-
-    @cached_property
-    def claims(self) -> LabelIndex:
-        return LabelIndex([c.claims for p in self.planners for c in p.inv.clusters])
-
-    def predicate(self, p: Predicate) -> int:
-        got = self._predicates.get(id(p))
-        if got is not None:
-            return got[1]
-        bits = self.labels.selector(p.labels)
-        if bits and not p.claims.is_empty():
-            bits &= self.claims.selector(p.claims)
-        self._predicates[id(p)] = (p, bits)
-        return bits
-
-    def sets(self, group: int, names: tuple[str, ...]) -> int:
-        """The clusters of the named sets on the group's hubs (each hub's own sets)."""
-        bits = self._sets.get((group, names))
-        if bits is None:
-            bits = 0
-            for h in self.groups[group]:
-                bits |= self.planners[h].sets(names) << self.offsets[h]
-            self._sets[(group, names)] = bits
-        return bits
-
-    def eligible(self, group: int, ep: Placeable) -> int:
-        """Cluster sets and predicates over the fleet (what Planner.feasible does before taints)."""
-        bits = self.sets(group, ep.cluster_sets)
-        for c in ep.conjuncts:
-            if not bits:
-                return 0
-            ors = 0
-            for p in c.predicates:
-                ors |= self.predicate(p)
-            bits &= ors
-        return bits
-
     def _empties(self, group: int, env: str) -> list[Decision]:
         """Each workload of `env` with an effective placement, as its empty decision, in the planner's order."""
         planner = self.planners[self.groups[group][0]]
-        return [Decision(w, env, ep, placement_name(w.name, env), 0, f"{w.namespace}/{w.name}")
+        return [decision(w, env, ep, placement_name(w.name, env), 0, f"{w.namespace}/{w.name}")
                 for w in planner.repo.workloads if w.enabled_in(env) and (ep := planner.effective(w, env)) is not None]
 
     def _eligible_shares(self, cache: EligibleCache | None, group: int, ep: EffectivePlacement) -> Shares:
@@ -166,7 +117,11 @@ class FleetDecider:
         if got is not None:
             return got
         cache = decided_cache(self.key, env, self.planners)
-        docs = DecidedDocs(env, self.planners[0].repo, len(self.groups)) if cache is not None else None
+        if cache is None:  # no cache (a cold run): every hub's list is asked for, made in one pass
+            final = self._cold(env)
+            self._finals[env] = final
+            return final
+        docs = DecidedDocs(env, self.planners[0].repo, len(self.groups))
         final = _Final([], [])
         for g in range(len(self.groups)):
             planner = self.planners[self.groups[g][0]]
@@ -175,52 +130,63 @@ class FleetDecider:
             for w in planner.repo.workloads:
                 if not w.enabled_in(env):
                     continue
-                if docs is not None and cache is not None:  # where its decisions are, by its document
-                    known = docs.get(w, g)
-                    if known is None:  # no effective placement
-                        docs.hit(w, g)
-                        continue
-                    decided = cache.get(known) if isinstance(known, str) else None
-                    if decided is not None:  # its placement is made only if read
-                        docs.hit(w, g)
-                        empties.append(LaterDecision.of(planner, w, env, placement_name(w.name, env),
-                                                        f"{w.namespace}/{w.name}"))
-                        rows.append(decided)
-                        continue
+                known = docs.get(w, g)  # where its decisions are, by its document
+                if known is None:  # no effective placement
+                    docs.hit(w, g)
+                    continue
+                decided = cache.get(known) if isinstance(known, str) else None
+                if decided is not None:  # its placement is made only if read
+                    docs.hit(w, g)
+                    empties.append(LaterDecision.of(planner, w, env, placement_name(w.name, env),
+                                                    f"{w.namespace}/{w.name}"))
+                    rows.append(decided)
+                    continue
                 ep = planner.effective(w, env)
                 if ep is None:
-                    if docs is not None:
-                        docs.put(w, g, None)
+                    docs.put(w, g, None)
                     continue
-                entry = cache.entry(g, ep) if cache is not None else ""
-                decided = cache.get(entry) if cache is not None else None
+                entry = cache.entry(g, ep)
+                decided = cache.get(entry)
                 if decided is None:
                     decided = self._decided(env, g, ep)
-                    if cache is not None:
-                        cache.put(entry, decided)
-                if docs is not None:
-                    docs.put(w, g, entry)
-                empties.append(Decision(w, env, ep, placement_name(w.name, env), 0, f"{w.namespace}/{w.name}"))
+                    cache.put(entry, decided)
+                docs.put(w, g, entry)
+                empties.append(decision(w, env, ep, placement_name(w.name, env), 0, f"{w.namespace}/{w.name}"))
                 rows.append(decided)
             final.empties.append(empties)
             final.decided.append(rows)
-        if docs is not None:
-            docs.save()
-        if cache is None:  # no cache (a cold run): every hub's list is asked for, made in one pass
-            for g, hubs in enumerate(self.groups):
-                empties = final.empties[g]
-                lists = {h: list(empties) for h in hubs}
-                for pos, decided in enumerate(final.decided[g]):
-                    e = empties[pos]
-                    for h, clusters, n, advisory in decided:
-                        lists[h][pos] = Decision(e.workload, env, e.effective, e.name, clusters, e.key, n, advisory=advisory)
-                final.hubs.update(lists)
-            final.decided = []
-        if cache is not None:
-            cache.save()
+        docs.save()
+        cache.save()
         if self._eligible is not None:
             self._eligible[1].save()
         self._finals[env] = final
+        return final
+
+    def _cold(self, env: str) -> _Final:
+        """_final without the caches: each workload's placement decided (_fresh), and every
+        hub's list made at once (a cold run asks for each)."""
+        final = _Final([], [])
+        for g, hubs in enumerate(self.groups):
+            planner = self.planners[hubs[0]]
+            empties: list[Decision] = []
+            placed: list[tuple[int, Decided]] = []
+            for w in planner.repo.workloads:
+                if not w.enabled_in(env):
+                    continue
+                ep = planner.effective(w, env)
+                if ep is None:
+                    continue
+                decided = self._fresh(g, ep)
+                if decided:
+                    placed.append((len(empties), decided))
+                empties.append(decision(w, env, ep, placement_name(w.name, env), 0, f"{w.namespace}/{w.name}"))
+            lists = {h: list(empties) for h in hubs}
+            for pos, decided in placed:
+                e = empties[pos]
+                for h, clusters, n, advisory in decided:
+                    lists[h][pos] = e.placed(clusters, n, advisory)
+            final.empties.append(empties)
+            final.hubs.update(lists)
         return final
 
     def _hub_final(self, hub: int, env: str) -> list[Decision]:
@@ -246,6 +212,14 @@ class FleetDecider:
         if len(final.hubs) == len(self.planners):  # every hub's list made: no one reads the rows again
             final.decided = []
         return out
+
+    def empties_of(self, hub: int, env: str, decisions: list[Decision]) -> list[Decision] | None:
+        """The group's empty decisions `decisions` was made from, if it is the list this decider
+        gave hub `hub` for `env` without a base (Planner.empties)."""
+        final = self._finals.get(env)
+        if final is None or final.hubs.get(hub) is not decisions:
+            return None
+        return final.empties[self.group_of[hub]]
 
     def decisions_of(self, hub: int, env: str, workloads: Sequence[Workload]) -> list[Decision | None]:
         """Hub `hub`'s decision (no base) of each of `workloads` (None: it has none in
@@ -284,7 +258,7 @@ class FleetDecider:
                 entry = cache.entry(group, p) if cache is not None else ""
                 decided = cache.get(entry) if cache is not None else None
                 if decided is None:
-                    decided = self._tolerated(self._shares(self.eligible(group, p)), p)
+                    decided = self._fresh(group, p)
                     if cache is not None:
                         cache.put(entry, decided)
                 got = self._evaluated[id(p)] = (p, group, {h: clusters for h, clusters, _, _ in decided})
@@ -295,19 +269,10 @@ class FleetDecider:
 
     def _decided(self, env: str, group: int, ep: EffectivePlacement) -> Decided:
         """What each hub of the group decides for `ep` without a base (hub_decisions' steps)."""
-        return self._tolerated(self._eligible_shares(self._eligible_cache(env), group, ep), ep)
-
-    def _tolerated(self, shares: Shares, ep: Placeable) -> Decided:
-        """Each hub's decision from its share of the eligible clusters: taints, then numberOfClusters."""
-        out = []
-        count = ep.max_clusters
-        for h, eligible in shares:
-            planner = self.planners[h]
-            feasible = planner.tolerated(eligible, ep.tolerations, 0)
-            n = feasible.bit_count()
-            if n:
-                out.append((h, planner.choose(feasible, count, 0), n, count is not None and n > count))
-        return tuple(out)
+        cache = self._eligible_cache(env)
+        if cache is None:
+            return self._fresh(group, ep)
+        return self._tolerated(self._eligible_shares(cache, group, ep), ep)
 
     def _eligible_cache(self, env: str) -> EligibleCache | None:
         """The eligible pack of `env`, opened on the first decision the decided cache misses."""
@@ -319,19 +284,6 @@ class FleetDecider:
                 return None
             self._eligible = (env, cache)
         return self._eligible[1]
-
-    def _shares(self, bits: int) -> Shares:
-        """Each hub's share of a fleet set, hub by hub, the empty ones left out. Peeled
-        from the top: the highest hub with a member is the set shifted down to its offset
-        (nothing above it is left), then the set is cut below that offset."""
-        offsets, below = self.offsets, self.below
-        out = []
-        while bits:
-            h = bisect.bisect_right(offsets, bits.bit_length() - 1) - 1
-            out.append((h, bits >> offsets[h]))
-            bits &= below[h]
-        out.reverse()
-        return tuple(out)
 
     def hub_decisions(self, hub: int, env: str, base: Mapping[str, int] | None) -> list[Decision]:
         """What hub `hub`'s planner decides alone: Planner.decisions(env, base)."""
@@ -346,8 +298,8 @@ class FleetDecider:
             feasible = planner.tolerated(eligible, ep.tolerations, was)
             count, n = ep.max_clusters, feasible.bit_count()
             if n:
-                out[pos] = Decision(w, env, ep, empty.name, planner.choose(feasible, count, was), empty.key, n,
-                                    advisory=count is not None and n > count)
+                out[pos] = decision(w, env, ep, empty.name, planner.choose(feasible, count, was), empty.key, n,
+                                    count is not None and n > count)
         return out
 
 
@@ -372,4 +324,5 @@ def hub_planners(repo: Repo, inventories: Mapping[str, Inventory | None],
             p.shared = functools.partial(decider.hub_decisions, i)
             p.shared_all = functools.partial(decider.evaluate_all, i)
             p.shared_of = functools.partial(decider.decisions_of, i)
+            p.shared_empties = functools.partial(decider.empties_of, i)
     return {name: p for (name, _, _), p in zip(hubs, planners, strict=True)}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import operator
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -74,9 +74,8 @@ def fleet_totals(plans: Mapping[str, Plan]) -> dict[str, dict[str, int]]:
     return {k: out.get(k) or {} for k in sorted(keys, key=lambda k: (k.split("/", 1)[1], k))}
 
 
-def fleet_headline(plans: Mapping[str, Plan], problems: list[Problem],
-                   totals: Mapping[str, Mapping[str, int]] | None = None) -> str:
-    """`totals`: fleet_totals(plans), when the caller has them."""
+def fleet_headline(plans: Mapping[str, Plan], problems: list[Problem], totals: Collection[str] | None = None) -> str:
+    """`totals`: fleet_totals(plans) (or its keys), when the caller has them."""
     clusters = sum(len(p.inventory) for p in plans.values() if p.inventory is not None)
     workloads = len(totals if totals is not None else fleet_totals(plans))
     head = f"{plural(workloads, 'workload')} over {plural(clusters, 'cluster')} in {plural(len(plans), 'hub')}"
@@ -117,9 +116,10 @@ def render_fleet_markdown(env: str, plans: Mapping[str, Plan], problems: list[Pr
         namespace, name = key.split("/", 1)
         out.append(f"| {name} | {namespace} | {sum(per.values())} | {_row(per)} |")
     for hub, plan in plans.items():
-        body = render_markdown(on_hub(plan), [], group_by).splitlines()[5:]  # its marker, title and headline: above
-        out += ["", f"<details><summary>hub <code>{hub}</code>: {fleet_headline({hub: on_hub(plan)}, [])}</summary>", "",
-                *body, "", "</details>"]
+        shown = on_hub(plan)
+        body = render_markdown(shown, [], group_by).splitlines()[5:]  # its marker, title and headline: above
+        head = fleet_headline({hub: shown}, [], {p.key for p in shown.workloads})
+        out += ["", f"<details><summary>hub <code>{hub}</code>: {head}</summary>", "", *body, "", "</details>"]
     if problems:
         out += ["", f"#### Problems ({len(problems)})", "", "```"]
         out += [p.format() for p in problems[:50]]

@@ -173,10 +173,15 @@ def render_markdown(plan: Plan, problems: list[Problem], group_by: str = "site")
         t = [f"| workload | namespace | clusters | {group_by} |" + (" change |" if change else "")
              + (" waves |" if waves else ""),
              "|---|---|---:|---|" + ("---|" if change else "") + ("---|" if waves else "")]
+        counted: dict[int, str] = {}  # clusters -> their groups' text (a policy's workloads share it)
         for p in items:
             n = "" if inv is None or p.status == "removed" else str(p.clusters.bit_count())
             n += " (advisory)" if n and p.advisory else ""
-            gs = group_text(groups(inv, p.clusters, group_by)) if inv is not None and p.clusters else ""
+            gs = ""
+            if inv is not None and p.clusters:
+                gs = counted.get(p.clusters, "")
+                if not gs:
+                    gs = counted[p.clusters] = group_text(groups(inv, p.clusters, group_by))
             t.append(f"| {p.name} | {p.namespace} | {n} | {gs} |" + (f" {_change(p)} |" if change else "")
                      + (f" {markdown_cell(p.waves, change)} |" if waves else ""))
         return t

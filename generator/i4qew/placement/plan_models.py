@@ -167,7 +167,9 @@ def model_plans(repo: Repo, env: str, planner: Planner | None, decided: dict[str
             status = "changed"
         else:
             status = "unchanged"
-        # The workloads' new pods wait in their gate wherever the version is not held yet.
-        before = tuple((w, decided.get(w, 0) & ~held) for w in now.workloads if decided.get(w, 0) & ~held)
+        # The workloads' new pods wait in their gate wherever the version is not held yet
+        # (on a fleet's hub most of a version's workloads have no cluster: no set arithmetic).
+        missing = ~held
+        before = tuple((w, bits & missing) for w in now.workloads if (bits := decided.get(w, 0)) and bits & missing)
         out.append(replace(now, status=status, fetch=fetch, before=before))
     return tuple(out)

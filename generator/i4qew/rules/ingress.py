@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
+from typing import Any
 
 from i4qew.k8s import names as k8s_names
 from i4qew.model.repo import Repo, Workload
@@ -170,12 +171,18 @@ def check_conflicts(repo: Repo) -> Iterator[Problem]:
     # table: the same host and path in two namespaces still collide.
     found: dict[tuple[int, KeyPath, str, str], tuple[Workload, Workload, KeyPath, list[str]]] = {}
     ordered = sorted(repo.workloads, key=lambda w: (w.doc.path, w.doc.index))
+    # what effective() yields for each workload that deploys an ingress, by environment name
+    deployed: list[tuple[int, Workload, dict[str, list[tuple[KeyPath, Any]]]]] = []
+    for i, w in enumerate(ordered):
+        by_env: dict[str, list[tuple[KeyPath, Any]]] = {}
+        for name, path, ingress in effective(repo, w, "ingress"):
+            by_env.setdefault(name, []).append((path, ingress))
+        if by_env:
+            deployed.append((i, w, by_env))
     for env in repo.repository.environments:
         claimed: dict[tuple[str, str], tuple[Workload, KeyPath]] = {}
-        for i, w in enumerate(ordered):
-            for name, path, ingress in effective(repo, w, "ingress"):
-                if name != env.name:
-                    continue
+        for i, w, by_env in deployed:
+            for path, ingress in by_env.get(env.name, ()):
                 route = (ingress.get("host") or "*", _normal(ingress["path"]))
                 other, other_path = claimed.setdefault(route, (w, path))
                 if other is not w:

@@ -124,14 +124,24 @@ def _texts(value: Any) -> list[str]:
     return out
 
 
+# A backslash and what follows it, unless that is an escape whose character is in no
+# credential marker (text.py _MARKERS): a line break, a tab, a quote, a backslash, ...
+# (`\/`, `\x..`, `\u....`, `\U........` and a backslash ending a line are not among them).
+_OPAQUE_ESCAPE = re.compile(r'\\[^ntr"\\0abefvN_LP \t]|\\$', re.MULTILINE)
+
+
 def _may_hide_one(doc: Document) -> bool:
-    """False when no string of the document can hold a credential: its file's text has
-    no marker of one and no backslash. Without an escape (which needs a backslash) every
-    string YAML reads is made of pieces of the text, joined by a space or a line break
-    (folding) or an alias's copy, and no credential marker holds either, so a marker in
-    a string is a marker in the text. The document's data is the parse of that text."""
-    text = doc.source.text
-    return "\\" in text or may_hold_credential(text)
+    return may_hide(doc.source.text)
+
+
+def may_hide(text: str) -> bool:
+    """False when no string YAML reads from `text` can hold a credential: the text has no
+    marker of one and no backslash but those of escapes whose character is in no marker.
+    Every string YAML reads is made of pieces of the text, joined by a space or a line
+    break (folding), an alias's copy, or the characters of such escapes (a backslash in a
+    plain or single-quoted scalar is itself), and no marker holds any of these, so a
+    marker in a string is a marker in the text."""
+    return may_hold_credential(text) or _OPAQUE_ESCAPE.search(text) is not None
 
 
 def _userinfo_fields(data: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:

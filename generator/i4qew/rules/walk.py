@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
+from i4qew import memo
 from i4qew.load.documents import Document
 from i4qew.model.repo import Repo, Workload
 from i4qew.problems import Problem, Severity
@@ -15,10 +16,21 @@ T = TypeVar("T")
 Finding = tuple[KeyPath, str, Severity, bool]
 
 
-def variants(w: Workload, field: str) -> list[tuple[KeyPath, Any]]:
+def variants(w: Workload, field: str) -> tuple[tuple[KeyPath, Any], ...]:
     """(key path, value) of `field` in the spec and in every environment override
-    that sets it: each place a user wrote the field, checked once. (A list: some
-    thirty rules ask this of every workload.)"""
+    that sets it: each place a user wrote the field, checked once. (Kept per workload
+    and field: some thirty rules ask this of every workload, seven fields in all.)"""
+    got = _VARIANTS.get((id(w), field))
+    if got is not None and got[0] is w:
+        return got[1]
+    if len(_VARIANTS) >= MAX_VARIANTS:
+        _VARIANTS.clear()
+    places = _variants(w, field)
+    _VARIANTS[(id(w), field)] = (w, places)  # the workload held: its id stays its own
+    return places
+
+
+def _variants(w: Workload, field: str) -> tuple[tuple[KeyPath, Any], ...]:
     own = w.doc.data["spec"]
     out: list[tuple[KeyPath, Any]] = [(("spec", field), own[field])] if field in own else []
     overrides = w.overrides
@@ -26,7 +38,13 @@ def variants(w: Workload, field: str) -> list[tuple[KeyPath, Any]]:
         for env, over in sorted(overrides.items()) if len(overrides) > 1 else overrides.items():
             if field in over:
                 out.append((("spec", "environments", env, field), over[field]))
-    return out
+    return tuple(out)
+
+
+MAX_VARIANTS = 250_000
+# variants: (id of the workload, field) -> (the workload, its places)
+_VARIANTS: dict[tuple[int, str], tuple[Workload, tuple[tuple[KeyPath, Any], ...]]] = memo.held(
+    "rules.walk.variants", {})
 
 
 def effective(repo: Repo, w: Workload, field: str) -> Iterator[tuple[str, KeyPath, Any]]:

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
+from i4qew import memo, store
+from i4qew.placement.checks import _judged, placement_problems
 from i4qew.placement.decide import Decision, Planner
 from i4qew.placement.fleet import load_hubs
 from i4qew.placement.fleet_decide import hub_planners
@@ -48,9 +50,20 @@ def shown(decisions: list[Decision]) -> list[tuple[str, str, str, int, int, bool
     return [(d.key, d.env, d.name, d.clusters, d.feasible, d.advisory) for d in decisions]
 
 
+def cache(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The persistent cache on (the suite's) or off (a cold run: FleetDecider._cold decides
+    everything afresh), the process memos emptied either way."""
+    if mode == "off":
+        monkeypatch.setenv(store.ENV, "")
+    memo.clear()
+
+
+@pytest.mark.parametrize("mode", ["on", "off"])
 @pytest.mark.parametrize("seed", range(1, 9))
-def test_each_hub_decides_over_the_fleet_as_it_decides_alone(seed: int, tmp_path: Path) -> None:
+def test_each_hub_decides_over_the_fleet_as_it_decides_alone(seed: int, mode: str, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     root = split_fleet(seed, tmp_path / "repo")
+    cache(mode, monkeypatch)
     repo = validate_repo(root).repo
     assert repo is not None
     inventories, _ = load_hubs(root, repo)
@@ -70,3 +83,65 @@ def test_each_hub_decides_over_the_fleet_as_it_decides_alone(seed: int, tmp_path
             base = {d.key: rng.getrandbits(len(inv)) for d in got if rng.random() < 0.6}
             assert shown(wired[hub.name].decisions(env, base)) == shown(alone.decisions(env, base)), (hub.name, env)
     assert reached  # the fleets place something
+
+
+@pytest.mark.parametrize("mode", ["on", "off"])
+@pytest.mark.parametrize("seed", range(1, 9))
+def test_hub_checks_over_the_fleet_judge_as_a_walk_over_every_decision(seed: int, mode: str, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """placement_problems on a fleet's hub finds the empty decisions no other hub runs without
+    walking the group's empty decisions (Planner.empties): the same decisions judged and the same
+    problems as the walk over every decision, for the fleet's own `elsewhere`, a part of it,
+    none and every workload; PlacementRule hubs too. Each environment's decisions stay within its
+    selector, which lets the checks skip environment pairs no cluster of a hub is in both of."""
+    root = split_fleet(seed, tmp_path / "repo")
+    if seed % 3 == 0:
+        repository = yaml.safe_load((root / "i4qew.yaml").read_text())
+        repository["spec"]["placementApi"] = "PlacementRule"
+        (root / "i4qew.yaml").write_text(yaml.safe_dump(repository, sort_keys=False))
+    # a policy that places on no cluster of those it selects (maxClusters 0): a hub's own decision, empty
+    policies = list(yaml.safe_load_all((root / "policies" / "all.yaml").read_text()))
+    policies[seed % 6]["spec"]["maxClusters"] = 0
+    (root / "policies" / "all.yaml").write_text(yaml.safe_dump_all(policies, sort_keys=False))
+    # a workload copied (the same namespace/name twice: duplicate-name's business), one placed differently
+    workloads = list(yaml.safe_load_all((root / "workloads" / "all.yaml").read_text()))
+    twin = yaml.safe_load(yaml.safe_dump(workloads[seed % len(workloads)]))
+    twin["spec"]["placement"] = policies[(seed + 1) % 6]["metadata"]["name"]
+    (root / "workloads" / "all.yaml").write_text(yaml.safe_dump_all([*workloads, twin], sort_keys=False))
+    cache(mode, monkeypatch)
+    repo = validate_repo(root).repo
+    assert repo is not None
+    inventories, _ = load_hubs(root, repo)
+    wired = hub_planners(repo, inventories)
+    envs = list(repo.repository.environments)
+    runs = {(e.name, d.key) for p in wired.values() for e in envs for d in p.decisions(e.name) if d.clusters}
+    every = {(e.name, d.key) for p in wired.values() for e in envs for d in p.decisions(e.name)}
+    judged = 0
+    for elsewhere in (runs, set(sorted(runs)[::2]), set(), every):
+        for hub in repo.repository.hubs:
+            view, inv = repo.for_hub(hub), inventories[hub.name]
+            assert inv is not None
+            for e in envs:
+                got = wired[hub.name].decisions(e.name)
+                assert _judged(wired[hub.name], e.name, got, elsewhere) == [
+                    d for d in got if d.clusters or (d.env, d.key) not in elsewhere], (hub.name, e.name)
+            fast = placement_problems(view, inv, elsewhere=elsewhere)
+            with monkeypatch.context() as plain_walk:
+                plain_walk.setattr(Planner, "empties", lambda self, env, decisions: None)
+                plain = placement_problems(view, inv, elsewhere=elsewhere)
+            assert fast == plain, (hub.name, len(elsewhere))
+            judged += len(plain)
+    assert judged  # the fleets have problems to find
+    for hub in repo.repository.hubs:
+        planner, inv = wired[hub.name], inventories[hub.name]
+        assert inv is not None
+        for e in envs:
+            got = planner.decisions(e.name)
+            empties = planner.empties(e.name, got)
+            assert empties is not None and len(empties) == len(got)
+            assert all(d is x or (d.key, d.env, d.workload) == (x.key, x.env, x.workload) for d, x in zip(got, empties, strict=True))
+            assert all(not x.clusters for x in empties)
+            assert planner.empties(e.name, list(got)) is None  # only the list the fleet gave
+            if not e.selector.is_empty():
+                selected = inv.labels.selector(e.selector)
+                assert all(not d.clusters & ~selected for d in got), (hub.name, e.name)

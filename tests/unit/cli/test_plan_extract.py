@@ -127,3 +127,23 @@ def test_a_file_changed_while_it_is_linked_is_written(tmp_path: Path, monkeypatc
     _extract(archive(MEMBERS), dest, work, "sub/")
     assert tree(dest)["sub/workloads/same.yaml"] == "same"
     assert tree(dest)["sub/workloads/deep/same.yaml"] == "deep"
+
+
+def test_across_file_systems_nothing_is_compared_or_linked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    work = work_tree(tmp_path)
+    real_stat, linked = os.stat, []
+
+    def stat(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        got = real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
+        if Path(str(path)) == work:  # the work tree on another device than the base folder (a /tmp in memory)
+            return os.stat_result((*tuple(got)[:2], got.st_dev + 1, *tuple(got)[3:10]))
+        return got
+
+    monkeypatch.setattr(plan_checkout.os, "stat", stat)
+    monkeypatch.setattr(plan_checkout.os, "link", lambda *args, **kwargs: linked.append(args))
+    plain, dest = tmp_path / "plain", tmp_path / "base"
+    plain.mkdir()
+    dest.mkdir()
+    _extract(archive(MEMBERS), plain)
+    _extract(archive(MEMBERS), dest, work, "sub/")
+    assert tree(dest) == tree(plain) and linked == []

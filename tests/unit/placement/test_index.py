@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from i4qew.k8s.selectors import Requirement, Selector
 from i4qew.model.repo import Predicate, Repo, Repository
-from i4qew.placement.bits import first, from_ids, members
+from i4qew.placement.bits import LabelIndex, first, from_ids, members
 from i4qew.placement.decide import Planner
 from i4qew.placement.inventory import CLUSTERSET_LABEL, Cluster, Inventory, as_hub_stores
 
@@ -83,3 +83,19 @@ def test_bitset_members_and_first(ids: set[int], count: int) -> None:
     bits = from_ids(ids, 301)
     assert members(bits) == sorted(ids)
     assert members(first(bits, count)) == sorted(ids)[:count]
+
+
+@pytest.mark.parametrize("spread", [1, 254, 255, 300])
+def test_index_of_keys_with_few_and_many_values(spread: int) -> None:
+    """A key with fewer values than a byte can code is indexed in one scan (every value's set at
+    once), one with more (OCM's per-cluster `name`) by ids per value: the same sets either way,
+    absent values and clusters without the key included."""
+    maps = [{} if i % 7 == 0 else {"name": f"n{i}", "zone": f"z{i % spread}"} for i in range(800)]
+    for key in ("zone", "name", "absent"):
+        index = LabelIndex(maps)  # (a value's set asked for first: the key is indexed on that call)
+        values = sorted({m[key] for m in maps if key in m})
+        for value in [*values[:40], *values[-3:], "z-none"]:
+            assert members(index.with_value(key, value)) == [i for i, m in enumerate(maps) if m.get(key) == value]
+        assert index.values(key) == values
+        assert members(index.with_key(key)) == [i for i, m in enumerate(maps) if key in m]
+    assert LabelIndex([]).with_value("zone", "z1") == 0 and LabelIndex([]).values("zone") == []

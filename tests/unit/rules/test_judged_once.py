@@ -7,6 +7,7 @@ hand one workload another's answer."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from collections import Counter
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from i4qew.load.files import REPOSITORY_FILE
-from i4qew.rules import local_cache
+from i4qew.rules import local_cache, walk
 from i4qew.rules.catalog import all_rules
 from i4qew.rules.walk import once
 from tests.unit.rules.test_local_cache import cold_repo
@@ -171,3 +172,24 @@ def test_once_tells_values_of_other_types_and_orders_apart() -> None:
 
     assert once(memo, 10**5000, judge) == [0]  # no repr: judged, not kept
     assert len(memo) == len(values) and calls
+
+
+FIELDS = ("ingress", "resources", "env", "imagePullSecrets", "image", "replicas", "rollout", "ports")
+
+
+@pytest.mark.parametrize("bound", [walk.MAX_VARIANTS, 7])
+def test_variants_are_each_workloads_own(fleet: Path, monkeypatch: pytest.MonkeyPatch, bound: int) -> None:
+    """walk.variants keeps each workload's places per field: in any order of asking, each
+    answer is the one computed from that workload and field alone, also for a workload
+    rebuilt from other data and when the store is emptied on the way (`bound`)."""
+    repo = cold_repo(fleet, monkeypatch)
+    assert repo is not None
+    monkeypatch.setattr(walk, "MAX_VARIANTS", bound)
+    asks = [(w, f) for w in repo.workloads for f in FIELDS]
+    random.Random(3).shuffle(asks)
+    for w, f in asks + asks:
+        assert walk.variants(w, f) == walk._variants(w, f), (w.doc.path, f)
+    assert {len(walk.variants(w, "env")) for w in repo.workloads} >= {0, 1, 2}  # fields vary
+    w = repo.workloads[0]
+    other = dataclasses.replace(w, overrides={"dev": {"env": [{"name": "X", "value": "y"}]}})
+    assert walk.variants(other, "env") == walk._variants(other, "env") != walk.variants(w, "env")

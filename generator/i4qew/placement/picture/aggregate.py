@@ -288,11 +288,14 @@ def _sites(repo: Repo, plan: Plan, inv: Inventory, sets: _Sets, rows: list[Workl
     n = len(inv)
     environment = repo.repository.environment(plan.env)
     in_env = inv.labels.selector(environment.selector) if environment is not None else inv.all
-    now = _per_cluster(sets, n, (p.clusters for p in plan.workloads))
-    gained = _per_cluster(sets, n, (p.gained for p in plan.workloads))
-    lost = _per_cluster(sets, n, (p.lost for p in plan.workloads))
+    # the workloads with a cluster now, gained or lost (on a fleet's hub a quarter of them):
+    # the others add nothing below
+    placed = [p for p in plan.workloads if p.clusters or p.gained or p.lost]
+    now = _per_cluster(sets, n, (p.clusters for p in placed))
+    gained = _per_cluster(sets, n, (p.gained for p in placed))
+    lost = _per_cluster(sets, n, (p.lost for p in placed))
     touched = 0
-    for p in plan.workloads:
+    for p in placed:
         touched |= p.clusters | p.lost
     shown = in_env | touched
     per_site: dict[str, list[int]] = {}

@@ -81,6 +81,9 @@ def _split(pic: Picture) -> tuple[list[tuple[int, WorkloadRow]], list[tuple[int,
         f"show the other {num(len(rows) - len(lead))} workloads (the {num(len(lead))} {why} lead)")
 
 
+_EMPTY = cell(None)  # most of a big fleet's matrix: a workload is at a few of the sites shown
+
+
 def _matrix(pic: Picture, drill: dict[int, int]) -> str:
     based = pic.base is not None
     cols, column = _columns(pic)
@@ -109,7 +112,8 @@ def _matrix(pic: Picture, drill: dict[int, int]) -> str:
             total = num(r.clusters) + (" " + delta(r.gained, r.lost) if r.gained or r.lost else "")
             out.append(f'<tr><th scope="row">{name} <span class="muted">{e(r.namespace)}</span></th>'
                        f'<td class="st">{second}</td><td class="n">{total}</td>'
-                       + "".join(cell(c) for c in _row_cells(r, len(cols), column)) + "</tr>")
+                       + "".join(_EMPTY if c is None else cell(c) for c in _row_cells(r, len(cols), column))
+                       + "</tr>")
         out.append("</tbody>")
     out.append("</table></div></section>")
     return "".join(out)
