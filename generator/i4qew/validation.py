@@ -16,7 +16,7 @@ from i4qew.load.repo import Loaded, load_declarations
 from i4qew.model.build import build_repo
 from i4qew.model.config_files import read_config_files
 from i4qew.model.repo import Repo
-from i4qew.placement.fleet import all_inventory_problems
+from i4qew.placement.fleet_fork import FleetChecks
 from i4qew.problems import Problem, Severity, has_errors, sort_problems
 from i4qew.rules.catalog import run_rules
 from i4qew.rules.declarations import sort_declarations
@@ -70,10 +70,14 @@ def validate_repo(root: Path, known: Mapping[str, bytes] | None = None) -> Valid
     repo, problems, loaded = _build(root, known)
     if repo is None:
         return Validation(None, sort_problems(_masked(problems)), loaded.files)
-    problems.extend(_without_cascades(run_rules(repo), loaded.problems))
-    # Placement checks need the inventory under clusters/ (none there: no checks),
-    # or each hub's under clusters/<hub>/.
-    problems.extend(all_inventory_problems(root, repo))
+    # Placement checks need the inventory under clusters/ (none there: no checks), or each
+    # hub's under clusters/<hub>/; a fleet's start now, and the rules run on the other core
+    # with some of its hubs where that pays (placement/fleet_fork.py).
+    fleet = FleetChecks(root, repo, lambda: _without_cascades(run_rules(repo), loaded.problems))
+    try:
+        problems.extend(fleet.problems())  # the rules', then the fleet's
+    finally:
+        fleet.close()
     return Validation(repo, sort_problems(_masked(problems)), loaded.files)
 
 

@@ -77,12 +77,12 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
         keep = plan_answer.keeper(entry, got[1])
 
     from i4qew.placement.checks import placement_problems
-    from i4qew.placement.fleet import prefetch_inventories
+    from i4qew.placement.fleet_fork import prefetch_inventories
     from i4qew.placement.inventory_load import load_inventory
     from i4qew.placement.plan import build_plan
     from i4qew.rules.placement import PLACEMENT_RULES
 
-    prefetch_inventories(repo_dir, inventory_file)  # parsed on the other core while the model is built
+    prefetch_inventories(repo_dir, inventory_file, env, now)  # read on the other core (fleet_fork.py)
     result = validation_from(repo_dir, got)  # validate_repo's answer: only the model is built when `got` holds
     problems = result.problems
     repo = result.repo

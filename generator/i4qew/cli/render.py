@@ -31,8 +31,10 @@ def exit_on_errors(problems: Sequence[Problem]) -> None:
 def load_repo(repo_dir: Path, env: str) -> Repo:
     """The validated repository, with `env` known to it; exits 1 (problems printed) otherwise."""
     from i4qew.placement.expressible import repository_problems
+    from i4qew.placement.fleet_fork import want_inventories
     from i4qew.validation import validate_repo
 
+    want_inventories(repo_dir)  # render reads them after validating (a helper process sends its own back)
     result = validate_repo(repo_dir)
     if result.repo is not None:
         require_environments(result.repo.repository, env)

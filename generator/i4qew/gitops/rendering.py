@@ -14,6 +14,7 @@ from i4qew.compile.render import render_tree
 from i4qew.gitops.requests import Rendered, RenderRequest
 from i4qew.placement.expressible import repository_problems
 from i4qew.placement.fleet import load_inventories
+from i4qew.placement.fleet_fork import want_inventories
 from i4qew.problems import Problem, UserError, has_errors, sort_problems
 from i4qew.validation import Validation, validate_repo
 
@@ -25,6 +26,8 @@ def _stop_on_errors(problems: list[Problem]) -> None:
 
 def render_source(req: RenderRequest, validate: Callable[[Path], Validation] = validate_repo) -> Rendered:
     """Validate (`validate`: validate_repo, or what gives its answer), then render."""
+    if req.inventory is None:
+        want_inventories(req.root)  # a helper process that reads hubs for validation sends them back
     validation = validate(req.root)
     problems = list(validation.problems)
     _stop_on_errors(problems)

@@ -282,6 +282,20 @@ def _remember(key: str, got: tuple[Inventory, list[Problem]]) -> None:
     _cache[:] = [*(e for e in _cache if e[0] != key), (key, got)][-_KEPT:]
 
 
+Held = tuple[str, tuple[Inventory, list[Problem]]]
+
+
+def held(inv: Inventory) -> Held | None:
+    """What this process keeps of `inv`, an inventory load_inventory gave: a helper process
+    (placement/fleet_fork.py) sends it, and `hold` in the parent makes the next
+    load_inventory of the same files take it."""
+    return next(((k, got) for k, got in _cache if got[0] is inv), None)
+
+
+def hold(entry: Held) -> None:
+    _remember(*entry)
+
+
 def _content_key(read: list[Read]) -> str:
     """The key of what was read: every file's path and bytes (or text, or problem)."""
     h = hashlib.sha256()

@@ -1,0 +1,194 @@
+"""One forked helper process: a share of a run's work on the machine's second core
+(docs/parallel.md).
+
+`Worker(task)` forks; the child runs `task(channel)` over a copy of the parent's memory
+(the model built, nothing pickled to get there) and ends with `os._exit`, never returning
+into the parent's code: no exit handler, no buffered output of the parent's, no
+teardown. Both ends exchange small pickled messages: `post` never blocks (what the pipe
+does not take yet waits in the sender and goes out during its next `take`), `take`
+blocks until the next message. A child that fails (an exception, a signal, an
+unpicklable answer) is only a `WorkerFailed` in the parent, which does the work itself
+(the same exception, if any, is then raised in-process and reported as any other).
+
+No orphan: the parent's `close` kills and reaps the child (a `finally` around every use,
+so also on Ctrl-C); on Linux the child is killed when the parent dies (PR_SET_PDEATHSIG),
+and elsewhere it ends at its next message (end of file or a broken pipe).
+
+`I4QEW_JOBS`: `1` never forks; `2` (or more) forks wherever it can, however small the
+work; anything else (unset): the callers fork where it pays. Never forks while another
+thread runs (a fork copies only the calling thread).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import select
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+ENV = "I4QEW_JOBS"
+_HEAD = 8  # bytes of a message's length
+_CHUNK = 1 << 20
+
+
+class WorkerFailed(Exception):
+    """The child ended (or sent something unreadable) before its answer."""
+
+
+def jobs() -> int | None:
+    """I4QEW_JOBS: 1 (one process), 2 (a helper wherever possible), None (where it pays)."""
+    text = os.environ.get(ENV, "").strip()
+    if not text.isdigit() or int(text) < 1:
+        return None
+    return min(int(text), 2)
+
+
+def can_fork() -> bool:
+    """A fork is possible and safe now: POSIX, and no other thread running."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+class Channel:
+    """One end of the two pipes between the parent and the child."""
+
+    def __init__(self, read_fd: int, write_fd: int) -> None:
+        self.read_fd, self.write_fd = read_fd, write_fd
+        self._out = bytearray()
+        self._in = bytearray()
+        os.set_blocking(write_fd, False)
+
+    def post(self, value: object) -> None:
+        """Send `value` without waiting for the other end to read it."""
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        self._out += len(data).to_bytes(_HEAD, "big") + data
+        self._push()
+
+    def take(self) -> Any:
+        """The next value the other end posted (sending what is still pending meanwhile)."""
+        while True:
+            if len(self._in) >= _HEAD:
+                size = int.from_bytes(self._in[:_HEAD], "big")
+                if len(self._in) >= _HEAD + size:
+                    data = bytes(self._in[_HEAD:_HEAD + size])
+                    del self._in[:_HEAD + size]
+                    try:
+                        return pickle.loads(data)
+                    except Exception as exc:
+                        raise WorkerFailed(f"unreadable message ({type(exc).__name__})") from None
+            readable, writable, _ = select.select([self.read_fd], [self.write_fd] if self._out else [], [])
+            if writable:
+                self._push()
+            if readable:
+                try:
+                    chunk = os.read(self.read_fd, _CHUNK)
+                except OSError as exc:
+                    raise WorkerFailed(f"cannot read ({exc})") from None
+                if not chunk:
+                    raise WorkerFailed("the other end closed")
+                self._in += chunk
+
+    def flush(self) -> None:
+        """Wait until everything posted is in the pipe."""
+        while self._out:
+            select.select([], [self.write_fd], [])
+            self._push()
+
+    def _push(self) -> None:
+        while self._out:
+            try:
+                n = os.write(self.write_fd, self._out)
+            except BlockingIOError:
+                return
+            except OSError as exc:  # a broken pipe: the other end is gone
+                raise WorkerFailed(f"cannot write ({exc})") from None
+            del self._out[:n]
+
+    def close(self) -> None:
+        """Close both ends (once)."""
+        fds, self.read_fd, self.write_fd = (self.read_fd, self.write_fd), -1, -1
+        for fd in fds:
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+
+
+class Worker:
+    """A forked child running `task(channel)`; its return value is its last message."""
+
+    def __init__(self, task: Callable[[Channel], object]) -> None:
+        parent_pid = os.getpid()
+        up_read, up_write = os.pipe()  # child -> parent
+        down_read, down_write = os.pipe()  # parent -> child
+        pid = os.fork()
+        if pid == 0:  # the child: never leaves this block
+            code = 70
+            try:
+                os.close(up_read)
+                os.close(down_write)
+                _die_with(parent_pid)
+                channel = Channel(down_read, up_write)
+                channel.post(("done", task(channel)))
+                channel.flush()
+                code = 0
+            except BaseException:  # whatever it was, the parent does the work itself
+                code = 70
+            finally:
+                os._exit(code)
+        os.close(up_write)
+        os.close(down_read)
+        self.pid: int | None = pid
+        self.channel = Channel(up_read, down_write)
+
+    def post(self, value: object) -> None:
+        self.channel.post(value)
+
+    def take(self) -> Any:
+        return self.channel.take()
+
+    def result(self) -> Any:
+        """The task's return value (after any messages the caller took before)."""
+        got = self.take()
+        if not (isinstance(got, tuple) and len(got) == 2 and got[0] == "done"):
+            raise WorkerFailed("an unexpected message")
+        self.close(wait=True)
+        return got[1]
+
+    def close(self, *, wait: bool = False) -> None:
+        """Reap the child: killed first if it still runs, unless `wait` (it sent its answer
+        and is ending). Idempotent."""
+        self.channel.close()
+        pid, self.pid = self.pid, None
+        if pid is None:
+            return
+        try:
+            if not wait and os.waitpid(pid, os.WNOHANG)[0] == 0:
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ChildProcessError, ProcessLookupError):
+            pass
+
+
+def _die_with(parent_pid: int) -> None:
+    """In the child: be killed when the parent dies (Linux), and end now if it already has."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except Exception:  # then the next message's end of file ends it
+            pass
+    if os.getppid() != parent_pid:
+        os._exit(70)

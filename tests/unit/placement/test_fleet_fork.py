@@ -1,0 +1,453 @@
+"""validate's fleet checks shared with a forked helper process (placement/fleet_fork.py):
+the same problems as one process, on the corpus's fleets and on seeded random fleets of
+hubs with broken inventories, clusters in two hubs, files in no hub's folder, hubs with
+their own cluster sets or no inventory, and workloads no hub places; `plan` takes the
+helper's inventories; a helper that fails is only a reason to do the work here."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from i4qew import memo, store, validation, worker
+from i4qew.cli.main import cli
+from i4qew.gitops.rendering import render_source
+from i4qew.gitops.requests import RenderRequest
+from i4qew.placement import fleet, fleet_decide, fleet_fork, fleet_plan, inventory_load
+from i4qew.validation import read_repo, validate_repo
+from tests.support.processes import gone
+from tests.support.tools import ROOT
+
+CORPUS = [ROOT / "docs" / "examples" / "two-hubs",
+          *(ROOT / "tests" / "corpus" / "negative" / name for name in
+            ("hub-cluster-duplicate", "hub-cluster-limit", "hub-inventory", "hub-name", "image-volumes-hubs"))]
+
+
+class Spy:
+    """The helpers forked (their pids) and the times the work was redone in this process."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.pids: list[int] = []
+        self.redone = 0
+        made, redo = worker.Worker.__init__, fleet_fork._redone
+
+        def init(w: worker.Worker, task: Callable[[worker.Channel], object]) -> None:
+            made(w, task)
+            assert w.pid is not None
+            self.pids.append(w.pid)
+
+        def again(*args: Any) -> Any:
+            self.redone += 1
+            return redo(*args)
+
+        monkeypatch.setattr(worker.Worker, "__init__", init)
+        monkeypatch.setattr(fleet_fork, "_redone", again)
+
+
+@pytest.fixture
+def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
+    monkeypatch.setenv(store.ENV, "")
+    for other in threading.enumerate():  # i4qew never forks beside another thread: let an earlier test's end
+        if other is not threading.current_thread():
+            other.join(timeout=10)
+    yield Spy(monkeypatch)
+    memo.clear()
+
+
+def problems(root: Path, jobs: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    monkeypatch.setenv(worker.ENV, jobs)
+    memo.clear()  # as a new process
+    return [p.format() for p in validate_repo(root).problems]
+
+
+SEEDS = 8
+_MADE = Path(tempfile.mkdtemp(prefix="i4qew-fleets-"))
+atexit.register(shutil.rmtree, _MADE, True)
+
+
+def random_fleet(seed: int, root: Path) -> Path:
+    """bench/fleet.py's fleet of 3-5 hubs, with some of: a broken inventory, clusters named
+    in an earlier hub, a file in no hub's folder, a hub without inventory, hubs with their
+    own cluster sets, a policy that selects nothing, a hub over its cluster limit."""
+    rng = random.Random(seed)
+    hubs = 3 + seed % 3
+    made = _MADE / str(seed)
+    if not made.exists():  # bench/fleet.py once per seed and test session
+        subprocess.run([sys.executable, str(ROOT / "bench" / "fleet.py"), str(made), "--workloads", "48",
+                        "--policies", "12", "--models", "4", "--clusters", str(60 * hubs), "--seed", str(seed),
+                        "--hubs", str(hubs)], check=True, capture_output=True)
+    shutil.copytree(made, root)
+    names = [f"hub-{i + 1:02d}" for i in range(hubs)]
+    inventory = {h: root / "clusters" / h / "managedclusters.yaml" for h in names}
+    settings = (root / "i4qew.yaml").read_text()
+    for h in names:
+        pick = rng.random()
+        if pick < 0.2:
+            settings = settings.replace(f"    - name: {h}\n", f"    - name: {h}\n      clusterSets: [edge-eu-central]\n")
+        elif pick < 0.3:
+            settings = settings.replace(f"    - name: {h}\n", f"    - name: {h}\n      managedClusterLimit: 10\n")
+    (root / "i4qew.yaml").write_text(settings)
+    if rng.random() < 0.5:  # a broken hub
+        path = inventory[rng.choice(names)]
+        path.write_text(path.read_text().replace("effect: NoSelect", "effect: NoSchedule", 1)
+                        .replace('cpu: "32"', 'cpu: "32x"', 1))
+    if rng.random() < 0.7:  # a cluster of an earlier hub named again
+        first, later = sorted(rng.sample(names, 2))
+        name = re.findall(r"\n    name: (\S+)\n", inventory[first].read_text())[0]
+        (root / "clusters" / later / "again.yaml").write_text(
+            "apiVersion: cluster.open-cluster-management.io/v1\nkind: ManagedCluster\n"
+            f"metadata:\n  name: {name}\n  labels: {{stage: dev}}\n")
+    if rng.random() < 0.4:
+        shutil.copy(inventory[names[0]], root / "clusters" / "stray.yaml")
+    if rng.random() < 0.4:  # a hub without inventory
+        shutil.rmtree(root / "clusters" / rng.choice(names))
+    if rng.random() < 0.6:  # workloads too large for their clusters, on every hub that places them
+        for path in rng.sample(sorted((root / "workloads").rglob("*.yaml")), 2):
+            path.write_text(path.read_text().replace("replicas: 1\n", "replicas: 400\n", 1))
+    if rng.random() < 0.3:  # environments that share clusters: on every hub, at one place of i4qew.yaml
+        text = (root / "i4qew.yaml").read_text()
+        (root / "i4qew.yaml").write_text(text.replace('selector: "stage=production"', 'selector: "stage"'))
+    if rng.random() < 0.7:  # the rules' problems, which the helper finds
+        path = rng.choice(sorted((root / "workloads").rglob("*.yaml")))
+        text = re.sub(r"containerPort: \d+", "containerPort: 99999", path.read_text(), count=1)
+        path.write_text(text.replace("  env:\n", "  env:\n  - name: DB_PASSWORD\n    value: hunter2\n", 1))
+    if rng.random() < 0.3:  # a policy file that does not load: its workloads' unknown-policy is left out
+        path = rng.choice(sorted((root / "policies").iterdir()))
+        path.write_text(path.read_text() + "  foo: [1, 2\n")
+    if rng.random() < 0.6:  # a policy that selects nothing on any hub
+        policy = sorted((root / "policies").iterdir())[rng.randrange(12)]
+        policy.write_text(re.sub(r"site: \S+", "site: nowhere", policy.read_text(), count=1))
+    return root
+
+
+@pytest.mark.parametrize("root", CORPUS, ids=lambda p: p.name)
+def test_the_corpus_fleets_give_the_same_problems(root: Path, spy: Spy, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = read_repo(root)
+    assert repo is not None
+    alone = problems(root, "1", monkeypatch)
+    assert spy.pids == []
+    assert problems(root, "2", monkeypatch) == alone
+    assert len(spy.pids) == (len(fleet.readable(repo.repository.hubs)) >= 2) and spy.redone == 0
+
+
+@pytest.fixture(params=["as measured", "half the hubs here"])
+def split(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The share this process keeps: as the cost estimate gives it (on these small fleets, the
+    rules outweigh all but one hub), or the hubs halved (rules counted as nothing)."""
+    if request.param != "as measured":
+        monkeypatch.setattr(fleet_fork, "RULE_BYTES_PER_DECLARATION", 0)
+
+
+@pytest.mark.parametrize("seed", range(SEEDS))
+def test_random_fleets_give_the_same_problems(seed: int, tmp_path: Path, spy: Spy, split: None,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    root = random_fleet(seed, tmp_path / "fleet")
+    alone = problems(root, "1", monkeypatch)
+    assert problems(root, "2", monkeypatch) == alone
+    assert len(spy.pids) == 1 and spy.redone == 0 and gone(spy.pids[0])
+
+
+def test_the_random_fleets_meet_what_they_are_made_for(tmp_path: Path, spy: Spy,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # the guard of the test above: its fleets reach the merge's every part
+    found = "\n".join(line for seed in range(SEEDS)
+                      for line in problems(random_fleet(seed, tmp_path / str(seed)), "1", monkeypatch))
+    for rule in ("hub-cluster-duplicate", "hub-cluster-limit", "hub-inventory", "inventory-entry", "placement-empty",
+                 "cluster-arch-label", "capacity", "environment-collision", "yaml-syntax", "plaintext-secret", "port-number"):
+        assert f"[{rule}]" in found, rule
+    assert "(nor on the other" in found and re.search(r"\] on hub 'hub-0\d': ", found)
+
+
+def test_the_helper_hubs_and_this_process_hubs_both_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the guard of the test above: with the hubs halved, each process plans some of them
+    monkeypatch.setattr(fleet_fork, "RULE_BYTES_PER_DECLARATION", 0)
+    both = 0
+    for seed in range(SEEDS):
+        root = random_fleet(seed, tmp_path / str(seed))
+        repo = read_repo(root)
+        assert repo is not None
+        inventories, found = fleet.load_hubs(root, repo)
+        planned = {h.name for h, _ in fleet.planned_hubs(repo, {
+            n: inv for n, inv in inventories.items() if n not in fleet.broken_hubs(repo, found)})}
+        there, here = fleet_fork._split(root, repo, fleet.readable(repo.repository.hubs), False)
+        both += bool(planned & {h.name for h in here}) and bool(planned & {h.name for h in there})
+    assert both >= SEEDS - 2
+
+
+def test_each_process_checks_its_hubs_knowing_what_every_hub_places(tmp_path: Path, spy: Spy,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fleet_fork, "RULE_BYTES_PER_DECLARATION", 0)
+    # (without it the answer would be the same, but every workload another process's hubs
+    # place would be explained as placing nowhere on this process's hubs: the slow way)
+    root = random_fleet(3, tmp_path / "fleet")
+    repo = read_repo(root)
+    assert repo is not None
+    inventories, _ = fleet.load_hubs(root, repo)
+    everywhere = fleet.hub_runs(repo, fleet.planned_hubs(repo, inventories), None)
+    seen = tmp_path / "seen"
+    check = fleet.hub_problems
+
+    def spied(repo: Any, hub: Any, inv: Any, now: Any, runs: Any) -> Any:
+        with seen.open("a") as out:
+            out.write(f"{os.getpid()} {hub.name} {runs == everywhere}\n")
+        return check(repo, hub, inv, now, runs)
+
+    monkeypatch.setattr(fleet_fork, "hub_problems", spied)
+    problems(root, "2", monkeypatch)
+    rows = [line.split() for line in seen.read_text().splitlines()]
+    assert {pid for pid, _, _ in rows} == {str(os.getpid()), str(spy.pids[0])}  # both processes checked hubs
+    assert sorted(hub for _, hub, _ in rows) == sorted(h.name for h, _ in fleet.planned_hubs(repo, inventories))
+    assert all(same == "True" for _, _, same in rows)
+
+
+def test_hubs_judged_broken_otherwise_are_redone_here(tmp_path: Path, spy: Spy,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fleet_fork, "RULE_BYTES_PER_DECLARATION", 0)  # the helper has the first hubs
+    root = random_fleet(3, tmp_path / "fleet")
+    alone = problems(root, "1", monkeypatch)
+    judge, parent = fleet.broken_hubs, os.getpid()
+
+    def otherwise(repo: Any, found: Any) -> set[str]:
+        extra = {repo.repository.hubs[0].name} if os.getpid() != parent else set()
+        return judge(repo, found) | extra
+
+    monkeypatch.setattr(fleet_fork, "broken_hubs", otherwise)
+    assert problems(root, "2", monkeypatch) == alone
+    assert len(spy.pids) == 1 and spy.redone == 1
+
+
+def test_plan_takes_the_inventories_the_helper_read(tmp_path: Path, spy: Spy, monkeypatch: pytest.MonkeyPatch) -> None:
+    # and decides the helper's hubs in its environment before it plans: no hub's decisions twice
+    monkeypatch.setattr(fleet_fork, "RULE_BYTES_PER_DECLARATION", 0)
+    monkeypatch.setattr(fleet_fork, "PLAN_PASS_BYTES", 0)
+    root = random_fleet(2, tmp_path / "fleet")
+    planning: list[bool] = []
+    decided: list[str] = []
+    build, final = fleet_plan.build_fleet_plan, fleet_decide.FleetDecider._final
+
+    def building(*args: Any, **kwargs: Any) -> Any:
+        planning.append(True)
+        return build(*args, **kwargs)
+
+    def deciding(decider: Any, env: str) -> Any:
+        if planning and env not in decider._finals:
+            decided.append(env)
+        return final(decider, env)
+
+    monkeypatch.setattr(fleet_plan, "build_fleet_plan", building)
+    monkeypatch.setattr(fleet_decide.FleetDecider, "_final", deciding)
+    parsed: list[int] = []
+    parse = inventory_load._parse
+
+    def counted(*args: Any) -> Any:
+        parsed.append(os.getpid())
+        return parse(*args)
+
+    monkeypatch.setattr(inventory_load, "_parse", counted)
+    out = {}
+    for jobs in ("1", "2"):
+        monkeypatch.setenv(worker.ENV, jobs)
+        memo.clear()
+        parsed.clear()
+        planning.clear()
+        done = CliRunner().invoke(cli, ["plan", "-C", str(root), "--env", "dev", "-o", str(tmp_path / f"{jobs}.txt"),
+                                        "--report", f"json={tmp_path / f'{jobs}.json'}"])
+        out[jobs] = (done.exit_code, done.output, (tmp_path / f"{jobs}.txt").read_bytes(),
+                     (tmp_path / f"{jobs}.json").read_bytes())
+        hubs = sum(1 for p in (root / "clusters").iterdir() if p.is_dir())
+        # one process reads each hub once (plan takes validation's); with a helper, only this process's share
+        assert len(parsed) == hubs if jobs == "1" else 0 < len(parsed) < hubs
+    assert out["1"] == out["2"]
+    assert len(spy.pids) == 1 and spy.redone == 0
+    assert planning and decided == []
+
+
+def test_render_takes_the_inventories_the_helper_read(tmp_path: Path, spy: Spy,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fleet_fork, "RULE_BYTES_PER_DECLARATION", 0)  # the helper has hubs
+    random_fleet(0, tmp_path / "made")
+    root = tmp_path / "fleet"
+    shutil.copytree(_MADE / "0", root)  # bench/fleet.py's, unedited: render refuses a fleet with errors
+    parsed: list[int] = []
+    parse = inventory_load._parse
+
+    def counted(*args: Any) -> Any:
+        parsed.append(os.getpid())
+        return parse(*args)
+
+    monkeypatch.setattr(inventory_load, "_parse", counted)
+    trees = {}
+    hubs = sum(1 for p in (root / "clusters").iterdir() if p.is_dir())
+    for jobs in ("1", "2"):
+        monkeypatch.setenv(worker.ENV, jobs)
+        memo.clear()
+        parsed.clear()
+        done = CliRunner().invoke(cli, ["render", "-C", str(root), "--env", "dev", "-o", str(tmp_path / jobs)])
+        assert done.exit_code == 0, done.output
+        trees[jobs] = {p.relative_to(tmp_path / jobs).as_posix(): p.read_bytes()
+                       for p in (tmp_path / jobs).rglob("*") if p.is_file()}
+        assert len(parsed) == hubs if jobs == "1" else 0 < len(parsed) < hubs
+        memo.clear()
+        parsed.clear()  # publish's and promote's render
+        rendered = render_source(RenderRequest(root, "dev", "abc", None))
+        trees[f"{jobs} source"] = dict(rendered.files)
+        assert len(parsed) == hubs if jobs == "1" else 0 < len(parsed) < hubs
+    assert trees["1"] == trees["2"] and trees["1"] and trees["1 source"] == trees["2 source"]
+    assert len(spy.pids) == 2 and spy.redone == 0
+
+
+def test_no_helper_where_it_does_not_pay(tmp_path: Path, spy: Spy, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = random_fleet(1, tmp_path / "fleet")
+    monkeypatch.setattr(worker, "cores", lambda: 2)
+    problems(root, "", monkeypatch)  # a small fleet
+    monkeypatch.setattr(fleet_fork, "PAYS_BYTES", 0)
+    problems(root, "1", monkeypatch)  # told not to
+    monkeypatch.setattr(worker, "cores", lambda: 1)
+    problems(root, "", monkeypatch)  # one core
+    monkeypatch.setattr(worker, "cores", lambda: 2)
+    monkeypatch.setenv(store.ENV, str(tmp_path / "cache"))
+    problems(root, "2", monkeypatch)  # a warm run reads its answers from the cache
+    assert spy.pids == []
+    monkeypatch.setenv(store.ENV, "")
+    problems(root, "", monkeypatch)  # large enough (PAYS_BYTES 0), 2 cores
+    assert len(spy.pids) == 1
+
+
+def _in_helper(parent: int, fail: Callable[[], None], call: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if os.getpid() != parent:
+            fail()
+        return call(*args, **kwargs)
+    return wrapped
+
+
+def _raise() -> None:
+    raise RuntimeError("a bug in the helper")
+
+
+def _killed() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.parametrize("fail", [_raise, _killed], ids=["raises", "killed"])
+@pytest.mark.parametrize("where", ["_decide", "hub_problems"])  # before and after the helper sent its runs
+def test_a_failed_helper_is_redone_here(fail: Callable[[], None], where: str, tmp_path: Path, spy: Spy,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    root = random_fleet(5, tmp_path / "fleet")
+    alone = problems(root, "1", monkeypatch)
+    monkeypatch.setattr(fleet_fork, where, _in_helper(os.getpid(), fail, getattr(fleet_fork, where)))
+    assert problems(root, "2", monkeypatch) == alone
+    assert len(spy.pids) == 1 and spy.redone == 1 and gone(spy.pids[0])
+
+
+def test_an_error_here_ends_the_helper(tmp_path: Path, spy: Spy, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = random_fleet(6, tmp_path / "fleet")
+    monkeypatch.setattr(fleet_fork, "_check", _in_parent(os.getpid(), fleet_fork._check))
+    with pytest.raises(RuntimeError, match="a bug here"):
+        problems(root, "2", monkeypatch)
+    assert len(spy.pids) == 1 and gone(spy.pids[0])  # killed and reaped
+
+
+def _in_parent(parent: int, call: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if os.getpid() == parent:
+            raise RuntimeError("a bug here")
+        return call(*args, **kwargs)
+    return wrapped
+
+
+def test_a_bug_in_the_rules_in_the_helper_is_redone_and_raised_here(tmp_path: Path, spy: Spy,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    root = random_fleet(6, tmp_path / "fleet")
+
+    def broken(repo: Any) -> Any:
+        raise RuntimeError("a bug in the rules")
+
+    monkeypatch.setattr(validation, "run_rules", broken)
+    with pytest.raises(RuntimeError, match="a bug in the rules"):
+        problems(root, "2", monkeypatch)
+    assert len(spy.pids) == 1 and spy.redone == 1 and gone(spy.pids[0])
+
+
+# The console script with placement checks that fail (in every process) or stall (in the helper).
+_SCRIPT = """
+import os, signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal (a background job ignores it)
+from i4qew.placement import fleet
+parent, real = os.getpid(), fleet.placement_problems
+def placement_problems(*args, **kwargs):
+    if {fail!r}:
+        raise RuntimeError("a bug in the placement checks")
+    if os.getpid() != parent:
+        open({marks!r} + "/helper", "w").write(str(os.getpid()))
+        time.sleep(60)
+    return real(*args, **kwargs)
+fleet.placement_problems = placement_problems
+from i4qew.cli.entry import main
+sys.argv = ["i4qew", "validate", "-C", {root!r}]
+main()
+"""
+
+
+def _console(root: Path, marks: Path, jobs: str, *, fail: bool) -> subprocess.Popen[str]:
+    marks.mkdir()
+    env = {**{k: v for k, v in os.environ.items() if k != "I4QEW_DEBUG"}, worker.ENV: jobs, store.ENV: "",
+           "TMPDIR": str(marks)}
+    code = _SCRIPT.format(fail=fail, marks=str(marks), root=str(root))
+    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env, start_new_session=True)
+
+
+@pytest.mark.slow
+def test_a_bug_is_reported_as_in_one_process(tmp_path: Path) -> None:
+    root = random_fleet(7, tmp_path / "fleet")
+    got = {}
+    for jobs in ("1", "2"):
+        run = _console(root, tmp_path / jobs, jobs, fail=True)
+        out, err = run.communicate(timeout=120)
+        trace = next((tmp_path / jobs).glob("i4qew-crash-*.txt")).read_text()
+        got[jobs] = (run.returncode, out, err.split("; traceback in")[0], trace.splitlines()[-1])
+    assert got["1"] == got["2"]
+    assert got["2"][0] == 5 and got["2"][3] == "RuntimeError: a bug in the placement checks"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["interrupt", "interrupt the group", "kill"])
+def test_no_helper_outlives_its_parent(how: str, tmp_path: Path) -> None:
+    root = random_fleet(8, tmp_path / "fleet")
+    run = _console(root, tmp_path / "marks", "2", fail=False)
+    mark = tmp_path / "marks" / "helper"
+    for _ in range(600):
+        if mark.exists() and mark.read_text():
+            break
+        assert run.poll() is None, run.communicate()
+        subprocess.run(["sleep", "0.1"], check=True)
+    helper = int(mark.read_text())
+    if how == "interrupt":
+        os.kill(run.pid, signal.SIGINT)  # the parent alone
+    elif how == "interrupt the group":
+        os.killpg(run.pid, signal.SIGINT)  # Ctrl-C at a terminal
+    else:
+        os.kill(run.pid, signal.SIGKILL)  # no clean-up in the parent at all
+    run.communicate(timeout=60)
+    if how != "kill":
+        assert run.returncode == 1  # click's "Aborted!"
+    for _ in range(100):
+        if gone(helper):
+            break
+        subprocess.run(["sleep", "0.1"], check=True)
+    assert gone(helper)

@@ -1,0 +1,120 @@
+"""The forked helper process (i4qew/worker.py): messages both ways, however large, without
+a deadlock; a child that fails is a WorkerFailed, never an exception of its own or a
+return into the caller's code; no child outlives `close`; I4QEW_JOBS."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from i4qew import worker
+from tests.support.processes import gone
+
+
+@pytest.fixture(autouse=True)
+def deadline() -> Iterator[None]:
+    """A deadlock fails the test instead of hanging the suite."""
+    def late(signum: int, frame: object) -> None:
+        raise TimeoutError("no answer within 60 s")
+
+    before = signal.signal(signal.SIGALRM, late)
+    signal.alarm(60)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, before)
+
+
+def test_large_messages_cross_both_ways_at_once() -> None:
+    big = bytes(range(256)) * 40_000  # 10 MB: many times what a pipe holds
+
+    def task(channel: worker.Channel) -> int:
+        channel.post(big)  # does not wait for the parent to read
+        got: bytes = channel.take()
+        return len(got) + got.count(7)
+
+    w = worker.Worker(task)
+    w.post(big + b"\7")  # neither end reads before it has posted
+    assert w.take() == big
+    assert w.result() == len(big) + 1 + big.count(7) + 1
+    assert w.pid is None
+
+
+def test_the_child_works_on_a_copy_of_the_parent_memory() -> None:
+    seen: list[int] = []
+
+    def task(channel: worker.Channel) -> list[int]:
+        seen.append(os.getpid())
+        return seen
+
+    got = worker.Worker(task).result()
+    assert len(got) == 1 and got[0] != os.getpid() and seen == []
+
+
+def test_a_child_that_raises_or_is_killed_is_a_failure_and_never_returns_here() -> None:
+    me = os.getpid()
+
+    def raises(channel: worker.Channel) -> None:
+        raise SystemExit("nor SystemExit, nor any other exception, leaves the child's block")
+
+    def killed(channel: worker.Channel) -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    for task in (raises, killed):
+        w = worker.Worker(task)
+        assert os.getpid() == me
+        pid = w.pid
+        with pytest.raises(worker.WorkerFailed):
+            w.result()
+        w.close()
+        assert pid is not None and gone(pid)
+
+
+def test_an_unpicklable_answer_is_a_failure() -> None:
+    w = worker.Worker(lambda channel: threading.Lock())
+    with pytest.raises(worker.WorkerFailed):
+        w.result()
+    w.close()
+
+
+def test_close_ends_a_child_that_still_runs() -> None:
+    w = worker.Worker(lambda channel: time.sleep(600))
+    pid = w.pid
+    assert pid is not None and not gone(pid)
+    w.close()
+    w.close()  # once is enough; twice does nothing
+    assert gone(pid)
+
+
+def test_a_child_ends_when_the_parent_stops_answering() -> None:
+    w = worker.Worker(lambda channel: channel.take())
+    pid = w.pid
+    w.channel.close()  # the parent's ends of the pipes: the child reads an end of file
+    assert pid is not None
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) != 0
+    w.pid = None
+
+
+@pytest.mark.parametrize(("text", "jobs"), [("", None), ("1", 1), ("2", 2), ("8", 2), (" 2 ", 2), ("0", None),
+                                            ("-1", None), ("two", None), ("auto", None)])
+def test_jobs(text: str, jobs: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(worker.ENV, text)
+    assert worker.jobs() == jobs
+
+
+def test_no_fork_while_another_thread_runs() -> None:
+    assert worker.can_fork()
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not worker.can_fork()
+    finally:
+        stop.set()
+        other.join()
+    assert worker.can_fork()
