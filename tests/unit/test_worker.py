@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -108,13 +110,21 @@ def test_jobs(text: str, jobs: int | None, monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_no_fork_while_another_thread_runs() -> None:
-    assert worker.can_fork()
-    stop = threading.Event()
-    other = threading.Thread(target=stop.wait)
-    other.start()
-    try:
-        assert not worker.can_fork()
-    finally:
-        stop.set()
-        other.join()
-    assert worker.can_fork()
+    """In a fresh process: this one may hold another test's session-scoped server threads."""
+    script = """
+import threading
+from i4qew import worker
+assert worker.can_fork()
+stop = threading.Event()
+other = threading.Thread(target=stop.wait)
+other.start()
+try:
+    assert not worker.can_fork()
+finally:
+    stop.set()
+    other.join()
+assert worker.can_fork()
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
+    assert (done.returncode, done.stdout) == (0, "ok\n"), done.stderr

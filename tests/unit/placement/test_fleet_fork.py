@@ -61,9 +61,15 @@ class Spy:
 @pytest.fixture
 def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
     monkeypatch.setenv(store.ENV, "")
+    me = threading.current_thread()
     for other in threading.enumerate():  # i4qew never forks beside another thread: let an earlier test's end
-        if other is not threading.current_thread():
+        if other is not me and not other.daemon:
             other.join(timeout=10)
+    # Daemon threads still running serve another test's session-scoped servers (the edge tests'
+    # registries), which an i4qew process never has: only a thread started from here on keeps
+    # this process from forking (worker.can_fork itself: tests/unit/test_worker.py, in a fresh process).
+    leftover = frozenset(t for t in threading.enumerate() if t is not me)
+    monkeypatch.setattr(worker, "can_fork", lambda: hasattr(os, "fork") and set(threading.enumerate()) <= leftover | {me})
     yield Spy(monkeypatch)
     memo.clear()
 
