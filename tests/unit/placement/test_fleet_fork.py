@@ -236,6 +236,19 @@ def test_hubs_judged_broken_otherwise_are_redone_here(tmp_path: Path, spy: Spy,
     assert len(spy.pids) == 1 and spy.redone == 1
 
 
+def counted_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The pid of each inventory parse (inventory_load._parse) from here on, in this process."""
+    parsed: list[int] = []
+    parse = inventory_load._parse
+
+    def counted(*args: Any) -> Any:
+        parsed.append(os.getpid())
+        return parse(*args)
+
+    monkeypatch.setattr(inventory_load, "_parse", counted)
+    return parsed
+
+
 def test_plan_takes_the_inventories_the_helper_read(tmp_path: Path, spy: Spy, monkeypatch: pytest.MonkeyPatch) -> None:
     # and decides the helper's hubs in its environment before it plans: no hub's decisions twice
     monkeypatch.setattr(fleet_fork, "RULE_BYTES_PER_DECLARATION", 0)
@@ -256,14 +269,7 @@ def test_plan_takes_the_inventories_the_helper_read(tmp_path: Path, spy: Spy, mo
 
     monkeypatch.setattr(fleet_plan, "build_fleet_plan", building)
     monkeypatch.setattr(fleet_decide.FleetDecider, "_final", deciding)
-    parsed: list[int] = []
-    parse = inventory_load._parse
-
-    def counted(*args: Any) -> Any:
-        parsed.append(os.getpid())
-        return parse(*args)
-
-    monkeypatch.setattr(inventory_load, "_parse", counted)
+    parsed = counted_parses(monkeypatch)
     out = {}
     for jobs in ("1", "2"):
         monkeypatch.setenv(worker.ENV, jobs)
@@ -288,14 +294,7 @@ def test_render_takes_the_inventories_the_helper_read(tmp_path: Path, spy: Spy,
     random_fleet(0, tmp_path / "made")
     root = tmp_path / "fleet"
     shutil.copytree(_MADE / "0", root)  # bench/fleet.py's, unedited: render refuses a fleet with errors
-    parsed: list[int] = []
-    parse = inventory_load._parse
-
-    def counted(*args: Any) -> Any:
-        parsed.append(os.getpid())
-        return parse(*args)
-
-    monkeypatch.setattr(inventory_load, "_parse", counted)
+    parsed = counted_parses(monkeypatch)
     trees = {}
     hubs = sum(1 for p in (root / "clusters").iterdir() if p.is_dir())
     for jobs in ("1", "2"):
