@@ -16,7 +16,7 @@ from i4qew.load.repo import Loaded, load_declarations
 from i4qew.model.build import build_repo
 from i4qew.model.config_files import read_config_files
 from i4qew.model.repo import Repo
-from i4qew.placement.fleet_fork import FleetChecks
+from i4qew.placement.fleet_fork import FleetChecks, read_ahead
 from i4qew.problems import Problem, Severity, has_errors, sort_problems
 from i4qew.rules.catalog import run_rules
 from i4qew.rules.declarations import sort_declarations
@@ -67,17 +67,24 @@ def validated(root: Path, problems: list[Problem], known: Mapping[str, bytes] | 
 
 def validate_repo(root: Path, known: Mapping[str, bytes] | None = None) -> Validation:
     """`known`: the bytes of files this run read already (load_declarations)."""
-    repo, problems, loaded = _build(root, known)
-    if repo is None:
-        return Validation(None, sort_problems(_masked(problems)), loaded.files)
-    # Placement checks need the inventory under clusters/ (none there: no checks), or each
-    # hub's under clusters/<hub>/; a fleet's start now, and the rules run on the other core
-    # with some of its hubs where that pays (placement/fleet_fork.py).
-    fleet = FleetChecks(root, repo, lambda: _without_cascades(run_rules(repo), loaded.problems))
+    # A fleet's inventories are read on the other core while the model is built, where
+    # that pays (placement/fleet_read.py); then its checks start, and the rules run on the
+    # other core with some of its hubs (placement/fleet_fork.py).
+    read = read_ahead(root)
     try:
-        problems.extend(fleet.problems())  # the rules', then the fleet's
+        repo, problems, loaded = _build(root, known)
+        if repo is None:
+            return Validation(None, sort_problems(_masked(problems)), loaded.files)
+        # Placement checks need the inventory under clusters/ (none there: no checks), or each
+        # hub's under clusters/<hub>/.
+        fleet = FleetChecks(root, repo, lambda: _without_cascades(run_rules(repo), loaded.problems), read)
+        try:
+            problems.extend(fleet.problems())  # the rules', then the fleet's
+        finally:
+            fleet.close()
     finally:
-        fleet.close()
+        if read is not None:
+            read.close()
     return Validation(repo, sort_problems(_masked(problems)), loaded.files)
 
 

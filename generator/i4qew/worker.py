@@ -100,6 +100,16 @@ class Channel:
                     raise WorkerFailed("the other end closed")
                 self._in += chunk
 
+    def waiting(self) -> bool:
+        """Whether the other end posted something not taken yet, or ended (never blocks)."""
+        if self._in:
+            return True
+        try:
+            readable, _, _ = select.select([self.read_fd], [], [], 0)
+        except (OSError, ValueError):  # (a closed end) `take` tells what it is
+            return True
+        return bool(readable)
+
     def flush(self) -> None:
         """Wait until everything posted is in the pipe."""
         while self._out:
@@ -112,7 +122,8 @@ class Channel:
                 n = os.write(self.write_fd, self._out)
             except BlockingIOError:
                 return
-            except OSError as exc:  # a broken pipe: the other end is gone
+            except OSError as exc:  # a broken pipe: the other end is gone, nothing more goes out
+                self._out.clear()  # (`take` still reads what it sent before it ended)
                 raise WorkerFailed(f"cannot write ({exc})") from None
             del self._out[:n]
 

@@ -57,6 +57,34 @@ def test_the_child_works_on_a_copy_of_the_parent_memory() -> None:
     assert len(got) == 1 and got[0] != os.getpid() and seen == []
 
 
+def test_waiting_tells_whether_a_message_is_there_without_blocking() -> None:
+    def task(channel: worker.Channel) -> tuple[bool, str]:
+        before = channel.waiting()  # the parent posts only once it has "ready"
+        channel.post("ready")
+        while not channel.waiting():
+            time.sleep(0.01)
+        return before, channel.take()
+
+    w = worker.Worker(task)
+    assert w.take() == "ready"
+    assert not w.channel.waiting()
+    w.post("go")
+    assert w.result() == (False, "go")
+
+
+def test_what_a_child_sent_before_it_ended_is_taken_after_a_post_that_fails() -> None:
+    w = worker.Worker(lambda channel: "all of it")
+    assert w.pid is not None
+    os.waitpid(w.pid, 0)  # it ended: its answer waits in the pipe, nobody reads ours
+    w.pid = None
+    with pytest.raises(worker.WorkerFailed):
+        w.post("stop")
+    assert w.channel.waiting()
+    assert w.take() == ("done", "all of it")
+    with pytest.raises(worker.WorkerFailed):
+        w.take()
+
+
 def test_a_child_that_raises_or_is_killed_is_a_failure_and_never_returns_here() -> None:
     me = os.getpid()
 

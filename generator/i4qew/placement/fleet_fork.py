@@ -1,10 +1,12 @@
 """validate's fleet checks (fleet.py) on the machine's second core (docs/parallel.md).
 
 A cold `validate` of a fleet of hubs spends most of its time after the model is built:
-the rules, then per hub its inventory, its decisions and its placement checks. Right
-after the model, one helper process is forked (i4qew/worker.py): it inherits the model
-and does a share of the hubs (inventory, decisions, checks) while this process does the
-rules and the other hubs. The hubs' checks depend on each other only through `runs`,
+the rules, then per hub its inventory, its decisions and its placement checks. While the
+model is built, a reader (fleet_read.py, `read_ahead`) reads the last hubs' inventories.
+Right after the model (and every effective placement, `_placements`), one helper process
+is forked (i4qew/worker.py): it inherits the model and does the rules and a share of the
+hubs (inventory, decisions, checks) while this process does the other hubs (the reader's
+among them). The hubs' checks depend on each other only through `runs`,
 the (environment, workload) pairs some hub places (a workload that selects no cluster
 on one hub is a problem only when no hub places it): each process decides its hubs,
 sends what they place (a bitmap over environments x workloads, a few KB), and checks
@@ -36,6 +38,7 @@ from i4qew import memo, store, worker
 from i4qew.load.files import INVENTORY_DIR
 from i4qew.model.repo import Hub, Repo
 from i4qew.placement import inventory_load
+from i4qew.placement.effective import effective_placement
 from i4qew.placement.fleet import (
     PREFETCH_BYTES,
     all_inventory_problems,
@@ -53,15 +56,17 @@ from i4qew.placement.fleet import (
     without_inventory,
 )
 from i4qew.placement.fleet_decide import hub_planners
+from i4qew.placement.fleet_read import ReadAhead
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.inventory_load import load_inventory, prefetch
 from i4qew.problems import Problem
 
 PAYS_BYTES = PREFETCH_BYTES  # below this, the fork and the merge cost more than a share saves
-# What the rules cost next to a hub's share, in bytes of inventory (5x fleet, main 78c9876):
-# rules ~160 us of CPU per declaration; a hub's inventory, decisions and checks ~80 ns
-# per byte of its files.
-RULE_BYTES_PER_DECLARATION = 2_000
+# What the rules cost next to a hub's share, in bytes of inventory (5x fleet, main 9548025):
+# rules ~115 us of CPU per declaration; a hub's inventory, decisions and checks ~65 ns
+# per byte of its files, ~0.6 of that when the reader (fleet_read.py) parsed it already.
+RULE_BYTES_PER_DECLARATION = 1_750
+READ_SHARE = 0.6
 # plan decides the helper's hubs again in its environment: about a seventh of their cost,
 # and a pass over the workloads of about 2.5 MB's (5x fleet: 0.19 s + 0.035 s per hub).
 PLAN_AGAIN = 0.15
@@ -76,7 +81,43 @@ def _pays(root: Path, hub_names: Sequence[str]) -> bool:
         return False
     if not worker.can_fork():
         return False
-    return jobs == 2 or (worker.cores() >= 2 and tree_size(root / INVENTORY_DIR) >= PAYS_BYTES)
+    return jobs == 2 or (worker.cores() >= 2 and _sizes(root)[0] >= PAYS_BYTES)
+
+
+# clusters/'s size and each folder's in it, by root: walked once per run (prefetch_inventories,
+# read_ahead, FleetChecks and _split ask); they only choose whether to fork and the split.
+_walked: dict[str, tuple[int, dict[str, int]]] = memo.held("placement.fleet_fork.walked", {})
+
+
+def _sizes(root: Path) -> tuple[int, dict[str, int]]:
+    """tree_size(root / clusters) and tree_size(root / clusters/<name>) by name, in one walk."""
+    key = str(root.resolve())
+    got = _walked.get(key)
+    if got is None:
+        folder, total, sizes = root / INVENTORY_DIR, 0, {}
+        try:
+            for entry in folder.iterdir():
+                real = entry.is_dir() and not entry.is_symlink()
+                size = tree_size(entry) if real else entry.lstat().st_size
+                total += size
+                sizes[entry.name] = size if real else tree_size(entry)
+        except OSError:
+            pass  # the loader reports what cannot be read
+        got = _walked[key] = (total, sizes)
+    return got
+
+
+def read_ahead(root: Path) -> ReadAhead | None:
+    """Where the fleet's helper will run, a reader of the hubs' inventories forked now, before
+    the model is built (fleet_read.py): the last hubs first, as FleetChecks gives its helper
+    the first ones."""
+    folders = declared_hub_folders(root)
+    if not folders or not _pays(root, [f.split("/", 1)[1] for f in folders]):
+        return None
+    try:
+        return ReadAhead(root, folders[::-1])
+    except OSError:  # no process to be had: read as without it
+        return None
 
 
 # The roots whose inventories `plan` reads after validating (the helper sends its hubs'
@@ -95,7 +136,7 @@ def prefetch_inventories(root: Path, override: Path | None = None, env: str | No
     if folders and _pays(root, folders):
         want_inventories(root, env, now)
         return
-    if worker.jobs() == 1 or (override is None and tree_size(root / INVENTORY_DIR) < PREFETCH_BYTES):
+    if worker.jobs() == 1 or (override is None and _sizes(root)[0] < PREFETCH_BYTES):
         return
     if folders:
         for folder in folders:
@@ -126,12 +167,13 @@ class _Share:
     checked: dict[str, list[Problem]] = field(default_factory=dict)
 
 
-def _decide(root: Path, repo: Repo, hubs: Sequence[Hub], walk: list[Problem]) -> _Share:
-    """Load `hubs`' inventories and decide over those without errors."""
+def _decide(root: Path, repo: Repo, hubs: Sequence[Hub], walk: list[Problem], read: ReadAhead | None) -> _Share:
+    """Load `hubs`' inventories (those the reader read from there) and decide over those without errors."""
     inventories: dict[str, Inventory | None] = {}
     found: dict[str, list[Problem]] = {}
     for h in hubs:
-        inventories[h.name], found[h.name] = load_inventory(root, folder=h.inventory_dir)
+        got = read.take(h.inventory_dir) if read is not None else None
+        inventories[h.name], found[h.name] = got if got is not None else load_inventory(root, folder=h.inventory_dir)
     mine = {h.name for h in hubs}
     broken = mine & broken_hubs(repo, [*walk, *itertools.chain.from_iterable(found.values())])
     usable = {name: inv for name, inv in inventories.items() if name not in broken}
@@ -175,11 +217,26 @@ def _decode(coded: tuple[bytes, list[tuple[str, str]]], pairs: list[tuple[str, s
     return out
 
 
+def _placements(repo: Repo, hubs: Sequence[Hub]) -> None:
+    """Every effective placement the hubs' deciders make (FleetDecider._cold: each enabled
+    workload in each environment, per distinct cluster sets), made before the fork: kept
+    by effective.py, both processes take them instead of making them each."""
+    views: dict[tuple[str, ...], Repo] = {}
+    for h in hubs:
+        view = repo.for_hub(h)
+        views.setdefault(view.repository.cluster_sets, view)
+    for view in views.values():
+        for env in view.repository.environments:
+            for w in view.workloads:
+                if w.enabled_in(env.name):
+                    effective_placement(view, w, env.name)
+
+
 def _helper(channel: worker.Channel, root: Path, repo: Repo, hubs: Sequence[Hub], walk: list[Problem],
-            keep: bool, rules: Callable[[], list[Problem]]) -> dict[str, Any]:
+            keep: bool, rules: Callable[[], list[Problem]], pairs: list[tuple[str, str]],
+            read: ReadAhead | None) -> dict[str, Any]:
     """The helper process's part: its hubs decided, `runs` swapped, the rules run, its hubs checked."""
-    share = _decide(root, repo, hubs, walk)
-    pairs = _pairs(repo)
+    share = _decide(root, repo, hubs, walk, read)
     channel.post(_encode(share.runs, pairs))
     found = rules()
     _check(repo, share, share.runs | _decode(channel.take(), pairs))
@@ -190,13 +247,15 @@ def _helper(channel: worker.Channel, root: Path, repo: Repo, hubs: Sequence[Hub]
             "checked": share.checked, "kept": kept, "rules": found}
 
 
-def _split(root: Path, repo: Repo, hubs: Sequence[Hub], plan: bool) -> tuple[list[Hub], list[Hub]]:
+def _split(root: Path, repo: Repo, hubs: Sequence[Hub], plan: bool,
+           read: frozenset[str] = frozenset()) -> tuple[list[Hub], list[Hub]]:
     """(the helper's hubs, this process's): the helper runs the rules and the first hubs, as
-    many as balance the hubs here; for `plan`, this process also decides the helper's hubs
-    again in the planned environment, after the merge (PLAN_AGAIN of their cost, and one
-    fleet's pass)."""
+    many as balance the hubs here (`read`: the folders the reader parsed already, READ_SHARE
+    of their cost); for `plan`, this process also decides the helper's hubs again in the
+    planned environment, after the merge (PLAN_AGAIN of their cost, and one fleet's pass)."""
     rules = RULE_BYTES_PER_DECLARATION * sum(1 for _ in repo.documents())
-    costs = [tree_size(root / h.inventory_dir) for h in hubs]
+    sizes = _sizes(root)[1]
+    costs = [sizes.get(h.name, 0) * (READ_SHARE if h.inventory_dir in read else 1) for h in hubs]
     total = sum(costs)
     best, cut = 0.0, 0
     for k in range(len(hubs) + 1):  # the helper's: the first k
@@ -219,26 +278,34 @@ class FleetChecks:
     rules and the other hubs), `problems` gives them; `close` in any case (it ends the
     helper, if any)."""
 
-    def __init__(self, root: Path, repo: Repo, rules: Callable[[], list[Problem]]) -> None:
-        self.root, self.repo, self.rules = root, repo, rules
+    def __init__(self, root: Path, repo: Repo, rules: Callable[[], list[Problem]],
+                 read: ReadAhead | None = None) -> None:
+        self.root, self.repo, self.rules, self.read = root, repo, rules, read
         self.helper: worker.Worker | None = None
-        if not repo.repository.hubs:
-            return
         hubs = readable(repo.repository.hubs)
-        if not _pays(root, [h.name for h in repo.repository.hubs]) or len(hubs) < 2:
+        if not hubs or not _pays(root, [h.name for h in repo.repository.hubs]) or len(hubs) < 2:
+            if read is not None:
+                read.stop()
+                read.hold_all()  # all of it here: load_inventory takes them
             return
         self.walk = walk_hubs(root, hubs)
         self.plan = _wanted.get(str(root.resolve()))
-        theirs, mine = _split(root, repo, hubs, self.plan is not None and self.plan[0] is not None)
-        keep = self.plan is not None
+        self.pairs = pairs = _pairs(repo)
+        if read is not None:  # made while the reader reads on
+            _placements(repo, hubs)
+        done = frozenset(read.stop()) if read is not None else frozenset()
+        theirs, mine = _split(root, repo, hubs, self.plan is not None and self.plan[0] is not None, done)
+        keep, self.theirs = self.plan is not None, theirs
         try:
-            self.helper = worker.Worker(lambda channel: _helper(channel, root, repo, theirs, self.walk, keep, rules))
+            self.helper = worker.Worker(
+                lambda channel: _helper(channel, root, repo, theirs, self.walk, keep, rules, pairs, read))
         except OSError:  # no process to be had: all of it here
+            if read is not None:
+                read.hold_all()
             return
         self.failed = False
         try:
-            self.pairs = _pairs(repo)
-            self.share = _decide(root, repo, mine, self.walk)
+            self.share = _decide(root, repo, mine, self.walk, read)
             self.helper.post(_encode(self.share.runs, self.pairs))
         except worker.WorkerFailed:  # it ended already: `problems` redoes its part
             self.failed = True
@@ -258,7 +325,12 @@ class FleetChecks:
             found = [*theirs["rules"], *self._merged(theirs)]
         except worker.WorkerFailed:
             self.close()
+            if self.read is not None:
+                self.read.hold_all()
             return _redone(self.root, self.repo, self.rules)
+        if self.read is not None:  # the helper's hubs are its kept ones (_merged); any other, for plan
+            self.read.drop(h.inventory_dir for h in self.theirs)
+            self.read.hold_all()
         if self.plan is not None and self.plan[0] is not None:
             self._decide_again(*self.plan)
         return found
@@ -294,7 +366,9 @@ class FleetChecks:
             raise worker.WorkerFailed("the processes planned other hubs")
 
         def inventory_of(name: str) -> Inventory:
-            inv = mine.get(name) or load_inventory(self.root, folder=f"{INVENTORY_DIR}/{name}")[0]
+            folder = f"{INVENTORY_DIR}/{name}"
+            got = self.read.take(folder) if self.read is not None else None
+            inv = mine.get(name) or (got or load_inventory(self.root, folder=folder))[0]
             assert inv is not None
             return inv
 

@@ -7,6 +7,7 @@ helper's inventories; a helper that fails is only a reason to do the work here."
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import random
 import re
@@ -27,7 +28,7 @@ from i4qew import memo, store, validation, worker
 from i4qew.cli.main import cli
 from i4qew.gitops.rendering import render_source
 from i4qew.gitops.requests import RenderRequest
-from i4qew.placement import fleet, fleet_decide, fleet_fork, fleet_plan, inventory_load
+from i4qew.placement import fleet, fleet_decide, fleet_fork, fleet_plan, fleet_read, inventory_load
 from i4qew.validation import read_repo, validate_repo
 from tests.support.processes import gone
 from tests.support.tools import ROOT
@@ -38,17 +39,20 @@ CORPUS = [ROOT / "docs" / "examples" / "two-hubs",
 
 
 class Spy:
-    """The helpers forked (their pids) and the times the work was redone in this process."""
+    """The helpers forked (their pids), the readers forked before the model (fleet_read.py:
+    theirs) and the times the work was redone in this process."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.pids: list[int] = []
+        self.readers: list[int] = []
         self.redone = 0
         made, redo = worker.Worker.__init__, fleet_fork._redone
 
         def init(w: worker.Worker, task: Callable[[worker.Channel], object]) -> None:
             made(w, task)
             assert w.pid is not None
-            self.pids.append(w.pid)
+            reader = isinstance(task, functools.partial) and task.func is fleet_read._read
+            (self.readers if reader else self.pids).append(w.pid)
 
         def again(*args: Any) -> Any:
             self.redone += 1
@@ -60,6 +64,11 @@ class Spy:
 
 @pytest.fixture
 def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
+    yield from spying(monkeypatch)
+
+
+def spying(monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
+    """The `spy` fixture's body (test_fleet_read.py's too)."""
     monkeypatch.setenv(store.ENV, "")
     me = threading.current_thread()
     for other in threading.enumerate():  # i4qew never forks beside another thread: let an earlier test's end
@@ -148,6 +157,7 @@ def test_the_corpus_fleets_give_the_same_problems(root: Path, spy: Spy, monkeypa
     assert spy.pids == []
     assert problems(root, "2", monkeypatch) == alone
     assert len(spy.pids) == (len(fleet.readable(repo.repository.hubs)) >= 2) and spy.redone == 0
+    assert len(spy.readers) <= 1 and all(gone(pid) for pid in spy.readers)
 
 
 @pytest.fixture(params=["as measured", "half the hubs here"])
@@ -165,6 +175,7 @@ def test_random_fleets_give_the_same_problems(seed: int, tmp_path: Path, spy: Sp
     alone = problems(root, "1", monkeypatch)
     assert problems(root, "2", monkeypatch) == alone
     assert len(spy.pids) == 1 and spy.redone == 0 and gone(spy.pids[0])
+    assert len(spy.readers) == 1 and gone(spy.readers[0])  # (reaped before the helper was forked)
 
 
 def test_the_random_fleets_meet_what_they_are_made_for(tmp_path: Path, spy: Spy,
@@ -236,17 +247,30 @@ def test_hubs_judged_broken_otherwise_are_redone_here(tmp_path: Path, spy: Spy,
     assert len(spy.pids) == 1 and spy.redone == 1
 
 
-def counted_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The pid of each inventory parse (inventory_load._parse) from here on, in this process."""
-    parsed: list[int] = []
-    parse = inventory_load._parse
+class Parses:
+    """The pid of each inventory parse (inventory_load._parse) from here on, in this process
+    and in the processes it forks (the reader, the helper): a line each in `log`."""
 
-    def counted(*args: Any) -> Any:
-        parsed.append(os.getpid())
-        return parse(*args)
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
+        self.log = log
+        parse = inventory_load._parse
 
-    monkeypatch.setattr(inventory_load, "_parse", counted)
-    return parsed
+        def counted(*args: Any) -> Any:
+            with log.open("a") as out:
+                out.write(f"{os.getpid()}\n")
+            return parse(*args)
+
+        monkeypatch.setattr(inventory_load, "_parse", counted)
+
+    def clear(self) -> None:
+        self.log.unlink(missing_ok=True)
+
+    def counted(self, hubs: int, jobs: str) -> bool:
+        """Each hub parsed once in all (what validation read, this process's or another's, is
+        what the command takes), and with a reader or a helper, not all of them here."""
+        pids = [int(p) for p in self.log.read_text().split()] if self.log.exists() else []
+        here = pids.count(os.getpid())
+        return len(pids) == hubs and (here == hubs if jobs == "1" else here < hubs)
 
 
 def test_plan_takes_the_inventories_the_helper_read(tmp_path: Path, spy: Spy, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -269,7 +293,7 @@ def test_plan_takes_the_inventories_the_helper_read(tmp_path: Path, spy: Spy, mo
 
     monkeypatch.setattr(fleet_plan, "build_fleet_plan", building)
     monkeypatch.setattr(fleet_decide.FleetDecider, "_final", deciding)
-    parsed = counted_parses(monkeypatch)
+    parsed = Parses(monkeypatch, tmp_path / "parses")
     out = {}
     for jobs in ("1", "2"):
         monkeypatch.setenv(worker.ENV, jobs)
@@ -282,7 +306,7 @@ def test_plan_takes_the_inventories_the_helper_read(tmp_path: Path, spy: Spy, mo
                      (tmp_path / f"{jobs}.json").read_bytes())
         hubs = sum(1 for p in (root / "clusters").iterdir() if p.is_dir())
         # one process reads each hub once (plan takes validation's); with a helper, only this process's share
-        assert len(parsed) == hubs if jobs == "1" else 0 < len(parsed) < hubs
+        assert parsed.counted(hubs, jobs)
     assert out["1"] == out["2"]
     assert len(spy.pids) == 1 and spy.redone == 0
     assert planning and decided == []
@@ -294,7 +318,7 @@ def test_render_takes_the_inventories_the_helper_read(tmp_path: Path, spy: Spy,
     random_fleet(0, tmp_path / "made")
     root = tmp_path / "fleet"
     shutil.copytree(_MADE / "0", root)  # bench/fleet.py's, unedited: render refuses a fleet with errors
-    parsed = counted_parses(monkeypatch)
+    parsed = Parses(monkeypatch, tmp_path / "parses")
     trees = {}
     hubs = sum(1 for p in (root / "clusters").iterdir() if p.is_dir())
     for jobs in ("1", "2"):
@@ -305,12 +329,12 @@ def test_render_takes_the_inventories_the_helper_read(tmp_path: Path, spy: Spy,
         assert done.exit_code == 0, done.output
         trees[jobs] = {p.relative_to(tmp_path / jobs).as_posix(): p.read_bytes()
                        for p in (tmp_path / jobs).rglob("*") if p.is_file()}
-        assert len(parsed) == hubs if jobs == "1" else 0 < len(parsed) < hubs
+        assert parsed.counted(hubs, jobs)
         memo.clear()
         parsed.clear()  # publish's and promote's render
         rendered = render_source(RenderRequest(root, "dev", "abc", None))
         trees[f"{jobs} source"] = dict(rendered.files)
-        assert len(parsed) == hubs if jobs == "1" else 0 < len(parsed) < hubs
+        assert parsed.counted(hubs, jobs)
     assert trees["1"] == trees["2"] and trees["1"] and trees["1 source"] == trees["2 source"]
     assert len(spy.pids) == 2 and spy.redone == 0
 
@@ -326,10 +350,10 @@ def test_no_helper_where_it_does_not_pay(tmp_path: Path, spy: Spy, monkeypatch: 
     monkeypatch.setattr(worker, "cores", lambda: 2)
     monkeypatch.setenv(store.ENV, str(tmp_path / "cache"))
     problems(root, "2", monkeypatch)  # a warm run reads its answers from the cache
-    assert spy.pids == []
+    assert spy.pids == [] and spy.readers == []
     monkeypatch.setenv(store.ENV, "")
     problems(root, "", monkeypatch)  # large enough (PAYS_BYTES 0), 2 cores
-    assert len(spy.pids) == 1
+    assert len(spy.pids) == 1 and len(spy.readers) == 1
 
 
 def _in_helper(parent: int, fail: Callable[[], None], call: Callable[..., Any]) -> Callable[..., Any]:
