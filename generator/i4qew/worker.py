@@ -73,7 +73,8 @@ class Channel:
     def post(self, value: object) -> None:
         """Send `value` without waiting for the other end to read it."""
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        self._out += len(data).to_bytes(_HEAD, "big") + data
+        self._out += len(data).to_bytes(_HEAD, "big")
+        self._out += data  # (not head + data: a copy less of a large message)
         self._push()
 
     def take(self) -> Any:
@@ -82,12 +83,14 @@ class Channel:
             if len(self._in) >= _HEAD:
                 size = int.from_bytes(self._in[:_HEAD], "big")
                 if len(self._in) >= _HEAD + size:
-                    data = bytes(self._in[_HEAD:_HEAD + size])
-                    del self._in[:_HEAD + size]
                     try:
-                        return pickle.loads(data)
+                        with memoryview(self._in) as whole, whole[_HEAD:_HEAD + size] as data:
+                            value = pickle.loads(data)  # (read in place: no copy of a large message)
                     except Exception as exc:
                         raise WorkerFailed(f"unreadable message ({type(exc).__name__})") from None
+                    finally:
+                        del self._in[:_HEAD + size]
+                    return value
             readable, writable, _ = select.select([self.read_fd], [self.write_fd] if self._out else [], [])
             if writable:
                 self._push()

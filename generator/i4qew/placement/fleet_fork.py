@@ -217,19 +217,23 @@ def _decode(coded: tuple[bytes, list[tuple[str, str]]], pairs: list[tuple[str, s
     return out
 
 
-def _placements(repo: Repo, hubs: Sequence[Hub]) -> None:
+def _placements(repo: Repo, hubs: Sequence[Hub], halfway: Callable[[], None]) -> None:
     """Every effective placement the hubs' deciders make (FleetDecider._cold: each enabled
     workload in each environment, per distinct cluster sets), made before the fork: kept
-    by effective.py, both processes take them instead of making them each."""
+    by effective.py, both processes take them instead of making them each. `halfway` is
+    called when half of them are made (the reader is told to stop: it ends the hub it
+    reads meanwhile)."""
     views: dict[tuple[str, ...], Repo] = {}
     for h in hubs:
         view = repo.for_hub(h)
         views.setdefault(view.repository.cluster_sets, view)
-    for view in views.values():
-        for env in view.repository.environments:
-            for w in view.workloads:
-                if w.enabled_in(env.name):
-                    effective_placement(view, w, env.name)
+    made = [(view, env.name) for view in views.values() for env in view.repository.environments]
+    for i, (view, env) in enumerate(made):
+        if i == len(made) // 2:
+            halfway()
+        for w in view.workloads:
+            if w.enabled_in(env):
+                effective_placement(view, w, env)
 
 
 def _helper(channel: worker.Channel, root: Path, repo: Repo, hubs: Sequence[Hub], walk: list[Problem],
@@ -292,7 +296,7 @@ class FleetChecks:
         self.plan = _wanted.get(str(root.resolve()))
         self.pairs = pairs = _pairs(repo)
         if read is not None:  # made while the reader reads on
-            _placements(repo, hubs)
+            _placements(repo, hubs, read.ask)
         done = frozenset(read.stop()) if read is not None else frozenset()
         theirs, mine = _split(root, repo, hubs, self.plan is not None and self.plan[0] is not None, done)
         keep, self.theirs = self.plan is not None, theirs

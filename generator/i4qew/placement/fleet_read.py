@@ -47,15 +47,22 @@ class ReadAhead:
 
     def __init__(self, root: Path, folders: tuple[str, ...]) -> None:
         self.got: dict[str, bytes] = {}
+        self.asked = False
         self.helper: worker.Worker | None = worker.Worker(functools.partial(_read, root=root, folders=folders))
 
+    def ask(self) -> None:
+        """Tell the reader to stop after the folder it is reading (`stop` waits for it), once."""
+        if self.helper is not None and not self.asked:
+            self.asked = True
+            with contextlib.suppress(worker.WorkerFailed):  # (it ended already, all read: its messages wait)
+                self.helper.post("stop")
+
     def stop(self) -> set[str]:
-        """Stop the reader after the folder it is reading and reap it: the folders it read."""
+        """Stop the reader after the folder it is reading (`ask`) and reap it: the folders it read."""
+        self.ask()
         helper, self.helper = self.helper, None
         if helper is not None:
             try:
-                with contextlib.suppress(worker.WorkerFailed):  # (it ended already, all read: its messages wait)
-                    helper.post("stop")
                 while True:
                     got = helper.take()
                     if not (isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], str)):
