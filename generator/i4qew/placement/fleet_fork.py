@@ -111,6 +111,8 @@ def read_ahead(root: Path) -> ReadAhead | None:
     """Where the fleet's helper will run, a reader of the hubs' inventories forked now, before
     the model is built (fleet_read.py): the last hubs first, as FleetChecks gives its helper
     the first ones."""
+    if worker.jobs() == 1 or store.active().on:  # (before reading i4qew.yaml: a warm run pays nothing)
+        return None
     folders = declared_hub_folders(root)
     if not folders or not _pays(root, [f.split("/", 1)[1] for f in folders]):
         return None

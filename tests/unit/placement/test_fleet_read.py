@@ -16,9 +16,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
-from i4qew import validation, worker
-from i4qew.placement import effective, fleet, fleet_fork, fleet_read, inventory_load
+from i4qew import memo, validation, worker
+from i4qew.cli.main import cli
+from i4qew.placement import (
+    effective,
+    fleet,
+    fleet_decide,
+    fleet_fork,
+    fleet_plan,
+    fleet_read,
+    inventory_load,
+)
 from tests.support.processes import gone
 from tests.unit.placement.test_fleet_fork import Parses, Spy, problems, random_fleet, spying
 
@@ -200,3 +210,71 @@ def test_the_reader_posts_each_hub_as_read(tmp_path: Path, monkeypatch: pytest.M
         assert got[0].names == inv.names and got[0].key == inv.key
     assert read.take(folders[0]) is None  # once
     read.close()
+
+
+def test_the_hubs_the_reader_read_weigh_less_in_the_split(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fleet_fork, "RULE_BYTES_PER_DECLARATION", 0)
+    root = random_fleet(0, tmp_path / "fleet")
+    repo = validation.read_repo(root)
+    assert repo is not None
+    hubs = fleet.readable(repo.repository.hubs)
+    unread, here = fleet_fork._split(root, repo, hubs, False)
+    # this process decides the reader's hubs (the last ones) at READ_SHARE of their cost: it keeps more of them
+    read, _ = fleet_fork._split(root, repo, hubs, False, frozenset(h.inventory_dir for h in hubs[len(hubs) // 2:]))
+    assert 0 < len(read) < len(unread)
+    monkeypatch.setattr(fleet_fork, "READ_SHARE", 1)
+    assert fleet_fork._split(root, repo, hubs, False, frozenset(h.inventory_dir for h in hubs)) == (unread, here)
+
+
+def test_no_reader_where_the_helper_will_not_run(tmp_path: Path, spy: Spy, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = random_fleet(1, tmp_path / "fleet")
+    read: list[Path] = []
+    declared = fleet_fork.declared_hub_folders
+
+    def reading(where: Path) -> Any:
+        read.append(where)
+        return declared(where)
+
+    monkeypatch.setattr(fleet_fork, "declared_hub_folders", reading)
+    problems(root, "1", monkeypatch)
+    monkeypatch.setenv("I4QEW_CACHE_DIR", str(tmp_path / "cache"))
+    problems(root, "2", monkeypatch)  # a warm run: not even i4qew.yaml read for it
+    assert read == [] and spy.readers == [] and spy.pids == []
+
+
+def test_plan_takes_the_helper_inventories_of_hubs_the_reader_read(tmp_path: Path, spy: Spy,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # the helper's hubs, read by the reader, are the helper's kept ones (decided in the planned
+    # environment before the plan asks), not the reader's copies again: no hub decided twice
+    monkeypatch.setattr(fleet_fork, "RULE_BYTES_PER_DECLARATION", 0)
+    monkeypatch.setattr(fleet_fork, "PLAN_PASS_BYTES", 0)
+    root = random_fleet(2, tmp_path / "fleet")
+    parent = os.getpid()
+    monkeypatch.setattr(worker.Channel, "waiting", lambda channel: os.getpid() == parent)  # the reader reads them all
+    planning: list[bool] = []
+    decided: list[str] = []
+    build, final = fleet_plan.build_fleet_plan, fleet_decide.FleetDecider._final
+
+    def building(*args: Any, **kwargs: Any) -> Any:
+        planning.append(True)
+        return build(*args, **kwargs)
+
+    def deciding(decider: Any, env: str) -> Any:
+        if planning and env not in decider._finals:
+            decided.append(env)
+        return final(decider, env)
+
+    monkeypatch.setattr(fleet_plan, "build_fleet_plan", building)
+    monkeypatch.setattr(fleet_decide.FleetDecider, "_final", deciding)
+    parsed = Parses(monkeypatch, tmp_path / "parses")
+    out = {}
+    for jobs in ("1", "2"):
+        monkeypatch.setenv(worker.ENV, jobs)
+        memo.clear()
+        parsed.clear()
+        planning.clear()
+        done = CliRunner().invoke(cli, ["plan", "-C", str(root), "--env", "dev", "-o", str(tmp_path / f"{jobs}.txt")])
+        out[jobs] = (done.exit_code, done.output, (tmp_path / f"{jobs}.txt").read_bytes())
+    assert out["1"] == out["2"]
+    assert [int(p) for p in parsed.log.read_text().split()] == [spy.readers[0]] * _hubs(root)
+    assert len(spy.pids) == 1 and planning and decided == []
