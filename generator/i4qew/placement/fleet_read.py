@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import pickle
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -30,15 +32,32 @@ from i4qew.problems import Problem
 Loaded = tuple[Inventory | None, list[Problem]]  # inventory_load.load_inventory's answer
 
 
-def _read(channel: worker.Channel, root: Path, folders: tuple[str, ...]) -> None:
-    """The reader's part: each folder's inventory posted as read, until told to stop."""
+def _read(channel: worker.Channel, root: Path, folders: tuple[str, ...], fd: int) -> None:
+    """The reader's part: each folder's inventory written to `fd` as read, where it is
+    posted, until told to stop."""
+    at = 0
     for folder in folders:
         if channel.waiting():  # "stop" (or the parent is gone)
             return
         inv, found = inventory_load.load_inventory(root, folder=folder)
         kept = None if inv is None else inventory_load.held(inv)
         # pickled here, once: `take` unpickles only the hubs this process decides
-        channel.post((folder, pickle.dumps(((inv, found), kept), protocol=pickle.HIGHEST_PROTOCOL)))
+        data = memoryview(pickle.dumps(((inv, found), kept), protocol=pickle.HIGHEST_PROTOCOL))
+        done = 0
+        while done < len(data):
+            done += os.pwrite(fd, data[done:], at + done)
+        channel.post((folder, at, len(data)))
+        at += len(data)
+
+
+def _scratch() -> int:
+    """A file nobody else can open (no name), for the reader's inventories: in memory where
+    the system has such files, else an unlinked temporary file."""
+    if hasattr(os, "memfd_create"):
+        with contextlib.suppress(OSError):
+            return os.memfd_create("i4qew-inventories", os.MFD_CLOEXEC)
+    with tempfile.TemporaryFile() as scratch:
+        return os.dup(scratch.fileno())
 
 
 class ReadAhead:
@@ -46,9 +65,16 @@ class ReadAhead:
     model is built, then `take` each folder's inventory (or None: not read there)."""
 
     def __init__(self, root: Path, folders: tuple[str, ...]) -> None:
-        self.got: dict[str, bytes] = {}
+        # (not through the pipe: tens of MB would cross it only once the model is built)
+        self.fd = _scratch()
+        self.got: dict[str, tuple[int, int]] = {}  # by folder: where its pickle is in the file
         self.asked = False
-        self.helper: worker.Worker | None = worker.Worker(functools.partial(_read, root=root, folders=folders))
+        try:
+            self.helper: worker.Worker | None = worker.Worker(
+                functools.partial(_read, root=root, folders=folders, fd=self.fd))
+        except BaseException:
+            os.close(self.fd)
+            raise
 
     def ask(self) -> None:
         """Tell the reader to stop after the folder it is reading (`stop` waits for it), once."""
@@ -65,13 +91,13 @@ class ReadAhead:
             try:
                 while True:
                     got = helper.take()
-                    if not (isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], str)):
-                        break
-                    if got[0] == "done":
+                    if isinstance(got, tuple) and len(got) == 2 and got[0] == "done":
                         helper.close(wait=True)
                         break
-                    if isinstance(got[1], bytes):
-                        self.got[got[0]] = got[1]
+                    if not (isinstance(got, tuple) and len(got) == 3 and isinstance(got[0], str)
+                            and isinstance(got[1], int) and isinstance(got[2], int)):
+                        break
+                    self.got[got[0]] = (got[1], got[2])
             except worker.WorkerFailed:  # what came whole is used, the rest is read as without a reader
                 pass
             finally:
@@ -81,8 +107,15 @@ class ReadAhead:
     def take(self, folder: str) -> Loaded | None:
         """load_inventory(root, folder=folder) as the reader found it (kept for a later
         load_inventory of the same files, as there), once; None if it did not read it."""
-        data = self.got.pop(folder, None)
-        if data is None:
+        where = self.got.pop(folder, None)
+        if where is None or self.fd < 0:
+            return None
+        at, size = where
+        try:
+            data = os.pread(self.fd, size, at)
+        except OSError:
+            return None
+        if len(data) != size:
             return None
         loaded, kept = pickle.loads(data)
         if kept is not None:
@@ -101,7 +134,10 @@ class ReadAhead:
             self.take(folder)
 
     def close(self) -> None:
-        """Kill and reap the reader if it still runs (idempotent)."""
+        """Kill and reap the reader if it still runs, and let its file go (idempotent)."""
         helper, self.helper = self.helper, None
         if helper is not None:
             helper.close()
+        fd, self.fd = self.fd, -1
+        if fd >= 0:
+            os.close(fd)
