@@ -111,13 +111,10 @@ class ReadAhead:
         if where is None or self.fd < 0:
             return None
         at, size = where
-        try:
-            data = os.pread(self.fd, size, at)
-        except OSError:
+        try:  # (a short read is a pickle without its end)
+            loaded, kept = pickle.loads(os.pread(self.fd, size, at))
+        except Exception:  # whatever it is: read here, as without a reader
             return None
-        if len(data) != size:
-            return None
-        loaded, kept = pickle.loads(data)
         if kept is not None:
             inventory_load.hold(kept)
         result: Loaded = loaded

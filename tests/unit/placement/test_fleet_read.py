@@ -197,7 +197,10 @@ def test_no_reader_outlives_its_parent(how: str, tmp_path: Path) -> None:
     assert gone(reader)
 
 
-def test_the_reader_posts_each_hub_as_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("memfd", [True, False], ids=["memfd", "temporary file"])
+def test_the_reader_posts_each_hub_as_read(memfd: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not memfd:
+        monkeypatch.delattr(os, "memfd_create", raising=False)
     root = random_fleet(0, tmp_path / "fleet")
     folders = tuple(f"clusters/{p.name}" for p in sorted((root / "clusters").iterdir()) if p.is_dir())
     monkeypatch.setattr(worker.Channel, "waiting", lambda channel: False)
@@ -209,7 +212,10 @@ def test_the_reader_posts_each_hub_as_read(tmp_path: Path, monkeypatch: pytest.M
         assert got is not None and got[1] == found and inv is not None and got[0] is not None
         assert got[0].names == inv.names and got[0].key == inv.key
     assert read.take(folders[0]) is None  # once
+    fd = read.fd
     read.close()
+    with pytest.raises(OSError):
+        os.fstat(fd)  # its file let go
 
 
 def test_the_hubs_the_reader_read_weigh_less_in_the_split(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
