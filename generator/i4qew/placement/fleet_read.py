@@ -3,8 +3,10 @@
 A cold `validate` of a fleet builds the model (~1 s at 5x) on one core before the fleet's
 helper (fleet_fork.py) can start; the inventories do not need the model. So, where that
 helper will run, a reader process is forked first, right after the imports
-(fleet_fork.read_ahead): it reads the hubs' inventories, the last hubs first, and posts
-each one as soon as it is read (pickled: unpickling one costs a tenth of parsing it).
+(fleet_fork.read_ahead): it reads the hubs' inventories, the last hubs first, and hands
+each one over as soon as it is read (pickled into a scratch file opened before the fork,
+its place posted: unpickling one costs a tenth of parsing it, and nothing large crosses
+the pipe once the model is built).
 Once the model is built, this process tells it to stop after the hub it is reading,
 takes what it read and reaps it (`stop`): then fleet_fork forks its helper for the rules
 and the first hubs, which the reader did not get to, and this process unpickles the
