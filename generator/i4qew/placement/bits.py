@@ -47,21 +47,41 @@ def members(bits: int) -> list[int]:
     return out
 
 
+def first_members(bits: int, count: int) -> list[int]:
+    """The `count` lowest ids in a set, ascending: members(bits)[:count], expanding its
+    bytes only up to the last one taken (a plan lists 20 names of sets of thousands)."""
+    out: list[int] = []
+    if not bits or count <= 0:
+        return out
+    data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+    table = _BYTE_BITS
+    for m in _NONZERO.finditer(data):
+        pos = m.start()
+        for byte in m.group():
+            base = pos << 3
+            out.extend([base + b for b in table[byte]])
+            if len(out) >= count:
+                del out[count:]
+                return out
+            pos += 1
+    return out
+
+
 def first(bits: int, count: int) -> int:
     """The `count` lowest members of a set, as a set."""
     if count <= 0:
         return 0
     if bits.bit_count() <= count:
         return bits
-    if count <= 256:
-        # Peel the lowest bits off: cheaper than expanding a large set.
+    if count <= 64:
+        # Peel the lowest bits off: cheaper than expanding the bytes of a large set.
         out = 0
         for _ in range(count):
             low = bits & -bits
             out |= low
             bits ^= low
         return out
-    return from_ids(members(bits)[:count], bits.bit_length())
+    return bits & ((2 << first_members(bits, count)[-1]) - 1)  # the set up to its count-th member
 
 
 _DENSE = 255  # a key with fewer distinct values gets every value's set in one scan (LabelIndex._scan)

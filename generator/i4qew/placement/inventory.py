@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from i4qew import memo
 from i4qew.k8s.selectors import Selector
 from i4qew.load.documents import SourceFile
-from i4qew.placement.bits import LabelIndex, from_ids, members
+from i4qew.placement.bits import LabelIndex, first_members, from_ids, members
 
 CLUSTERSET_LABEL = "cluster.open-cluster-management.io/clusterset"
 DEFAULT_SET = "default"
@@ -147,9 +147,10 @@ class Inventory:
             return self.labels.selector(sel)
         return self.labels.with_value(CLUSTERSET_LABEL, name)
 
-    def cluster_names(self, bits: int) -> list[str]:
+    def cluster_names(self, bits: int, limit: int | None = None) -> list[str]:
+        """The names of the clusters in `bits`, by id; only the first `limit` of them when given."""
         names = self.names
-        return [names[i] for i in members(bits)]
+        return [names[i] for i in (members(bits) if limit is None else first_members(bits, limit))]
 
     def bits_of(self, names: Iterable[str]) -> int:
         """The set of the named clusters that are in this inventory (others are ignored)."""

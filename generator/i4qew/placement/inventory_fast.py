@@ -3,14 +3,15 @@
 
 At 50,000 clusters the YAML parser builds some 5 million Python objects that
 parse_cluster then walks: two thirds of reading the inventory. A file of the
-regular shape is matched here item by item with one regular expression, and only
-the fields planning reads become objects. The shape is narrow on purpose: every
-value it accepts means one thing in YAML 1.2 (and 1.1), so the clusters are those
-parse_cluster makes of the parsed file; anything else (another key, order or
-indentation, a comment inside, a value YAML could read as a number, boolean or
-null, an escape, a duplicate key, a value parse_cluster would report) makes the
-whole file go through the YAML parser and parse_cluster, with their problems and
-positions. tests/unit/placement/test_inventory_fast.py holds the two paths equal.
+regular shape is matched here item by item with one regular expression (the blocks
+clusters repeat, labels, claims, quantities and conditions, checked once per distinct
+line or block), and only the fields planning reads become objects. The shape is
+narrow on purpose: every value it accepts means one thing in YAML 1.2 (and 1.1), so
+the clusters are those parse_cluster makes of the parsed file; anything else
+(another key, order or indentation, a comment inside, a value YAML could read as a
+number, boolean or null, an escape, a duplicate key, a value parse_cluster would
+report) makes the whole file go through the YAML parser and parse_cluster, with
+their problems and positions. tests/unit/placement/test_inventory_fast.py holds the two paths equal.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ _ITEM = re.compile(
     rf"(?:    creationTimestamp: {_QUOTED}\n)?"
     rf"(?:    finalizers:\n(?:    - {_ANY}\n)+)?"
     r"(?:    generation: [0-9]{1,18}\n)?"
-    rf"(?:    labels:\n(?P<labels>(?:      {_KEY}: {_STR}\n)*))?"
+    r"(?:    labels:\n(?P<labels>(?:      [^\n]*\n)*))?"  # each line: _LABEL_LINE
     rf"    name: (?P<name>{_STR})\n"
     rf"(?:    resourceVersion: {_QUOTED}\n)?"
     rf"(?:    uid: {_ANY}\n)?"
@@ -89,21 +90,28 @@ _ITEM = re.compile(
     rf"(?:    taints:\n(?P<taints>(?:    - effect: {_TEXT}\n      key: {_STR}\n(?:      timeAdded: {_TIME}\n)?"
     rf"(?:      value: {_STR}\n)?)+))?"
     r"  status:\n"
-    rf"(?:    allocatable:\n(?P<allocatable>(?:      {_KEY}: {_QUANTITY}\n)+))?"
-    rf"(?:    capacity:\n(?P<capacity>(?:      {_KEY}: {_QUANTITY}\n)+))?"
-    rf"(?:    clusterClaims:\n(?P<claims>(?:    - name: {_STR}\n(?:      value: {_STR}\n)?)+))?"
-    rf"(?:    conditions:\n(?P<conditions>(?:    - lastTransitionTime: {_QUOTED}\n      message: {_ANY}\n"
-    rf"(?:      observedGeneration: [0-9]{{1,18}}\n)?      reason: {_ANY}\n      status: {_STR}\n"
-    rf"      type: {_STR}\n)+))?"
+    r"(?:    allocatable:\n(?P<allocatable>(?:      [^\n]*\n)+))?"  # _QUANTITIES
+    r"(?:    capacity:\n(?P<capacity>(?:      [^\n]*\n)+))?"  # _QUANTITIES
+    r"(?:    clusterClaims:\n(?P<claims>(?:    - name: [^\n]*\n(?:      value: [^\n]*\n)?)+))?"  # _CLAIM_LINE
+    r"(?:    conditions:\n(?P<conditions>(?:    - [^\n]*\n(?:      [^\n]*\n)*)+))?"  # _CONDITIONS
     rf"(?:    version:\n      kubernetes: {_ANY}\n)?"
 )
+# The blocks the item's pattern only delimits (the lines of its indentation), checked here:
+# each distinct label or claim line once per file (_Lines), each distinct quantities or
+# conditions block once (_Seen), as the item's pattern would check them in place. What
+# follows each block starts with less indentation, so the item ends where it would.
+_LABEL_LINE = re.compile(rf"      {_KEY}: {_STR}\n")
+_CLAIM_LINE = re.compile(rf"(?:    - name|      value): {_STR}\n")
+_QUANTITIES = re.compile(rf"(?:      {_KEY}: {_QUANTITY}\n)+")
+_CONDITIONS = re.compile(
+    rf"(?:    - lastTransitionTime: {_QUOTED}\n      message: {_ANY}\n"
+    rf"(?:      observedGeneration: [0-9]{{1,18}}\n)?      reason: {_ANY}\n      status: {_STR}\n"
+    rf"      type: {_STR}\n)+")
 # The lines of a matched block taken apart: the item's pattern checked each of them, so
 # these only split a line at its first ': ' and drop the quotes (no value holds one).
 _KEY_LINE = re.compile(r"^      ([^:\n]+): ", re.MULTILINE)
-_V = r"""['"]?([^'"\n]*)['"]?\n"""  # a value line's end: the value without its quotes
-_PAIR = re.compile(rf" +([^:\n]+): {_V}")
 _QUANTITY_PAIR = re.compile(r""" +([^:\n]+): (['"]?)([^'"\n]*)['"]?\n""")
-_CLAIM = re.compile(rf"    - name: {_V}(?:      value: {_V})?")
+_V = r"""['"]?([^'"\n]*)['"]?\n"""  # a value line's end: the value without its quotes
 _CONDITION = re.compile(rf"      status: {_V}      type: {_V}")
 _TAINT = re.compile(rf"    - effect: ([^\n]*)\n      key: {_V}(?:      timeAdded: {_V})?(?:      value: {_V})?")
 
@@ -148,6 +156,29 @@ class _Seen:
         self.resources: dict[tuple[str | None, str | None], dict[str, Fraction]] = {}
         self.available: dict[str, bool | None] = {}
         self.times: dict[str, datetime] = {}
+        self.labels = _Lines(_LABEL_LINE)
+        self.claims = _Lines(_CLAIM_LINE)
+
+
+class _Lines(dict[str, tuple[str, str]]):
+    """Lines `key: value` (a label, a claim's name or value) by their text, taken apart the
+    first time a file holds them: the key without its indentation and the value without its
+    quotes, both interned. A fleet's clusters repeat most of their lines: most are a lookup.
+    A line `pattern` refuses makes the file irregular; in one it takes, a key holds no ':'
+    and a quoted value no quote."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        super().__init__()
+        self.pattern = pattern
+
+    def __missing__(self, line: str) -> tuple[str, str]:
+        if self.pattern.fullmatch(line + "\n") is None:
+            raise _Irregular
+        key, _, value = line.partition(": ")
+        if value[:1] in ("'", '"'):
+            value = value[1:-1]
+        got = self[line] = (_intern(key.lstrip(" ")), _intern(value))
+        return got
 
 
 def _cluster(m: re.Match[str], origin: Origin, entries: Entries, seen: _Seen) -> Cluster:
@@ -165,16 +196,29 @@ def _cluster(m: re.Match[str], origin: Origin, entries: Entries, seen: _Seen) ->
     name = _intern(name)
     labels: dict[str, str] = {}
     if labels_block:
-        pairs = [(_intern(k), _intern(v)) for k, v in _PAIR.findall(labels_block)]
-        labels = dict(pairs)
-        if len(labels) != len(pairs):
+        lines = labels_block.split("\n")
+        lines.pop()  # after the last "\n"
+        labels = dict(map(seen.labels.__getitem__, lines))
+        if len(labels) != len(lines):
             raise _Irregular
-    claims = {_intern(k): _intern(v) for k, v in _CLAIM.findall(claims_block)} if claims_block else {}
+    claims: dict[str, str] = {}
+    if claims_block:
+        lines = claims_block.split("\n")
+        lines.pop()
+        claim = ""
+        for key, text in map(seen.claims.__getitem__, lines):
+            if key == "value":
+                claims[claim] = text
+            else:  # "- name": its value is "" unless a value line follows
+                claim = text
+                claims[claim] = ""
     available: bool | None = None
     if conditions:
         if conditions in seen.available:
             available = seen.available[conditions]
         else:
+            if _CONDITIONS.fullmatch(conditions) is None:
+                raise _Irregular
             for status, kind in _CONDITION.findall(conditions):
                 if kind == AVAILABLE_CONDITION:
                     available = status == "True"
@@ -185,7 +229,12 @@ def _cluster(m: re.Match[str], origin: Origin, entries: Entries, seen: _Seen) ->
     resources = seen.resources.get(blocks)
     if resources is None:
         resources = seen.resources[blocks] = _resources(blocks, entries)
-    return Cluster(name, stored, claims, dict(resources), taints, stored[CLUSTERSET_LABEL], available, origin)
+    # Made as Cluster(...) makes it, without its frozen __init__'s eight object.__setattr__
+    # calls (a tenth of reading the fleet): test_inventory_fast compares both paths' clusters.
+    made = _new(Cluster)
+    made.__dict__.update(name=name, labels=stored, claims=claims, allocatable=dict(resources), taints=taints,
+                         cluster_set=stored[CLUSTERSET_LABEL], available=available, origin=origin)
+    return made
 
 
 def _resources(blocks: tuple[str | None, str | None], entries: Entries) -> dict[str, Fraction]:
@@ -195,6 +244,8 @@ def _resources(blocks: tuple[str | None, str | None], entries: Entries) -> dict[
     for block in blocks:
         if not block:
             continue
+        if _QUANTITIES.fullmatch(block) is None:
+            raise _Irregular
         pairs = _QUANTITY_PAIR.findall(block)
         if len({k for k, _, _ in pairs}) != len(pairs):
             raise _Irregular
@@ -213,6 +264,7 @@ def _resources(blocks: tuple[str | None, str | None], entries: Entries) -> dict[
 
 _UNKNOWN: Any = object()
 _intern = sys.intern
+_new = object.__new__
 
 
 def _taints(block: str, times: dict[str, datetime]) -> tuple[Taint, ...]:

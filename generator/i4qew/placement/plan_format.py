@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from i4qew.placement.bits import first
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.jsonout import NameList, dumps
 from i4qew.placement.plan import Plan, WorkloadPlan
@@ -121,11 +120,11 @@ def render_text(plan: Plan, problems: list[Problem], group_by: str = "site", max
         if plan.base is None:
             listed = shown.get(p.clusters)
             if listed is None:  # the workloads of one policy share their decision
-                listed = shown[p.clusters] = _listed(inv.cluster_names(first(p.clusters, limit)),
+                listed = shown[p.clusters] = _listed(inv.cluster_names(p.clusters, limit),
                                                      p.clusters.bit_count())
         else:
-            gained = inv.cluster_names(first(p.gained, limit))
-            lost = inv.cluster_names(first(p.lost, limit - len(gained)))
+            gained = inv.cluster_names(p.gained, limit)
+            lost = inv.cluster_names(p.lost, limit - len(gained))
             listed = _listed(([f"+ {n}" for n in gained] + [f"- {n}" for n in lost]
                               + [f"- {n} (left the inventory)" for n in p.lost_gone])[:limit],
                              p.gained.bit_count() + p.lost.bit_count() + len(p.lost_gone))

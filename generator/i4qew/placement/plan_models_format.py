@@ -12,7 +12,6 @@ from typing import Any
 
 from i4qew import memo
 from i4qew.k8s.quantity import format_bytes
-from i4qew.placement.bits import first
 from i4qew.placement.image_volumes import ImageVolumeCheck, version_text
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.jsonout import NameList
@@ -69,7 +68,7 @@ def models_text(plan: Plan, group_by: str, max_list: int) -> list[str]:
             continue
         for key, bits in vp.before:
             limit = max_list if max_list > 0 else bits.bit_count()
-            names = inv.cluster_names(first(bits, limit))
+            names = inv.cluster_names(bits, limit)
             more = f", … {bits.bit_count() - len(names)} more" if bits.bit_count() > len(names) else ""
             lines.append(f"      {key} waits until it is fetched on: {', '.join(names)}{more}")
     return lines
@@ -96,7 +95,7 @@ def models_markdown(plan: Plan, group_by: str) -> list[str]:
     if inv is not None and change and waits:
         out += ["", "Must be fetched before the workloads move (their new pods wait in the gate):", ""]
         for vp, key, bits in waits[:100]:
-            names = inv.cluster_names(first(bits, 50))
+            names = inv.cluster_names(bits, 50)
             more = f", … +{bits.bit_count() - len(names)}" if bits.bit_count() > len(names) else ""
             out.append(f"- {vp.model} {vp.version} for `{key}`: " + ", ".join(f"`{n}`" for n in names) + more)
     return out

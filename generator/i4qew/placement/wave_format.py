@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from i4qew.placement.bits import first
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.jsonout import NameList
 from i4qew.placement.waves import WavePlan
@@ -21,13 +20,13 @@ def text_lines(inv: Inventory, waves: tuple[WavePlan, ...], with_base: bool) -> 
     lines: list[str] = []
     for w in waves:
         n = w.clusters.bit_count()
-        names = inv.cluster_names(first(w.clusters, SHOWN))
+        names = inv.cluster_names(w.clusters, SHOWN)
         more = f", … +{n - len(names)}" if n > len(names) else ""
         lines.append(f"      wave {w.name}: {n} cluster{'' if n == 1 else 's'}{_delta(w, with_base)}"
                      + (f": {', '.join(names)}{more}" if names else ""))
         if with_base:
-            lines += [f"        + {c}" for c in inv.cluster_names(first(w.gained, SHOWN))]
-            lines += [f"        - {c}" for c in inv.cluster_names(first(w.lost, SHOWN))]
+            lines += [f"        + {c}" for c in inv.cluster_names(w.gained, SHOWN)]
+            lines += [f"        - {c}" for c in inv.cluster_names(w.lost, SHOWN)]
     return lines
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from i4qew.k8s.selectors import Requirement, Selector
 from i4qew.model.repo import Predicate, Repo, Repository
-from i4qew.placement.bits import LabelIndex, first, from_ids, members
+from i4qew.placement.bits import LabelIndex, first, first_members, from_ids, members
 from i4qew.placement.decide import Planner
 from i4qew.placement.inventory import CLUSTERSET_LABEL, Cluster, Inventory, as_hub_stores
 
@@ -83,6 +83,18 @@ def test_bitset_members_and_first(ids: set[int], count: int) -> None:
     bits = from_ids(ids, 301)
     assert members(bits) == sorted(ids)
     assert members(first(bits, count)) == sorted(ids)[:count]
+    assert first_members(bits, count) == sorted(ids)[:count]
+
+
+@pytest.mark.parametrize("step", [1, 2, 7, 9])
+@pytest.mark.parametrize("count", [1, 3, 8, 63, 64, 65, 100, 255])
+def test_first_of_dense_sets(step: int, count: int) -> None:
+    """Sets with more members than `count`, members in one byte and across bytes: first
+    peels (up to 64) or cuts the set after its count-th member; first_members stops there."""
+    ids = list(range(5, 3000, step))
+    bits = from_ids(ids, 3000)
+    assert first_members(bits, count) == ids[:count]
+    assert members(first(bits, count)) == ids[:count]
 
 
 @pytest.mark.parametrize("spread", [1, 254, 255, 300])

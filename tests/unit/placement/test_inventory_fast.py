@@ -202,6 +202,8 @@ IRREGULAR = [
     ("      stage: dev\n", "      stage: 1.5\n"),
     ("    name: 'plant-c'\n", "    name: plant-a\n"),
     ("    - name: id.k8s.io\n", "    - name: 1\n"),
+    ("      value: K3s\n", "      value: no\n"),  # a claim's value line (checked apart from the item)
+    ("      memory: 128Gi\n", "      memory: 128 Gi\n"),  # a quantities block (checked apart too)
     ('      status: "True"\n      type: ManagedClusterConditionAvailable', "      status: True\n"
      "      type: ManagedClusterConditionAvailable"),
     ("    name: 'plant-c'\n", "    name: 'plant-c' # c\n"),
