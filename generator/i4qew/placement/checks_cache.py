@@ -31,6 +31,7 @@ from collections.abc import Set as AbstractSet
 from datetime import datetime
 
 from i4qew import store
+from i4qew.load.parsed_cache import parsed_cache
 from i4qew.model.repo import Hub, Repo, Workload
 from i4qew.placement.checks import placement_problems
 from i4qew.placement.decide import Decision, planner_for
@@ -87,8 +88,6 @@ def unmoved(new: Sequence[tuple[Ident, Workload]], gone: AbstractSet[Ident], bef
         if old is None or i[0] in quoted or not old[2].startswith("b") or before[old][0] != f"{w.namespace}/{w.name}":
             continue
         if cache is None:
-            from i4qew.load.parsed_cache import parsed_cache
-
             cache = parsed_cache()
         held = cache.held(old[2][1:])
         if held is None or not 0 <= old[1] < len(held[0]) or held[1][old[1]]:
