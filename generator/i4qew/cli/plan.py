@@ -67,7 +67,8 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
     formats = {fmt, *(f for f, _ in targets)}
     # `validate` of these very files, run before with the same persistent cache, judged
     # them already (cli/validate_answer.py); a plan of them with these options may be kept too
-    got = answered(repo_dir)
+    seen: dict[str, bytes] = {}  # what the look for that answer read, when it found other files
+    got = answered(repo_dir, seen)
     keep = None
     if got is not None and base_rev is None and inventory_file is None:
         entry = plan_answer.key(libraries_key(), got[3], env, formats, group_by, max_list, now)
@@ -83,7 +84,7 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
     from i4qew.rules.placement import PLACEMENT_RULES
 
     prefetch_inventories(repo_dir, inventory_file, env, now)  # read on the other core (fleet_fork.py)
-    result = validation_from(repo_dir, got)  # validate_repo's answer: only the model is built when `got` holds
+    result = validation_from(repo_dir, got, seen)  # validate_repo's answer: only the model is built when `got` holds
     problems = result.problems
     repo = result.repo
     if repo is not None:

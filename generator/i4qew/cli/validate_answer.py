@@ -114,7 +114,7 @@ def judged(problems: list[Problem]) -> list[Problem]:
 Answered = tuple[list[Problem], Callable[[], bool], Mapping[str, bytes], str]
 
 
-def answered(root: Path) -> Answered | None:
+def answered(root: Path, seen: dict[str, bytes] | None = None) -> Answered | None:
     """validate_repo's problems for `root` as the last `validate` of the same files found
     them, in any folder (CI's validate and publish jobs may clone to different paths), a
     check that the files are still as observed (stamps only), the bytes the observation
@@ -123,7 +123,8 @@ def answered(root: Path) -> Answered | None:
     when the cache is off, holds no answer for these files, or fails. The entry's journal
     covers every byte the problems depend on; they name files by their path in the
     repository only (the yamllint findings, which may quote a config's absolute path, are
-    not in it)."""
+    not in it). `seen`: filled with the bytes the observation read when it finds other
+    files (validate_repo computes from them: validation_from)."""
     where = store.active()
     if not where.on:
         return None
@@ -136,6 +137,8 @@ def answered(root: Path) -> Answered | None:
     except Exception:  # the cache never fails a run
         return None
     if found is None or before is None or before.digest != digest:
+        if before is not None and seen is not None:
+            seen.update(before.read)
         return None
     return found[0], lambda: unchanged(root, spec, before), before.read, digest
 
@@ -143,12 +146,13 @@ def answered(root: Path) -> Answered | None:
 def validation(root: Path) -> Validation:
     """validate_repo(root) for a command that renders (publish): from `validate`'s stored
     answer when it holds one for these very files (the model built, nothing judged
-    again), else computed."""
-    return validation_from(root, answered(root))
+    again), else computed (from the bytes the look for that answer read)."""
+    seen: dict[str, bytes] = {}
+    return validation_from(root, answered(root, seen), seen)
 
 
-def validation_from(root: Path, got: Answered | None) -> Validation:
-    """validation(root) where `got` is answered(root)."""
+def validation_from(root: Path, got: Answered | None, seen: Mapping[str, bytes] | None = None) -> Validation:
+    """validation(root) where `got` is answered(root, seen)."""
     from i4qew.validation import validate_repo, validated
 
     if got is not None:
@@ -156,7 +160,7 @@ def validation_from(root: Path, got: Answered | None) -> Validation:
         found = validated(root, problems, read)
         if found is not None and still():
             return found
-    return validate_repo(root)
+    return validate_repo(root, seen or None)
 
 
 def libraries_key() -> str:

@@ -57,6 +57,12 @@ class ParsedCache:
         self.packs.use(key, entry)
         return key, hit[0], hit[1]
 
+    def held(self, key: str) -> tuple[list[Any], list[list[Issue]]] | None:
+        """The documents and issues kept under `key` (a key of bytes this cache parsed
+        before: another revision of a file), or None; unpickled afresh, not marked used."""
+        entry = self.packs.get(key) if self.store.on else None
+        return _entry(entry) if entry is not None else None
+
     def parse(self, path: str, text: str, data: bytes) -> Parsed | Problem:
         """`text` (decoded from `data`) parsed, and kept under the key of `data` when it parses."""
         parsed = parse(path, text)

@@ -15,7 +15,8 @@ where it has a decision, the hubs that place it. The next run with the same shar
 compares its workloads with those: each document gone or new (an edit is both) marks
 the hubs it was or is placed on; one placed on no hub in some environment marks every
 hub (placement-empty is judged across the hubs). The marked hubs are checked again,
-the others answer as stored; then the entry holds this run's workloads.
+the others answer as stored; then the entry holds this run's workloads. An edit that
+changed only a workload's image (`unmoved`: no check reads one) marks no hub.
 
 Not kept (every hub checked every run): a repository with rollout waves (wave_problems
 reads much more) or with two workloads of one key (which one environment-overlap
@@ -26,9 +27,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 
 from i4qew import store
+from i4qew.load.parsed_cache import parsed_cache
 from i4qew.model.repo import Hub, Repo, Workload
 from i4qew.placement.checks import placement_problems
 from i4qew.placement.decide import Decision, planner_for
@@ -64,6 +67,56 @@ def fleet_key(repo: Repo, planned: Sequence[tuple[Hub, Inventory]], now: datetim
     return hashlib.blake2b(_VERSION + repr(head).encode(), digest_size=20).hexdigest()
 
 
+def unmoved(new: Sequence[tuple[Ident, Workload]], gone: AbstractSet[Ident], before: Judged,
+            found: Sequence[list[Problem]]) -> dict[Ident, Ident]:
+    """The new documents whose edit changes nothing the hub checks read, each with the gone
+    document it replaces: at the same path and position,
+    with the same key, its data the same but for the image fields (`projection`: no check
+    reads an image), in a file no stored problem points into (the edit may have moved the
+    positions of its nodes; nothing else a problem says depends on the document). Such a
+    workload is decided and judged on every hub as the gone one was. The gone document's
+    data is read from the parsed documents cache, by its file's bytes key; without it
+    (evicted, or a file not kept there) the edit is checked as any other."""
+    at = {(i[0], i[1]): i for i in gone}
+    if not at or not new:
+        return {}
+    quoted = {p.path for ps in found for p in ps}
+    cache = None
+    out: dict[Ident, Ident] = {}
+    for i, w in new:
+        old = at.get((i[0], i[1]))
+        if old is None or i[0] in quoted or not old[2].startswith("b") or before[old][0] != f"{w.namespace}/{w.name}":
+            continue
+        if cache is None:
+            cache = parsed_cache()
+        held = cache.held(old[2][1:])
+        if held is None or not 0 <= old[1] < len(held[0]) or held[1][old[1]]:
+            continue
+        seen = projection(held[0][old[1]])
+        if seen is not None and seen == projection(w.doc.data):
+            out[i] = old
+    return out
+
+
+_UNREAD = "image"  # the workload fields no hub check reads (spec.image, and an environment's override of it)
+
+
+def projection(data: object) -> str | None:
+    """A workload document's data as the hub checks read it: all of it, in order, but its
+    image fields (repr: a value's type and the order of keys count). None: not a mapping."""
+    if not isinstance(data, dict):
+        return None
+    spec = data.get("spec")
+    if isinstance(spec, dict):
+        spec = {k: v for k, v in spec.items() if k != _UNREAD}
+        envs = spec.get("environments")
+        if isinstance(envs, dict):
+            spec["environments"] = {e: {k: v for k, v in o.items() if k != _UNREAD} if isinstance(o, dict) else o
+                                    for e, o in envs.items()}
+        data = {**data, "spec": spec}
+    return repr(data)
+
+
 def touched(placed: Placed, hubs: int) -> set[int]:
     """The hubs whose problems a workload placed so can change: those that place it, or
     every hub when some environment places it nowhere (each hub then explains why)."""
@@ -94,7 +147,12 @@ class HubChecks:
             if not new and not gone:
                 return found
             judged = {i: before[i] for i, _ in docs if i in before}
-            fresh = self._placed(new, every=False)
+            same = unmoved(new, gone, before, found)
+            if same:  # edits that change nothing the checks read: no hub to check again
+                gone -= set(same.values())
+                new = [(i, w) for i, w in new if i not in same]
+                judged.update({i: before[old] for i, old in same.items()})
+            fresh = self._placed(new, every=False) if new else {}  # (no decision to make: none made)
             judged.update(fresh)
             marked: set[int] = set()
             for _, placed in [*(before[i] for i in gone), *fresh.values()]:

@@ -111,3 +111,32 @@ def test_validate_builds_from_the_bytes_its_journal_read(tmp_path: Path, monkeyp
     warm = invoke(root, ("validate",), cache)
     assert reads == []
     assert warm == invoke(root, ("validate",), "") and reads
+
+
+def test_a_render_that_judges_builds_from_the_bytes_its_look_read(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """publish (and plan) look for validate's answer first (cli/validate_answer.py
+    `validation`); when the files changed since, they judge from the bytes that look read:
+    no declaration is read a second time, and the answer is validate_repo's without the cache."""
+    from i4qew.cli.validate_answer import validation
+    from i4qew.validation import validate_repo
+    from tests.unit.cli.test_cache import invoke
+
+    root, cache = copy_repo(tmp_path / "repo"), str(tmp_path / "cache")
+    for _ in range(2):  # (the first learns the paths the declarations name, the second keeps the answer)
+        assert invoke(root, ("validate",), cache)[0] == 0
+    anomaly = next(iter(sorted((root / "workloads").glob("*.yaml"))))
+    anomaly.write_text(anomaly.read_text("utf-8") + "\n", "utf-8")
+    reads = _spy_on_reads(monkeypatch)
+    monkeypatch.setenv(store.ENV, cache)
+    memo.clear()
+    try:
+        warm = validation(root)
+        assert reads == []
+        monkeypatch.setenv(store.ENV, "")
+        memo.clear()
+        cold = validate_repo(root)
+    finally:
+        memo.clear()
+    assert reads  # (the spy sees reads)
+    assert [p.format() for p in warm.problems] == [p.format() for p in cold.problems] and warm.files == cold.files

@@ -113,3 +113,36 @@ def test_only_the_hubs_an_edit_touches_are_checked_again(tmp_path: Path, monkeyp
 
     monkeypatch.setattr(checks_cache.HubChecks, "__init__", no_cache_code)
     assert invoke(root, "") == cold
+
+
+# (what is edited, where, old, new, the hubs checked again): edits of a workload's image,
+# which no hub check reads, and edits that change something beside it
+IMAGE_EDITS = [
+    ("an image", "workloads/dashboard.yaml", "dashboard:", "dashboard-2:", []),
+    ("an environment's image", "workloads/dashboard.yaml", "spec:\n",
+     "spec:\n  environments: {dev: {image: registry.example.com/plants/dev:1}}\n", [3]),
+    ("that image again", "workloads/dashboard.yaml", "plants/dev:1", "plants/dev:2", []),
+    ("an image and the requests", "workloads/dashboard.yaml", "cpu: 7", "cpu: 6", [3]),
+    ("an image, lines moved in a file the problems point into", "workloads/anomaly.yaml", "  image:",
+     "  # a comment\n  image:", [2, 3]),
+]
+
+
+def test_an_image_edit_checks_no_hub_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hub checks read no image: a workload whose edit changed only its image is placed
+    and judged as before (checks_cache.unmoved), no hub checked again, the answer a cold
+    run's; any other change beside it is checked as usual."""
+    root = fleet(tmp_path / "r")
+    cache = str(tmp_path / "cache")
+    checked = spy_checks(monkeypatch)
+    invoke(root, cache)
+    for what, path, old, new, hubs in IMAGE_EDITS:
+        text = (root / path).read_text("utf-8")
+        image = next(line for line in text.split("\n") if line.startswith("  image: "))
+        edit(root / path, image, image + "-edited")
+        if old != new:
+            edit(root / path, old, new)
+        checked.clear()
+        warm = invoke(root, cache)
+        assert sorted(checked) == hubs, what
+        assert warm == invoke(root, ""), what

@@ -88,6 +88,16 @@ TOGGLES: list[tuple[str, Callable[[Path, bool], None]]] = [
     ("a repository setting", _toggle_text(_in("i4qew.yaml"), "  clusterSets: [global]\n",
                                           "  clusterSets: [global]\n  capacity: {warnAbovePercent: 60}\n")),
 ]
+# edits no hub check reads (checks_cache.unmoved): the answer does not change; in any order
+# with the others, a warm run still answers as a cold one
+IMAGES: list[tuple[str, Callable[[Path, bool], None]]] = [
+    ("an image", _toggle_text(_dashboard, "dashboard:2.0.1", "dashboard:2.0.2")),
+    ("an image, lines moved in a file the problems point into", _toggle_text(
+        _anomaly, "anomaly:1.4.2", "anomaly:1.4.3\n  # a comment")),
+    ("an environment's image", _toggle_text(_dashboard, "  resources:\n",
+                                            "  environments: {dev: {image: r/x:1}}\n  resources:\n")),
+]
+ORDERED = [*TOGGLES, *IMAGES]
 # an edit of the first workload of the pair's file (it lands on both hubs), made while the file is there
 _PAIR_EDIT = _toggle_text(_in("workloads/pair.yaml"), "cpu: '2'", "cpu: '7'")
 
@@ -113,17 +123,33 @@ def test_each_edit_made_and_undone_answers_as_cold(tmp_path: Path) -> None:
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=st.lists(st.integers(0, len(TOGGLES) - 1), min_size=1, max_size=5))
+@given(steps=st.lists(st.integers(0, len(ORDERED) - 1), min_size=1, max_size=5))
 def test_edits_in_any_order_answer_as_cold(tmp_path_factory: pytest.TempPathFactory, steps: list[int]) -> None:
     work = tmp_path_factory.mktemp("delta")
     root = base(work / "r")
     cache = str(work / "cache")
     invoke(root, cache)
-    state = [False] * len(TOGGLES)
+    state = [False] * len(ORDERED)
     for i in steps:
         state[i] = not state[i]
-        TOGGLES[i][1](root, state[i])
-        assert invoke(root, cache) == invoke(root, ""), [TOGGLES[j][0] for j in steps]
+        ORDERED[i][1](root, state[i])
+        assert invoke(root, cache) == invoke(root, ""), [ORDERED[j][0] for j in steps]
+
+
+def test_image_edits_answer_as_cold_and_check_no_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = base(tmp_path / "r")
+    cache = str(tmp_path / "cache")
+    checked = spy_checks(monkeypatch)
+    first = invoke(root, cache)
+    # anomaly's problems are on both hubs; an environment's override is another field
+    for (what, toggle), hubs in zip(IMAGES, [[], [2, 3], [3]], strict=True):
+        for on in (True, False):
+            checked.clear()
+            toggle(root, on)
+            warm = invoke(root, cache)
+            assert sorted(checked) == hubs, (what, on)
+            assert warm == invoke(root, ""), (what, on)
+            assert warm == first or what != IMAGES[0][0], (what, on)
 
 
 def test_only_the_hubs_a_change_reaches_are_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
