@@ -24,7 +24,13 @@ from pathlib import Path
 
 from i4qew import store
 from i4qew.k8s.names import dns1123_label
-from i4qew.load.files import INVENTORY_DIR, REPOSITORY_FILE, discover
+from i4qew.load.files import (
+    INVENTORY_DIR,
+    MAX_DECLARATION_BYTES,
+    REPOSITORY_FILE,
+    discover,
+    read_bytes,
+)
 from i4qew.load.yamlio import parse
 from i4qew.model.repo import Hub, Repo
 from i4qew.placement.checks import decisions_by_env, inventory_problems, placement_problems
@@ -223,9 +229,17 @@ def load_inventories(root: Path, repo: Repo, override: Path | None = None) -> tu
 
 def declared_hub_folders(root: Path) -> tuple[str, ...] | None:
     """clusters/<hub> of each hub i4qew.yaml names, read ahead of validation so that `plan`
-    can start loading the right inventories early; None when it cannot tell."""
+    can start loading the right inventories early; None when it cannot tell. Read as the
+    loader reads it: a FIFO, a device or a file over the size limit is not read (the loader
+    reports it), nor a symlink."""
+    path = root / REPOSITORY_FILE
+    if path.is_symlink():
+        return None
+    data = read_bytes(REPOSITORY_FILE, str(path), MAX_DECLARATION_BYTES)
+    if isinstance(data, Problem):
+        return None
     try:
-        parsed = parse(REPOSITORY_FILE, (root / REPOSITORY_FILE).read_text("utf-8"))
+        parsed = parse(REPOSITORY_FILE, data.decode("utf-8"))
         if isinstance(parsed, Problem):
             return None
         hubs = parsed.docs[0]["spec"].get("hubs") or []

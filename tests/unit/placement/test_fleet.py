@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from i4qew.cli.main import cli
+from i4qew.load.files import MAX_DECLARATION_BYTES
 from i4qew.model.repo import HUB_CLUSTER_LIMIT
 from i4qew.placement.fleet import declared_hub_folders, load_inventories
 from i4qew.problems import UserError
@@ -91,3 +92,18 @@ def test_each_hub_decides_over_its_own_inventory_and_cluster_sets(tmp_path: Path
     assert repo.for_hub(east).repository.cluster_sets == ("plants-east",)
     assert repo.for_hub(west).repository.channel_namespace == "i4qew-west"
     assert repo.for_hub(west).repository.cluster_sets == ("global",)
+
+
+def test_hub_folders_are_read_ahead_only_from_what_the_loader_reads(tmp_path: Path) -> None:
+    """The look at i4qew.yaml before validation (which inventories to read early) reads it as
+    the loader does: not over the size limit (a 100 MB file is never held), not through a
+    symlink; then it cannot tell (None) and the loader reports the file."""
+    root = two_hubs(tmp_path / "r")
+    text = (root / "i4qew.yaml").read_text()
+    assert declared_hub_folders(root) == ("clusters/east", "clusters/west")
+    (root / "i4qew.yaml").write_text(text + "#" * MAX_DECLARATION_BYTES + "\n")
+    assert declared_hub_folders(root) is None
+    (tmp_path / "elsewhere.yaml").write_text(text)
+    (root / "i4qew.yaml").unlink()
+    (root / "i4qew.yaml").symlink_to(tmp_path / "elsewhere.yaml")
+    assert declared_hub_folders(root) is None
