@@ -6,17 +6,12 @@ helper's inventories; a helper that fails is only a reason to do the work here."
 
 from __future__ import annotations
 
-import atexit
-import functools
 import os
-import random
 import re
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,8 +23,18 @@ from i4qew import memo, store, validation, worker
 from i4qew.cli.main import cli
 from i4qew.gitops.rendering import render_source
 from i4qew.gitops.requests import RenderRequest
-from i4qew.placement import fleet, fleet_decide, fleet_fork, fleet_plan, fleet_read, inventory_load
-from i4qew.validation import read_repo, validate_repo
+from i4qew.placement import fleet, fleet_fork
+from i4qew.validation import read_repo
+from tests.support.fleet_fork import (
+    MADE,
+    SEEDS,
+    Parses,
+    Replanned,
+    Spy,
+    problems,
+    random_fleet,
+    spying,
+)
 from tests.support.processes import gone
 from tests.support.tools import ROOT
 
@@ -38,115 +43,9 @@ CORPUS = [ROOT / "docs" / "examples" / "two-hubs",
             ("hub-cluster-duplicate", "hub-cluster-limit", "hub-inventory", "hub-name", "image-volumes-hubs"))]
 
 
-class Spy:
-    """The helpers forked (their pids), the readers forked before the model (fleet_read.py:
-    theirs) and the times the work was redone in this process."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.pids: list[int] = []
-        self.readers: list[int] = []
-        self.redone = 0
-        made, redo = worker.Worker.__init__, fleet_fork._redone
-
-        def init(w: worker.Worker, task: Callable[[worker.Channel], object]) -> None:
-            made(w, task)
-            assert w.pid is not None
-            reader = isinstance(task, functools.partial) and task.func is fleet_read._read
-            (self.readers if reader else self.pids).append(w.pid)
-
-        def again(*args: Any) -> Any:
-            self.redone += 1
-            return redo(*args)
-
-        monkeypatch.setattr(worker.Worker, "__init__", init)
-        monkeypatch.setattr(fleet_fork, "_redone", again)
-
-
 @pytest.fixture
 def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
     yield from spying(monkeypatch)
-
-
-def spying(monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
-    """The `spy` fixture's body (test_fleet_read.py's too)."""
-    monkeypatch.setenv(store.ENV, "")
-    me = threading.current_thread()
-    for other in threading.enumerate():  # i4qew never forks beside another thread: let an earlier test's end
-        if other is not me and not other.daemon:
-            other.join(timeout=10)
-    # Daemon threads still running serve another test's session-scoped servers (the edge tests'
-    # registries), which an i4qew process never has: only a thread started from here on keeps
-    # this process from forking (worker.can_fork itself: tests/unit/test_worker.py, in a fresh process).
-    leftover = frozenset(t for t in threading.enumerate() if t is not me)
-    monkeypatch.setattr(worker, "can_fork", lambda: hasattr(os, "fork") and set(threading.enumerate()) <= leftover | {me})
-    yield Spy(monkeypatch)
-    memo.clear()
-
-
-def problems(root: Path, jobs: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    monkeypatch.setenv(worker.ENV, jobs)
-    memo.clear()  # as a new process
-    return [p.format() for p in validate_repo(root).problems]
-
-
-SEEDS = 8
-_MADE = Path(tempfile.mkdtemp(prefix="i4qew-fleets-"))
-atexit.register(shutil.rmtree, _MADE, True)
-
-
-def random_fleet(seed: int, root: Path) -> Path:
-    """bench/fleet.py's fleet of 3-5 hubs, with some of: a broken inventory, clusters named
-    in an earlier hub, a file in no hub's folder, a hub without inventory, hubs with their
-    own cluster sets, a policy that selects nothing, a hub over its cluster limit."""
-    rng = random.Random(seed)
-    hubs = 3 + seed % 3
-    made = _MADE / str(seed)
-    if not made.exists():  # bench/fleet.py once per seed and test session
-        subprocess.run([sys.executable, str(ROOT / "bench" / "fleet.py"), str(made), "--workloads", "48",
-                        "--policies", "12", "--models", "4", "--clusters", str(60 * hubs), "--seed", str(seed),
-                        "--hubs", str(hubs)], check=True, capture_output=True)
-    shutil.copytree(made, root)
-    names = [f"hub-{i + 1:02d}" for i in range(hubs)]
-    inventory = {h: root / "clusters" / h / "managedclusters.yaml" for h in names}
-    settings = (root / "i4qew.yaml").read_text()
-    for h in names:
-        pick = rng.random()
-        if pick < 0.2:
-            settings = settings.replace(f"    - name: {h}\n", f"    - name: {h}\n      clusterSets: [edge-eu-central]\n")
-        elif pick < 0.3:
-            settings = settings.replace(f"    - name: {h}\n", f"    - name: {h}\n      managedClusterLimit: 10\n")
-    (root / "i4qew.yaml").write_text(settings)
-    if rng.random() < 0.5:  # a broken hub
-        path = inventory[rng.choice(names)]
-        path.write_text(path.read_text().replace("effect: NoSelect", "effect: NoSchedule", 1)
-                        .replace('cpu: "32"', 'cpu: "32x"', 1))
-    if rng.random() < 0.7:  # a cluster of an earlier hub named again
-        first, later = sorted(rng.sample(names, 2))
-        name = re.findall(r"\n    name: (\S+)\n", inventory[first].read_text())[0]
-        (root / "clusters" / later / "again.yaml").write_text(
-            "apiVersion: cluster.open-cluster-management.io/v1\nkind: ManagedCluster\n"
-            f"metadata:\n  name: {name}\n  labels: {{stage: dev}}\n")
-    if rng.random() < 0.4:
-        shutil.copy(inventory[names[0]], root / "clusters" / "stray.yaml")
-    if rng.random() < 0.4:  # a hub without inventory
-        shutil.rmtree(root / "clusters" / rng.choice(names))
-    if rng.random() < 0.6:  # workloads too large for their clusters, on every hub that places them
-        for path in rng.sample(sorted((root / "workloads").rglob("*.yaml")), 2):
-            path.write_text(path.read_text().replace("replicas: 1\n", "replicas: 400\n", 1))
-    if rng.random() < 0.3:  # environments that share clusters: on every hub, at one place of i4qew.yaml
-        text = (root / "i4qew.yaml").read_text()
-        (root / "i4qew.yaml").write_text(text.replace('selector: "stage=production"', 'selector: "stage"'))
-    if rng.random() < 0.7:  # the rules' problems, which the helper finds
-        path = rng.choice(sorted((root / "workloads").rglob("*.yaml")))
-        text = re.sub(r"containerPort: \d+", "containerPort: 99999", path.read_text(), count=1)
-        path.write_text(text.replace("  env:\n", "  env:\n  - name: DB_PASSWORD\n    value: hunter2\n", 1))
-    if rng.random() < 0.3:  # a policy file that does not load: its workloads' unknown-policy is left out
-        path = rng.choice(sorted((root / "policies").iterdir()))
-        path.write_text(path.read_text() + "  foo: [1, 2\n")
-    if rng.random() < 0.6:  # a policy that selects nothing on any hub
-        policy = sorted((root / "policies").iterdir())[rng.randrange(12)]
-        policy.write_text(re.sub(r"site: \S+", "site: nowhere", policy.read_text(), count=1))
-    return root
 
 
 @pytest.mark.parametrize("root", CORPUS, ids=lambda p: p.name)
@@ -247,59 +146,19 @@ def test_hubs_judged_broken_otherwise_are_redone_here(tmp_path: Path, spy: Spy,
     assert len(spy.pids) == 1 and spy.redone == 1
 
 
-class Parses:
-    """The pid of each inventory parse (inventory_load._parse) from here on, in this process
-    and in the processes it forks (the reader, the helper): a line each in `log`."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
-        self.log = log
-        parse = inventory_load._parse
-
-        def counted(*args: Any) -> Any:
-            with log.open("a") as out:
-                out.write(f"{os.getpid()}\n")
-            return parse(*args)
-
-        monkeypatch.setattr(inventory_load, "_parse", counted)
-
-    def clear(self) -> None:
-        self.log.unlink(missing_ok=True)
-
-    def counted(self, hubs: int, jobs: str) -> bool:
-        """Each hub parsed once in all (what validation read, this process's or another's, is
-        what the command takes), and with a reader or a helper, not all of them here."""
-        pids = [int(p) for p in self.log.read_text().split()] if self.log.exists() else []
-        here = pids.count(os.getpid())
-        return len(pids) == hubs and (here == hubs if jobs == "1" else here < hubs)
-
-
 def test_plan_takes_the_inventories_the_helper_read(tmp_path: Path, spy: Spy, monkeypatch: pytest.MonkeyPatch) -> None:
     # and decides the helper's hubs in its environment before it plans: no hub's decisions twice
     monkeypatch.setattr(fleet_fork, "RULE_BYTES_PER_DECLARATION", 0)
     monkeypatch.setattr(fleet_fork, "PLAN_PASS_BYTES", 0)
     root = random_fleet(2, tmp_path / "fleet")
-    planning: list[bool] = []
-    decided: list[str] = []
-    build, final = fleet_plan.build_fleet_plan, fleet_decide.FleetDecider._final
-
-    def building(*args: Any, **kwargs: Any) -> Any:
-        planning.append(True)
-        return build(*args, **kwargs)
-
-    def deciding(decider: Any, env: str) -> Any:
-        if planning and env not in decider._finals:
-            decided.append(env)
-        return final(decider, env)
-
-    monkeypatch.setattr(fleet_plan, "build_fleet_plan", building)
-    monkeypatch.setattr(fleet_decide.FleetDecider, "_final", deciding)
+    plans = Replanned(monkeypatch)
     parsed = Parses(monkeypatch, tmp_path / "parses")
     out = {}
     for jobs in ("1", "2"):
         monkeypatch.setenv(worker.ENV, jobs)
         memo.clear()
         parsed.clear()
-        planning.clear()
+        plans.planning.clear()
         done = CliRunner().invoke(cli, ["plan", "-C", str(root), "--env", "dev", "-o", str(tmp_path / f"{jobs}.txt"),
                                         "--report", f"json={tmp_path / f'{jobs}.json'}"])
         out[jobs] = (done.exit_code, done.output, (tmp_path / f"{jobs}.txt").read_bytes(),
@@ -309,7 +168,7 @@ def test_plan_takes_the_inventories_the_helper_read(tmp_path: Path, spy: Spy, mo
         assert parsed.counted(hubs, jobs)
     assert out["1"] == out["2"]
     assert len(spy.pids) == 1 and spy.redone == 0
-    assert planning and decided == []
+    assert plans.planning and plans.decided == []
 
 
 def test_render_takes_the_inventories_the_helper_read(tmp_path: Path, spy: Spy,
@@ -317,7 +176,7 @@ def test_render_takes_the_inventories_the_helper_read(tmp_path: Path, spy: Spy,
     monkeypatch.setattr(fleet_fork, "RULE_BYTES_PER_DECLARATION", 0)  # the helper has hubs
     random_fleet(0, tmp_path / "made")
     root = tmp_path / "fleet"
-    shutil.copytree(_MADE / "0", root)  # bench/fleet.py's, unedited: render refuses a fleet with errors
+    shutil.copytree(MADE / "0", root)  # bench/fleet.py's, unedited: render refuses a fleet with errors
     parsed = Parses(monkeypatch, tmp_path / "parses")
     trees = {}
     hubs = sum(1 for p in (root / "clusters").iterdir() if p.is_dir())

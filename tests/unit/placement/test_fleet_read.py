@@ -23,14 +23,12 @@ from i4qew.cli.main import cli
 from i4qew.placement import (
     effective,
     fleet,
-    fleet_decide,
     fleet_fork,
-    fleet_plan,
     fleet_read,
     inventory_load,
 )
+from tests.support.fleet_fork import Parses, Replanned, Spy, problems, random_fleet, spying
 from tests.support.processes import gone
-from tests.unit.placement.test_fleet_fork import Parses, Spy, problems, random_fleet, spying
 
 
 @pytest.fixture
@@ -257,30 +255,16 @@ def test_plan_takes_the_helper_inventories_of_hubs_the_reader_read(tmp_path: Pat
     root = random_fleet(2, tmp_path / "fleet")
     parent = os.getpid()
     monkeypatch.setattr(worker.Channel, "waiting", lambda channel: os.getpid() == parent)  # the reader reads them all
-    planning: list[bool] = []
-    decided: list[str] = []
-    build, final = fleet_plan.build_fleet_plan, fleet_decide.FleetDecider._final
-
-    def building(*args: Any, **kwargs: Any) -> Any:
-        planning.append(True)
-        return build(*args, **kwargs)
-
-    def deciding(decider: Any, env: str) -> Any:
-        if planning and env not in decider._finals:
-            decided.append(env)
-        return final(decider, env)
-
-    monkeypatch.setattr(fleet_plan, "build_fleet_plan", building)
-    monkeypatch.setattr(fleet_decide.FleetDecider, "_final", deciding)
+    plans = Replanned(monkeypatch)
     parsed = Parses(monkeypatch, tmp_path / "parses")
     out = {}
     for jobs in ("1", "2"):
         monkeypatch.setenv(worker.ENV, jobs)
         memo.clear()
         parsed.clear()
-        planning.clear()
+        plans.planning.clear()
         done = CliRunner().invoke(cli, ["plan", "-C", str(root), "--env", "dev", "-o", str(tmp_path / f"{jobs}.txt")])
         out[jobs] = (done.exit_code, done.output, (tmp_path / f"{jobs}.txt").read_bytes())
     assert out["1"] == out["2"]
     assert [int(p) for p in parsed.log.read_text().split()] == [spy.readers[0]] * _hubs(root)
-    assert len(spy.pids) == 1 and planning and decided == []
+    assert len(spy.pids) == 1 and plans.planning and plans.decided == []
