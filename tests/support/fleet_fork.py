@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from i4qew import memo, store, worker
+from i4qew.cli.main import cli
 from i4qew.placement import fleet_decide, fleet_fork, fleet_plan, fleet_read, inventory_load
 from i4qew.validation import validate_repo
 from tests.support.tools import ROOT
@@ -165,6 +167,7 @@ class Replanned:
     does not take the helper's decisions)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.monkeypatch = monkeypatch
         self.planning: list[bool] = []
         self.decided: list[str] = []
         build, final = fleet_plan.build_fleet_plan, fleet_decide.FleetDecider._final
@@ -180,3 +183,14 @@ class Replanned:
 
         monkeypatch.setattr(fleet_plan, "build_fleet_plan", building)
         monkeypatch.setattr(fleet_decide.FleetDecider, "_final", deciding)
+
+    def plan(self, root: Path, dest: Path, jobs: str, *options: str) -> tuple[int, str, bytes]:
+        """`i4qew plan --env dev -o DEST/JOBS.txt OPTIONS` of `root` with I4QEW_JOBS=jobs, as a
+        new process would run it (memo cleared, `planning` reset): its exit code, its output and
+        the text it wrote."""
+        self.monkeypatch.setenv(worker.ENV, jobs)
+        memo.clear()
+        self.planning.clear()
+        text = dest / f"{jobs}.txt"
+        done = CliRunner().invoke(cli, ["plan", "-C", str(root), "--env", "dev", "-o", str(text), *options])
+        return done.exit_code, done.output, text.read_bytes()

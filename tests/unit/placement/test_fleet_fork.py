@@ -153,17 +153,12 @@ def test_plan_takes_the_inventories_the_helper_read(tmp_path: Path, spy: Spy, mo
     root = random_fleet(2, tmp_path / "fleet")
     plans = Replanned(monkeypatch)
     parsed = Parses(monkeypatch, tmp_path / "parses")
+    hubs = sum(1 for p in (root / "clusters").iterdir() if p.is_dir())
     out = {}
     for jobs in ("1", "2"):
-        monkeypatch.setenv(worker.ENV, jobs)
-        memo.clear()
         parsed.clear()
-        plans.planning.clear()
-        done = CliRunner().invoke(cli, ["plan", "-C", str(root), "--env", "dev", "-o", str(tmp_path / f"{jobs}.txt"),
-                                        "--report", f"json={tmp_path / f'{jobs}.json'}"])
-        out[jobs] = (done.exit_code, done.output, (tmp_path / f"{jobs}.txt").read_bytes(),
-                     (tmp_path / f"{jobs}.json").read_bytes())
-        hubs = sum(1 for p in (root / "clusters").iterdir() if p.is_dir())
+        report = tmp_path / f"{jobs}.json"
+        out[jobs] = (*plans.plan(root, tmp_path, jobs, "--report", f"json={report}"), report.read_bytes())
         # one process reads each hub once (plan takes validation's); with a helper, only this process's share
         assert parsed.counted(hubs, jobs)
     assert out["1"] == out["2"]

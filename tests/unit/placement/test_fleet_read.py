@@ -16,10 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from i4qew import memo, validation, worker
-from i4qew.cli.main import cli
+from i4qew import validation, worker
 from i4qew.placement import (
     effective,
     fleet,
@@ -259,12 +257,8 @@ def test_plan_takes_the_helper_inventories_of_hubs_the_reader_read(tmp_path: Pat
     parsed = Parses(monkeypatch, tmp_path / "parses")
     out = {}
     for jobs in ("1", "2"):
-        monkeypatch.setenv(worker.ENV, jobs)
-        memo.clear()
         parsed.clear()
-        plans.planning.clear()
-        done = CliRunner().invoke(cli, ["plan", "-C", str(root), "--env", "dev", "-o", str(tmp_path / f"{jobs}.txt")])
-        out[jobs] = (done.exit_code, done.output, (tmp_path / f"{jobs}.txt").read_bytes())
+        out[jobs] = plans.plan(root, tmp_path, jobs)
     assert out["1"] == out["2"]
     assert [int(p) for p in parsed.log.read_text().split()] == [spy.readers[0]] * _hubs(root)
     assert len(spy.pids) == 1 and plans.planning and plans.decided == []
