@@ -28,8 +28,10 @@ import select
 import signal
 import sys
 import threading
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 ENV = "I4QEW_JOBS"
 _HEAD = 8  # bytes of a message's length
@@ -193,6 +195,48 @@ class Worker:
             os.waitpid(pid, 0)
         except (ChildProcessError, ProcessLookupError):
             pass
+
+
+def shared(tasks: Sequence[Callable[[], T]], weights: Sequence[float], *, pays: bool) -> list[T]:
+    """Each task's value, in order. With a helper (`pays`, or I4QEW_JOBS=2; two tasks or
+    more, 2 cores, a fork possible now), the helper runs the first tasks, as many as
+    balance the others by `weights`, while this process runs the rest; their values come
+    back pickled. A helper that fails in any way only means its tasks run here (an
+    exception they raise is then raised here)."""
+    cut = _cut(weights)
+    if len(tasks) < 2 or not cut or not _forks(pays):
+        return [task() for task in tasks]
+    try:
+        helper = Worker(lambda channel: [task() for task in tasks[:cut]])
+    except OSError:  # no process to be had
+        return [task() for task in tasks]
+    try:
+        mine = [task() for task in tasks[cut:]]
+        try:
+            theirs = helper.result()
+        except WorkerFailed:
+            theirs = None
+        if not isinstance(theirs, list) or len(theirs) != cut:
+            theirs = [task() for task in tasks[:cut]]
+        return [*theirs, *mine]
+    finally:
+        helper.close()
+
+
+def _forks(pays: bool) -> bool:
+    n = jobs()
+    return n != 1 and (n == 2 or (pays and cores() >= 2)) and can_fork()
+
+
+def _cut(weights: Sequence[float]) -> int:
+    """How many first tasks make the helper's share closest to half of the whole."""
+    total, best, cut, run = sum(weights), float("inf"), 0, 0.0
+    for k, w in enumerate(weights, 1):
+        run += w
+        span = max(run, total - run)
+        if span < best:
+            best, cut = span, k
+    return cut if cut < len(weights) else 0
 
 
 def _die_with(parent_pid: int) -> None:

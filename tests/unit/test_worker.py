@@ -156,3 +156,77 @@ print("ok")
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
     assert (done.returncode, done.stdout) == (0, "ok\n"), done.stderr
+
+
+def _tagged(i: int) -> tuple[int, int]:
+    return i, os.getpid()
+
+
+def test_shared_gives_each_value_in_order_the_first_ones_from_the_helper(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(worker.ENV, raising=False)
+    got = worker.shared([lambda i=i: _tagged(i) for i in range(5)], [4, 1, 1, 1, 1], pays=True)
+    assert [i for i, _ in got] == [0, 1, 2, 3, 4]
+    here = os.getpid()
+    assert got[0][1] != here  # the heaviest first task balances the four others
+    assert all(pid == here for _, pid in got[1:])
+
+
+@pytest.mark.parametrize(("jobs", "pays", "forks"), [("1", True, False), ("2", False, True), ("", False, False),
+                                                     ("", True, True)])
+def test_shared_forks_where_it_pays_or_i4qew_jobs_says(jobs: str, pays: bool, forks: bool,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(worker.ENV, jobs)
+    monkeypatch.setattr(worker, "cores", lambda: 2)
+    got = worker.shared([lambda i=i: _tagged(i) for i in range(2)], [1, 1], pays=pays)
+    assert [i for i, _ in got] == [0, 1]
+    assert (got[0][1] != os.getpid()) is forks
+    assert got[1][1] == os.getpid()
+
+
+def test_shared_with_one_core_or_one_task_runs_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(worker.ENV, raising=False)
+    monkeypatch.setattr(worker, "cores", lambda: 1)
+    assert all(pid == os.getpid() for _, pid in worker.shared([lambda: _tagged(0), lambda: _tagged(1)], [1, 1],
+                                                               pays=True))
+    monkeypatch.setenv(worker.ENV, "2")
+    assert worker.shared([lambda: _tagged(0)], [1], pays=True) == [(0, os.getpid())]
+
+
+def test_a_helper_that_fails_only_means_its_tasks_run_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(worker.ENV, "2")
+    here = os.getpid()
+
+    def dies() -> tuple[int, int]:
+        if os.getpid() != here:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return _tagged(0)
+
+    assert worker.shared([dies, lambda: _tagged(1)], [1, 1], pays=True) == [(0, here), (1, here)]
+    assert worker.shared([lambda: threading.Lock(), lambda: 1], [1, 1], pays=True)[1] == 1  # unpicklable: here
+
+
+def test_a_task_that_raises_raises_here_and_no_helper_is_left(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(worker.ENV, "2")
+    made: list[worker.Worker] = []
+    real = worker.Worker
+
+    def spy(task: object) -> worker.Worker:
+        made.append(real(task))  # type: ignore[arg-type]
+        return made[-1]
+
+    monkeypatch.setattr(worker, "Worker", spy)
+
+    def broken() -> int:
+        raise ValueError("bad hub")
+
+    with pytest.raises(ValueError, match="bad hub"):
+        worker.shared([broken, lambda: 1], [1, 1], pays=True)  # the helper's: raised again here
+    with pytest.raises(ValueError, match="bad hub"):
+        worker.shared([lambda: 1, broken], [1, 1], pays=True)  # this process's
+    assert len(made) == 2 and all(w.pid is None for w in made)
+
+
+@pytest.mark.parametrize(("weights", "cut"), [([1, 1], 1), ([5, 1, 1, 1], 1), ([1, 1, 1, 5], 3), ([1, 2, 3, 4], 3),
+                                              ([3], 0), ([], 0), ([0, 0], 1)])
+def test_the_helper_takes_the_first_tasks_that_balance_the_rest(weights: list[float], cut: int) -> None:
+    assert worker._cut(weights) == cut

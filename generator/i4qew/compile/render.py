@@ -67,7 +67,7 @@ def render_tree(repo: Repo, env: str, *, inventory: Inventory | None, source_com
         problems = needs_inventory(repo)
     if problems:
         raise UserError(problems)
-    keep = {k: inventory.bits_of(v) for k, v in base.items()} if base and inventory is not None else None
+    keep = inventory.bits_by_key(base) if base and inventory is not None else None
     # Models mounted as image volumes in `env`: decided over the inventory's kubeversion claims.
     image = image_volume_models_for(repo, env, inventory, keep)
     plan = build_plan(repo, env, inventory, keep=keep)
@@ -120,7 +120,7 @@ def render_globals(repo: Repo, env: str, *, inventory: Inventory | None, source_
         fleet, fleet_counts = fleet_globals(repo, env, hubs or {}, base=base)
         readme = {"README.md": render_readme(repo, env, source_commit=source_commit, cluster_counts=fleet_counts)}
         return merge(readme, fleet)
-    keep = {k: inventory.bits_of(v) for k, v in base.items()} if base and inventory is not None else None
+    keep = inventory.bits_by_key(base) if base and inventory is not None else None
     image = image_volume_models_for(repo, env, inventory, keep)
     plan = build_plan(repo, env, inventory, keep=keep)
     placement = placement_files(repo, env, inventory, base=base)
@@ -138,5 +138,5 @@ def pages(repo: Repo, plan: Plan) -> Tree:
 def render_pages(repo: Repo, env: str, *, inventory: Inventory | None,
                  base: Mapping[str, Iterable[str]] | None = None) -> Tree:
     """The pictures render_globals writes (one hub: plan.html, plan.svg), alone."""
-    keep = {k: inventory.bits_of(v) for k, v in base.items()} if base and inventory is not None else None
+    keep = inventory.bits_by_key(base) if base and inventory is not None else None
     return pages(repo, build_plan(repo, env, inventory, keep=keep))

@@ -31,7 +31,7 @@ from i4qew.gitops.settings import environment, settings_at
 from i4qew.gitops.source import Source, dirty_inputs, fingerprint, input_ids
 from i4qew.gitops.wave_pins import WavePins
 from i4qew.model.repo import Environment
-from i4qew.placement.snapshot_read import read_decisions
+from i4qew.placement.snapshot_read import Joined, read_decisions
 from i4qew.problems import UserError
 
 if TYPE_CHECKING:
@@ -85,13 +85,20 @@ def placement_settled(landing: Landing, state: BranchState, snapshots: Snapshots
     return parent is not None and (not parent or parent == snapshots)
 
 
-def previous_decisions(snapshots: tuple[bytes, ...]) -> dict[str, list[str]] | None:
+def previous_decisions(snapshots: tuple[bytes, ...]) -> dict[str, list[str] | Joined] | None:
     """"namespace/workload" -> the clusters chosen, over every snapshot: the hubs' cluster
-    names are disjoint (rule hub-cluster-duplicate), so each hub finds its own."""
-    out: dict[str, list[str]] = {}
+    names are disjoint (rule hub-cluster-duplicate), so each hub finds its own. Nothing is
+    copied: each snapshot's lists are shared by the workloads of the same decision, and a
+    workload with clusters in several snapshots has their lists `Joined` (compile/fleet.py
+    splits each distinct list once); none is to be changed."""
+    out: dict[str, list[str] | Joined] = {}
     for data in snapshots:
         for key, names in read_decisions(data).items():
-            out.setdefault(key, []).extend(names)
+            had = out.get(key)
+            if not had:  # (none yet, or no cluster)
+                out[key] = names
+            elif names:
+                out[key] = Joined((*had.parts, names) if isinstance(had, Joined) else (had, names))
     return out or None
 
 

@@ -36,7 +36,7 @@ def render_source(req: RenderRequest, validate: Callable[[Path], Validation] = v
         raise UserError(sort_problems(problems))
     problems.extend(repository_problems(repo, req.env))
     _stop_on_errors(problems)
-    base = {k: list(v) for k, v in req.base.items()} if req.base else None
+    base = req.base or None  # (shared lists: publish_render.previous_decisions)
     if req.changed is not None and req.rollout is None and keeps_placement(repo, req.env, req.changed):
         # the head's placement files stay: no inventory read again (validation reported its problems)
         written, kept = render_changed(repo, req.env, req.changed, req.previous.entries(whole_folders(repo)),

@@ -97,7 +97,7 @@ def placement_snapshot(repo: Repo, env: str, inventory: Inventory | None, *,
     decided: dict[str, Decision] = {}
     base_bits: dict[str, int] = {}
     if planner is not None and inventory is not None:
-        base_bits = {k: inventory.bits_of(v) for k, v in (base or {}).items()}
+        base_bits = inventory.bits_by_key(base or {})
         decided = {d.key: d for d in planner.decisions(env, base_bits)}
     names = NameTable(inventory) if inventory is not None else None
     placements: list[dict[str, Any]] = []
