@@ -22,6 +22,7 @@ thread runs (a fork copies only the calling thread).
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import pickle
 import select
@@ -207,7 +208,7 @@ def shared(tasks: Sequence[Callable[[], T]], weights: Sequence[float], *, pays: 
     if len(tasks) < 2 or not cut or not _forks(pays):
         return [task() for task in tasks]
     try:
-        helper = Worker(lambda channel: [task() for task in tasks[:cut]])
+        helper = Worker(functools.partial(run_all, tasks[:cut]))
     except OSError:  # no process to be had
         return [task() for task in tasks]
     try:
@@ -221,6 +222,11 @@ def shared(tasks: Sequence[Callable[[], T]], weights: Sequence[float], *, pays: 
         return [*theirs, *mine]
     finally:
         helper.close()
+
+
+def run_all(tasks: Sequence[Callable[[], T]], channel: Channel) -> list[T]:
+    """A `shared` helper's task: its tasks' values."""
+    return [task() for task in tasks]
 
 
 def _forks(pays: bool) -> bool:

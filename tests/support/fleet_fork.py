@@ -30,19 +30,22 @@ from tests.support.tools import ROOT
 
 class Spy:
     """The helpers forked (their pids), the readers forked before the model (fleet_read.py:
-    theirs) and the times the work was redone in this process."""
+    theirs), the helpers of worker.shared (`shared`: the rules of a warm run, the hubs'
+    pictures) and the times the work was redone in this process."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.pids: list[int] = []
         self.readers: list[int] = []
+        self.shared: list[int] = []
         self.redone = 0
         made, redo = worker.Worker.__init__, fleet_fork._redone
 
         def init(w: worker.Worker, task: Callable[[worker.Channel], object]) -> None:
             made(w, task)
             assert w.pid is not None
-            reader = isinstance(task, functools.partial) and task.func is fleet_read._read
-            (self.readers if reader else self.pids).append(w.pid)
+            func = task.func if isinstance(task, functools.partial) else None
+            (self.readers if func is fleet_read._read else self.shared if func is worker.run_all
+             else self.pids).append(w.pid)
 
         def again(*args: Any) -> Any:
             self.redone += 1

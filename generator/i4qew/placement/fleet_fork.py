@@ -321,7 +321,7 @@ class FleetChecks:
 
     def problems(self) -> list[Problem]:
         if self.helper is None:
-            return [*self.rules(), *all_inventory_problems(self.root, self.repo)]
+            return self._alone()
         try:
             if self.failed:
                 raise worker.WorkerFailed("ended early")
@@ -340,6 +340,19 @@ class FleetChecks:
         if self.plan is not None and self.plan[0] is not None:
             self._decide_again(*self.plan)
         return found
+
+    def _alone(self) -> list[Problem]:
+        """Without the helper above. A run with the persistent cache on (most answers kept: the
+        rules' per file, the hubs' checks) forks one anyway where the fleet is large: it runs
+        the rules while this process reads the inventories and checks the hubs (worker.shared).
+        A run without the cache does both here (the helper above did not pay)."""
+        def hubs() -> list[Problem]:
+            return all_inventory_problems(self.root, self.repo)
+
+        if not store.active().on:
+            return [*self.rules(), *hubs()]
+        rules, checked = worker.shared([self.rules, hubs], [1, 1], pays=_sizes(self.root)[0] >= PAYS_BYTES)
+        return [*rules, *checked]
 
     def _decide_again(self, env: str | None, now: datetime | None) -> None:
         """The helper's hubs' decisions in `env`, made here before `plan` asks for them (over
