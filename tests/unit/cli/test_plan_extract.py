@@ -147,3 +147,49 @@ def test_across_file_systems_nothing_is_compared_or_linked(tmp_path: Path, monke
     _extract(archive(MEMBERS), plain)
     _extract(archive(MEMBERS), dest, work, "sub/")
     assert tree(dest) == tree(plain) and linked == []
+
+
+def test_the_base_is_extracted_inside_the_git_folder_of_the_work_tree(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    top = tmp_path / "top"
+    (top / ".git").mkdir(parents=True)
+    (top / "fleet").mkdir()
+    assert plan_checkout.scratch(top) == str(top / ".git")
+    assert plan_checkout.scratch(top / "fleet") == str(top / ".git")  # a workload repo in a sub-folder
+    (tmp_path / "wt").mkdir()
+    (tmp_path / "wt" / ".git").write_text("gitdir: elsewhere\n")  # a linked work tree: .git is a file
+    assert plan_checkout.scratch(tmp_path / "wt") is None
+    (tmp_path / "ln").mkdir()
+    (tmp_path / "ln" / ".git").symlink_to(top / ".git")
+    assert plan_checkout.scratch(tmp_path / "ln") is None
+    monkeypatch.setattr(plan_checkout, "_same_device", lambda work, dest: False)  # .git on another file system
+    assert plan_checkout.scratch(top) is None
+
+
+def test_plan_base_links_the_base_files_and_leaves_nothing_in_the_git_folder(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from i4qew.cli.main import cli
+    from tests.support.git_remote import git
+    from tests.support.hubs import two_hubs
+
+    root = two_hubs(tmp_path / "r")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    made: list[Path] = []
+    real = plan_checkout._extract
+
+    def spy(archive: bytes, dest: Path, work: Path | None = None, prefix: str = "") -> None:
+        made.append(dest)
+        real(archive, dest, work, prefix)
+        same = dest / prefix / "i4qew.yaml"
+        assert same.stat().st_ino == (root / "i4qew.yaml").stat().st_ino  # linked, not written
+
+    before = sorted(p.name for p in (root / ".git").iterdir())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(plan_checkout, "_extract", spy)
+        done = CliRunner().invoke(cli, ["plan", "-C", str(root), "--env", "production", "--base", "HEAD"])
+    assert done.exit_code == 0, done.output
+    assert len(made) == 1 and made[0].parent == root / ".git"
+    assert sorted(p.name for p in (root / ".git").iterdir()) == before
