@@ -169,14 +169,12 @@ class FleetDecider(FleetSets):
         final = _Final([], [])
         for g, hubs in enumerate(self.groups):
             planner = self.planners[hubs[0]]
+            made = [(w, ep) for w in planner.repo.workloads if w.enabled_in(env)
+                    and (ep := planner.effective(w, env)) is not None]
+            self.prefetch(ep for _, ep in made)
             empties: list[Decision] = []
             placed: list[tuple[int, Decided]] = []
-            for w in planner.repo.workloads:
-                if not w.enabled_in(env):
-                    continue
-                ep = planner.effective(w, env)
-                if ep is None:
-                    continue
+            for w, ep in made:
                 decided = self._fresh(g, ep)
                 if decided:
                     placed.append((len(empties), decided))
