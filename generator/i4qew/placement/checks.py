@@ -134,10 +134,11 @@ def _arch_problems(repo: Repo, inv: Inventory) -> list[Problem]:
         return []
     prefix = repo.repository.arch_prefix
     keys: set[str] = set().union(*inv.clusters_labels()) if len(inv) else set()
+    arch_keys = sorted(key for key in keys if key.startswith(prefix))
+    inv.labels.prefetch(arch_keys)  # (one pass over the clusters for them all)
     labelled = 0
-    for key in keys:
-        if key.startswith(prefix):
-            labelled |= inv.labels.with_key(key)
+    for key in arch_keys:
+        labelled |= inv.labels.with_key(key)
     if not inv.all & ~labelled:
         return []
     bare = [inv.clusters[i] for i in members(inv.all & ~labelled)]
