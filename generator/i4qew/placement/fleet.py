@@ -34,8 +34,8 @@ from i4qew.load.files import (
 from i4qew.load.yamlio import parse
 from i4qew.model.repo import Hub, Repo
 from i4qew.placement.checks import decisions_by_env, inventory_problems, placement_problems
-from i4qew.placement.decide import Decision, planner_for
 from i4qew.placement.checks_cache import HubChecks
+from i4qew.placement.decide import Decision, planner_for
 from i4qew.placement.fleet_decide import hub_planners
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.inventory_load import SUFFIXES, load_inventory
@@ -159,8 +159,8 @@ def hub_runs(repo: Repo, planned: Sequence[tuple[Hub, Inventory]], now: datetime
                 runs.update([(env, d.key) for d in ds if d.clusters])
             else:
                 groups.setdefault((id(empties), env), (empties, set()))[1].update(at)
-    for (_, env), (empties, at) in groups.items():
-        runs.update([(env, empties[i].key) for i in at])
+    for (_, env), (empties, placing) in groups.items():
+        runs.update([(env, empties[i].key) for i in placing])
     return runs
 
 
