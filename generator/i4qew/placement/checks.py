@@ -134,10 +134,11 @@ def _arch_problems(repo: Repo, inv: Inventory) -> list[Problem]:
         return []
     prefix = repo.repository.arch_prefix
     keys: set[str] = set().union(*inv.clusters_labels()) if len(inv) else set()
+    arch_keys = sorted(key for key in keys if key.startswith(prefix))
+    inv.labels.prefetch(arch_keys)  # (one pass over the clusters for them all)
     labelled = 0
-    for key in keys:
-        if key.startswith(prefix):
-            labelled |= inv.labels.with_key(key)
+    for key in arch_keys:
+        labelled |= inv.labels.with_key(key)
     if not inv.all & ~labelled:
         return []
     bare = [inv.clusters[i] for i in members(inv.all & ~labelled)]
@@ -196,7 +197,8 @@ def _judged(planner: Planner, env: str, decisions: list[Decision],
     """The decisions placement_problems judges, in order: those that place something, and the
     empty ones no other hub runs somewhere (not in `elsewhere`). On a fleet's hub (Planner.empties)
     without a walk over the group's empty decisions: the keys not elsewhere are one set
-    difference, and where the hub places nothing its list holds the empty decision itself."""
+    difference, and where the hub places nothing its list holds the empty decision itself (the
+    decider knows where it does: Planner.placing)."""
     empties = planner.empties(env, decisions)
     if empties is None or len(empties) != len(decisions):
         return [d for d in decisions if d.clusters or (d.env, d.key) not in elsewhere]
@@ -206,10 +208,13 @@ def _judged(planner: Planner, env: str, decisions: list[Decision],
         for i, e in enumerate(empties):
             at.setdefault((e.env, e.key), []).append(i)
         _positions[:] = [*_positions[-7:], (empties, at)]
-    judged = {i for key in at.keys() - elsewhere for i in at[key]}
-    # (a decision of the hub's own may still choose no cluster: numberOfClusters 0)
-    judged.update([i for i, d in enumerate(decisions) if d is not empties[i] and d.clusters])
-    return [decisions[i] for i in sorted(judged)]
+    judged = planner.placing(env, decisions)
+    if judged is None:  # (a decision of the hub's own may still choose no cluster: numberOfClusters 0)
+        judged = [i for i, d in enumerate(decisions) if d is not empties[i] and d.clusters]
+    alone = at.keys() - elsewhere
+    if alone:
+        judged = sorted({*judged, *(i for key in alone for i in at[key])})
+    return [decisions[i] for i in judged]
 
 
 def placement_problems(repo: Repo, inventory: Inventory, *, now: datetime | None = None,

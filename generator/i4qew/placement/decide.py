@@ -177,6 +177,7 @@ class Planner:
         self.shared_all: Callable[[Sequence[Placeable]], list[int]] | None = None
         self.shared_of: Callable[[str, Sequence[Workload]], list[Decision | None]] | None = None
         self.shared_empties: Callable[[str, list[Decision]], list[Decision] | None] | None = None
+        self.shared_placing: Callable[[str, list[Decision]], list[int] | None] | None = None
 
     def predicate(self, p: Predicate) -> int:
         # Keyed by identity first: hashing a Predicate walks its selectors, and the
@@ -316,6 +317,12 @@ class Planner:
         from, each workload's empty decision in the same order, shared by the hubs of a group;
         where this hub places nothing, `decisions` holds that very object. Else None."""
         return self.shared_empties(env, decisions) if self.shared_empties is not None else None
+
+    def placing(self, env: str, decisions: list[Decision]) -> list[int] | None:
+        """Where `decisions` is one `empties` answers for: the positions (ascending) of those that
+        select clusters, without a walk over the list (a fleet's hub places few of the fleet's
+        workloads). Else None."""
+        return self.shared_placing(env, decisions) if self.shared_placing is not None else None
 
     def decisions(self, env: str, base: Mapping[str, int] | None = None) -> list[Decision]:
         """One decision per workload enabled in `env`; `base` maps Decision.key to its

@@ -35,6 +35,7 @@ from i4qew.load.yamlio import parse
 from i4qew.model.repo import Hub, Repo
 from i4qew.placement.checks import decisions_by_env, inventory_problems, placement_problems
 from i4qew.placement.checks_cache import HubChecks
+from i4qew.placement.decide import Decision, planner_for
 from i4qew.placement.fleet_decide import hub_planners
 from i4qew.placement.inventory import Inventory
 from i4qew.placement.inventory_load import SUFFIXES, load_inventory
@@ -144,9 +145,23 @@ def planned_hubs(repo: Repo, inventories: Hubs) -> list[tuple[Hub, Inventory]]:
 
 
 def hub_runs(repo: Repo, planned: Sequence[tuple[Hub, Inventory]], now: datetime | None) -> set[tuple[str, str]]:
-    """(environment, "namespace/workload") of each decision that selects a cluster of a hub of `planned`."""
-    return {(env, d.key) for h, inv in planned for env, ds in decisions_by_env(repo.for_hub(h), inv, now).items()
-            for d in ds if d.clusters}
+    """(environment, "namespace/workload") of each decision that selects a cluster of a hub of `planned`.
+    Of a fleet's hubs, the positions where each places (Planner.placing) in the group's list of
+    empty decisions (Planner.empties), each read once."""
+    runs: set[tuple[str, str]] = set()
+    groups: dict[tuple[int, str], tuple[list[Decision], set[int]]] = {}
+    for h, inv in planned:
+        view = repo.for_hub(h)
+        planner = planner_for(view, inv, now)
+        for env, ds in decisions_by_env(view, inv, now).items():
+            at, empties = planner.placing(env, ds), planner.empties(env, ds)
+            if at is None or empties is None:
+                runs.update([(env, d.key) for d in ds if d.clusters])
+            else:
+                groups.setdefault((id(empties), env), (empties, set()))[1].update(at)
+    for (_, env), (empties, placing) in groups.items():
+        runs.update([(env, empties[i].key) for i in placing])
+    return runs
 
 
 def hub_problems(repo: Repo, hub: Hub, inv: Inventory, now: datetime | None,

@@ -59,6 +59,7 @@ class _Final:
     empties: list[list[Decision]]
     decided: list[list[Decided]]
     hubs: dict[int, list[Decision]] = field(default_factory=dict)
+    placing: dict[int, list[int]] = field(default_factory=dict)  # per hub made: where its decision selects clusters
     # per hub: (position, clusters, how many the filters kept, advisory); made for the first hub's list
     reached: dict[int, list[tuple[int, int, int, bool]]] | None = None
     at: dict[int, dict[int, int]] = field(default_factory=dict)  # per group: id(workload) -> position
@@ -168,25 +169,27 @@ class FleetDecider(FleetSets):
         final = _Final([], [])
         for g, hubs in enumerate(self.groups):
             planner = self.planners[hubs[0]]
+            made = [(w, ep) for w in planner.repo.workloads if w.enabled_in(env)
+                    and (ep := planner.effective(w, env)) is not None]
+            self.prefetch(ep for _, ep in made)
             empties: list[Decision] = []
             placed: list[tuple[int, Decided]] = []
-            for w in planner.repo.workloads:
-                if not w.enabled_in(env):
-                    continue
-                ep = planner.effective(w, env)
-                if ep is None:
-                    continue
+            for w, ep in made:
                 decided = self._fresh(g, ep)
                 if decided:
                     placed.append((len(empties), decided))
                 empties.append(decision(w, env, ep, placement_name(w.name, env), 0, f"{w.namespace}/{w.name}"))
             lists = {h: list(empties) for h in hubs}
+            placing: dict[int, list[int]] = {h: [] for h in hubs}
             for pos, decided in placed:
                 e = empties[pos]
                 for h, clusters, n, advisory in decided:
                     lists[h][pos] = e.placed(clusters, n, advisory)
+                    if clusters:
+                        placing[h].append(pos)
             final.empties.append(empties)
             final.hubs.update(lists)
+            final.placing.update(placing)
         return final
 
     def _hub_final(self, hub: int, env: str) -> list[Decision]:
@@ -206,9 +209,13 @@ class FleetDecider(FleetSets):
                         reached.setdefault(h, []).append((pos, clusters, n, advisory))
         empties = final.empties[g]
         out = list(empties)
+        placing = []
         for pos, clusters, n, advisory in final.reached.pop(hub, ()):  # read once: let it go
             out[pos] = empties[pos].placed(clusters, n, advisory)
+            if clusters:
+                placing.append(pos)
         final.hubs[hub] = out
+        final.placing[hub] = placing
         if len(final.hubs) == len(self.planners):  # every hub's list made: no one reads the rows again
             final.decided = []
         return out
@@ -220,6 +227,14 @@ class FleetDecider(FleetSets):
         if final is None or final.hubs.get(hub) is not decisions:
             return None
         return final.empties[self.group_of[hub]]
+
+    def placing_of(self, hub: int, env: str, decisions: list[Decision]) -> list[int] | None:
+        """The positions (ascending) of the decisions of `decisions` that select clusters, if it
+        is the list this decider gave hub `hub` for `env` without a base."""
+        final = self._finals.get(env)
+        if final is None or final.hubs.get(hub) is not decisions:
+            return None
+        return final.placing.get(hub)
 
     def decisions_of(self, hub: int, env: str, workloads: Sequence[Workload]) -> list[Decision | None]:
         """Hub `hub`'s decision (no base) of each of `workloads` (None: it has none in
@@ -325,4 +340,5 @@ def hub_planners(repo: Repo, inventories: Mapping[str, Inventory | None],
             p.shared_all = functools.partial(decider.evaluate_all, i)
             p.shared_of = functools.partial(decider.decisions_of, i)
             p.shared_empties = functools.partial(decider.empties_of, i)
+            p.shared_placing = functools.partial(decider.placing_of, i)
     return {name: p for (name, _, _), p in zip(hubs, planners, strict=True)}

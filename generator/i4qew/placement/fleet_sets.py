@@ -8,7 +8,7 @@ shares, only on the hubs where every conjunct selects something (`_fresh`)."""
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 
 from i4qew.model.repo import Predicate
@@ -52,6 +52,26 @@ class FleetSets:
     @cached_property
     def claims(self) -> LabelIndex:
         return LabelIndex([c.claims for p in self.planners for c in p.inv.clusters])
+
+    def prefetch(self, placements: Iterable[Placeable]) -> None:
+        """The label and claim keys the predicates of `placements` read, indexed in one pass
+        each (LabelIndex.prefetch) before they are evaluated one by one."""
+        seen: set[int] = set()
+        labels: dict[str, None] = {}
+        claims: dict[str, None] = {}
+        for ep in placements:
+            for c in ep.conjuncts:
+                if id(c.predicates) in seen:
+                    continue
+                seen.add(id(c.predicates))
+                for p in c.predicates:
+                    if id(p) not in self._predicates:
+                        labels.update(dict.fromkeys(r.key for r in p.labels.requirements))
+                        claims.update(dict.fromkeys(r.key for r in p.claims.requirements))
+        if labels:
+            self.labels.prefetch(labels)
+        if claims:
+            self.claims.prefetch(claims)
 
     def predicate(self, p: Predicate) -> int:
         got = self._predicates.get(id(p))

@@ -170,8 +170,14 @@ class _Lines(dict[str, tuple[str, str]]):
     def __init__(self, pattern: re.Pattern[str]) -> None:
         super().__init__()
         self.pattern = pattern
+        # the line of the cluster being read that repeats its name (OCM's `name` label, the
+        # `id.k8s.io` claim's value: a line no other cluster holds), and what it is taken apart into
+        self.own: tuple[str, tuple[str, str]] = ("", ("", ""))
 
     def __missing__(self, line: str) -> tuple[str, str]:
+        own = self.own
+        if line == own[0]:  # (the item's pattern checked the name as this line holds it: not kept)
+            return own[1]
         if self.pattern.fullmatch(line + "\n") is None:
             raise _Irregular
         key, _, value = line.partition(": ")
@@ -186,6 +192,7 @@ def _cluster(m: re.Match[str], origin: Origin, entries: Entries, seen: _Seen) ->
         "annotations", "labels", "name", "taints", "allocatable", "capacity", "claims", "conditions")
     if annotations and len(set(_KEY_LINE.findall(annotations))) != annotations.count("\n"):
         raise _Irregular  # a duplicate key: the YAML parser refuses the file
+    written = name
     if name[0] in "\"'":
         name = name[1:-1]
         if not name:
@@ -194,6 +201,8 @@ def _cluster(m: re.Match[str], origin: Origin, entries: Entries, seen: _Seen) ->
     # (the name too, as a label and a claim), and the persistent cache pickles (and
     # unpickles) a string once per object (inventory_load.py).
     name = _intern(name)
+    seen.labels.own = ("      name: " + written, ("name", name))
+    seen.claims.own = ("      value: " + written, ("value", name))
     labels: dict[str, str] = {}
     if labels_block:
         lines = labels_block.split("\n")

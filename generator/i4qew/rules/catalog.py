@@ -38,6 +38,7 @@ from i4qew.rules import waves
 # isort: on
 from i4qew.rules.local_cache import local_problems
 from i4qew.rules.registry import REGISTRY, Rule
+from i4qew.rules.walk import forget_keys
 
 # In the order docs/rules.md lists them.
 FAMILIES = (builtin, declarations, names, references, images, secrets, resources, ports, ingress, environments,
@@ -55,9 +56,13 @@ def run_rules(repo: Repo) -> list[Problem]:
     rules that judge each declaration on its own (`@local`), or each workload given the
     policies and models (`@given`), answer through rules/local_cache.py."""
     rules = [r for r in REGISTRY.values() if r.check is not None]
-    problems = local_problems(repo, lambda r: _run([x for x in rules if x.local], r),
-                              lambda r: _run([x for x in rules if x.given], r))
-    problems.extend(_run([r for r in rules if not r.local and not r.given], repo)[0])
+    forget_keys()
+    try:
+        problems = local_problems(repo, lambda r: _run([x for x in rules if x.local], r),
+                                  lambda r: _run([x for x in rules if x.given], r))
+        problems.extend(_run([r for r in rules if not r.local and not r.given], repo)[0])
+    finally:
+        forget_keys()
     return problems
 
 

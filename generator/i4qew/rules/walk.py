@@ -65,15 +65,46 @@ def once(memo: dict[str, T], value: Any, judge: Callable[[Any], T]) -> T:
     dict per run; `judge` reads nothing but the value). Ten thousand workloads repeat a
     few dozen resources, ports or env lists. Keyed by repr: for what a declaration holds
     (str, int, float, bool, None, lists and dicts of them) equal reprs are equal values of
-    the same types, dicts in the same order."""
+    the same types, dicts in the same order (`key_of`)."""
     try:
-        key = repr(value)
+        key = key_of(value)
     except ValueError:  # an int past Python's digit limit: no key, judged as it is
         return judge(value)
     got = memo.get(key)
     if got is None:
         got = memo[key] = judge(value)
     return got
+
+
+# The repr of each list and dict `once` keyed, by id (the value held, so its id stays its
+# own): several rules judge the same value (four a workload's resources, four its ports).
+# Declarations are never changed once loaded; emptied by every run_rules (catalog.py) all the same.
+MAX_KEYS = 250_000
+_KEYS: dict[int, tuple[Any, str]] = memo.held("rules.walk.keys", {})
+
+
+def key_of(value: Any) -> str:
+    """repr(value), each list and dict's made once (`_KEYS`); a tuple (a rule's own, of
+    declared values) as its items' keys in parentheses: repr's, but for one item without its
+    comma, which no other value's repr reads as."""
+    t = type(value)
+    if t is tuple:
+        return "(" + ", ".join(map(key_of, value)) + ")"
+    if t is not dict and t is not list:
+        return repr(value)
+    got = _KEYS.get(id(value))
+    if got is not None and got[0] is value:
+        return got[1]
+    if len(_KEYS) >= MAX_KEYS:
+        _KEYS.clear()
+    key = repr(value)
+    _KEYS[id(value)] = (value, key)
+    return key
+
+
+def forget_keys() -> None:
+    """Empty `key_of`'s reprs (a run of the rules starts afresh)."""
+    _KEYS.clear()
 
 
 def report(doc: Document, at: KeyPath, rule_id: str, findings: list[Finding]) -> Iterator[Problem]:

@@ -142,6 +142,7 @@ def test_hub_checks_over_the_fleet_judge_as_a_walk_over_every_decision(seed: int
             assert all(d is x or (d.key, d.env, d.workload) == (x.key, x.env, x.workload) for d, x in zip(got, empties, strict=True))
             assert all(not x.clusters for x in empties)
             assert planner.empties(e.name, list(got)) is None  # only the list the fleet gave
+            assert planner.placing(e.name, got) == [i for i, d in enumerate(got) if d.clusters]
             if not e.selector.is_empty():
                 selected = inv.labels.selector(e.selector)
                 assert all(not d.clusters & ~selected for d in got), (hub.name, e.name)

@@ -111,3 +111,24 @@ def test_index_of_keys_with_few_and_many_values(spread: int) -> None:
         assert index.values(key) == values
         assert members(index.with_key(key)) == [i for i, m in enumerate(maps) if key in m]
     assert LabelIndex([]).with_value("zone", "z1") == 0 and LabelIndex([]).values("zone") == []
+
+
+@pytest.mark.parametrize("spread", [1, 254, 255, 300])
+def test_keys_indexed_together_give_the_sets_of_keys_indexed_alone(spread: int) -> None:
+    """LabelIndex.prefetch indexes several keys in one pass over the mappings: every value's set,
+    every key's and the values are those a key indexed on its own gets (keys of few and of many
+    values, a key no cluster has, a key named twice, one indexed already)."""
+    maps = [{} if i % 7 == 0 else {"name": f"n{i}", "zone": f"z{i % spread}", **({"gpu": "yes"} if i % 3 else {})}
+            for i in range(800)]
+    keys = ["zone", "name", "absent", "gpu", "zone"]
+    together, alone = LabelIndex(maps), LabelIndex(maps)
+    together.with_key("gpu")  # (indexed before: not again)
+    together.prefetch(keys)
+    assert together._dense.keys() | together._postings.keys() == set(keys)  # indexed now, not when asked
+    for key in keys:
+        values = sorted({m[key] for m in maps if key in m})
+        assert together.values(key) == alone.values(key) == values
+        assert together.with_key(key) == alone.with_key(key) == from_ids((i for i, m in enumerate(maps) if key in m), 800)
+        for value in [*values[:20], *values[-3:], "z-none"]:
+            assert together.with_value(key, value) == alone.with_value(key, value) == from_ids(
+                (i for i, m in enumerate(maps) if m.get(key) == value), 800)

@@ -207,6 +207,11 @@ IRREGULAR = [
     ('      status: "True"\n      type: ManagedClusterConditionAvailable', "      status: True\n"
      "      type: ManagedClusterConditionAvailable"),
     ("    name: 'plant-c'\n", "    name: 'plant-c' # c\n"),
+    # the name quoted as a number would need, repeated unquoted as OCM's label and id claim: numbers to YAML
+    ("      env: 'x'\n      stage: production\n    name: \"plant-b\"\n",
+     "      env: 'x'\n      name: 1234\n      stage: production\n    name: \"1234\"\n"),
+    ("    name: 'plant-c'\n  spec:\n  status:\n",
+     "    name: '1234'\n  spec:\n  status:\n    clusterClaims:\n    - name: id.k8s.io\n      value: 1234\n"),
     ("  status:\nkind", "  status:\n---\nkind"),
 ]
 
@@ -215,6 +220,22 @@ IRREGULAR = [
 def test_irregular_files_go_the_general_way(old: str, new: str) -> None:
     assert old in REGULAR
     assert not _agrees(REGULAR.replace(old, new, 1))
+
+
+@pytest.mark.parametrize(("label", "claim"), [("plant-b", "plant-b"), ('"plant-b"', "'plant-b'"),
+                                              ("'plant-b'", '"plant-b"')])
+def test_the_name_repeated_as_a_label_and_a_claim_is_read_alike(label: str, claim: str) -> None:
+    """OCM repeats a cluster's name as its `name` label and its `id.k8s.io` claim (lines no
+    other cluster holds, taken from the name the item's pattern checked), quoted alike or not."""
+    text = REGULAR.replace("      env: 'x'\n", f"      env: 'x'\n      name: {label}\n").replace(
+        "  status:\n    allocatable:\n      cpu: '2'\n",
+        f"  status:\n    allocatable:\n      cpu: '2'\n    clusterClaims:\n    - name: id.k8s.io\n      value: {claim}\n")
+    assert _agrees(text)
+    fast = Entries([])
+    read_regular(SourceText("clusters/m.yaml", text), fast)
+    b = fast.clusters["plant-b"]
+    assert b.labels["name"] == b.claims["id.k8s.io"] == "plant-b"
+    assert b.labels["name"] is b.name and b.claims["id.k8s.io"] is b.name
 
 
 _LINES = REGULAR.splitlines(keepends=True)

@@ -193,3 +193,17 @@ def test_variants_are_each_workloads_own(fleet: Path, monkeypatch: pytest.Monkey
     w = repo.workloads[0]
     other = dataclasses.replace(w, overrides={"dev": {"env": [{"name": "X", "value": "y"}]}})
     assert walk.variants(other, "env") == walk._variants(other, "env") != walk.variants(w, "env")
+
+
+def test_keys_are_equal_for_equal_values_only_and_made_once_per_object() -> None:
+    """`key_of` (once's key): repr's, each declared list or dict's made once per run of the rules;
+    a rule's own tuple keyed by its items (a one-item tuple apart from its item)."""
+    ports = [{"name": "http", "containerPort": 8080}]
+    same, other = [{"name": "http", "containerPort": 8080}], [{"name": "http", "containerPort": "8080"}]
+    assert walk.key_of(ports) == walk.key_of(same) == repr(ports) != walk.key_of(other)
+    assert walk.key_of((ports, None)) == walk.key_of((same, None)) == repr((ports, None))
+    assert len({walk.key_of(v) for v in ((ports,), ports, (ports, None), [ports], ((ports,),), 1, True, 1.0, "1")}) == 9
+    ports.append({"name": "metrics", "containerPort": 9090})  # (never done to a declaration: shows the key is kept)
+    assert walk.key_of(ports) == repr(same)
+    walk.forget_keys()
+    assert walk.key_of(ports) == repr(ports)
