@@ -1,0 +1,190 @@
+"""`plan` of a fleet whose helper process plans and renders its own hubs
+(placement/fleet_plan_fork.py): the same bytes, exit code and output as one process in
+text, markdown and json, on seeded random fleets with only placement problems; each hub
+planned by one process, the helper's by the helper; a helper that fails while planning is
+only its hubs planned here (its checks are kept); errors that stop the plan end the
+helper; html takes the helper's inventories instead (fleet_fork.py)."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from i4qew.placement import fleet_fork, fleet_plan, fleet_plan_fork
+from i4qew.validation import read_repo
+from tests.support.fleet_fork import SEEDS, Replanned, Spy, random_fleet, spying
+from tests.support.processes import gone
+
+
+@pytest.fixture
+def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
+    yield from spying(monkeypatch)
+
+
+def plannable(seed: int, root: Path) -> Path:
+    """random_fleet(seed) without the problems that stop a plan (the rules' errors, a policy
+    that does not load): only its placement problems (broken inventories, clusters in two
+    hubs, capacity, a policy that places nowhere, hubs over their limit or without inventory)."""
+    random_fleet(seed, root)
+    for path in (root / "workloads").rglob("*.yaml"):
+        text = path.read_text()
+        path.write_text(text.replace("containerPort: 99999", "containerPort: 8080")
+                        .replace("  - name: DB_PASSWORD\n    value: hunter2\n", ""))
+    for path in (root / "policies").iterdir():
+        path.write_text(path.read_text().replace("  foo: [1, 2\n", ""))
+    return root
+
+
+class Planned:
+    """Which hubs each process planned (fleet_plan.build_fleet_plan, `only`), by pid: a line
+    each in `log`, this process's and its helper's."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
+        self.log = log
+        build = fleet_plan.build_fleet_plan
+
+        def logged(repo: Any, env: str, inventories: Any, **kwargs: Any) -> Any:
+            only = kwargs.get("only")
+            names = sorted(only) if only is not None else [h.name for h in repo.repository.hubs]
+            with log.open("a") as out:
+                out.write(f"{os.getpid()} {','.join(names)}\n")
+            return build(repo, env, inventories, **kwargs)
+
+        monkeypatch.setattr(fleet_plan, "build_fleet_plan", logged)
+
+    def by_pid(self) -> dict[int, list[str]]:
+        out: dict[int, list[str]] = {}
+        for line in self.log.read_text().splitlines() if self.log.exists() else []:
+            pid, _, names = line.partition(" ")
+            out.setdefault(int(pid), []).extend(n for n in names.split(",") if n)
+        self.log.unlink(missing_ok=True)
+        return out
+
+
+def _plan(plans: Replanned, root: Path, dest: Path, jobs: str) -> tuple[Any, ...]:
+    """plan's text (-o), markdown and json (--report) with I4QEW_JOBS=jobs."""
+    md, js = dest / f"{jobs}.md", dest / f"{jobs}.json"
+    got = plans.plan(root, dest, jobs, "--report", f"markdown={md}", "--report", f"json={js}")
+    return (*got, md.read_bytes(), js.read_bytes())
+
+
+def _hubs(root: Path) -> list[str]:
+    repo = read_repo(root)
+    assert repo is not None
+    return [h.name for h in repo.repository.hubs]
+
+
+@pytest.mark.parametrize("halved", [False, True], ids=["as measured", "half the hubs there"])
+@pytest.mark.parametrize("seed", range(SEEDS))
+def test_the_helper_plans_its_hubs_and_the_plan_is_the_same(seed: int, halved: bool, tmp_path: Path, spy: Spy,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    if halved:  # (as measured, on these small fleets the rules outweigh all but a hub or none)
+        monkeypatch.setattr(fleet_fork, "RULE_BYTES_PER_DECLARATION", 0)
+    root = plannable(seed, tmp_path / "fleet")
+    plans, planned = Replanned(monkeypatch), Planned(monkeypatch, tmp_path / "planned")
+    alone = _plan(plans, root, tmp_path, "1")
+    assert planned.by_pid() == {os.getpid(): _hubs(root)}
+    assert alone[2].startswith(b"plan for 'dev' across hubs ") and alone[0] == 1  # (placement problems only)
+    assert _plan(plans, root, tmp_path, "2") == alone
+    assert len(spy.pids) == 1 and spy.redone == 0 and gone(spy.pids[0])
+    by_pid = planned.by_pid()
+    here, there = by_pid.pop(os.getpid(), []), by_pid.pop(spy.pids[0], [])
+    assert by_pid == {} and sorted(here + there) == sorted(_hubs(root))  # each hub planned once, in one process
+    assert there == _hubs(root)[:len(there)] and (there or not halved)  # the helper's: the first hubs
+    assert fleet_plan_fork._pending == {}
+
+
+def _in_helper(parent: int, fail: Callable[[], None], call: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if os.getpid() != parent:
+            fail()
+        return call(*args, **kwargs)
+    return wrapped
+
+
+def _raise() -> None:
+    raise RuntimeError("a bug in the helper")
+
+
+def _killed() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.parametrize("fail", [_raise, _killed], ids=["raises", "killed"])
+@pytest.mark.parametrize("where", ["render_hubs", "hub_part", "_check"])  # while planning, or before its checks' answer
+def test_a_failed_helper_is_its_hubs_planned_here(fail: Callable[[], None], where: str, tmp_path: Path, spy: Spy,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fleet_fork, "RULE_BYTES_PER_DECLARATION", 0)  # the helper has hubs
+    root = plannable(3, tmp_path / "fleet")
+    plans, planned = Replanned(monkeypatch), Planned(monkeypatch, tmp_path / "planned")
+    alone = _plan(plans, root, tmp_path, "1")
+    planned.by_pid()
+    module = fleet_plan if where == "hub_part" else fleet_plan_fork if where == "render_hubs" else fleet_fork
+    monkeypatch.setattr(module, where, _in_helper(os.getpid(), fail, getattr(module, where)))
+    assert _plan(plans, root, tmp_path, "2") == alone
+    checked = where != "_check"  # the helper's checks answered before it failed: they are kept
+    assert len(spy.pids) == 1 and spy.redone == (0 if checked else 1) and gone(spy.pids[0])
+    here = planned.by_pid().get(os.getpid(), [])
+    assert sorted(here) == sorted(_hubs(root))  # every hub planned here in the end
+    assert fleet_plan_fork._pending == {}
+
+
+def test_an_answer_of_other_hubs_is_its_hubs_planned_here(tmp_path: Path, spy: Spy,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fleet_fork, "RULE_BYTES_PER_DECLARATION", 0)
+    root = plannable(4, tmp_path / "fleet")
+    plans = Replanned(monkeypatch)
+    alone = _plan(plans, root, tmp_path, "1")
+    render = fleet_plan_fork.render_hubs
+
+    def fewer(*args: Any) -> Any:
+        parts = render(*args)
+        parts.pop(next(iter(parts)))
+        return parts
+
+    monkeypatch.setattr(fleet_plan_fork, "render_hubs", fewer)
+    assert _plan(plans, root, tmp_path, "2") == alone
+    assert len(spy.pids) == 1 and spy.redone == 0 and gone(spy.pids[0])
+
+
+@pytest.mark.parametrize("seed", [5, 6])  # the rules' errors (a port, a password) and a policy that does not load
+def test_errors_that_stop_the_plan_end_the_helper(seed: int, tmp_path: Path, spy: Spy,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fleet_fork, "RULE_BYTES_PER_DECLARATION", 0)
+    root = random_fleet(seed, tmp_path / "fleet")
+    plans, planned = Replanned(monkeypatch), Planned(monkeypatch, tmp_path / "planned")
+    release, ended = fleet_plan_fork.release, []
+
+    def releasing(at: Path) -> None:
+        held = fleet_plan_fork.pending(at) is not None
+        release(at)
+        if held:
+            ended.append(gone(spy.pids[0]))
+
+    monkeypatch.setattr(fleet_plan_fork, "release", releasing)
+    alone = _plan(plans, root, tmp_path, "1")
+    assert alone[0] == 1 and not alone[2].startswith(b"plan for") and b"[port-number]" in alone[2]
+    assert _plan(plans, root, tmp_path, "2") == alone
+    assert len(spy.pids) == 1 and spy.redone == 0 and gone(spy.pids[0])
+    # held, then ended; no plan here (the helper's parts, if it made them, are dropped)
+    assert ended == [True] and os.getpid() not in planned.by_pid() and plans.planning == []
+
+
+def test_html_takes_the_helper_inventories(tmp_path: Path, spy: Spy, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the page needs every hub's plan here: the helper sends its inventories, their decisions made here
+    monkeypatch.setattr(fleet_fork, "RULE_BYTES_PER_DECLARATION", 0)
+    monkeypatch.setattr(fleet_fork, "PLAN_PASS_BYTES", 0)
+    root = plannable(2, tmp_path / "fleet")
+    plans, planned = Replanned(monkeypatch), Planned(monkeypatch, tmp_path / "planned")
+    out = {}
+    for jobs in ("1", "2"):
+        page = tmp_path / f"{jobs}.html"
+        out[jobs] = (*plans.plan(root, tmp_path, jobs, "--report", f"html={page}"), page.read_bytes())
+        assert planned.by_pid() == {os.getpid(): _hubs(root)}  # every hub planned here
+    assert out["1"] == out["2"]
+    assert len(spy.pids) == 1 and spy.redone == 0
