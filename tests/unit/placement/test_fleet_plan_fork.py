@@ -16,7 +16,11 @@ from typing import Any
 import pytest
 
 from i4qew.placement import fleet_fork, fleet_plan, fleet_plan_fork
-from i4qew.validation import read_repo
+from i4qew.placement.fleet import load_hubs
+from i4qew.placement.jsonout import dumps
+from i4qew.placement.plan_format import plan_document
+from i4qew.problems import error
+from i4qew.validation import read_repo, validate_repo
 from tests.support.fleet_fork import SEEDS, Replanned, Spy, random_fleet, spying
 from tests.support.processes import gone
 
@@ -196,3 +200,26 @@ def test_html_takes_the_helper_inventories(tmp_path: Path, spy: Spy, monkeypatch
         assert planned.by_pid() == {os.getpid(): _hubs(root)}  # every hub planned here
     assert out["1"] == out["2"]
     assert len(spy.pids) == 1 and spy.redone == 0
+
+
+@pytest.mark.parametrize("env", ["dev", "production"])
+def test_the_fleet_json_is_its_document_written_whole(env: str, tmp_path: Path) -> None:
+    # each hub's document is written apart and set into the fleet's (fleet_plan._json): the
+    # same bytes as the fleet's document written at once, whatever the problems' messages say
+    root = plannable(1, tmp_path / "fleet")  # (hub-04 without inventory)
+    result = validate_repo(root)
+    assert result.repo is not None
+    repo, found = result.repo, [*result.problems, error("workloads/x.yaml", 1, 1, "port-number", "\x000 \"\x001\"")]
+    plans = fleet_plan.build_fleet_plan(repo, env, load_hubs(root, repo)[0])
+    totals = fleet_plan.fleet_totals(plans)
+    whole = dumps({
+        "apiVersion": "edge.i4q.eu/v1alpha1", "kind": "FleetPlan", "environment": env, "groupBy": "tier",
+        "summary": {"hubs": len(plans), "clusters": sum(len(p.inventory) for p in plans.values() if p.inventory),
+                    "workloads": len(totals)},
+        "workloads": [{"workload": k.split("/", 1)[1], "namespace": k.split("/", 1)[0],
+                       "clusters": sum(per.values()), "hubs": per} for k, per in totals.items()],
+        "hubs": {hub: plan_document(fleet_plan.on_hub(plan), [], "tier") for hub, plan in plans.items()},
+        "problems": [{"path": p.path, "line": p.line, "column": p.column, "severity": p.severity.value,
+                      "rule": p.rule, "message": p.message} for p in found]})
+    assert fleet_plan.render_fleet_json(env, plans, found, "tier") == whole
+    assert len(plans) == 4 and plans["hub-04"].inventory is None
