@@ -81,8 +81,11 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
     from i4qew.placement import fleet_plan_fork
     from i4qew.placement.fleet_fork import prefetch_inventories
 
-    if base_rev is None and inventory_file is None and now is None:  # the helper plans its hubs
-        fleet_plan_fork.want(repo_dir, env, formats, group_by, max_list)
+    if base_rev is None and inventory_file is None and now is None and formats <= fleet_plan_fork.FORMATS:
+        from i4qew.placement.fleet_plan import render_hubs  # what the helper runs for its hubs
+
+        fleet_plan_fork.want(repo_dir, fleet_plan_fork.Wanted(env, frozenset(formats), group_by, max_list,
+                                                              render_hubs))
     prefetch_inventories(repo_dir, inventory_file, env, now)  # read on the other core (fleet_fork.py)
     try:
         _plan(repo_dir, got, seen, env, inventory_file, base_rev, fmt, output, targets, group_by, max_list, now, keep)
@@ -177,11 +180,12 @@ def _fleet(repo_dir: Path, repo: Repo, env: str, problems: list[Problem], invent
     from i4qew.placement.fleet import fleet_problems, load_hubs
     from i4qew.placement.fleet_plan import (
         build_fleet_plan,
+        fleet_texts,
         render_fleet_json,
         render_fleet_markdown,
         render_fleet_text,
     )
-    from i4qew.placement.fleet_plan_fork import fleet_texts, pending
+    from i4qew.placement.fleet_plan_fork import pending
     from i4qew.rules.placement import (
         PLACEMENT_RULES,  # the fleet's ids (hub-*) are placement ids too
     )

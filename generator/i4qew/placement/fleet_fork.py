@@ -257,7 +257,7 @@ def _helper(channel: worker.Channel, root: Path, repo: Repo, hubs: Sequence[Hub]
     if spec is None:
         return answer
     channel.post(answer)
-    return fleet_plan_fork.render_hubs(repo, hubs, share.inventories, spec)
+    return spec.parts(repo, hubs, share.inventories, spec)
 
 
 def _split(root: Path, repo: Repo, hubs: Sequence[Hub], plan: bool, read: frozenset[str] = frozenset(),

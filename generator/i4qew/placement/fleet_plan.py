@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import dataclasses
 import operator
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from i4qew.model.repo import Repo
-from i4qew.placement.fleet import Hubs
+from i4qew import worker
+from i4qew.model.repo import Hub, Repo
+from i4qew.placement.fleet import Hubs, readable
 from i4qew.placement.fleet_decide import hub_planners
+from i4qew.placement.fleet_plan_fork import FORMATS, Wanted, pending, release
+from i4qew.placement.inventory import Inventory
+from i4qew.placement.inventory_load import load_inventory
 from i4qew.placement.jsonout import dumps
 from i4qew.placement.plan import Plan, build_plan
 from i4qew.placement.plan_format import MARKER, plan_document, render_markdown, render_text
@@ -215,3 +220,48 @@ def render_fleet_markdown(env: str, plans: Mapping[str, Plan], problems: list[Pr
 def render_fleet_json(env: str, plans: Mapping[str, Plan], problems: list[Problem], group_by: str = "site") -> str:
     parts = {hub: hub_part(hub, plan, ("json",), group_by) for hub, plan in plans.items()}
     return fleet_renderings(env, parts, problems, ("json",), group_by)["json"]
+
+
+def render_hubs(repo: Repo, hubs: Sequence[Hub], inventories: Mapping[str, Inventory | None],
+                spec: Wanted) -> dict[str, HubPart]:
+    """In the helper (fleet_plan_fork.py): its hubs' parts, by name."""
+    if spec.env not in {e.name for e in repo.repository.environments}:
+        return {}  # the command refuses it (require_environments)
+    names = {h.name for h in hubs}
+    plans = build_fleet_plan(repo, spec.env, {n: inv for n, inv in inventories.items() if n in names}, only=names)
+    parts: dict[str, HubPart] = {}
+    keys = None
+    for name, plan in plans.items():
+        part = parts[name] = hub_part(name, plan, spec.formats, spec.group_by, spec.max_list, keys)
+        keys = part.keys  # (one object for the hubs with the same workloads: pickled once)
+    return parts
+
+
+def fleet_texts(root: Path, repo: Repo, env: str, problems: list[Problem], formats: Collection[str],
+                group_by: str, max_list: int) -> dict[str, str] | None:
+    """`plan`'s renderings of the fleet in `formats` with the helper's parts (None: no
+    helper is held for `root`): this process's hubs planned here, then the helper's parts
+    taken (or, if it failed, its hubs planned here too)."""
+    held = pending(root)
+    if held is None or not set(formats) <= FORMATS:
+        return None
+
+    def parts_of(names: Collection[str]) -> dict[str, HubPart]:
+        inventories = {h.name: load_inventory(root, folder=h.inventory_dir)[0]
+                       for h in readable(repo.repository.hubs) if h.name in names}
+        plans = build_fleet_plan(repo, env, inventories, only=names)
+        return {name: hub_part(name, plan, formats, group_by, max_list) for name, plan in plans.items()}
+
+    theirs = set(held.hubs)
+    parts = parts_of({h.name for h in repo.repository.hubs} - theirs)
+    try:
+        got = held.helper.result()
+        if not (isinstance(got, dict) and set(got) == theirs
+                and all(isinstance(p, HubPart) and set(formats) <= set(p.texts) for p in got.values())):
+            raise worker.WorkerFailed("another answer")
+    except worker.WorkerFailed:
+        release(root)
+        got = parts_of(theirs)
+    release(root)
+    ordered = {h.name: parts[h.name] if h.name in parts else got[h.name] for h in repo.repository.hubs}
+    return fleet_renderings(env, ordered, problems, formats, group_by)

@@ -136,7 +136,7 @@ def test_a_failed_helper_is_its_hubs_planned_here(fail: Callable[[], None], wher
     plans, planned = Replanned(monkeypatch), Planned(monkeypatch, tmp_path / "planned")
     alone = _plan(plans, root, tmp_path, "1")
     planned.by_pid()
-    module = fleet_plan if where == "hub_part" else fleet_plan_fork if where == "render_hubs" else fleet_fork
+    module = fleet_fork if where == "_check" else fleet_plan
     monkeypatch.setattr(module, where, _in_helper(os.getpid(), fail, getattr(module, where)))
     assert _plan(plans, root, tmp_path, "2") == alone
     checked = where != "_check"  # the helper's checks answered before it failed: they are kept
@@ -152,14 +152,14 @@ def test_an_answer_of_other_hubs_is_its_hubs_planned_here(tmp_path: Path, spy: S
     root = plannable(4, tmp_path / "fleet")
     plans = Replanned(monkeypatch)
     alone = _plan(plans, root, tmp_path, "1")
-    render = fleet_plan_fork.render_hubs
+    render = fleet_plan.render_hubs
 
     def fewer(*args: Any) -> Any:
         parts = render(*args)
         parts.pop(next(iter(parts)))
         return parts
 
-    monkeypatch.setattr(fleet_plan_fork, "render_hubs", fewer)
+    monkeypatch.setattr(fleet_plan, "render_hubs", fewer)
     assert _plan(plans, root, tmp_path, "2") == alone
     assert len(spy.pids) == 1 and spy.redone == 0 and gone(spy.pids[0])
 
