@@ -72,7 +72,7 @@ READ_SHARE = 0.6
 PLAN_AGAIN = 0.15
 PLAN_PASS_BYTES = 2_500_000
 # plan, its helper planning its hubs (fleet_plan_fork.py): a hub's plan PLAN_SHARE of its share, the join JOIN_BYTES
-PLAN_SHARE, JOIN_BYTES = 0.3, 1_000_000
+PLAN_SHARE, JOIN_BYTES = 0.3, 1_500_000
 
 Runs = set[tuple[str, str]]
 
@@ -283,8 +283,7 @@ def _split(root: Path, repo: Repo, hubs: Sequence[Hub], plan: bool, read: frozen
 
 
 def _redone(root: Path, repo: Repo, rules: Callable[[], list[Problem]]) -> list[Problem]:
-    """All of it in this process, after the helper failed."""
-    return [*rules(), *all_inventory_problems(root, repo)]
+    return [*rules(), *all_inventory_problems(root, repo)]  # all of it here, after the helper failed
 
 
 class FleetChecks:
@@ -309,7 +308,7 @@ class FleetChecks:
         done = frozenset(read.stop()) if read is not None else frozenset()
         self.spec = spec = fleet_plan_fork.wanted(root)  # plan: the helper plans and renders its hubs
         theirs, mine = _split(root, repo, hubs, self.plan is not None and self.plan[0] is not None, done, spec)
-        keep, self.theirs = self.plan is not None and spec is None, theirs
+        keep, self.theirs, self.mine = self.plan is not None and spec is None, theirs, mine
         try:
             self.helper = worker.Worker(
                 lambda channel: _helper(channel, root, repo, theirs, self.walk, keep, rules, self.pairs, read, spec))
@@ -335,6 +334,7 @@ class FleetChecks:
                 raise worker.WorkerFailed("ended early")
             runs = self.share.runs | _decode(self.helper.take(), self.pairs)
             _check(self.repo, self.share, runs)
+            early = fleet_plan_fork.plan_while(self.spec, self.repo, self.mine, self.share.inventories, self.helper)
             theirs = self.helper.result() if self.spec is None else self.helper.take()
             found = [*theirs["rules"], *self._merged(theirs)]
         except worker.WorkerFailed:
@@ -346,7 +346,7 @@ class FleetChecks:
             self.read.drop(h.inventory_dir for h in self.theirs)
             self.read.hold_all()
         if self.spec is not None:  # it plans and renders its hubs next: the command takes it
-            fleet_plan_fork.hold(self.root, self.helper, self.theirs)
+            fleet_plan_fork.hold(self.root, self.helper, self.theirs, early)
             self.helper = None
         elif self.plan is not None and self.plan[0] is not None:
             self._decide_again(*self.plan)

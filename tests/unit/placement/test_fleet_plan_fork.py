@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from i4qew import worker
 from i4qew.placement import fleet_fork, fleet_plan, fleet_plan_fork
 from i4qew.placement.fleet import load_hubs
 from i4qew.placement.jsonout import dumps
@@ -223,3 +224,25 @@ def test_the_fleet_json_is_its_document_written_whole(env: str, tmp_path: Path) 
                       "rule": p.rule, "message": p.message} for p in found]})
     assert fleet_plan.render_fleet_json(env, plans, found, "tier") == whole
     assert len(plans) == 4 and plans["hub-04"].inventory is None
+
+
+@pytest.mark.parametrize("answered", [False, True], ids=["waited for", "there at once"])
+@pytest.mark.parametrize("seed", [1, 6])  # (6: errors that stop the plan)
+def test_hubs_planned_while_the_helper_is_waited_for_are_taken(answered: bool, seed: int, tmp_path: Path, spy: Spy,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # this process plans its hubs while it waits for the helper's checks (all of them when
+    # the answer never seems there, none when it always does): the same plan either way
+    halve(monkeypatch)
+    root = plannable(seed, tmp_path / "fleet") if seed == 1 else random_fleet(seed, tmp_path / "fleet")
+    plans, planned = Replanned(monkeypatch), Planned(monkeypatch, tmp_path / "planned")
+    alone = _plan(plans, root, tmp_path, "1") if seed == 1 else plans.plan(root, tmp_path, "1")
+    planned.by_pid()
+    parent, waiting, hold, early = os.getpid(), worker.Channel.waiting, fleet_plan_fork.hold, []
+    monkeypatch.setattr(worker.Channel, "waiting",
+                        lambda channel: answered if os.getpid() == parent else waiting(channel))
+    monkeypatch.setattr(fleet_plan_fork, "hold", lambda *args: early.append(sorted(args[3])) or hold(*args))
+    assert (_plan(plans, root, tmp_path, "2") if seed == 1 else plans.plan(root, tmp_path, "2")) == alone
+    assert len(spy.pids) == 1 and spy.redone == 0 and gone(spy.pids[0])
+    here = planned.by_pid().get(parent, [])
+    assert early == [[] if answered else sorted(here)]  # (not answered: every hub of this process's, early)
+    assert here or (answered and seed == 6)  # (planned here: early, or after, unless the plan stops)
