@@ -246,14 +246,16 @@ def fleet_texts(root: Path, repo: Repo, env: str, problems: list[Problem], forma
     if held is None or not set(formats) <= FORMATS:
         return None
 
-    def parts_of(names: Collection[str]) -> dict[str, HubPart]:
+    def parts_of(names: Collection[str], among: Collection[str]) -> dict[str, HubPart]:
+        """`names`' parts, decided among the hubs `among` (validation's: no fleet decided again)."""
         inventories = {h.name: load_inventory(root, folder=h.inventory_dir)[0]
-                       for h in readable(repo.repository.hubs) if h.name in names}
+                       for h in readable(repo.repository.hubs) if h.name in among}
         plans = build_fleet_plan(repo, env, inventories, only=names)
         return {name: hub_part(name, plan, formats, group_by, max_list) for name, plan in plans.items()}
 
     theirs = set(held.hubs)
-    parts = parts_of({h.name for h in repo.repository.hubs} - theirs)
+    mine = {h.name for h in repo.repository.hubs} - theirs
+    parts = {**held.early, **parts_of(mine - set(held.early), mine)}
     try:
         got = held.helper.result()
         if not (isinstance(got, dict) and set(got) == theirs
@@ -261,7 +263,7 @@ def fleet_texts(root: Path, repo: Repo, env: str, problems: list[Problem], forma
             raise worker.WorkerFailed("another answer")
     except worker.WorkerFailed:
         release(root)
-        got = parts_of(theirs)
+        got = parts_of(theirs, theirs)
     release(root)
     ordered = {h.name: parts[h.name] if h.name in parts else got[h.name] for h in repo.repository.hubs}
     return fleet_renderings(env, ordered, problems, formats, group_by)

@@ -46,10 +46,12 @@ class Wanted:
 
 @dataclass
 class Pending:
-    """The helper, planning and rendering `hubs` (names) after its checks."""
+    """The helper, planning and rendering `hubs` (names) after its checks; `early`: this
+    process's hubs' parts made while it waited for the helper's checks."""
 
     helper: worker.Worker
     hubs: tuple[str, ...]
+    early: dict[str, Any]
 
 
 _wanted: dict[str, Wanted] = memo.held("placement.fleet_plan_fork.wanted", {})
@@ -67,10 +69,28 @@ def wanted(root: Path) -> Wanted | None:
     return _wanted.get(str(root.resolve()))
 
 
-def hold(root: Path, helper: worker.Worker, hubs: Sequence[Hub]) -> None:
+def plan_while(spec: Wanted | None, repo: Repo, hubs: Sequence[Hub], inventories: Mapping[str, Inventory | None],
+               helper: worker.Worker) -> dict[str, Any]:
+    """This process's `hubs`' parts, made one by one while the helper has not answered for its
+    checks (time this process would wait): the command makes the others, once no error stops
+    the plan. Any failure only leaves the rest to the command (it fails there as in one process)."""
+    out: dict[str, Any] = {}
+    if spec is None:
+        return out
+    try:
+        for h in hubs:
+            if helper.channel.waiting():
+                break
+            out.update(spec.parts(repo, [h], {h.name: inventories.get(h.name)}, spec))
+    except Exception:  # (the plan's own bug: raised by the command, if it plans)
+        return {}
+    return out
+
+
+def hold(root: Path, helper: worker.Worker, hubs: Sequence[Hub], early: dict[str, Any]) -> None:
     """Validation's helper, which plans and renders `hubs` next: the command takes it."""
     release(root)
-    _pending[str(root.resolve())] = Pending(helper, tuple(h.name for h in hubs))
+    _pending[str(root.resolve())] = Pending(helper, tuple(h.name for h in hubs), early)
 
 
 def pending(root: Path) -> Pending | None:
