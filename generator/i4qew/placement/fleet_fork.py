@@ -257,6 +257,7 @@ def _helper(channel: worker.Channel, root: Path, repo: Repo, hubs: Sequence[Hub]
     if spec is None:
         return answer
     channel.post(answer)
+    channel.flush()  # all of it now, not after the plans (this process's next message)
     return spec.parts(repo, hubs, share.inventories, spec)
 
 
