@@ -16,6 +16,7 @@ from i4qew.cli.common import fail, parse_report, repo_option, require_environmen
 from i4qew.problems import ExitCode, Problem, Severity, has_errors, sort_problems
 
 if TYPE_CHECKING:
+    from i4qew.cli.validate_answer import Answered
     from i4qew.model.repo import Repo
     from i4qew.placement.picture.aggregate import Picture
     from i4qew.placement.plan import Plan
@@ -60,7 +61,7 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
     --inventory). Exit 1 when validation finds an error (the plan is still shown when
     the repository could be read)."""
     from i4qew.cli import plan_answer
-    from i4qew.cli.validate_answer import answered, libraries_key, validation_from
+    from i4qew.cli.validate_answer import answered, libraries_key
 
     targets = [parse_report(text, FORMATS) for text in reports]
     now = _now(now_text)
@@ -77,13 +78,31 @@ def command(env: str, repo_dir: Path, inventory_file: Path | None, base_rev: str
             _finish(kept[0], fmt, output, targets, kept[1])
         keep = plan_answer.keeper(entry, got[1])
 
-    from i4qew.placement.checks import placement_problems
+    from i4qew.placement import fleet_plan_fork
     from i4qew.placement.fleet_fork import prefetch_inventories
+
+    if base_rev is None and inventory_file is None and now is None and formats <= fleet_plan_fork.FORMATS:
+        from i4qew.placement.fleet_plan import render_hubs  # what the helper runs for its hubs
+
+        fleet_plan_fork.want(repo_dir, fleet_plan_fork.Wanted(env, frozenset(formats), group_by, max_list,
+                                                              render_hubs))
+    prefetch_inventories(repo_dir, inventory_file, env, now)  # read on the other core (fleet_fork.py)
+    try:
+        _plan(repo_dir, got, seen, env, inventory_file, base_rev, fmt, output, targets, group_by, max_list, now, keep)
+    finally:
+        fleet_plan_fork.release(repo_dir)  # a helper still planning its hubs (fleet_plan_fork.py) is ended
+
+
+def _plan(repo_dir: Path, got: Answered | None, seen: dict[str, bytes], env: str, inventory_file: Path | None,
+          base_rev: str | None, fmt: str, output: str | None, targets: list[tuple[str, str]], group_by: str,
+          max_list: int, now: datetime | None, keep: Keep | None) -> None:
+    from i4qew.cli.validate_answer import validation_from
+    from i4qew.placement.checks import placement_problems
     from i4qew.placement.inventory_load import load_inventory
     from i4qew.placement.plan import build_plan
     from i4qew.rules.placement import PLACEMENT_RULES
 
-    prefetch_inventories(repo_dir, inventory_file, env, now)  # read on the other core (fleet_fork.py)
+    formats = {fmt, *(f for f, _ in targets)}
     result = validation_from(repo_dir, got, seen)  # validate_repo's answer: only the model is built when `got` holds
     problems = result.problems
     repo = result.repo
@@ -170,10 +189,12 @@ def _fleet(repo_dir: Path, repo: Repo, env: str, problems: list[Problem], invent
     from i4qew.placement.fleet import fleet_problems, load_hubs
     from i4qew.placement.fleet_plan import (
         build_fleet_plan,
+        fleet_texts,
         render_fleet_json,
         render_fleet_markdown,
         render_fleet_text,
     )
+    from i4qew.placement.fleet_plan_fork import pending
     from i4qew.rules.placement import (
         PLACEMENT_RULES,  # the fleet's ids (hub-*) are placement ids too
     )
@@ -182,6 +203,12 @@ def _fleet(repo_dir: Path, repo: Repo, env: str, problems: list[Problem], invent
     if inventory_file is not None:
         fail(f"--inventory {inventory_file}: i4qew.yaml declares hubs (spec.hubs), and each hub plans over its own "
              "folder clusters/<hub>/; put the ManagedClusters there", ExitCode.USAGE)
+    if pending(repo_dir) is not None and base_rev is None and now is None:  # the helper plans its hubs
+        if any(p.severity is Severity.ERROR and p.rule not in PLACEMENT_RULES for p in problems):
+            _report_only(problems, fmt, output, env, targets)
+        texts = fleet_texts(repo_dir, repo, env, problems, formats, group_by, max_list)
+        if texts is not None:
+            _finish(texts, fmt, output, targets, problems, keep)
     inventories, inv_problems = load_hubs(repo_dir, repo)
     if now is not None:  # validate_repo judged the hubs at the default time
         problems = sort_problems([*(p for p in problems if p.rule not in PLACEMENT_RULES

@@ -1,28 +1,21 @@
 """validate's fleet checks (fleet.py) on the machine's second core (docs/parallel.md).
 
-A cold `validate` of a fleet of hubs spends most of its time after the model is built:
-the rules, then per hub its inventory, its decisions and its placement checks. While the
-model is built, a reader (fleet_read.py, `read_ahead`) reads the last hubs' inventories.
-Right after the model (and every effective placement, `_placements`), one helper process
-is forked (i4qew/worker.py): it inherits the model and does the rules and a share of the
-hubs (inventory, decisions, checks) while this process does the other hubs (the reader's
-among them). The hubs' checks depend on each other only through `runs`,
-the (environment, workload) pairs some hub places (a workload that selects no cluster
-on one hub is a problem only when no hub places it): each process decides its hubs,
-sends what they place (a bitmap over environments x workloads, a few KB), and checks
-its hubs once it has the other's. The helper answers with small things only: per hub
-its load problems, cluster count and names, and its checked problems (and, for `plan`,
-which needs every inventory in this process, its parsed inventories: unpickling one
-costs a seventh of parsing it). The answer is merged by the very functions the
-one-process path uses (fleet.merge_hubs, duplicates, limits), in spec.hubs order: the
-same problems, byte for byte.
+A cold `validate` of a fleet of hubs spends most of its time after the model is built: the rules, then per hub its
+inventory, its decisions and its placement checks. While the model is built, a reader (fleet_read.py, `read_ahead`)
+reads the last hubs' inventories. Right after the model (and every effective placement, `_placements`), one helper
+process is forked (i4qew/worker.py): it inherits the model and does the rules and a share of the hubs (inventory,
+decisions, checks) while this process does the other hubs (the reader's among them). The hubs' checks depend on each
+other only through `runs`, the (environment, workload) pairs some hub places (a workload that selects no cluster on
+one hub is a problem only when no hub places it): each process decides its hubs, sends what they place (a bitmap
+over environments x workloads, a few KB), and checks its hubs once it has the other's. The helper answers with small
+things only: per hub its load problems, cluster count and names, and its checked problems (for `plan`, it then plans
+and renders its hubs, fleet_plan_fork.py; for render and publish, it sends its parsed inventories). The answer is
+merged by the very functions the one-process path uses (fleet.merge_hubs, duplicates, limits), in spec.hubs order:
+the same problems, byte for byte.
 
-Only where it pays: a repository with two hubs or more, the persistent cache off (a
-warm run reads its answers from there), 2 cores, and inventories of PAYS_BYTES or more
-(`I4QEW_JOBS`: 1 never, 2 always). A helper that fails in any way (an exception, a
-signal, a hub found broken otherwise than by its own files) is only a reason to do
-the whole of it in this process (fleet.all_inventory_problems): the same answer, or
-the same exception raised here.
+Only where it pays: two hubs or more, the persistent cache off (on: `_alone`), 2 cores, inventories of PAYS_BYTES
+or more (`I4QEW_JOBS`: 1 never, 2 always). A helper that fails in any way (an exception, a signal, a hub found broken
+otherwise than by its own files) only means all of it here: the same answer, or the same exception raised here.
 """
 
 from __future__ import annotations
@@ -37,7 +30,7 @@ from typing import Any
 from i4qew import memo, store, worker
 from i4qew.load.files import INVENTORY_DIR
 from i4qew.model.repo import Hub, Repo
-from i4qew.placement import inventory_load
+from i4qew.placement import fleet_plan_fork, inventory_load
 from i4qew.placement.effective import effective_placement
 from i4qew.placement.fleet import (
     PREFETCH_BYTES,
@@ -71,6 +64,8 @@ READ_SHARE = 0.6
 # and a pass over the workloads of about 2.5 MB's (5x fleet: 0.19 s + 0.035 s per hub).
 PLAN_AGAIN = 0.15
 PLAN_PASS_BYTES = 2_500_000
+# plan, its helper planning its hubs (fleet_plan_fork.py): a hub's plan PLAN_SHARE of its share, the join JOIN_BYTES
+PLAN_SHARE, JOIN_BYTES = 0.3, 1_500_000
 
 Runs = set[tuple[str, str]]
 
@@ -240,8 +235,9 @@ def _placements(repo: Repo, hubs: Sequence[Hub], halfway: Callable[[], None]) ->
 
 def _helper(channel: worker.Channel, root: Path, repo: Repo, hubs: Sequence[Hub], walk: list[Problem],
             keep: bool, rules: Callable[[], list[Problem]], pairs: list[tuple[str, str]],
-            read: ReadAhead | None) -> dict[str, Any]:
-    """The helper process's part: its hubs decided, `runs` swapped, the rules run, its hubs checked."""
+            read: ReadAhead | None, spec: fleet_plan_fork.Wanted | None) -> dict[str, Any]:
+    """The helper process's part: its hubs decided, `runs` swapped, the rules run, its hubs
+    checked; with `spec` (plan), that answer posted, then its hubs planned and rendered."""
     share = _decide(root, repo, hubs, walk, read)
     channel.post(_encode(share.runs, pairs))
     found = rules()
@@ -249,33 +245,39 @@ def _helper(channel: worker.Channel, root: Path, repo: Repo, hubs: Sequence[Hub]
     names = {h.name: inv.names for h, inv in share.planned}
     kept = {name: got for name, inv in share.inventories.items()
             if inv is not None and (got := inventory_load.held(inv)) is not None} if keep else {}
-    return {"found": share.found, "sizes": share.sizes, "broken": share.broken, "names": names,
-            "checked": share.checked, "kept": kept, "rules": found}
+    answer = {"found": share.found, "sizes": share.sizes, "broken": share.broken, "names": names,
+              "checked": share.checked, "kept": kept, "rules": found}
+    if spec is None:
+        return answer
+    channel.post(answer)
+    channel.flush()  # all of it now, not after the plans (this process's next message)
+    return spec.parts(repo, hubs, share.inventories, spec)
 
 
-def _split(root: Path, repo: Repo, hubs: Sequence[Hub], plan: bool,
-           read: frozenset[str] = frozenset()) -> tuple[list[Hub], list[Hub]]:
+def _split(root: Path, repo: Repo, hubs: Sequence[Hub], plan: bool, read: frozenset[str] = frozenset(),
+           spec: fleet_plan_fork.Wanted | None = None) -> tuple[list[Hub], list[Hub]]:
     """(the helper's hubs, this process's): the helper runs the rules and the first hubs, as
     many as balance the hubs here (`read`: the folders the reader parsed already, READ_SHARE
-    of their cost); for `plan`, this process also decides the helper's hubs again in the
-    planned environment, after the merge (PLAN_AGAIN of their cost, and one fleet's pass)."""
+    of their cost); for `plan`, this process decides the helper's hubs again (PLAN_AGAIN of
+    their cost, and one fleet's pass), or with `spec`, each plans its own (PLAN_SHARE)."""
     rules = RULE_BYTES_PER_DECLARATION * sum(1 for _ in repo.documents())
     sizes = _sizes(root)[1]
     costs = [sizes.get(h.name, 0) * (READ_SHARE if h.inventory_dir in read else 1) for h in hubs]
     total = sum(costs)
     best, cut = 0.0, 0
+    planned = [sizes.get(h.name, 0) * PLAN_SHARE if spec is not None else 0 for h in hubs]
     for k in range(len(hubs) + 1):  # the helper's: the first k
         theirs = sum(costs[:k])
-        again = (PLAN_AGAIN * theirs + PLAN_PASS_BYTES if k else 0) if plan else 0
-        span = max(rules + theirs, total - theirs) + again  # (the decisions again: after the merge)
+        again = (PLAN_AGAIN * theirs + PLAN_PASS_BYTES if k else 0) if plan and spec is None else 0
+        span = max(rules + theirs + sum(planned[:k]),  # (the decisions again: after the merge)
+                   total - theirs + sum(planned[k:]) + (JOIN_BYTES if spec is not None else 0)) + again
         if k == 0 or span < best:
             best, cut = span, k
     return list(hubs[:cut]), list(hubs[cut:])
 
 
 def _redone(root: Path, repo: Repo, rules: Callable[[], list[Problem]]) -> list[Problem]:
-    """All of it in this process, after the helper failed."""
-    return [*rules(), *all_inventory_problems(root, repo)]
+    return [*rules(), *all_inventory_problems(root, repo)]  # all of it here, after the helper failed
 
 
 class FleetChecks:
@@ -294,17 +296,16 @@ class FleetChecks:
                 read.stop()
                 read.hold_all()  # all of it here: load_inventory takes them
             return
-        self.walk = walk_hubs(root, hubs)
-        self.plan = _wanted.get(str(root.resolve()))
-        self.pairs = pairs = _pairs(repo)
+        self.walk, self.plan, self.pairs = walk_hubs(root, hubs), _wanted.get(str(root.resolve())), _pairs(repo)
         if read is not None:  # made while the reader reads on
             _placements(repo, hubs, read.ask)
         done = frozenset(read.stop()) if read is not None else frozenset()
-        theirs, mine = _split(root, repo, hubs, self.plan is not None and self.plan[0] is not None, done)
-        keep, self.theirs = self.plan is not None, theirs
+        self.spec = spec = fleet_plan_fork.wanted(root)  # plan: the helper plans and renders its hubs
+        theirs, mine = _split(root, repo, hubs, self.plan is not None and self.plan[0] is not None, done, spec)
+        keep, self.theirs, self.mine = self.plan is not None and spec is None, theirs, mine
         try:
             self.helper = worker.Worker(
-                lambda channel: _helper(channel, root, repo, theirs, self.walk, keep, rules, pairs, read))
+                lambda channel: _helper(channel, root, repo, theirs, self.walk, keep, rules, self.pairs, read, spec))
         except OSError:  # no process to be had: all of it here
             if read is not None:
                 read.hold_all()
@@ -327,7 +328,8 @@ class FleetChecks:
                 raise worker.WorkerFailed("ended early")
             runs = self.share.runs | _decode(self.helper.take(), self.pairs)
             _check(self.repo, self.share, runs)
-            theirs = self.helper.result()
+            early = fleet_plan_fork.plan_while(self.spec, self.repo, self.mine, self.share.inventories, self.helper)
+            theirs = self.helper.result() if self.spec is None else self.helper.take()
             found = [*theirs["rules"], *self._merged(theirs)]
         except worker.WorkerFailed:
             self.close()
@@ -337,21 +339,19 @@ class FleetChecks:
         if self.read is not None:  # the helper's hubs are its kept ones (_merged); any other, for plan
             self.read.drop(h.inventory_dir for h in self.theirs)
             self.read.hold_all()
-        if self.plan is not None and self.plan[0] is not None:
+        if self.spec is not None:  # it plans and renders its hubs next: the command takes it
+            fleet_plan_fork.hold(self.root, self.helper, self.theirs, early)
+            self.helper = None
+        elif self.plan is not None and self.plan[0] is not None:
             self._decide_again(*self.plan)
         return found
 
     def _alone(self) -> list[Problem]:
-        """Without the helper above. A run with the persistent cache on (most answers kept: the
-        rules' per file, the hubs' checks) forks one anyway where the fleet is large: it runs
-        the rules while this process reads the inventories and checks the hubs (worker.shared).
-        A run without the cache does both here (the helper above did not pay)."""
-        def hubs() -> list[Problem]:
-            return all_inventory_problems(self.root, self.repo)
-
-        if not store.active().on:
-            return [*self.rules(), *hubs()]
-        rules, checked = worker.shared([self.rules, hubs], [1, 1], pays=_sizes(self.root)[0] >= PAYS_BYTES)
+        """No helper above. Cache on (most answers kept), a large fleet: the rules in a helper while this
+        process checks the hubs (worker.shared). Cache off: all of it here."""
+        tasks: list[Callable[[], list[Problem]]] = [self.rules, lambda: all_inventory_problems(self.root, self.repo)]
+        pays = _sizes(self.root)[0] >= PAYS_BYTES
+        rules, checked = worker.shared(tasks, [1, 1], pays=pays) if store.active().on else [t() for t in tasks]
         return [*rules, *checked]
 
     def _decide_again(self, env: str | None, now: datetime | None) -> None:
