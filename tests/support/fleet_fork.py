@@ -58,6 +58,13 @@ class Spy:
 def spying(monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
     """The `spy` fixture's body (test_fleet_fork.py, test_fleet_read.py)."""
     monkeypatch.setenv(store.ENV, "")
+    forking_beside_servers(monkeypatch)
+    yield Spy(monkeypatch)
+    memo.clear()
+
+
+def forking_beside_servers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """i4qew forks here as in a process of its own (worker.can_fork: no other thread)."""
     me = threading.current_thread()
     for other in threading.enumerate():  # i4qew never forks beside another thread: let an earlier test's end
         if other is not me and not other.daemon:
@@ -67,8 +74,6 @@ def spying(monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
     # this process from forking (worker.can_fork itself: tests/unit/test_worker.py, in a fresh process).
     leftover = frozenset(t for t in threading.enumerate() if t is not me)
     monkeypatch.setattr(worker, "can_fork", lambda: hasattr(os, "fork") and set(threading.enumerate()) <= leftover | {me})
-    yield Spy(monkeypatch)
-    memo.clear()
 
 
 def problems(root: Path, jobs: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from i4qew import worker
+from tests.support.fleet_fork import forking_beside_servers
 from tests.support.processes import gone
 
 
@@ -162,7 +163,13 @@ def _tagged(i: int) -> tuple[int, int]:
     return i, os.getpid()
 
 
-def test_shared_gives_each_value_in_order_the_first_ones_from_the_helper(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """worker.shared forks beside the suite's own server threads (as in a process of its own)."""
+    forking_beside_servers(monkeypatch)
+
+
+def test_shared_gives_each_value_in_order_the_first_ones_from_the_helper(monkeypatch: pytest.MonkeyPatch, forks: None) -> None:
     monkeypatch.delenv(worker.ENV, raising=False)
     got = worker.shared([lambda i=i: _tagged(i) for i in range(5)], [4, 1, 1, 1, 1], pays=True)
     assert [i for i, _ in got] == [0, 1, 2, 3, 4]
@@ -175,6 +182,7 @@ def test_shared_gives_each_value_in_order_the_first_ones_from_the_helper(monkeyp
                                                      ("", True, True)])
 def test_shared_forks_where_it_pays_or_i4qew_jobs_says(jobs: str, pays: bool, forks: bool,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    forking_beside_servers(monkeypatch)
     monkeypatch.setenv(worker.ENV, jobs)
     monkeypatch.setattr(worker, "cores", lambda: 2)
     got = worker.shared([lambda i=i: _tagged(i) for i in range(2)], [1, 1], pays=pays)
@@ -192,7 +200,7 @@ def test_shared_with_one_core_or_one_task_runs_here(monkeypatch: pytest.MonkeyPa
     assert worker.shared([lambda: _tagged(0)], [1], pays=True) == [(0, os.getpid())]
 
 
-def test_a_helper_that_fails_only_means_its_tasks_run_here(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_helper_that_fails_only_means_its_tasks_run_here(monkeypatch: pytest.MonkeyPatch, forks: None) -> None:
     monkeypatch.setenv(worker.ENV, "2")
     here = os.getpid()
 
@@ -205,7 +213,7 @@ def test_a_helper_that_fails_only_means_its_tasks_run_here(monkeypatch: pytest.M
     assert worker.shared([lambda: threading.Lock(), lambda: 1], [1, 1], pays=True)[1] == 1  # unpicklable: here
 
 
-def test_a_task_that_raises_raises_here_and_no_helper_is_left(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_task_that_raises_raises_here_and_no_helper_is_left(monkeypatch: pytest.MonkeyPatch, forks: None) -> None:
     monkeypatch.setenv(worker.ENV, "2")
     made: list[worker.Worker] = []
     real = worker.Worker

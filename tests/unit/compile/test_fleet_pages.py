@@ -13,11 +13,13 @@ from i4qew import worker
 from i4qew.compile import fleet
 from i4qew.placement.fleet import load_inventories
 from i4qew.validation import validate_repo
+from tests.support.fleet_fork import forking_beside_servers
 from tests.support.hubs import two_hubs
 
 
 def test_a_helper_draws_the_first_hubs_pictures_and_the_tree_is_the_same(tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    forking_beside_servers(monkeypatch)
     repo = validate_repo(two_hubs(tmp_path / "r")).repo
     assert repo is not None
     _, hubs, _ = load_inventories(tmp_path / "r", repo)
@@ -48,6 +50,7 @@ def test_a_helper_draws_the_first_hubs_pictures_and_the_tree_is_the_same(tmp_pat
 
 
 def test_below_the_size_that_pays_one_process_draws_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    forking_beside_servers(monkeypatch)
     repo = validate_repo(two_hubs(tmp_path / "r")).repo
     assert repo is not None
     _, hubs, _ = load_inventories(tmp_path / "r", repo)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from i4qew import memo, validation, worker
+from tests.support.fleet_fork import forking_beside_servers
 from tests.support.hubs import two_hubs
 
 
@@ -21,6 +22,7 @@ def _validate(root: Path) -> list[str]:
 @pytest.mark.parametrize("cold", [False, True])
 def test_the_rules_run_in_a_helper_while_the_hubs_are_checked_here(tmp_path: Path, cold: bool,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    forking_beside_servers(monkeypatch)
     root = two_hubs(tmp_path / "r")
     with (root / "workloads" / "extra.yaml").open("w") as fh:  # a rule's problem and a hub's
         fh.write("apiVersion: edge.i4q.eu/v1alpha1\nkind: Workload\nmetadata:\n  name: extra\n  namespace: plants\n"
