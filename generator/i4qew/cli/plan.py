@@ -125,7 +125,7 @@ def _plan(repo_dir: Path, got: Answered | None, seen: dict[str, bytes], env: str
         return
 
     base_repo = base_inventory = None
-    with tempfile.TemporaryDirectory(prefix="i4qew-base-", dir=_scratch(repo_dir, base_rev)) as tmp:
+    with tempfile.TemporaryDirectory(prefix="i4qew-base-") as tmp:
         if base_rev is not None:
             base_root, base_repo = _base(repo_dir, base_rev, Path(tmp))
             if inventory_file is None:
@@ -157,15 +157,6 @@ def _finish(texts: dict[str, str], fmt: str, output: str | None, targets: list[t
     if output and problems:
         sys.stderr.write("".join(p.format() + "\n" for p in problems))
     sys.exit(ExitCode.PROBLEMS if has_errors(problems) else ExitCode.OK)
-
-
-def _scratch(repo_dir: Path, base_rev: str | None) -> str | None:
-    """Where --base is extracted (plan_checkout.scratch); None without --base."""
-    if base_rev is None:
-        return None
-    from i4qew.cli.plan_checkout import scratch
-
-    return scratch(repo_dir)
 
 
 def _base(repo_dir: Path, base_rev: str, tmp: Path) -> tuple[Path, Repo]:
@@ -217,7 +208,7 @@ def _fleet(repo_dir: Path, repo: Repo, env: str, problems: list[Problem], invent
     if any(p.severity is Severity.ERROR and p.rule not in PLACEMENT_RULES for p in problems):
         _report_only(problems, fmt, output, env, targets)
         return
-    with tempfile.TemporaryDirectory(prefix="i4qew-base-", dir=_scratch(repo_dir, base_rev)) as tmp:
+    with tempfile.TemporaryDirectory(prefix="i4qew-base-") as tmp:
         base_repo = base_inventories = None
         if base_rev is not None:
             base_root, base_repo = _base(repo_dir, base_rev, Path(tmp))

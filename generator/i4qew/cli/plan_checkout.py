@@ -90,23 +90,6 @@ def _extract(archive: bytes, dest: Path, work: Path | None = None, prefix: str =
 
 
 
-def scratch(repo_dir: Path) -> str | None:
-    """Where to extract the base: inside the repository's .git folder when that is a folder
-    on the work tree's file system that this user may write (the base's files can then be
-    links to the work tree's: a work tree in memory and a /tmp on disk, as on the bench,
-    wrote 68 MB and seconds of system time), else None (the system's temporary folder).
-    The folder is removed when the plan ends; one left by a killed plan is inert to git."""
-    for folder in (repo_dir.absolute(), *repo_dir.absolute().parents):
-        git = folder / ".git"
-        if git.exists() or git.is_symlink():
-            try:
-                real = git.is_dir() and not git.is_symlink() and os.access(git, os.W_OK | os.X_OK)
-                return str(git) if real and _same_device(repo_dir, git) else None
-            except OSError:
-                return None
-    return None
-
-
 def _same_device(work: Path, dest: Path) -> bool:
     try:
         return os.stat(work).st_dev == os.stat(dest).st_dev
