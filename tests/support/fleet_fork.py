@@ -10,6 +10,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -202,3 +203,20 @@ class Replanned:
         text = dest / f"{jobs}.txt"
         done = CliRunner().invoke(cli, ["plan", "-C", str(root), "--env", "dev", "-o", str(text), *options])
         return done.exit_code, done.output, text.read_bytes()
+
+
+def in_helper(parent: int, fail: Callable[[], None], call: Callable[..., Any]) -> Callable[..., Any]:
+    """`call`, which runs `fail` first in any process but `parent` (a helper's bug or death)."""
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if os.getpid() != parent:
+            fail()
+        return call(*args, **kwargs)
+    return wrapped
+
+
+def raising() -> None:
+    raise RuntimeError("a bug in the helper")
+
+
+def killed() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)

@@ -31,7 +31,10 @@ from tests.support.fleet_fork import (
     Parses,
     Replanned,
     Spy,
+    in_helper,
+    killed,
     problems,
+    raising,
     random_fleet,
     spying,
 )
@@ -210,29 +213,13 @@ def test_no_helper_where_it_does_not_pay(tmp_path: Path, spy: Spy, monkeypatch: 
     assert len(spy.pids) == 1 and len(spy.readers) == 1
 
 
-def _in_helper(parent: int, fail: Callable[[], None], call: Callable[..., Any]) -> Callable[..., Any]:
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if os.getpid() != parent:
-            fail()
-        return call(*args, **kwargs)
-    return wrapped
-
-
-def _raise() -> None:
-    raise RuntimeError("a bug in the helper")
-
-
-def _killed() -> None:
-    os.kill(os.getpid(), signal.SIGKILL)
-
-
-@pytest.mark.parametrize("fail", [_raise, _killed], ids=["raises", "killed"])
+@pytest.mark.parametrize("fail", [raising, killed], ids=["raises", "killed"])
 @pytest.mark.parametrize("where", ["_decide", "hub_problems"])  # before and after the helper sent its runs
 def test_a_failed_helper_is_redone_here(fail: Callable[[], None], where: str, tmp_path: Path, spy: Spy,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     root = random_fleet(5, tmp_path / "fleet")
     alone = problems(root, "1", monkeypatch)
-    monkeypatch.setattr(fleet_fork, where, _in_helper(os.getpid(), fail, getattr(fleet_fork, where)))
+    monkeypatch.setattr(fleet_fork, where, in_helper(os.getpid(), fail, getattr(fleet_fork, where)))
     assert problems(root, "2", monkeypatch) == alone
     assert len(spy.pids) == 1 and spy.redone == 1 and gone(spy.pids[0])
 

@@ -8,7 +8,6 @@ helper; html takes the helper's inventories instead (fleet_fork.py)."""
 from __future__ import annotations
 
 import os
-import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,16 @@ from i4qew.placement.jsonout import dumps
 from i4qew.placement.plan_format import plan_document
 from i4qew.problems import error
 from i4qew.validation import read_repo, validate_repo
-from tests.support.fleet_fork import SEEDS, Replanned, Spy, random_fleet, spying
+from tests.support.fleet_fork import (
+    SEEDS,
+    Replanned,
+    Spy,
+    in_helper,
+    killed,
+    raising,
+    random_fleet,
+    spying,
+)
 from tests.support.processes import gone
 
 
@@ -112,23 +120,7 @@ def test_the_helper_plans_its_hubs_and_the_plan_is_the_same(seed: int, halved: b
     assert fleet_plan_fork._pending == {}
 
 
-def _in_helper(parent: int, fail: Callable[[], None], call: Callable[..., Any]) -> Callable[..., Any]:
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if os.getpid() != parent:
-            fail()
-        return call(*args, **kwargs)
-    return wrapped
-
-
-def _raise() -> None:
-    raise RuntimeError("a bug in the helper")
-
-
-def _killed() -> None:
-    os.kill(os.getpid(), signal.SIGKILL)
-
-
-@pytest.mark.parametrize("fail", [_raise, _killed], ids=["raises", "killed"])
+@pytest.mark.parametrize("fail", [raising, killed], ids=["raises", "killed"])
 @pytest.mark.parametrize("where", ["render_hubs", "hub_part", "_check"])  # while planning, or before its checks' answer
 def test_a_failed_helper_is_its_hubs_planned_here(fail: Callable[[], None], where: str, tmp_path: Path, spy: Spy,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
@@ -138,7 +130,7 @@ def test_a_failed_helper_is_its_hubs_planned_here(fail: Callable[[], None], wher
     alone = _plan(plans, root, tmp_path, "1")
     planned.by_pid()
     module = fleet_fork if where == "_check" else fleet_plan
-    monkeypatch.setattr(module, where, _in_helper(os.getpid(), fail, getattr(module, where)))
+    monkeypatch.setattr(module, where, in_helper(os.getpid(), fail, getattr(module, where)))
     assert _plan(plans, root, tmp_path, "2") == alone
     checked = where != "_check"  # the helper's checks answered before it failed: they are kept
     assert len(spy.pids) == 1 and spy.redone == (0 if checked else 1) and gone(spy.pids[0])
