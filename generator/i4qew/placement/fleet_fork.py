@@ -350,8 +350,8 @@ class FleetChecks:
         """No helper above. Cache on (most answers kept), a large fleet: the rules in a helper while this
         process checks the hubs (worker.shared). Cache off: all of it here."""
         tasks: list[Callable[[], list[Problem]]] = [self.rules, lambda: all_inventory_problems(self.root, self.repo)]
-        pays = _sizes(self.root)[0] >= PAYS_BYTES
-        rules, checked = worker.shared(tasks, [1, 1], pays=pays) if store.active().on else [t() for t in tasks]
+        on = store.active().on and worker.jobs() != 1  # (else clusters/ is not walked to size the fleet)
+        rules, checked = worker.shared(tasks, [1, 1], pays=_sizes(self.root)[0] >= PAYS_BYTES) if on else [t() for t in tasks]
         return [*rules, *checked]
 
     def _decide_again(self, env: str | None, now: datetime | None) -> None:
